@@ -1,0 +1,546 @@
+/**
+ * AMQP 0-9-1 field primitives: pure functions over (bytes, offset, end) that check lengths before reading and return
+ * `[value, nextOffset]`, or a `CodecError` value (never an exception) when the bytes are malformed or truncated.
+ * `end` bounds every read: a field can never read past the payload that contains it.
+ *
+ * AMQP has four encodings of data, and three overlapping sets of type names:
+ * - method arguments and content properties use *domains* (spec §4.2.5): octet, short (u16), long (u32), longlong
+ *   (u64), bit (packed, see decodeMethodArgs), shortstr (u8 length + UTF-8), longstr (u32 length + bytes), table,
+ *   timestamp (u64 seconds);
+ * - field tables (`u32 byte-length`, then `shortstr name, tag octet, value` repeated) and field arrays (`u32
+ *   byte-length`, then `tag octet, value` repeated) carry self-describing values, one tag octet each.
+ *
+ * Field-value tags follow RabbitMQ and industry practice, NOT the 0-9-1 specification text. The spec's grammar says
+ * `'s' short-string`, `'U' short-int`, `'L' long-long-int`, `'l' long-long-uint`; RabbitMQ's "AMQP 0-9-1 errata"
+ * page documents that RabbitMQ, Qpid, the Java/.NET clients and everyone since use instead:
+ *
+ *   t bool, b int8, B uint8, s int16, u uint16, I int32, i uint32, l int64, f float32, d float64,
+ *   D decimal (scale octet + u32), S longstr, A array, T timestamp (u64 s), F table, V void, x byte array
+ *
+ * (no short-string tag at all, `x` added). We decode those, and additionally the spec-only tags `U` (int16) and `L`
+ * (int64), which nobody sends but which cannot be mistaken for anything else. An unknown tag makes the rest of the
+ * table unreadable (its value has no known length), so it is a CodecError.
+ *
+ * Values are JSON-safe (see FieldValue in types.ts): 64-bit integers are numbers when exact, `{type:'int64',
+ * value}` (decimal text) beyond 2^53; byte arrays are `{type:'bytes', hex, length}` with hex capped at
+ * MAX_HEX_BYTES; non-finite floats (NaN, ±Infinity, which JSON cannot hold) are the strings 'NaN', 'Infinity',
+ * '-Infinity'.
+ *
+ * Strings are UTF-8. Invalid UTF-8 never throws and never disappears silently: each byte that is not part of a valid
+ * sequence is shown as `\xNN` (e.g. a Latin-1 `caf\xe9`), so the evidence stays visible in reports.
+ *
+ * Nesting (tables in tables, arrays in arrays) is decoded with an explicit stack, never recursion, so hostile depth
+ * cannot overflow the JS stack; beyond MAX_FIELD_DEPTH levels the value is a CodecError (the frame becomes a
+ * 'frame-error'), which also keeps every FieldValue we hand on shallow enough for JSON.stringify and renderers.
+ */
+
+import type { FieldTable, FieldValue } from './types.js';
+import {
+  BASIC_PROPERTY_FLAGS,
+  BASIC_PROPERTY_NAMES,
+  BASIC_PROPERTY_TYPES,
+  D_BIT,
+  D_LONG,
+  D_LONGLONG,
+  D_LONGSTR,
+  D_OCTET,
+  D_SHORT,
+  D_SHORTSTR,
+  D_TABLE,
+  D_TIMESTAMP,
+  type DomainCode,
+} from './spec.js';
+
+/** A decoded value and the offset just past it. */
+export type Decoded<T> = [value: T, next: number];
+
+/** Malformed or truncated input: a value, not an exception. `offset` is where decoding failed. */
+export class CodecError {
+  readonly message: string;
+  readonly offset: number;
+  constructor(message: string, offset: number) {
+    this.message = message;
+    this.offset = offset;
+  }
+}
+
+export type Result<T> = Decoded<T> | CodecError;
+
+/** Nesting depth beyond which a field table/array is rejected (the brief's "e.g. 100 levels"). */
+export const MAX_FIELD_DEPTH = 100;
+/** Byte arrays longer than this keep only their first MAX_HEX_BYTES bytes in `hex` (`length` stays exact). */
+export const MAX_HEX_BYTES = 1024;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Integers
+
+export function readU16(b: Uint8Array, o: number): number {
+  return ((b[o] as number) << 8) | (b[o + 1] as number);
+}
+
+export function readU32(b: Uint8Array, o: number): number {
+  return (b[o] as number) * 0x1000000 + (((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number));
+}
+
+function readI32(b: Uint8Array, o: number): number {
+  return ((b[o] as number) << 24) | ((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number);
+}
+
+const TWO_32 = 4294967296;
+
+/**
+ * An unsigned 64-bit integer: a number when exact (< 2^53), else `{type:'int64', value}`. A Number computed from the
+ * two halves is exact below 2^53 and rounds to >= 2^53 above it, so isSafeInteger on it decides correctly.
+ */
+export function u64Value(b: Uint8Array, o: number): FieldValue {
+  const hi = readU32(b, o);
+  const lo = readU32(b, o + 4);
+  const n = hi * TWO_32 + lo;
+  if (Number.isSafeInteger(n)) return n;
+  return { type: 'int64', value: ((BigInt(hi) << 32n) | BigInt(lo)).toString() };
+}
+
+/** A signed (two's complement) 64-bit integer, same representation rules as u64Value. */
+export function i64Value(b: Uint8Array, o: number): FieldValue {
+  const hi = readI32(b, o);
+  const lo = readU32(b, o + 4);
+  const n = hi * TWO_32 + lo;
+  if (Number.isSafeInteger(n)) return n;
+  return { type: 'int64', value: ((BigInt(hi) << 32n) + BigInt(lo)).toString() };
+}
+
+const F32 = new Float32Array(1);
+const F32_BYTES = new Uint8Array(F32.buffer);
+const F64 = new Float64Array(1);
+const F64_BYTES = new Uint8Array(F64.buffer);
+/** Typed arrays use the platform's byte order; network order is big-endian. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function floatValue(n: number): FieldValue {
+  if (Number.isFinite(n)) return n;
+  return Number.isNaN(n) ? 'NaN' : n > 0 ? 'Infinity' : '-Infinity';
+}
+
+function readF32(b: Uint8Array, o: number): FieldValue {
+  for (let i = 0; i < 4; i++) F32_BYTES[LITTLE_ENDIAN ? 3 - i : i] = b[o + i] as number;
+  return floatValue(F32[0] as number);
+}
+
+function readF64(b: Uint8Array, o: number): FieldValue {
+  for (let i = 0; i < 8; i++) F64_BYTES[LITTLE_ENDIAN ? 7 - i : i] = b[o + i] as number;
+  return floatValue(F64[0] as number);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Strings
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The UTF-8 text of b[start, end). Short pure-ASCII strings (exchange names, routing keys, consumer tags: nearly
+ * every string on the wire) are built directly, which is several times faster than TextDecoder on tiny inputs.
+ */
+export function utf8Text(b: Uint8Array, start: number, end: number): string {
+  const n = end - start;
+  if (n <= 0) return '';
+  if (n <= 64) {
+    let s = '';
+    for (let i = start; i < end; i++) {
+      const c = b[i] as number;
+      if (c >= 0x80) return utf8Slow(b, start, end);
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return utf8Slow(b, start, end);
+}
+
+function utf8Slow(b: Uint8Array, start: number, end: number): string {
+  try {
+    return UTF8.decode(b.subarray(start, end));
+  } catch {
+    return utf8Escaped(b, start, end);
+  }
+}
+
+function hex2(c: number): string {
+  return (c < 16 ? '0' : '') + c.toString(16);
+}
+
+/**
+ * Lossless rendering of invalid UTF-8: valid sequences decode normally, every other byte becomes `\xNN`. Follows the
+ * WHATWG/Unicode rules for what a valid sequence is (no overlongs, no surrogates, nothing above U+10FFFF).
+ */
+function utf8Escaped(b: Uint8Array, start: number, end: number): string {
+  const parts: string[] = [];
+  let i = start;
+  while (i < end) {
+    const c = b[i] as number;
+    if (c < 0x80) {
+      parts.push(String.fromCharCode(c));
+      i++;
+      continue;
+    }
+    let need = 0;
+    let cp = 0;
+    let lower = 0x80;
+    let upper = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) {
+      need = 1;
+      cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      need = 2;
+      cp = c & 0x0f;
+      if (c === 0xe0) lower = 0xa0;
+      if (c === 0xed) upper = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      need = 3;
+      cp = c & 0x07;
+      if (c === 0xf0) lower = 0x90;
+      if (c === 0xf4) upper = 0x8f;
+    }
+    let ok = need > 0 && i + need < end; // the continuation bytes are b[i+1 .. i+need]
+    if (ok) {
+      for (let k = 1; k <= need; k++) {
+        const d = b[i + k] as number;
+        if (d < (k === 1 ? lower : 0x80) || d > (k === 1 ? upper : 0xbf)) {
+          ok = false;
+          break;
+        }
+        cp = (cp << 6) | (d & 0x3f);
+      }
+    }
+    if (ok) {
+      parts.push(String.fromCodePoint(cp));
+      i += need + 1;
+    } else {
+      parts.push('\\x' + hex2(c));
+      i++;
+    }
+  }
+  return parts.join('');
+}
+
+/** Lower-case hex of b[start, end), at most MAX_HEX_BYTES bytes of it. */
+export function hexOf(b: Uint8Array, start: number, end: number): string {
+  const stop = Math.min(end, start + MAX_HEX_BYTES);
+  let s = '';
+  for (let i = start; i < stop; i++) s += hex2(b[i] as number);
+  return s;
+}
+
+/** shortstr: u8 length, then that many bytes of UTF-8. */
+export function decodeShortstr(b: Uint8Array, off: number, end: number): Result<string> {
+  if (off + 1 > end) return new CodecError(`shortstr length needs 1 byte at ${off}, ${end - off} left`, off);
+  const len = b[off] as number;
+  const stop = off + 1 + len;
+  if (stop > end) return new CodecError(`shortstr of ${len} bytes at ${off} runs past the end (${end - off - 1} left)`, off);
+  return [utf8Text(b, off + 1, stop), stop];
+}
+
+/**
+ * longstr: u32 length, then that many bytes, decoded as UTF-8 (RabbitMQ puts text in them: mechanisms, locales,
+ * the PLAIN response). The declared length is checked against the bytes present before anything is allocated, so a
+ * length of 4 GB costs nothing.
+ */
+export function decodeLongstr(b: Uint8Array, off: number, end: number): Result<string> {
+  if (off + 4 > end) return new CodecError(`longstr length needs 4 bytes at ${off}, ${end - off} left`, off);
+  const len = readU32(b, off);
+  if (len > end - off - 4) return new CodecError(`longstr declares ${len} bytes at ${off} but only ${end - off - 4} remain`, off);
+  const stop = off + 4 + len;
+  return [utf8Text(b, off + 4, stop), stop];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Field tables and arrays
+
+/** One open table or array on the explicit decoding stack. */
+interface Open {
+  /** The table (object) or array being filled. */
+  readonly into: FieldTable | FieldValue[];
+  readonly isArray: boolean;
+  /** Offset just past this container's bytes. */
+  readonly end: number;
+}
+
+function setKey(t: FieldTable, key: string, v: FieldValue): void {
+  // `t['__proto__'] = v` would replace the prototype instead of adding a key; field names come from the wire.
+  if (key === '__proto__') Object.defineProperty(t, key, { value: v, enumerable: true, writable: true, configurable: true });
+  else t[key] = v;
+}
+
+/** A field table at `off` (u32 byte length first). */
+export function decodeTable(b: Uint8Array, off: number, end: number): Result<FieldTable> {
+  const r = decodeNested(b, off, end, false);
+  return r as Result<FieldTable>;
+}
+
+/** A field array at `off` (u32 byte length first). */
+export function decodeArray(b: Uint8Array, off: number, end: number): Result<FieldValue[]> {
+  const r = decodeNested(b, off, end, true);
+  return r as Result<FieldValue[]>;
+}
+
+/**
+ * The table/array decoder: one loop and an explicit stack of open containers. Each iteration reads one entry of the
+ * innermost open container (a name and a tag for tables, a tag for arrays), then either stores a scalar or opens a
+ * child container (pushed, then filled by later iterations). A container closes when the offset reaches its end;
+ * an entry that would cross its container's end is an error, so children never outgrow their parents.
+ */
+function decodeNested(b: Uint8Array, off: number, end: number, isArray: boolean): Result<FieldValue> {
+  if (off + 4 > end) return new CodecError(`${isArray ? 'array' : 'table'} length needs 4 bytes at ${off}, ${end - off} left`, off);
+  const len = readU32(b, off);
+  if (len > end - off - 4) {
+    return new CodecError(`${isArray ? 'array' : 'table'} declares ${len} bytes at ${off} but only ${end - off - 4} remain`, off);
+  }
+  const root: FieldTable | FieldValue[] = isArray ? [] : {};
+  const rootEnd = off + 4 + len;
+  const stack: Open[] = [{ into: root, isArray, end: rootEnd }];
+  let p = off + 4;
+  for (;;) {
+    const top = stack[stack.length - 1];
+    if (top === undefined) break;
+    const limit = top.end;
+    if (p === limit) {
+      stack.pop();
+      continue;
+    }
+    let key = '';
+    if (!top.isArray) {
+      const klen = b[p] as number;
+      if (p + 1 + klen > limit) return new CodecError(`field name of ${klen} bytes at ${p} runs past the end of its table`, p);
+      key = utf8Text(b, p + 1, p + 1 + klen);
+      p += 1 + klen;
+    }
+    if (p + 1 > limit) return new CodecError(`field ${top.isArray ? 'value' : `'${key}'`} has no type tag at ${p}`, p);
+    const tag = b[p] as number;
+    p++;
+    const left = limit - p;
+    let v: FieldValue;
+    switch (tag) {
+      case 0x74: // 't' boolean
+        if (left < 1) return short(key, 't', 1, p, left);
+        v = b[p] !== 0;
+        p += 1;
+        break;
+      case 0x62: // 'b' int8
+        if (left < 1) return short(key, 'b', 1, p, left);
+        v = ((b[p] as number) << 24) >> 24;
+        p += 1;
+        break;
+      case 0x42: // 'B' uint8
+        if (left < 1) return short(key, 'B', 1, p, left);
+        v = b[p] as number;
+        p += 1;
+        break;
+      case 0x73: // 's' int16 (RabbitMQ; the spec text says short-string)
+      case 0x55: // 'U' int16 (spec)
+        if (left < 2) return short(key, String.fromCharCode(tag), 2, p, left);
+        v = (readU16(b, p) << 16) >> 16;
+        p += 2;
+        break;
+      case 0x75: // 'u' uint16
+        if (left < 2) return short(key, 'u', 2, p, left);
+        v = readU16(b, p);
+        p += 2;
+        break;
+      case 0x49: // 'I' int32
+        if (left < 4) return short(key, 'I', 4, p, left);
+        v = readI32(b, p);
+        p += 4;
+        break;
+      case 0x69: // 'i' uint32
+        if (left < 4) return short(key, 'i', 4, p, left);
+        v = readU32(b, p);
+        p += 4;
+        break;
+      case 0x6c: // 'l' int64 (RabbitMQ; the spec text says long-long-uint)
+      case 0x4c: // 'L' int64 (spec)
+        if (left < 8) return short(key, String.fromCharCode(tag), 8, p, left);
+        v = i64Value(b, p);
+        p += 8;
+        break;
+      case 0x66: // 'f' float32
+        if (left < 4) return short(key, 'f', 4, p, left);
+        v = readF32(b, p);
+        p += 4;
+        break;
+      case 0x64: // 'd' float64
+        if (left < 8) return short(key, 'd', 8, p, left);
+        v = readF64(b, p);
+        p += 8;
+        break;
+      case 0x44: // 'D' decimal: scale octet, then an unsigned 32-bit value (spec: "decimal-value = scale long-uint")
+        if (left < 5) return short(key, 'D', 5, p, left);
+        v = { type: 'decimal', scale: b[p] as number, value: readU32(b, p + 1) };
+        p += 5;
+        break;
+      case 0x53: {
+        // 'S' longstr
+        const r = decodeLongstr(b, p, limit);
+        if (r instanceof CodecError) return r;
+        v = r[0];
+        p = r[1];
+        break;
+      }
+      case 0x78: {
+        // 'x' byte array (RabbitMQ extension): u32 length + raw bytes
+        if (left < 4) return short(key, 'x', 4, p, left);
+        const n = readU32(b, p);
+        if (n > left - 4) return new CodecError(`byte array '${key}' declares ${n} bytes at ${p} but only ${left - 4} remain`, p);
+        v = { type: 'bytes', hex: hexOf(b, p + 4, p + 4 + n), length: n };
+        p += 4 + n;
+        break;
+      }
+      case 0x54: // 'T' timestamp: u64 seconds (a Number; exact for any date before the year 285,000,000)
+        if (left < 8) return short(key, 'T', 8, p, left);
+        v = { type: 'timestamp', seconds: readU32(b, p) * TWO_32 + readU32(b, p + 4) };
+        p += 8;
+        break;
+      case 0x56: // 'V' void
+        v = null;
+        break;
+      case 0x46: // 'F' nested table
+      case 0x41: {
+        // 'A' array
+        if (left < 4) return short(key, String.fromCharCode(tag), 4, p, left);
+        const n = readU32(b, p);
+        if (n > left - 4) return new CodecError(`nested ${tag === 0x41 ? 'array' : 'table'} '${key}' declares ${n} bytes at ${p} but only ${left - 4} remain`, p);
+        if (stack.length >= MAX_FIELD_DEPTH) return new CodecError(`field tables/arrays nested deeper than ${MAX_FIELD_DEPTH} levels at ${p}`, p);
+        const child: FieldTable | FieldValue[] = tag === 0x41 ? [] : {};
+        if (top.isArray) (top.into as FieldValue[]).push(child);
+        else setKey(top.into as FieldTable, key, child);
+        p += 4;
+        stack.push({ into: child, isArray: tag === 0x41, end: p + n });
+        continue;
+      }
+      default:
+        return new CodecError(`unknown field type tag 0x${hex2(tag)}${tag >= 0x20 && tag < 0x7f ? ` ('${String.fromCharCode(tag)}')` : ''} for ${top.isArray ? 'an array element' : `field '${key}'`} at ${p - 1}`, p - 1);
+    }
+    if (top.isArray) (top.into as FieldValue[]).push(v);
+    else setKey(top.into as FieldTable, key, v);
+  }
+  return [root, rootEnd];
+}
+
+function short(key: string, tag: string, need: number, at: number, left: number): CodecError {
+  return new CodecError(`field ${key === '' ? '' : `'${key}' `}of type '${tag}' needs ${need} bytes at ${at}, ${Math.max(0, left)} left in its table`, at);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Method arguments and content properties
+
+/**
+ * Decodes a sequence of domain-typed values (method arguments) from b[off, end) into `out` under `names`.
+ * Consecutive bits share octets, low bit first, at most eight per octet (spec §4.2.5.2). Returns the offset after
+ * the last argument, or a CodecError.
+ */
+export function decodeArgs(
+  b: Uint8Array,
+  off: number,
+  end: number,
+  names: readonly string[],
+  types: readonly DomainCode[],
+  out: Record<string, FieldValue>,
+): number | CodecError {
+  let p = off;
+  let bits = 0;
+  let bitPos = 8; // 8 = no partially used bit octet
+  for (let i = 0; i < types.length; i++) {
+    const t = types[i] as DomainCode;
+    const name = names[i] as string;
+    if (t === D_BIT) {
+      if (bitPos === 8) {
+        if (p >= end) return new CodecError(`bit '${name}' needs 1 byte at ${p}, none left`, p);
+        bits = b[p] as number;
+        p++;
+        bitPos = 0;
+      }
+      out[name] = ((bits >> bitPos) & 1) === 1;
+      bitPos++;
+      continue;
+    }
+    bitPos = 8;
+    const r = decodeDomain(b, p, end, t, name);
+    if (r instanceof CodecError) return r;
+    out[name] = r[0];
+    p = r[1];
+  }
+  return p;
+}
+
+/** One non-bit domain value. */
+export function decodeDomain(b: Uint8Array, p: number, end: number, t: DomainCode, name: string): Result<FieldValue> {
+  switch (t) {
+    case D_OCTET:
+      if (p + 1 > end) return need(name, 'octet', 1, p, end);
+      return [b[p] as number, p + 1];
+    case D_SHORT:
+      if (p + 2 > end) return need(name, 'short', 2, p, end);
+      return [readU16(b, p), p + 2];
+    case D_LONG:
+      if (p + 4 > end) return need(name, 'long', 4, p, end);
+      return [readU32(b, p), p + 4];
+    case D_LONGLONG:
+      if (p + 8 > end) return need(name, 'longlong', 8, p, end);
+      return [u64Value(b, p), p + 8];
+    case D_TIMESTAMP:
+      if (p + 8 > end) return need(name, 'timestamp', 8, p, end);
+      return [{ type: 'timestamp', seconds: readU32(b, p) * TWO_32 + readU32(b, p + 4) }, p + 8];
+    case D_SHORTSTR:
+      return decodeShortstr(b, p, end);
+    case D_LONGSTR:
+      return decodeLongstr(b, p, end);
+    case D_TABLE:
+      return decodeTable(b, p, end);
+    default:
+      // D_BIT is handled by the callers (bits pack across arguments).
+      return new CodecError(`domain ${t} of '${name}' cannot be decoded alone`, p);
+  }
+}
+
+function need(name: string, domain: string, n: number, p: number, end: number): CodecError {
+  return new CodecError(`'${name}' (${domain}) needs ${n} bytes at ${p}, ${Math.max(0, end - p)} left`, p);
+}
+
+/** The decoded Basic content header after the class id and weight. */
+export interface ContentHeaderBody {
+  bodySize: number;
+  properties: Record<string, FieldValue>;
+}
+
+/**
+ * Content header payload from `off` (pointing at body-size, i.e. after class-id and weight):
+ *
+ *   body-size u64 | property-flags u16 (bit 0 = another flags word follows) | the present properties, in flag order
+ *
+ * Only Basic's fourteen properties exist; a flag bit for anything else (bit 1, or any bit of a continuation word)
+ * announces a property whose type is unknown, which makes the header unreadable.
+ */
+export function decodeBasicHeader(b: Uint8Array, off: number, end: number): Result<ContentHeaderBody> {
+  if (off + 10 > end) return new CodecError(`content header needs 10 bytes of body-size and flags at ${off}, ${end - off} left`, off);
+  const hi = readU32(b, off);
+  const bodySize = hi * TWO_32 + readU32(b, off + 4);
+  if (!Number.isSafeInteger(bodySize)) return new CodecError(`body-size ${bodySize} at ${off} is beyond 2^53 bytes`, off);
+  const flags = readU16(b, off + 8);
+  let p = off + 10;
+  if ((flags & 0x0002) !== 0) return new CodecError(`property flags 0x${flags.toString(16)} set unused bit 1`, off + 8);
+  let more = (flags & 0x0001) !== 0;
+  while (more) {
+    if (p + 2 > end) return new CodecError(`continuation property-flags word needs 2 bytes at ${p}`, p);
+    const w = readU16(b, p);
+    if ((w & 0xfffe) !== 0) return new CodecError(`continuation property flags 0x${w.toString(16)} name properties Basic does not have`, p);
+    more = (w & 0x0001) !== 0;
+    p += 2;
+  }
+  const properties: Record<string, FieldValue> = {};
+  for (let i = 0; i < BASIC_PROPERTY_FLAGS.length; i++) {
+    if ((flags & (BASIC_PROPERTY_FLAGS[i] as number)) === 0) continue;
+    const name = BASIC_PROPERTY_NAMES[i] as string;
+    const r = decodeDomain(b, p, end, BASIC_PROPERTY_TYPES[i] as DomainCode, name);
+    if (r instanceof CodecError) return r;
+    properties[name] = r[0];
+    p = r[1];
+  }
+  return [{ bodySize, properties }, p];
+}

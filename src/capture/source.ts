@@ -1,0 +1,226 @@
+/**
+ * Opening a capture: a file path, or '-' for standard input (so `tcpdump -U -w - | amqpscope -` works live),
+ * yielded as a stream of byte chunks for CaptureReader.push(). gzip is recognised by its magic bytes (1f 8b), not
+ * by the file name, and decompressed as it streams, so a .pcap.gz of any size never sits in memory whole.
+ *
+ * Errors and warnings, by design:
+ *   - Input that cannot be opened or read (missing, a directory, permission denied, I/O error) throws
+ *     AnalyzerError('unreadable-input', '<path>: <reason>') from the first (or a later) iteration. No stack trace
+ *     reaches the operator: the CLI prints the message.
+ *   - A gzip stream that is cut short or corrupt is NOT an exception: everything decompressed up to the damage is
+ *     yielded, then a 'gzip-truncated' CaptureWarning is reported and the iteration ends normally. The warning goes
+ *     to `onWarning` (readCaptureSource) or into `warnings` (CaptureSource). It is reported after the last chunk
+ *     and before the iteration finishes, so a consumer that forwards it to the sink and then calls reader.end()
+ *     reports it before the reader's own 'capture-truncated' (which the cut usually causes too).
+ *
+ * Chunks are fresh buffers (1 MiB for files by default); the consumer may keep them.
+ */
+
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import { once } from 'node:events';
+import { AnalyzerError } from '../errors.js';
+import type { CaptureWarning } from './types.js';
+
+export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
+
+export interface CaptureSourceOptions {
+  /** Bytes per read from a file (default 1 MiB). Standard input yields whatever the pipe delivers. */
+  chunkSize?: number;
+  /** The stream read for path '-' (default process.stdin); tests pass a Readable. */
+  stdin?: NodeJS.ReadableStream;
+  /** Receives 'gzip-truncated' warnings, after the last chunk and before the iteration ends. */
+  onWarning?: (warning: CaptureWarning) => void;
+}
+
+/**
+ * The capture's bytes, decompressed if gzip, in chunks. See the module comment for errors and warnings.
+ */
+export async function* readCaptureSource(path: string, opts: CaptureSourceOptions = {}): AsyncGenerator<Uint8Array> {
+  const raw = path === '-' ? readStream(opts.stdin ?? process.stdin, path) : readFile(path, opts.chunkSize ?? DEFAULT_CHUNK_SIZE);
+  try {
+    // Peek at the first two bytes. A pipe can deliver a single byte first, so gather until there are two.
+    const head: Uint8Array[] = [];
+    let headLen = 0;
+    while (headLen < 2) {
+      const r = await raw.next();
+      if (r.done) break;
+      head.push(r.value);
+      headLen += r.value.length;
+    }
+    const first = head[0];
+    const second = first !== undefined && first.length >= 2 ? first[1] : head[1]?.[0];
+    if (first?.[0] !== 0x1f || second !== 0x8b) {
+      yield* head;
+      yield* raw;
+      return;
+    }
+    yield* gunzip(path, head, raw, opts);
+  } finally {
+    // Closes the file / releases stdin if the consumer stopped early or something threw.
+    await raw.return(undefined);
+  }
+}
+
+/**
+ * readCaptureSource as an object that keeps its warnings: iterate it (once), then read `warnings`.
+ *
+ *   const source = new CaptureSource(path);
+ *   for await (const chunk of source) reader.push(chunk);
+ *   for (const w of source.warnings) sink.onWarning(w);
+ *   reader.end();
+ */
+export class CaptureSource implements AsyncIterable<Uint8Array> {
+  readonly path: string;
+  /** Filled during iteration ('gzip-truncated'); complete once the iteration has finished. */
+  readonly warnings: CaptureWarning[] = [];
+  readonly #opts: CaptureSourceOptions;
+
+  constructor(path: string, opts: CaptureSourceOptions = {}) {
+    this.path = path;
+    this.#opts = opts;
+  }
+
+  [Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+    const forward = this.#opts.onWarning;
+    return readCaptureSource(this.path, {
+      ...this.#opts,
+      onWarning: (w) => {
+        this.warnings.push(w);
+        forward?.(w);
+      },
+    });
+  }
+}
+
+async function* gunzip(
+  path: string,
+  head: Uint8Array[],
+  raw: AsyncGenerator<Uint8Array>,
+  opts: CaptureSourceOptions,
+): AsyncGenerator<Uint8Array> {
+  const z = createGunzip({ chunkSize: opts.chunkSize ?? DEFAULT_CHUNK_SIZE });
+  // Errors of the underlying input must stay 'unreadable-input'; only zlib's own errors mean a damaged stream.
+  let inputError: unknown = null;
+  const feed = async (): Promise<void> => {
+    try {
+      for (const c of head) if (!(await write(c))) return;
+      for await (const c of raw) if (!(await write(c))) return; // leaving the loop closes the input
+      z.end();
+    } catch (err) {
+      inputError = err;
+      z.destroy(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
+  /** Writes with back-pressure; false once zlib is gone (failed, or the consumer stopped early). */
+  const write = async (c: Uint8Array): Promise<boolean> => {
+    if (z.destroyed) return false;
+    if (!z.write(c)) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          z.off('drain', done);
+          z.off('close', done);
+          resolve();
+        };
+        z.on('drain', done);
+        z.on('close', done);
+      });
+    }
+    return !z.destroyed;
+  };
+  const feeding = feed();
+  let out = 0;
+  try {
+    for await (const c of z) {
+      const chunk = c as Buffer;
+      out += chunk.length;
+      yield chunk;
+    }
+  } catch (err) {
+    if (inputError !== null) throw inputError;
+    const reason = err instanceof Error ? err.message : String(err);
+    opts.onWarning?.({
+      code: 'gzip-truncated',
+      message:
+        `${path}: the gzip stream is cut short or corrupt (${reason}); analysing the ${out} bytes decompressed ` +
+        `before the damage`,
+      offset: out,
+    });
+  } finally {
+    z.destroy();
+    await feeding;
+  }
+}
+
+async function* readFile(path: string, chunkSize: number): AsyncGenerator<Uint8Array> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    throw ioError(path, err);
+  }
+  try {
+    // open() succeeds on a directory on Linux; say so before a read fails with a less clear EISDIR.
+    const st = await fh.stat().catch((err: unknown) => {
+      throw ioError(path, err);
+    });
+    if (st.isDirectory()) throw new AnalyzerError('unreadable-input', `${path}: is a directory`);
+    for (;;) {
+      const buf = Buffer.allocUnsafe(chunkSize);
+      let n: number;
+      try {
+        ({ bytesRead: n } = await fh.read(buf, 0, chunkSize, null));
+      } catch (err) {
+        throw ioError(path, err);
+      }
+      if (n === 0) return;
+      yield buf.subarray(0, n);
+    }
+  } finally {
+    await fh.close().catch(() => undefined); // a close error after a complete read changes nothing
+  }
+}
+
+async function* readStream(stream: NodeJS.ReadableStream, path: string): AsyncGenerator<Uint8Array> {
+  if (stream === process.stdin && process.stdin.isTTY) {
+    throw new AnalyzerError(
+      'usage',
+      `${path}: standard input is a terminal; pipe a capture into it, e.g. tcpdump -U -w - port 5672 | amqpscope -`,
+    );
+  }
+  try {
+    for await (const c of stream) {
+      yield typeof c === 'string' ? Buffer.from(c, 'latin1') : (c as Uint8Array);
+    }
+  } catch (err) {
+    throw ioError(path === '-' ? 'standard input' : path, err);
+  }
+}
+
+function ioError(path: string, err: unknown): AnalyzerError {
+  if (err instanceof AnalyzerError) return err;
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  let reason: string;
+  switch (code) {
+    case 'ENOENT':
+      reason = 'no such file';
+      break;
+    case 'EISDIR':
+      reason = 'is a directory';
+      break;
+    case 'EACCES':
+    case 'EPERM':
+      reason = 'permission denied';
+      break;
+    case 'ENOTDIR':
+      reason = 'no such file (a component of the path is not a directory)';
+      break;
+    case 'ELOOP':
+      reason = 'too many levels of symbolic links';
+      break;
+    default:
+      reason = `cannot read (${code ?? (err instanceof Error ? err.message : String(err))})`;
+  }
+  return new AnalyzerError('unreadable-input', `${path}: ${reason}`, { cause: err });
+}

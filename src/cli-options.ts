@@ -1,0 +1,64 @@
+/**
+ * Every command-line option as data (the shape npm-check-updates uses): the CLI registers them in a loop and the
+ * README's option list is written from the same table, so help, docs and behaviour cannot drift apart.
+ */
+import { AnalyzerError } from './errors.js';
+
+export interface CliOptions {
+  json: boolean;
+  frames: boolean;
+  port: number[];
+  connection: string[];
+  problems: boolean;
+  since: string | undefined;
+  until: string | undefined;
+  all: boolean;
+  color: boolean | undefined;
+  width: number | undefined;
+  failOn: 'warning' | 'error' | undefined;
+  debug: boolean;
+}
+
+export interface CliOptionSpec {
+  flags: string;
+  description: string;
+  parse?: (value: string, previous: unknown) => unknown;
+  defaultValue?: unknown;
+}
+
+function parsePort(value: string, previous: unknown): number[] {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new AnalyzerError('usage', `--port: '${value}' is not a TCP port (1-65535)`);
+  return [...((previous as number[] | undefined) ?? []), n];
+}
+
+function collect(value: string, previous: unknown): string[] {
+  return [...((previous as string[] | undefined) ?? []), value];
+}
+
+function parseWidth(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 40 || n > 1000) throw new AnalyzerError('usage', `--width: '${value}' is not a width between 40 and 1000 columns`);
+  return n;
+}
+
+function parseFailOn(value: string): 'warning' | 'error' {
+  if (value !== 'warning' && value !== 'error') throw new AnalyzerError('usage', `--fail-on: '${value}' must be 'warning' or 'error'`);
+  return value;
+}
+
+export const CLI_OPTIONS: readonly CliOptionSpec[] = [
+  { flags: '--json', description: 'print the JSON report (docs/report.schema.json) and nothing else on stdout' },
+  { flags: '--frames', description: 'stream every frame and TCP event of every connection as NDJSON, as they happen' },
+  { flags: '--port <n>', description: 'a TCP port carrying AMQP (repeatable; default 5672; AMQP on other ports is found by its protocol header)', parse: parsePort },
+  { flags: '--connection <x>', description: 'only connections whose id, port or name contains x (repeatable)', parse: collect },
+  { flags: '--problems', description: 'only connections with a warning or an error' },
+  { flags: '--since <time>', description: 'only events from this time on: seconds since the capture start, or an ISO time' },
+  { flags: '--until <time>', description: 'only events up to this time: seconds since the capture start, or an ISO time' },
+  { flags: '--all', description: 'full timelines for every connection, healthy ones included' },
+  { flags: '--color', description: 'colour the terminal report (default: only on a terminal, and never with NO_COLOR)' },
+  { flags: '--no-color', description: 'no colour' },
+  { flags: '--width <n>', description: 'terminal report width in columns (default: the terminal\'s, up to 160; 100 when not a terminal)', parse: parseWidth },
+  { flags: '--fail-on <severity>', description: "exit with status 1 when a finding of this severity ('warning' or 'error') or worse exists", parse: parseFailOn },
+  { flags: '--debug', description: 'on an internal error, print the stack trace' },
+];

@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+/**
+ * The command line: a thin shell over analyze(). This is the only module that touches `process` (argv, stdout,
+ * stderr, exit status, the terminal's width and colour support). Exit status: 0 the analysis ran; 1 --fail-on
+ * matched; 2 bad usage or unreadable input (one line on stderr); 3 a bug in amqpscope (one line, stack with --debug).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { Analyzer } from './analyze.js';
+import { CaptureSource } from './capture/source.js';
+import { CLI_OPTIONS, type CliOptions } from './cli-options.js';
+import { SEVERITY_RANK, type Severity } from './diagnosis/types.js';
+import { AnalyzerError } from './errors.js';
+import { filterReport } from './report/filter.js';
+import type { Report, ReportEvent } from './report/types.js';
+import { renderTerminal } from './render/terminal.js';
+import { VERSION } from './version.js';
+
+const BUG_URL = 'https://github.com/amqpscope/amqpscope/issues';
+const MAX_AUTO_WIDTH = 160;
+const DEFAULT_PIPE_WIDTH = 100;
+
+function buildProgram(): Command {
+  const program = new Command('amqpscope')
+    .description('Explain what happened to every AMQP 0-9-1 connection in a pcap or pcapng capture.')
+    .version(VERSION)
+    .argument('<capture...>', "pcap or pcapng files (gzip accepted); '-' reads standard input")
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} }); // commander's own messages are re-printed as one line below
+  for (const spec of CLI_OPTIONS) {
+    const option = new Option(spec.flags, spec.description);
+    if (spec.parse !== undefined) option.argParser(spec.parse as (value: string, previous: unknown) => unknown);
+    program.addOption(option);
+  }
+  return program;
+}
+
+/** Output goes through one batching writer; on Linux process.stdout writes are synchronous, so memory stays flat. */
+class Output {
+  private parts: string[] = [];
+  private size = 0;
+  line(text: string): void {
+    this.parts.push(text, '\n');
+    this.size += text.length + 1;
+    if (this.size > 1 << 16) this.flush();
+  }
+  flush(): void {
+    if (this.parts.length === 0) return;
+    process.stdout.write(this.parts.join(''));
+    this.parts = [];
+    this.size = 0;
+  }
+}
+
+function worstSeverity(reports: readonly Report[]): Severity | null {
+  let worst: Severity | null = null;
+  const consider = (s: Severity) => {
+    if (worst === null || SEVERITY_RANK[s] > SEVERITY_RANK[worst]) worst = s;
+  };
+  for (const r of reports) {
+    for (const c of r.connections) {
+      consider(c.end.severity);
+      for (const f of c.findings) consider(f.severity);
+    }
+    for (const f of r.findings) consider(f.severity);
+  }
+  return worst;
+}
+
+async function analyzeOne(path: string, opts: CliOptions, out: Output): Promise<Report> {
+  const onEvent = opts.frames
+    ? (connection: string, event: ReportEvent) => out.line(JSON.stringify({ connection, ...event }))
+    : undefined;
+  const analyzer = new Analyzer({ path, ports: opts.port.length > 0 ? opts.port : undefined, onEvent });
+  const source = new CaptureSource(path);
+  for await (const chunk of source) analyzer.push(chunk);
+  for (const w of source.warnings) analyzer.warn(w);
+  return analyzer.end();
+}
+
+function useColor(opts: CliOptions): boolean {
+  if (opts.color !== undefined && process.argv.some((a) => a === '--color' || a === '--no-color')) return opts.color;
+  if (process.env['NO_COLOR'] !== undefined && process.env['NO_COLOR'] !== '') return false;
+  return process.stdout.isTTY === true;
+}
+
+function terminalWidth(opts: CliOptions): number {
+  if (opts.width !== undefined) return opts.width;
+  const cols = process.stdout.isTTY ? process.stdout.columns : undefined;
+  return cols !== undefined && cols > 0 ? Math.min(cols, MAX_AUTO_WIDTH) : DEFAULT_PIPE_WIDTH;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    program.parse(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+      throw new AnalyzerError('usage', err.message.replace(/^error: /, ''));
+    }
+    throw err;
+  }
+  const raw = program.opts();
+  const opts: CliOptions = {
+    json: raw['json'] === true,
+    frames: raw['frames'] === true,
+    port: (raw['port'] as number[] | undefined) ?? [],
+    connection: (raw['connection'] as string[] | undefined) ?? [],
+    problems: raw['problems'] === true,
+    since: raw['since'] as string | undefined,
+    until: raw['until'] as string | undefined,
+    all: raw['all'] === true,
+    color: raw['color'] as boolean | undefined,
+    width: raw['width'] as number | undefined,
+    failOn: raw['failOn'] as 'warning' | 'error' | undefined,
+    debug: raw['debug'] === true,
+  };
+  if (opts.json && opts.frames) throw new AnalyzerError('usage', '--json and --frames are two different outputs: choose one');
+  const paths = program.args;
+  const out = new Output();
+  const reports: Report[] = [];
+  for (const path of paths) {
+    const report = filterReport(await analyzeOne(path, opts, out), opts);
+    reports.push(report);
+    if (opts.frames) continue;
+    if (opts.json) continue;
+    if (reports.length > 1) out.line('');
+    out.line(renderTerminal(report, { width: terminalWidth(opts), color: useColor(opts), all: opts.all }));
+  }
+  if (opts.json) out.line(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2));
+  out.flush();
+  if (opts.failOn !== undefined) {
+    const worst = worstSeverity(reports);
+    if (worst !== null && SEVERITY_RANK[worst] >= SEVERITY_RANK[opts.failOn]) return 1;
+  }
+  return 0;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+}
+
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  // `amqpscope x.pcap | head`: the reader went away; that is not an error of ours.
+  if (err.code === 'EPIPE') process.exit(0);
+});
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof AnalyzerError) {
+      process.stderr.write(`amqpscope: ${oneLine(err.message)}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    const debug = process.argv.includes('--debug');
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(
+      `amqpscope: internal error (a bug in amqpscope): ${oneLine(message)}. Please report it at ${BUG_URL} with the command line` +
+        `${debug ? '' : ' and the output of the same command with --debug'}.\n`,
+    );
+    if (debug && err instanceof Error && err.stack !== undefined) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = 3;
+  },
+);

@@ -1,0 +1,65 @@
+/** Findings about the heartbeat setting and how close the connection came to a heartbeat timeout. */
+import { formatSeconds } from '../client-library.js';
+import { heartbeatTolerance } from '../heartbeat.js';
+import type { Finding, FindingRule } from '../types.js';
+
+export const heartbeatSetting: FindingRule = (ctx) => {
+  const f = ctx.facts;
+  const out: Finding[] = [];
+  if (f.tuneOk !== null && f.tuneOk.heartbeat === 0) {
+    out.push({
+      code: 'heartbeats-disabled',
+      severity: 'warning',
+      at: f.tuneOk,
+      message: `Heartbeats disabled (Tune-Ok heartbeat=0${f.tune !== null ? `; the broker proposed ${f.tune.heartbeat}` : ''}): a dead peer is only noticed by TCP keep-alives or when a write fails, possibly minutes later.`,
+      evidence: { proposed: f.tune?.heartbeat ?? null, negotiated: 0 },
+    });
+  } else if (f.tuneOk !== null && f.tuneOk.heartbeat > 0 && f.tuneOk.heartbeat < 5) {
+    out.push({
+      code: 'heartbeat-timeout-low',
+      severity: 'warning',
+      at: f.tuneOk,
+      message: `Heartbeat timeout of ${f.tuneOk.heartbeat} s: RabbitMQ's documentation warns that values under 5 s are likely to cause false positives.`,
+      evidence: { negotiated: f.tuneOk.heartbeat },
+    });
+  }
+  if (f.tuneOk === null && f.inferredHeartbeat !== null) {
+    out.push({
+      code: 'heartbeat-inferred',
+      severity: 'info',
+      at: f.info.synSeen ? f.lastPacket : { packet: f.info.firstPacket, tsSec: f.info.firstTsSec, tsNsec: f.info.firstTsNsec },
+      message: `The handshake was not captured; T=${f.inferredHeartbeat} s is inferred from the broker's heartbeat cadence (every T/2).`,
+      evidence: { inferred: f.inferredHeartbeat },
+    });
+  }
+  return out;
+};
+
+/**
+ * heartbeat-near-miss: a side sent nothing for longer than T with heartbeats on, yet the connection was not
+ * dropped for it (the amqplib prefetch case). One finding per direction, for its longest such silence.
+ */
+export const heartbeatNearMiss: FindingRule = (ctx, judgement) => {
+  const t = ctx.heartbeat;
+  if (t === null || t <= 0) return [];
+  if (judgement.verdict === 'missed-heartbeats' || judgement.verdict === 'server-unresponsive') return [];
+  const out: Finding[] = [];
+  for (const dir of ['c2s', 's2c'] as const) {
+    const long = ctx.facts.silences.filter((s) => s.dir === dir && s.duration > t + heartbeatTolerance(t) && s.to !== null);
+    if (long.length === 0) continue;
+    const worst = long.reduce((a, b) => (b.duration > a.duration ? b : a));
+    const side = dir === 'c2s' ? 'client' : 'broker';
+    out.push({
+      code: 'heartbeat-near-miss',
+      severity: 'warning',
+      at: worst.from,
+      message: `The ${side} sent nothing for ${formatSeconds(worst.duration)} (${(worst.duration / t).toFixed(1)} x T, T=${t} s)${long.length > 1 ? `, ${long.length} times over T in all` : ''}; ${dir === 'c2s' ? 'RabbitMQ drops a client after 2T-3T of silence' : 'clients give up after about 2T'}.`,
+      evidence: { dir, silenceSeconds: round(worst.duration), until: worst.to?.packet ?? null, occurrences: long.length },
+    });
+  }
+  return out;
+};
+
+function round(v: number): number {
+  return Math.round(v * 1e6) / 1e6;
+}

@@ -1,0 +1,93 @@
+/**
+ * The diagnosis vocabulary: verdicts, causes and finding codes are the stable contract of
+ * ../shared/docs/report-contract.md (scripts and bug templates read them). Add codes; never rename one.
+ */
+import type { Dir } from '../tcp/types.js';
+import type { ConnectionFacts, Moment } from '../timeline/types.js';
+
+export const VERDICTS = [
+  'closed-by-client',
+  'closed-by-server',
+  'missed-heartbeats',
+  'tcp-timeout',
+  'client-aborted',
+  'server-unresponsive',
+  'handshake-failed',
+  'reset',
+  'open',
+] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+export const CAUSES = ['client-stalled', 'client-unreachable', 'client-not-reading', 'server-stalled'] as const;
+export type Cause = (typeof CAUSES)[number];
+
+export type Severity = 'info' | 'warning' | 'error';
+export const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
+
+export const FINDING_CODES = [
+  'heartbeats-disabled',
+  'heartbeat-timeout-low',
+  'heartbeat-near-miss',
+  'heartbeat-inferred',
+  'connection-blocked',
+  'channel-error',
+  'connection-error',
+  'message-returned',
+  'consumer-cancelled',
+  'zero-window',
+  'retransmissions',
+  'keepalive-probes',
+  'unacked-at-close',
+  'redelivered',
+  'capture-started-midstream',
+  'capture-gap',
+  'frame-error',
+  'unsupported-protocol',
+  'redelivered-after-close',
+] as const;
+export type FindingCode = (typeof FINDING_CODES)[number];
+
+/** A finding before it is placed on the capture clock (the report adds `t` and `at`). */
+export interface Finding {
+  code: FindingCode;
+  severity: Severity;
+  at: Moment;
+  message: string;
+  /** Evidence fields, JSON-safe, merged into the report's finding object. */
+  evidence: Record<string, unknown>;
+}
+
+export type EndHow = 'amqp-close' | 'fin' | 'rst' | 'timeout' | null;
+
+/** How a connection ended (or stands at the end of the capture), with the evidence for it. */
+export interface Judgement {
+  verdict: Verdict;
+  cause: Cause | null;
+  severity: Severity;
+  at: Moment;
+  by: 'client' | 'server' | null;
+  how: EndHow;
+  replyCode: number | null;
+  replyText: string | null;
+  explanation: string;
+  /** Timeline annotations: packet number -> notes ("client's last frame", ...). */
+  notes: Map<number, string[]>;
+  evidence: Record<string, unknown>;
+}
+
+/** What every rule gets: the facts, the heartbeat in force, and small helpers. */
+export interface RuleContext {
+  facts: ConnectionFacts;
+  /** T in seconds: Tune-Ok's value, else the inferred one, else null. 0 means disabled. */
+  heartbeat: number | null;
+  heartbeatSource: 'negotiated' | 'inferred' | null;
+  /** Seconds between two moments. */
+  seconds(from: Moment, to: Moment): number;
+  /** The connection's first terminating TCP segment (FIN or RST) and who sent it, if any. */
+  firstTcpEnd: { dir: Dir; kind: 'fin' | 'rst'; moment: Moment; ttl: number; usualTtl: number } | null;
+}
+
+/** A verdict rule: returns a judgement when it recognises the connection's end, otherwise null. */
+export type VerdictRule = (ctx: RuleContext) => Judgement | null;
+/** A finding rule: returns zero or more findings. Runs after the verdict is known. */
+export type FindingRule = (ctx: RuleContext, judgement: Judgement) => Finding[];

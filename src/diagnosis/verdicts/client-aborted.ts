@@ -1,0 +1,21 @@
+/**
+ * client-aborted: the client closed TCP (FIN or RST) without Connection.Close and without the broker having gone
+ * quiet before (failure-modes.md F19): the process exited or was killed, or an application timeout fired.
+ * RabbitMQ logs "client unexpectedly closed TCP connection".
+ */
+import { judgement } from '../judgement.js';
+import type { Judgement, RuleContext } from '../types.js';
+
+export function clientAborted(ctx: RuleContext): Judgement | null {
+  const f = ctx.facts;
+  const end = ctx.firstTcpEnd;
+  if (end === null || end.dir !== 'c2s') return null;
+  if (f.clientClose !== null || f.serverClose !== null) return null;
+  const blocked = f.blocked.length > 0 ? ' It happened while the connection was blocked by a resource alarm (a client blocked-connection timeout?).' : '';
+  return judgement('client-aborted', end.moment, {
+    severity: 'warning',
+    by: 'client',
+    how: end.kind,
+    explanation: `The client closed the TCP connection (${end.kind.toUpperCase()}) without Connection.Close: its process exited, was killed, or gave up on its own timeout. RabbitMQ logs "client unexpectedly closed TCP connection".${blocked}`,
+  });
+}

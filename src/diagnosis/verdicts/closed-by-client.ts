@@ -1,0 +1,23 @@
+/** closed-by-client: the client sent Connection.Close (normal; RabbitMQ's RST after Close-Ok is its linger-0 close). */
+import { judgement } from '../judgement.js';
+import type { Judgement, RuleContext } from '../types.js';
+
+export function closedByClient(ctx: RuleContext): Judgement | null {
+  const f = ctx.facts;
+  const close = f.clientClose;
+  if (close === null) return null;
+  if (f.serverClose !== null && f.serverClose.packet <= close.packet) return null; // the server spoke first
+  const abnormal = close.replyCode >= 300;
+  return judgement('closed-by-client', close, {
+    severity: abnormal ? 'warning' : 'info',
+    by: 'client',
+    how: 'amqp-close',
+    replyCode: close.replyCode,
+    replyText: close.replyText,
+    explanation:
+      (abnormal
+        ? `The client closed the connection reporting ${close.replyCode} ${close.replyText}.`
+        : 'The client closed the connection cleanly (Connection.Close, Close-Ok).') +
+      (f.serverCloseOk === null && f.info.synSeen ? ' The broker\'s Close-Ok was not captured.' : ''),
+  });
+}

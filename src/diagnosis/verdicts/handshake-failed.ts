@@ -1,0 +1,70 @@
+/**
+ * handshake-failed: the AMQP handshake never completed (failure-modes.md F16, F18): wrong protocol (the broker
+ * answers with its own protocol header and resets), login refused (Connection.Close 403 before Open-Ok), vhost
+ * refused (530), handshake timeout (the broker resets ~10 s after accept), or no AMQP byte at all (a load
+ * balancer's health check: not a fault).
+ */
+import { secondsBetween } from '../heartbeat.js';
+import { judgement } from '../judgement.js';
+import type { Judgement, RuleContext } from '../types.js';
+
+/** RabbitMQ's default handshake_timeout. */
+const HANDSHAKE_TIMEOUT = 10;
+
+export function handshakeFailed(ctx: RuleContext): Judgement | null {
+  const f = ctx.facts;
+  // The handshake can only be judged if its start was captured.
+  const startSeen = f.info.synSeen || f.protocolVersion !== null || f.start !== null;
+  if (!startSeen || f.openOk !== null) return null;
+  const end = ctx.firstTcpEnd;
+  const close = f.serverClose;
+  if (close !== null) {
+    const login = close.replyCode === 403;
+    return judgement('handshake-failed', close, {
+      severity: 'error',
+      by: 'server',
+      how: 'amqp-close',
+      replyCode: close.replyCode,
+      replyText: close.replyText,
+      explanation: login
+        ? `The broker refused the login (${close.replyCode}): check the user name and password, and that the user may connect from this host (RabbitMQ's guest user is loopback-only).`
+        : `The broker refused the connection during the handshake with ${close.replyCode} ${close.replyText}: check the virtual host, permissions and connection limits.`,
+    });
+  }
+  if (end === null) return null; // still handshaking when the capture ended: 'open'
+  const endMoment = end.moment;
+  if (f.notAmqp || (f.protocolVersion !== null && !f.protocolSupported)) {
+    const what = f.notAmqp ? 'bytes that are not AMQP (TLS or HTTP on the AMQP port?)' : `AMQP ${f.protocolVersion}, which this broker does not speak on this port`;
+    return judgement('handshake-failed', endMoment, {
+      severity: 'error',
+      by: end.dir === 'c2s' ? 'client' : 'server',
+      how: end.kind,
+      explanation: `The client opened with ${what}; the broker ${f.serverSentProtocolHeader !== null ? 'answered with its own protocol header and ' : ''}closed the connection. Point the client at the right port (5671 for TLS) and protocol.`,
+    });
+  }
+  if (f.firstPayload.c2s === null && f.firstPayload.s2c === null) {
+    return judgement('handshake-failed', endMoment, {
+      severity: 'info',
+      by: end.dir === 'c2s' ? 'client' : 'server',
+      how: end.kind,
+      explanation: 'A TCP connection that carried no AMQP bytes at all: typically a load balancer health check or a port probe, not a client failure.',
+    });
+  }
+  const first = { packet: f.info.firstPacket, tsSec: f.info.firstTsSec, tsNsec: f.info.firstTsNsec };
+  const elapsed = secondsBetween(first, endMoment);
+  const stage = f.start === null ? 'before the broker sent Connection.Start' : f.startOk === null ? 'before the client answered Connection.Start' : f.tuneOk === null ? 'during authentication and tuning' : 'before Connection.Open completed';
+  const timedOut = end.dir === 's2c' && end.kind === 'rst' && Math.abs(elapsed - HANDSHAKE_TIMEOUT) < 1.5;
+  return judgement('handshake-failed', endMoment, {
+    severity: 'error',
+    by: end.dir === 'c2s' ? 'client' : 'server',
+    how: end.kind,
+    explanation: timedOut
+      ? `The handshake did not finish within RabbitMQ's handshake_timeout (10 s): the connection stalled ${stage}. Look for a slow or blocked client, or TLS sent to the plain port.`
+      : `The connection closed ${stage}, ${elapsed.toFixed(1)} s after it opened${end.dir === 'c2s' ? ' (the client gave up)' : ''}.`,
+    evidence: { elapsedSeconds: round(elapsed) },
+  });
+}
+
+function round(v: number): number {
+  return Math.round(v * 1e6) / 1e6;
+}

@@ -1,0 +1,148 @@
+/**
+ * Turns facts and judgements into the JSON report: places every moment on the capture clock (`t`, `at`, `packet`)
+ * and writes the timeline rows with their notes.
+ */
+import { isoTime } from '../capture/timestamp.js';
+import { identifyClient } from '../diagnosis/client-library.js';
+import type { Diagnosis } from '../diagnosis/index.js';
+import { SEVERITY_RANK, type Finding, type Severity } from '../diagnosis/types.js';
+import { describeEntry } from '../timeline/describe.js';
+import type { ConnectionFacts, FrameMoment, Moment, TimelineEntry } from '../timeline/types.js';
+import type { ReportConnection, ReportEvent, ReportFinding, When } from './types.js';
+
+/** The capture clock: origin (first packet) and the precision of `at`. */
+export class CaptureClock {
+  constructor(
+    readonly originSec: number,
+    readonly originNsec: number,
+    readonly digits: number,
+  ) {}
+
+  when(m: Moment): When {
+    return { t: this.t(m), at: isoTime(m.tsSec, m.tsNsec, this.digits), packet: m.packet };
+  }
+
+  t(m: { tsSec: number; tsNsec: number }): number {
+    const v = m.tsSec - this.originSec + (m.tsNsec - this.originNsec) / 1e9;
+    // Round to the capture's precision so that JSON shows 12.004117, not 12.004117000000001.
+    const scale = 10 ** Math.min(this.digits, 9);
+    return Math.round(v * scale) / scale;
+  }
+}
+
+export function reportEvent(clock: CaptureClock, e: TimelineEntry): ReportEvent {
+  const ev: ReportEvent = { ...clock.when(e), dir: e.dir, kind: e.kind, type: e.type, summary: describeEntry(e) };
+  if (e.channel !== undefined && e.kind === 'amqp') ev.channel = e.channel;
+  if (e.kind === 'elided') ev.count = e.elided ?? 0;
+  return ev;
+}
+
+export function reportFinding(clock: CaptureClock, f: Finding): ReportFinding {
+  return { ...clock.when(f.at), code: f.code, severity: f.severity, message: f.message, ...f.evidence };
+}
+
+function frameWhen(clock: CaptureClock, f: FrameMoment | null) {
+  return f === null ? null : { ...clock.when(f), type: f.type, channel: f.channel };
+}
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+export function buildConnection(clock: CaptureClock, facts: ConnectionFacts, d: Diagnosis): ReportConnection {
+  const f = facts;
+  const j = d.judgement;
+  const lib = identifyClient(f.clientProperties);
+  const findings = d.findings.map((x) => reportFinding(clock, x));
+  let severity: Severity = j.severity;
+  for (const x of d.findings) if (SEVERITY_RANK[x.severity] > SEVERITY_RANK[severity]) severity = x.severity;
+
+  const timeline: ReportEvent[] = f.timeline.map((e) => {
+    const ev = reportEvent(clock, e);
+    const notes = e.kind !== 'elided' ? j.notes.get(e.packet) : undefined;
+    if (notes !== undefined) {
+      // A note belongs to one row per packet: the last frame of that packet in that direction, or its TCP event.
+      ev.note = notes.join('; ');
+    }
+    return ev;
+  });
+  dedupeNotes(timeline, f);
+
+  const dirs = <T>(get: (dir: 'c2s' | 's2c') => T) => ({ clientToServer: get('c2s'), serverToClient: get('s2c') });
+  return {
+    id: f.info.id,
+    client: { address: f.info.clientAddress, port: f.info.clientPort },
+    server: { address: f.info.serverAddress, port: f.info.serverPort },
+    name: f.clientProperties !== null ? str(f.clientProperties['connection_name']) : null,
+    library: lib.label,
+    clientProperties: f.clientProperties,
+    serverProperties: f.serverProperties,
+    handshakeSeen: f.start !== null || f.info.synSeen,
+    vhost: f.vhost,
+    heartbeat: { proposed: f.tune?.heartbeat ?? null, negotiated: f.tuneOk?.heartbeat ?? null, inferred: f.inferredHeartbeat },
+    frameMax: f.tuneOk?.frameMax ?? f.tune?.frameMax ?? null,
+    channelMax: f.tuneOk?.channelMax ?? f.tune?.channelMax ?? null,
+    frames: dirs((x) => f.stats[x].frames),
+    heartbeats: dirs((x) => f.stats[x].heartbeats),
+    lastClientFrame: frameWhen(clock, f.lastFrame.c2s),
+    lastServerFrame: frameWhen(clock, f.lastFrame.s2c),
+    lastClientByte: f.lastPayload.c2s !== null ? clock.when(f.lastPayload.c2s) : null,
+    lastServerByte: f.lastPayload.s2c !== null ? clock.when(f.lastPayload.s2c) : null,
+    end: {
+      ...clock.when(j.at),
+      verdict: j.verdict,
+      cause: j.cause,
+      severity: j.severity,
+      by: j.by,
+      how: j.how,
+      replyCode: j.replyCode,
+      replyText: j.replyText,
+      explanation: j.explanation,
+      ...j.evidence,
+    },
+    severity,
+    tcp: {
+      keepAlives: dirs((x) => f.stats[x].keepAlives),
+      retransmissions: dirs((x) => f.stats[x].retransmissions),
+      zeroWindows: dirs((x) => f.stats[x].zeroWindows),
+      gaps: dirs((x) => f.stats[x].gapBytes),
+      payloadBytes: dirs((x) => f.stats[x].payloadBytes),
+    },
+    unacked: f.unacked.count,
+    silences: f.silences
+      .filter((s) => d.heartbeat === null || d.heartbeat === 0 || s.duration > d.heartbeat / 2)
+      .map((s) => ({
+        dir: s.dir,
+        from: clock.when(s.from),
+        to: s.to !== null ? clock.when(s.to) : null,
+        seconds: Math.round(s.duration * 1e6) / 1e6,
+        peerSegments: s.evidence.peerPayloadSegments,
+        acks: s.evidence.acksAdvanced,
+        peerRetransmissions: s.evidence.peerRetransmissions,
+        zeroWindows: s.evidence.zeroWindows,
+      })),
+    findings,
+    eventCount: f.eventCount,
+    timeline,
+  };
+}
+
+/**
+ * A packet can carry several frames (and a TCP event): a note keyed by packet number belongs on one row only. The
+ * client's last frame goes on the last client frame of that packet; other notes on the packet's first row.
+ */
+function dedupeNotes(timeline: ReportEvent[], f: ConnectionFacts): void {
+  const seen = new Set<number>();
+  for (let i = timeline.length - 1; i >= 0; i--) {
+    const ev = timeline[i]!;
+    if (ev.note === undefined) continue;
+    const lastClient = f.lastFrame.c2s;
+    const isLastClientFrame = lastClient !== null && ev.packet === lastClient.packet && ev.dir === 'c2s' && ev.kind === 'amqp';
+    const firstOfPacket = i === 0 || timeline[i - 1]!.packet !== ev.packet;
+    if (seen.has(ev.packet) || (!isLastClientFrame && !firstOfPacket)) {
+      delete ev.note;
+      continue;
+    }
+    seen.add(ev.packet);
+  }
+}

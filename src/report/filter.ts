@@ -1,0 +1,56 @@
+/**
+ * Narrowing a report to what the operator asked for (--connection, --problems, --since, --until). Pure: a report
+ * in, a smaller report out, in the same shape, so the terminal and JSON outputs narrow the same way.
+ */
+import { AnalyzerError } from '../errors.js';
+import type { Report, ReportConnection } from './types.js';
+
+export interface ReportFilter {
+  connection?: readonly string[];
+  problems?: boolean;
+  /** Seconds since the capture start, or an ISO time. */
+  since?: string | undefined;
+  until?: string | undefined;
+}
+
+/** A time argument as seconds since the capture start. */
+export function parseTimeArgument(value: string, captureStart: string | null, option: string): number {
+  const trimmed = value.trim();
+  if (/^-?\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
+  const abs = Date.parse(trimmed);
+  if (Number.isNaN(abs)) throw new AnalyzerError('usage', `${option}: '${value}' is neither seconds since the capture start nor an ISO time`);
+  if (captureStart === null) return 0;
+  // Sub-millisecond precision of the ISO argument is not needed to pick rows; Date keeps milliseconds.
+  return (abs - Date.parse(captureStart)) / 1000;
+}
+
+function matches(c: ReportConnection, needle: string): boolean {
+  if (c.id.includes(needle)) return true;
+  if (String(c.client.port) === needle || String(c.server.port) === needle) return true;
+  return c.name !== null && c.name.toLowerCase().includes(needle.toLowerCase());
+}
+
+export function filterReport(report: Report, filter: ReportFilter): Report {
+  let connections = report.connections;
+  const needles = filter.connection ?? [];
+  if (needles.length > 0) connections = connections.filter((c) => needles.some((n) => matches(c, n)));
+  if (filter.problems) connections = connections.filter((c) => c.severity !== 'info');
+  const since = filter.since !== undefined ? parseTimeArgument(filter.since, report.capture.start, '--since') : null;
+  const until = filter.until !== undefined ? parseTimeArgument(filter.until, report.capture.start, '--until') : null;
+  if (since !== null || until !== null) {
+    const lo = since ?? -Infinity;
+    const hi = until ?? Infinity;
+    connections = connections
+      .filter((c) => {
+        const first = c.timeline[0]?.t ?? c.end.t;
+        return first <= hi && c.end.t >= lo;
+      })
+      .map((c) => ({ ...c, timeline: c.timeline.filter((e) => e.t >= lo && e.t <= hi) }));
+  }
+  const ids = new Set(connections.map((c) => c.id));
+  return {
+    ...report,
+    connections,
+    findings: report.findings.filter((f) => ids.has(f.from) || ids.has(f.to)),
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * The JSON report: the contract of ../shared/docs/report-contract.md, plus fields that help. docs/report.schema.json
+ * describes it for other tools; a test validates real reports against that schema.
+ */
+import type { FieldTable } from '../amqp/types.js';
+import type { CaptureFormat } from '../capture/types.js';
+import type { Cause, EndHow, FindingCode, Severity, Verdict } from '../diagnosis/types.js';
+import type { Dir } from '../tcp/types.js';
+
+/** A moment on the capture clock. */
+export interface When {
+  /** Seconds since the capture's first packet. */
+  t: number;
+  /** ISO-8601 UTC with the capture's precision. */
+  at: string;
+  /** 1-based packet number, as in Wireshark. */
+  packet: number;
+}
+
+export interface ReportFinding extends When {
+  code: FindingCode;
+  severity: Severity;
+  message: string;
+  [evidence: string]: unknown;
+}
+
+export interface ReportFrame extends When {
+  type: string;
+  channel: number;
+}
+
+export interface ReportEvent extends When {
+  dir: Dir;
+  kind: 'amqp' | 'tcp' | 'elided';
+  type: string;
+  channel?: number;
+  summary: string;
+  note?: string;
+  /** For kind 'elided': how many events are not shown. */
+  count?: number;
+}
+
+export interface ReportSilence {
+  dir: Dir;
+  from: When;
+  to: When | null;
+  seconds: number;
+  peerSegments: number;
+  acks: number;
+  peerRetransmissions: number;
+  zeroWindows: number;
+}
+
+export interface DirectionCounts {
+  clientToServer: number;
+  serverToClient: number;
+}
+
+export interface ReportConnection {
+  id: string;
+  client: { address: string; port: number };
+  server: { address: string; port: number };
+  name: string | null;
+  /** e.g. "Pika Python Client Library 1.2.0". */
+  library: string | null;
+  clientProperties: FieldTable | null;
+  serverProperties: FieldTable | null;
+  handshakeSeen: boolean;
+  vhost: string | null;
+  heartbeat: { proposed: number | null; negotiated: number | null; inferred: number | null };
+  frameMax: number | null;
+  channelMax: number | null;
+  frames: DirectionCounts;
+  heartbeats: DirectionCounts;
+  lastClientFrame: ReportFrame | null;
+  lastServerFrame: ReportFrame | null;
+  lastClientByte: When | null;
+  lastServerByte: When | null;
+  end: When & {
+    verdict: Verdict;
+    cause: Cause | null;
+    severity: Severity;
+    by: 'client' | 'server' | null;
+    how: EndHow;
+    replyCode: number | null;
+    replyText: string | null;
+    explanation: string;
+    [evidence: string]: unknown;
+  };
+  /** The most severe of the verdict and the findings. */
+  severity: Severity;
+  tcp: {
+    keepAlives: DirectionCounts;
+    retransmissions: DirectionCounts;
+    zeroWindows: DirectionCounts;
+    gaps: DirectionCounts;
+    payloadBytes: DirectionCounts;
+  };
+  unacked: number;
+  silences: ReportSilence[];
+  findings: ReportFinding[];
+  /** Events the connection had in all; `timeline` holds a bounded selection of them. */
+  eventCount: number;
+  timeline: ReportEvent[];
+}
+
+export interface Report {
+  schemaVersion: number;
+  tool: { name: 'amqpscope'; version: string };
+  capture: {
+    path: string;
+    format: CaptureFormat | null;
+    linkTypes: { value: number; name: string }[];
+    packets: number;
+    bytes: number;
+    start: string | null;
+    durationSeconds: number;
+    /** Packets that were not TCP of interest: counted, not analysed. */
+    skipped: { notIp: number; notTcp: number; ipFragments: number; unsupportedLink: number; malformed: number; otherTcp: number };
+    warnings: { code: string; message: string; offset?: number; packet?: number }[];
+  };
+  connections: ReportConnection[];
+  findings: (ReportFinding & { from: string; to: string; count: number })[];
+}

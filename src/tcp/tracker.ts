@@ -1,0 +1,363 @@
+/**
+ * Follows every TCP connection in a capture and hands the AMQP ones upward.
+ *
+ * Which connections: any with an endpoint on one of the AMQP ports (5672 unless told otherwise), and any other
+ * whose first payload byte in either direction is the `AMQP` protocol header. A connection on another port stays
+ * "pending" (its analysis state kept, its first few segments remembered for replay) until its first payload
+ * decides; non-AMQP ones are then ignored cheaply.
+ *
+ * Which side is the client: the SYN sender; without a SYN, the side not on the AMQP port; failing that, the side
+ * that sent `AMQP` first; failing that, the sender of the first packet.
+ *
+ * Connection identity: the 4-tuple, until a new SYN (without ACK) arrives after a FIN or RST on it, or with a new
+ * initial sequence number: then the old connection ends and a new one starts (port reuse).
+ *
+ * Memory: per open connection, analysis state plus bounded out-of-order data. A closed connection is evicted once
+ * the capture clock has moved `CLOSED_EVICTION_SECONDS` past its last packet.
+ */
+import { formatAddress } from '../net/decode.js';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpSegment } from '../net/types.js';
+import { FlowAnalysis, analyzeSegment, noteSynOptions, windowShift, type RttState } from './analysis.js';
+import { Reassembler, type ReassemblyOutput } from './reassembly.js';
+import type { ConnectionInfo, Dir, EndReason, SegmentInfo, StreamHandler } from './types.js';
+
+export const DEFAULT_AMQP_PORT = 5672;
+/** A closed connection keeps receiving stray segments (the second RST, retransmitted FINs) for a while. */
+export const CLOSED_EVICTION_SECONDS = 120;
+/** Segments remembered for a pending connection until its first payload shows whether it is AMQP. */
+const MAX_REPLAY_SEGMENTS = 16;
+
+const AMQP_MAGIC = [0x41, 0x4d, 0x51, 0x50]; // "AMQP"
+
+type Role = 'amqp' | 'pending' | 'ignored';
+
+interface ReplaySegment {
+  side: 0 | 1;
+  info: SegmentInfo;
+}
+
+export interface TrackerOptions {
+  /** Ports on which every connection is AMQP. */
+  ports: ReadonlySet<number>;
+  /** Called once per AMQP connection, when it is first known to be AMQP. */
+  newHandler(info: ConnectionInfo): StreamHandler;
+}
+
+export interface TrackerStats {
+  connections: number; // AMQP connections reported
+  ignoredConnections: number; // TCP connections found not to be AMQP
+  segments: number; // segments of AMQP connections
+}
+
+class Connection {
+  readonly flows: [FlowAnalysis, FlowAnalysis] = [new FlowAnalysis(), new FlowAnalysis()];
+  readonly reassemblers: [Reassembler, Reassembler];
+  readonly rtt: RttState = { firstRtt: 0 };
+  role: Role = 'pending';
+  clientSide: 0 | 1 = 0;
+  clientBy: ConnectionInfo['clientBy'] = 'first-packet';
+  handler: StreamHandler | null = null;
+  synSeen: [boolean, boolean] = [false, false];
+  isn: [number, number] = [0, 0];
+  synTime = -1;
+  finSeen: [boolean, boolean] = [false, false];
+  rstSeen = false;
+  lastT = 0;
+  lastPacket = 0;
+  lastTsSec = 0;
+  lastTsNsec = 0;
+  replay: ReplaySegment[] | null = [];
+  /** On an AMQP port: reported as soon as its first segment has been noted. */
+  onAmqpPort = false;
+  // Side 0 is the sender of the first packet seen.
+  constructor(
+    readonly ipVersion: 4 | 6,
+    readonly a: readonly [number, number, number, number],
+    readonly aPort: number,
+    readonly b: readonly [number, number, number, number],
+    readonly bPort: number,
+    readonly firstPacket: number,
+    readonly firstTsSec: number,
+    readonly firstTsNsec: number,
+    output: (side: 0 | 1) => ReassemblyOutput,
+  ) {
+    this.reassemblers = [new Reassembler(output(0)), new Reassembler(output(1))];
+  }
+
+  get closed(): boolean {
+    return this.rstSeen || (this.finSeen[0] && this.finSeen[1]);
+  }
+
+  dirOf(side: 0 | 1): Dir {
+    return side === this.clientSide ? 'c2s' : 's2c';
+  }
+}
+
+export class TcpTracker {
+  private readonly byPorts = new Map<number, Connection[]>();
+  private readonly closedConnections = new Set<Connection>();
+  private originSec = -1;
+  private originNsec = 0;
+  private lastSweepT = 0;
+  private readonly segmentInfo: SegmentInfo = {
+    packet: 0, tsSec: 0, tsNsec: 0, dir: 'c2s', tcpFlags: 0, analysis: 0, seq: 0, ack: 0, window: 0,
+    payloadLength: 0, ttl: 0, ipId: 0,
+  };
+  readonly stats: TrackerStats = { connections: 0, ignoredConnections: 0, segments: 0 };
+
+  constructor(private readonly options: TrackerOptions) {}
+
+  /** One decoded TCP segment, in capture order. `seg` is only read during the call. */
+  onSegment(seg: TcpSegment, packet: number, tsSec: number, tsNsec: number): void {
+    if (this.originSec < 0) {
+      this.originSec = tsSec;
+      this.originNsec = tsNsec;
+    }
+    const t = tsSec - this.originSec + (tsNsec - this.originNsec) / 1e9;
+
+    let conn = this.find(seg);
+    let side: 0 | 1 = 0;
+    if (conn !== undefined) {
+      side = this.sideOf(conn, seg);
+      const flags = seg.flags;
+      const newSyn = (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
+      if (newSyn && (conn.closed || (conn.synSeen[side] && conn.isn[side] !== seg.seq))) {
+        this.finish(conn, 'port-reused');
+        conn = undefined;
+      }
+    }
+    if (conn === undefined) {
+      conn = this.create(seg, packet, tsSec, tsNsec);
+      side = 0;
+    }
+    if (conn.role === 'ignored') {
+      this.noteClose(conn, side, seg, t, packet, tsSec, tsNsec);
+      return;
+    }
+
+    const fwd = conn.flows[side];
+    const rev = conn.flows[side === 0 ? 1 : 0];
+    const flags = seg.flags;
+    if ((flags & TCP_SYN) !== 0) {
+      noteSynOptions(fwd, rev, flags, seg.windowScale);
+      if (!conn.synSeen[side]) {
+        conn.synSeen[side] = true;
+        conn.isn[side] = seg.seq;
+        conn.reassemblers[side].onSyn(seg.seq);
+      }
+      if ((flags & TCP_ACK) === 0 && conn.synTime < 0) conn.synTime = t;
+    } else if (conn.rtt.firstRtt === 0 && conn.synTime >= 0 && conn.synSeen[0] && conn.synSeen[1] && (flags & TCP_ACK) !== 0) {
+      conn.rtt.firstRtt = t - conn.synTime; // the ACK that completes the three-way handshake
+    }
+
+    // Connections on an AMQP port are reported from their first segment, once its SYN (if any) is noted.
+    if (conn.role === 'pending' && conn.onAmqpPort) this.promote(conn);
+
+    const analysis = analyzeSegment(fwd, rev, conn.rtt, flags, seg.seq, seg.ack, seg.window, seg.payloadLength, t);
+    const info = this.segmentInfo;
+    info.packet = packet;
+    info.tsSec = tsSec;
+    info.tsNsec = tsNsec;
+    info.dir = conn.dirOf(side);
+    info.tcpFlags = flags;
+    info.analysis = analysis;
+    info.seq = seg.seq;
+    info.ack = seg.ack;
+    // SYN windows are never scaled (RFC 7323 §2.2).
+    info.window = (flags & TCP_SYN) !== 0 ? seg.window : seg.window * 2 ** windowShift(fwd);
+    info.payloadLength = seg.payloadLength;
+    info.ttl = seg.ttl;
+    info.ipId = seg.ipId;
+
+    if (conn.role === 'amqp') {
+      this.stats.segments++;
+      conn.handler!.onSegment(info);
+    } else if (conn.replay !== null && conn.replay.length < MAX_REPLAY_SEGMENTS) {
+      conn.replay.push({ side, info: { ...info } });
+    }
+
+    // Bytes: this segment's payload, then any hole the peer's acknowledgement proves was never captured.
+    const reasm = conn.reassemblers[side];
+    if (seg.payloadLength > 0) {
+      const dataSeq = (flags & TCP_SYN) !== 0 ? (seg.seq + 1) >>> 0 : seg.seq;
+      reasm.onSegment(dataSeq, seg.payload, seg.payloadLength, packet, tsSec, tsNsec);
+    }
+    if ((flags & TCP_ACK) !== 0) conn.reassemblers[side === 0 ? 1 : 0].onPeerAck(seg.ack, packet, tsSec, tsNsec);
+    this.noteClose(conn, side, seg, t, packet, tsSec, tsNsec);
+
+    if (t - this.lastSweepT > 10) {
+      this.lastSweepT = t;
+      this.evictIdle(t);
+    }
+  }
+
+  /** The capture ended: every connection still known is finished. */
+  end(): void {
+    for (const bucket of this.byPorts.values()) {
+      for (const conn of bucket) this.finish(conn, 'capture-end', false);
+    }
+    this.byPorts.clear();
+    this.closedConnections.clear();
+  }
+
+  private noteClose(conn: Connection, side: 0 | 1, seg: TcpSegment, t: number, packet: number, tsSec: number, tsNsec: number): void {
+    conn.lastT = t;
+    conn.lastPacket = packet;
+    conn.lastTsSec = tsSec;
+    conn.lastTsNsec = tsNsec;
+    if ((seg.flags & TCP_FIN) !== 0) {
+      conn.finSeen[side] = true;
+      conn.reassemblers[side].onFin((seg.flags & TCP_SYN) !== 0 ? (seg.seq + 1) >>> 0 : seg.seq, seg.payloadLength);
+    }
+    if ((seg.flags & TCP_RST) !== 0) conn.rstSeen = true;
+    if (conn.closed) this.closedConnections.add(conn);
+  }
+
+  private evictIdle(t: number): void {
+    for (const conn of this.closedConnections) {
+      if (t - conn.lastT > CLOSED_EVICTION_SECONDS) this.finish(conn, 'idle-after-close');
+    }
+  }
+
+  private finish(conn: Connection, reason: EndReason, unlink = true): void {
+    if (conn.role === 'amqp') {
+      conn.reassemblers[0].flush(conn.lastPacket, conn.lastTsSec, conn.lastTsNsec);
+      conn.reassemblers[1].flush(conn.lastPacket, conn.lastTsSec, conn.lastTsNsec);
+      conn.handler!.onEnd(reason);
+    }
+    conn.role = 'ignored';
+    conn.handler = null;
+    this.closedConnections.delete(conn);
+    if (!unlink) return;
+    const key = portKey(conn.aPort, conn.bPort);
+    const bucket = this.byPorts.get(key);
+    if (bucket === undefined) return;
+    const i = bucket.indexOf(conn);
+    if (i >= 0) bucket.splice(i, 1);
+    if (bucket.length === 0) this.byPorts.delete(key);
+  }
+
+  private find(seg: TcpSegment): Connection | undefined {
+    const bucket = this.byPorts.get(portKey(seg.srcPort, seg.dstPort));
+    if (bucket === undefined) return undefined;
+    for (const c of bucket) {
+      if (c.aPort === seg.srcPort && c.bPort === seg.dstPort && sameSrc(c.a, seg) && sameDst(c.b, seg)) return c;
+      if (c.bPort === seg.srcPort && c.aPort === seg.dstPort && sameSrc(c.b, seg) && sameDst(c.a, seg)) return c;
+    }
+    return undefined;
+  }
+
+  private sideOf(conn: Connection, seg: TcpSegment): 0 | 1 {
+    return conn.aPort === seg.srcPort && sameSrc(conn.a, seg) && (conn.aPort !== conn.bPort || sameDst(conn.b, seg)) ? 0 : 1;
+  }
+
+  private create(seg: TcpSegment, packet: number, tsSec: number, tsNsec: number): Connection {
+    const tracker = this;
+    const conn: Connection = new Connection(
+      seg.ipVersion,
+      [seg.src0, seg.src1, seg.src2, seg.src3],
+      seg.srcPort,
+      [seg.dst0, seg.dst1, seg.dst2, seg.dst3],
+      seg.dstPort,
+      packet,
+      tsSec,
+      tsNsec,
+      (side) => ({
+        data: (bytes, p, s, n) => tracker.onBytes(conn, side, bytes, p, s, n),
+        gap: (length, reason, p, s, n) => {
+          if (conn.role === 'amqp') conn.handler!.onGap(conn.dirOf(side), length, reason, p, s, n);
+        },
+      }),
+    );
+    const ports = this.options.ports;
+    const flags = seg.flags;
+    if ((flags & TCP_SYN) !== 0) {
+      // SYN: the sender is the client. SYN-ACK: the receiver is.
+      conn.clientSide = (flags & TCP_ACK) === 0 ? 0 : 1;
+      conn.clientBy = 'syn';
+    } else if (ports.has(seg.dstPort) && !ports.has(seg.srcPort)) {
+      conn.clientSide = 0;
+      conn.clientBy = 'port';
+    } else if (ports.has(seg.srcPort) && !ports.has(seg.dstPort)) {
+      conn.clientSide = 1;
+      conn.clientBy = 'port';
+    }
+    const key = portKey(seg.srcPort, seg.dstPort);
+    const bucket = this.byPorts.get(key);
+    if (bucket === undefined) this.byPorts.set(key, [conn]);
+    else bucket.push(conn);
+    conn.onAmqpPort = ports.has(seg.srcPort) || ports.has(seg.dstPort);
+    return conn;
+  }
+
+  /** Bytes in order from one side. A pending connection is decided by its first bytes. */
+  private onBytes(conn: Connection, side: 0 | 1, bytes: Uint8Array, packet: number, tsSec: number, tsNsec: number): void {
+    if (conn.role === 'pending') {
+      if (!startsWithAmqp(bytes)) {
+        conn.role = 'ignored';
+        conn.replay = null;
+        this.stats.ignoredConnections++;
+        return;
+      }
+      if (conn.clientBy === 'first-packet') {
+        conn.clientSide = side;
+        conn.clientBy = 'amqp-header';
+      }
+      this.promote(conn);
+    }
+    if (conn.role === 'amqp') conn.handler!.onData(conn.dirOf(side), bytes, packet, tsSec, tsNsec);
+  }
+
+  private promote(conn: Connection): void {
+    conn.role = 'amqp';
+    const client = conn.clientSide === 0 ? conn.a : conn.b;
+    const server = conn.clientSide === 0 ? conn.b : conn.a;
+    const clientAddress = formatAddress(conn.ipVersion, client[0], client[1], client[2], client[3]);
+    const serverAddress = formatAddress(conn.ipVersion, server[0], server[1], server[2], server[3]);
+    const clientPort = conn.clientSide === 0 ? conn.aPort : conn.bPort;
+    const serverPort = conn.clientSide === 0 ? conn.bPort : conn.aPort;
+    const host = (addr: string) => (conn.ipVersion === 6 ? `[${addr}]` : addr);
+    const info: ConnectionInfo = {
+      id: `${host(clientAddress)}:${clientPort}->${host(serverAddress)}:${serverPort}`,
+      ipVersion: conn.ipVersion,
+      clientAddress,
+      clientPort,
+      serverAddress,
+      serverPort,
+      clientBy: conn.clientBy,
+      synSeen: conn.synSeen[conn.clientSide],
+      firstPacket: conn.firstPacket,
+      firstTsSec: conn.firstTsSec,
+      firstTsNsec: conn.firstTsNsec,
+    };
+    this.stats.connections++;
+    conn.handler = this.options.newHandler(info);
+    const replay = conn.replay;
+    conn.replay = null;
+    if (replay !== null) {
+      for (const r of replay) {
+        r.info.dir = conn.dirOf(r.side);
+        this.stats.segments++;
+        conn.handler.onSegment(r.info);
+      }
+    }
+  }
+}
+
+function portKey(p: number, q: number): number {
+  return p < q ? p * 65536 + q : q * 65536 + p;
+}
+
+function sameSrc(addr: readonly [number, number, number, number], seg: TcpSegment): boolean {
+  return addr[3] === seg.src3 && addr[2] === seg.src2 && addr[1] === seg.src1 && addr[0] === seg.src0;
+}
+
+function sameDst(addr: readonly [number, number, number, number], seg: TcpSegment): boolean {
+  return addr[3] === seg.dst3 && addr[2] === seg.dst2 && addr[1] === seg.dst1 && addr[0] === seg.dst0;
+}
+
+function startsWithAmqp(bytes: Uint8Array): boolean {
+  const n = Math.min(bytes.length, AMQP_MAGIC.length);
+  for (let i = 0; i < n; i++) if (bytes[i] !== AMQP_MAGIC[i]) return false;
+  return n === AMQP_MAGIC.length;
+}

@@ -1,0 +1,584 @@
+/**
+ * Records one AMQP connection: runs a frame decoder per direction and the AMQP session over the TCP layer's
+ * output, and keeps (1) the facts the diagnosis rules judge (handshake, closes, last payload and frame per side,
+ * silences with their TCP evidence, TCP ends) and (2) a bounded timeline of events.
+ *
+ * Memory per connection is bounded whatever its length: a small connection keeps every event; a large one keeps
+ * the first events (the handshake), every notable event with a few events of context on each side, the events
+ * around the client's last frame, and the last events before the end.
+ */
+import { FrameDecoder } from '../amqp/frame-decoder.js';
+import { AmqpSession, type CompletedMessage } from '../amqp/session.js';
+import type { DecodeIssue, Frame, FrameSink, MethodFrame, ProtocolHeader } from '../amqp/types.js';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../net/types.js';
+import {
+  TA_ACK_ADVANCED,
+  TA_ANY_RETRANSMISSION,
+  TA_DUP_ACK,
+  TA_KEEP_ALIVE,
+  TA_KEEP_ALIVE_ACK,
+  TA_LOST_SEGMENT,
+  TA_PURE_ACK,
+  TA_WINDOW_FULL,
+  TA_WINDOW_UPDATE,
+  TA_ZERO_WINDOW,
+  TA_ZERO_WINDOW_PROBE,
+  TA_ZERO_WINDOW_PROBE_ACK,
+  type ConnectionInfo,
+  type Dir,
+  type EndReason,
+  type GapReason,
+  type SegmentInfo,
+  type StreamHandler,
+} from '../tcp/types.js';
+import { frameTypeName } from './describe.js';
+import type {
+  CloseFrame,
+  ConnectionFacts,
+  DirectionStats,
+  FrameMoment,
+  Moment,
+  Silence,
+  SilenceEvidence,
+  TcpEnd,
+  TimelineEntry,
+} from './types.js';
+
+/** A connection with at most this many events keeps all of them. */
+export const FULL_TIMELINE_EVENTS = 600;
+const HEAD_EVENTS = 80;
+const TAIL_EVENTS = 60;
+const CONTEXT_EVENTS = 4;
+const AFTER_LAST_CLIENT_FRAME = 40;
+const MAX_KEPT_EVENTS = 1500;
+/** Silences shorter than this are not recorded at all; the diagnosis filters further against T. */
+export const MIN_RECORDED_SILENCE = 1.0;
+const MAX_SILENCES = 64;
+const MAX_DECODE_PROBLEMS = 200;
+const MAX_REDELIVERED_IDENTITIES = 2000;
+const MAX_HEARTBEAT_INTERVALS = 64;
+
+const NOTABLE_ANALYSIS = TA_ANY_RETRANSMISSION | TA_LOST_SEGMENT | TA_ZERO_WINDOW | TA_ZERO_WINDOW_PROBE | TA_KEEP_ALIVE | TA_WINDOW_FULL;
+
+function newEvidence(): SilenceEvidence {
+  return {
+    peerPayloadSegments: 0, acksAdvanced: 0, pureAcks: 0, peerRetransmissions: 0, zeroWindows: 0,
+    peerKeepAlives: 0, keepAliveAcks: 0, peerHeartbeats: 0, lastAck: null,
+  };
+}
+
+function newStats(): DirectionStats {
+  return {
+    frames: 0, heartbeats: 0, payloadSegments: 0, payloadBytes: 0, keepAlives: 0, keepAliveAcks: 0, zeroWindows: 0,
+    zeroWindowProbes: 0, windowFull: 0, retransmissions: 0, dupAcks: 0, lostSegments: 0, gaps: 0, gapBytes: 0,
+    firstZeroWindow: null, lastZeroWindow: null,
+  };
+}
+
+function other(dir: Dir): Dir {
+  return dir === 'c2s' ? 's2c' : 'c2s';
+}
+
+function moment(packet: number, tsSec: number, tsNsec: number): Moment {
+  return { packet, tsSec, tsNsec };
+}
+
+function seconds(a: Moment, b: { tsSec: number; tsNsec: number }): number {
+  return b.tsSec - a.tsSec + (b.tsNsec - a.tsNsec) / 1e9;
+}
+
+function num(v: unknown): number {
+  return typeof v === 'number' ? v : 0;
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+export class ConnectionRecorder implements StreamHandler {
+  readonly facts: ConnectionFacts;
+  private readonly decoders: Record<Dir, FrameDecoder>;
+  private readonly session: AmqpSession;
+  private done = false;
+  private readonly onDone: (facts: ConnectionFacts) => void;
+
+  // Timeline bookkeeping.
+  private ordinal = 0;
+  private all: TimelineEntry[] | null = [];
+  private readonly head: TimelineEntry[] = [];
+  private readonly ring: TimelineEntry[] = [];
+  private ringPos = 0;
+  private readonly kept = new Map<number, TimelineEntry>();
+  private afterNotable = 0;
+  private lastClientContext: TimelineEntry[] = [];
+  private afterLastClient: TimelineEntry[] = [];
+
+  // Per-direction bookkeeping.
+  private readonly usualTtl: Record<Dir, number> = { c2s: -1, s2c: -1 };
+  private lastHeartbeatOnly = -1; // time (s, relative to the connection) of the last S->C heartbeat with no other S->C frame since
+  private readonly heartbeatIntervals: number[] = [];
+  private lastServerFrameWasHeartbeat = false;
+  private readonly originSec: number;
+  private readonly originNsec: number;
+
+  /**
+   * @param onDone receives the facts once the connection ends.
+   * @param onEntry receives every event as it happens (for --frames streaming); the entry may be kept.
+   */
+  constructor(
+    info: ConnectionInfo,
+    onDone: (facts: ConnectionFacts) => void,
+    private readonly onEntry: ((entry: TimelineEntry) => void) | null = null,
+  ) {
+    this.onDone = onDone;
+    this.originSec = info.firstTsSec;
+    this.originNsec = info.firstTsNsec;
+    const first = moment(info.firstPacket, info.firstTsSec, info.firstTsNsec);
+    this.facts = {
+      info,
+      protocolVersion: null,
+      protocolSupported: false,
+      notAmqp: false,
+      serverSentProtocolHeader: null,
+      start: null,
+      startOk: null,
+      tune: null,
+      tuneOk: null,
+      openOk: null,
+      vhost: null,
+      clientProperties: null,
+      serverProperties: null,
+      inferredHeartbeat: null,
+      clientClose: null,
+      serverClose: null,
+      clientCloseOk: null,
+      serverCloseOk: null,
+      channelCloses: [],
+      blocked: [],
+      returns: [],
+      consumerCancels: [],
+      redeliveries: { count: 0, first: null },
+      clientFin: null,
+      serverFin: null,
+      clientRst: null,
+      serverRst: null,
+      firstPayload: { c2s: null, s2c: null },
+      lastPayload: { c2s: null, s2c: null },
+      lastFrame: { c2s: null, s2c: null },
+      trailing: { c2s: newEvidence(), s2c: newEvidence() },
+      silences: [],
+      stats: { c2s: newStats(), s2c: newStats() },
+      decodeProblems: [],
+      unacked: { count: 0, identities: [], oldest: null },
+      redeliveredIdentities: [],
+      lastPacket: first,
+      endedBy: 'capture-end',
+      timeline: [],
+      eventCount: 0,
+    };
+    this.session = new AmqpSession({
+      onMessage: (msg: CompletedMessage) => this.onMessage(msg),
+    });
+    this.decoders = {
+      c2s: new FrameDecoder(this.sinkFor('c2s'), { expectProtocolHeader: true }),
+      s2c: new FrameDecoder(this.sinkFor('s2c'), { expectProtocolHeader: false }),
+    };
+  }
+
+  // ---- StreamHandler -------------------------------------------------------------------------------------------
+
+  onSegment(seg: SegmentInfo): void {
+    const f = this.facts;
+    const dir = seg.dir;
+    const peer = other(dir);
+    const st = f.stats[dir];
+    const a = seg.analysis;
+    f.lastPacket = moment(seg.packet, seg.tsSec, seg.tsNsec);
+
+    const flags = seg.tcpFlags;
+    if ((flags & TCP_RST) === 0) this.usualTtl[dir] = seg.ttl;
+
+    // Payload that moves the stream forward counts as activity (RabbitMQ's receiver counts received bytes).
+    const isActivity = seg.payloadLength > 0 && (a & (TA_KEEP_ALIVE | TA_ZERO_WINDOW_PROBE | TA_ANY_RETRANSMISSION)) === 0;
+    if (isActivity) {
+      st.payloadSegments++;
+      st.payloadBytes += seg.payloadLength;
+      const now = moment(seg.packet, seg.tsSec, seg.tsNsec);
+      const last = f.lastPayload[dir];
+      if (last !== null) {
+        const gap = seconds(last, now);
+        if (gap >= MIN_RECORDED_SILENCE) this.recordSilence({ dir, from: last, to: now, duration: gap, evidence: f.trailing[dir] });
+      }
+      if (f.firstPayload[dir] === null) f.firstPayload[dir] = now;
+      f.lastPayload[dir] = now;
+      f.trailing[dir] = newEvidence();
+      f.trailing[peer].peerPayloadSegments++;
+    }
+    const silentSelf = f.trailing[dir];
+    const silentPeer = f.trailing[peer];
+    if ((a & TA_ANY_RETRANSMISSION) !== 0) {
+      st.retransmissions++;
+      silentPeer.peerRetransmissions++;
+    }
+    if ((a & TA_ACK_ADVANCED) !== 0) {
+      silentSelf.acksAdvanced++;
+      silentSelf.lastAck = moment(seg.packet, seg.tsSec, seg.tsNsec);
+    }
+    if ((a & TA_PURE_ACK) !== 0) silentSelf.pureAcks++;
+    if ((a & TA_ZERO_WINDOW) !== 0) {
+      st.zeroWindows++;
+      silentSelf.zeroWindows++;
+      const m = moment(seg.packet, seg.tsSec, seg.tsNsec);
+      if (st.firstZeroWindow === null) st.firstZeroWindow = m;
+      st.lastZeroWindow = m;
+    }
+    if ((a & TA_KEEP_ALIVE) !== 0) {
+      st.keepAlives++;
+      silentPeer.peerKeepAlives++;
+    }
+    if ((a & TA_KEEP_ALIVE_ACK) !== 0) {
+      st.keepAliveAcks++;
+      silentSelf.keepAliveAcks++;
+    }
+    if ((a & TA_ZERO_WINDOW_PROBE) !== 0) st.zeroWindowProbes++;
+    if ((a & TA_WINDOW_FULL) !== 0) st.windowFull++;
+    if ((a & TA_DUP_ACK) !== 0) st.dupAcks++;
+    if ((a & TA_LOST_SEGMENT) !== 0) st.lostSegments++;
+
+    if ((flags & TCP_FIN) !== 0) {
+      const end = this.tcpEnd(seg);
+      if (dir === 'c2s') f.clientFin ??= end;
+      else f.serverFin ??= end;
+    }
+    if ((flags & TCP_RST) !== 0) {
+      const end = this.tcpEnd(seg);
+      if (dir === 'c2s') f.clientRst ??= end;
+      else f.serverRst ??= end;
+    }
+
+    // Timeline: segments that say something at TCP level. Data segments show up through their frames.
+    const type = tcpEventType(flags, a, seg.payloadLength);
+    if (type !== null) {
+      const notable = (flags & (TCP_SYN | TCP_FIN | TCP_RST)) !== 0 || (a & NOTABLE_ANALYSIS) !== 0;
+      this.addEvent(
+        {
+          ordinal: 0, packet: seg.packet, tsSec: seg.tsSec, tsNsec: seg.tsNsec, dir, kind: 'tcp', type,
+          tcpFlags: flags, analysis: a, window: seg.window, payloadLength: seg.payloadLength,
+        },
+        notable,
+      );
+    }
+  }
+
+  onData(dir: Dir, bytes: Uint8Array, packet: number, tsSec: number, tsNsec: number): void {
+    this.decoders[dir].push(bytes, packet, tsSec, tsNsec);
+  }
+
+  onGap(dir: Dir, length: number, reason: GapReason, packet: number, tsSec: number, tsNsec: number): void {
+    const st = this.facts.stats[dir];
+    st.gaps++;
+    st.gapBytes += length;
+    this.session.onGap(dir);
+    this.decoders[dir].gap(length, packet, tsSec, tsNsec);
+    void reason;
+  }
+
+  onEnd(reason: EndReason): void {
+    if (this.done) return;
+    this.done = true;
+    const f = this.facts;
+    f.endedBy = reason === 'capture-end' && f.clientRst === null && f.serverRst === null && (f.clientFin === null || f.serverFin === null) ? 'capture-end' : 'closed';
+    // The silence still running at the end is evidence too (often the decisive one).
+    for (const dir of ['c2s', 's2c'] as const) {
+      const last = f.lastPayload[dir];
+      if (last !== null) {
+        const gap = seconds(last, f.lastPacket);
+        if (gap >= MIN_RECORDED_SILENCE) this.recordSilence({ dir, from: last, to: null, duration: gap, evidence: f.trailing[dir] });
+      }
+    }
+    f.silences.sort((x, y) => x.from.packet - y.from.packet);
+    if (f.tuneOk === null && this.heartbeatIntervals.length >= 2) {
+      const sorted = [...this.heartbeatIntervals].sort((x, y) => x - y);
+      const median = sorted[sorted.length >> 1]!;
+      const t = Math.round(median * 2);
+      if (t > 0) f.inferredHeartbeat = t;
+    }
+    const unacked = this.session.unacked();
+    f.unacked = {
+      count: unacked.length,
+      identities: unacked.slice(0, MAX_REDELIVERED_IDENTITIES).flatMap((u) => (u.identity !== null ? [u.identity] : [])),
+      oldest: unacked.length > 0 ? moment(unacked[0]!.packet, unacked[0]!.tsSec, unacked[0]!.tsNsec) : null,
+    };
+    f.clientProperties = this.session.clientProperties ?? f.clientProperties;
+    f.serverProperties = this.session.serverProperties ?? f.serverProperties;
+    f.eventCount = this.ordinal;
+    f.timeline = this.buildTimeline();
+    this.onDone(f);
+  }
+
+  // ---- AMQP ----------------------------------------------------------------------------------------------------
+
+  private sinkFor(dir: Dir): FrameSink {
+    return {
+      onProtocolHeader: (h: ProtocolHeader) => this.onProtocolHeader(dir, h),
+      onFrame: (frame: Frame) => this.onFrame(dir, frame),
+      onBodyData: (channel: number, bytes: Uint8Array) => this.session.onBodyData(dir, channel, bytes),
+      onIssue: (issue: DecodeIssue) => this.onIssue(dir, issue),
+    };
+  }
+
+  private onProtocolHeader(dir: Dir, h: ProtocolHeader): void {
+    const f = this.facts;
+    if (dir === 'c2s') {
+      if (f.protocolVersion === null) {
+        f.protocolVersion = h.version;
+        f.protocolSupported = h.supported;
+      }
+    } else {
+      f.serverSentProtocolHeader ??= moment(h.packet, h.tsSec, h.tsNsec);
+    }
+    this.addEvent(
+      { ordinal: 0, packet: h.packet, tsSec: h.tsSec, tsNsec: h.tsNsec, dir, kind: 'amqp', type: `Protocol-Header ${h.version}` },
+      true,
+    );
+  }
+
+  private onIssue(dir: Dir, issue: DecodeIssue): void {
+    const f = this.facts;
+    if (issue.code === 'not-amqp' && dir === 'c2s') f.notAmqp = true;
+    if (f.decodeProblems.length < MAX_DECODE_PROBLEMS) {
+      const p = { dir, code: issue.code, message: issue.message, packet: issue.packet, tsSec: issue.tsSec, tsNsec: issue.tsNsec };
+      f.decodeProblems.push(issue.bytes !== undefined ? { ...p, bytes: issue.bytes } : p);
+    }
+  }
+
+  private onFrame(dir: Dir, frame: Frame): void {
+    const f = this.facts;
+    const st = f.stats[dir];
+    st.frames++;
+    this.session.onFrame(dir, frame);
+    const type = frameTypeName(frame);
+    const fm: FrameMoment = { packet: frame.packet, tsSec: frame.tsSec, tsNsec: frame.tsNsec, type, channel: frame.channel };
+    f.lastFrame[dir] = fm;
+    let notable = false;
+    if (frame.kind === 'heartbeat') {
+      st.heartbeats++;
+      f.trailing[other(dir)].peerHeartbeats++;
+      if (dir === 's2c') this.noteServerHeartbeat(frame);
+    } else if (dir === 's2c') {
+      this.lastServerFrameWasHeartbeat = false;
+    }
+    if (frame.kind === 'method') notable = this.onMethod(dir, frame);
+    const entry: TimelineEntry = {
+      ordinal: 0, packet: frame.packet, tsSec: frame.tsSec, tsNsec: frame.tsNsec, dir, kind: 'amqp', type, channel: frame.channel, frame,
+    };
+    this.addEvent(entry, notable);
+    if (dir === 'c2s') {
+      // Context around the client's latest frame: if it turns out to be its last, these rows explain the silence.
+      this.lastClientContext = this.recentEvents(CONTEXT_EVENTS + 1);
+      this.afterLastClient = [];
+    }
+  }
+
+  /** Idle broker heartbeats come every T/2: their spacing gives T when the handshake was not captured. */
+  private noteServerHeartbeat(frame: Frame): void {
+    const t = frame.tsSec - this.originSec + (frame.tsNsec - this.originNsec) / 1e9;
+    if (this.lastServerFrameWasHeartbeat && this.lastHeartbeatOnly >= 0 && this.heartbeatIntervals.length < MAX_HEARTBEAT_INTERVALS) {
+      this.heartbeatIntervals.push(t - this.lastHeartbeatOnly);
+    }
+    this.lastHeartbeatOnly = t;
+    this.lastServerFrameWasHeartbeat = true;
+  }
+
+  /** Facts from method frames. Returns whether the frame is notable. */
+  private onMethod(dir: Dir, m: MethodFrame): boolean {
+    const f = this.facts;
+    const at = moment(m.packet, m.tsSec, m.tsNsec);
+    const args = m.args;
+    switch (m.name) {
+      case 'Connection.Start':
+        f.start ??= at;
+        return true;
+      case 'Connection.Start-Ok':
+        f.startOk ??= at;
+        return true;
+      case 'Connection.Tune':
+        f.tune ??= { ...at, heartbeat: num(args['heartbeat']), frameMax: num(args['frame-max']), channelMax: num(args['channel-max']) };
+        return true;
+      case 'Connection.Tune-Ok': {
+        const frameMax = num(args['frame-max']);
+        f.tuneOk ??= { ...at, heartbeat: num(args['heartbeat']), frameMax, channelMax: num(args['channel-max']) };
+        if (frameMax > 0) {
+          this.decoders.c2s.setFrameMax(frameMax);
+          this.decoders.s2c.setFrameMax(frameMax);
+        }
+        return true;
+      }
+      case 'Connection.Open':
+        f.vhost ??= str(args['virtual-host']);
+        return true;
+      case 'Connection.Open-Ok':
+        f.openOk ??= at;
+        return true;
+      case 'Connection.Close': {
+        const close: CloseFrame = {
+          ...at, replyCode: num(args['reply-code']), replyText: str(args['reply-text']), classId: num(args['class-id']), methodId: num(args['method-id']),
+        };
+        if (dir === 'c2s') f.clientClose ??= close;
+        else f.serverClose ??= close;
+        return true;
+      }
+      case 'Connection.Close-Ok':
+        if (dir === 'c2s') f.clientCloseOk ??= at;
+        else f.serverCloseOk ??= at;
+        return true;
+      case 'Connection.Blocked':
+        if (dir === 's2c') f.blocked.push({ blocked: { ...at, reason: str(args['reason']) }, unblocked: null });
+        return true;
+      case 'Connection.Unblocked': {
+        const open = f.blocked.find((b) => b.unblocked === null);
+        if (open !== undefined) open.unblocked = at;
+        return true;
+      }
+      case 'Channel.Close':
+        f.channelCloses.push({
+          ...at, dir, channel: m.channel, replyCode: num(args['reply-code']), replyText: str(args['reply-text']),
+          classId: num(args['class-id']), methodId: num(args['method-id']),
+        });
+        return true;
+      case 'Basic.Return':
+        if (f.returns.length < MAX_DECODE_PROBLEMS) {
+          f.returns.push({ ...at, replyCode: num(args['reply-code']), replyText: str(args['reply-text']), exchange: str(args['exchange']), routingKey: str(args['routing-key']) });
+        }
+        return true;
+      case 'Basic.Cancel':
+        if (dir === 's2c') f.consumerCancels.push({ ...at, consumerTag: str(args['consumer-tag']) });
+        return true;
+      case 'Basic.Deliver':
+      case 'Basic.Get-Ok':
+        if (args['redelivered'] === true) {
+          f.redeliveries.count++;
+          f.redeliveries.first ??= at;
+          return f.redeliveries.count <= 20;
+        }
+        return false;
+      case 'Channel.Close-Ok':
+      case 'Channel.Flow':
+      case 'Basic.Recover':
+      case 'Basic.Recover-Async':
+      case 'Connection.Update-Secret':
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private onMessage(msg: CompletedMessage): void {
+    const f = this.facts;
+    if (msg.dir !== 's2c') return;
+    const redelivered = msg.method.args['redelivered'] === true;
+    if (redelivered && msg.identity !== null && f.redeliveredIdentities.length < MAX_REDELIVERED_IDENTITIES) {
+      f.redeliveredIdentities.push({ identity: msg.identity, moment: moment(msg.packet, msg.tsSec, msg.tsNsec) });
+    }
+  }
+
+  // ---- facts helpers -------------------------------------------------------------------------------------------
+
+  private tcpEnd(seg: SegmentInfo): TcpEnd {
+    return { packet: seg.packet, tsSec: seg.tsSec, tsNsec: seg.tsNsec, ttl: seg.ttl, usualTtl: this.usualTtl[seg.dir] };
+  }
+
+  private recordSilence(s: Silence): void {
+    const list = this.facts.silences;
+    list.push(s);
+    if (list.length > MAX_SILENCES) {
+      // Keep the longest: drop the shortest one.
+      let shortest = 0;
+      for (let i = 1; i < list.length; i++) if (list[i]!.duration < list[shortest]!.duration) shortest = i;
+      list.splice(shortest, 1);
+    }
+  }
+
+  // ---- timeline ------------------------------------------------------------------------------------------------
+
+  private addEvent(e: TimelineEntry, notable: boolean): void {
+    e.ordinal = this.ordinal++;
+    if (this.onEntry !== null) this.onEntry(e);
+    if (this.all !== null) {
+      this.all.push(e);
+      if (this.all.length > FULL_TIMELINE_EVENTS) this.all = null;
+    }
+    if (this.head.length < HEAD_EVENTS) this.head.push(e);
+    if (this.afterLastClient.length < AFTER_LAST_CLIENT_FRAME) this.afterLastClient.push(e);
+    if (notable && this.kept.size < MAX_KEPT_EVENTS) {
+      for (const r of this.recentEvents(CONTEXT_EVENTS)) this.kept.set(r.ordinal, r);
+      this.kept.set(e.ordinal, e);
+      this.afterNotable = CONTEXT_EVENTS;
+    } else if (this.afterNotable > 0 && this.kept.size < MAX_KEPT_EVENTS) {
+      this.kept.set(e.ordinal, e);
+      this.afterNotable--;
+    }
+    if (this.ring.length < TAIL_EVENTS) this.ring.push(e);
+    else this.ring[this.ringPos] = e;
+    this.ringPos = (this.ringPos + 1) % TAIL_EVENTS;
+  }
+
+  /** The last `n` events, oldest first. */
+  private recentEvents(n: number): TimelineEntry[] {
+    const count = Math.min(n, this.ring.length);
+    const out: TimelineEntry[] = [];
+    // While the ring is filling, ringPos === ring.length; once full, ringPos is the oldest slot. Either way the
+    // newest `count` events sit just before ringPos, modulo the ring size.
+    for (let i = 0; i < count; i++) out.push(this.ring[(this.ringPos - count + i + TAIL_EVENTS) % TAIL_EVENTS]!);
+    return out;
+  }
+
+  private buildTimeline(): TimelineEntry[] {
+    let events: TimelineEntry[];
+    if (this.all !== null) {
+      events = this.all;
+    } else {
+      const byOrdinal = new Map<number, TimelineEntry>();
+      for (const list of [this.head, this.kept.values(), this.lastClientContext, this.afterLastClient, this.ring]) {
+        for (const e of list) byOrdinal.set(e.ordinal, e);
+      }
+      events = [...byOrdinal.values()].sort((x, y) => x.ordinal - y.ordinal);
+    }
+    // Bytes held out of order are delivered later than their packet: keep the rows in packet order.
+    events.sort((x, y) => x.packet - y.packet || x.ordinal - y.ordinal);
+    const out: TimelineEntry[] = [];
+    let expected = 0;
+    for (const e of events) {
+      if (e.ordinal > expected && this.all === null) {
+        out.push({ ordinal: expected, packet: e.packet, tsSec: e.tsSec, tsNsec: e.tsNsec, dir: e.dir, kind: 'elided', type: 'elided', elided: e.ordinal - expected });
+      }
+      out.push(e);
+      expected = Math.max(expected, e.ordinal + 1);
+    }
+    if (this.all === null && expected < this.ordinal) {
+      const last = this.facts.lastPacket;
+      out.push({ ordinal: expected, packet: last.packet, tsSec: last.tsSec, tsNsec: last.tsNsec, dir: 'c2s', kind: 'elided', type: 'elided', elided: this.ordinal - expected });
+    }
+    return out;
+  }
+}
+
+/** The event a segment stands for in the timeline, or null for plain data segments (their frames speak). */
+function tcpEventType(flags: number, a: number, payloadLength: number): string | null {
+  if ((flags & TCP_SYN) !== 0) return (flags & TCP_ACK) !== 0 ? 'SYN-ACK' : 'SYN';
+  if ((flags & TCP_RST) !== 0) return 'RST';
+  if ((flags & TCP_FIN) !== 0) return 'FIN';
+  if ((a & TA_ZERO_WINDOW_PROBE) !== 0) return 'ZeroWindowProbe';
+  if ((a & TA_ZERO_WINDOW_PROBE_ACK) !== 0) return 'ZeroWindowProbeAck';
+  if ((a & TA_KEEP_ALIVE) !== 0) return 'Keep-Alive';
+  if ((a & TA_KEEP_ALIVE_ACK) !== 0) return 'Keep-Alive ACK';
+  if ((a & TA_ANY_RETRANSMISSION) !== 0) return 'Retransmission';
+  if ((a & TA_ZERO_WINDOW) !== 0) return 'ZeroWindow';
+  if ((a & TA_LOST_SEGMENT) !== 0) return 'Previous segment not captured';
+  if ((a & TA_WINDOW_FULL) !== 0) return 'Window Full';
+  if (payloadLength > 0) return null;
+  if ((a & TA_DUP_ACK) !== 0) return 'Dup ACK';
+  if ((a & TA_WINDOW_UPDATE) !== 0) return 'Window Update';
+  if ((a & TA_PURE_ACK) !== 0) return 'ACK';
+  return null;
+}

@@ -1,0 +1,178 @@
+/**
+ * The timeline layer's output for one connection: what happened, in facts the diagnosis rules can judge without
+ * looking at bytes again. Everything that happened at a moment carries its packet number and capture time.
+ */
+import type { FieldTable, FieldValue, Frame } from '../amqp/types.js';
+import type { ConnectionInfo, Dir } from '../tcp/types.js';
+
+/** A moment in the capture: packet number (1-based) and time. */
+export interface Moment {
+  packet: number;
+  tsSec: number;
+  tsNsec: number;
+}
+
+export interface FrameMoment extends Moment {
+  /** `Basic.Consume`, `Heartbeat`, `Content-Header`, ... */
+  type: string;
+  channel: number;
+}
+
+export interface CloseFrame extends Moment {
+  replyCode: number;
+  replyText: string;
+  classId: number;
+  methodId: number;
+}
+
+export interface TcpEnd extends Moment {
+  ttl: number;
+  /** The IP TTL this side's packets usually carried before (its mode), or -1 if unknown. */
+  usualTtl: number;
+}
+
+/**
+ * Evidence gathered while one side sent no payload (reset whenever that side sends payload). Answers: was the
+ * silent side's kernel alive (it ACKed the peer's data), unreachable (the peer retransmitted and got no ACK), or
+ * not reading (it advertised a zero window)?
+ */
+export interface SilenceEvidence {
+  /** The peer's segments carrying payload (heartbeats, deliveries) during the silence. */
+  peerPayloadSegments: number;
+  /** The silent side's segments whose ACK number moved forward: its kernel received the peer's bytes. */
+  acksAdvanced: number;
+  /** The silent side's segments with no payload at all (pure ACKs, keep-alive ACKs). */
+  pureAcks: number;
+  /** The peer's retransmissions during the silence. */
+  peerRetransmissions: number;
+  /** Zero windows advertised by the silent side. */
+  zeroWindows: number;
+  /** Keep-alive probes sent by the peer, and those the silent side answered. */
+  peerKeepAlives: number;
+  keepAliveAcks: number;
+  /** Heartbeat frames the peer sent during the silence. */
+  peerHeartbeats: number;
+  /** The silent side's last ACK-advancing segment during the silence, if any. */
+  lastAck: Moment | null;
+}
+
+export interface Silence {
+  /** Whose payload stopped. */
+  dir: Dir;
+  /** Last payload before the silence (its packet and time) and the first after it (null: never again). */
+  from: Moment;
+  to: Moment | null;
+  /** Seconds; for an unfinished silence, up to the connection's last packet. */
+  duration: number;
+  evidence: SilenceEvidence;
+}
+
+export interface DirectionStats {
+  frames: number;
+  heartbeats: number;
+  payloadSegments: number;
+  payloadBytes: number;
+  keepAlives: number;
+  keepAliveAcks: number;
+  zeroWindows: number;
+  zeroWindowProbes: number;
+  windowFull: number;
+  retransmissions: number;
+  dupAcks: number;
+  lostSegments: number;
+  gaps: number;
+  gapBytes: number;
+  /** First zero window and the moment the window reopened, for the most recent episode. */
+  firstZeroWindow: Moment | null;
+  /** Time of the last zero window advertised by this side. */
+  lastZeroWindow: Moment | null;
+}
+
+export type TimelineKind = 'amqp' | 'tcp' | 'elided';
+
+export interface TimelineEntry {
+  /** Position among all the connection's events (0-based), so elisions can be counted. */
+  ordinal: number;
+  packet: number;
+  tsSec: number;
+  tsNsec: number;
+  dir: Dir;
+  kind: TimelineKind;
+  type: string;
+  channel?: number;
+  /** Frame, for AMQP events (summarised at render time only for the events kept). */
+  frame?: Frame;
+  /** For TCP events: header flags, analysis bits, window, payload length. */
+  tcpFlags?: number;
+  analysis?: number;
+  window?: number;
+  payloadLength?: number;
+  /** For elided runs: how many events were left out. */
+  elided?: number;
+  notes?: string[];
+}
+
+export interface DecodeProblem extends Moment {
+  dir: Dir;
+  code: string;
+  message: string;
+  bytes?: number;
+}
+
+export interface BlockedEpisode {
+  blocked: Moment & { reason: string };
+  unblocked: Moment | null;
+}
+
+export interface ConnectionFacts {
+  info: ConnectionInfo;
+  protocolVersion: string | null;
+  protocolSupported: boolean;
+  /** The bytes from the client did not look like AMQP at all. */
+  notAmqp: boolean;
+  serverSentProtocolHeader: Moment | null;
+  start: Moment | null;
+  startOk: Moment | null;
+  tune: (Moment & { heartbeat: number; frameMax: number; channelMax: number }) | null;
+  tuneOk: (Moment & { heartbeat: number; frameMax: number; channelMax: number }) | null;
+  openOk: Moment | null;
+  vhost: string | null;
+  clientProperties: FieldTable | null;
+  serverProperties: FieldTable | null;
+  /** Heartbeat inferred from the broker's idle cadence (T/2), when no Tune-Ok was captured. */
+  inferredHeartbeat: number | null;
+  clientClose: CloseFrame | null;
+  serverClose: CloseFrame | null;
+  clientCloseOk: Moment | null;
+  serverCloseOk: Moment | null;
+  channelCloses: (CloseFrame & { dir: Dir; channel: number })[];
+  blocked: BlockedEpisode[];
+  returns: (Moment & { replyCode: number; replyText: string; exchange: string; routingKey: string })[];
+  consumerCancels: (Moment & { consumerTag: string })[];
+  redeliveries: { count: number; first: Moment | null };
+  clientFin: TcpEnd | null;
+  serverFin: TcpEnd | null;
+  clientRst: TcpEnd | null;
+  serverRst: TcpEnd | null;
+  firstPayload: Record<Dir, Moment | null>;
+  lastPayload: Record<Dir, Moment | null>;
+  lastFrame: Record<Dir, FrameMoment | null>;
+  /** Evidence since each side's last payload, up to the end of the connection. */
+  trailing: Record<Dir, SilenceEvidence>;
+  /** Silences longer than the recording threshold, the longest kept (bounded), in time order. */
+  silences: Silence[];
+  stats: Record<Dir, DirectionStats>;
+  decodeProblems: DecodeProblem[];
+  /** Deliveries not acknowledged when the connection ended. */
+  unacked: { count: number; identities: string[]; oldest: Moment | null };
+  /** Identities of messages delivered with redelivered set (bounded), for cross-connection matching. */
+  redeliveredIdentities: { identity: string; moment: Moment }[];
+  lastPacket: Moment;
+  /** How the TCP layer ended it: the capture ended while it was open, or it closed. */
+  endedBy: 'capture-end' | 'closed';
+  timeline: TimelineEntry[];
+  /** All events the connection had (timeline holds a bounded selection). */
+  eventCount: number;
+}
+
+export type { FieldValue };

@@ -1,0 +1,264 @@
+import { describe, expect, it } from 'vitest';
+import { createTcpSegment, decodePacket } from '../../src/net/decode.js';
+import { TcpTracker } from '../../src/tcp/tracker.js';
+import { ANALYSIS_NAMES, type ConnectionInfo, type Dir, type SegmentInfo, type StreamHandler } from '../../src/tcp/types.js';
+import { Conversation } from '../helpers/conversation.js';
+import { linkTypeOf } from '../helpers/packets.js';
+
+interface Recorded {
+  info: ConnectionInfo;
+  segments: { packet: number; dir: Dir; flags: string[] }[];
+  data: Record<Dir, string>;
+  /** Packet number of each delivered byte range, in delivery order. */
+  deliveries: { dir: Dir; packet: number; text: string }[];
+  gaps: { dir: Dir; length: number; reason: string; packet: number }[];
+  ended: string | null;
+}
+
+function analysisNames(a: number): string[] {
+  return ANALYSIS_NAMES.filter(([bit]) => (a & bit) !== 0).map(([, name]) => name);
+}
+
+function track(conv: Conversation, ports: number[] = [5672]): Recorded[] {
+  const out: Recorded[] = [];
+  const tracker = new TcpTracker({
+    ports: new Set(ports),
+    newHandler(info): StreamHandler {
+      const rec: Recorded = { info, segments: [], data: { c2s: '', s2c: '' }, deliveries: [], gaps: [], ended: null };
+      out.push(rec);
+      return {
+        onSegment(s: SegmentInfo) {
+          rec.segments.push({ packet: s.packet, dir: s.dir, flags: analysisNames(s.analysis) });
+        },
+        onData(dir, bytes, packet) {
+          const text = Buffer.from(bytes).toString('latin1');
+          rec.data[dir] += text;
+          rec.deliveries.push({ dir, packet, text });
+        },
+        onGap(dir, length, reason, packet) {
+          rec.gaps.push({ dir, length, reason, packet });
+          rec.data[dir] += `<gap ${length}>`;
+        },
+        onEnd(reason) {
+          rec.ended = reason;
+        },
+      };
+    },
+  });
+  const seg = createTcpSegment();
+  const link = linkTypeOf({ type: 'ethernet' });
+  conv.packets.forEach((p, i) => {
+    const kind = decodePacket(link, p.data, p.origLen ?? p.data.length, seg);
+    expect(kind).toBe('tcp');
+    tracker.onSegment(seg, i + 1, p.tsSec, p.tsNsec);
+  });
+  tracker.end();
+  return out;
+}
+
+function flagsOf(rec: Recorded, packet: number): string[] {
+  return rec.segments.find((s) => s.packet === packet)?.flags ?? [];
+}
+
+describe('TcpTracker: connections and clients', () => {
+  it('rebuilds both byte streams of a connection and identifies the client by its SYN', () => {
+    const c = new Conversation().handshake();
+    c.at(0.1).send('c', 'AMQP\x00\x00\x09\x01').ack('s');
+    c.at(0.2).send('s', 'hello').ack('c');
+    c.at(0.3).send('c', 'world').fin('c').fin('s').ack('c');
+    const [rec, ...rest] = track(c);
+    expect(rest).toHaveLength(0);
+    expect(rec!.info).toMatchObject({ id: '10.0.0.1:40000->10.0.0.2:5672', clientBy: 'syn', synSeen: true, clientPort: 40000 });
+    expect(rec!.data.c2s).toBe('AMQP\x00\x00\x09\x01world');
+    expect(rec!.data.s2c).toBe('hello');
+    expect(rec!.gaps).toEqual([]);
+    expect(rec!.ended).toBe('capture-end');
+  });
+
+  it('takes the side not on the AMQP port as the client when the capture starts mid-connection', () => {
+    const c = new Conversation({ serverPort: 5672 });
+    // No handshake: the broker speaks first in this capture.
+    c.at(0).send('s', 'srv').send('c', 'cli');
+    const [rec] = track(c);
+    expect(rec!.info.clientBy).toBe('port');
+    expect(rec!.info.clientPort).toBe(40000);
+    expect(rec!.info.synSeen).toBe(false);
+    expect(rec!.data).toEqual({ c2s: 'cli', s2c: 'srv' });
+  });
+
+  it('finds AMQP on another port by its protocol header, and ignores other protocols there', () => {
+    const amqp = new Conversation({ serverPort: 15000, clientPort: 40001 }).handshake();
+    amqp.send('c', 'AMQP\x00\x00\x09\x01').send('s', 'x');
+    const http = new Conversation({ serverPort: 8080, clientPort: 40002 }).handshake();
+    http.send('c', 'GET / HTTP/1.1\r\n\r\n');
+    const both = new Conversation();
+    both.packets.push(...amqp.packets, ...http.packets);
+    const recs = track(both);
+    expect(recs.map((r) => r.info.id)).toEqual(['10.0.0.1:40001->10.0.0.2:15000']);
+    // The handshake segments seen before the header was known are replayed in order.
+    expect(recs[0]!.segments.map((s) => s.packet)).toEqual([1, 2, 3, 4, 5]);
+    expect(recs[0]!.data.c2s).toBe('AMQP\x00\x00\x09\x01');
+  });
+
+  it('tracks only the ports it is told to (--port)', () => {
+    const c = new Conversation({ serverPort: 5673 }).handshake();
+    c.send('c', 'xyz');
+    expect(track(c, [5672])).toHaveLength(0);
+    expect(track(c, [5673])).toHaveLength(1);
+  });
+
+  it('starts a new connection when a SYN reuses the ports after a RST', () => {
+    const first = new Conversation({ clientIsn: 100 }).handshake();
+    first.send('c', 'one').rst('s');
+    const second = new Conversation({ clientIsn: 90000 }).at(5).handshake();
+    second.send('c', 'two');
+    first.packets.push(...second.packets);
+    const recs = track(first);
+    expect(recs).toHaveLength(2);
+    expect(recs[0]!.data.c2s).toBe('one');
+    expect(recs[0]!.ended).toBe('port-reused');
+    expect(recs[1]!.data.c2s).toBe('two');
+  });
+
+  it('identifies the client from a SYN-ACK when the SYN was not captured', () => {
+    const c = new Conversation().handshake();
+    c.packets.shift(); // drop the SYN
+    const [rec] = track(c);
+    expect(rec!.info.clientBy).toBe('syn');
+    expect(rec!.info.clientAddress).toBe('10.0.0.1');
+  });
+
+  it('formats IPv6 connection ids with brackets', () => {
+    const c = new Conversation({ client: '::1', server: '::1', clientPort: 34124 }).handshake();
+    const [rec] = track(c);
+    expect(rec!.info.id).toBe('[::1]:34124->[::1]:5672');
+  });
+});
+
+describe('TcpTracker: reassembly', () => {
+  it('puts out-of-order segments back in order and stamps each byte range with its own packet', () => {
+    const c = new Conversation().handshake();
+    const s0 = c.nextSeq('c');
+    c.at(1).send('c', 'BBBB', { seq: s0 + 4 }); // packet 4 arrives first
+    c.at(1.001).send('c', 'AAAA', { seq: s0 }); // packet 5 fills the hole
+    c.segment('c', '', { flags: 'A', seq: s0 + 8 });
+    const [rec] = track(c);
+    expect(rec!.data.c2s).toBe('AAAABBBB');
+    expect(rec!.deliveries.filter((d) => d.dir === 'c2s')).toEqual([
+      { dir: 'c2s', packet: 5, text: 'AAAA' },
+      { dir: 'c2s', packet: 4, text: 'BBBB' },
+    ]);
+    expect(flagsOf(rec!, 4)).toContain('Previous segment not captured');
+    expect(flagsOf(rec!, 5)).toContain('Out-Of-Order');
+  });
+
+  it('delivers retransmitted and overlapping bytes once: the first copy wins', () => {
+    const c = new Conversation().handshake();
+    const s0 = c.nextSeq('c');
+    c.at(1).send('c', 'abcdef');
+    c.at(1.5).send('c', 'XYZ', { seq: s0 + 3 }); // retransmission with different bytes: ignored
+    c.at(1.6).send('c', 'defghi', { seq: s0 + 3 }); // overlaps 3 old bytes, adds 3 new
+    const [rec] = track(c);
+    expect(rec!.data.c2s).toBe('abcdefghi');
+    expect(flagsOf(rec!, 5)).toContain('Retransmission');
+  });
+
+  it('follows sequence numbers across the 2^32 wrap', () => {
+    const c = new Conversation({ clientIsn: 0xfffffff0 }).handshake();
+    c.send('c', '0123456789').send('c', 'abcdefghij').send('c', 'KLMNO');
+    c.ack('s');
+    const [rec] = track(c);
+    expect(rec!.data.c2s).toBe('0123456789abcdefghijKLMNO');
+    expect(rec!.gaps).toEqual([]);
+    expect(rec!.segments.flatMap((s) => s.flags)).toEqual([]);
+  });
+
+  it('declares a gap of the exact size when the peer ACKs bytes the capture never saw', () => {
+    const c = new Conversation().handshake();
+    const s0 = c.nextSeq('c');
+    c.send('c', 'one-').send('c', 'LOST!', { keepSeq: false });
+    c.packets.pop(); // the segment was on the wire but not in the capture
+    c.send('c', '-three');
+    c.ack('s'); // the broker acknowledges everything
+    const [rec] = track(c);
+    expect(s0).toBeGreaterThan(0);
+    expect(rec!.data.c2s).toBe('one-<gap 5>-three');
+    expect(rec!.gaps).toEqual([{ dir: 'c2s', length: 5, reason: 'not-captured', packet: 6 }]);
+  });
+
+  it('flushes held data with an explicit gap when the connection ends before the hole fills', () => {
+    const c = new Conversation().handshake();
+    const s0 = c.nextSeq('c');
+    c.send('c', 'tail', { seq: s0 + 10 });
+    const [rec] = track(c);
+    expect(rec!.data.c2s).toBe('<gap 10>tail');
+    expect(rec!.gaps[0]!.reason).toBe('connection-end');
+  });
+
+  it('delivers what the snap length kept and the rest as a gap, never glued over', () => {
+    const c = new Conversation().handshake();
+    c.send('c', 'ABCDEFGHIJ', { capturePayload: 4 }).send('c', 'next');
+    const [rec] = track(c);
+    expect(rec!.data.c2s).toBe('ABCD<gap 6>next');
+    expect(rec!.gaps[0]).toMatchObject({ length: 6, reason: 'snap-length', packet: 4 });
+  });
+});
+
+describe('TcpTracker: Wireshark analysis flags', () => {
+  it('marks keep-alives and their ACKs, and does not deliver a 1-byte keep-alive again', () => {
+    const c = new Conversation().handshake();
+    c.at(1).send('c', 'data').ack('s');
+    c.at(61).keepAlive('c');
+    c.at(61.0001).ack('s');
+    const s = c.nextSeq('c');
+    c.at(71).send('c', 'a', { seq: s - 1, keepSeq: true }); // Windows-style keep-alive with a garbage byte
+    const [rec] = track(c);
+    expect(flagsOf(rec!, 6)).toEqual(['Keep-Alive']);
+    expect(flagsOf(rec!, 7)).toEqual(['Keep-Alive ACK']);
+    expect(flagsOf(rec!, 8)).toEqual(['Keep-Alive']);
+    expect(rec!.data.c2s).toBe('data');
+  });
+
+  it('marks zero window, zero-window probe and its ACK, and the window update', () => {
+    const c = new Conversation().handshake();
+    c.at(1).send('s', 'xxxx');
+    c.at(1.01).ack('c', { window: 0 }); // the client stops reading
+    c.at(1.2).send('s', 'y', { keepSeq: true }); // probe: one byte at the next sequence number
+    c.at(1.21).ack('c', { window: 0 });
+    c.at(2).ack('c', { window: 8192 });
+    const [rec] = track(c);
+    expect(flagsOf(rec!, 5)).toEqual(['ZeroWindow']);
+    expect(flagsOf(rec!, 6)).toEqual(['ZeroWindowProbe']);
+    expect(flagsOf(rec!, 7)).toEqual(['ZeroWindowProbeAck', 'ZeroWindow']);
+    expect(flagsOf(rec!, 8)).toEqual(['Window Update']);
+  });
+
+  it('counts duplicate ACKs and marks a fast retransmission', () => {
+    const c = new Conversation().handshake();
+    const s0 = c.nextSeq('c');
+    c.at(1).send('c', 'AAAA');
+    c.at(1.001).send('c', 'BBBB');
+    c.packets.pop(); // lost
+    c.at(1.002).send('c', 'CCCC');
+    c.at(1.003).ack('s', { ack: s0 + 4 });
+    c.at(1.004).ack('s', { ack: s0 + 4 });
+    c.at(1.005).ack('s', { ack: s0 + 4 });
+    c.at(1.006).send('c', 'BBBB', { seq: s0 + 4 });
+    const [rec] = track(c);
+    // 4 AAAA, (BBBB lost), 5 CCCC, 6 ACK of AAAA, 7 and 8 duplicate ACKs, 9 BBBB again.
+    expect(flagsOf(rec!, 5)).toContain('Previous segment not captured');
+    expect(flagsOf(rec!, 6)).not.toContain('Dup ACK');
+    expect(flagsOf(rec!, 7)).toContain('Dup ACK');
+    expect(flagsOf(rec!, 8)).toContain('Dup ACK');
+    expect(flagsOf(rec!, 9)).toContain('Fast Retransmission');
+    expect(rec!.data.c2s).toBe('AAAABBBBCCCC');
+  });
+
+  it('marks a segment that fills the scaled receive window (Window Full)', () => {
+    const c = new Conversation().handshake(7); // both sides scale by 2^7
+    c.at(1).ack('s', { window: 1 }); // the broker advertises 128 bytes
+    c.at(1.1).send('c', 'x'.repeat(128));
+    const [rec] = track(c);
+    expect(flagsOf(rec!, 5)).toContain('Window Full');
+  });
+});
