@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# A client in namespace amqpcl (../netns.sh up) talks to the broker on 10.99.0.1:5672; after CUT seconds an nft
+# A client in namespace amqpcl (../netns.sh up) talks to the broker on 10.99.0.1:5672; a few seconds in, an nft
 # table in the client's namespace drops every packet in both directions (the client host "vanishes").
-# Usage (under IFACE=veth-amqp ../rec.sh): netns_blackhole.sh heartbeat|no-heartbeat, then delete the nft table
+# Usage (under IFACE=veth-amqp ../rec.sh): netns_blackhole.sh heartbeat|no-heartbeat|keepalive, then delete the nft table
 #   heartbeat:    pika idle client, T=4; the broker's heartbeats are retransmitted, then it resets at 2T-3T.
 #   no-heartbeat: pika consumer with heartbeat=0 while a publisher on 127.0.0.1 keeps the queue fed; the
 #                 broker's deliveries are retransmitted until its kernel gives up (run with a low
@@ -40,7 +40,7 @@ PY
 else
   log=$HOME/log/rabbit@localhost.log; n0=$(grep -c 'inet_error,etimedout' "$log" 2>/dev/null)
   old=$(sysctl -n net.ipv4.tcp_retries2)
-  sysctl -qw net.ipv4.tcp_retries2=5        # broker side gives up after ~6 retransmissions (~25 s)
+  sysctl -qw net.ipv4.tcp_retries2=5        # broker kernel gives up after 6 retransmissions (~17 s at a 200 ms initial RTO)
   ip netns exec amqpcl $py - <<'PY' & c=$!
 import time, pika
 conn = pika.BlockingConnection(pika.ConnectionParameters('10.99.0.1', heartbeat=0,

@@ -358,6 +358,11 @@ export class FrameDecoder {
       const fe = off + 7 + size;
       if (fe >= end) break;
       const channel = ((b[off + 1] as number) << 8) | (b[off + 2] as number);
+      if (type === FRAME_BODY) {
+        // Streamed before the end octet is checked, exactly as when the frame straddles pushes (the output must not
+        // depend on how the stream was split).
+        sink.onBodyData(channel, b.subarray(off + 7, fe));
+      }
       if (b[fe] !== FRAME_END) {
         this.badFrameEnd(type, channel, size, b[fe] as number, pkt, sec, nsec);
         this.enterResync('after a frame-error', pkt, sec, nsec);
@@ -367,7 +372,6 @@ export class FrameDecoder {
       }
       if (frameMax !== 0 && size > frameMax) this.tooLarge(type, channel, size, pkt, sec, nsec);
       if (type === FRAME_BODY) {
-        sink.onBodyData(channel, b.subarray(off + 7, fe));
         this.emitBody(channel, size, pkt, sec, nsec, pkt, 0);
       } else if (type === FRAME_METHOD) {
         this.emitMethod(b, off + 7, fe, channel, pkt, sec, nsec, pkt);
@@ -437,16 +441,16 @@ export class FrameDecoder {
     const type = this.fType;
     if (octet !== FRAME_END) {
       this.badFrameEnd(type, this.fChannel, this.fSize, octet, pkt, sec, nsec);
-      this.enterResync('after a frame-error', pkt, sec, nsec);
       if (type === FRAME_BODY || this.fDropped) {
         // The payload is gone (streamed or skipped): rescan from the bad octet itself.
+        this.enterResync('after a frame-error', pkt, sec, nsec);
         return off;
       }
       // Rescan from the header's second byte, through the buffered payload, then on from the bad octet.
       const again = new Uint8Array(6 + this.carryLen);
       again.set(this.hdr.subarray(1, 7), 0);
       again.set(this.carry.subarray(0, this.carryLen), 6);
-      this.carryLen = 0;
+      this.enterResync('after a frame-error', pkt, sec, nsec);
       this.reinject(again, b, off, end, pkt, sec, nsec);
       return end;
     }

@@ -68,7 +68,7 @@ export interface CompletedMessage {
   channel: number;
   /** Basic.Publish, Basic.Deliver, Basic.Get-Ok or Basic.Return. */
   method: MethodFrame;
-  /** The content header's properties; empty when the header never came. */
+  /** The content header's properties; a shared frozen empty object when the header never came. */
   properties: Record<string, FieldValue>;
   /** From the content header; null when the header never came. */
   bodySize: number | null;

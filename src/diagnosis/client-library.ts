@@ -56,6 +56,5 @@ export function stalledClientFix(lib: ClientLibrary, t: number | null): string {
 export function formatSeconds(v: number): string {
   if (!Number.isFinite(v)) return '?';
   if (v >= 100) return `${Math.round(v)} s`;
-  if (v >= 10) return `${v.toFixed(1).replace(/\.0$/, '')} s`;
   return `${v.toFixed(1)} s`;
 }

@@ -44,3 +44,13 @@ export function checkHeartbeatWindow(t: number, lastAt: number, closeAt: number,
 export function secondsBetween(a: Moment, b: Moment): number {
   return b.tsSec - a.tsSec + (b.tsNsec - a.tsNsec) / 1e9;
 }
+
+/**
+ * A silence worth reporting: longer than one heartbeat interval (T/2) plus slack, i.e. at least one heartbeat that
+ * was due did not come. An idle connection's ordinary gaps of exactly T/2 are not silences. With heartbeats off or
+ * unknown, any recorded silence (over a second) is reported.
+ */
+export function isSignificantSilence(duration: number, t: number | null): boolean {
+  if (t === null || t <= 0) return true;
+  return duration > t / 2 + Math.max(0.5, t / 8);
+}

@@ -51,6 +51,7 @@ export function ruleContext(facts: ConnectionFacts): RuleContext {
   const first = ends[0];
   return {
     facts,
+    atEnd: facts.atFirstEnd ?? { lastPayload: facts.lastPayload, lastFrame: facts.lastFrame, trailing: facts.trailing },
     heartbeat,
     heartbeatSource,
     seconds: (from: Moment, to: Moment) => secondsBetween(from, to),

@@ -3,7 +3,7 @@
  * ../shared/docs/report-contract.md (scripts and bug templates read them). Add codes; never rename one.
  */
 import type { Dir } from '../tcp/types.js';
-import type { ConnectionFacts, Moment } from '../timeline/types.js';
+import type { ConnectionFacts, Moment, SideState } from '../timeline/types.js';
 
 export const VERDICTS = [
   'closed-by-client',
@@ -83,6 +83,11 @@ export interface RuleContext {
   heartbeatSource: 'negotiated' | 'inferred' | null;
   /** Seconds between two moments. */
   seconds(from: Moment, to: Moment): number;
+  /**
+   * Each side's last payload, last frame and silence evidence as they stood at the first FIN or RST (or at the
+   * end of the capture when there was none). Judge the end on this, not on what the teardown added.
+   */
+  atEnd: SideState;
   /** The connection's first terminating TCP segment (FIN or RST) and who sent it, if any. */
   firstTcpEnd: { dir: Dir; kind: 'fin' | 'rst'; moment: Moment; ttl: number; usualTtl: number } | null;
 }

@@ -75,6 +75,8 @@ export function decodeIpv4(
   out.ipId = u16be(data, offset + 4);
 
   // Every fragment, the first one too: its TCP header would be real but its payload length would not.
+  // Only TCP directly after the header counts: IPsec AH in IPv4 transport mode (AH then TCP) is 'not-tcp' here,
+  // unlike IPv6 where ipv6.ts walks AH like any extension header.
   if ((u16be(data, offset + 6) & FRAGMENT_MASK) !== 0) return 'ip-fragment';
   if (ACTION_BY_PROTOCOL[data[offset + 9]!] !== PROTO_TCP) return 'not-tcp';
 

@@ -19,10 +19,9 @@ export const NET_MALFORMED = 3; // the link header itself is cut short or imposs
 /** Only inside EtherType tables: a VLAN tag follows, keep walking (ethernet.ts). Never left in a LinkResult. */
 export const NET_VLAN = 4;
 
-export type NetLayer = typeof NET_NOT_IP | typeof NET_IPV4 | typeof NET_IPV6 | typeof NET_MALFORMED;
-
 /** Filled by a link decoder. `offset` (into the captured bytes) is meaningful for NET_IPV4 / NET_IPV6 only. */
 export interface LinkResult {
+  /** One of the NET_* codes above, except NET_VLAN. */
   net: number;
   offset: number;
 }

@@ -4,6 +4,7 @@
  */
 import { isoTime } from '../capture/timestamp.js';
 import { identifyClient } from '../diagnosis/client-library.js';
+import { isSignificantSilence } from '../diagnosis/heartbeat.js';
 import type { Diagnosis } from '../diagnosis/index.js';
 import { SEVERITY_RANK, type Finding, type Severity } from '../diagnosis/types.js';
 import { describeEntry } from '../timeline/describe.js';
@@ -110,7 +111,7 @@ export function buildConnection(clock: CaptureClock, facts: ConnectionFacts, d: 
     },
     unacked: f.unacked.count,
     silences: f.silences
-      .filter((s) => d.heartbeat === null || d.heartbeat === 0 || s.duration > d.heartbeat / 2)
+      .filter((s) => isSignificantSilence(s.duration, d.heartbeat))
       .map((s) => ({
         dir: s.dir,
         from: clock.when(s.from),

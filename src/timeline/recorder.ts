@@ -63,7 +63,8 @@ const NOTABLE_ANALYSIS = TA_ANY_RETRANSMISSION | TA_LOST_SEGMENT | TA_ZERO_WINDO
 function newEvidence(): SilenceEvidence {
   return {
     peerPayloadSegments: 0, acksAdvanced: 0, pureAcks: 0, peerRetransmissions: 0, zeroWindows: 0,
-    peerKeepAlives: 0, keepAliveAcks: 0, peerHeartbeats: 0, lastAck: null,
+    peerKeepAlives: 0, keepAliveAcks: 0, peerHeartbeats: 0, lastAck: null, lastSignOfLife: null,
+    peerRetransmissionsUnanswered: 0, peerKeepAlivesUnanswered: 0,
   };
 }
 
@@ -166,6 +167,7 @@ export class ConnectionRecorder implements StreamHandler {
       lastPayload: { c2s: null, s2c: null },
       lastFrame: { c2s: null, s2c: null },
       trailing: { c2s: newEvidence(), s2c: newEvidence() },
+      atFirstEnd: null,
       silences: [],
       stats: { c2s: newStats(), s2c: newStats() },
       decodeProblems: [],
@@ -196,6 +198,8 @@ export class ConnectionRecorder implements StreamHandler {
     f.lastPacket = moment(seg.packet, seg.tsSec, seg.tsNsec);
 
     const flags = seg.tcpFlags;
+    // Freeze the per-side state just before the first FIN or RST changes it.
+    if ((flags & (TCP_FIN | TCP_RST)) !== 0 && f.atFirstEnd === null) this.takeEndSnapshot();
     if ((flags & TCP_RST) === 0) this.usualTtl[dir] = seg.ttl;
 
     // Payload that moves the stream forward counts as activity (RabbitMQ's receiver counts received bytes).
@@ -216,9 +220,14 @@ export class ConnectionRecorder implements StreamHandler {
     }
     const silentSelf = f.trailing[dir];
     const silentPeer = f.trailing[peer];
+    // Any segment proves this side's kernel is alive: the peer's earlier probes and retransmissions were answered.
+    silentSelf.lastSignOfLife = moment(seg.packet, seg.tsSec, seg.tsNsec);
+    silentSelf.peerRetransmissionsUnanswered = 0;
+    silentSelf.peerKeepAlivesUnanswered = 0;
     if ((a & TA_ANY_RETRANSMISSION) !== 0) {
       st.retransmissions++;
       silentPeer.peerRetransmissions++;
+      silentPeer.peerRetransmissionsUnanswered++;
     }
     if ((a & TA_ACK_ADVANCED) !== 0) {
       silentSelf.acksAdvanced++;
@@ -235,6 +244,7 @@ export class ConnectionRecorder implements StreamHandler {
     if ((a & TA_KEEP_ALIVE) !== 0) {
       st.keepAlives++;
       silentPeer.peerKeepAlives++;
+      silentPeer.peerKeepAlivesUnanswered++;
     }
     if ((a & TA_KEEP_ALIVE_ACK) !== 0) {
       st.keepAliveAcks++;
@@ -303,6 +313,7 @@ export class ConnectionRecorder implements StreamHandler {
       const t = Math.round(median * 2);
       if (t > 0) f.inferredHeartbeat = t;
     }
+    this.session.finish(); // messages cut off by the end of the connection still count
     const unacked = this.session.unacked();
     f.unacked = {
       count: unacked.length,
@@ -483,6 +494,16 @@ export class ConnectionRecorder implements StreamHandler {
   }
 
   // ---- facts helpers -------------------------------------------------------------------------------------------
+
+  /** Freeze each side's last payload, last frame and silence evidence as they stood before the first FIN or RST. */
+  private takeEndSnapshot(): void {
+    const f = this.facts;
+    f.atFirstEnd = {
+      lastPayload: { ...f.lastPayload },
+      lastFrame: { ...f.lastFrame },
+      trailing: { c2s: { ...f.trailing.c2s }, s2c: { ...f.trailing.s2c } },
+    };
+  }
 
   private tcpEnd(seg: SegmentInfo): TcpEnd {
     return { packet: seg.packet, tsSec: seg.tsSec, tsNsec: seg.tsNsec, ttl: seg.ttl, usualTtl: this.usualTtl[seg.dir] };

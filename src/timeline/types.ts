@@ -54,6 +54,18 @@ export interface SilenceEvidence {
   peerHeartbeats: number;
   /** The silent side's last ACK-advancing segment during the silence, if any. */
   lastAck: Moment | null;
+  /** The silent side's last segment of any kind during the silence: its kernel's last sign of life. */
+  lastSignOfLife: Moment | null;
+  /** The peer's retransmissions and keep-alive probes since that last sign of life: unanswered ones. */
+  peerRetransmissionsUnanswered: number;
+  peerKeepAlivesUnanswered: number;
+}
+
+/** Per-side state frozen at the first FIN or RST, so that what happens during the teardown does not blur it. */
+export interface SideState {
+  lastPayload: Record<Dir, Moment | null>;
+  lastFrame: Record<Dir, FrameMoment | null>;
+  trailing: Record<Dir, SilenceEvidence>;
 }
 
 export interface Silence {
@@ -159,6 +171,8 @@ export interface ConnectionFacts {
   lastFrame: Record<Dir, FrameMoment | null>;
   /** Evidence since each side's last payload, up to the end of the connection. */
   trailing: Record<Dir, SilenceEvidence>;
+  /** The same three, frozen just before the first FIN or RST (null if there was none). */
+  atFirstEnd: SideState | null;
   /** Silences longer than the recording threshold, the longest kept (bounded), in time order. */
   silences: Silence[];
   stats: Record<Dir, DirectionStats>;

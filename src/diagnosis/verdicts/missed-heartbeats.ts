@@ -9,13 +9,14 @@
 import { checkHeartbeatWindow, secondsBetween } from '../heartbeat.js';
 import { formatSeconds, identifyClient, stalledClientFix } from '../client-library.js';
 import { addNote, judgement } from '../judgement.js';
+import { annotateClientSilence } from '../silence-notes.js';
 import type { Cause, Judgement, RuleContext } from '../types.js';
 
 export function missedHeartbeats(ctx: RuleContext): Judgement | null {
   const f = ctx.facts;
   const t = ctx.heartbeat;
   const end = ctx.firstTcpEnd;
-  const last = f.lastPayload.c2s;
+  const last = ctx.atEnd.lastPayload.c2s;
   if (t === null || t <= 0 || end === null || end.dir !== 's2c' || last === null) return null;
   if (f.clientClose !== null || f.serverClose !== null) return null;
   // Times relative to the client's last byte.
@@ -23,11 +24,12 @@ export function missedHeartbeats(ctx: RuleContext): Judgement | null {
   const check = checkHeartbeatWindow(t, 0, secondsBetween(last, end.moment), anchor);
   if (!check.withinWindow) return null;
 
-  const ev = f.trailing.c2s;
+  const ev = ctx.atEnd.trailing.c2s;
   let cause: Cause | null = null;
   if (ev.zeroWindows > 0) cause = 'client-not-reading';
+  // The broker retransmitted after the client's last packet of any kind: nothing reached the client any more.
+  else if (ev.peerRetransmissionsUnanswered > 0 || (ev.lastSignOfLife === null && ev.peerPayloadSegments > 0)) cause = 'client-unreachable';
   else if (ev.acksAdvanced > 0 || ev.keepAliveAcks > 0) cause = 'client-stalled';
-  else if (ev.peerRetransmissions > 0 || ev.peerPayloadSegments > 0) cause = 'client-unreachable';
 
   const lib = identifyClient(f.clientProperties);
   const who = lib.label !== null ? `The client (${lib.label})` : 'The client';
@@ -42,7 +44,7 @@ export function missedHeartbeats(ctx: RuleContext): Judgement | null {
       explanation = `${who} stopped reading its socket (it advertised a zero window, so the broker's heartbeats could not get through) and sent nothing for ${silence}; RabbitMQ closed it for missed heartbeats (T=${t} s). Fix: ${stalledClientFix(lib, t)}; a lower prefetch keeps the receive buffer from filling.`;
       break;
     case 'client-unreachable':
-      explanation = `Nothing from the client's host for ${silence}: the broker's segments were retransmitted and never ACKed, so the client host or the network path vanished; RabbitMQ closed the connection for missed heartbeats (T=${t} s). Heartbeats did their job: check the client host, firewalls, NAT and load balancers on the path.`;
+      explanation = `Nothing from the client's host for ${silence}${ev.lastSignOfLife !== null ? ' after its last ACK' : ''}: the broker's segments were retransmitted and never ACKed, so the client host or the network path vanished; RabbitMQ closed the connection for missed heartbeats (T=${t} s). Heartbeats did their job: check the client host, firewalls, NAT and load balancers on the path.`;
       break;
     default:
       explanation = `${who} sent nothing for ${silence} and RabbitMQ closed the connection without Connection.Close ${mult} after the client's last byte, as it does for missed heartbeats (T=${t} s).`;
@@ -62,12 +64,14 @@ export function missedHeartbeats(ctx: RuleContext): Judgement | null {
       clientAcksDuringSilence: ev.acksAdvanced,
       serverHeartbeatsDuringSilence: ev.peerHeartbeats,
       serverRetransmissionsDuringSilence: ev.peerRetransmissions,
+      serverRetransmissionsUnanswered: ev.peerRetransmissionsUnanswered,
       clientZeroWindowsDuringSilence: ev.zeroWindows,
     },
   });
-  const lastFrame = f.lastFrame.c2s;
+  const lastFrame = ctx.atEnd.lastFrame.c2s;
   if (lastFrame !== null) addNote(j, lastFrame.packet, "client's last frame");
   if (lastFrame === null || lastFrame.packet !== last.packet) addNote(j, last.packet, "client's last byte");
+  annotateClientSilence(j, f, last);
   addNote(j, end.moment.packet, `broker closes ${silence} after the client's last byte (${mult})`);
   return j;
 }

@@ -12,12 +12,12 @@ export function serverUnresponsive(ctx: RuleContext): Judgement | null {
   const f = ctx.facts;
   const t = ctx.heartbeat;
   const end = ctx.firstTcpEnd;
-  const last = f.lastPayload.s2c;
+  const last = ctx.atEnd.lastPayload.s2c;
   if (t === null || t <= 0 || end === null || end.dir !== 'c2s' || last === null) return null;
   if (f.clientClose !== null || f.serverClose !== null) return null;
   const silence = secondsBetween(last, end.moment);
   if (silence < 1.5 * t - heartbeatTolerance(t)) return null;
-  const ev = f.trailing.s2c; // since the broker's last payload
+  const ev = ctx.atEnd.trailing.s2c; // since the broker's last payload
   const clientKeptWriting = ev.peerPayloadSegments > 0;
   const brokerKernelAlive = ev.acksAdvanced > 0;
   const j = judgement('server-unresponsive', end.moment, {

@@ -6,6 +6,7 @@
 import { formatSeconds } from '../client-library.js';
 import { secondsBetween } from '../heartbeat.js';
 import { addNote, judgement } from '../judgement.js';
+import { annotateClientSilence } from '../silence-notes.js';
 import type { Judgement, RuleContext } from '../types.js';
 
 /** Unanswered retransmissions before we call the peer unreachable at TCP level. */
@@ -15,40 +16,51 @@ const MIN_PROBES = 2;
 export function tcpTimeout(ctx: RuleContext): Judgement | null {
   const f = ctx.facts;
   if (f.clientClose !== null || f.serverClose !== null) return null;
-  const ev = f.trailing.c2s; // since the client's last payload
-  const unansweredData = ev.peerRetransmissions >= MIN_RETRANSMISSIONS && ev.acksAdvanced === 0;
-  const unansweredProbes = ev.peerKeepAlives >= MIN_PROBES && ev.keepAliveAcks === 0 && ev.acksAdvanced === 0;
+  const ev = ctx.atEnd.trailing.c2s; // since the client's last payload
+  const unansweredData = ev.peerRetransmissionsUnanswered >= MIN_RETRANSMISSIONS;
+  const unansweredProbes = ev.peerKeepAlivesUnanswered >= MIN_PROBES;
   if (!unansweredData && !unansweredProbes) return null;
   const end = ctx.firstTcpEnd;
-  // Ended by the broker's reset, or the capture shows the broker giving up (no further broker packet).
-  if (end !== null && end.dir === 'c2s') return null;
-  const at = end?.moment ?? f.lastPacket;
-  const last = f.lastPayload.c2s;
+  // Only the broker's own reset shows its kernel gave up (Linux resets one interval after the last unanswered
+  // keep-alive probe). Retransmissions that run out end silently: a capture that stops while they go on shows a
+  // half-open connection, judged 'open' with cause client-unreachable (see open.ts), not a timeout.
+  if (end === null) return null;
+  // A client that comes back after the broker gave up finds no socket: its FIN or RST is answered by an
+  // immediate RST. The broker's kernel had timed the connection out before.
+  const rst = f.serverRst;
+  const cameBackTooLate = end.dir === 'c2s' && rst !== null && rst.packet > end.moment.packet && ctx.seconds(end.moment, rst) < 1;
+  if (end.dir === 'c2s' && !cameBackTooLate) return null;
+  const at = end.moment;
+  const last = ctx.atEnd.lastPayload.c2s;
   const silence = last !== null ? secondsBetween(last, at) : null;
   const hb = ctx.heartbeat;
   const what = unansweredProbes
-    ? `${ev.peerKeepAlives} TCP keep-alive probes from the broker went unanswered`
-    : `the broker retransmitted ${ev.peerRetransmissions} times and nothing was ACKed`;
+    ? `${ev.peerKeepAlivesUnanswered} TCP keep-alive probes from the broker went unanswered`
+    : `the broker retransmitted ${ev.peerRetransmissionsUnanswered} times and nothing was ACKed`;
   const j = judgement('tcp-timeout', at, {
     cause: 'client-unreachable',
     severity: 'error',
-    by: 'server',
-    how: end !== null ? end.kind : 'timeout',
+    by: cameBackTooLate ? 'client' : 'server',
+    how: end.kind,
     explanation:
       `The client's host stopped answering at TCP level: ${what}` +
       (silence !== null ? ` over ${formatSeconds(silence)}` : '') +
-      `, so the broker's kernel gave up ({inet_error,etimedout} in the RabbitMQ log). ` +
+      `, so the broker's kernel gave up ({inet_error,etimedout} in the RabbitMQ log)` +
+      (cameBackTooLate ? `; when the client came back (${end.kind.toUpperCase()} at packet ${end.moment.packet}) the broker had already dropped the connection and answered with RST. ` : '. ') +
       (hb === 0
         ? 'Heartbeats were disabled (heartbeat=0), so nothing at the AMQP level noticed sooner: enable heartbeats (5-20 s) or tune TCP keep-alives on both hosts.'
         : 'Check the client host and the network path (firewall, NAT, load balancer).'),
     evidence: {
-      serverRetransmissions: ev.peerRetransmissions,
-      unansweredKeepAlives: ev.peerKeepAlives,
-      clientAcks: ev.acksAdvanced,
+      unansweredRetransmissions: ev.peerRetransmissionsUnanswered,
+      unansweredKeepAlives: ev.peerKeepAlivesUnanswered,
+      clientLastSignOfLife: ev.lastSignOfLife?.packet ?? null,
       silenceSeconds: silence,
     },
   });
-  if (last !== null) addNote(j, last.packet, "client's last byte");
-  if (f.lastFrame.c2s !== null) addNote(j, f.lastFrame.c2s.packet, "client's last frame");
+  if (last !== null) {
+    addNote(j, last.packet, "client's last byte");
+    annotateClientSilence(j, f, last);
+  }
+  if (ctx.atEnd.lastFrame.c2s !== null) addNote(j, ctx.atEnd.lastFrame.c2s.packet, "client's last frame");
   return j;
 }

@@ -1,0 +1,66 @@
+/** Running amqpscope over the real captures in captures/, for tests. */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { Analyzer, type AnalyzeOptions } from '../../src/analyze.js';
+import type { Report, ReportEvent } from '../../src/report/types.js';
+
+export const CAPTURES_DIR = join(import.meta.dirname, '..', '..', 'captures');
+export const ORACLE_DIR = join(import.meta.dirname, '..', 'fixtures', 'oracle');
+
+/** The small real captures (the .xz load captures are for `npm run test:oracle` and the benchmark). */
+export function smallCaptures(): string[] {
+  return readdirSync(CAPTURES_DIR)
+    .filter((f) => f.endsWith('.pcap') || f.endsWith('.pcapng'))
+    .sort();
+}
+
+export function captureBytes(name: string): Uint8Array {
+  const path = join(CAPTURES_DIR, name);
+  if (name.endsWith('.xz')) return execFileSync('xz', ['-dc', path], { maxBuffer: 1 << 30 });
+  return readFileSync(path);
+}
+
+export interface AnalyzedCapture {
+  report: Report;
+  /** Per connection id: frame counts keyed "c2s Basic.Publish". */
+  frameCounts: Map<string, Map<string, number>>;
+}
+
+export function analyzeCapture(name: string, options: AnalyzeOptions = {}): AnalyzedCapture {
+  const frameCounts = new Map<string, Map<string, number>>();
+  const onEvent = (connection: string, e: ReportEvent) => {
+    if (e.kind !== 'amqp' || e.type.startsWith('Protocol-Header')) return;
+    let m = frameCounts.get(connection);
+    if (m === undefined) frameCounts.set(connection, (m = new Map()));
+    const key = `${e.dir} ${e.type}`;
+    m.set(key, (m.get(key) ?? 0) + 1);
+  };
+  const a = new Analyzer({ path: name, ...options, onEvent });
+  a.push(captureBytes(name));
+  return { report: a.end(), frameCounts };
+}
+
+/** What Wireshark's dissector says about a capture (committed JSON, made with tshark). */
+export interface OracleConnection {
+  client: string;
+  server: string;
+  frames_c2s: number;
+  frames_s2c: number;
+  counts: Record<string, number>;
+  keepalives: number;
+  retransmissions: number;
+  zero_windows: number;
+  heartbeat_args: number[] | null;
+  reply_codes: number[] | null;
+  last_client_frame: { frame: string; packet: number } | null;
+}
+
+export function oracleFor(capture: string): { connections: OracleConnection[] } | null {
+  const base = capture.replace(/\.pcap(ng)?(\.xz)?$/, '');
+  try {
+    return JSON.parse(readFileSync(join(ORACLE_DIR, `${base}.json`), 'utf8')) as { connections: OracleConnection[] };
+  } catch {
+    return null;
+  }
+}
