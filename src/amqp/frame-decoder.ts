@@ -162,6 +162,12 @@ export class FrameDecoder {
   private state = S_START;
   private frameMax = 0;
   private nFrames = 0;
+  /**
+   * Body bytes still expected per channel, from the last content header (only channels with a message in flight).
+   * A body frame larger than what its message has left is an impossible size: the stream is desynchronised, and
+   * streaming it would swallow the frames that follow. Unknown channels (capture began mid-message) are not judged.
+   */
+  private readonly bodyLeft = new Map<number, number>();
   private sawHeader = false;
 
   // The 7-byte header of the frame in progress (slow path), kept for reinjection on error.
@@ -351,14 +357,15 @@ export class FrameDecoder {
       const type = b[off] as number;
       const size = readU32(b, off + 3);
       if (type === FRAME_BODY) {
-        if (size > MAX_PLAUSIBLE_BODY && size > frameMax) break;
+        if ((size > MAX_PLAUSIBLE_BODY && size > frameMax) || (this.bodyLeft.size !== 0 && !this.bodyFits(b, off, size))) break;
       } else if (size > MAX_METHOD_PAYLOAD || (type !== FRAME_METHOD && type !== FRAME_HEADER && type !== FRAME_HEARTBEAT)) {
         break;
       }
       const fe = off + 7 + size;
       if (fe >= end) break;
       const channel = ((b[off + 1] as number) << 8) | (b[off + 2] as number);
-      if (type === FRAME_BODY) {
+      if (type === FRAME_BODY && size > 0) {
+        this.bodyTaken(channel, size);
         // Streamed before the end octet is checked, exactly as when the frame straddles pushes (the output must not
         // depend on how the stream was split).
         sink.onBodyData(channel, b.subarray(off + 7, fe));
@@ -418,6 +425,10 @@ export class FrameDecoder {
     } else if (type === FRAME_BODY) {
       if (size > MAX_PLAUSIBLE_BODY && size > this.frameMax) {
         problem = `content body frame declares ${size} bytes, beyond max(16 MiB, frame-max${this.frameMax ? ` ${this.frameMax}` : ''})`;
+      } else if (this.bodyLeft.size !== 0 && !this.bodyFits(h, 0, size)) {
+        problem = `content body frame declares ${size} bytes, but its message has only ${this.bodyLeft.get(channel) ?? 0} body bytes left (content header)`;
+      } else if (size > 0) {
+        this.bodyTaken(channel, size);
       }
     } else if (size > MAX_METHOD_PAYLOAD) {
       problem = `${FRAME_TYPE_NAMES[type]} frame declares ${size} bytes, beyond the ${MAX_METHOD_PAYLOAD}-byte limit for buffered payloads`;
@@ -485,6 +496,19 @@ export class FrameDecoder {
     this.carry = next;
   }
 
+  /** Does a body frame of `size` bytes fit what its channel's message has left? (header bytes at h[o..o+7)) */
+  private bodyFits(h: Uint8Array, o: number, size: number): boolean {
+    const left = this.bodyLeft.get(((h[o + 1] as number) << 8) | (h[o + 2] as number));
+    return left === undefined || size <= left;
+  }
+
+  private bodyTaken(channel: number, size: number): void {
+    const left = this.bodyLeft.get(channel);
+    if (left === undefined) return;
+    if (left - size > 0) this.bodyLeft.set(channel, left - size);
+    else this.bodyLeft.delete(channel);
+  }
+
   // ---- emitting ---------------------------------------------------------------------------------------------------
 
   private emitMethod(b: Uint8Array, start: number, end: number, channel: number, pkt: number, sec: number, nsec: number, first: number): void {
@@ -510,6 +534,7 @@ export class FrameDecoder {
       }
       if (r !== end) this.issue('frame-error', `${name} on channel ${channel}: ${end - r} unexpected bytes after the last argument`, pkt, sec, nsec);
     }
+    if (this.bodyLeft.size !== 0) this.bodyLeft.delete(channel); // a method ends any content in flight on its channel
     this.nFrames++;
     this.sink.onFrame({
       kind: 'method',
@@ -545,6 +570,8 @@ export class FrameDecoder {
       return;
     }
     if (r[1] !== end) this.issue('frame-error', `content header on channel ${channel}: ${end - r[1]} unexpected bytes after the properties`, pkt, sec, nsec);
+    if (r[0].bodySize > 0) this.bodyLeft.set(channel, r[0].bodySize);
+    else if (this.bodyLeft.size !== 0) this.bodyLeft.delete(channel);
     this.nFrames++;
     this.sink.onFrame({
       kind: 'header',
@@ -761,6 +788,7 @@ export class FrameDecoder {
 
   private enterResync(reason: string, pkt: number, sec: number, nsec: number): void {
     this.state = S_RESYNC;
+    this.bodyLeft.clear(); // what was lost may have ended or started messages
     this.hdrLen = 0;
     this.carryLen = 0;
     this.rsSkipped = 0;

@@ -18,7 +18,7 @@ import { displayWidth, wrap } from './text.js';
 
 export interface Column {
   header: string;
-  /** Narrowest the column may become; default: the header's width. */
+  /** Narrowest the column may become; default: the header's longest word. */
   min?: number;
   /** Widest it may become; default: unlimited. */
   max?: number;
@@ -27,9 +27,15 @@ export interface Column {
   wrap?: (text: string, width: number) => string[];
 }
 
-/** A cell: one paragraph, several (each wrapped on its own), optionally styled. */
+/** A paragraph of a cell with its own style. */
+export interface StyledText {
+  text: string;
+  style?: Style;
+}
+
+/** A cell: one paragraph, several (each wrapped on its own), optionally styled (as a whole or per paragraph). */
 export interface CellSpec {
-  text: string | readonly string[];
+  text: string | readonly (string | StyledText)[];
   style?: Style;
 }
 export type Cell = string | CellSpec;
@@ -42,9 +48,21 @@ export interface TableOptions {
 /** Space between two columns: the right padding of one and the separator. */
 export const COLUMN_GAP = 2;
 
+function longestWord(text: string): number {
+  return Math.max(1, ...sanitize(text).split(' ').map(displayWidth));
+}
+
+/** The cell's paragraphs, sanitized, each with its style. */
+function styledParagraphs(cell: Cell): { text: string; style: Style | undefined }[] {
+  if (typeof cell === 'string') return [{ text: sanitize(cell), style: undefined }];
+  const list = typeof cell.text === 'string' ? [cell.text] : cell.text;
+  return list.map((p) =>
+    typeof p === 'string' ? { text: sanitize(p), style: cell.style } : { text: sanitize(p.text), style: p.style ?? cell.style },
+  );
+}
+
 function paragraphs(cell: Cell): string[] {
-  const text = typeof cell === 'string' ? [cell] : typeof cell.text === 'string' ? [cell.text] : [...cell.text];
-  return text.map(sanitize);
+  return styledParagraphs(cell).map((p) => p.text);
 }
 
 /**
@@ -54,16 +72,22 @@ function paragraphs(cell: Cell): string[] {
 export function columnWidths(columns: readonly Column[], rows: readonly (readonly Cell[])[], width: number): number[] {
   const n = columns.length;
   const budget = width - COLUMN_GAP * (n - 1);
-  const natural = columns.map((col, i) => {
-    let w = displayWidth(col.header);
+  const contentWidth = columns.map((_, i) => {
+    let w = 1;
     for (const row of rows) {
       const cell = row[i];
       if (cell === undefined) continue;
       for (const p of paragraphs(cell)) w = Math.max(w, displayWidth(p));
     }
-    return Math.max(1, Math.min(w, col.max ?? Infinity));
+    return w;
   });
-  const mins = columns.map((col, i) => Math.min(natural[i]!, Math.max(1, col.min ?? displayWidth(col.header))));
+  const clamp = (w: number, col: Column): number => Math.max(1, Math.min(w, col.max ?? Infinity));
+  // Headers stay on one line when everything fits; otherwise they wrap before any content does.
+  let natural = columns.map((col, i) => clamp(Math.max(contentWidth[i]!, displayWidth(sanitize(col.header))), col));
+  if (natural.reduce((a, b) => a + b, 0) > budget) {
+    natural = columns.map((col, i) => clamp(Math.max(contentWidth[i]!, longestWord(col.header)), col));
+  }
+  const mins = columns.map((col, i) => Math.min(natural[i]!, Math.max(1, col.min ?? longestWord(col.header))));
   const widths = [...natural];
   let excess = widths.reduce((a, b) => a + b, 0) - budget;
   while (excess > 0) {
@@ -92,9 +116,9 @@ export function renderTable(columns: readonly Column[], rows: readonly (readonly
     if (cell === undefined) return '';
     const col = columns[i]!;
     const w = widths[i]!;
-    const style = typeof cell === 'string' ? undefined : cell.style;
-    const lines = paragraphs(cell).flatMap((p) => (col.wrap ?? wrap)(p, w));
-    return lines.map((l) => paint(l, style, opts.color)).join('\n');
+    return styledParagraphs(cell)
+      .flatMap((p) => (col.wrap ?? wrap)(p.text, w).map((l) => paint(l, p.style, opts.color)))
+      .join('\n');
   };
   const cellOptions = (content: string, i: number): Table.CellOptions => ({
     content,
@@ -103,7 +127,7 @@ export function renderTable(columns: readonly Column[], rows: readonly (readonly
     ...(i === last ? { style: { 'padding-right': 0 } } : {}),
   });
   const table = new Table({
-    head: columns.map((col, i) => cellOptions(paint(sanitize(col.header), 'bold', opts.color), i)) as unknown as string[],
+    head: columns.map((col, i) => cellOptions(layout({ text: col.header, style: 'bold' }, i), i)) as unknown as string[],
     colWidths: widths.map((w, i) => (i === last ? w : w + 1)),
     wordWrap: false,
     truncate: '…',

@@ -72,7 +72,8 @@ function newStats(): DirectionStats {
   return {
     frames: 0, heartbeats: 0, payloadSegments: 0, payloadBytes: 0, keepAlives: 0, keepAliveAcks: 0, zeroWindows: 0,
     zeroWindowProbes: 0, windowFull: 0, retransmissions: 0, dupAcks: 0, lostSegments: 0, gaps: 0, gapBytes: 0,
-    firstZeroWindow: null, lastZeroWindow: null,
+    firstZeroWindow: null, lastZeroWindow: null, zeroWindowEpisodes: 0, longestZeroWindow: 0, zeroWindowAtEnd: false,
+    keepAlivesIntoZeroWindow: 0,
   };
 }
 
@@ -116,6 +117,9 @@ export class ConnectionRecorder implements StreamHandler {
 
   // Per-direction bookkeeping.
   private readonly usualTtl: Record<Dir, number> = { c2s: -1, s2c: -1 };
+  /** Each side's last advertised window, and since when it has been zero (null: open). */
+  private readonly lastWindow: Record<Dir, number> = { c2s: -1, s2c: -1 };
+  private readonly zeroWindowSince: Record<Dir, Moment | null> = { c2s: null, s2c: null };
   private lastHeartbeatOnly = -1; // time (s, relative to the connection) of the last S->C heartbeat with no other S->C frame since
   private readonly heartbeatIntervals: number[] = [];
   private lastServerFrameWasHeartbeat = false;
@@ -240,11 +244,22 @@ export class ConnectionRecorder implements StreamHandler {
       const m = moment(seg.packet, seg.tsSec, seg.tsNsec);
       if (st.firstZeroWindow === null) st.firstZeroWindow = m;
       st.lastZeroWindow = m;
+      if (this.zeroWindowSince[dir] === null) {
+        this.zeroWindowSince[dir] = m;
+        st.zeroWindowEpisodes++;
+      }
+    } else if ((flags & (TCP_SYN | TCP_RST)) === 0 && seg.window > 0) {
+      this.closeZeroWindow(dir, moment(seg.packet, seg.tsSec, seg.tsNsec));
     }
+    if ((flags & (TCP_SYN | TCP_RST)) === 0) this.lastWindow[dir] = seg.window;
     if ((a & TA_KEEP_ALIVE) !== 0) {
       st.keepAlives++;
-      silentPeer.peerKeepAlives++;
-      silentPeer.peerKeepAlivesUnanswered++;
+      if (this.lastWindow[peer] === 0) {
+        st.keepAlivesIntoZeroWindow++;
+      } else {
+        silentPeer.peerKeepAlives++;
+        silentPeer.peerKeepAlivesUnanswered++;
+      }
     }
     if ((a & TA_KEEP_ALIVE_ACK) !== 0) {
       st.keepAliveAcks++;
@@ -297,6 +312,12 @@ export class ConnectionRecorder implements StreamHandler {
     if (this.done) return;
     this.done = true;
     const f = this.facts;
+    for (const dir of ['c2s', 's2c'] as const) {
+      if (this.zeroWindowSince[dir] !== null) {
+        f.stats[dir].zeroWindowAtEnd = true;
+        this.closeZeroWindow(dir, f.lastPacket);
+      }
+    }
     f.endedBy = reason === 'capture-end' && f.clientRst === null && f.serverRst === null && (f.clientFin === null || f.serverFin === null) ? 'capture-end' : 'closed';
     // The silence still running at the end is evidence too (often the decisive one).
     for (const dir of ['c2s', 's2c'] as const) {
@@ -494,6 +515,14 @@ export class ConnectionRecorder implements StreamHandler {
   }
 
   // ---- facts helpers -------------------------------------------------------------------------------------------
+
+  private closeZeroWindow(dir: Dir, at: Moment): void {
+    const since = this.zeroWindowSince[dir];
+    if (since === null) return;
+    this.zeroWindowSince[dir] = null;
+    const st = this.facts.stats[dir];
+    st.longestZeroWindow = Math.max(st.longestZeroWindow, seconds(since, at));
+  }
 
   /** Freeze each side's last payload, last frame and silence evidence as they stood before the first FIN or RST. */
   private takeEndSnapshot(): void {

@@ -94,10 +94,22 @@ export interface DirectionStats {
   lostSegments: number;
   gaps: number;
   gapBytes: number;
-  /** First zero window and the moment the window reopened, for the most recent episode. */
+  /** First zero window advertised by this side. */
   firstZeroWindow: Moment | null;
   /** Time of the last zero window advertised by this side. */
   lastZeroWindow: Moment | null;
+  /** Stretches during which this side's advertised window stayed at zero. */
+  zeroWindowEpisodes: number;
+  /** The longest such stretch, in seconds (an episode still open at the end counts up to the last packet). */
+  longestZeroWindow: number;
+  /** The window was still zero when the connection ended. */
+  zeroWindowAtEnd: boolean;
+  /**
+   * Keep-alive-shaped probes this side sent while the peer advertised a zero window. Linux probes a zero window
+   * with seq = snd_una - 1, so Wireshark labels them Keep-Alive (and counts them in keepAlives); they are
+   * zero-window probes, not SO_KEEPALIVE.
+   */
+  keepAlivesIntoZeroWindow: number;
 }
 
 export type TimelineKind = 'amqp' | 'tcp' | 'elided';

@@ -2,6 +2,8 @@
 import type { Finding, FindingRule } from '../types.js';
 
 const SIDE = { c2s: 'client', s2c: 'broker' } as const;
+/** A zero window that reopens within this many seconds is flow, not a stall. */
+const BRIEF_ZERO_WINDOW = 1.0;
 
 export const tcpFindings: FindingRule = (ctx) => {
   const f = ctx.facts;
@@ -10,15 +12,22 @@ export const tcpFindings: FindingRule = (ctx) => {
     const st = f.stats[dir];
     const side = SIDE[dir];
     if (st.zeroWindows > 0 && st.firstZeroWindow !== null) {
+      // A consumer of large messages can briefly advertise zero while it catches up: that is flow, not a fault.
+      const serious = st.zeroWindowAtEnd || st.longestZeroWindow >= BRIEF_ZERO_WINDOW;
+      const span = `${st.zeroWindowEpisodes} time(s), the longest for ${st.longestZeroWindow.toFixed(1)} s${st.zeroWindowAtEnd ? ', still zero at the end' : ''}`;
+      const peer = f.stats[dir === 'c2s' ? 's2c' : 'c2s'];
       out.push({
         code: 'zero-window',
-        severity: 'warning',
+        severity: serious ? 'warning' : 'info',
         at: st.firstZeroWindow,
         message:
           dir === 'c2s'
-            ? `The client advertised a zero receive window ${st.zeroWindows} time(s): its application stopped reading the socket.`
-            : `The broker advertised a zero receive window ${st.zeroWindows} time(s): it stopped reading from this client (resource alarm or flow control).`,
-        evidence: { dir, count: st.zeroWindows, last: st.lastZeroWindow?.packet ?? null, probes: f.stats[dir === 'c2s' ? 's2c' : 'c2s'].zeroWindowProbes },
+            ? `The client advertised a zero receive window ${span}: ${serious ? 'its application stopped reading the socket' : 'it caught up quickly'}.`
+            : `The broker advertised a zero receive window ${span}: ${serious ? 'it stopped reading from this client (resource alarm or flow control)' : 'brief flow control'}.`,
+        evidence: {
+          dir, count: st.zeroWindows, episodes: st.zeroWindowEpisodes, longestSeconds: Math.round(st.longestZeroWindow * 1e6) / 1e6,
+          atEnd: st.zeroWindowAtEnd, last: st.lastZeroWindow?.packet ?? null, probes: peer.zeroWindowProbes + peer.keepAlivesIntoZeroWindow,
+        },
       });
     }
     if (st.retransmissions > 0) {
@@ -30,14 +39,15 @@ export const tcpFindings: FindingRule = (ctx) => {
         evidence: { dir, count: st.retransmissions },
       });
     }
-    if (st.keepAlives > 0) {
-      const answered = f.stats[dir === 'c2s' ? 's2c' : 'c2s'].keepAliveAcks;
+    const probes = st.keepAlives - st.keepAlivesIntoZeroWindow;
+    if (probes > 0) {
+      const answered = Math.min(probes, f.stats[dir === 'c2s' ? 's2c' : 'c2s'].keepAliveAcks);
       out.push({
         code: 'keepalive-probes',
-        severity: answered < st.keepAlives ? 'warning' : 'info',
+        severity: answered < probes ? 'warning' : 'info',
         at: f.lastPacket,
-        message: `${st.keepAlives} TCP keep-alive probe(s) from the ${side}, ${answered} answered.`,
-        evidence: { dir, count: st.keepAlives, answered },
+        message: `${probes} TCP keep-alive probe(s) from the ${side}, ${answered} answered.`,
+        evidence: { dir, count: probes, answered },
       });
     }
     if (st.gaps > 0) {

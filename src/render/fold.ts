@@ -1,0 +1,379 @@
+/**
+ * Folding a connection's timeline into the rows an operator reads, in the manner of the packet tables of the
+ * CloudAMQP article: one row per packet, the handshake in one or two rows, and repetitive stretches in one row.
+ *
+ * 1. Frames of one packet in one direction become one row (Wireshark's Info column does the same):
+ *    "Basic.Consume-Ok ctag=x / Basic.Deliver x= rk=hello tag=1 / Content-Header body=10 / Content-Body 10 bytes".
+ *    A packet carrying a repeated pattern says so: "12 x (Basic.Deliver / Content-Header / Content-Body) tag=1..12".
+ * 2. A complete handshake at the start (TCP SYN/SYN-ACK/ACK, Protocol-Header .. Connection.Open-Ok, and the ACKs
+ *    among them) folds into "TCP handshake" and "AMQP handshake: Start (RabbitMQ 3.10.8) / Start-Ok (Pika 1.2.0) /
+ *    Tune-Ok heartbeat=4 / Open vhost=/". An incomplete handshake is the story itself and is not folded.
+ * 3. A pattern of 1 to 3 rows (compared by direction, kind and type) repeated at least 3 times in a row folds into
+ *    "5 x Heartbeat → / TCP ACK ← every 2.0 s, until 10.015".
+ *
+ * Rows that matter are never folded away: a row with a note; RST, FIN, SYN, retransmissions, zero windows and lost
+ * segments; any Close/Close-Ok, Connection.Blocked/Unblocked, Basic.Return, a broker's Basic.Cancel, a protocol
+ * header; and `elided` rows ("N events not shown"), which also stop a run. Pure: events in, rows out. The strings
+ * in the rows are raw wire text: the table sanitizes them.
+ */
+import type { ReportEvent } from '../report/types.js';
+import type { Dir } from '../tcp/types.js';
+import { groupDigits } from './text.js';
+
+export type RowKind = 'event' | 'handshake' | 'run' | 'elided';
+
+export interface DisplayRow {
+  kind: RowKind;
+  /** Seconds since the capture start; null for an elided row. */
+  t: number | null;
+  dir: Dir | null;
+  protocol: 'AMQP' | 'TCP' | '';
+  info: string;
+  note: string;
+  /** A row that must stay visible (see the module comment). */
+  important: boolean;
+  /** The timeline events the row stands for. */
+  events: ReportEvent[];
+}
+
+export interface FoldContext {
+  /** The client library label (`library` of the report), for the handshake row. */
+  library?: string | null;
+}
+
+/** Minimum repetitions of a pattern before it folds. */
+export const MIN_REPEATS = 3;
+/** Longest pattern (in rows) that is recognised as repeating. */
+export const MAX_PATTERN = 3;
+
+const IMPORTANT_TCP = new Set([
+  'SYN',
+  'SYN-ACK',
+  'RST',
+  'FIN',
+  'Retransmission',
+  'ZeroWindow',
+  'ZeroWindowProbe',
+  'ZeroWindowProbeAck',
+  'Previous segment not captured',
+  'Window Full',
+]);
+
+/** Whether an event must stay visible on its own row. */
+export function isImportant(e: ReportEvent): boolean {
+  if (e.kind === 'elided') return true;
+  if (e.note !== undefined && e.note !== '') return true;
+  if (e.kind === 'tcp') return IMPORTANT_TCP.has(e.type) || /\b(RST|FIN)\b|Retransmission|ZeroWindow/.test(e.summary);
+  return (
+    e.type.includes('Close') ||
+    e.type === 'Connection.Blocked' ||
+    e.type === 'Connection.Unblocked' ||
+    e.type === 'Basic.Return' ||
+    (e.type === 'Basic.Cancel' && e.dir === 's2c') ||
+    e.type.startsWith('Protocol-Header')
+  );
+}
+
+// ---- 1. one row per packet ------------------------------------------------------------------------------------------
+
+interface Group {
+  events: ReportEvent[];
+  key: string;
+  important: boolean;
+}
+
+function eventKey(e: ReportEvent): string {
+  return `${e.dir}|${e.kind}|${e.type}`;
+}
+
+function groupByPacket(timeline: readonly ReportEvent[]): Group[] {
+  const groups: Group[] = [];
+  let current: Group | null = null;
+  for (const e of timeline) {
+    const first: ReportEvent | undefined = current?.events[0];
+    if (current !== null && first !== undefined && e.kind === 'amqp' && first.kind === 'amqp' && e.packet === first.packet && e.dir === first.dir) {
+      current.events.push(e);
+      current.key += `,${eventKey(e)}`;
+      current.important ||= isImportant(e);
+      continue;
+    }
+    current = { events: [e], key: eventKey(e), important: isImportant(e) };
+    groups.push(current);
+  }
+  return groups;
+}
+
+function label(e: ReportEvent): string {
+  return e.kind === 'tcp' ? `TCP ${e.type}` : e.type;
+}
+
+/** `tag=1..12` when the events' summaries carry delivery tags. */
+function tagRange(events: readonly ReportEvent[]): string {
+  const tags: number[] = [];
+  for (const e of events) {
+    const m = /\btag=(\d+)/.exec(e.summary);
+    if (m !== null) tags.push(Number(m[1]));
+  }
+  if (tags.length < 2) return '';
+  const first = tags[0]!;
+  const last = tags[tags.length - 1]!;
+  return first === last ? ` tag=${first}` : ` tag=${first}..${last}`;
+}
+
+/** Finds the pattern (1..MAX_PATTERN items) that repeats most from `i`, if it repeats at least `minRepeats` times. */
+function longestRepeat<T>(items: readonly T[], i: number, key: (x: T) => string, ok: (x: T) => boolean, minRepeats: number): { p: number; reps: number } | null {
+  let best: { p: number; reps: number } | null = null;
+  for (let p = 1; p <= MAX_PATTERN && i + p <= items.length; p++) {
+    let patternOk = true;
+    for (let k = 0; k < p; k++) if (!ok(items[i + k]!)) patternOk = false;
+    if (!patternOk) break; // a longer pattern would contain the same unfoldable item
+    let reps = 1;
+    for (;;) {
+      const start = i + reps * p;
+      if (start + p > items.length) break;
+      let same = true;
+      for (let k = 0; k < p && same; k++) {
+        const x = items[start + k]!;
+        same = ok(x) && key(x) === key(items[i + k]!);
+      }
+      if (!same) break;
+      reps++;
+    }
+    if (reps >= minRepeats && (best === null || reps * p > best.reps * best.p)) best = { p, reps };
+  }
+  return best;
+}
+
+/** The Info text of one packet's frames, with repeated patterns compressed. */
+function packetInfo(events: readonly ReportEvent[]): string {
+  if (events.length === 1) return events[0]!.summary;
+  const parts: string[] = [];
+  for (let i = 0; i < events.length; ) {
+    const r = longestRepeat(events, i, (e) => e.type, () => true, 2);
+    if (r === null) {
+      parts.push(events[i]!.summary);
+      i++;
+      continue;
+    }
+    const pattern = events.slice(i, i + r.p).map((e) => e.type);
+    const firsts: ReportEvent[] = [];
+    for (let k = 0; k < r.reps; k++) firsts.push(events[i + k * r.p]!);
+    parts.push(`${r.reps} x ${r.p > 1 ? `(${pattern.join(' / ')})` : pattern[0]}${tagRange(firsts)}`);
+    i += r.p * r.reps;
+  }
+  return parts.join(' / ');
+}
+
+function notesOf(events: readonly ReportEvent[]): string {
+  return events
+    .map((e) => e.note)
+    .filter((n): n is string => n !== undefined && n !== '')
+    .join('; ');
+}
+
+function groupRow(g: Group): DisplayRow {
+  const e = g.events[0]!;
+  if (e.kind === 'elided') {
+    const count = e.count ?? Number(/^\d+/.exec(e.summary)?.[0] ?? 0);
+    return { kind: 'elided', t: null, dir: null, protocol: '', info: `… ${groupDigits(count)} events not shown`, note: '', important: true, events: g.events };
+  }
+  return {
+    kind: 'event',
+    t: e.t,
+    dir: e.dir,
+    protocol: e.kind === 'tcp' ? 'TCP' : 'AMQP',
+    info: packetInfo(g.events),
+    note: notesOf(g.events),
+    important: g.important,
+    events: g.events,
+  };
+}
+
+// ---- 2. the handshake ------------------------------------------------------------------------------------------------
+
+const HANDSHAKE_METHODS = new Set([
+  'Connection.Start',
+  'Connection.Start-Ok',
+  'Connection.Secure',
+  'Connection.Secure-Ok',
+  'Connection.Tune',
+  'Connection.Tune-Ok',
+  'Connection.Open',
+  'Connection.Open-Ok',
+]);
+const HANDSHAKE_TCP = new Set(['SYN', 'SYN-ACK', 'ACK', 'Window Update']);
+
+function isHandshakeEvent(e: ReportEvent): boolean {
+  if (e.note !== undefined && e.note !== '') return false;
+  if (e.kind === 'tcp') return HANDSHAKE_TCP.has(e.type);
+  if (e.kind === 'amqp') return HANDSHAKE_METHODS.has(e.type) || e.type.startsWith('Protocol-Header');
+  return false;
+}
+
+/** Number of leading groups that make up a complete handshake (0: none to fold). */
+function handshakeLength(groups: readonly Group[]): number {
+  let end = 0;
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i]!;
+    if (!g.events.every(isHandshakeEvent)) break;
+    if (g.events.some((e) => e.type === 'Connection.Open-Ok')) {
+      end = i + 1;
+      break;
+    }
+  }
+  if (end === 0) return 0;
+  // The client's ACK of Open-Ok belongs to the handshake too.
+  while (end < groups.length) {
+    const e = groups[end]!.events[0]!;
+    if (groups[end]!.events.length !== 1 || e.kind !== 'tcp' || e.type !== 'ACK' || !isHandshakeEvent(e)) break;
+    end++;
+  }
+  return end;
+}
+
+/** "Product 1.2.3" without "Python Client Library" and the like, for narrow cells. */
+export function shortLibrary(label: string): string {
+  const s = label
+    .replace(/\b(python|ruby|java|\.net|node\.?js|go|php|erlang)?\s*client\s+library\b/gi, '')
+    .replace(/\s{2,}/g, ' ')
+    .trim();
+  return s === '' ? label : s;
+}
+
+function argAfter(summary: string, type: string): string {
+  return summary.startsWith(type) ? summary.slice(type.length).trim() : '';
+}
+
+function heartbeatArg(summary: string): number | null {
+  const m = /\bheartbeat=(\d+)/.exec(summary);
+  return m !== null ? Number(m[1]) : null;
+}
+
+function handshakeRows(events: readonly ReportEvent[], ctx: FoldContext): DisplayRow[] {
+  const rows: DisplayRow[] = [];
+  const tcp = events.filter((e) => e.kind === 'tcp');
+  const amqp = events.filter((e) => e.kind === 'amqp');
+  const syn = tcp.filter((e) => e.type === 'SYN' || e.type === 'SYN-ACK');
+  if (syn.length > 0) {
+    const names = syn.map((e) => e.type);
+    if (tcp.some((e) => e.type === 'ACK')) names.push('ACK');
+    rows.push({
+      kind: 'handshake', t: syn[0]!.t, dir: syn[0]!.dir, protocol: 'TCP',
+      info: `TCP handshake: ${names.join(' / ')}`, note: '', important: false,
+      events: events.filter((e) => e.kind === 'tcp' && e.t <= (amqp[0]?.t ?? Infinity)),
+    });
+  }
+  const tune = amqp.find((e) => e.type === 'Connection.Tune');
+  const tuneOk = amqp.find((e) => e.type === 'Connection.Tune-Ok');
+  const proposed = tune !== undefined ? heartbeatArg(tune.summary) : null;
+  const negotiated = tuneOk !== undefined ? heartbeatArg(tuneOk.summary) : null;
+  const parts: string[] = [];
+  for (const e of amqp) {
+    const name = e.type.replace(/^Connection\./, '');
+    switch (e.type) {
+      case 'Connection.Start': {
+        const product = argAfter(e.summary, e.type);
+        parts.push(product !== '' ? `Start (${product})` : 'Start');
+        break;
+      }
+      case 'Connection.Start-Ok': {
+        const lib = ctx.library != null && ctx.library !== '' ? shortLibrary(ctx.library) : '';
+        parts.push(lib !== '' ? `Start-Ok (${lib})` : 'Start-Ok');
+        break;
+      }
+      case 'Connection.Tune':
+        if (negotiated === null && proposed !== null) parts.push(`Tune heartbeat=${proposed}`);
+        break;
+      case 'Connection.Tune-Ok':
+        parts.push(negotiated !== null ? `Tune-Ok heartbeat=${negotiated}${negotiated === 0 ? ' (off)' : ''}` : 'Tune-Ok');
+        break;
+      case 'Connection.Open': {
+        const vhost = /\bvhost=(\S*)/.exec(e.summary);
+        parts.push(vhost !== null ? `Open vhost=${vhost[1]}` : 'Open');
+        break;
+      }
+      case 'Connection.Open-Ok':
+        break; // the fold is only made of complete handshakes
+      default:
+        if (!e.type.startsWith('Protocol-Header')) parts.push(name);
+    }
+  }
+  const first = amqp[0];
+  if (first !== undefined) {
+    rows.push({
+      kind: 'handshake', t: first.t, dir: first.dir, protocol: 'AMQP',
+      info: `AMQP handshake: ${parts.join(' / ')}`, note: '', important: false,
+      events: events.filter((e) => !rows[0]?.events.includes(e)),
+    });
+  }
+  return rows;
+}
+
+// ---- 3. repetitive stretches ------------------------------------------------------------------------------------
+
+function seconds(v: number): string {
+  return v >= 0.1 ? v.toFixed(1) : v.toFixed(3);
+}
+
+function cadence(starts: readonly number[]): string {
+  const span = starts[starts.length - 1]! - starts[0]!;
+  const periods: number[] = [];
+  for (let k = 1; k < starts.length; k++) periods.push(starts[k]! - starts[k - 1]!);
+  const mean = span / periods.length;
+  if (mean < 0.05) return `within ${seconds(span)} s`;
+  const min = Math.min(...periods);
+  const max = Math.max(...periods);
+  if (max - min <= Math.max(0.1 * mean, 0.05)) return `every ${seconds(mean)} s`;
+  return `every ${seconds(min)}-${seconds(max)} s`;
+}
+
+function runRow(groups: readonly Group[], p: number, reps: number): DisplayRow {
+  const first = groups[0]!.events[0]!;
+  const pattern = groups.slice(0, p);
+  const mixed = pattern.some((g) => g.events[0]!.dir !== first.dir);
+  const parts = pattern.map((g) => {
+    const name = g.events.map(label).join('+');
+    return mixed ? `${name} ${g.events[0]!.dir === first.dir ? '→' : '←'}` : name;
+  });
+  const starts: number[] = [];
+  const firsts: ReportEvent[] = [];
+  for (let k = 0; k < reps; k++) {
+    const e = groups[k * p]!.events[0]!;
+    starts.push(e.t);
+    firsts.push(e);
+  }
+  const lastT = groups[reps * p - 1]!.events[0]!.t;
+  return {
+    kind: 'run',
+    t: first.t,
+    dir: first.dir,
+    protocol: first.kind === 'tcp' ? 'TCP' : 'AMQP',
+    info: `${reps} x ${parts.join(' / ')}${tagRange(firsts)} ${cadence(starts)}, until ${lastT.toFixed(3)}`,
+    note: '',
+    important: false,
+    events: groups.slice(0, reps * p).flatMap((g) => g.events),
+  };
+}
+
+/** The display rows of a timeline: packets merged, the handshake and repetitive stretches folded. */
+export function foldTimeline(timeline: readonly ReportEvent[], ctx: FoldContext = {}): DisplayRow[] {
+  const groups = groupByPacket(timeline);
+  const rows: DisplayRow[] = [];
+  const hs = handshakeLength(groups);
+  let i = 0;
+  if (hs > 0) {
+    rows.push(...handshakeRows(groups.slice(0, hs).flatMap((g) => g.events), ctx));
+    i = hs;
+  }
+  while (i < groups.length) {
+    const r = longestRepeat(groups, i, (g) => g.key, (g) => !g.important, MIN_REPEATS);
+    if (r === null) {
+      rows.push(groupRow(groups[i]!));
+      i++;
+      continue;
+    }
+    rows.push(runRow(groups.slice(i), r.p, r.reps));
+    i += r.p * r.reps;
+  }
+  return rows;
+}

@@ -1,0 +1,412 @@
+/**
+ * The terminal report: what an operator reads in an incident. A pure function of the Report (no process access,
+ * no clock); the CLI prints the string it returns.
+ *
+ *   1. one line about the capture (and its warnings, each on its own line);
+ *   2. a summary table, one row per connection: id, name, client library, heartbeat T, frames each way, verdict
+ *      (and cause), when it ended;
+ *   3. for each connection with a warning or an error (every connection with `all`): a heading (verdict, cause, how
+ *      it ended, T, the client's last frame), its timeline folded into a packet table (fold.ts), the explanation
+ *      and the findings;
+ *   4. healthy connections, one line each (unless `all`);
+ *   5. findings that span connections.
+ *
+ * Safety: every piece of text goes through `sanitize` (here, or in table.ts for table cells) before it is laid out,
+ * and colour codes are added only after layout and only when `color` is on. Layout: every line fits `width`
+ * (80 to 160 columns; narrower widths are served on a best-effort basis).
+ */
+import { SEVERITY_RANK, type Severity } from '../diagnosis/types.js';
+import type { Report, ReportConnection, ReportEvent, ReportFinding } from '../report/types.js';
+import { foldTimeline, shortLibrary, type DisplayRow } from './fold.js';
+import { sanitize } from './sanitize.js';
+import { paint, severityStyle, type Style } from './style.js';
+import { renderTable, type Cell, type Column, type StyledText } from './table.js';
+import { displayWidth, formatDuration, formatT, groupDigits, shorten, wrap } from './text.js';
+
+export interface TerminalOptions {
+  /** Columns available (80 to 160 expected). */
+  width: number;
+  /** Emit ANSI colour codes. */
+  color: boolean;
+  /** Full sections for healthy connections too. */
+  all: boolean;
+}
+
+/** Below this, tables cannot keep their minimum column widths; the layout is still produced. */
+const MIN_WIDTH = 40;
+/** From this width on, the timeline uses the article's full column names. */
+const WIDE = 120;
+
+// ---- lines made of styled segments -------------------------------------------------------------------------------
+
+interface Segment {
+  /** Raw text: sanitized here. */
+  text: string;
+  style?: Style;
+  /** Keep the segment's spaces: it is one unbreakable word (for aligned labels). */
+  nowrap?: boolean;
+}
+
+type Piece = { text: string; style: Style | undefined };
+
+/**
+ * Sanitizes, word-wraps and paints a paragraph made of styled segments. Words may span segments ("error:" with
+ * "error" red); a word wider than the line is broken. Continuation lines start with `indent`.
+ */
+function paragraph(segments: readonly Segment[], width: number, color: boolean, indent = '', firstIndent = ''): string[] {
+  // Split into words, each a list of styled pieces.
+  const words: Piece[][] = [];
+  let word: Piece[] = [];
+  for (const seg of segments) {
+    const text = sanitize(seg.text);
+    if (seg.nowrap === true) {
+      word.push({ text, style: seg.style });
+      continue;
+    }
+    let buf = '';
+    for (const ch of text) {
+      if (ch === ' ') {
+        if (buf !== '') word.push({ text: buf, style: seg.style });
+        buf = '';
+        if (word.length > 0) words.push(word);
+        word = [];
+      } else buf += ch;
+    }
+    if (buf !== '') word.push({ text: buf, style: seg.style });
+  }
+  if (word.length > 0) words.push(word);
+
+  const lines: Piece[][] = [];
+  let line: Piece[] = [];
+  let used = 0;
+  const avail = (): number => Math.max(10, width - displayWidth(lines.length > 0 ? indent : firstIndent));
+  const flush = (): void => {
+    lines.push(line);
+    line = [];
+    used = 0;
+  };
+  for (const w of words) {
+    const ww = w.reduce((a, p) => a + displayWidth(p.text), 0);
+    if (used > 0 && used + 1 + ww <= avail()) {
+      line.push({ text: ' ', style: undefined }, ...w);
+      used += 1 + ww;
+      continue;
+    }
+    if (used > 0) flush();
+    if (ww <= avail()) {
+      line.push(...w);
+      used = ww;
+      continue;
+    }
+    // A word wider than the line: break it (its pieces keep the first piece's style).
+    const pieces = wrap(w.map((p) => p.text).join(''), avail());
+    for (let k = 0; k < pieces.length; k++) {
+      line.push({ text: pieces[k]!, style: w[0]!.style });
+      used = displayWidth(pieces[k]!);
+      if (k < pieces.length - 1) flush();
+    }
+  }
+  if (line.length > 0 || lines.length === 0) flush();
+  return lines.map((pieces, i) => {
+    // Merge neighbours of one style (and the spaces between them) so that a coloured phrase is one code pair.
+    let out = i > 0 ? indent : firstIndent;
+    let runText = '';
+    let runStyle: Style | undefined;
+    const emit = (): void => {
+      out += paint(runText, runStyle, color);
+      runText = '';
+    };
+    for (const p of pieces) {
+      const style = p.text === ' ' ? runStyle : p.style;
+      if (style !== runStyle) {
+        emit();
+        runStyle = style;
+      }
+      runText += p.text;
+    }
+    emit();
+    return out;
+  });
+}
+
+function plain(text: string, style?: Style): Segment {
+  return style === undefined ? { text } : { text, style };
+}
+
+// ---- small formatters ------------------------------------------------------------------------------------------
+
+function heartbeatText(c: ReportConnection): string {
+  const hb = c.heartbeat;
+  if (hb.negotiated !== null) return hb.negotiated === 0 ? 'off' : `${hb.negotiated} s`;
+  if (hb.inferred !== null) return `~${hb.inferred} s`;
+  return '-';
+}
+
+function heartbeatPhrase(c: ReportConnection): string {
+  const hb = c.heartbeat;
+  if (hb.negotiated !== null) {
+    if (hb.negotiated === 0) return `heartbeats off${hb.proposed !== null && hb.proposed !== 0 ? ` (broker proposed ${hb.proposed} s)` : ''}`;
+    const proposed = hb.proposed !== null && hb.proposed !== hb.negotiated ? `, broker proposed ${hb.proposed} s` : '';
+    return `heartbeat T = ${hb.negotiated} s (negotiated${proposed})`;
+  }
+  if (hb.inferred !== null) return `heartbeat T ~ ${hb.inferred} s (inferred from the broker's heartbeats)`;
+  return 'heartbeat T unknown (handshake not captured)';
+}
+
+function who(by: 'client' | 'server' | null): string {
+  return by === 'server' ? 'broker' : by === 'client' ? 'client' : '';
+}
+
+/** "broker RST at 12.016 s", "broker Connection.Close 320 CONNECTION_FORCED - ... at 3.900 s". */
+function endPhrase(c: ReportConnection): string {
+  const e = c.end;
+  const at = `at ${formatT(e.t)} s`;
+  const sender = who(e.by);
+  const s = (what: string): string => `${sender !== '' ? `${sender} ` : ''}${what} ${at}`;
+  switch (e.how) {
+    case 'amqp-close': {
+      const reply = [e.replyCode !== null ? String(e.replyCode) : '', e.replyText ?? ''].filter((x) => x !== '').join(' ');
+      return s(`Connection.Close${reply !== '' ? ` ${reply}` : ''}`);
+    }
+    case 'fin':
+      return s('FIN');
+    case 'rst':
+      return s('RST');
+    case 'timeout':
+      return s('timeout');
+    default:
+      return e.verdict === 'open' ? `still open when the capture ended (${formatT(e.t)} s)` : `ended ${at}`;
+  }
+}
+
+function countBySeverity(findings: readonly ReportFinding[]): string {
+  const parts: string[] = [];
+  for (const sev of ['error', 'warning'] as const) {
+    const n = findings.filter((f) => f.severity === sev).length;
+    if (n > 0) parts.push(`+${n} ${sev}${n > 1 ? 's' : ''}`);
+  }
+  return parts.join(', ');
+}
+
+function captureStart(iso: string | null): string {
+  if (iso === null) return '';
+  return iso.replace('T', ' ').replace(/Z$/, ' UTC');
+}
+
+// ---- 1. the capture ---------------------------------------------------------------------------------------------
+
+function captureLines(report: Report, width: number, color: boolean): string[] {
+  const cap = report.capture;
+  const facts: string[] = [];
+  if (cap.format !== null) facts.push(cap.format);
+  const links = [...new Set(cap.linkTypes.map((l) => l.name))];
+  if (links.length > 0) facts.push(links.join(', '));
+  facts.push(`${groupDigits(cap.packets)} packet${cap.packets === 1 ? '' : 's'}`);
+  if (cap.start !== null) facts.push(`${captureStart(cap.start)} + ${formatDuration(cap.durationSeconds)}`);
+  const n = report.connections.length;
+  facts.push(`${n} AMQP connection${n === 1 ? '' : 's'}`);
+  const lines = paragraph([plain(cap.path, 'bold'), plain(`: ${facts.join(' · ')}`)], width, color, '  ');
+  for (const w of cap.warnings) {
+    const where = [w.packet !== undefined ? `after packet ${w.packet}` : '', w.offset !== undefined ? `at byte ${w.offset}` : '']
+      .filter((x) => x !== '')
+      .join(', ');
+    lines.push(...paragraph([plain('warning:', 'yellow'), plain(` ${w.code}: ${w.message}${where !== '' ? ` (${where})` : ''}`)], width, color, '  '));
+  }
+  const sk = cap.skipped;
+  const notAnalysed = [
+    sk.malformed > 0 ? `${groupDigits(sk.malformed)} malformed` : '',
+    sk.unsupportedLink > 0 ? `${groupDigits(sk.unsupportedLink)} on an unsupported link type` : '',
+    sk.ipFragments > 0 ? `${groupDigits(sk.ipFragments)} IP fragments` : '',
+  ].filter((x) => x !== '');
+  if (notAnalysed.length > 0) lines.push(...paragraph([plain(`not analysed: ${notAnalysed.join(', ')} packets`, 'dim')], width, color, '  '));
+  return lines;
+}
+
+// ---- 2. the summary table -----------------------------------------------------------------------------------
+
+/** Breaks a connection id before "->" first, then as any long word. */
+function wrapId(text: string, width: number): string[] {
+  if (displayWidth(text) <= width) return [text];
+  const arrow = text.indexOf('->');
+  if (arrow <= 0) return wrap(text, width);
+  return [...wrap(text.slice(0, arrow), width), ...wrap(text.slice(arrow), width)];
+}
+
+function idMinWidth(id: string): number {
+  const arrow = id.indexOf('->');
+  const parts = arrow > 0 ? [id.slice(0, arrow), id.slice(arrow)] : [id];
+  return Math.max(...parts.map((p) => displayWidth(sanitize(p))));
+}
+
+function summaryLines(report: Report, width: number, color: boolean): string[] {
+  const conns = report.connections;
+  const verdictWidth = Math.max(7, ...conns.map((c) => c.end.verdict.length));
+  const rows: Cell[][] = conns.map((c) => {
+    const verdict: string[] = [c.end.verdict];
+    if (c.end.cause !== null) verdict.push(c.end.cause);
+    const extra = countBySeverity(c.findings);
+    if (extra !== '') verdict.push(extra);
+    const nameCell: (string | StyledText)[] = [c.name ?? (c.library === null ? '-' : '')].filter((x) => x !== '');
+    if (c.library !== null) nameCell.push({ text: shortLibrary(c.library), style: 'dim' });
+    return [
+      c.id,
+      { text: nameCell },
+      heartbeatText(c),
+      `${c.frames.clientToServer}/${c.frames.serverToClient}`,
+      { text: verdict, style: severityStyle(c.severity) },
+      c.end.verdict === 'open' ? 'open' : formatT(c.end.t),
+    ];
+  });
+  // Short columns keep their natural width; the id and the name give way (the verdict never does).
+  const natural = (i: number): number => Math.max(...rows.map((r) => displayWidth(sanitize(String(r[i])))));
+  const columns: Column[] = [
+    { header: 'Connection', min: Math.min(24, Math.max(10, ...conns.map((c) => idMinWidth(c.id)))), wrap: wrapId },
+    { header: 'Name / client', min: 10, max: 48 },
+    { header: 'T', min: natural(2) },
+    { header: 'Frames c→b/b→c', min: Math.max(6, natural(3)) },
+    { header: 'Verdict', min: verdictWidth },
+    { header: 'Ended', min: Math.max(5, natural(5)), align: 'right' },
+  ];
+  return renderTable(columns, rows, { width, color });
+}
+
+// ---- 3. one connection in detail ---------------------------------------------------------------------------
+
+function headingLines(c: ReportConnection, width: number, color: boolean): string[] {
+  const title = `${c.id}${c.name !== null ? `  ${c.name}` : ''}`;
+  const safe = sanitize(title);
+  const lines: string[] = [];
+  if (displayWidth(safe) + 4 <= width) {
+    const rule = '─'.repeat(Math.max(0, width - displayWidth(safe) - 4));
+    lines.push(`${paint('──', undefined, color)} ${paint(safe, 'bold', color)} ${rule}`.trimEnd());
+  } else {
+    lines.push(...paragraph([plain(title, 'bold')], width, color, '  '));
+  }
+  const sev = c.severity;
+  const style = severityStyle(sev);
+  const verdictSegs: Segment[] = [
+    plain(`${sev}:`, style),
+    plain(` ${c.end.verdict}`, sev === 'info' ? 'bold' : style === 'red' ? 'boldRed' : style === 'yellow' ? 'boldYellow' : 'bold'),
+  ];
+  if (c.end.cause !== null) verdictSegs.push(plain(` (${c.end.cause})`));
+  verdictSegs.push(plain(`, ${endPhrase(c)}`));
+  lines.push(...paragraph(verdictSegs, width, color, '  '));
+
+  const facts: string[] = [heartbeatPhrase(c)];
+  const lf = c.lastClientFrame;
+  if (lf !== null) facts.push(`client's last frame: ${lf.type} at ${formatT(lf.t)} s (packet ${lf.packet})`);
+  const lb = c.lastClientByte;
+  if (lb !== null && (lf === null || lb.packet !== lf.packet)) facts.push(`client's last byte at ${formatT(lb.t)} s (packet ${lb.packet})`);
+  const serverSide = c.end.verdict === 'server-unresponsive' || c.end.cause === 'server-stalled';
+  if (serverSide && c.lastServerFrame !== null) {
+    facts.push(`broker's last frame: ${c.lastServerFrame.type} at ${formatT(c.lastServerFrame.t)} s (packet ${c.lastServerFrame.packet})`);
+  }
+  lines.push(...paragraph([plain(facts.join(' · '), 'dim')], width, color, '  '));
+  return lines;
+}
+
+function timelineLines(c: ReportConnection, width: number, color: boolean): string[] {
+  const rows = foldTimeline(c.timeline, { library: c.library });
+  if (rows.length === 0) return [paint('(no events in the timeline)', 'dim', color)];
+  const wide = width >= WIDE;
+  const columns: Column[] = [
+    { header: 'Time', min: 5, align: 'right' },
+    { header: 'Source', min: 6 },
+    { header: wide ? 'Destination' : 'Dest', min: 6 },
+    { header: wide ? 'Protocol' : 'Proto', min: 4 },
+    { header: 'Info', min: 20 },
+    { header: 'Note', min: 12 },
+  ];
+  const anyNote = rows.some((r) => r.note !== '');
+  if (!anyNote) columns.pop();
+  const cells = rows.map((r) => rowCells(r, anyNote));
+  const lines = renderTable(columns, cells, { width, color });
+  if (c.eventCount > c.timeline.filter((e) => e.kind !== 'elided').length) {
+    const shown = c.timeline.filter((e) => e.kind !== 'elided').length;
+    lines.push(...paragraph([plain(`(${groupDigits(shown)} of ${groupDigits(c.eventCount)} events in the report's timeline; --frames streams them all)`, 'dim')], width, color));
+  }
+  return lines;
+}
+
+function rowCells(r: DisplayRow, withNote: boolean): Cell[] {
+  const src = r.dir === null ? '' : r.dir === 'c2s' ? 'client' : 'broker';
+  const dst = r.dir === null ? '' : r.dir === 'c2s' ? 'broker' : 'client';
+  const folded = r.kind === 'run' || r.kind === 'handshake' || r.kind === 'elided';
+  const alarming = r.events.some((e) => e.kind === 'tcp' && /^(RST|FIN)$/.test(e.type)) || r.events.some((e) => /^Connection\.Close/.test(e.type));
+  const info: Cell = { text: r.info, ...(folded ? { style: 'dim' as const } : alarming ? { style: 'bold' as const } : {}) };
+  const cells: Cell[] = [r.t === null ? '' : formatT(r.t), src, dst, r.protocol, info];
+  if (withNote) cells.push(r.note !== '' ? { text: r.note, style: 'yellow' } : '');
+  return cells;
+}
+
+function findingLines(findings: readonly ReportFinding[], width: number, color: boolean, indent: string): string[] {
+  const sorted = [...findings].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.t - b.t);
+  return sorted.flatMap((f) =>
+    paragraph(
+      [{ text: f.severity.padEnd(7), style: severityStyle(f.severity), nowrap: true }, plain(` ${f.code}`, 'bold'), plain(` at ${formatT(f.t)} s: ${f.message}`)],
+      width,
+      color,
+      `${indent}    `,
+      indent,
+    ),
+  );
+}
+
+function sectionLines(c: ReportConnection, width: number, color: boolean): string[] {
+  const lines = [...headingLines(c, width, color), ''];
+  lines.push(...timelineLines(c, width, color), '');
+  lines.push(...paragraph([plain(c.end.explanation)], width, color));
+  if (c.findings.length > 0) lines.push(...findingLines(c.findings, width, color, '  '));
+  return lines;
+}
+
+// ---- 4. healthy connections ---------------------------------------------------------------------------------
+
+function healthyLine(c: ReportConnection, width: number, color: boolean): string {
+  const id = sanitize(c.id);
+  const name = c.name !== null ? `  ${sanitize(c.name)}` : '';
+  const head = `✓ ${id}${name}  `;
+  const verdict = c.end.verdict;
+  const room = width - displayWidth(head) - verdict.length - 2;
+  const explanation = room >= 12 ? `: ${shorten(sanitize(c.end.explanation), room)}` : '';
+  if (displayWidth(head) + verdict.length > width) {
+    return shorten(`${head}${verdict}`, width);
+  }
+  return `${paint('✓', 'green', color)} ${id}${name}  ${paint(verdict, 'green', color)}${explanation}`;
+}
+
+// ---- the whole report ----------------------------------------------------------------------------------------
+
+function isProblem(c: ReportConnection): boolean {
+  return SEVERITY_RANK[c.severity] > SEVERITY_RANK['info' as Severity];
+}
+
+/** The terminal report for `report`, lines joined with "\n" (no trailing newline). */
+export function renderTerminal(report: Report, opts: TerminalOptions): string {
+  const width = Math.max(MIN_WIDTH, Math.floor(opts.width));
+  const color = opts.color;
+  const out: string[] = [...captureLines(report, width, color)];
+
+  if (report.connections.length === 0) {
+    out.push('', ...paragraph([plain('No AMQP connections found. AMQP is recognised on port 5672 and by its protocol header; use --port for other ports.')], width, color));
+  } else {
+    out.push('', ...summaryLines(report, width, color));
+    const detailed = report.connections.filter((c) => opts.all || isProblem(c));
+    const healthy = report.connections.filter((c) => !opts.all && !isProblem(c));
+    for (const c of detailed) out.push('', ...sectionLines(c, width, color));
+    if (healthy.length > 0) {
+      out.push('', paint(`Healthy (${healthy.length}):`, 'bold', color));
+      for (const c of healthy) out.push(healthyLine(c, width, color));
+    }
+  }
+  if (report.findings.length > 0) {
+    out.push('', paint('Across connections:', 'bold', color));
+    out.push(...findingLines(report.findings, width, color, '  '));
+  }
+  return out.join('\n');
+}
+
+/** For tests and other renderers: the folded rows of one connection's timeline. */
+export function displayRows(timeline: readonly ReportEvent[], library: string | null = null): DisplayRow[] {
+  return foldTimeline(timeline, { library });
+}

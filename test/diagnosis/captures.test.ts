@@ -1,0 +1,178 @@
+/**
+ * The verdicts on every real capture are what its README row (captures/README.md) says happened. This is the
+ * test of issue 4's "done when": each verdict, cause and finding on a real capture, the client's last frame and
+ * the moment of the end, to the packet.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ReportConnection } from '../../src/report/types.js';
+import { analyzeCapture, smallCaptures } from '../helpers/captures.js';
+
+interface Expected {
+  capture: string;
+  /** Substring of the connection id (usually the client port). */
+  conn: string;
+  verdict: string;
+  cause?: string | null;
+  by?: 'client' | 'server' | null;
+  how?: string | null;
+  endPacket: number;
+  /** Seconds since the capture start, to the microsecond. */
+  endT?: number;
+  lastClientFrame?: [string, number];
+  replyCode?: number;
+  findings?: string[];
+  absent?: string[];
+  heartbeat?: number;
+}
+
+const EXPECTED: Expected[] = [
+  // The CloudAMQP case: pika callback works 20 s, broker RST 12.0 s (3T) after the client's last byte.
+  { capture: 'pika-long-callback.pcap', conn: ':47712', verdict: 'missed-heartbeats', cause: 'client-stalled', by: 'server', how: 'rst', endPacket: 35, endT: 12.006696, lastClientFrame: ['Basic.Consume', 22], heartbeat: 4, findings: ['heartbeat-timeout-low', 'unacked-at-close'] },
+  { capture: 'pika-long-callback.pcapng', conn: ':47712', verdict: 'missed-heartbeats', cause: 'client-stalled', endPacket: 35, lastClientFrame: ['Basic.Consume', 22] },
+  // RabbitMQ's RST after a clean close is normal: never flagged.
+  { capture: 'pika-healthy-idle.pcap', conn: ':41700', verdict: 'closed-by-client', cause: null, by: 'client', how: 'amqp-close', endPacket: 42, endT: 14.02986, absent: ['retransmissions', 'zero-window', 'heartbeat-near-miss'] },
+  { capture: 'amqplib-prefetch-survives.pcap', conn: ':47756', verdict: 'closed-by-client', endPacket: 26, absent: ['heartbeat-near-miss'] },
+  // Silent 8.4 s > T=4 while working through the prefetch, but under 2T-3T: a near miss.
+  { capture: 'amqplib-prefetch-survives.pcap', conn: ':47760', verdict: 'closed-by-client', endPacket: 75, endT: 17.960686, findings: ['heartbeat-near-miss'] },
+  { capture: 'bunny-long-work.pcap', conn: ':39458', verdict: 'closed-by-client', endPacket: 65, absent: ['heartbeat-near-miss'] },
+  { capture: 'pika-keepalive-only.pcap', conn: ':51922', verdict: 'closed-by-client', endPacket: 28, heartbeat: 0, findings: ['heartbeats-disabled', 'keepalive-probes'] },
+  { capture: 'pika-forced-close.pcap', conn: ':34934', verdict: 'closed-by-server', by: 'server', how: 'amqp-close', replyCode: 320, endPacket: 20, endT: 3.900049, findings: ['connection-error'] },
+  { capture: 'pika-kitchen-sink.pcap', conn: ':56812', verdict: 'closed-by-client', endPacket: 88, findings: ['channel-error', 'message-returned'] },
+  { capture: 'kitchen-sink-from-packet-24.pcap', conn: ':56812', verdict: 'closed-by-client', endPacket: 65, findings: ['capture-started-midstream', 'channel-error'] },
+  { capture: 'kitchen-sink-snaplen-128.pcap', conn: ':56812', verdict: 'closed-by-client', endPacket: 88, findings: ['capture-gap', 'channel-error'] },
+  // A frozen consumer (SIGSTOP): its kernel keeps ACKing; the broker drops it 8.5 s (2T-3T) after its last byte.
+  { capture: 'pika-sigstop-consumer.pcap', conn: ':37594', verdict: 'missed-heartbeats', cause: 'client-stalled', endPacket: 577, endT: 12.004734, lastClientFrame: ['Basic.Ack', 311], findings: ['unacked-at-close'] },
+  { capture: 'pika-sigstop-consumer.pcap', conn: ':37596', verdict: 'closed-by-client', endPacket: 621, findings: ['redelivered'] },
+  { capture: 'pika-sigstop-consumer.pcap', conn: ':37612', verdict: 'closed-by-client', endPacket: 563 },
+  // Large deliveries fill the frozen consumer's receive window: not reading.
+  { capture: 'pika-sigstop-zero-window.pcap', conn: ':37210', verdict: 'missed-heartbeats', cause: 'client-not-reading', endPacket: 246, lastClientFrame: ['Basic.Ack', 149], findings: ['zero-window', 'unacked-at-close'], absent: ['keepalive-probes'] },
+  // A healthy consumer's momentary zero window is information, not a problem (see the severity check below).
+  { capture: 'pika-sigstop-zero-window.pcap', conn: ':37226', verdict: 'closed-by-client', endPacket: 281, findings: ['zero-window', 'redelivered'] },
+  { capture: 'pika-sigstop-zero-window.pcap', conn: ':37234', verdict: 'closed-by-client', endPacket: 227 },
+  // A firewall drops everything: heartbeats retransmitted, never ACKed; broker RST 10.0 s after the last byte.
+  { capture: 'netns-blackhole-heartbeat.pcap', conn: ':56042', verdict: 'missed-heartbeats', cause: 'client-unreachable', endPacket: 27, endT: 12.006362, lastClientFrame: ['Heartbeat', 17], findings: ['retransmissions'] },
+  // Heartbeats off: the capture ends while the broker still retransmits: half-open.
+  { capture: 'netns-blackhole-no-heartbeat.pcap', conn: ':42532', verdict: 'open', cause: 'client-unreachable', endPacket: 48, heartbeat: 0, findings: ['heartbeats-disabled', 'retransmissions'] },
+  // ... and when the client comes back, the broker's kernel had given up: RST to its FIN.
+  { capture: 'netns-blackhole-no-heartbeat-revival.pcap', conn: ':55650', verdict: 'tcp-timeout', cause: 'client-unreachable', endPacket: 49, findings: ['unacked-at-close'] },
+  // Broker keep-alives unanswered, then the kernel's RST one interval after the last probe.
+  { capture: 'netns-blackhole-keepalive.pcap', conn: ':44624', verdict: 'tcp-timeout', cause: 'client-unreachable', by: 'server', how: 'rst', endPacket: 24, endT: 9.158428, findings: ['keepalive-probes'] },
+  { capture: 'kombu-no-heartbeat-check.pcap', conn: ':53812', verdict: 'missed-heartbeats', cause: 'client-stalled', endPacket: 31, endT: 12.009577, lastClientFrame: ['Basic.Consume', 18] },
+  // The broker without linger closes with FIN; py-amqp's Basic.Cancel after that FIN is not client activity.
+  { capture: 'kombu-no-heartbeat-check-no-linger.pcap', conn: ':39212', verdict: 'missed-heartbeats', cause: 'client-stalled', how: 'fin', endPacket: 31 },
+  { capture: 'pika-close-no-linger.pcap', conn: ':51458', verdict: 'closed-by-client', endPacket: 27 },
+  { capture: 'pika-blocked-memory-alarm.pcap', conn: ':52198', verdict: 'closed-by-client', endPacket: 1104, findings: ['connection-blocked', 'zero-window'] },
+  // SIGKILL with a delivery unread: the kernel sends RST, no Connection.Close.
+  { capture: 'pika-sigkill.pcap', conn: ':43104', verdict: 'client-aborted', by: 'client', how: 'rst', endPacket: 96, endT: 2.624901, findings: ['unacked-at-close'] },
+  { capture: 'pika-sigkill.pcap', conn: ':43098', verdict: 'closed-by-client', endPacket: 60 },
+  { capture: 'pika-login-refused.pcap', conn: ':38780', verdict: 'handshake-failed', by: 'server', how: 'amqp-close', replyCode: 403, endPacket: 9 },
+  // consumer_timeout: Channel.Close 406 on channel 1; the connection stays up.
+  { capture: 'pika-consumer-timeout.pcap', conn: ':46060', verdict: 'closed-by-client', endPacket: 82, findings: ['channel-error'] },
+  { capture: 'pika-consumer-timeout.pcap', conn: ':46068', verdict: 'closed-by-client', endPacket: 101, findings: ['redelivered'] },
+  // The broker frozen (SIGSTOP) 16 s; its kernel still ACKs; pika gives up with a FIN.
+  { capture: 'broker-sigstop-client-timeout.pcap', conn: ':38782', verdict: 'server-unresponsive', cause: 'server-stalled', by: 'client', how: 'fin', endPacket: 35, endT: 18.004995 },
+  { capture: 'handshake-wrong-protocol.pcap', conn: ':34914', verdict: 'handshake-failed', endPacket: 8 },
+  { capture: 'handshake-wrong-protocol.pcap', conn: ':34916', verdict: 'handshake-failed', endPacket: 17 },
+  { capture: 'handshake-wrong-protocol.pcap', conn: ':34922', verdict: 'handshake-failed', by: 'server', how: 'rst', endPacket: 25 },
+  { capture: 'pika-any-sll2.pcap', conn: ':37428', verdict: 'closed-by-client', endPacket: 35 },
+  { capture: 'pika-idle-nanosecond.pcap', conn: ':49772', verdict: 'closed-by-client', endPacket: 34, endT: 10.016896011 },
+  { capture: 'pika-ipv6.pcap', conn: '[::1]:53118', verdict: 'closed-by-client', endPacket: 35, endT: 10.020096 },
+];
+
+const cache = new Map<string, ReturnType<typeof analyzeCapture>>();
+function analyzed(capture: string) {
+  let r = cache.get(capture);
+  if (r === undefined) cache.set(capture, (r = analyzeCapture(capture)));
+  return r;
+}
+
+function find(capture: string, conn: string): ReportConnection {
+  const matches = analyzed(capture).report.connections.filter((c) => c.id.includes(conn));
+  expect(matches, `${capture} ${conn}`).toHaveLength(1);
+  return matches[0]!;
+}
+
+describe('verdicts on the real captures', () => {
+  for (const e of EXPECTED) {
+    it(`${e.capture} ${e.conn}: ${e.verdict}${e.cause ? ` / ${e.cause}` : ''}`, () => {
+      const c = find(e.capture, e.conn);
+      expect(c.end.verdict).toBe(e.verdict);
+      if (e.cause !== undefined) expect(c.end.cause).toBe(e.cause);
+      if (e.by !== undefined) expect(c.end.by).toBe(e.by);
+      if (e.how !== undefined) expect(c.end.how).toBe(e.how);
+      expect(c.end.packet).toBe(e.endPacket);
+      if (e.endT !== undefined) expect(c.end.t).toBeCloseTo(e.endT, 6);
+      if (e.replyCode !== undefined) expect(c.end.replyCode).toBe(e.replyCode);
+      if (e.lastClientFrame !== undefined) expect([c.lastClientFrame?.type, c.lastClientFrame?.packet]).toEqual(e.lastClientFrame);
+      if (e.heartbeat !== undefined) expect(c.heartbeat.negotiated).toBe(e.heartbeat);
+      const codes = c.findings.map((f) => f.code);
+      for (const f of e.findings ?? []) expect(codes).toContain(f);
+      for (const f of e.absent ?? []) expect(codes).not.toContain(f);
+      expect(c.end.explanation.length).toBeGreaterThan(20);
+    });
+  }
+
+  it('covers every connection of every real capture', () => {
+    const captures = smallCaptures();
+    expect(new Set(EXPECTED.map((e) => e.capture))).toEqual(new Set(captures));
+    for (const capture of captures) {
+      const listed = EXPECTED.filter((e) => e.capture === capture).length;
+      expect(analyzed(capture).report.connections.length, capture).toBe(listed);
+    }
+  });
+
+  it('marks the point where the client went silent, and the broker heartbeats it never answered', () => {
+    const c = find('pika-long-callback.pcap', ':47712');
+    const noted = c.timeline.filter((e) => e.note !== undefined).map((e) => [e.packet, e.note]);
+    expect(noted).toEqual([
+      [22, "client's last frame"],
+      [25, 'heartbeat 1, not answered'],
+      [26, "client's kernel ACKs, no AMQP reply"],
+      [27, 'heartbeat 2, not answered'],
+      [28, "client's kernel ACKs, no AMQP reply"],
+      [29, 'heartbeat 3, not answered'],
+      [30, "client's kernel ACKs, no AMQP reply"],
+      [31, 'heartbeat 4, not answered'],
+      [32, "client's kernel ACKs, no AMQP reply"],
+      [33, 'heartbeat 5, not answered'],
+      [34, "client's kernel ACKs, no AMQP reply"],
+      [35, "broker closes 12.0 s after the client's last byte (3.0 x T)"],
+    ]);
+    expect(c.end).toMatchObject({ onReceiverGrid: true, heartbeatMultiple: 3 });
+    expect(c.end.explanation).toMatch(/Pika Python Client Library 1\.2\.0/);
+    expect(c.end.explanation).toMatch(/process_data_events|add_callback_threadsafe/);
+  });
+
+  it('says which client went unreachable and that the broker retransmitted', () => {
+    const c = find('netns-blackhole-heartbeat.pcap', ':56042');
+    expect(c.timeline.some((e) => e.note === 'retransmitted: no TCP ACK from the client')).toBe(true);
+    expect(c.end.explanation).toMatch(/retransmitted and never ACKed/);
+  });
+
+  it('finds the messages a dead consumer left unacked delivered again to the standby consumer', () => {
+    const { report } = analyzed('pika-sigstop-consumer.pcap');
+    expect(report.findings).toEqual([
+      expect.objectContaining({ code: 'redelivered-after-close', from: '127.0.0.1:37594->127.0.0.1:5672', to: '127.0.0.1:37596->127.0.0.1:5672', count: 5 }),
+    ]);
+    const zw = analyzed('pika-sigstop-zero-window.pcap').report.findings;
+    expect(zw.map((f) => [f.code, f.count])).toEqual([['redelivered-after-close', 2]]);
+  });
+
+  it('flags a long client zero window but not a momentary one', () => {
+    const stalled = find('pika-sigstop-zero-window.pcap', ':37210').findings.find((f) => f.code === 'zero-window');
+    const brief = find('pika-sigstop-zero-window.pcap', ':37226').findings.find((f) => f.code === 'zero-window');
+    expect(stalled?.severity).toBe('warning');
+    expect(brief?.severity).toBe('info');
+  });
+
+  it('reports the consumer_timeout channel error as an error with its reply text', () => {
+    const f = find('pika-consumer-timeout.pcap', ':46060').findings.find((x) => x.code === 'channel-error');
+    expect(f).toMatchObject({ severity: 'error', replyCode: 406, channel: 1, consumerTimeout: true });
+  });
+
+  it('reports the blocked episode with its reason and duration', () => {
+    const f = find('pika-blocked-memory-alarm.pcap', ':52198').findings.find((x) => x.code === 'connection-blocked');
+    expect(f).toMatchObject({ reason: 'low on memory', packet: 299 });
+    expect(f!['durationSeconds'] as number).toBeCloseTo(13.742545 - 3.331385, 5);
+  });
+});
