@@ -168,6 +168,9 @@ export class FrameDecoder {
    * streaming it would swallow the frames that follow. Unknown channels (capture began mid-message) are not judged.
    */
   private readonly bodyLeft = new Map<number, number>();
+  /** One-entry cache in front of bodyLeft (the usual case: one message in flight): a channel is in one or the other. */
+  private bcChan = -1;
+  private bcLeft = 0;
   private sawHeader = false;
 
   // The 7-byte header of the frame in progress (slow path), kept for reinjection on error.
@@ -357,7 +360,7 @@ export class FrameDecoder {
       const type = b[off] as number;
       const size = readU32(b, off + 3);
       if (type === FRAME_BODY) {
-        if ((size > MAX_PLAUSIBLE_BODY && size > frameMax) || (this.bodyLeft.size !== 0 && !this.bodyFits(b, off, size))) break;
+        if ((size > MAX_PLAUSIBLE_BODY && size > frameMax) || !this.bodyFits(b, off, size)) break;
       } else if (size > MAX_METHOD_PAYLOAD || (type !== FRAME_METHOD && type !== FRAME_HEADER && type !== FRAME_HEARTBEAT)) {
         break;
       }
@@ -425,8 +428,8 @@ export class FrameDecoder {
     } else if (type === FRAME_BODY) {
       if (size > MAX_PLAUSIBLE_BODY && size > this.frameMax) {
         problem = `content body frame declares ${size} bytes, beyond max(16 MiB, frame-max${this.frameMax ? ` ${this.frameMax}` : ''})`;
-      } else if (this.bodyLeft.size !== 0 && !this.bodyFits(h, 0, size)) {
-        problem = `content body frame declares ${size} bytes, but its message has only ${this.bodyLeft.get(channel) ?? 0} body bytes left (content header)`;
+      } else if (!this.bodyFits(h, 0, size)) {
+        problem = `content body frame declares ${size} bytes, but its message has only ${this.expectedBody(channel) ?? 0} body bytes left (content header)`;
       } else if (size > 0) {
         this.bodyTaken(channel, size);
       }
@@ -496,17 +499,38 @@ export class FrameDecoder {
     this.carry = next;
   }
 
+  /** Body bytes the message in flight on `channel` still expects, or undefined if none is known. */
+  private expectedBody(channel: number): number | undefined {
+    if (channel === this.bcChan) return this.bcLeft;
+    return this.bodyLeft.size === 0 ? undefined : this.bodyLeft.get(channel);
+  }
+
+  /** Records that `channel` now expects `n` body bytes (0: none). */
+  private expectBody(channel: number, n: number): void {
+    if (channel === this.bcChan) {
+      if (n > 0) this.bcLeft = n;
+      else this.bcChan = -1;
+      return;
+    }
+    if (this.bodyLeft.size !== 0) this.bodyLeft.delete(channel);
+    if (n <= 0) return;
+    if (this.bcChan === -1) {
+      this.bcChan = channel;
+      this.bcLeft = n;
+    } else {
+      this.bodyLeft.set(channel, n);
+    }
+  }
+
   /** Does a body frame of `size` bytes fit what its channel's message has left? (header bytes at h[o..o+7)) */
   private bodyFits(h: Uint8Array, o: number, size: number): boolean {
-    const left = this.bodyLeft.get(((h[o + 1] as number) << 8) | (h[o + 2] as number));
+    const left = this.expectedBody(((h[o + 1] as number) << 8) | (h[o + 2] as number));
     return left === undefined || size <= left;
   }
 
   private bodyTaken(channel: number, size: number): void {
-    const left = this.bodyLeft.get(channel);
-    if (left === undefined) return;
-    if (left - size > 0) this.bodyLeft.set(channel, left - size);
-    else this.bodyLeft.delete(channel);
+    const left = this.expectedBody(channel);
+    if (left !== undefined) this.expectBody(channel, left - size);
   }
 
   // ---- emitting ---------------------------------------------------------------------------------------------------
@@ -534,7 +558,7 @@ export class FrameDecoder {
       }
       if (r !== end) this.issue('frame-error', `${name} on channel ${channel}: ${end - r} unexpected bytes after the last argument`, pkt, sec, nsec);
     }
-    if (this.bodyLeft.size !== 0) this.bodyLeft.delete(channel); // a method ends any content in flight on its channel
+    this.expectBody(channel, 0); // a method ends any content in flight on its channel
     this.nFrames++;
     this.sink.onFrame({
       kind: 'method',
@@ -570,8 +594,7 @@ export class FrameDecoder {
       return;
     }
     if (r[1] !== end) this.issue('frame-error', `content header on channel ${channel}: ${end - r[1]} unexpected bytes after the properties`, pkt, sec, nsec);
-    if (r[0].bodySize > 0) this.bodyLeft.set(channel, r[0].bodySize);
-    else if (this.bodyLeft.size !== 0) this.bodyLeft.delete(channel);
+    this.expectBody(channel, r[0].bodySize);
     this.nFrames++;
     this.sink.onFrame({
       kind: 'header',
@@ -789,6 +812,7 @@ export class FrameDecoder {
   private enterResync(reason: string, pkt: number, sec: number, nsec: number): void {
     this.state = S_RESYNC;
     this.bodyLeft.clear(); // what was lost may have ended or started messages
+    this.bcChan = -1;
     this.hdrLen = 0;
     this.carryLen = 0;
     this.rsSkipped = 0;
@@ -867,8 +891,12 @@ export class FrameDecoder {
     const len = this.rsLen;
     let verdict = NEED_MORE;
     while (len - p >= 7) {
-      verdict = this.plausible(buf, p, len);
-      if (verdict !== REJECT) break;
+      const t = buf[p] as number;
+      // Cheap filter first: only four octets can start a frame.
+      if (t === FRAME_METHOD || t === FRAME_BODY || t === FRAME_HEARTBEAT || t === FRAME_HEADER) {
+        verdict = this.plausible(buf, p, len);
+        if (verdict !== REJECT) break;
+      }
       p++;
     }
     this.rsSkipped += p - this.rsPos;

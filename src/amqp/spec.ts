@@ -515,6 +515,8 @@ export function methodKey(classId: number, methodId: number): number {
 }
 
 const METHOD_INDEX = new Map<number, MethodInfo>();
+/** Two-level array index, [classId][methodId]: cheaper than a Map lookup on the per-frame path. */
+const METHOD_ARRAY: (MethodInfo | undefined)[][] = [];
 const METHOD_BY_NAME = new Map<string, MethodInfo>();
 const CLASS_NAMES = new Map<number, ClassName>();
 
@@ -532,13 +534,15 @@ for (const c of CLASSES as readonly ClassDef[]) {
       content: m.content === true,
     };
     METHOD_INDEX.set(methodKey(c.id, m.id), info);
+    (METHOD_ARRAY[c.id] ??= [])[m.id] = info;
     METHOD_BY_NAME.set(info.name, info);
   }
 }
 
 /** The method with these ids, or undefined for ids outside the table. */
 export function methodInfo(classId: number, methodId: number): MethodInfo | undefined {
-  return METHOD_INDEX.get(methodKey(classId, methodId));
+  const c = METHOD_ARRAY[classId];
+  return c === undefined ? undefined : c[methodId];
 }
 
 export function methodByName(name: string): MethodInfo | undefined {

@@ -20,10 +20,39 @@ export function secondsSince(originSec: number, originNsec: number, sec: number,
  * 2026-11-22T02:07:53.701121Z. The fraction is printed from the integer nanoseconds, never through a float.
  */
 export function isoTime(sec: number, nsec: number, digits: number): string {
-  const base = new Date(sec * 1000).toISOString().slice(0, 19); // YYYY-MM-DDTHH:MM:SS
+  const base =
+    sec >= FIRST_4_DIGIT_YEAR && sec < PAST_4_DIGIT_YEARS
+      ? new Date(sec * 1000).toISOString().slice(0, 19) // YYYY-MM-DDTHH:MM:SS
+      : expandedIsoSeconds(sec);
   if (digits <= 0) return `${base}Z`;
   const frac = String(nsec).padStart(9, '0').slice(0, Math.min(digits, 9));
   return `${base}.${frac}Z`;
+}
+
+/** 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z: outside them ISO 8601 needs a signed, expanded year. */
+const FIRST_4_DIGIT_YEAR = -62_167_219_200;
+const PAST_4_DIGIT_YEARS = 253_402_300_800;
+
+/**
+ * `±YYYYYY-MM-DDTHH:MM:SS` (ISO 8601 expanded year, as Date#toISOString writes it) for any finite second, also far
+ * beyond Date's range (a corrupt pcapng timestamp or if_tsoffset can say 2^64 units): civil-from-days arithmetic
+ * (H. Hinnant's algorithm), which cannot throw.
+ */
+function expandedIsoSeconds(sec: number): string {
+  const days = Math.floor(sec / 86400);
+  const tod = Math.min(86_399, Math.max(0, sec - days * 86400)); // (beyond 2^53 s the subtraction is inexact)
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const two = (n: number): string => String(Math.floor(n)).padStart(2, '0');
+  const y = (year < 0 ? '-' : '+') + String(Math.abs(year)).padStart(6, '0');
+  return `${y}-${two(month)}-${two(day)}T${two(tod / 3600)}:${two((tod % 3600) / 60)}:${two(tod % 60)}`;
 }
 
 /** Compare two moments: negative, zero or positive. */

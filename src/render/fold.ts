@@ -4,12 +4,12 @@
  *
  * 1. Frames of one packet in one direction become one row (Wireshark's Info column does the same):
  *    "Basic.Consume-Ok ctag=x / Basic.Deliver x= rk=hello tag=1 / Content-Header body=10 / Content-Body 10 bytes".
- *    A packet carrying a repeated pattern says so: "12 x (Basic.Deliver / Content-Header / Content-Body) tag=1..12".
+ *    A packet carrying a repeated pattern says so: "Basic.Consume-Ok ctag=x / 12 x Basic.Deliver+content tag=1..12".
  * 2. A complete handshake at the start (TCP SYN/SYN-ACK/ACK, Protocol-Header .. Connection.Open-Ok, and the ACKs
  *    among them) folds into "TCP handshake" and "AMQP handshake: Start (RabbitMQ 3.10.8) / Start-Ok (Pika 1.2.0) /
  *    Tune-Ok heartbeat=4 / Open vhost=/". An incomplete handshake is the story itself and is not folded.
  * 3. A pattern of 1 to 3 rows (compared by direction, kind and type) repeated at least 3 times in a row folds into
- *    "5 x Heartbeat → / TCP ACK ← every 2.0 s, until 10.015".
+ *    "5 x Heartbeat b→c / TCP ACK c→b every 2.0 s, until 10.015" (a method with its content is named "Basic.Deliver+content").
  *
  * Rows that matter are never folded away: a row with a note; RST, FIN, SYN, retransmissions, zero windows and lost
  * segments; any Close/Close-Ok, Connection.Blocked/Unblocked, Basic.Return, a broker's Basic.Cancel, a protocol
@@ -43,8 +43,11 @@ export interface FoldContext {
 
 /** Minimum repetitions of a pattern before it folds. */
 export const MIN_REPEATS = 3;
-/** Longest pattern (in rows) that is recognised as repeating. */
-export const MAX_PATTERN = 3;
+/**
+ * Longest pattern (in rows) that is recognised as repeating: 4, so that a consumer's cycle (Deliver, the client's
+ * ACK, Basic.Ack, the broker's ACK) folds too.
+ */
+export const MAX_PATTERN = 4;
 
 const IMPORTANT_TCP = new Set([
   'SYN',
@@ -86,25 +89,95 @@ function eventKey(e: ReportEvent): string {
   return `${e.dir}|${e.kind}|${e.type}`;
 }
 
+function isContent(e: ReportEvent): boolean {
+  return e.kind === 'amqp' && (e.type === 'Content-Header' || e.type === 'Content-Body');
+}
+
+/** Pure ACKs and the like: rows that may sit between a method and its content frames. */
+function isQuietTcp(e: ReportEvent): boolean {
+  return e.kind === 'tcp' && !isImportant(e);
+}
+
+function add(g: Group, e: ReportEvent): void {
+  g.events.push(e);
+  g.key += `,${eventKey(e)}`;
+  g.important ||= isImportant(e);
+}
+
 function groupByPacket(timeline: readonly ReportEvent[]): Group[] {
   const groups: Group[] = [];
   let current: Group | null = null;
+  /** The last AMQP group per direction, while its content frames may still follow in later packets. */
+  const openMessage: Record<Dir, Group | null> = { c2s: null, s2c: null };
   for (const e of timeline) {
     const first: ReportEvent | undefined = current?.events[0];
     if (current !== null && first !== undefined && e.kind === 'amqp' && first.kind === 'amqp' && e.packet === first.packet && e.dir === first.dir) {
-      current.events.push(e);
-      current.key += `,${eventKey(e)}`;
-      current.important ||= isImportant(e);
+      add(current, e);
+      openMessage[e.dir] = current;
       continue;
+    }
+    // A client library that writes a message's frames in separate packets (pika): the content joins its method.
+    const open = openMessage[e.dir];
+    if (isContent(e) && open !== null) {
+      const last = open.events[open.events.length - 1]!;
+      if (last.channel === e.channel && (last.type !== 'Content-Body' || e.type === 'Content-Body') && !(last.type === 'Content-Header' && e.type === 'Content-Header')) {
+        add(open, e);
+        continue;
+      }
     }
     current = { events: [e], key: eventKey(e), important: isImportant(e) };
     groups.push(current);
+    if (e.kind === 'amqp') openMessage[e.dir] = current;
+    else if (!isQuietTcp(e)) openMessage.c2s = openMessage.s2c = null;
+    if (e.kind === 'amqp' && e.dir === 'c2s') openMessage.s2c = null;
+    if (e.kind === 'amqp' && e.dir === 's2c') openMessage.c2s = null;
   }
   return groups;
 }
 
-function label(e: ReportEvent): string {
-  return e.kind === 'tcp' ? `TCP ${e.type}` : e.type;
+/**
+ * A method with its content (Content-Header and Content-Body frames on the same channel) is one unit: "a message".
+ */
+interface Unit {
+  type: string;
+  events: ReportEvent[];
+}
+
+function units(events: readonly ReportEvent[]): Unit[] {
+  const out: Unit[] = [];
+  for (const e of events) {
+    const prev = out[out.length - 1];
+    const content = e.kind === 'amqp' && (e.type === 'Content-Header' || e.type === 'Content-Body');
+    if (content && prev !== undefined && prev.events[0]!.kind === 'amqp' && prev.events[0]!.channel === e.channel && !prev.events[0]!.type.startsWith('Content-')) {
+      prev.events.push(e);
+      prev.type = `${prev.events[0]!.type}+content`;
+      continue;
+    }
+    out.push({ type: e.kind === 'tcp' ? `TCP ${e.type}` : e.type, events: [e] });
+  }
+  return out;
+}
+
+function unitSummary(u: Unit): string {
+  const [first, ...rest] = u.events;
+  const parts = [first!.summary];
+  const header = rest.find((e) => e.type === 'Content-Header');
+  if (header !== undefined) parts.push(header.summary);
+  const bodies = rest.filter((e) => e.type === 'Content-Body');
+  if (bodies.length === 1) parts.push(bodies[0]!.summary);
+  if (bodies.length > 1) {
+    const sizes = bodies.map((b) => Number(/(\d+) bytes/.exec(b.summary)?.[1] ?? NaN));
+    const total = sizes.every(Number.isFinite) ? ` ${sizes.reduce((a, b) => a + b, 0)} bytes` : '';
+    parts.push(`${bodies.length} x Content-Body${total}`);
+  }
+  return parts.join(' / ');
+}
+
+/** How a row is named in a folded run: "Heartbeat", "TCP ACK", "Basic.Deliver+content". */
+function label(events: readonly ReportEvent[]): string {
+  return units(events)
+    .map((u) => u.type)
+    .join('+');
 }
 
 /** `tag=1..12` when the events' summaries carry delivery tags. */
@@ -146,18 +219,18 @@ function longestRepeat<T>(items: readonly T[], i: number, key: (x: T) => string,
 
 /** The Info text of one packet's frames, with repeated patterns compressed. */
 function packetInfo(events: readonly ReportEvent[]): string {
-  if (events.length === 1) return events[0]!.summary;
+  const list = units(events);
   const parts: string[] = [];
-  for (let i = 0; i < events.length; ) {
-    const r = longestRepeat(events, i, (e) => e.type, () => true, 2);
+  for (let i = 0; i < list.length; ) {
+    const r = longestRepeat(list, i, (u) => u.type, () => true, 2);
     if (r === null) {
-      parts.push(events[i]!.summary);
+      parts.push(unitSummary(list[i]!));
       i++;
       continue;
     }
-    const pattern = events.slice(i, i + r.p).map((e) => e.type);
+    const pattern = list.slice(i, i + r.p).map((u) => u.type);
     const firsts: ReportEvent[] = [];
-    for (let k = 0; k < r.reps; k++) firsts.push(events[i + k * r.p]!);
+    for (let k = 0; k < r.reps; k++) firsts.push(list[i + k * r.p]!.events[0]!);
     parts.push(`${r.reps} x ${r.p > 1 ? `(${pattern.join(' / ')})` : pattern[0]}${tagRange(firsts)}`);
     i += r.p * r.reps;
   }
@@ -315,16 +388,18 @@ function seconds(v: number): string {
   return v >= 0.1 ? v.toFixed(1) : v.toFixed(3);
 }
 
-function cadence(starts: readonly number[]): string {
+/** "every 2.0 s, until 10.015": the cadence when it is regular, and the end of the run. */
+function cadence(starts: readonly number[], lastT: number): string {
+  const until = `until ${lastT.toFixed(3)}`;
   const span = starts[starts.length - 1]! - starts[0]!;
   const periods: number[] = [];
   for (let k = 1; k < starts.length; k++) periods.push(starts[k]! - starts[k - 1]!);
   const mean = span / periods.length;
-  if (mean < 0.05) return `within ${seconds(span)} s`;
-  const min = Math.min(...periods);
-  const max = Math.max(...periods);
-  if (max - min <= Math.max(0.1 * mean, 0.05)) return `every ${seconds(mean)} s`;
-  return `every ${seconds(min)}-${seconds(max)} s`;
+  if (mean < 0.05) return `within ${seconds(lastT - starts[0]!)} s`;
+  const spread = Math.max(...periods.map((p) => Math.abs(p - mean)));
+  if (spread <= Math.max(0.1 * mean, 0.02)) return `every ${seconds(mean)} s, ${until}`;
+  if (spread <= 0.5 * mean) return `every ~${seconds(mean)} s, ${until}`;
+  return until;
 }
 
 function runRow(groups: readonly Group[], p: number, reps: number): DisplayRow {
@@ -332,8 +407,8 @@ function runRow(groups: readonly Group[], p: number, reps: number): DisplayRow {
   const pattern = groups.slice(0, p);
   const mixed = pattern.some((g) => g.events[0]!.dir !== first.dir);
   const parts = pattern.map((g) => {
-    const name = g.events.map(label).join('+');
-    return mixed ? `${name} ${g.events[0]!.dir === first.dir ? '→' : '←'}` : name;
+    const name = label(g.events);
+    return mixed ? `${name} ${g.events[0]!.dir === 'c2s' ? 'c→b' : 'b→c'}` : name;
   });
   const starts: number[] = [];
   const firsts: ReportEvent[] = [];
@@ -342,13 +417,14 @@ function runRow(groups: readonly Group[], p: number, reps: number): DisplayRow {
     starts.push(e.t);
     firsts.push(e);
   }
-  const lastT = groups[reps * p - 1]!.events[0]!.t;
+  const lastGroup = groups[reps * p - 1]!.events;
+  const lastT = lastGroup[lastGroup.length - 1]!.t;
   return {
     kind: 'run',
     t: first.t,
     dir: first.dir,
     protocol: first.kind === 'tcp' ? 'TCP' : 'AMQP',
-    info: `${reps} x ${parts.join(' / ')}${tagRange(firsts)} ${cadence(starts)}, until ${lastT.toFixed(3)}`,
+    info: `${reps} x ${parts.join(' / ')}${tagRange(firsts)} ${cadence(starts, lastT)}`,
     note: '',
     important: false,
     events: groups.slice(0, reps * p).flatMap((g) => g.events),
@@ -365,8 +441,14 @@ export function foldTimeline(timeline: readonly ReportEvent[], ctx: FoldContext 
     rows.push(...handshakeRows(groups.slice(0, hs).flatMap((g) => g.events), ctx));
     i = hs;
   }
+  const find = (at: number) => longestRepeat(groups, at, (g) => g.key, (g) => !g.important, MIN_REPEATS);
   while (i < groups.length) {
-    const r = longestRepeat(groups, i, (g) => g.key, (g) => !g.important, MIN_REPEATS);
+    let r = find(i);
+    // A run reads better when it starts with an AMQP row than with the TCP ACK before it: shift it by one.
+    if (r !== null && groups[i]!.events[0]!.kind === 'tcp' && groups.slice(i, i + r.p).some((g) => g.events[0]!.kind === 'amqp')) {
+      const next = find(i + 1);
+      if (next !== null && next.p === r.p && next.reps >= r.reps - 1) r = null;
+    }
     if (r === null) {
       rows.push(groupRow(groups[i]!));
       i++;

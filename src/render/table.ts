@@ -20,6 +20,11 @@ export interface Column {
   header: string;
   /** Narrowest the column may become; default: the header's longest word. */
   min?: number;
+  /**
+   * A soft minimum: when space is short, the other columns give way down to their own `keep` (or `min`) before this
+   * one goes below it. For columns that read badly when wrapped (notes).
+   */
+  keep?: number;
   /** Widest it may become; default: unlimited. */
   max?: number;
   align?: 'left' | 'right';
@@ -87,23 +92,27 @@ export function columnWidths(columns: readonly Column[], rows: readonly (readonl
   if (natural.reduce((a, b) => a + b, 0) > budget) {
     natural = columns.map((col, i) => clamp(Math.max(contentWidth[i]!, longestWord(col.header)), col));
   }
-  const mins = columns.map((col, i) => Math.min(natural[i]!, Math.max(1, col.min ?? longestWord(col.header))));
+  // A header word is never broken: its longest word is a floor too.
+  const mins = columns.map((col, i) => Math.min(natural[i]!, Math.max(col.min ?? 1, longestWord(col.header))));
   const widths = [...natural];
   let excess = widths.reduce((a, b) => a + b, 0) - budget;
-  while (excess > 0) {
-    // The column with the most room above its minimum gives one column; ties go to the rightmost (notes, info).
-    let pick = -1;
-    let room = 0;
-    for (let i = 0; i < n; i++) {
-      const r = widths[i]! - mins[i]!;
-      if (r > 0 && r >= room) {
-        room = r;
-        pick = i;
+  const soft = columns.map((col, i) => Math.min(natural[i]!, Math.max(mins[i]!, col.keep ?? 0)));
+  for (const floors of [soft, mins]) {
+    while (excess > 0) {
+      // The column with the most room above its floor gives one column; ties go to the rightmost.
+      let pick = -1;
+      let room = 0;
+      for (let i = 0; i < n; i++) {
+        const r = widths[i]! - floors[i]!;
+        if (r > 0 && r >= room) {
+          room = r;
+          pick = i;
+        }
       }
+      if (pick < 0) break; // every column is at its floor
+      widths[pick]!--;
+      excess--;
     }
-    if (pick < 0) break; // every column is at its minimum: the caller's minimums do not fit
-    widths[pick]!--;
-    excess--;
   }
   return widths;
 }

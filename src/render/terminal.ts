@@ -35,7 +35,7 @@ export interface TerminalOptions {
 /** Below this, tables cannot keep their minimum column widths; the layout is still produced. */
 const MIN_WIDTH = 40;
 /** From this width on, the timeline uses the article's full column names. */
-const WIDE = 120;
+const WIDE = 140;
 
 // ---- lines made of styled segments -------------------------------------------------------------------------------
 
@@ -60,7 +60,10 @@ function paragraph(segments: readonly Segment[], width: number, color: boolean, 
   for (const seg of segments) {
     const text = sanitize(seg.text);
     if (seg.nowrap === true) {
-      word.push({ text, style: seg.style });
+      // A word of its own (unless it is wider than the line: then it is broken like any long word).
+      if (word.length > 0) words.push(word);
+      words.push([{ text, style: seg.style }]);
+      word = [];
       continue;
     }
     let buf = '';
@@ -205,7 +208,13 @@ function captureLines(report: Report, width: number, color: boolean): string[] {
   if (cap.start !== null) facts.push(`${captureStart(cap.start)} + ${formatDuration(cap.durationSeconds)}`);
   const n = report.connections.length;
   facts.push(`${n} AMQP connection${n === 1 ? '' : 's'}`);
-  const lines = paragraph([plain(cap.path, 'bold'), plain(`: ${facts.join(' · ')}`)], width, color, '  ');
+  // Each fact stays on one line ("2026-11-22 02:10:11.620292 UTC + 12.0 s" is not broken at its spaces).
+  const segments: Segment[] = [plain(cap.path, 'bold'), plain(':')];
+  facts.forEach((f, i) => {
+    segments.push({ text: f, nowrap: true });
+    if (i < facts.length - 1) segments.push(plain(' ·'));
+  });
+  const lines = paragraph(segments, width, color, '  ');
   for (const w of cap.warnings) {
     const where = [w.packet !== undefined ? `after packet ${w.packet}` : '', w.offset !== undefined ? `at byte ${w.offset}` : '']
       .filter((x) => x !== '')
@@ -309,13 +318,14 @@ function timelineLines(c: ReportConnection, width: number, color: boolean): stri
   const rows = foldTimeline(c.timeline, { library: c.library });
   if (rows.length === 0) return [paint('(no events in the timeline)', 'dim', color)];
   const wide = width >= WIDE;
+  const timeWidth = Math.max(4, ...rows.map((r) => (r.t === null ? 0 : formatT(r.t).length)));
   const columns: Column[] = [
-    { header: 'Time', min: 5, align: 'right' },
+    { header: 'Time', min: timeWidth, align: 'right' },
     { header: 'Source', min: 6 },
     { header: wide ? 'Destination' : 'Dest', min: 6 },
     { header: wide ? 'Protocol' : 'Proto', min: 4 },
-    { header: 'Info', min: 20 },
-    { header: 'Note', min: 12 },
+    { header: 'Info', min: 24, keep: 40 },
+    { header: 'Note', min: 22, keep: 64 },
   ];
   const anyNote = rows.some((r) => r.note !== '');
   if (!anyNote) columns.pop();
@@ -362,17 +372,18 @@ function sectionLines(c: ReportConnection, width: number, color: boolean): strin
 
 // ---- 4. healthy connections ---------------------------------------------------------------------------------
 
-function healthyLine(c: ReportConnection, width: number, color: boolean): string {
+function healthyLine(c: ReportConnection, width: number, color: boolean): string[] {
   const id = sanitize(c.id);
-  const name = c.name !== null ? `  ${sanitize(c.name)}` : '';
-  const head = `✓ ${id}${name}  `;
+  const name = c.name !== null ? sanitize(c.name) : '';
   const verdict = c.end.verdict;
-  const room = width - displayWidth(head) - verdict.length - 2;
-  const explanation = room >= 12 ? `: ${shorten(sanitize(c.end.explanation), room)}` : '';
-  if (displayWidth(head) + verdict.length > width) {
-    return shorten(`${head}${verdict}`, width);
+  // "✓ id  name  verdict: explanation…": only the explanation is shortened; the id, name and verdict never are.
+  const used = 2 + displayWidth(id) + (name !== '' ? 2 + displayWidth(name) : 0) + 2 + verdict.length;
+  if (used > width) {
+    return paragraph([plain('✓', 'green'), plain(` ${c.id}`), plain(c.name !== null ? ` ${c.name}` : ''), plain(` ${verdict}`, 'green')], width, color, '  ');
   }
-  return `${paint('✓', 'green', color)} ${id}${name}  ${paint(verdict, 'green', color)}${explanation}`;
+  const room = width - used - 2;
+  const explanation = room >= 16 ? `: ${shorten(sanitize(c.end.explanation), room)}` : '';
+  return [`${paint('✓', 'green', color)} ${id}${name !== '' ? `  ${name}` : ''}  ${paint(verdict, 'green', color)}${explanation}`];
 }
 
 // ---- the whole report ----------------------------------------------------------------------------------------
@@ -396,7 +407,7 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
     for (const c of detailed) out.push('', ...sectionLines(c, width, color));
     if (healthy.length > 0) {
       out.push('', paint(`Healthy (${healthy.length}):`, 'bold', color));
-      for (const c of healthy) out.push(healthyLine(c, width, color));
+      for (const c of healthy) out.push(...healthyLine(c, width, color));
     }
   }
   if (report.findings.length > 0) {

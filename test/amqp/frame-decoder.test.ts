@@ -154,7 +154,7 @@ describe('frame validation', () => {
     const s = expectChunkingIndependent(concat(PROTOCOL_HEADER_091, truncatedArgs, ACK));
     expect(names(s.frames)).toEqual(['Basic.Ack']);
     expect(codes(s)).toEqual(['frame-error']);
-    expect(s.issues[0]?.message).toMatch(/^Basic\.Publish on channel 1: arguments do not parse: shortstr of 200 bytes at payload offset 6/);
+    expect(s.issues[0]?.message).toMatch(/^Basic\.Publish on channel 1: arguments do not parse: shortstr .exchange. of 200 bytes at payload offset 6/);
   });
 
   it('an unknown method is emitted as Class.Unknown(id) with a frame-error; extra bytes after arguments too', () => {
@@ -201,7 +201,7 @@ describe('sizes', () => {
       feedPieces(d, bytes, pieces);
       expect(names(sink.frames)).toEqual(['Basic.Publish', 'Content-Header', 'Content-Body', 'Heartbeat', 'Basic.Ack']);
       expect(sink.frames[2]?.size).toBe(body.length);
-      expect(sink.body(1)).toEqual(body);
+      expect(Buffer.compare(sink.body(1), body)).toBe(0); // (toEqual on 2 MiB arrays takes seconds)
       expect(sink.issues).toEqual([]);
       // The carry buffer (method/header payloads straddling pushes) never grew to body size.
       expect((Reflect.get(d, 'carry') as Uint8Array).length).toBeLessThanOrEqual(4096);
@@ -297,6 +297,7 @@ describe('garbage', () => {
         d.push(b, 1, 0, 0);
         if (sink.frames.length < 3 || frameName(sink.frames[sink.frames.length - 1]!) !== 'Heartbeat') {
           swallowed++;
+          console.log(i, v);
           d.push(padding, 2, 0, 0);
         }
         d.end(3, 0, 0);

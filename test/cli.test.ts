@@ -1,0 +1,127 @@
+/**
+ * The built binary, end to end, as a user runs it: `npm test` builds dist/ first. Exit statuses, one-line errors,
+ * nothing but JSON on stdout with --json, NDJSON with --frames, filters, stdin.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CAPTURES_DIR } from './helpers/captures.js';
+
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
+const cap = (name: string) => join(CAPTURES_DIR, name);
+
+function run(args: string[], input?: Uint8Array, env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '', ...env }, maxBuffer: 1 << 28 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('amqpscope command line', () => {
+  it('prints the terminal report of a capture and exits 0', () => {
+    const r = run([cap('pika-long-callback.pcap'), '--width', '100', '--no-color']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/missed-heartbeats/);
+    expect(r.stdout).toMatch(/client's last frame/);
+    expect(r.stdout).not.toMatch(/\x1b\[/);
+  });
+
+  it('prints nothing but the JSON report with --json', () => {
+    const r = run([cap('pika-forced-close.pcap'), '--json']);
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.schemaVersion).toBe(1);
+    expect(report.connections[0].end).toMatchObject({ verdict: 'closed-by-server', replyCode: 320 });
+  });
+
+  it('reads standard input for -', () => {
+    const r = run(['-', '--json'], readFileSync(cap('pika-healthy-idle.pcap')));
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).connections[0].end.verdict).toBe('closed-by-client');
+  });
+
+  it('streams every frame and TCP event as NDJSON with --frames', () => {
+    const r = run([cap('pika-long-callback.pcap'), '--frames']);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const frames = lines.filter((e) => e.kind === 'amqp' && !String(e.type).startsWith('Protocol-Header'));
+    expect(frames).toHaveLength(26); // 9 client->server + 17 server->client
+    expect(lines[0]).toMatchObject({ connection: '127.0.0.1:47712->127.0.0.1:5672', packet: 1, type: 'SYN' });
+    expect(lines.every((e) => typeof e.t === 'number' && typeof e.at === 'string')).toBe(true);
+  });
+
+  it('narrows to connections with problems, or by id, port or name', () => {
+    const problems = JSON.parse(run([cap('pika-sigstop-consumer.pcap'), '--json', '--problems']).stdout);
+    expect(problems.connections.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining(['pika-sigstop-consumer']));
+    expect(problems.connections.every((c: { severity: string }) => c.severity !== 'info')).toBe(true);
+    const byName = JSON.parse(run([cap('pika-sigstop-consumer.pcap'), '--json', '--connection', 'standby']).stdout);
+    expect(byName.connections.map((c: { name: string }) => c.name)).toEqual(['pika-standby-consumer']);
+    const byPort = JSON.parse(run([cap('pika-sigstop-consumer.pcap'), '--json', '--connection', '37612']).stdout);
+    expect(byPort.connections).toHaveLength(1);
+  });
+
+  it('restricts timelines to --since/--until (seconds or ISO time)', () => {
+    const r = JSON.parse(run([cap('pika-long-callback.pcap'), '--json', '--since', '5', '--until', '9']).stdout);
+    const ts = r.connections[0].timeline.map((e: { t: number }) => e.t);
+    expect(ts.length).toBeGreaterThan(0);
+    expect(ts.every((t: number) => t >= 5 && t <= 9)).toBe(true);
+    const iso = JSON.parse(run([cap('pika-long-callback.pcap'), '--json', '--since', '2026-11-22T02:10:21Z']).stdout);
+    expect(iso.connections[0].timeline.every((e: { t: number }) => e.t >= 9.37)).toBe(true);
+  });
+
+  it('exits 1 with --fail-on when a finding of that severity exists, 0 otherwise', () => {
+    expect(run([cap('pika-long-callback.pcap'), '--json', '--fail-on', 'error']).status).toBe(1);
+    expect(run([cap('pika-kitchen-sink.pcap'), '--json', '--fail-on', 'error']).status).toBe(0);
+    expect(run([cap('pika-kitchen-sink.pcap'), '--json', '--fail-on', 'warning']).status).toBe(1);
+  });
+
+  it('analyses several captures one after another (--json gives an array)', () => {
+    const r = run([cap('pika-healthy-idle.pcap'), cap('pika-forced-close.pcap'), '--json']);
+    const reports = JSON.parse(r.stdout);
+    expect(reports.map((x: { capture: { path: string } }) => x.capture.path.split('/').pop())).toEqual(['pika-healthy-idle.pcap', 'pika-forced-close.pcap']);
+  });
+
+  describe('bad input: one line on stderr, exit 2, no stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'amqpscope-cli-'));
+    const text = join(dir, 'notes.txt');
+    writeFileSync(text, 'GET / HTTP/1.1\r\n\r\n');
+    const empty = join(dir, 'empty.pcap');
+    writeFileSync(empty, '');
+    const cases: [string, string[], RegExp][] = [
+      ['a missing file', [join(dir, 'nope.pcap')], /nope\.pcap: no such file/],
+      ['a directory', [dir], /is a directory/],
+      ['an empty file', [empty], /empty\.pcap: empty file/],
+      ['a text file', [text], /notes\.txt: not a pcap or pcapng file/],
+      ['an unknown option', [cap('pika-healthy-idle.pcap'), '--bogus'], /unknown option '--bogus'/],
+      ['a bad port', [cap('pika-healthy-idle.pcap'), '--port', '70000'], /--port: '70000' is not a TCP port/],
+      ['a bad time', [cap('pika-healthy-idle.pcap'), '--since', 'yesterday'], /--since: 'yesterday'/],
+      ['no capture at all', [], /missing required argument/],
+    ];
+    for (const [what, args, message] of cases) {
+      it(what, () => {
+        const r = run(args);
+        expect(r.status).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toMatch(message);
+        expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+        expect(r.stderr).toMatch(/^amqpscope: /);
+        expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
+      });
+    }
+  });
+
+  it('analyses a truncated capture up to where it ends, with a warning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'amqpscope-cut-'));
+    const path = join(dir, 'cut.pcap');
+    const bytes = readFileSync(cap('pika-long-callback.pcap'));
+    writeFileSync(path, bytes.subarray(0, bytes.length - 20));
+    const r = run([path, '--json']);
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.capture.warnings.map((w: { code: string }) => w.code)).toEqual(['capture-truncated']);
+    expect(report.capture.packets).toBe(34);
+    const text = run([path, '--no-color']);
+    expect(text.stdout).toMatch(/truncat/i);
+  });
+});

@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import { renderTerminal } from '../../src/render/terminal.js';
+import { displayWidth } from '../../src/render/text.js';
+import type { Report } from '../../src/report/types.js';
+import { at, connection, elided, ev, handshake, healthyConnection, missedHeartbeatTimeline, report, resetPackets } from './report-fixture.js';
+
+/** Removes SGR colour codes (the only escape sequences the renderer writes). */
+function stripAnsi(s: string): string {
+  return s.replace(/\x1b\[[0-9;]*m/g, '');
+}
+
+function widest(out: string): number {
+  return Math.max(...stripAnsi(out).split('\n').map(displayWidth));
+}
+
+const EVIL = 'evil\x1b[2J\x1b]0;owned\x07\rFAKE closed-by-client\u202e\u009b31m';
+
+/** A report that exercises everything: long names, wire strings with control characters, findings, elisions. */
+function bigReport(): Report {
+  resetPackets();
+  const timeline = [...handshake(), elided(0.01, 4321), ...missedHeartbeatTimeline().slice(12)];
+  const evil = connection({
+    id: '[2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff]:54321->[2001:db8:aaaa:bbbb:cccc:dddd:eeee:1]:5672',
+    name: `${EVIL} with a rather long connection name that goes on`,
+    library: 'Some Very Long Client Library Name For Testing Purposes 12.345.6789-beta+build.42',
+    end: {
+      ...connection().end,
+      verdict: 'closed-by-server',
+      cause: null,
+      how: 'amqp-close',
+      replyCode: 320,
+      replyText: `CONNECTION_FORCED - ${EVIL}`,
+      explanation: `The broker closed the connection: 320 CONNECTION_FORCED - ${EVIL}.`,
+    },
+    timeline: [
+      ...timeline,
+      ev(13, 's2c', 'amqp', 'Connection.Close', { channel: 0, summary: `Connection.Close 320 CONNECTION_FORCED - ${EVIL}`, note: `reply ${EVIL}` }),
+    ],
+    eventCount: 5000,
+    findings: [{ t: 13, at: at(13), packet: 99, code: 'connection-error', severity: 'error', message: `Connection.Close from the broker: 320 ${EVIL}` }],
+  });
+  return report([connection(), evil, healthyConnection()], {
+    capture: { ...report().capture, path: `/tmp/${EVIL}.pcap`, warnings: [{ code: 'capture-truncated', message: 'the file ends in the middle of a record', packet: 35 }] },
+    findings: [
+      {
+        t: 20, at: at(20), packet: 120, code: 'redelivered-after-close', severity: 'warning', from: connection().id, to: '127.0.0.1:47800->127.0.0.1:5672', count: 1,
+        message: `1 message(s) left unacknowledged by ${connection().id} when it died were delivered again (redelivered) to 127.0.0.1:47800->127.0.0.1:5672: they may be processed twice.`,
+      },
+    ],
+  });
+}
+
+describe('renderTerminal: width', () => {
+  for (const width of [80, 100, 120, 160]) {
+    for (const color of [false, true]) {
+      it(`every line fits ${width} columns (color ${color})`, () => {
+        for (const r of [report(), bigReport()]) {
+          for (const all of [false, true]) {
+            const out = renderTerminal(r, { width, color, all });
+            for (const line of stripAnsi(out).split('\n')) expect(displayWidth(line), line).toBeLessThanOrEqual(width);
+          }
+        }
+      });
+    }
+  }
+
+  it('uses the room it has: a wide terminal gets wider tables', () => {
+    const r = report();
+    expect(widest(renderTerminal(r, { width: 160, color: false, all: false }))).toBeGreaterThan(120);
+    expect(widest(renderTerminal(r, { width: 80, color: false, all: false }))).toBeLessThanOrEqual(80);
+  });
+
+  it('never cuts the verdict, and never uses an ellipsis to cut a table cell', () => {
+    for (const width of [80, 160]) {
+      const out = renderTerminal(bigReport(), { width, color: false, all: true });
+      for (const verdict of ['missed-heartbeats', 'closed-by-server', 'closed-by-client']) expect(out).toContain(verdict);
+      // cli-table3 truncates with '…' when a cell overflows; our own layout never lets it.
+      const ellipses = out.split('\n').filter((l) => l.includes('…') && !l.includes('events not shown'));
+      expect(ellipses).toEqual([]);
+    }
+  });
+});
+
+describe('renderTerminal: terminal safety', () => {
+  it('with colour off the output holds no ESC byte at all, even when wire strings contain ESC', () => {
+    for (const width of [80, 160]) {
+      const out = renderTerminal(bigReport(), { width, color: false, all: true });
+      expect(out).not.toContain('\x1b');
+      expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    }
+  });
+
+  it('with colour on, the only escape sequences are the colour codes it adds', () => {
+    const out = renderTerminal(bigReport(), { width: 100, color: true, all: true });
+    expect(out).toContain('\x1b[31m');
+    const withoutSgr = out.replace(/\x1b\[[0-9;]*m/g, '');
+    expect(withoutSgr).not.toContain('\x1b');
+    expect(withoutSgr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+  });
+
+  it('shows a connection name holding \\x1b[2J and \\r escaped', () => {
+    const c = connection({ name: 'x\x1b[2Jy\rz' });
+    for (const color of [false, true]) {
+      const out = stripAnsi(renderTerminal(report([c]), { width: 160, color, all: false }));
+      expect(out).toContain('x\\x1b[2Jy\\rz');
+      expect(out).not.toContain('\r');
+    }
+  });
+
+  it('escapes wire strings in the capture path, reply texts, summaries, notes, explanations and findings', () => {
+    const out = renderTerminal(bigReport(), { width: 160, color: false, all: true });
+    const escaped = 'evil\\x1b[2J\\x1b]0;owned\\x07\\rFAKE closed-by-client\\u202e\\x9b31m';
+    const plain = out.replace(/\n\s*/g, ' ');
+    expect(plain).toContain(`/tmp/${escaped}.pcap`);
+    expect(plain).toContain(`CONNECTION_FORCED - ${escaped}`);
+    expect(plain).toContain(`reply ${escaped}`);
+    expect(plain).toContain(`320 ${escaped}`);
+  });
+});
+
+describe('renderTerminal: content', () => {
+  it('tells what the capture is, then which connections died and why', () => {
+    const out = renderTerminal(report([connection(), healthyConnection()]), { width: 100, color: false, all: false });
+    const lines = out.split('\n');
+    const flat = out.replace(/\s+/g, ' '); // prose may wrap anywhere
+    expect(lines[0]).toContain('captures/pika-long-callback.pcap');
+    expect(out).toContain('35 packets');
+    expect(out).toContain('2 AMQP connections');
+    expect(out).toContain('2026-11-22 02:10:11.620000 UTC + 12.0 s'); // never broken inside
+    expect(out).toMatch(/Connection\s+Name \/ client\s+T\s+Frames c→b\/b→c\s+Verdict\s+Ended/);
+    expect(out).toMatch(/127\.0\.0\.1:47712->127\.0\.0\.1:5672\s+pika-long-callback\s+4 s\s+9\/17\s+missed-heartbeats\s+12\.007/);
+    // The problem connection in detail.
+    expect(flat).toContain('error: missed-heartbeats (client-stalled), broker RST at 12.007 s');
+    expect(flat).toContain("client's last frame: Basic.Consume at 0.006 s (packet 22)");
+    expect(flat).toContain('AMQP handshake: Start (RabbitMQ 3.10.8) / Start-Ok (Pika 1.2.0) / Tune-Ok heartbeat=4 / Open vhost=/');
+    expect(flat).toContain('5 x Heartbeat b→c / TCP ACK c→b every 2.0 s');
+    expect(out).toMatch(/12\.007\s+broker\s+client\s+TCP\s+\[RST, ACK\]/);
+    expect(flat).toContain('warning unacked-at-close at 12.007 s');
+    // The healthy one: one line, not a section.
+    expect(out).toContain('Healthy (1):');
+    expect(out).toMatch(/✓ 127\.0\.0\.1:47800->127\.0\.0\.1:5672\s+healthy-worker\s+closed-by-client: The client closed/);
+    expect(out).not.toContain('── 127.0.0.1:47800');
+  });
+
+  it('gives every connection a section with all', () => {
+    const out = renderTerminal(report([connection(), healthyConnection()]), { width: 100, color: false, all: true });
+    expect(out).toContain('── 127.0.0.1:47800->127.0.0.1:5672  healthy-worker');
+    expect(out).not.toContain('Healthy (');
+  });
+
+  it('marks an inferred heartbeat with ~ and a disabled one as off', () => {
+    const inferred = connection({ heartbeat: { proposed: null, negotiated: null, inferred: 4 } });
+    expect(renderTerminal(report([inferred]), { width: 100, color: false, all: false })).toMatch(/pika-long-callback\s+~4 s/);
+    const off = connection({ heartbeat: { proposed: 60, negotiated: 0, inferred: null } });
+    expect(renderTerminal(report([off]), { width: 100, color: false, all: false })).toMatch(/pika-long-callback\s+off/);
+  });
+
+  it('keeps elided rows visible and says the timeline is bounded', () => {
+    const out = renderTerminal(bigReport(), { width: 120, color: false, all: false });
+    expect(out).toContain('… 4,321 events not shown');
+    expect(out).toMatch(/of 5,000 events in the report's timeline/);
+  });
+
+  it('prints capture warnings on their own line and cross-connection findings at the end', () => {
+    const out = renderTerminal(bigReport(), { width: 120, color: false, all: false });
+    expect(out.split('\n')).toContain('warning: capture-truncated: the file ends in the middle of a record (after packet 35)');
+    const tail = out.slice(out.lastIndexOf('Across connections:'));
+    expect(tail).toContain('warning redelivered-after-close at 20.000 s');
+  });
+
+  it('colours verdicts by severity', () => {
+    const out = renderTerminal(report([connection(), healthyConnection()]), { width: 120, color: true, all: false });
+    expect(out).toContain('\x1b[31mmissed-heartbeats\x1b[39m');
+    expect(out).toContain('\x1b[32mclosed-by-client\x1b[39m');
+  });
+
+  it('says so when there is no AMQP connection', () => {
+    const out = renderTerminal(report([]), { width: 80, color: false, all: false });
+    expect(out).toContain('0 AMQP connections');
+    expect(out).toContain('No AMQP connections found');
+  });
+
+  it('is a pure function', () => {
+    const r = bigReport();
+    const copy = structuredClone(r);
+    const a = renderTerminal(r, { width: 100, color: true, all: false });
+    const b = renderTerminal(r, { width: 100, color: true, all: false });
+    expect(a).toBe(b);
+    expect(r).toEqual(copy);
+  });
+});
