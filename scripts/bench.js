@@ -244,7 +244,7 @@ function syntheticCapture(work, size, connections, seed) {
   if (nonEmpty(out)) return out;
   // Captures of other generator versions are stale: they would only fill the disk.
   for (const f of fs.readdirSync(work)) {
-    if (f.startsWith(`${base}-g`) && f.endsWith('.pcap')) {
+    if (f.startsWith(`${base}-g`) && (f.endsWith('.pcap') || f.endsWith('.pcap.tmp') || f.endsWith('.report.json'))) {
       log(`bench: removing stale ${f}`);
       fs.rmSync(path.join(work, f));
     }
@@ -497,6 +497,8 @@ const f1 = (x) => x.toFixed(1);
 const f3 = (x) => x.toFixed(3);
 const k = (x) => Math.round(x).toLocaleString('en-US');
 
+const cpu = (t) => t.userSeconds + t.systemSeconds;
+
 function printSpeed(rows) {
   const table = [
     ['capture', 'size MB', 'packets', 'frames', 'amqpscope s', 'tshark s', 'ratio', 'MB/s', 'packets/s', 'frames/s', 'amqpscope RSS MiB', 'tshark RSS MiB'],
@@ -520,7 +522,8 @@ function printSpeed(rows) {
   for (const r of rows) {
     process.stdout.write(
       `${r.capture}: amqpscope is ${f1(r.ratio)}x faster than tshark (target ${SPEED_TARGET}x: ${r.meetsTarget ? 'met' : 'not met'}); ` +
-        `runs amqpscope ${r.amqpscope.seconds.map(f3).join(' ')} s, tshark ${r.tshark.seconds.map(f3).join(' ')} s\n`,
+        `runs amqpscope ${r.amqpscope.seconds.map(f3).join(' ')} s, tshark ${r.tshark.seconds.map(f3).join(' ')} s; ` +
+        `CPU (user+sys, medians) amqpscope ${f3(cpu(r.amqpscope))} s, tshark ${f3(cpu(r.tshark))} s (${f1(cpu(r.tshark) / cpu(r.amqpscope))}x)\n`,
     );
   }
 }
@@ -547,9 +550,14 @@ function printProfile(p, top) {
     `\nProfile: node --cpu-prof (interval ${p.intervalUs} µs) dist/cli.js --json ${p.capture} > /dev/null: ${f3(p.seconds)} s wall, ` +
       `${k(p.totalMs)} ms sampled (${k(p.samples)} samples); profile kept in ${p.profileFile}\n\n`,
   );
+  const pseudo = p.functions.filter((f) => f.location === '');
+  process.stdout.write(`Not in any function: ${pseudo.map((f) => `${f.name} ${f1(f.selfMs)} ms (${f1(f.percent)}%)`).join(', ')}\n\n`);
   const rows = [['#', 'self ms', 'self %', 'function', 'where']];
-  p.functions.slice(0, top).forEach((f, i) => rows.push([String(i + 1), f1(f.selfMs), f1(f.percent), f.name, f.location]));
-  process.stdout.write(`Top ${top} functions by self time:\n\n${padLeftText(rows)}\n\n`);
+  p.functions
+    .filter((f) => f.location !== '')
+    .slice(0, top)
+    .forEach((f, i) => rows.push([String(i + 1), f1(f.selfMs), f1(f.percent), f.name, f.location]));
+  process.stdout.write(`Top ${top} functions by self time (% of all samples):\n\n${padLeftText(rows)}\n\n`);
   const frows = [['self ms', 'self %', 'file']];
   for (const f of p.files.slice(0, 12)) frows.push([f1(f.selfMs), f1(f.percent), f.file]);
   process.stdout.write(`Self time by file:\n\n${padLeftText(frows)}\n`);

@@ -100,3 +100,4 @@ export function method(channel: number, cls: number, mth: number, ...args: Uint8
 export function heartbeat(): Uint8Array;
 export function nestedTable(depth: number, tag?: 'F' | 'A'): Uint8Array;
 export function syntheticCapture(r: Rng, kind: string): Uint8Array;
+export function resyncNest(k: number, n: number, episodes?: boolean): Uint8Array;

@@ -392,7 +392,10 @@ export function pcapToPcapng(b, r) {
   parts.push(pcapngBlock(0x0a0d0d0a, shb, le));
   const ifOpts = [];
   if (resol !== null) ifOpts.push(pcapngOption(9, u8(resol), le));
-  if (r.chance(0.2)) ifOpts.push(pcapngOption(14, u64(r.range(-5, 5)), le));
+  if (r.chance(0.2)) {
+    const off = u64(r.range(-5, 5)); // big-endian bytes: reversed for a little-endian section
+    ifOpts.push(pcapngOption(14, le ? off.reverse() : off, le));
+  }
   if (r.chance(0.2)) ifOpts.push(pcapngOption(2, utf8('eth0'), le));
   if (ifOpts.length > 0) ifOpts.push(pcapngOption(0, new Uint8Array(0), le));
   const idb = new Uint8Array(8);
@@ -497,7 +500,9 @@ export class Conversation {
     this.seg('c', ACK);
   }
   send(side, bytes) {
-    for (let o = 0; o < bytes.length; o += this.mss) this.seg(side, PSH | ACK, bytes.subarray(o, Math.min(bytes.length, o + this.mss)));
+    // Tiny segments for small messages only: 100,000 packets per case would cost the fuzzer more than it finds.
+    const mss = bytes.length > 16_384 ? Math.max(this.mss, 536) : this.mss;
+    for (let o = 0; o < bytes.length; o += mss) this.seg(side, PSH | ACK, bytes.subarray(o, Math.min(bytes.length, o + mss)));
     this.seg(side === 'c' ? 's' : 'c', ACK);
   }
   fin(side) {
@@ -600,7 +605,7 @@ export function syntheticCapture(r, kind) {
       for (let i = 0, n = r.int(5); i < n; i++) extraClient.push(BODY(1, r.bytes(r.int(3000))));
       break;
     case 'many-channels': {
-      const n = r.pick([100, 2047, 5000, 65535]);
+      const n = r.pick([100, 2047, 4096, 100, 2047, 65535]);
       const one = CH_OPEN(0);
       const all = new Uint8Array(one.length * n);
       for (let ch = 1; ch <= n; ch++) {
@@ -652,9 +657,59 @@ export function syntheticCapture(r, kind) {
   return writePcap(conv.packets);
 }
 
+/**
+ * Crafted bytes against the resync search (found by reading frame-decoder.ts, not by chance): k candidate frame
+ * headers (Connection.Start-Ok on channel 0) nested in each other's first table entry (a longstr), all sharing one
+ * tail of n tiny table entries that fails at its very end, so every candidate decodes the whole tail and is then
+ * rejected. Optionally a heartbeat and a bad byte before each nested header, so that every candidate is tried in a
+ * new resync episode. Quadratic before the resync decode budget: 123 KB took 17 s.
+ */
+export function resyncNest(k, n, episodes = false) {
+  const unit = 21 + (episodes ? 9 : 0);
+  const nest = unit * k;
+  const total = nest + 2 * n + 8;
+  const b = new Uint8Array(total);
+  const E = total - 1;
+  const T = nest + 2 * n; // the shared table end
+  for (let i = 0; i < k; i++) {
+    let P = unit * i;
+    if (episodes) {
+      b.set([8, 0, 0, 0, 0, 0, 0, 0xce, 0x55], P); // heartbeat, then a byte that is no frame type
+      P += 9;
+    }
+    b[P] = 1;
+    setU32(b, P + 3, false, E - P - 7);
+    b.set([0, 10, 0, 11], P + 7);
+    setU32(b, P + 11, false, T - (P + 15));
+    b[P + 16] = 0x53; // entry: empty name, 'S' longstr holding the next candidate
+    setU32(b, P + 17, false, unit * (k - 1 - i));
+  }
+  for (let j = 0; j < n; j++) b[nest + 2 * j + 1] = 0x56; // empty name, 'V' void
+  b[E] = 0xce; // one byte early: the arguments end at E - 1, so no candidate is ever accepted
+  return b;
+}
+
+function resyncAttack(r) {
+  const conv = new Conversation({ mss: r.pick([1448, 65000, 100]) });
+  const midConnection = r.chance(0.4);
+  if (!midConnection) {
+    conv.handshake();
+    conv.send('c', PROTOCOL_HEADER);
+    conv.send('s', START(SERVER_PROPS));
+    conv.send('c', START_OK(CLIENT_PROPS));
+    conv.send('s', TUNE());
+    // A Tune-Ok raising frame-max raises the resync search's window too.
+    conv.send('c', method(0, 10, 31, u16(2047), u32(r.pick([131072, 1 << 20, 0xffffffff])), u16(60)));
+    conv.send('c', Uint8Array.of(0x55)); // a frame-error: resync from here
+  }
+  const k = r.pick([10, 300, 1000, 2000]);
+  conv.send('c', resyncNest(k, r.pick([1000, 10_000, 20_000]), r.chance(0.5)));
+  return writePcap(conv.packets);
+}
+
 /** Many connections (SYNs from distinct ports, some with a protocol header): tracker bookkeeping at scale. */
 function manyConnections(r) {
-  const n = r.pick([100, 500, 1000, 3000]); // linear: ~0.1 ms and ~1.2 KB of report per connection
+  const n = r.pick([50, 200, 600]); // linear: ~0.1 ms and ~1.2 KB of report per connection
   const packets = [];
   for (let i = 0; i < n; i++) {
     const conv = new Conversation({ cport: 1024 + (i % 64000), client: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, cisn: r.u32() });
@@ -1147,6 +1202,7 @@ export const STRATEGIES = [
   ...Object.keys(GENERATORS).map((g) => `generate:${g}`),
   ...SYNTHETIC.map((s) => `synthetic:${s}`),
   'synthetic:many-connections',
+  'synthetic:resync-attack',
 ];
 
 /**
@@ -1161,7 +1217,7 @@ export function makeCase(corpus, seed, index, strategy) {
   let b;
   const [kind, name] = first.split(':');
   if (kind === 'synthetic') {
-    b = name === 'many-connections' ? manyConnections(r) : syntheticCapture(r, name);
+    b = name === 'many-connections' ? manyConnections(r) : name === 'resync-attack' ? resyncAttack(r) : syntheticCapture(r, name);
     if (r.chance(0.3)) b = asPcapng(b, r);
     desc.push(first);
   } else if (kind === 'generate') {
@@ -1200,8 +1256,8 @@ function pickStrategy(r) {
   const x = r.int(100);
   if (x < 78) return `mutate:${r.pick(Object.keys(MUTATORS))}`;
   if (x < 84) return `generate:${r.pick(Object.keys(GENERATORS))}`;
-  if (x < 99) return `synthetic:${r.pick(SYNTHETIC)}`;
-  return 'synthetic:many-connections';
+  if (x < 98) return `synthetic:${r.pick(SYNTHETIC)}`;
+  return x < 99 ? 'synthetic:many-connections' : 'synthetic:resync-attack';
 }
 
 /** Small captures far more often than big ones (speed), but every seed now and then. */

@@ -9,10 +9,14 @@
  *   --case K       run case K alone, in-process, and print what happened (reproduce a failure)
  *   --replay FILE  run a saved input (e.g. fuzz-out/failure-1-123.bin) and print what happened
  *   --save K       write case K's input to fuzz-out/case-<seed>-<K>.bin
- *   --cli-every N  every Nth case also goes through the real CLI binary (default 1000; 0 = never)
+ *   --cli-every N  every Nth case also goes through the real CLI binary (default 1000; 0 = never), some of them
+ *                  gzip-compressed or as a gzip stream cut short
  *   --hang-ms MS   a case running this long is a hang: the worker is killed and restarted (default 10000)
  *   --slow-ms MS   a case finishing slower than this is a failure (default 2000)
+ *   --heap-mb MB   the worker's heap limit (default 1024): a case needing more kills it, which is a failure
+ *   --rss-mb MB    the process's resident memory bound (default 1024)
  *   --quiet        no progress lines
+ * Ctrl-C stops after the current case and still prints the summary.
  *
  * Each case runs in-process in a worker thread (fast) through Analyzer: it must end in a Report that JSON carries
  * unchanged, or an AnalyzerError. Anything else is a failure, saved as fuzz-out/failure-<seed>-<case>.bin with a
@@ -27,6 +31,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { gzipSync } from 'node:zlib';
 import { checkCase, loadCorpus, makeCase, runCase, signature } from './fuzz-lib.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -120,7 +125,7 @@ async function workerMain() {
       });
     }
     if (cliEvery > 0 && i % cliEvery === 0) parentPort.postMessage({ type: 'cli', index: i, bytes: res.case.bytes, description: res.case.description });
-    if (done % 2000 === 0) {
+    if (done % 250 === 0) {
       parentPort.postMessage({ type: 'stats', slowest, outcomes });
     }
   }
@@ -164,10 +169,13 @@ async function single(o) {
 }
 
 /** Runs the real binary on a sample input: exit 0 with JSON on stdout, or exit 2 with exactly one line on stderr. */
-function cliCheck(dir, index, bytes) {
+function cliCheck(dir, index, bytes, sample) {
   return new Promise((resolve) => {
     const file = join(dir, `case-${index}.pcap`);
-    writeFileSync(file, bytes);
+    // Every other sample goes in gzip-compressed (the CLI decompresses by magic), half of those cut short.
+    const form = sample % 4;
+    const gz = form === 1 || form === 3 ? gzipSync(bytes) : null;
+    writeFileSync(file, gz === null ? bytes : form === 3 ? gz.subarray(0, Math.max(2, gz.length >> 1)) : gz);
     execFile(process.execPath, [CLI, '--json', file], { maxBuffer: 256 * 1024 * 1024, timeout: 60_000, encoding: 'utf8' }, (err, stdout, stderr) => {
       rmSync(file, { force: true });
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : null;
@@ -204,6 +212,7 @@ async function main() {
   let slowest = { ms: 0, index: -1, description: '' };
   const outcomes = {};
   let cliRuns = 0;
+  let cliSamples = 0;
   let cliFailures = 0;
   const cliQueue = [];
   let cliBusy = null;
@@ -231,7 +240,7 @@ async function main() {
   const pumpCli = () => {
     if (cliBusy !== null || cliQueue.length === 0) return;
     const job = cliQueue.shift();
-    cliBusy = cliCheck(cliDir, job.index, job.bytes).then((problem) => {
+    cliBusy = cliCheck(cliDir, job.index, job.bytes, job.sample).then((problem) => {
       cliRuns++;
       if (problem !== null) {
         cliFailures++;
@@ -253,10 +262,20 @@ async function main() {
   };
 
   let rssFlagged = false;
+  // Ctrl-C (or SIGTERM) stops the run after the current case and still prints the summary.
+  let stopping = false;
+  let current = null;
+  const stop = () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    current?.terminate();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   const corpus = loadCorpus(CAPTURES);
   log(`fuzz: seed ${o.seed}, cases ${o.start}..${o.minutes !== null ? `(for ${o.minutes} min)` : end - 1}, ${corpus.length} seed captures, CLI every ${o.cliEvery || 'never'}`);
 
-  while (next < end && (deadline === null || Date.now() < deadline)) {
+  while (!stopping && next < end && (deadline === null || Date.now() < deadline)) {
     const progress = new SharedArrayBuffer(16);
     const shared = new Float64Array(progress);
     shared[0] = next;
@@ -264,6 +283,7 @@ async function main() {
       workerData: { seed: o.seed, from: next, to: end, deadline, slowMs: o.slowMs, cliEvery: o.cliEvery, progress },
       resourceLimits: { maxOldGenerationSizeMb: o.heapMb },
     });
+    current = worker;
     let stats = { slowest: { ms: 0 }, outcomes: {} };
     const result = await new Promise((resolve) => {
       let lastCase = -1;
@@ -296,7 +316,7 @@ async function main() {
       worker.on('message', (m) => {
         if (m.type === 'failure') record(m.index, m.description, m.error, m.stack, m.signature, m.bytes);
         else if (m.type === 'cli') {
-          if (cliQueue.length < 50) cliQueue.push(m);
+          if (cliQueue.length < 50) cliQueue.push({ ...m, sample: cliSamples++ });
           pumpCli();
         } else if (m.type === 'stats') stats = m;
       });
@@ -312,7 +332,7 @@ async function main() {
     doneBefore += shared[1];
     mergeOutcomes(outcomes, stats.outcomes);
     if (stats.slowest.ms > slowest.ms) slowest = stats.slowest;
-    if (result.kind === 'exit') break;
+    if (result.kind === 'exit' || stopping) break;
     // A hang or a dead worker: record the case (rebuilt here: cases are deterministic) and go on after it.
     const index = result.index;
     const c = makeCase(corpus, o.seed, index);

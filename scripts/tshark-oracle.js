@@ -7,7 +7,8 @@
  *   node scripts/tshark-oracle.js --write CAPTURE [PORT]   writes test/fixtures/oracle/<name>.json instead
  *
  * CAPTURE is a pcap or pcapng file, or one compressed with xz (`*.xz`), which is piped through `xz -dc` into
- * `tshark -r -`: nothing is decompressed to disk. <name> is the file name without `.xz` and `.pcap`/`.pcapng`, and
+ * `tshark -r -` (by sh: tshark will not read a socket, which is what Node gives a child as stdin): nothing is
+ * decompressed to disk. <name> is the file name without `.xz` and `.pcap`/`.pcapng`, and
  * the `capture` field is the file name without `.xz` (the name of the capture Wireshark actually read).
  *
  * How Wireshark is asked: tshark's AMQP 0-9-1 dissector on PORT (`-d tcp.port==PORT,amqp`) with TCP reassembly
@@ -231,7 +232,7 @@ class Collector {
 function exited(child, what) {
   return new Promise((resolveExit, reject) => {
     child.once('error', (e) =>
-      reject(new Error(e.code === 'ENOENT' ? `${what} not found (install it, e.g. apt-get install tshark xz-utils)` : `${what}: ${e.message}`)),
+      reject(new Error(e.code === 'ENOENT' ? `${what} not found (install it, e.g. apt-get install tshark)` : `${what}: ${e.message}`)),
     );
     child.once('close', (code, signal) => resolveExit(code ?? `signal ${signal}`));
   });
@@ -260,28 +261,27 @@ export async function tsharkOracle(capture, port = DEFAULT_PORT) {
 
   const configDir = mkdtempSync(join(tmpdir(), 'tshark-oracle-'));
   try {
-    const tshark = spawn(TSHARK, args, {
-      stdio: [compressed ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      env: { ...process.env, WIRESHARK_CONFIG_DIR: configDir },
-    });
-    const waits = [exited(tshark, 'tshark')];
-    const tsharkErr = tail(tshark.stderr);
-    let xzErr = () => '';
-    if (compressed) {
-      const xz = spawn('xz', ['-dc', capture], { stdio: ['ignore', 'pipe', 'pipe'] });
-      waits.push(exited(xz, 'xz'));
-      xzErr = tail(xz.stderr);
-      tshark.stdin.on('error', () => {}); // tshark gave up early: its own exit status says why
-      xz.stdout.pipe(tshark.stdin);
-    }
+    const env = { ...process.env, WIRESHARK_CONFIG_DIR: configDir };
+    // tshark refuses to read a socket, and a child's stdin that Node feeds is one, so an .xz capture goes through a
+    // real pipe made by sh; xz's exit status comes back on fd 3.
+    const child = compressed
+      ? spawn('sh', ['-c', '{ xz -dc -- "$1"; echo "$?" >&3; } | { shift; exec "$@" 3>&-; }', 'sh', capture, TSHARK, ...args], {
+          stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+          env,
+        })
+      : spawn(TSHARK, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const done = exited(child, compressed ? 'sh' : 'tshark');
+    const stderr = tail(child.stderr);
+    const xzStatus = compressed ? tail(child.stdio[3]) : () => '0';
     const collector = new Collector(port);
-    const lines = createInterface({ input: tshark.stdout, crlfDelay: Infinity });
+    const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
     lines.on('line', (l) => collector.line(l));
     const linesDone = new Promise((r) => lines.once('close', r));
-    const [tsharkCode, xzCode] = await Promise.all(waits);
+    const code = await done;
     await linesDone;
-    if (xzCode !== undefined && xzCode !== 0) throw new Error(`xz -dc ${capture} failed (${xzCode}): ${xzErr()}`);
-    if (tsharkCode !== 0) throw new Error(`tshark failed on ${capture} (${tsharkCode}): ${tsharkErr()}`);
+    if (code === 127) throw new Error(`${TSHARK} not found (install it, e.g. apt-get install tshark)`);
+    if (code !== 0) throw new Error(`tshark failed on ${capture} (${code}): ${stderr()}`);
+    if (xzStatus().trim() !== '0') throw new Error(`xz -dc ${capture} failed (${xzStatus().trim() || 'no status'}): ${stderr()}`);
     return collector.result(basename(capture).replace(/\.xz$/, ''));
   } finally {
     rmSync(configDir, { recursive: true, force: true });

@@ -38,7 +38,8 @@ export class Analyzer implements CaptureSink {
   private readonly finished: ConnectionFacts[] = [];
   private order = 0;
   private readonly orderOf = new Map<ConnectionFacts, number>();
-  private originSec = -1;
+  /** Time of the first packet (valid once `packets` > 0: a corrupt pcapng if_tsoffset can make times negative). */
+  private originSec = 0;
   private originNsec = 0;
   private lastSec = 0;
   private lastNsec = 0;
@@ -84,7 +85,7 @@ export class Analyzer implements CaptureSink {
   // ---- CaptureSink ----
 
   onPacket(p: CapturedPacket): void {
-    if (this.originSec < 0) {
+    if (this.packets === 0) {
       this.originSec = p.tsSec;
       this.originNsec = p.tsNsec;
     }
@@ -102,7 +103,7 @@ export class Analyzer implements CaptureSink {
 
   private clock(): CaptureClock {
     const digits = this.reader.tsDigits > 0 ? this.reader.tsDigits : 6;
-    return new CaptureClock(Math.max(this.originSec, 0), this.originNsec, digits);
+    return new CaptureClock(this.originSec, this.originNsec, digits);
   }
 
   private buildReport(): Report {
@@ -127,8 +128,8 @@ export class Analyzer implements CaptureSink {
         linkTypes: this.reader.linkTypes.map((value) => ({ value, name: linkTypeName(value) })),
         packets: this.packets,
         bytes: this.reader.bytes,
-        start: this.originSec >= 0 ? clock.when({ packet: 1, tsSec: this.originSec, tsNsec: this.originNsec }).at : null,
-        durationSeconds: this.originSec >= 0 ? clock.t({ tsSec: this.lastSec, tsNsec: this.lastNsec }) : 0,
+        start: this.packets > 0 ? clock.when({ packet: 1, tsSec: this.originSec, tsNsec: this.originNsec }).at : null,
+        durationSeconds: this.packets > 0 ? clock.t({ tsSec: this.lastSec, tsNsec: this.lastNsec }) : 0,
         skipped: {
           notIp: s.notIp,
           notTcp: s.notTcp,

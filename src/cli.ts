@@ -4,6 +4,7 @@
  * stderr, exit status, the terminal's width and colour support). Exit status: 0 the analysis ran; 1 --fail-on
  * matched; 2 bad usage or unreadable input (one line on stderr); 3 a bug in amqpscope (one line, stack with --debug).
  */
+import { statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { Analyzer } from './analyze.js';
 import { CaptureSource } from './capture/source.js';
@@ -66,13 +67,68 @@ function worstSeverity(reports: readonly Report[]): Severity | null {
   return worst;
 }
 
+/**
+ * A progress line on stderr for large captures, only when stderr is a terminal (never in pipes, never on
+ * stdout): bytes read, rate and time left.
+ */
+class Progress {
+  private static readonly MIN_SIZE = 64 * 1024 * 1024;
+  private static readonly INTERVAL_MS = 250;
+  private readonly started = Date.now();
+  private last = 0;
+  private shown = false;
+  constructor(
+    private readonly path: string,
+    private readonly size: number | null,
+  ) {}
+
+  static for(path: string): Progress | null {
+    if (process.stderr.isTTY !== true || path === '-') return null;
+    try {
+      const size = statSync(path).size;
+      return size >= Progress.MIN_SIZE ? new Progress(path, size) : null;
+    } catch {
+      return null; // the source reports unreadable files itself
+    }
+  }
+
+  update(bytes: number): void {
+    const now = Date.now();
+    if (now - this.last < Progress.INTERVAL_MS) return;
+    this.last = now;
+    const seconds = (now - this.started) / 1000;
+    const rate = seconds > 0 ? bytes / seconds : 0;
+    const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
+    // A gzipped capture decompresses to more than its file size: then there is no meaningful total.
+    const total = this.size !== null && bytes <= this.size ? this.size : null;
+    const left = total !== null && rate > 0 ? ` · ${Math.ceil((total - bytes) / rate)} s left` : '';
+    const of = total !== null ? ` of ${mb(total)} (${Math.floor((100 * bytes) / total)}%)` : '';
+    process.stderr.write(`\r\x1b[2K${this.path}: ${mb(bytes)}${of} · ${(rate / 1e6).toFixed(0)} MB/s${left}`);
+    this.shown = true;
+  }
+
+  done(): void {
+    if (this.shown) process.stderr.write('\r\x1b[2K');
+  }
+}
+
 async function analyzeOne(path: string, opts: CliOptions, out: Output): Promise<Report> {
   const onEvent = opts.frames
     ? (connection: string, event: ReportEvent) => out.line(JSON.stringify({ connection, ...event }))
     : undefined;
   const analyzer = new Analyzer({ path, ports: opts.port.length > 0 ? opts.port : undefined, onEvent });
   const source = new CaptureSource(path);
-  for await (const chunk of source) analyzer.push(chunk);
+  const progress = Progress.for(path);
+  let bytes = 0;
+  try {
+    for await (const chunk of source) {
+      analyzer.push(chunk);
+      bytes += chunk.length;
+      progress?.update(bytes);
+    }
+  } finally {
+    progress?.done();
+  }
   for (const w of source.warnings) analyzer.warn(w);
   return analyzer.end();
 }

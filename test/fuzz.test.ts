@@ -14,7 +14,7 @@ import { STRATEGIES, checkCase, loadCorpus, makeCase, runCase, type CheckResult 
 
 const SEED = 20_261_122;
 const RANDOM_CASES = Number(process.env['AMQPSCOPE_FUZZ_CASES'] ?? 2000);
-const PER_STRATEGY = 12;
+const PER_STRATEGY = 8;
 /** A case slower than this is a hang (generous: CI shares 2 cores). */
 const MAX_MS = 2000;
 

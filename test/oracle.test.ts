@@ -4,23 +4,27 @@
  * figures are committed (test/fixtures/oracle/*.json), so this needs no tshark; `npm run test:oracle` re-derives
  * them with tshark and also covers the large load captures.
  *
- * Where Wireshark is wrong, the exception is listed here with the reason, and amqpscope's answer is asserted instead.
+ * Where Wireshark is wrong, the exception is listed with the reason in test/fixtures/oracle/wireshark-wrong.json, and
+ * amqpscope's answer is asserted instead.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzeCapture, oracleFor, smallCaptures } from './helpers/captures.js';
+import { ORACLE_DIR, analyzeCapture, oracleFor, smallCaptures } from './helpers/captures.js';
 
 /** Wireshark's frame names differ from ours only in spelling of the non-method frames. */
 function oracleKey(key: string): string {
   return key.replace(/ heartbeat$/, ' Heartbeat').replace(/ header$/, ' Content-Header').replace(/ body$/, ' Content-Body');
 }
 
-/** Connections where Wireshark's dissector is wrong, with why; amqpscope's own answer is checked instead. */
-const WIRESHARK_WRONG: Record<string, { why: string; frames: { c2s: number; s2c: number } }> = {
-  'handshake-wrong-protocol.pcap 127.0.0.1:34916': {
-    why: 'a TLS ClientHello sent to 5672: Wireshark sniffs it as AMQP 1.0 and counts one "message-body" frame; it is not AMQP at all',
-    frames: { c2s: 0, s2c: 0 },
-  },
-};
+/**
+ * Connections where Wireshark's dissector is wrong, keyed "<capture file> <client addr:port>", with why; amqpscope's
+ * own frame counts are checked instead. Shared with scripts/oracle-check.js (`npm run test:oracle`).
+ */
+const WIRESHARK_WRONG = JSON.parse(readFileSync(join(ORACLE_DIR, 'wireshark-wrong.json'), 'utf8')) as Record<
+  string,
+  { why: string; frames: { c2s: number; s2c: number } }
+>;
 
 describe('amqpscope agrees with Wireshark on every real capture', () => {
   for (const capture of smallCaptures()) {

@@ -15,7 +15,7 @@
  * page documents that RabbitMQ, Qpid, the Java/.NET clients and everyone since use instead:
  *
  *   t bool, b int8, B uint8, s int16, u uint16, I int32, i uint32, l int64, f float32, d float64,
- *   D decimal (scale octet + u32), S longstr, A array, T timestamp (u64 s), F table, V void, x byte array
+ *   D decimal (scale octet + i32), S longstr, A array, T timestamp (u64 s), F table, V void, x byte array
  *
  * (no short-string tag at all, `x` added). We decode those, and additionally the spec-only tags `U` (int16) and `L`
  * (int64), which nobody sends but which cannot be mistaken for anything else. An unknown tag makes the rest of the
@@ -35,21 +35,23 @@
  */
 
 import type { FieldTable, FieldValue } from './types.js';
-import {
-  BASIC_PROPERTY_FLAGS,
-  BASIC_PROPERTY_NAMES,
-  BASIC_PROPERTY_TYPES,
-  D_BIT,
-  D_LONG,
-  D_LONGLONG,
-  D_LONGSTR,
-  D_OCTET,
-  D_SHORT,
-  D_SHORTSTR,
-  D_TABLE,
-  D_TIMESTAMP,
-  type DomainCode,
-} from './spec.js';
+import type { DomainCode } from './spec.js';
+import * as spec from './spec.js';
+
+// Module-local copies of spec.ts's domain codes and property tables, read once (see frame-decoder.ts: imported
+// bindings are getter calls under vitest's module runner, and these are read per argument).
+const D_BIT = spec.D_BIT;
+const D_OCTET = spec.D_OCTET;
+const D_SHORT = spec.D_SHORT;
+const D_LONG = spec.D_LONG;
+const D_LONGLONG = spec.D_LONGLONG;
+const D_SHORTSTR = spec.D_SHORTSTR;
+const D_LONGSTR = spec.D_LONGSTR;
+const D_TABLE = spec.D_TABLE;
+const D_TIMESTAMP = spec.D_TIMESTAMP;
+const BASIC_PROPERTY_FLAGS = spec.BASIC_PROPERTY_FLAGS;
+const BASIC_PROPERTY_NAMES = spec.BASIC_PROPERTY_NAMES;
+const BASIC_PROPERTY_TYPES = spec.BASIC_PROPERTY_TYPES;
 
 /** A decoded value and the offset just past it. */
 export type Decoded<T> = [value: T, next: number];
@@ -390,9 +392,11 @@ function decodeNested(b: Uint8Array, off: number, end: number, isArray: boolean)
         v = readF64(b, p);
         p += 8;
         break;
-      case 0x44: // 'D' decimal: scale octet, then an unsigned 32-bit value (spec: "decimal-value = scale long-uint")
+      case 0x44: // 'D' decimal: scale octet, then a 32-bit value
+        // The spec says "decimal-value = scale long-uint", but the Java client reads it with readInt() and pika
+        // writes struct.pack('>Bi'): signed in practice, which is how negative decimals survive.
         if (left < 5) return short(key, 'D', 5, p, left);
-        v = { type: 'decimal', scale: b[p] as number, value: readU32(b, p + 1) };
+        v = { type: 'decimal', scale: b[p] as number, value: readI32(b, p + 1) };
         p += 5;
         break;
       case 0x53: {
@@ -563,8 +567,11 @@ export interface ContentHeaderBody {
  *
  * Only Basic's fourteen properties exist; a flag bit for anything else (bit 1, or any bit of a continuation word)
  * announces a property whose type is unknown, which makes the header unreadable.
+ *
+ * Properties are stored into `properties` (returned in the result) as each decodes whole, so after an error it holds
+ * those before the failure: what a frame cut by a capture gap still tells.
  */
-export function decodeBasicHeader(b: Uint8Array, off: number, end: number): Result<ContentHeaderBody> {
+export function decodeBasicHeader(b: Uint8Array, off: number, end: number, properties: Record<string, FieldValue> = {}): Result<ContentHeaderBody> {
   if (off + 10 > end) return new CodecError(`content header needs 10 bytes of body-size and flags at ${off}, ${end - off} left`, off);
   const hi = readU32(b, off);
   const bodySize = hi * TWO_32 + readU32(b, off + 4);
@@ -580,7 +587,6 @@ export function decodeBasicHeader(b: Uint8Array, off: number, end: number): Resu
     more = (w & 0x0001) !== 0;
     p += 2;
   }
-  const properties: Record<string, FieldValue> = {};
   for (let i = 0; i < BASIC_PROPERTY_FLAGS.length; i++) {
     if ((flags & (BASIC_PROPERTY_FLAGS[i] as number)) === 0) continue;
     const name = BASIC_PROPERTY_NAMES[i] as string;

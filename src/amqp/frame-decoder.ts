@@ -15,15 +15,19 @@
  *   are stamped with the packet/time of the push that delivered their frame-end byte, and `firstPacket` is the
  *   push that delivered their first byte (as Wireshark attributes a reassembled PDU).
  * - `gap(n, ...)`: n bytes of the stream were never captured. Inside a frame of known size the decoder skips to the
- *   frame's end (the frame is reported lost, or for a body frame kept with `lost`); on or across a frame boundary it
- *   searches forward for a plausible frame ("resync").
+ *   frame's end and still emits the frame with `lost` set (a method/header frame with the arguments/properties its
+ *   captured prefix holds, if that prefix names it at all); on or across a frame boundary it searches forward for a
+ *   plausible frame ("resync"). A search interrupted by a gap resumes at its pending candidate when that candidate
+ *   passed every check but the 0xCE one, which the gap makes impossible (snap-length captures stay in sync).
+ * - `end(...)`: optional; reports a frame or protocol header the stream ended inside ('truncated').
  * - Malformed input becomes a DecodeIssue (frame-error, resync, capture-gap, unsupported-version, not-amqp,
  *   truncated), never an exception: NOTHING THROWS, whatever the bytes.
  *
  * What this does that Wireshark's dissector (packet-amqp.c, see docs wire-formats §1.10) does not:
  * - A capture that starts mid-connection or mid-frame resyncs on the first plausible frame (type, channel, size,
  *   0xCE exactly at the end, known class/method, arguments that parse) instead of mis-sniffing "AMQP 1.0" and
- *   decoding nothing for the whole connection.
+ *   decoding nothing for the whole connection. Capture gaps (lost segments, snap length) are handled the same way,
+ *   where Wireshark gives up on the frame and, mid-frame, on the stream.
  * - No 1 MiB clamp: a frame is as long as its size field says. Body payloads are streamed to the sink as they arrive
  *   and never buffered, so a 2 MiB (or 2 GB) body costs no memory. Only method/header payloads are accumulated, and
  *   only up to MAX_METHOD_PAYLOAD (16 MiB); beyond that a declared size is a frame-error and we resync instead of
@@ -34,25 +38,27 @@
  *
  * Performance: the hot loop (`fast`) handles every frame that lies whole inside one push with no copying (payloads
  * are decoded in place, body slices are subarray views); only a method/header payload that straddles pushes is
- * copied, into a reused carry buffer. Per-byte loops exist only in the resync search. Measured on the 2-vCPU dev VM
- * (Node 20, test/amqp/bench.ts): 4 M frames (1 M x Basic.Publish + header + 64 B body + Basic.Ack) in 1460-byte
- * pushes, decoded to frame objects with arguments and properties: see BENCH_NOTE below.
+ * copied, into a reused carry buffer. Per-byte loops exist only in the resync search. Measured (test/amqp/
+ * bench.test.ts's workload run on the tsc output under plain Node 20, 2-vCPU VM shared with other jobs, best of 5):
+ * - 1 M x (Basic.Publish + content header + 64 B body + Basic.Ack) = 4 M frames / 173 MB in 1460-byte pushes,
+ *   fully decoded to frame objects with arguments and properties: ~5-6.5 M frames/s (~220-280 MB/s, by load);
+ * - the framing loop alone (body + heartbeat frames, 112 MB): ~30 M frames/s (~850 MB/s).
+ * Under vitest the same code measures about half that (its module runner adds a getter call per imported binding).
  */
 
-import {
-  BASIC_CLASS_ID,
-  methodInfo,
-  methodName,
-} from './spec.js';
+import { BASIC_CLASS_ID, methodInfo, methodName } from './spec.js';
 import { CodecError, decodeArgs, decodeBasicHeader, readU16, readU32 } from './codec.js';
-import type { DecodeIssue, DecodeIssueCode, FieldValue, FrameSink } from './types.js';
-import { FRAME_BODY, FRAME_END, FRAME_HEADER, FRAME_HEARTBEAT, FRAME_METHOD } from './types.js';
+import type { BodyFrame, DecodeIssue, DecodeIssueCode, FieldValue, FrameSink, HeaderFrame, HeartbeatFrame, MethodFrame } from './types.js';
+import * as wire from './types.js';
 
-/**
- * BENCH_NOTE (test/amqp/bench.ts, `npx vitest bench`-free: run with `npx tsx`-less `node --experimental-strip-types`
- * is unavailable on Node 20, so the bench is a vitest test gated by AMQPSCOPE_BENCH=1):
- * measured figures are in the final report and in that file's header.
- */
+// Module-local copies of the frame constants of types.ts, read once: the per-byte resync loop and the per-frame
+// loop compare against them, and under vitest's module runner every access to an imported binding is a getter call
+// (10x slower resync scans in tests). Native ESM inlines either form.
+const FRAME_METHOD: number = wire.FRAME_METHOD;
+const FRAME_HEADER: number = wire.FRAME_HEADER;
+const FRAME_BODY: number = wire.FRAME_BODY;
+const FRAME_HEARTBEAT: number = wire.FRAME_HEARTBEAT;
+const FRAME_END: number = wire.FRAME_END;
 
 /** Largest method or content-header payload we buffer: RabbitMQ's own frame_max ceiling is far below it. */
 export const MAX_METHOD_PAYLOAD = 16 * 1024 * 1024;
@@ -60,6 +66,20 @@ export const MAX_METHOD_PAYLOAD = 16 * 1024 * 1024;
 export const DEFAULT_FRAME_MAX = 131072;
 /** A body frame larger than max(this, frame-max) is treated as impossible (desynchronised size field). */
 export const MAX_PLAUSIBLE_BODY = 16 * 1024 * 1024;
+/**
+ * The resync search's work is bounded by a budget, or crafted bytes make it quadratic (found for issue 6: 123 KB
+ * took 17 s). Trying a candidate costs up to its size: the bytes up to its frame-end are buffered and, for a method
+ * or header, decoded in full. Thousands of candidates nested in each other's field tables can all parse the same
+ * long tail and fail at its end; with a heartbeat and a bad octet between them, each is tried in a new search,
+ * which buffered the whole lookahead again. So over a direction's lifetime the sizes of the candidates tried may
+ * add up to RESYNC_BUDGET_BASE plus RESYNC_BUDGET_PER_BYTE per byte the search has skipped; a candidate beyond that
+ * is rejected untried. The budget counts content (bytes skipped, sizes declared), not pushes: the outcome still
+ * does not depend on how the stream was split.
+ */
+const RESYNC_BUDGET_BASE = 256 * 1024;
+const RESYNC_BUDGET_PER_BYTE = 4;
+/** The search buffers at most this much more input per step (plus what the candidate under test needs). */
+const RESYNC_STEP = 1024;
 
 // Decoder states.
 const S_START = 0; // before the first 8 bytes: protocol header, a frame, or something else?
@@ -106,6 +126,11 @@ function hexBytes(b: Uint8Array, start: number, end: number): string {
   let s = '';
   for (let i = start; i < end; i++) s += (i > start ? ' ' : '') + ((b[i] as number) < 16 ? '0' : '') + (b[i] as number).toString(16);
   return s;
+}
+
+/** Rewrites a CodecError's absolute offsets ("at 123") as offsets into the frame payload starting at `start`. */
+function offsets(message: string, start: number): string {
+  return message.replace(/at (\d+)/g, (_, n: string) => `at payload offset ${Number(n) - start}`);
 }
 
 /** The version named by the 4 octets after `AMQP`, and whether we decode it. */
@@ -185,7 +210,7 @@ export class FrameDecoder {
   private fRemain = 0;
   /** Payload bytes lost to gaps. */
   private fLost = 0;
-  /** The frame was hit by a gap: method/header frames are then not emitted. */
+  /** The frame was hit by a gap: the carry then holds only the payload prefix captured before it. */
   private fDropped = false;
   private fFirst = 0;
   private fFirstSec = 0;
@@ -201,6 +226,13 @@ export class FrameDecoder {
   private rsPos = 0;
   private rsLen = 0;
   private rsSkipped = 0;
+  /** Resync budget (see RESYNC_BUDGET_BASE): bytes skipped and candidate sizes charged, over the lifetime. */
+  private rsScanned = 0;
+  private rsCharged = 0;
+  /** The candidate last charged, as (search number, bytes skipped before it): it is not charged again. */
+  private rsSearch = 0;
+  private rsChargedSearch = -1;
+  private rsChargedAt = -1;
   private rsReason = '';
   private rsPacket = 0;
   private rsSec = 0;
@@ -367,6 +399,7 @@ export class FrameDecoder {
       const fe = off + 7 + size;
       if (fe >= end) break;
       const channel = ((b[off + 1] as number) << 8) | (b[off + 2] as number);
+      if (frameMax !== 0 && size > frameMax) this.tooLarge(type, channel, size, pkt, sec, nsec);
       if (type === FRAME_BODY && size > 0) {
         this.bodyTaken(channel, size);
         // Streamed before the end octet is checked, exactly as when the frame straddles pushes (the output must not
@@ -380,15 +413,14 @@ export class FrameDecoder {
         // the byte after the frame's type octet, since their size field may be what is wrong.
         return type === FRAME_BODY ? fe : off + 1;
       }
-      if (frameMax !== 0 && size > frameMax) this.tooLarge(type, channel, size, pkt, sec, nsec);
       if (type === FRAME_BODY) {
         this.emitBody(channel, size, pkt, sec, nsec, pkt, 0);
       } else if (type === FRAME_METHOD) {
-        this.emitMethod(b, off + 7, fe, channel, pkt, sec, nsec, pkt);
+        this.emitMethod(b, off + 7, fe, channel, size, pkt, sec, nsec, pkt, 0);
       } else if (type === FRAME_HEADER) {
-        this.emitHeader(b, off + 7, fe, channel, pkt, sec, nsec, pkt);
+        this.emitHeader(b, off + 7, fe, channel, size, pkt, sec, nsec, pkt, 0);
       } else {
-        this.emitHeartbeat(channel, size, pkt, sec, nsec, pkt);
+        this.emitHeartbeat(channel, size, pkt, sec, nsec, pkt, 0);
       }
       off = fe + 1;
     }
@@ -479,10 +511,11 @@ export class FrameDecoder {
     if (type === FRAME_BODY) {
       this.emitBody(this.fChannel, this.fSize, pkt, sec, nsec, this.fFirst, this.fLost);
     } else if (type === FRAME_HEARTBEAT) {
-      this.emitHeartbeat(this.fChannel, this.fSize, pkt, sec, nsec, this.fFirst);
-    } else if (!this.fDropped) {
-      if (type === FRAME_METHOD) this.emitMethod(this.carry, 0, this.carryLen, this.fChannel, pkt, sec, nsec, this.fFirst);
-      else this.emitHeader(this.carry, 0, this.carryLen, this.fChannel, pkt, sec, nsec, this.fFirst);
+      this.emitHeartbeat(this.fChannel, this.fSize, pkt, sec, nsec, this.fFirst, this.fLost);
+    } else if (type === FRAME_METHOD) {
+      this.emitMethod(this.carry, 0, this.carryLen, this.fChannel, this.fSize, pkt, sec, nsec, this.fFirst, this.fLost);
+    } else {
+      this.emitHeader(this.carry, 0, this.carryLen, this.fChannel, this.fSize, pkt, sec, nsec, this.fFirst, this.fLost);
     }
     this.carryLen = 0;
     if (this.carry.length > 1 << 20) this.carry = new Uint8Array(4096); // do not pin a huge one-off buffer
@@ -535,10 +568,14 @@ export class FrameDecoder {
 
   // ---- emitting ---------------------------------------------------------------------------------------------------
 
-  private emitMethod(b: Uint8Array, start: number, end: number, channel: number, pkt: number, sec: number, nsec: number, first: number): void {
-    const size = end - start;
-    if (size < 4) {
-      this.issue('frame-error', `method frame on channel ${channel} has a ${size}-byte payload, too short for class-id and method-id`, pkt, sec, nsec);
+  /**
+   * Emits a method frame from its payload b[start, end). `lost` > 0: the payload was cut by a capture gap and
+   * b[start, end) is only the prefix captured before it; the arguments decoded from it are kept, the rest is unknown
+   * (the gap was reported already, so a cut is not a frame-error).
+   */
+  private emitMethod(b: Uint8Array, start: number, end: number, channel: number, size: number, pkt: number, sec: number, nsec: number, first: number, lost: number): void {
+    if (end - start < 4) {
+      if (lost === 0) this.issue('frame-error', `method frame on channel ${channel} has a ${size}-byte payload, too short for class-id and method-id`, pkt, sec, nsec);
       return;
     }
     const classId = readU16(b, start);
@@ -551,16 +588,20 @@ export class FrameDecoder {
       this.issue('frame-error', `unknown method ${name} (class ${classId}, method ${methodId}) on channel ${channel}`, pkt, sec, nsec);
     } else {
       name = info.name;
+      // decodeArgs stores each argument only once it decoded whole, in order: after a cut `args` holds exactly the
+      // arguments that lie before it.
       const r = decodeArgs(b, start + 4, end, info.argNames, info.argTypes, args);
-      if (r instanceof CodecError) {
-        this.issue('frame-error', `${name} on channel ${channel}: arguments do not parse: ${r.message.replace(/at (\d+)/g, (_, n: string) => `at payload offset ${Number(n) - start}`)}`, pkt, sec, nsec);
-        return;
+      if (lost === 0) {
+        if (r instanceof CodecError) {
+          this.issue('frame-error', `${name} on channel ${channel}: arguments do not parse: ${offsets(r.message, start)}`, pkt, sec, nsec);
+          return;
+        }
+        if (r !== end) this.issue('frame-error', `${name} on channel ${channel}: ${end - r} unexpected bytes after the last argument`, pkt, sec, nsec);
       }
-      if (r !== end) this.issue('frame-error', `${name} on channel ${channel}: ${end - r} unexpected bytes after the last argument`, pkt, sec, nsec);
     }
     this.expectBody(channel, 0); // a method ends any content in flight on its channel
     this.nFrames++;
-    this.sink.onFrame({
+    const frame: MethodFrame = {
       kind: 'method',
       type: FRAME_METHOD,
       channel,
@@ -573,13 +614,16 @@ export class FrameDecoder {
       methodId,
       name,
       args,
-    });
+    };
+    if (lost > 0) frame.lost = lost;
+    this.sink.onFrame(frame);
   }
 
-  private emitHeader(b: Uint8Array, start: number, end: number, channel: number, pkt: number, sec: number, nsec: number, first: number): void {
-    const size = end - start;
-    if (size < 14) {
-      this.issue('frame-error', `content header frame on channel ${channel} has a ${size}-byte payload, shorter than the 14-byte minimum`, pkt, sec, nsec);
+  /** Emits a content header frame; `lost` as for emitMethod (needs class, weight and body-size, 12 bytes, captured). */
+  private emitHeader(b: Uint8Array, start: number, end: number, channel: number, size: number, pkt: number, sec: number, nsec: number, first: number, lost: number): void {
+    const have = end - start;
+    if (have < (lost === 0 ? 14 : 12)) {
+      if (lost === 0) this.issue('frame-error', `content header frame on channel ${channel} has a ${size}-byte payload, shorter than the 14-byte minimum`, pkt, sec, nsec);
       return;
     }
     const classId = readU16(b, start);
@@ -588,15 +632,25 @@ export class FrameDecoder {
       this.issue('frame-error', `content header for class ${classId} on channel ${channel}: only Basic (60) carries content`, pkt, sec, nsec);
       return;
     }
-    const r = decodeBasicHeader(b, start + 4, end);
-    if (r instanceof CodecError) {
-      this.issue('frame-error', `content header on channel ${channel} does not parse: ${r.message.replace(/at (\d+)/g, (_, n: string) => `at payload offset ${Number(n) - start}`)}`, pkt, sec, nsec);
-      return;
+    const properties: Record<string, FieldValue> = {};
+    let bodySize: number;
+    if (lost === 0) {
+      const r = decodeBasicHeader(b, start + 4, end, properties);
+      if (r instanceof CodecError) {
+        this.issue('frame-error', `content header on channel ${channel} does not parse: ${offsets(r.message, start)}`, pkt, sec, nsec);
+        return;
+      }
+      if (r[1] !== end) this.issue('frame-error', `content header on channel ${channel}: ${end - r[1]} unexpected bytes after the properties`, pkt, sec, nsec);
+      bodySize = r[0].bodySize;
+    } else {
+      bodySize = readU32(b, start + 4) * 4294967296 + readU32(b, start + 8);
+      if (!Number.isSafeInteger(bodySize)) return;
+      // The properties that lie whole in the captured prefix (each is stored only once decoded whole).
+      if (have >= 14) decodeBasicHeader(b, start + 4, end, properties);
     }
-    if (r[1] !== end) this.issue('frame-error', `content header on channel ${channel}: ${end - r[1]} unexpected bytes after the properties`, pkt, sec, nsec);
-    this.expectBody(channel, r[0].bodySize);
+    this.expectBody(channel, bodySize);
     this.nFrames++;
-    this.sink.onFrame({
+    const frame: HeaderFrame = {
       kind: 'header',
       type: FRAME_HEADER,
       channel,
@@ -607,28 +661,30 @@ export class FrameDecoder {
       firstPacket: first,
       classId,
       weight,
-      bodySize: r[0].bodySize,
-      properties: r[0].properties,
-    });
+      bodySize,
+      properties,
+    };
+    if (lost > 0) frame.lost = lost;
+    this.sink.onFrame(frame);
   }
 
   private emitBody(channel: number, size: number, pkt: number, sec: number, nsec: number, first: number, lost: number): void {
     this.nFrames++;
-    if (lost === 0) {
-      this.sink.onFrame({ kind: 'body', type: FRAME_BODY, channel, size, packet: pkt, tsSec: sec, tsNsec: nsec, firstPacket: first });
-    } else {
-      this.sink.onFrame({ kind: 'body', type: FRAME_BODY, channel, size, packet: pkt, tsSec: sec, tsNsec: nsec, firstPacket: first, lost });
-    }
+    const frame: BodyFrame = { kind: 'body', type: FRAME_BODY, channel, size, packet: pkt, tsSec: sec, tsNsec: nsec, firstPacket: first };
+    if (lost > 0) frame.lost = lost;
+    this.sink.onFrame(frame);
   }
 
-  private emitHeartbeat(channel: number, size: number, pkt: number, sec: number, nsec: number, first: number): void {
+  private emitHeartbeat(channel: number, size: number, pkt: number, sec: number, nsec: number, first: number, lost: number): void {
     if (channel !== 0 || size !== 0) {
       // Spec §4.2.7: "Heartbeat frames MUST have a channel number of zero" and carry no payload. Wireshark shows both
       // without a warning; RabbitMQ closes the connection (501).
       this.issue('frame-error', `heartbeat frame with channel ${channel} and size ${size}: heartbeats must be channel 0, size 0`, pkt, sec, nsec);
     }
     this.nFrames++;
-    this.sink.onFrame({ kind: 'heartbeat', type: FRAME_HEARTBEAT, channel, size, packet: pkt, tsSec: sec, tsNsec: nsec, firstPacket: first });
+    const frame: HeartbeatFrame = { kind: 'heartbeat', type: FRAME_HEARTBEAT, channel, size, packet: pkt, tsSec: sec, tsNsec: nsec, firstPacket: first };
+    if (lost > 0) frame.lost = lost;
+    this.sink.onFrame(frame);
   }
 
   private badFrameEnd(type: number, channel: number, size: number, octet: number, pkt: number, sec: number, nsec: number): void {
@@ -660,7 +716,7 @@ export class FrameDecoder {
     const t = this.fType;
     const where = `channel ${this.fChannel}`;
     if (t === FRAME_METHOD) {
-      const name = this.carryLen >= 4 && !this.fDropped ? methodName(readU16(this.carry, 0), readU16(this.carry, 2)) : 'method';
+      const name = this.carryLen >= 4 ? methodName(readU16(this.carry, 0), readU16(this.carry, 2)) : 'method';
       return `${name} frame (${where}, ${this.fSize} bytes)`;
     }
     return `${FRAME_TYPE_NAMES[t] ?? `type-${t}`} frame (${where}, ${this.fSize} bytes)`;
@@ -703,6 +759,7 @@ export class FrameDecoder {
     // Frames without a protocol header: the capture began mid-connection, perhaps mid-frame. The resync search
     // places the first frame (offset 0 if the capture began on a frame boundary, silently).
     this.state = S_RESYNC;
+    this.rsSearch++;
     this.rsSkipped = 0;
     this.rsReason = this.expectHeader ? 'at the start of the stream (no protocol header: the capture began mid-connection)' : 'at the start of the stream (the capture began mid-connection)';
     this.rsPacket = pkt;
@@ -715,6 +772,11 @@ export class FrameDecoder {
 
   private onGap(length: number, pkt: number, sec: number, nsec: number): void {
     const st = this.state;
+    if ((st === S_START || st === S_RESYNC) && this.resumeBeforeGap(pkt, sec, nsec)) {
+      // Decoding resumed at a frame whose end lies beyond the gap: the gap now counts toward that frame.
+      this.onGap(length, pkt, sec, nsec);
+      return;
+    }
     if (st === S_START) {
       const had = this.rsLen;
       this.issue('capture-gap', `${length} bytes missing ${had === 0 ? 'at the start of the stream' : `after the first ${had} bytes`}; searching for a plausible frame`, pkt, sec, nsec, length);
@@ -728,6 +790,7 @@ export class FrameDecoder {
       this.rsSkipped += this.rsLen - this.rsPos;
       this.rsPos = 0;
       this.rsLen = 0;
+      this.rsSearch++; // (a candidate after the gap is a new one, even at the same count of skipped bytes)
       this.clearMarks();
       return;
     }
@@ -746,25 +809,37 @@ export class FrameDecoder {
       this.rsSkipped = partial;
       return;
     }
-    // Inside a frame of known size: the gap's bytes count toward it.
+    // Inside a frame of known size: the gap's bytes count toward it. Body frames and heartbeats are kept whole;
+    // method and header frames are kept with what their captured prefix decodes to (if it names them at all).
     const desc = this.describeFrame();
+    const t = this.fType;
+    const partial = t === FRAME_METHOD || t === FRAME_HEADER;
+    const named = t === FRAME_METHOD ? this.carryLen >= 4 : t === FRAME_HEADER ? this.carryLen >= 12 : true;
+    let fate: string;
     if (st === S_END) {
-      // Payload complete, frame-end octet lost.
-      this.issue('capture-gap', `${length} bytes missing from the frame-end octet of a ${desc}; ${this.fDropped && this.fType !== FRAME_BODY ? 'frame dropped' : 'frame kept, its end unverified'}${length > 1 ? ', searching for the next plausible frame' : ''}`, pkt, sec, nsec, length);
+      // Payload complete (or already cut), frame-end octet lost.
+      fate = this.fDropped && partial && !named ? 'frame dropped' : 'frame kept, its end unverified';
+    } else if (!partial) {
+      fate = 'frame kept with the lost bytes counted';
+    } else if (named) {
+      fate = `frame kept with what its first ${this.carryLen} payload bytes decode to`;
+    } else {
+      fate = 'frame dropped (too little of it captured to name it)';
+    }
+    if (st === S_END) {
+      this.issue('capture-gap', `${length} bytes missing from the frame-end octet of a ${desc}; ${fate}${length > 1 ? ', searching for the next plausible frame' : ''}`, pkt, sec, nsec, length);
       this.state = S_HDR;
       this.finishFrame(pkt, sec, nsec);
       if (length > 1) this.enterResync('after a capture gap', pkt, sec, nsec);
       return;
     }
     const remain = this.fRemain; // payload bytes still expected, then 1 frame-end octet
-    const isBody = this.fType === FRAME_BODY;
-    const fate = isBody ? 'frame kept with the lost bytes counted' : 'frame dropped';
     if (length <= remain) {
       this.fRemain -= length;
       this.fLost += length;
-      if (!isBody) {
+      if (partial) {
         this.fDropped = true;
-        this.state = S_DROP;
+        this.state = S_DROP; // the carry keeps the prefix; bytes after the hole are skipped
       }
       if (this.fRemain === 0) this.state = S_END;
       this.issue('capture-gap', `${length} bytes missing inside a ${desc}; ${fate}, decoding continues after it`, pkt, sec, nsec, length);
@@ -773,7 +848,7 @@ export class FrameDecoder {
     // The gap covers the rest of the frame, its end octet, and perhaps more.
     this.fLost += remain;
     this.fRemain = 0;
-    if (!isBody) this.fDropped = true;
+    if (partial) this.fDropped = true;
     const beyond = length - remain - 1;
     this.issue(
       'capture-gap',
@@ -790,13 +865,46 @@ export class FrameDecoder {
 
   // ---- resynchronisation ----------------------------------------------------------------------------------------
 
+  /**
+   * Before a gap lands on the resync search: if the bytes held contain a verified frame, or end in a candidate that
+   * passed every check except the 0xCE one (its end lies in or beyond the gap, so that check can never be made),
+   * resume decoding there, so that the gap is then skipped inside that frame instead of discarding the candidate.
+   * This is what keeps a snap-length capture (every segment cut after N bytes) in sync: the frame that starts a
+   * segment usually ends beyond the cut. Returns true if decoding resumed (the state is no longer a search).
+   */
+  private resumeBeforeGap(pkt: number, sec: number, nsec: number): boolean {
+    const buf = this.rsBuf;
+    if (buf === null) return false;
+    if (this.state === S_START) {
+      if (this.rsLen < 7 || buf[0] === 0x41) return false; // too little to judge, or a protocol header cut short
+      this.state = S_RESYNC;
+      this.rsSkipped = 0;
+      this.rsReason = 'at the start of the stream (the capture began mid-connection)';
+      this.rsPacket = pkt;
+      this.rsSec = sec;
+      this.rsNsec = nsec;
+    }
+    this.scanAndMaybeResume(buf, 0, 0, pkt, sec, nsec);
+    if (this.state === S_RESYNC) {
+      const p = this.rsPos;
+      const len = this.rsLen;
+      if (len - p < 7 || this.plausible(buf, p, len) !== NEED_MORE) return false;
+      const type = buf[p] as number;
+      if ((type === FRAME_METHOD || type === FRAME_HEADER) && p + 11 > len) return false; // class/method not yet checked
+      this.resumeAt(buf, p, len, 'an unverified', buf, 0, 0, pkt, sec, nsec);
+    }
+    this.drain();
+    return this.state !== S_RESYNC;
+  }
+
   /** Largest payload a resync candidate may declare ("generous": RabbitMQ's default 131072, or frame-max if larger). */
   private resyncLimit(): number {
     return Math.max(this.frameMax, DEFAULT_FRAME_MAX);
   }
 
   private resetResyncBuffer(): void {
-    this.rsBuf = new Uint8Array(Math.min(64 * 1024, this.resyncLimit() + 8));
+    // Small at first (append() grows it): a search may start after every frame-error, and most end within bytes.
+    this.rsBuf = new Uint8Array(Math.min(4096, this.resyncLimit() + 8));
     this.rsPos = 0;
     this.rsLen = 0;
     this.clearMarks();
@@ -811,6 +919,7 @@ export class FrameDecoder {
 
   private enterResync(reason: string, pkt: number, sec: number, nsec: number): void {
     this.state = S_RESYNC;
+    this.rsSearch++;
     this.bodyLeft.clear(); // what was lost may have ended or started messages
     this.bcChan = -1;
     this.hdrLen = 0;
@@ -876,7 +985,7 @@ export class FrameDecoder {
     // the rejected prefix and appending at most one window at a time suffices.
     const window = this.resyncLimit() + 8 + 64 * 1024;
     if (this.rsPos > 0 && (this.rsPos >= 64 * 1024 || this.rsLen + (end - off) > window)) this.compact();
-    const n = Math.min(end - off, Math.max(window - this.rsLen, 1024));
+    const n = Math.min(end - off, Math.max(window - this.rsLen, 1024), RESYNC_STEP);
     this.append(b, off, n, pkt, sec, nsec);
     return this.scanAndMaybeResume(b, off + n, end, pkt, sec, nsec);
   }
@@ -900,10 +1009,19 @@ export class FrameDecoder {
       p++;
     }
     this.rsSkipped += p - this.rsPos;
+    this.rsScanned += p - this.rsPos;
     this.rsPos = p;
     if (verdict !== ACCEPT || len - p < 7) return off;
 
-    // Resume at p. Find the packet that delivered byte p, for the issue and the replay.
+    this.resumeAt(buf, p, len, 'a', b, off, end, pkt, sec, nsec);
+    return end;
+  }
+
+  /**
+   * Leaves the search at buf[p]: reports the bytes skipped, and queues buf[p, len) (by delivering packet) and then
+   * b[off, end) for normal decoding, ahead of all other work.
+   */
+  private resumeAt(buf: Uint8Array, p: number, len: number, verified: string, b: Uint8Array, off: number, end: number, pkt: number, sec: number, nsec: number): void {
     const segs: Segment[] = [];
     let resumePkt = this.rsPacket;
     let resumeSec = this.rsSec;
@@ -921,7 +1039,8 @@ export class FrameDecoder {
       segs.push(seg);
     }
     if (this.rsSkipped > 0) {
-      this.issue('resync', `skipped ${this.rsSkipped} bytes ${this.rsReason}; resumed at a ${FRAME_TYPE_NAMES[buf[p] as number] ?? ''} frame`, resumePkt, resumeSec, resumeNsec, this.rsSkipped);
+      const what = FRAME_TYPE_NAMES[buf[p] as number] ?? '';
+      this.issue('resync', `skipped ${this.rsSkipped} bytes ${this.rsReason}; resumed at ${verified} ${what} frame`, resumePkt, resumeSec, resumeNsec, this.rsSkipped);
     }
     if (off < end) segs.push({ b, off, end, pkt, sec, nsec });
     // The queued segments reference `buf`: give the next search a fresh buffer instead of overwriting it.
@@ -932,7 +1051,17 @@ export class FrameDecoder {
     this.state = S_HDR;
     this.hdrLen = 0;
     this.work.unshift(...segs);
-    return end;
+  }
+
+  /** Charges trying the candidate buf[p, e] to the resync budget, once; false if the budget cannot pay for it. */
+  private affordable(p: number, e: number): boolean {
+    const at = this.rsScanned + (p - this.rsPos); // (the loop in scanAndMaybeResume adds p - rsPos after)
+    if (this.rsChargedSearch === this.rsSearch && this.rsChargedAt === at) return true;
+    if (this.rsCharged + (e - p) > RESYNC_BUDGET_BASE + RESYNC_BUDGET_PER_BYTE * at) return false;
+    this.rsCharged += e - p;
+    this.rsChargedSearch = this.rsSearch;
+    this.rsChargedAt = at;
+    return true;
   }
 
   /**
@@ -955,7 +1084,7 @@ export class FrameDecoder {
     }
     if (size > this.resyncLimit()) return REJECT;
     if (type === FRAME_BODY) {
-      if (channel === 0) return REJECT;
+      if (channel === 0 || !this.affordable(p, e)) return REJECT;
       if (e >= len) return NEED_MORE;
       return buf[e] === FRAME_END ? ACCEPT : REJECT;
     }
@@ -963,7 +1092,7 @@ export class FrameDecoder {
       if (size < 4) return REJECT;
       if (p + 11 > len) return NEED_MORE;
       const info = methodInfo(readU16(buf, p + 7), readU16(buf, p + 9));
-      if (info === undefined || (info.classId === 10) !== (channel === 0)) return REJECT;
+      if (info === undefined || (info.classId === 10) !== (channel === 0) || !this.affordable(p, e)) return REJECT;
       if (e >= len) return NEED_MORE;
       if (buf[e] !== FRAME_END) return REJECT;
       const r = decodeArgs(buf, p + 11, e, info.argNames, info.argTypes, {});
@@ -972,7 +1101,7 @@ export class FrameDecoder {
     // Content header.
     if (size < 14 || channel === 0) return REJECT;
     if (p + 11 > len) return NEED_MORE;
-    if (readU16(buf, p + 7) !== BASIC_CLASS_ID || readU16(buf, p + 9) !== 0) return REJECT;
+    if (readU16(buf, p + 7) !== BASIC_CLASS_ID || readU16(buf, p + 9) !== 0 || !this.affordable(p, e)) return REJECT;
     if (e >= len) return NEED_MORE;
     if (buf[e] !== FRAME_END) return REJECT;
     const r = decodeBasicHeader(buf, p + 11, e);

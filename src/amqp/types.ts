@@ -47,6 +47,14 @@ interface FrameBase {
   tsNsec: number;
   /** Packet that carried the frame's first byte. */
   firstPacket: number;
+  /**
+   * Payload bytes of this frame that were never captured (FrameDecoder.gap inside it, e.g. a snap length or a lost
+   * segment); present only when > 0, and then the frame-end octet may not have been seen either. Body frames: those
+   * bytes were not passed to `onBodyData`, the size still counts towards `bodySize`. Method/header frames: `args` /
+   * `properties` hold only what was decoded before the first missing byte (a method frame is emitted only if its
+   * class and method ids were captured, a header frame only if its class, weight and body-size were).
+   */
+  lost?: number;
 }
 
 export interface MethodFrame extends FrameBase {
@@ -70,13 +78,6 @@ export interface HeaderFrame extends FrameBase {
 
 export interface BodyFrame extends FrameBase {
   kind: 'body';
-  /**
-   * Payload bytes of this frame that were never captured (a `gap` inside it); present only when > 0. Those bytes
-   * were not passed to `onBodyData`, and the frame-end byte may not have been seen either. Method and header frames
-   * hit by a gap are not emitted at all (their arguments are unknowable); body frames are, so that byte counting
-   * towards `bodySize` stays right.
-   */
-  lost?: number;
 }
 
 export interface HeartbeatFrame extends FrameBase {

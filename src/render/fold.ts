@@ -8,8 +8,13 @@
  * 2. A complete handshake at the start (TCP SYN/SYN-ACK/ACK, Protocol-Header .. Connection.Open-Ok, and the ACKs
  *    among them) folds into "TCP handshake" and "AMQP handshake: Start (RabbitMQ 3.10.8) / Start-Ok (Pika 1.2.0) /
  *    Tune-Ok heartbeat=4 / Open vhost=/". An incomplete handshake is the story itself and is not folded.
- * 3. A pattern of 1 to 3 rows (compared by direction, kind and type) repeated at least 3 times in a row folds into
- *    "5 x Heartbeat b→c / TCP ACK c→b every 2.0 s, until 10.015" (a method with its content is named "Basic.Deliver+content").
+ * 3. A pattern of 1 to 4 rows (compared by direction, kind and type) repeated at least 3 times in a row folds into
+ *    "5 x Heartbeat b→c / TCP ACK c→b every 2.0 s, until 10.015" (b→c: broker to client; a method with its content
+ *    is named "Basic.Deliver+content"). A run starts on an AMQP row rather than on the TCP ACK before it.
+ *
+ * 4. A stretch of at least 6 rows of heartbeats and ACKs whose directions interleave irregularly (no single pattern
+ *    repeats) folds into one exchange row: "8 x Heartbeat c→b every 1.0 s / 7 x Heartbeat b→c every 2.0 s /
+ *    15 x TCP ACK, until 14.011".
  *
  * Rows that matter are never folded away: a row with a note; RST, FIN, SYN, retransmissions, zero windows and lost
  * segments; any Close/Close-Ok, Connection.Blocked/Unblocked, Basic.Return, a broker's Basic.Cancel, a protocol
@@ -173,14 +178,20 @@ function unitSummary(u: Unit): string {
   return parts.join(' / ');
 }
 
-/** How a row is named in a folded run: "Heartbeat", "TCP ACK", "Basic.Deliver+content". */
+/** How a row is named in a folded run: "Heartbeat", "TCP ACK", "Basic.Deliver+content", "(5 x Basic.Deliver+content)". */
 function label(events: readonly ReportEvent[]): string {
-  return units(events)
-    .map((u) => u.type)
-    .join('+');
+  const parts: string[] = [];
+  const list = units(events);
+  for (let i = 0; i < list.length; ) {
+    let n = 1;
+    while (i + n < list.length && list[i + n]!.type === list[i]!.type) n++;
+    parts.push(n > 1 ? `${n} x ${list[i]!.type}` : list[i]!.type);
+    i += n;
+  }
+  return parts.length === 1 && !parts[0]!.includes(' x ') ? parts[0]! : `(${parts.join(' + ')})`;
 }
 
-/** `tag=1..12` when the events' summaries carry delivery tags. */
+/** `tag=1..12` when the events' summaries carry delivery tags (the first and the last one seen). */
 function tagRange(events: readonly ReportEvent[]): string {
   const tags: number[] = [];
   for (const e of events) {
@@ -229,9 +240,8 @@ function packetInfo(events: readonly ReportEvent[]): string {
       continue;
     }
     const pattern = list.slice(i, i + r.p).map((u) => u.type);
-    const firsts: ReportEvent[] = [];
-    for (let k = 0; k < r.reps; k++) firsts.push(list[i + k * r.p]!.events[0]!);
-    parts.push(`${r.reps} x ${r.p > 1 ? `(${pattern.join(' / ')})` : pattern[0]}${tagRange(firsts)}`);
+    const covered = list.slice(i, i + r.p * r.reps).flatMap((u) => u.events);
+    parts.push(`${r.reps} x ${r.p > 1 ? `(${pattern.join(' / ')})` : pattern[0]}${tagRange(covered)}`);
     i += r.p * r.reps;
   }
   return parts.join(' / ');
@@ -395,7 +405,7 @@ function cadence(starts: readonly number[], lastT: number): string {
   const periods: number[] = [];
   for (let k = 1; k < starts.length; k++) periods.push(starts[k]! - starts[k - 1]!);
   const mean = span / periods.length;
-  if (mean < 0.05) return `within ${seconds(lastT - starts[0]!)} s`;
+  if (mean < 0.05) return lastT - starts[0]! < 0.001 ? 'within 1 ms' : `within ${seconds(lastT - starts[0]!)} s`;
   const spread = Math.max(...periods.map((p) => Math.abs(p - mean)));
   if (spread <= Math.max(0.1 * mean, 0.02)) return `every ${seconds(mean)} s, ${until}`;
   if (spread <= 0.5 * mean) return `every ~${seconds(mean)} s, ${until}`;
@@ -411,12 +421,8 @@ function runRow(groups: readonly Group[], p: number, reps: number): DisplayRow {
     return mixed ? `${name} ${g.events[0]!.dir === 'c2s' ? 'c→b' : 'b→c'}` : name;
   });
   const starts: number[] = [];
-  const firsts: ReportEvent[] = [];
-  for (let k = 0; k < reps; k++) {
-    const e = groups[k * p]!.events[0]!;
-    starts.push(e.t);
-    firsts.push(e);
-  }
+  for (let k = 0; k < reps; k++) starts.push(groups[k * p]!.events[0]!.t);
+  const covered = groups.slice(0, reps * p).flatMap((g) => g.events);
   const lastGroup = groups[reps * p - 1]!.events;
   const lastT = lastGroup[lastGroup.length - 1]!.t;
   return {
@@ -424,24 +430,19 @@ function runRow(groups: readonly Group[], p: number, reps: number): DisplayRow {
     t: first.t,
     dir: first.dir,
     protocol: first.kind === 'tcp' ? 'TCP' : 'AMQP',
-    info: `${reps} x ${parts.join(' / ')}${tagRange(firsts)} ${cadence(starts, lastT)}`,
+    info: `${reps} x ${parts.join(' / ')}${tagRange(covered)} ${cadence(starts, lastT)}`,
     note: '',
     important: false,
-    events: groups.slice(0, reps * p).flatMap((g) => g.events),
+    events: covered,
   };
 }
 
 /** The display rows of a timeline: packets merged, the handshake and repetitive stretches folded. */
-export function foldTimeline(timeline: readonly ReportEvent[], ctx: FoldContext = {}): DisplayRow[] {
-  const groups = groupByPacket(timeline);
+/** Folds repeated patterns in `groups` (step 3). */
+function foldRuns(groups: readonly Group[]): DisplayRow[] {
   const rows: DisplayRow[] = [];
-  const hs = handshakeLength(groups);
-  let i = 0;
-  if (hs > 0) {
-    rows.push(...handshakeRows(groups.slice(0, hs).flatMap((g) => g.events), ctx));
-    i = hs;
-  }
   const find = (at: number) => longestRepeat(groups, at, (g) => g.key, (g) => !g.important, MIN_REPEATS);
+  let i = 0;
   while (i < groups.length) {
     let r = find(i);
     // A run reads better when it starts with an AMQP row than with the TCP ACK before it: shift it by one.
@@ -456,6 +457,96 @@ export function foldTimeline(timeline: readonly ReportEvent[], ctx: FoldContext 
     }
     rows.push(runRow(groups.slice(i), r.p, r.reps));
     i += r.p * r.reps;
+  }
+  return rows;
+}
+
+// ---- 4. quiet stretches ------------------------------------------------------------------------------------------
+
+const QUIET_TCP = new Set(['ACK', 'Keep-Alive', 'Keep-Alive ACK', 'Window Update', 'Dup ACK']);
+
+/** A row of a connection that is only keeping itself alive: a heartbeat, a pure ACK, a keep-alive. */
+function isQuiet(g: Group): boolean {
+  if (g.important || g.events.length !== 1) return false;
+  const e = g.events[0]!;
+  return (e.kind === 'amqp' && e.type === 'Heartbeat') || (e.kind === 'tcp' && QUIET_TCP.has(e.type));
+}
+
+/** Rows of heartbeats and ACKs from which a stretch that does not fold into one pattern folds as an exchange. */
+export const MIN_QUIET_ROWS = 6;
+
+/**
+ * "Heartbeat c→b x 8 every 1.0 s / Heartbeat b→c x 7 every 2.0 s / 15 x TCP ACK, until 14.011": a stretch of
+ * heartbeats and ACKs whose two directions interleave irregularly (so that no single pattern repeats).
+ */
+function quietRow(groups: readonly Group[]): DisplayRow {
+  const events = groups.map((g) => g.events[0]!);
+  const first = events[0]!;
+  const last = events[events.length - 1]!;
+  const lead = events.find((e) => e.kind === 'amqp') ?? first;
+  const parts: string[] = [];
+  let ackPart = '';
+  const seen = new Set<string>();
+  for (const e of events) {
+    const acks = e.kind === 'tcp' && (e.type === 'ACK' || e.type === 'Dup ACK' || e.type === 'Window Update');
+    const key = acks ? 'TCP ACK' : `${label([e])}|${e.dir}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (acks) {
+      const n = events.filter((x) => x.kind === 'tcp' && (x.type === 'ACK' || x.type === 'Dup ACK' || x.type === 'Window Update')).length;
+      ackPart = `${n} x TCP ACK`;
+      continue;
+    }
+    const same = events.filter((x) => x.kind === e.kind && x.type === e.type && x.dir === e.dir);
+    const dir = e.dir === 'c2s' ? 'c→b' : 'b→c';
+    const every = same.length >= 3 ? cadence(same.map((x) => x.t), same[same.length - 1]!.t).replace(/,? ?until [0-9.]+$/, '') : '';
+    parts.push(`${same.length} x ${label([e])} ${dir}${every !== '' ? ` ${every}` : ''}`);
+  }
+  if (ackPart !== '') parts.push(ackPart);
+  return {
+    kind: 'run',
+    t: first.t,
+    dir: lead.dir,
+    protocol: lead.kind === 'amqp' ? 'AMQP' : 'TCP',
+    info: `${parts.join(' / ')}, until ${last.t.toFixed(3)}`,
+    note: '',
+    important: false,
+    events,
+  };
+}
+
+/** The display rows of a timeline: packets merged, the handshake and repetitive stretches folded. */
+export function foldTimeline(timeline: readonly ReportEvent[], ctx: FoldContext = {}): DisplayRow[] {
+  const groups = groupByPacket(timeline);
+  const rows: DisplayRow[] = [];
+  const hs = handshakeLength(groups);
+  if (hs > 0) rows.push(...handshakeRows(groups.slice(0, hs).flatMap((g) => g.events), ctx));
+  // Between the rows that matter: stretches of heartbeats and ACKs, and everything else.
+  let i = hs;
+  while (i < groups.length) {
+    let j = i;
+    while (j < groups.length && isQuiet(groups[j]!)) j++;
+    if (j > i) {
+      const stretch = groups.slice(i, j);
+      const folded = foldRuns(stretch);
+      // A regular exchange folds into one pattern row; an irregular one into one exchange row.
+      rows.push(...(stretch.length >= MIN_QUIET_ROWS && folded.length > 2 ? [quietRow(stretch)] : folded));
+      i = j;
+      continue;
+    }
+    while (j < groups.length && !isQuiet(groups[j]!)) j++;
+    // Patterns may span quiet and other rows (Deliver / ACK / Basic.Ack / ACK): fold up to the next quiet stretch
+    // long enough to be folded on its own.
+    let k = j;
+    for (;;) {
+      let q = k;
+      while (q < groups.length && isQuiet(groups[q]!)) q++;
+      if (q - k >= MIN_QUIET_ROWS || q === k) break;
+      k = q;
+      while (k < groups.length && !isQuiet(groups[k]!)) k++;
+    }
+    rows.push(...foldRuns(groups.slice(i, k)));
+    i = k;
   }
   return rows;
 }

@@ -15,11 +15,11 @@
  * and colour codes are added only after layout and only when `color` is on. Layout: every line fits `width`
  * (80 to 160 columns; narrower widths are served on a best-effort basis).
  */
-import { SEVERITY_RANK, type Severity } from '../diagnosis/types.js';
-import type { Report, ReportConnection, ReportEvent, ReportFinding } from '../report/types.js';
+import { SEVERITY_RANK } from '../diagnosis/types.js';
+import type { Report, ReportConnection, ReportFinding } from '../report/types.js';
 import { foldTimeline, shortLibrary, type DisplayRow } from './fold.js';
 import { sanitize } from './sanitize.js';
-import { paint, severityStyle, type Style } from './style.js';
+import { paint, severityStyle, stripStyle, type Style } from './style.js';
 import { renderTable, type Cell, type Column, type StyledText } from './table.js';
 import { displayWidth, formatDuration, formatT, groupDigits, shorten, wrap } from './text.js';
 
@@ -32,7 +32,7 @@ export interface TerminalOptions {
   all: boolean;
 }
 
-/** Below this, tables cannot keep their minimum column widths; the layout is still produced. */
+/** Narrowest layout: below 80 columns tables give way to one paragraph per row. */
 const MIN_WIDTH = 40;
 /** From this width on, the timeline uses the article's full column names. */
 const WIDE = 140;
@@ -153,14 +153,14 @@ function heartbeatPhrase(c: ReportConnection): string {
     return `heartbeat T = ${hb.negotiated} s (negotiated${proposed})`;
   }
   if (hb.inferred !== null) return `heartbeat T ~ ${hb.inferred} s (inferred from the broker's heartbeats)`;
-  return 'heartbeat T unknown (handshake not captured)';
+  return c.handshakeSeen ? 'no heartbeat negotiated' : 'heartbeat T unknown (handshake not captured)';
 }
 
 function who(by: 'client' | 'server' | null): string {
   return by === 'server' ? 'broker' : by === 'client' ? 'client' : '';
 }
 
-/** "broker RST at 12.016 s", "broker Connection.Close 320 CONNECTION_FORCED - ... at 3.900 s". */
+/** "broker RST at 12.016 s", "broker Connection.Close at 3.900 s: 320 CONNECTION_FORCED - ...". */
 function endPhrase(c: ReportConnection): string {
   const e = c.end;
   const at = `at ${formatT(e.t)} s`;
@@ -169,7 +169,7 @@ function endPhrase(c: ReportConnection): string {
   switch (e.how) {
     case 'amqp-close': {
       const reply = [e.replyCode !== null ? String(e.replyCode) : '', e.replyText ?? ''].filter((x) => x !== '').join(' ');
-      return s(`Connection.Close${reply !== '' ? ` ${reply}` : ''}`);
+      return `${s('Connection.Close')}${reply !== '' ? `: ${reply}` : ''}`;
     }
     case 'fin':
       return s('FIN');
@@ -276,7 +276,29 @@ function summaryLines(report: Report, width: number, color: boolean): string[] {
     { header: 'Verdict', min: verdictWidth },
     { header: 'Ended', min: Math.max(5, natural(5)), align: 'right' },
   ];
-  return renderTable(columns, rows, { width, color });
+  const table = renderTable(columns, rows, { width, color });
+  if (fits(table, width)) return table;
+  // Narrower than the table's minimum (below 80 columns): one paragraph per connection instead.
+  return conns.flatMap((c) =>
+    paragraph(
+      [
+        plain(c.id, 'bold'),
+        plain(c.name !== null ? ` ${c.name}` : ''),
+        plain(` · T ${heartbeatText(c)} · ${c.frames.clientToServer}/${c.frames.serverToClient} frames ·`),
+        plain(` ${c.end.verdict}${c.end.cause !== null ? ` (${c.end.cause})` : ''}`, severityStyle(c.severity)),
+        plain(c.end.verdict === 'open' ? '' : ` at ${formatT(c.end.t)}`),
+        plain(countBySeverity(c.findings) !== '' ? ` ${countBySeverity(c.findings)}` : ''),
+      ],
+      width,
+      color,
+      '  ',
+    ),
+  );
+}
+
+/** Whether every line of a rendered block fits the width. */
+function fits(lines: readonly string[], width: number): boolean {
+  return lines.every((l) => displayWidth(stripStyle(l)) <= width);
 }
 
 // ---- 3. one connection in detail ---------------------------------------------------------------------------
@@ -324,13 +346,24 @@ function timelineLines(c: ReportConnection, width: number, color: boolean): stri
     { header: 'Source', min: 6 },
     { header: wide ? 'Destination' : 'Dest', min: 6 },
     { header: wide ? 'Protocol' : 'Proto', min: 4 },
-    { header: 'Info', min: 24, keep: 40 },
-    { header: 'Note', min: 22, keep: 64 },
+    { header: 'Info', min: 16, keep: 40 },
+    { header: 'Note', min: 16, keep: 64 },
   ];
   const anyNote = rows.some((r) => r.note !== '');
   if (!anyNote) columns.pop();
   const cells = rows.map((r) => rowCells(r, anyNote));
-  const lines = renderTable(columns, cells, { width, color });
+  let lines = renderTable(columns, cells, { width, color });
+  if (!fits(lines, width)) {
+    // Narrower than the table's minimum: one paragraph per row, "time  source→destination  protocol  info ◂ note".
+    lines = rows.flatMap((r) => {
+      const [time, src, dst, proto, info] = rowCells(r, false) as [string, string, string, string, Cell];
+      const segs: Segment[] = [{ text: time.padStart(timeWidth), nowrap: true }];
+      if (src !== '') segs.push(plain(` ${src}→${dst} ${proto}`));
+      segs.push(typeof info === 'string' ? plain(` ${info}`) : plain(` ${typeof info.text === 'string' ? info.text : ''}`, info.style));
+      if (r.note !== '') segs.push(plain(` ◂ ${r.note}`, 'yellow'));
+      return paragraph(segs, width, color, ' '.repeat(Math.min(timeWidth + 2, 8)));
+    });
+  }
   if (c.eventCount > c.timeline.filter((e) => e.kind !== 'elided').length) {
     const shown = c.timeline.filter((e) => e.kind !== 'elided').length;
     lines.push(...paragraph([plain(`(${groupDigits(shown)} of ${groupDigits(c.eventCount)} events in the report's timeline; --frames streams them all)`, 'dim')], width, color));
@@ -342,7 +375,7 @@ function rowCells(r: DisplayRow, withNote: boolean): Cell[] {
   const src = r.dir === null ? '' : r.dir === 'c2s' ? 'client' : 'broker';
   const dst = r.dir === null ? '' : r.dir === 'c2s' ? 'broker' : 'client';
   const folded = r.kind === 'run' || r.kind === 'handshake' || r.kind === 'elided';
-  const alarming = r.events.some((e) => e.kind === 'tcp' && /^(RST|FIN)$/.test(e.type)) || r.events.some((e) => /^Connection\.Close/.test(e.type));
+  const alarming = r.events.some((e) => (e.kind === 'tcp' && /^(RST|FIN)$/.test(e.type)) || /^Connection\.(Close|Blocked|Unblocked)/.test(e.type));
   const info: Cell = { text: r.info, ...(folded ? { style: 'dim' as const } : alarming ? { style: 'bold' as const } : {}) };
   const cells: Cell[] = [r.t === null ? '' : formatT(r.t), src, dst, r.protocol, info];
   if (withNote) cells.push(r.note !== '' ? { text: r.note, style: 'yellow' } : '');
@@ -388,8 +421,9 @@ function healthyLine(c: ReportConnection, width: number, color: boolean): string
 
 // ---- the whole report ----------------------------------------------------------------------------------------
 
+/** A connection with a warning or an error, in its verdict or its findings. */
 function isProblem(c: ReportConnection): boolean {
-  return SEVERITY_RANK[c.severity] > SEVERITY_RANK['info' as Severity];
+  return c.severity !== 'info';
 }
 
 /** The terminal report for `report`, lines joined with "\n" (no trailing newline). */
@@ -415,9 +449,4 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
     out.push(...findingLines(report.findings, width, color, '  '));
   }
   return out.join('\n');
-}
-
-/** For tests and other renderers: the folded rows of one connection's timeline. */
-export function displayRows(timeline: readonly ReportEvent[], library: string | null = null): DisplayRow[] {
-  return foldTimeline(timeline, { library });
 }

@@ -44,6 +44,7 @@ describe('field tables: every RabbitMQ type tag', () => {
       field('float', 'f', f32),
       field('double', 'd', f64),
       field('decimal', 'D', concat(u8(2), u32(12345))),
+      field('neg-decimal', 'D', concat(u8(2), u32(-314))), // pika: struct.pack('>Bi', 2, -314)
       field('longstr', 'S', longstr('héllo')),
       field('bytes', 'x', longstr(hex('deadbeef'))),
       field('timestamp', 'T', u64(1700000000)),
@@ -70,6 +71,7 @@ describe('field tables: every RabbitMQ type tag', () => {
       float: 1.5,
       double: -0.25,
       decimal: { type: 'decimal', scale: 2, value: 12345 },
+      'neg-decimal': { type: 'decimal', scale: 2, value: -314 },
       longstr: 'héllo',
       bytes: { type: 'bytes', hex: 'deadbeef', length: 4 },
       timestamp: { type: 'timestamp', seconds: 1700000000 },

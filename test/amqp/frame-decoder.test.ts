@@ -217,6 +217,14 @@ describe('sizes', () => {
     expect(s.issues[0]?.message).toMatch(/declares 4294967295 bytes/);
   });
 
+  it('a longstr argument declaring 4 GB inside a small frame is a frame-error, checked before any allocation', () => {
+    const lying = methodFrame(0, 10, 70, u32(0xffffffff), utf8('tok'), shortstr('refresh'));
+    const s = expectChunkingIndependent(concat(PROTOCOL_HEADER_091, lying, HB));
+    expect(names(s.frames)).toEqual(['Heartbeat']);
+    expect(codes(s)).toEqual(['frame-error']);
+    expect(s.issues[0]?.message).toMatch(/^Connection\.Update-Secret on channel 0: arguments do not parse: longstr declares 4294967295 bytes/);
+  });
+
   it('a body frame declaring 4 GB is a frame-error (beyond max(16 MiB, frame-max)), then resync', () => {
     const s = expectChunkingIndependent(concat(PROTOCOL_HEADER_091, hex('03 0001 ffffffff 6869'), HB, ACK));
     expect(names(s.frames)).toEqual(['Heartbeat', 'Basic.Ack']);
@@ -386,11 +394,28 @@ describe('capture gaps', () => {
     expect(s.issues[0]?.message).toMatch(/inside a content body frame \(channel 1, 20 bytes\)/);
   });
 
-  it('inside a method frame: the frame is dropped, the next frames decode, no resync needed', () => {
-    const s = cut(stream, 8 + 12, 8 + 15); // inside Basic.Publish's arguments
-    expect(names(s.frames)).toEqual(['Content-Header', 'Content-Body', 'Heartbeat', 'Basic.Ack', 'Heartbeat']);
+  it('inside a method frame: kept with the arguments that lie before the cut, `lost` set, no resync needed', () => {
+    const s = cut(stream, 8 + 7 + 10, 8 + 7 + 12); // Basic.Publish payload bytes 10-11: inside the routing-key
+    expect(names(s.frames)).toEqual(['Basic.Publish', 'Content-Header', 'Content-Body', 'Heartbeat', 'Basic.Ack', 'Heartbeat']);
+    expect(s.frames[0]).toMatchObject({ kind: 'method', size: 13, lost: 2, args: { ticket: 0, exchange: 'ex' } });
+    expect(Object.keys((s.frames[0] as MethodFrame).args)).toEqual(['ticket', 'exchange']);
     expect(codes(s)).toEqual(['capture-gap']);
-    expect(s.issues[0]?.message).toMatch(/Basic\.Publish frame \(channel 1, \d+ bytes\); frame dropped/);
+    expect(s.issues[0]?.message).toMatch(/Basic\.Publish frame \(channel 1, 13 bytes\); frame kept with what its first 10 payload bytes decode to/);
+  });
+
+  it('inside a method frame before its ids: dropped', () => {
+    const s = cut(stream, 8 + 7 + 1, 8 + 7 + 3);
+    expect(names(s.frames)).toEqual(['Content-Header', 'Content-Body', 'Heartbeat', 'Basic.Ack', 'Heartbeat']);
+    expect(s.issues[0]?.message).toMatch(/frame dropped/);
+  });
+
+  it('inside a content header: kept with body-size and the properties before the cut', () => {
+    const withProps = concat(PROTOCOL_HEADER_091, headerFrame(1, 3, 0x9000, shortstr('text/plain'), u8(2)), bodyFrame(1, 'abc'), HB);
+    const s = cut(withProps, 8 + 7 + 14 + 5, 8 + 7 + 14 + 8); // inside content-type
+    expect(s.frames[0]).toMatchObject({ kind: 'header', bodySize: 3, lost: 3, properties: {} });
+    const t = cut(withProps, 8 + 7 + 14 + 11, 8 + 7 + 14 + 12); // the delivery-mode octet
+    expect(t.frames[0]).toMatchObject({ kind: 'header', bodySize: 3, lost: 1, properties: { 'content-type': 'text/plain' } });
+    expect(names(t.frames)).toEqual(['Content-Header', 'Content-Body', 'Heartbeat']);
   });
 
   it('covering exactly the end of a frame: no resync', () => {
@@ -428,6 +453,32 @@ describe('capture gaps', () => {
     const s = cut(stream, 8 + pub.length - 1, 8 + pub.length);
     expect(names(s.frames)).toEqual(['Basic.Publish', 'Content-Header', 'Content-Body', 'Heartbeat', 'Basic.Ack', 'Heartbeat']);
     expect(codes(s)).toEqual(['capture-gap']);
+  });
+
+  it('snap length: every segment cut after 40 bytes, starting mid-connection; every frame whose header was captured is reported', () => {
+    const body = new Uint8Array(300).fill(0x61);
+    const segments = [
+      concat(bodyFrame(1, body.subarray(0, 120)), HB), // mid-connection: the capture starts on a body frame
+      concat(methodFrame(1, 60, 40, u16(0), shortstr('exchange-with-a-long-name'), shortstr('rk'), u8(0)), headerFrame(1, 300, 0)),
+      bodyFrame(1, body),
+      concat(ACK, HB, ACK),
+    ];
+    const sink = new RecordingSink();
+    const d = new FrameDecoder(sink, { expectProtocolHeader: true });
+    segments.forEach((seg, i) => {
+      d.push(seg.subarray(0, 40), 10 + i, 0, 0);
+      if (seg.length > 40) d.gap(seg.length - 40, 10 + i, 0, 0);
+    });
+    expect(sink.frames.map((f) => [frameName(f), f.lost ?? 0])).toEqual([
+      ['Content-Body', 87], // 40 - 7 header bytes of its 120 captured
+      ['Basic.Publish', 3], // 33 of its 36 payload bytes: ticket and exchange decode, routing-key does not
+      ['Content-Body', 267], // (the content header was entirely in the cut)
+      ['Basic.Ack', 0],
+      ['Heartbeat', 0],
+      ['Basic.Ack', 9], // only its class and method ids were captured
+    ]);
+    expect((sink.frames[1] as MethodFrame).args).toEqual({ ticket: 0, exchange: 'exchange-with-a-long-name' });
+    expect((sink.frames[5] as MethodFrame).args).toEqual({});
   });
 
   it('at the start of the stream', () => {

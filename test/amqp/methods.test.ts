@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FrameDecoder } from '../../src/amqp/frame-decoder.js';
-import { allMethods } from '../../src/amqp/spec.js';
+import { allMethods, type MethodArgName, type MethodName } from '../../src/amqp/spec.js';
 import type { FieldValue, MethodFrame } from '../../src/amqp/types.js';
 import {
   PROTOCOL_HEADER_091,
@@ -467,5 +467,17 @@ describe('utf-8 in strings', () => {
     const ref = decode(b, [b.length]);
     expect(ref.issues).toEqual([]);
     expect((ref.frames[0] as MethodFrame).args).toMatchObject({ exchange: 'échange→😀', 'routing-key': 'caf\\xe9' });
+  });
+});
+
+describe('types derived from the table', () => {
+  it('MethodName and MethodArgName follow the table (compile-time checks)', () => {
+    const ok: MethodName[] = ['Basic.Consume-Ok', 'Basic.Recover-Async', 'Connection.Update-Secret-Ok', 'Exchange.Unbind-Ok'];
+    // @ts-expect-error not a method of the table
+    const bad: MethodName = 'Basic.Frobnicate';
+    const ackArgs: MethodArgName<'Basic.Ack'>[] = ['delivery-tag', 'multiple'];
+    // @ts-expect-error Basic.Ack has no requeue argument
+    const notAck: MethodArgName<'Basic.Ack'> = 'requeue';
+    expect([...ok, bad, ...ackArgs, notAck]).toHaveLength(8);
   });
 });

@@ -124,17 +124,12 @@ describe('verdicts on the real captures', () => {
   it('marks the point where the client went silent, and the broker heartbeats it never answered', () => {
     const c = find('pika-long-callback.pcap', ':47712');
     const noted = c.timeline.filter((e) => e.note !== undefined).map((e) => [e.packet, e.note]);
+    // The first and the last unanswered heartbeat are noted; the three between fold in the terminal.
     expect(noted).toEqual([
       [22, "client's last frame"],
       [25, 'heartbeat 1, not answered'],
       [26, "client's kernel ACKs, no AMQP reply"],
-      [27, 'heartbeat 2, not answered'],
-      [28, "client's kernel ACKs, no AMQP reply"],
-      [29, 'heartbeat 3, not answered'],
-      [30, "client's kernel ACKs, no AMQP reply"],
-      [31, 'heartbeat 4, not answered'],
-      [32, "client's kernel ACKs, no AMQP reply"],
-      [33, 'heartbeat 5, not answered'],
+      [33, 'heartbeat 5 of 5, not answered'],
       [34, "client's kernel ACKs, no AMQP reply"],
       [35, "broker closes 12.0 s after the client's last byte (3.0 x T)"],
     ]);

@@ -150,6 +150,32 @@ describe('repetition folding', () => {
     expect(rows[1]!.info).toContain('Retransmission');
   });
 
+  it('folds an irregular exchange of heartbeats both ways into one row with each cadence', () => {
+    // Client heartbeats every 1 s, broker heartbeats every 2 s, ACKs after some of them: no single pattern repeats.
+    const timeline: ReportEvent[] = [];
+    for (let k = 0; k < 8; k++) {
+      timeline.push(ev(2 + k, 'c2s', 'amqp', 'Heartbeat'));
+      if (k % 3 !== 0) timeline.push(ev(2.01 + k, 's2c', 'tcp', 'ACK'));
+      if (k % 2 === 1) timeline.push(ev(2.02 + k, 's2c', 'amqp', 'Heartbeat'));
+    }
+    timeline.push(ev(20, 'c2s', 'amqp', 'Connection.Close', { channel: 0 }));
+    const rows = foldTimeline(timeline);
+    expect(kinds(rows)).toEqual(['run', 'event']);
+    expect(rows[0]!.info).toBe('8 x Heartbeat c→b every 1.0 s / 4 x Heartbeat b→c every 2.0 s / 5 x TCP ACK, until 9.020');
+    expect(rows[0]!.dir).toBe('c2s');
+    expectConserved(timeline, rows);
+  });
+
+  it('a noted heartbeat splits an exchange and stays visible', () => {
+    const timeline: ReportEvent[] = [];
+    for (let k = 0; k < 16; k++) timeline.push(ev(k, k % 3 === 0 ? 's2c' : 'c2s', k % 2 === 0 ? 'amqp' : 'tcp', k % 2 === 0 ? 'Heartbeat' : 'ACK', k === 8 ? { note: 'heartbeat 3, not answered' } : {}));
+    const rows = foldTimeline(timeline);
+    const noted = rows.find((r) => r.note !== '');
+    expect(noted?.kind).toBe('event');
+    expect(noted?.t).toBe(8);
+    expectConserved(timeline, rows);
+  });
+
   it('describes an irregular cadence without a period', () => {
     const timeline = [0, 1, 5, 6.5].flatMap((t) => [ev(t, 's2c', 'amqp', 'Heartbeat'), ev(t + 0.001, 'c2s', 'tcp', 'ACK')]);
     const rows = foldTimeline(timeline);

@@ -51,7 +51,7 @@ function bigReport(): Report {
 }
 
 describe('renderTerminal: width', () => {
-  for (const width of [80, 100, 120, 160]) {
+  for (const width of [40, 60, 80, 100, 120, 160]) {
     for (const color of [false, true]) {
       it(`every line fits ${width} columns (color ${color})`, () => {
         for (const r of [report(), bigReport()]) {
@@ -107,14 +107,30 @@ describe('renderTerminal: terminal safety', () => {
     }
   });
 
-  it('escapes wire strings in the capture path, reply texts, summaries, notes, explanations and findings', () => {
-    const out = renderTerminal(bigReport(), { width: 160, color: false, all: true });
-    const escaped = 'evil\\x1b[2J\\x1b]0;owned\\x07\\rFAKE closed-by-client\\u202e\\x9b31m';
-    const plain = out.replace(/\n\s*/g, ' ');
-    expect(plain).toContain(`/tmp/${escaped}.pcap`);
-    expect(plain).toContain(`CONNECTION_FORCED - ${escaped}`);
-    expect(plain).toContain(`reply ${escaped}`);
-    expect(plain).toContain(`320 ${escaped}`);
+  it('escapes wire strings in the capture path, names, reply texts, summaries, notes, explanations and findings', () => {
+    // One short marker per field, so that wrapping cannot split it.
+    const c = connection({
+      name: 'N\x1bN',
+      end: { ...connection().end, how: 'amqp-close', replyCode: 320, replyText: 'R\rR', explanation: 'E\u202eE quoted.' },
+      findings: [{ t: 1, at: at(1), packet: 5, code: 'connection-error', severity: 'error', message: 'F\u009bF' }],
+      timeline: [
+        ev(1, 's2c', 'amqp', 'Connection.Close', { channel: 0, summary: 'Connection.Close 320 S\x07S', note: 'O\u2066O' }),
+        ev(2, 's2c', 'tcp', 'RST'),
+      ],
+    });
+    const r = report([c], {
+      capture: { ...report().capture, path: 'P\x00P.pcap', warnings: [{ code: 'capture-truncated', message: 'W\x1b[2JW' }] },
+      findings: [{ t: 3, at: at(3), packet: 9, code: 'redelivered-after-close', severity: 'warning', message: 'X\rX', from: c.id, to: c.id, count: 1 }],
+    });
+    for (const width of [80, 160]) {
+      for (const color of [false, true]) {
+        const out = stripAnsi(renderTerminal(r, { width, color, all: false }));
+        for (const marker of ['P\\x00P', 'N\\x1bN', 'R\\rR', 'E\\u202eE', 'F\\x9bF', 'S\\x07S', 'O\\u2066O', 'W\\x1b[2JW', 'X\\rX']) {
+          expect(out, marker).toContain(marker);
+        }
+        expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+      }
+    }
   });
 });
 

@@ -5,7 +5,11 @@ const SIDE = { c2s: 'client', s2c: 'broker' } as const;
 /** A zero window that reopens within this many seconds is flow, not a stall. */
 const BRIEF_ZERO_WINDOW = 1.0;
 
-export const tcpFindings: FindingRule = (ctx) => {
+/** Retransmissions under this share of a side's data segments, on a connection that ended well, are noise. */
+const NOISE_RETRANSMISSION_SHARE = 0.01;
+
+export const tcpFindings: FindingRule = (ctx, judgement) => {
+  const endedWell = judgement.verdict === 'closed-by-client' || (judgement.verdict === 'open' && judgement.cause === null);
   const f = ctx.facts;
   const out: Finding[] = [];
   for (const dir of ['c2s', 's2c'] as const) {
@@ -31,12 +35,13 @@ export const tcpFindings: FindingRule = (ctx) => {
       });
     }
     if (st.retransmissions > 0) {
+      const noise = endedWell && st.retransmissions <= NOISE_RETRANSMISSION_SHARE * Math.max(st.payloadSegments, 1);
       out.push({
         code: 'retransmissions',
-        severity: 'warning',
+        severity: noise ? 'info' : 'warning',
         at: f.lastPacket,
         message: `${st.retransmissions} retransmission(s) from the ${side}: segments went unacknowledged (loss, or the peer stopped answering).`,
-        evidence: { dir, count: st.retransmissions },
+        evidence: { dir, count: st.retransmissions, dataSegments: st.payloadSegments },
       });
     }
     const probes = st.keepAlives - st.keepAlivesIntoZeroWindow;
