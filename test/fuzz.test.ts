@@ -15,8 +15,12 @@ import { STRATEGIES, checkCase, loadCorpus, makeCase, runCase, type CheckResult 
 const SEED = 20_261_122;
 const RANDOM_CASES = Number(process.env['AMQPSCOPE_FUZZ_CASES'] ?? 2000);
 const PER_STRATEGY = 8;
-/** A case slower than this is a hang (generous: CI shares 2 cores). */
-const MAX_MS = 2000;
+/**
+ * A case slower than this is a hang. This is a hang detector, not a speed test (speed is measured by
+ * `npm run bench`, never asserted in a unit test): the slowest case runs in tens of milliseconds, and CI shares
+ * 2 cores with whatever else runs, so the bound is far above any honest case.
+ */
+const MAX_MS = 20_000;
 
 const api = { Analyzer, AnalyzerError };
 const corpus = loadCorpus(join(import.meta.dirname, '..', 'captures'));

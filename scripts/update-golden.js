@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// Regenerates the golden outputs in test/golden/ from the built amqpscope (run `npm run build` first, or use
+// `npm run golden`): for every capture in captures/, the JSON report and the terminal report at 80 and 160
+// columns without colour. Review the diff (`git diff test/golden`) before committing: it is the change a user sees.
+import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { analyzeBytes } from '../dist/analyze.js';
+import { renderTerminal } from '../dist/render/terminal.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'test', 'golden');
+mkdirSync(out, { recursive: true });
+const captures = readdirSync(join(root, 'captures')).filter((f) => /\.pcap(ng)?$/.test(f)).sort();
+for (const name of captures) {
+  const report = analyzeBytes(readFileSync(join(root, 'captures', name)), { path: `captures/${name}` });
+  writeFileSync(join(out, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  for (const width of [80, 160]) {
+    writeFileSync(join(out, `${name}.${width}.txt`), `${renderTerminal(report, { width, color: false, all: false })}\n`);
+  }
+  console.log(`golden: ${name}`);
+}
