@@ -112,8 +112,15 @@ export class ConnectionRecorder implements StreamHandler {
   private ringPos = 0;
   private readonly kept = new Map<number, TimelineEntry>();
   private afterNotable = 0;
-  private lastClientContext: TimelineEntry[] = [];
-  private afterLastClient: TimelineEntry[] = [];
+  /**
+   * The client's latest frame, and events around it that left the ring: if that frame turns out to be its last,
+   * these rows explain the silence. Events are retained only when the ring evicts them (rarely), so a busy
+   * connection pays nothing per frame for this.
+   */
+  private lastClientOrdinal = -1;
+  private readonly aroundLastClient = new Map<number, TimelineEntry>();
+  /** Each side's latest frame; facts.lastFrame is derived from it when needed (no allocation per frame). */
+  private readonly latestFrame: Record<Dir, Frame | null> = { c2s: null, s2c: null };
 
   // Per-direction bookkeeping.
   private readonly usualTtl: Record<Dir, number> = { c2s: -1, s2c: -1 };
@@ -343,6 +350,7 @@ export class ConnectionRecorder implements StreamHandler {
     };
     f.clientProperties = this.session.clientProperties ?? f.clientProperties;
     f.serverProperties = this.session.serverProperties ?? f.serverProperties;
+    f.lastFrame = { c2s: this.frameMoment(this.latestFrame.c2s), s2c: this.frameMoment(this.latestFrame.s2c) };
     f.eventCount = this.ordinal;
     f.timeline = this.buildTimeline();
     this.onDone(f);
@@ -390,8 +398,7 @@ export class ConnectionRecorder implements StreamHandler {
     st.frames++;
     this.session.onFrame(dir, frame);
     const type = frameTypeName(frame);
-    const fm: FrameMoment = { packet: frame.packet, tsSec: frame.tsSec, tsNsec: frame.tsNsec, type, channel: frame.channel };
-    f.lastFrame[dir] = fm;
+    this.latestFrame[dir] = frame;
     let notable = false;
     if (frame.kind === 'heartbeat') {
       st.heartbeats++;
@@ -406,10 +413,13 @@ export class ConnectionRecorder implements StreamHandler {
     };
     this.addEvent(entry, notable);
     if (dir === 'c2s') {
-      // Context around the client's latest frame: if it turns out to be its last, these rows explain the silence.
-      this.lastClientContext = this.recentEvents(CONTEXT_EVENTS + 1);
-      this.afterLastClient = [];
+      this.lastClientOrdinal = entry.ordinal;
+      if (this.aroundLastClient.size > 0) this.aroundLastClient.clear();
     }
+  }
+
+  private frameMoment(frame: Frame | null): FrameMoment | null {
+    return frame === null ? null : { packet: frame.packet, tsSec: frame.tsSec, tsNsec: frame.tsNsec, type: frameTypeName(frame), channel: frame.channel };
   }
 
   /** Idle broker heartbeats come every T/2: their spacing gives T when the handshake was not captured. */
@@ -529,7 +539,7 @@ export class ConnectionRecorder implements StreamHandler {
     const f = this.facts;
     f.atFirstEnd = {
       lastPayload: { ...f.lastPayload },
-      lastFrame: { ...f.lastFrame },
+      lastFrame: { c2s: this.frameMoment(this.latestFrame.c2s), s2c: this.frameMoment(this.latestFrame.s2c) },
       trailing: { c2s: { ...f.trailing.c2s }, s2c: { ...f.trailing.s2c } },
     };
   }
@@ -559,7 +569,6 @@ export class ConnectionRecorder implements StreamHandler {
       if (this.all.length > FULL_TIMELINE_EVENTS) this.all = null;
     }
     if (this.head.length < HEAD_EVENTS) this.head.push(e);
-    if (this.afterLastClient.length < AFTER_LAST_CLIENT_FRAME) this.afterLastClient.push(e);
     if (notable && this.kept.size < MAX_KEPT_EVENTS) {
       for (const r of this.recentEvents(CONTEXT_EVENTS)) this.kept.set(r.ordinal, r);
       this.kept.set(e.ordinal, e);
@@ -568,8 +577,16 @@ export class ConnectionRecorder implements StreamHandler {
       this.kept.set(e.ordinal, e);
       this.afterNotable--;
     }
-    if (this.ring.length < TAIL_EVENTS) this.ring.push(e);
-    else this.ring[this.ringPos] = e;
+    if (this.ring.length < TAIL_EVENTS) {
+      this.ring.push(e);
+    } else {
+      const evicted = this.ring[this.ringPos]!;
+      const sinceClient = evicted.ordinal - this.lastClientOrdinal;
+      if (this.lastClientOrdinal >= 0 && sinceClient >= -CONTEXT_EVENTS && sinceClient <= AFTER_LAST_CLIENT_FRAME) {
+        this.aroundLastClient.set(evicted.ordinal, evicted);
+      }
+      this.ring[this.ringPos] = e;
+    }
     this.ringPos = (this.ringPos + 1) % TAIL_EVENTS;
   }
 
@@ -589,7 +606,7 @@ export class ConnectionRecorder implements StreamHandler {
       events = this.all;
     } else {
       const byOrdinal = new Map<number, TimelineEntry>();
-      for (const list of [this.head, this.kept.values(), this.lastClientContext, this.afterLastClient, this.ring]) {
+      for (const list of [this.head, this.kept.values(), this.aroundLastClient.values(), this.ring]) {
         for (const e of list) byOrdinal.set(e.ordinal, e);
       }
       events = [...byOrdinal.values()].sort((x, y) => x.ordinal - y.ordinal);
