@@ -26,10 +26,10 @@
  * (default 1024) the run counts it as a failure. Exit status: 0 no failures, 1 failures, 2 bad usage.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { gzipSync } from 'node:zlib';
 import { checkCase, loadCorpus, makeCase, runCase, signature } from './fuzz-lib.js';
@@ -37,11 +37,12 @@ import { checkCase, loadCorpus, makeCase, runCase, signature } from './fuzz-lib.
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'fuzz-out');
 const CAPTURES = join(ROOT, 'captures');
-const CLI = join(ROOT, 'dist', 'cli.js');
+const DIST = join(ROOT, 'dist');
 
-async function loadApi() {
-  const { Analyzer } = await import('../dist/analyze.js');
-  const { AnalyzerError } = await import('../dist/errors.js');
+/** The build under test: dist/, or the run's private snapshot of it (see main). */
+async function loadApi(dist = DIST) {
+  const { Analyzer } = await import(pathToFileURL(join(dist, 'analyze.js')).href);
+  const { AnalyzerError } = await import(pathToFileURL(join(dist, 'errors.js')).href);
   return { Analyzer, AnalyzerError };
 }
 
@@ -91,8 +92,8 @@ function describeError(e) {
 // Worker: runs cases, reports progress through shared memory, failures and CLI samples by message.
 
 async function workerMain() {
-  const { seed, from, to, deadline, slowMs, cliEvery, progress } = workerData;
-  const api = await loadApi();
+  const { seed, from, to, deadline, slowMs, cliEvery, progress, dist } = workerData;
+  const api = await loadApi(dist);
   const corpus = loadCorpus(CAPTURES);
   const shared = new Float64Array(progress); // [current case, cases done in this worker]
   let slowest = { ms: 0, index: -1, description: '' };
@@ -169,14 +170,14 @@ async function single(o) {
 }
 
 /** Runs the real binary on a sample input: exit 0 with JSON on stdout, or exit 2 with exactly one line on stderr. */
-function cliCheck(dir, index, bytes, sample) {
+function cliCheck(dir, cli, index, bytes, sample) {
   return new Promise((resolve) => {
     const file = join(dir, `case-${index}.pcap`);
     // Every other sample goes in gzip-compressed (the CLI decompresses by magic), half of those cut short.
     const form = sample % 4;
     const gz = form === 1 || form === 3 ? gzipSync(bytes) : null;
     writeFileSync(file, gz === null ? bytes : form === 3 ? gz.subarray(0, Math.max(2, gz.length >> 1)) : gz);
-    execFile(process.execPath, [CLI, '--json', file], { maxBuffer: 256 * 1024 * 1024, timeout: 60_000, encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile(process.execPath, [cli, '--json', file], { maxBuffer: 256 * 1024 * 1024, timeout: 60_000, encoding: 'utf8' }, (err, stdout, stderr) => {
       rmSync(file, { force: true });
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : null;
       if (code === 0) {
@@ -206,6 +207,11 @@ async function main() {
   const deadline = o.minutes !== null ? t0 + o.minutes * 60_000 : null;
   const end = o.minutes !== null ? Number.MAX_SAFE_INTEGER : o.start + o.cases;
   const cliDir = mkdtempSync(join(tmpdir(), 'amqpscope-fuzz-'));
+  // Test a private snapshot of dist/: a rebuild by someone else during a long run must not change the code under
+  // test half-way (or catch it half-written). Inside the tree, so that the CLI still finds node_modules.
+  const dist = join(OUT, `dist-${process.pid}`);
+  mkdirSync(OUT, { recursive: true });
+  cpSync(DIST, dist, { recursive: true });
   const failures = new Map(); // signature -> { count, first: [case indices] }
   let failed = 0;
   let peakRss = 0;
@@ -240,7 +246,7 @@ async function main() {
   const pumpCli = () => {
     if (cliBusy !== null || cliQueue.length === 0) return;
     const job = cliQueue.shift();
-    cliBusy = cliCheck(cliDir, job.index, job.bytes, job.sample).then((problem) => {
+    cliBusy = cliCheck(cliDir, join(dist, 'cli.js'), job.index, job.bytes, job.sample).then((problem) => {
       cliRuns++;
       if (problem !== null) {
         cliFailures++;
@@ -280,7 +286,7 @@ async function main() {
     const shared = new Float64Array(progress);
     shared[0] = next;
     const worker = new Worker(fileURLToPath(import.meta.url), {
-      workerData: { seed: o.seed, from: next, to: end, deadline, slowMs: o.slowMs, cliEvery: o.cliEvery, progress },
+      workerData: { seed: o.seed, from: next, to: end, deadline, slowMs: o.slowMs, cliEvery: o.cliEvery, progress, dist },
       resourceLimits: { maxOldGenerationSizeMb: o.heapMb },
     });
     current = worker;
@@ -347,6 +353,7 @@ async function main() {
   }
   sampleRss();
   rmSync(cliDir, { recursive: true, force: true });
+  rmSync(dist, { recursive: true, force: true });
 
   const total = doneBefore;
   const secs = (Date.now() - t0) / 1000;

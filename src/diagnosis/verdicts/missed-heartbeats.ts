@@ -44,7 +44,7 @@ export function missedHeartbeats(ctx: RuleContext): Judgement | null {
       explanation = `${who} stopped reading its socket (it advertised a zero window, so the broker's heartbeats could not get through) and sent nothing for ${silence}; RabbitMQ closed it for missed heartbeats (T=${t} s). Fix: ${stalledClientFix(lib, t)}; a lower prefetch keeps the receive buffer from filling.`;
       break;
     case 'client-unreachable':
-      explanation = `Nothing from the client's host for ${silence}${ev.lastSignOfLife !== null ? ' after its last ACK' : ''}: the broker's segments were retransmitted and never ACKed, so the client host or the network path vanished; RabbitMQ closed the connection for missed heartbeats (T=${t} s). Heartbeats did their job: check the client host, firewalls, NAT and load balancers on the path.`;
+      explanation = `The client's host stopped answering: after its last byte (${silence} before the close) the broker's segments were retransmitted and never ACKed, so the client host or the network path vanished; RabbitMQ closed the connection for missed heartbeats (T=${t} s). Heartbeats did their job: check the client host, firewalls, NAT and load balancers on the path.`;
       break;
     default:
       explanation = `${who} sent nothing for ${silence} and RabbitMQ closed the connection without Connection.Close ${mult} after the client's last byte, as it does for missed heartbeats (T=${t} s).`;
