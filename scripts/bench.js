@@ -550,8 +550,8 @@ function printProfile(p, top) {
     `\nProfile: node --cpu-prof (interval ${p.intervalUs} µs) dist/cli.js --json ${p.capture} > /dev/null: ${f3(p.seconds)} s wall, ` +
       `${k(p.totalMs)} ms sampled (${k(p.samples)} samples); profile kept in ${p.profileFile}\n\n`,
   );
-  const pseudo = p.functions.filter((f) => f.location === '');
-  process.stdout.write(`Not in any function: ${pseudo.map((f) => `${f.name} ${f1(f.selfMs)} ms (${f1(f.percent)}%)`).join(', ')}\n\n`);
+  const pseudo = p.functions.filter((f) => f.location === '' && f.percent >= 0.1).slice(0, 8);
+  process.stdout.write(`VM and native code (no source location): ${pseudo.map((f) => `${f.name} ${f1(f.selfMs)} ms (${f1(f.percent)}%)`).join(', ')}\n\n`);
   const rows = [['#', 'self ms', 'self %', 'function', 'where']];
   p.functions
     .filter((f) => f.location !== '')

@@ -10,13 +10,13 @@
 import { CaptureReader } from './capture/reader.js';
 import { CaptureSource } from './capture/source.js';
 import type { CapturedPacket, CaptureSink, CaptureWarning } from './capture/types.js';
-import { redeliveredAfterClose, type ConnectionOutcome } from './diagnosis/cross-connection.js';
+import { outcomeOf, redeliveredAfterClose, type ConnectionOutcome } from './diagnosis/cross-connection.js';
 import { diagnose } from './diagnosis/index.js';
+import { SEVERITY_RANK, type Severity } from './diagnosis/types.js';
 import { countKind, createNetStats, createTcpSegment, decodePacket, linkTypeName } from './net/decode.js';
 import { CaptureClock, buildConnection, reportEvent, reportFinding } from './report/build.js';
 import type { Report, ReportConnection, ReportEvent } from './report/types.js';
 import { ConnectionRecorder } from './timeline/recorder.js';
-import type { ConnectionFacts } from './timeline/types.js';
 import { DEFAULT_AMQP_PORT, TcpTracker } from './tcp/tracker.js';
 import { SCHEMA_VERSION, VERSION } from './version.js';
 
@@ -35,9 +35,12 @@ export class Analyzer implements CaptureSink {
   private readonly segment = createTcpSegment();
   private readonly netStats = createNetStats();
   private readonly warnings: CaptureWarning[] = [];
-  private readonly finished: ConnectionFacts[] = [];
-  private order = 0;
-  private readonly orderOf = new Map<ConnectionFacts, number>();
+  /**
+   * Each connection is judged and serialised the moment it ends, and its facts (frames, timeline) are dropped:
+   * memory follows the open connections, not the capture. What stays is its JSON (compact one-byte text) and
+   * the little the cross-connection rules need.
+   */
+  private readonly finished: FinishedConnection[] = [];
   /** Time of the first packet (valid once `packets` > 0: a corrupt pcapng if_tsoffset can make times negative). */
   private originSec = 0;
   private originNsec = 0;
@@ -51,13 +54,18 @@ export class Analyzer implements CaptureSink {
     this.tracker = new TcpTracker({
       ports: new Set(options.ports ?? [DEFAULT_AMQP_PORT]),
       newHandler: (info) => {
-        const order = this.order++;
         const onEvent = this.options.onEvent;
         return new ConnectionRecorder(
           info,
           (facts) => {
-            this.orderOf.set(facts, order);
-            this.finished.push(facts);
+            const d = diagnose(facts);
+            const conn = buildConnection(this.clock(), facts, d);
+            this.finished.push({
+              firstPacket: facts.info.firstPacket,
+              json: JSON.stringify(conn, null, 2),
+              severity: conn.severity,
+              outcome: outcomeOf(facts, d.judgement.verdict, d.judgement.at.packet),
+            });
           },
           onEvent === undefined ? null : (entry) => onEvent(info.id, reportEvent(this.clock(), entry)),
         );
@@ -74,12 +82,71 @@ export class Analyzer implements CaptureSink {
     this.warnings.push(warning);
   }
 
+  /** Ends the input and returns the report. */
   end(): Report {
     if (this.report !== null) return this.report;
+    this.finish();
+    const shell = this.reportShell();
+    this.report = {
+      schemaVersion: shell.schemaVersion,
+      tool: shell.tool,
+      capture: shell.capture,
+      connections: shell.connections.map((c) => JSON.parse(c.json) as ReportConnection),
+      findings: shell.findings,
+    };
+    return this.report;
+  }
+
+  /**
+   * Ends the input and writes the report as JSON text, exactly `JSON.stringify(end(), null, 2)`, in pieces,
+   * without materialising every connection again or holding the whole text (a large capture's report is tens of
+   * megabytes).
+   */
+  writeJson(write: (text: string) => void): void {
+    this.finish();
+    const shell = this.reportShell();
+    const { connections } = shell;
+    const text = JSON.stringify(
+      { schemaVersion: shell.schemaVersion, tool: shell.tool, capture: shell.capture, connections: PLACEHOLDER, findings: shell.findings },
+      null,
+      2,
+    );
+    const at = text.indexOf(JSON.stringify(PLACEHOLDER));
+    write(text.slice(0, at));
+    if (connections.length === 0) {
+      write('[]');
+    } else {
+      // Each connection's text, indented one level deeper (JSON strings hold no raw newlines).
+      connections.forEach((c, i) => write(`${i === 0 ? '[\n    ' : ',\n    '}${c.json.replace(/\n/g, '\n    ')}`));
+      write('\n  ]');
+    }
+    write(text.slice(at + JSON.stringify(PLACEHOLDER).length));
+  }
+
+  /** The report as JSON text: `writeJson` gathered into one string. */
+  endJson(): string {
+    const parts: string[] = [];
+    this.writeJson((t) => parts.push(t));
+    return parts.join('');
+  }
+
+  /** The most severe verdict or finding in the report (null when there is no connection), after end/endJson. */
+  worstSeverity(): Severity | null {
+    let worst: Severity | null = null;
+    const consider = (s: Severity) => {
+      if (worst === null || SEVERITY_RANK[s] > SEVERITY_RANK[worst]) worst = s;
+    };
+    for (const c of this.finished) consider(c.severity);
+    for (const f of this.reportShell().findings) consider(f.severity);
+    return worst;
+  }
+
+  private finished_ = false;
+  private finish(): void {
+    if (this.finished_) return;
+    this.finished_ = true;
     this.reader.end();
     this.tracker.end();
-    this.report = this.buildReport();
-    return this.report;
   }
 
   // ---- CaptureSink ----
@@ -106,17 +173,12 @@ export class Analyzer implements CaptureSink {
     return new CaptureClock(this.originSec, this.originNsec, digits);
   }
 
-  private buildReport(): Report {
+  /** Everything but the connections' own objects: those stay serialised in `finished`. */
+  private reportShell(): Omit<Report, 'connections'> & { connections: FinishedConnection[] } {
     const clock = this.clock();
-    const facts = [...this.finished].sort((a, b) => (this.orderOf.get(a) ?? 0) - (this.orderOf.get(b) ?? 0));
-    facts.sort((a, b) => a.info.firstPacket - b.info.firstPacket);
-    const connections: ReportConnection[] = [];
-    const outcomes: ConnectionOutcome[] = [];
-    for (const f of facts) {
-      const d = diagnose(f);
-      connections.push(buildConnection(clock, f, d));
-      outcomes.push({ facts: f, verdict: d.judgement.verdict, endPacket: d.judgement.at.packet });
-    }
+    // Connections are reported in order of their first packet (they finish in another order).
+    const connections = [...this.finished].sort((a, b) => a.firstPacket - b.firstPacket);
+    const outcomes: ConnectionOutcome[] = connections.map((c) => c.outcome);
     const cross = redeliveredAfterClose(outcomes).map((x) => ({ ...reportFinding(clock, x), from: x.from, to: x.to, count: x.count }));
     const s = this.netStats;
     return {
@@ -145,6 +207,17 @@ export class Analyzer implements CaptureSink {
     };
   }
 }
+
+interface FinishedConnection {
+  firstPacket: number;
+  json: string;
+  /** The most severe of its verdict and findings. */
+  severity: Severity;
+  outcome: ConnectionOutcome;
+}
+
+/** A string no capture can put in the report shell (it holds no wire strings). */
+const PLACEHOLDER = '\u0000connections\u0000';
 
 /** Analyse a whole capture held in memory. */
 export function analyzeBytes(bytes: Uint8Array, options: AnalyzeOptions = {}): Report {

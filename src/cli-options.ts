@@ -17,6 +17,8 @@ export interface CliOptions {
   width: number | undefined;
   failOn: 'warning' | 'error' | undefined;
   debug: boolean;
+  /** Set by the CLI: exactly one capture was named (its JSON report can be streamed). */
+  single?: boolean;
 }
 
 export interface CliOptionSpec {

@@ -40,8 +40,12 @@ class Output {
   private parts: string[] = [];
   private size = 0;
   line(text: string): void {
-    this.parts.push(text, '\n');
-    this.size += text.length + 1;
+    this.write(text);
+    this.write('\n');
+  }
+  write(text: string): void {
+    this.parts.push(text);
+    this.size += text.length;
     if (this.size > 1 << 16) this.flush();
   }
   flush(): void {
@@ -112,7 +116,15 @@ class Progress {
   }
 }
 
-async function analyzeOne(path: string, opts: CliOptions, out: Output): Promise<Report> {
+interface Analysed {
+  /** The (filtered) report, when the output needs objects: the terminal, or filters. */
+  report: Report | null;
+  /** The JSON text, for --json. */
+  json: string | null;
+  worst: Severity | null;
+}
+
+async function analyzeOne(path: string, opts: CliOptions, out: Output): Promise<Analysed> {
   const onEvent = opts.frames
     ? (connection: string, event: ReportEvent) => out.line(JSON.stringify({ connection, ...event }))
     : undefined;
@@ -130,7 +142,19 @@ async function analyzeOne(path: string, opts: CliOptions, out: Output): Promise<
     progress?.done();
   }
   for (const w of source.warnings) analyzer.warn(w);
-  return analyzer.end();
+  const filtered = opts.connection.length > 0 || opts.problems || opts.since !== undefined || opts.until !== undefined;
+  if (opts.json && !filtered) {
+    // A large capture's report is tens of megabytes: stream it out without building every connection's object
+    // again (one capture), or keep its text (several, written as an array at the end).
+    if (opts.single) {
+      analyzer.writeJson((t) => out.write(t));
+      out.write('\n');
+      return { report: null, json: null, worst: analyzer.worstSeverity() };
+    }
+    return { report: null, json: analyzer.endJson(), worst: analyzer.worstSeverity() };
+  }
+  const report = filterReport(analyzer.end(), opts);
+  return { report, json: opts.json ? JSON.stringify(report, null, 2) : null, worst: worstSeverity([report]) };
 }
 
 function useColor(opts: CliOptions): boolean {
@@ -171,25 +195,40 @@ async function main(argv: string[]): Promise<number> {
     failOn: raw['failOn'] as 'warning' | 'error' | undefined,
     debug: raw['debug'] === true,
   };
+  opts.single = program.args.length === 1;
   if (opts.json && opts.frames) throw new AnalyzerError('usage', '--json and --frames are two different outputs: choose one');
   const paths = program.args;
   const out = new Output();
-  const reports: Report[] = [];
+  const results: Analysed[] = [];
   for (const path of paths) {
-    const report = filterReport(await analyzeOne(path, opts, out), opts);
-    reports.push(report);
-    if (opts.frames) continue;
-    if (opts.json) continue;
-    if (reports.length > 1) out.line('');
-    out.line(renderTerminal(report, { width: terminalWidth(opts), color: useColor(opts), all: opts.all }));
+    const result = await analyzeOne(path, opts, out);
+    results.push(result);
+    if (opts.frames || opts.json || result.report === null) continue;
+    if (results.length > 1) out.line('');
+    out.line(renderTerminal(result.report, { width: terminalWidth(opts), color: useColor(opts), all: opts.all }));
   }
-  if (opts.json) out.line(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2));
+  if (opts.json) {
+    // One capture: its report (already streamed unless filtered). Several: an array of them, as
+    // JSON.stringify(array, null, 2) would write it.
+    const texts = results.map((r) => r.json);
+    if (opts.single) {
+      if (texts[0] !== null && texts[0] !== undefined) out.line(texts[0]);
+    } else {
+      out.line(`[\n  ${texts.map((t) => (t ?? 'null').replace(/\n/g, '\n  ')).join(',\n  ')}\n]`);
+    }
+  }
   out.flush();
   if (opts.failOn !== undefined) {
-    const worst = worstSeverity(reports);
+    const worst = worstOf(results.map((r) => r.worst));
     if (worst !== null && SEVERITY_RANK[worst] >= SEVERITY_RANK[opts.failOn]) return 1;
   }
   return 0;
+}
+
+function worstOf(list: readonly (Severity | null)[]): Severity | null {
+  let worst: Severity | null = null;
+  for (const s of list) if (s !== null && (worst === null || SEVERITY_RANK[s] > SEVERITY_RANK[worst])) worst = s;
+  return worst;
 }
 
 function oneLine(text: string): string {
