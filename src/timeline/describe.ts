@@ -8,19 +8,6 @@ import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../net/types.js';
 import { ANALYSIS_NAMES } from '../tcp/types.js';
 import type { TimelineEntry } from './types.js';
 
-export function frameTypeName(frame: Frame): string {
-  switch (frame.kind) {
-    case 'method':
-      return frame.name;
-    case 'header':
-      return 'Content-Header';
-    case 'body':
-      return 'Content-Body';
-    case 'heartbeat':
-      return 'Heartbeat';
-  }
-}
-
 function text(v: FieldValue | undefined): string {
   if (v === undefined || v === null) return '';
   if (typeof v === 'string') return v;

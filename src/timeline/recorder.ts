@@ -31,7 +31,7 @@ import {
   type SegmentInfo,
   type StreamHandler,
 } from '../tcp/types.js';
-import { frameTypeName } from './describe.js';
+import { frameName } from '../amqp/names.js';
 import type {
   CloseFrame,
   ConnectionFacts,
@@ -397,7 +397,7 @@ export class ConnectionRecorder implements StreamHandler {
     const st = f.stats[dir];
     st.frames++;
     this.session.onFrame(dir, frame);
-    const type = frameTypeName(frame);
+    const type = frameName(frame);
     this.latestFrame[dir] = frame;
     let notable = false;
     if (frame.kind === 'heartbeat') {
@@ -419,7 +419,7 @@ export class ConnectionRecorder implements StreamHandler {
   }
 
   private frameMoment(frame: Frame | null): FrameMoment | null {
-    return frame === null ? null : { packet: frame.packet, tsSec: frame.tsSec, tsNsec: frame.tsNsec, type: frameTypeName(frame), channel: frame.channel };
+    return frame === null ? null : { packet: frame.packet, tsSec: frame.tsSec, tsNsec: frame.tsNsec, type: frameName(frame), channel: frame.channel };
   }
 
   /** Idle broker heartbeats come every T/2: their spacing gives T when the handshake was not captured. */
