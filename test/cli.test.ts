@@ -7,7 +7,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { amqpHandshake, connectionClose } from './helpers/amqp-conversation.js';
 import { CAPTURES_DIR } from './helpers/captures.js';
+import { Conversation } from './helpers/conversation.js';
+import { writePcap } from './helpers/synth-capture.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
 const cap = (name: string) => join(CAPTURES_DIR, name);
@@ -109,6 +112,28 @@ describe('amqpscope command line', () => {
         expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
       });
     }
+  });
+
+  it('never lets wire strings act on the terminal: escapes, carriage returns and bidi overrides are shown escaped', () => {
+    const c = new Conversation();
+    const evil = '\x1b[2J\x1b[31mpwned\rfake verdict: healthy\u202e';
+    amqpHandshake(c, 0, { heartbeat: 10, name: evil, product: 'evil\x1b]0;title\x07lib' });
+    c.at(1).send('s', connectionClose(320, 'CONNECTION_FORCED - \x1b[2J\r')).fin('c').rst('s');
+    const dir = mkdtempSync(join(tmpdir(), 'amqpscope-evil-'));
+    const path = join(dir, 'evil.pcap');
+    writeFileSync(path, writePcap(c.packets));
+    for (const args of [[path], [path, '--all'], [path, '--color', '--all']]) {
+      const r = run(args);
+      expect(r.status).toBe(0);
+      // Colour codes are ours ("\x1b[" followed by digits and "m"); nothing else may reach the terminal raw.
+      const withoutOurColours = r.stdout.replace(/\x1b\[[0-9;]*m/g, '');
+      expect(withoutOurColours).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+      expect(r.stdout).toContain('\\x1b[2J');
+      expect(r.stdout).toContain('\\r');
+    }
+    // The JSON report keeps the exact bytes (JSON escapes them).
+    const report = JSON.parse(run([path, '--json']).stdout);
+    expect(report.connections[0].name).toBe(evil);
   });
 
   it('analyses a truncated capture up to where it ends, with a warning', () => {
