@@ -153,7 +153,12 @@ async function analyzeOne(path: string, opts: CliOptions, out: Output): Promise<
     }
     return { report: null, json: analyzer.endJson(), worst: analyzer.worstSeverity() };
   }
-  const report = filterReport(analyzer.end(), opts);
+  const full = analyzer.end();
+  const report = filterReport(full, opts);
+  if (!opts.json && report.connections.length === 0 && full.connections.length > 0) {
+    out.line(`${path}: none of its ${full.connections.length} AMQP connection(s) match the --connection, --problems, --since or --until given.`);
+    return { report: null, json: null, worst: worstSeverity([report]) };
+  }
   return { report, json: opts.json ? JSON.stringify(report, null, 2) : null, worst: worstSeverity([report]) };
 }
 

@@ -1,5 +1,5 @@
 /** closed-by-client: the client sent Connection.Close (normal; RabbitMQ's RST after Close-Ok is its linger-0 close). */
-import { judgement } from '../judgement.js';
+import { addNote, judgement } from '../judgement.js';
 import type { Judgement, RuleContext } from '../types.js';
 
 export function closedByClient(ctx: RuleContext): Judgement | null {
@@ -8,7 +8,7 @@ export function closedByClient(ctx: RuleContext): Judgement | null {
   if (close === null) return null;
   if (f.serverClose !== null && f.serverClose.packet <= close.packet) return null; // the server spoke first
   const abnormal = close.replyCode >= 300;
-  return judgement('closed-by-client', close, {
+  const j = judgement('closed-by-client', close, {
     severity: abnormal ? 'warning' : 'info',
     by: 'client',
     how: 'amqp-close',
@@ -20,4 +20,7 @@ export function closedByClient(ctx: RuleContext): Judgement | null {
         : 'The client closed the connection cleanly (Connection.Close, Close-Ok).') +
       (f.serverCloseOk === null && f.info.synSeen ? ' The broker\'s Close-Ok was not captured.' : ''),
   });
+  const rst = f.serverRst;
+  if (rst !== null && rst.packet > close.packet) addNote(j, rst.packet, "RabbitMQ's normal close (linger 0): not a fault");
+  return j;
 }
