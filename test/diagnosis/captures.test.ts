@@ -74,6 +74,14 @@ const EXPECTED: Expected[] = [
   { capture: 'handshake-wrong-protocol.pcap', conn: ':34914', verdict: 'handshake-failed', endPacket: 8 },
   { capture: 'handshake-wrong-protocol.pcap', conn: ':34916', verdict: 'handshake-failed', endPacket: 17 },
   { capture: 'handshake-wrong-protocol.pcap', conn: ':34922', verdict: 'handshake-failed', by: 'server', how: 'rst', endPacket: 25 },
+  // A malformed frame (frame-end 0x00): the broker answers 501 FRAME_ERROR; we flag the frame ourselves too.
+  { capture: 'frame-error-501.pcap', conn: ':49082', verdict: 'closed-by-server', by: 'server', how: 'amqp-close', replyCode: 501, endPacket: 17, lastClientFrame: ['Channel.Open', 14], findings: ['frame-error', 'connection-error'] },
+  // tcpdump started 3 s into the connection: no handshake, T inferred from the broker's heartbeats every 2 s.
+  { capture: 'pika-midstream-idle.pcap', conn: ':53594', verdict: 'missed-heartbeats', cause: 'client-stalled', endPacket: 20, endT: 16.00407, lastClientFrame: ['Heartbeat', 7], findings: ['heartbeat-inferred', 'capture-started-midstream'] },
+  // The queue is deleted under a consumer: Basic.Cancel from the broker; the consumer gets nothing more.
+  { capture: 'pika-consumer-cancelled.pcap', conn: ':48592', verdict: 'closed-by-client', endPacket: 72, findings: ['consumer-cancelled'] },
+  { capture: 'pika-consumer-cancelled.pcap', conn: ':48602', verdict: 'closed-by-client', endPacket: 62 },
+  { capture: 'amqp10-header.pcap', conn: ':54056', verdict: 'handshake-failed', by: 'server', how: 'rst', endPacket: 8, findings: ['unsupported-protocol'] },
   { capture: 'pika-any-sll2.pcap', conn: ':37428', verdict: 'closed-by-client', endPacket: 35 },
   { capture: 'pika-idle-nanosecond.pcap', conn: ':49772', verdict: 'closed-by-client', endPacket: 34, endT: 10.016896011 },
   { capture: 'pika-ipv6.pcap', conn: '[::1]:53118', verdict: 'closed-by-client', endPacket: 35, endT: 10.020096 },
@@ -163,6 +171,13 @@ describe('verdicts on the real captures', () => {
   it('reports the consumer_timeout channel error as an error with its reply text', () => {
     const f = find('pika-consumer-timeout.pcap', ':46060').findings.find((x) => x.code === 'channel-error');
     expect(f).toMatchObject({ severity: 'error', replyCode: 406, channel: 1, consumerTimeout: true });
+  });
+
+  it('infers T when the handshake was not captured, and says so', () => {
+    const c = find('pika-midstream-idle.pcap', ':53594');
+    expect(c.heartbeat).toEqual({ proposed: null, negotiated: null, inferred: 4 });
+    expect(c.handshakeSeen).toBe(false);
+    expect(c.end).toMatchObject({ heartbeatMultiple: 3, onReceiverGrid: false });
   });
 
   it('reports the blocked episode with its reason and duration', () => {

@@ -34,12 +34,15 @@ export function handshakeFailed(ctx: RuleContext): Judgement | null {
   if (end === null) return null; // still handshaking when the capture ended: 'open'
   const endMoment = end.moment;
   if (f.notAmqp || (f.protocolVersion !== null && !f.protocolSupported)) {
-    const what = f.notAmqp ? 'bytes that are not AMQP (TLS or HTTP on the AMQP port?)' : `AMQP ${f.protocolVersion}, which this broker does not speak on this port`;
+    const answered = f.serverSentProtocolHeader !== null ? 'answered with its own protocol header (AMQP 0-9-1) and ' : '';
+    const explanation = f.notAmqp
+      ? `The client opened with bytes that are not AMQP (TLS or HTTP on the AMQP port?); the broker ${answered}closed the connection. Point the client at the right port (5671 for AMQPS) and protocol.`
+      : `The client opened with AMQP ${f.protocolVersion}, which the broker does not speak on this port; it ${answered}closed the connection. Use an AMQP 0-9-1 client, or enable the broker's support for AMQP ${f.protocolVersion} (RabbitMQ 3.x: the rabbitmq_amqp1_0 plugin).`;
     return judgement('handshake-failed', endMoment, {
       severity: 'error',
       by: end.dir === 'c2s' ? 'client' : 'server',
       how: end.kind,
-      explanation: `The client opened with ${what}; the broker ${f.serverSentProtocolHeader !== null ? 'answered with its own protocol header and ' : ''}closed the connection. Point the client at the right port (5671 for TLS) and protocol.`,
+      explanation,
     });
   }
   if (f.firstPayload.c2s === null && f.firstPayload.s2c === null) {
