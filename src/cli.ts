@@ -13,7 +13,7 @@ import { SEVERITY_RANK, type Severity } from './diagnosis/types.js';
 import { AnalyzerError } from './errors.js';
 import { filterReport } from './report/filter.js';
 import type { Report, ReportEvent } from './report/types.js';
-import { renderTerminal } from './render/terminal.js';
+import type { TerminalOptions } from './render/terminal.js';
 import { VERSION } from './version.js';
 
 const BUG_URL = 'https://github.com/amqpscope/amqpscope/issues';
@@ -162,6 +162,12 @@ async function analyzeOne(path: string, opts: CliOptions, out: Output): Promise<
   return { report, json: opts.json ? JSON.stringify(report, null, 2) : null, worst: worstSeverity([report]) };
 }
 
+/** The terminal renderer (and cli-table3) is loaded only when a terminal report is written: --json starts faster. */
+async function renderTerminal(report: Report, options: TerminalOptions): Promise<string> {
+  const { renderTerminal: render } = await import('./render/terminal.js');
+  return render(report, options);
+}
+
 function useColor(opts: CliOptions): boolean {
   if (opts.color !== undefined && process.argv.some((a) => a === '--color' || a === '--no-color')) return opts.color;
   if (process.env['NO_COLOR'] !== undefined && process.env['NO_COLOR'] !== '') return false;
@@ -210,7 +216,7 @@ async function main(argv: string[]): Promise<number> {
     results.push(result);
     if (opts.frames || opts.json || result.report === null) continue;
     if (results.length > 1) out.line('');
-    out.line(renderTerminal(result.report, { width: terminalWidth(opts), color: useColor(opts), all: opts.all }));
+    out.line(await renderTerminal(result.report, { width: terminalWidth(opts), color: useColor(opts), all: opts.all }));
   }
   if (opts.json) {
     // One capture: its report (already streamed unless filtered). Several: an array of them, as
