@@ -13,7 +13,7 @@ import { AnalyzerError } from '../src/errors.js';
 import { STRATEGIES, checkCase, loadCorpus, makeCase, runCase, type CheckResult } from '../scripts/fuzz-lib.js';
 
 const SEED = 20_261_122;
-const RANDOM_CASES = Number(process.env['AMQPSCOPE_FUZZ_CASES'] ?? 2000);
+const RANDOM_CASES = Number(process.env['AMQPSCOPE_FUZZ_CASES'] ?? 3000);
 const PER_STRATEGY = 8;
 /**
  * A case slower than this is a hang. This is a hang detector, not a speed test (speed is measured by
