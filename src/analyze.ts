@@ -7,6 +7,7 @@
  *
  * Feed chunks with `push` in any sizes (the result does not depend on them), then `end()`.
  */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { CaptureReader } from './capture/reader.js';
 import { CaptureSource } from './capture/source.js';
 import type { CapturedPacket, CaptureSink, CaptureWarning } from './capture/types.js';
@@ -37,8 +38,8 @@ export class Analyzer implements CaptureSink {
   private readonly warnings: CaptureWarning[] = [];
   /**
    * Each connection is judged and serialised the moment it ends, and its facts (frames, timeline) are dropped:
-   * memory follows the open connections, not the capture. What stays is its JSON (compact one-byte text) and
-   * the little the cross-connection rules need.
+   * memory follows the open connections, not the capture. What stays is its JSON (deflated, about a tenth of
+   * the text) and the little the cross-connection rules need.
    */
   private readonly finished: FinishedConnection[] = [];
   /** Time of the first packet (valid once `packets` > 0: a corrupt pcapng if_tsoffset can make times negative). */
@@ -62,7 +63,7 @@ export class Analyzer implements CaptureSink {
             const conn = buildConnection(this.clock(), facts, d);
             this.finished.push({
               firstPacket: facts.info.firstPacket,
-              json: JSON.stringify(conn, null, 2),
+              json: deflateRawSync(JSON.stringify(conn, null, 2), { level: 1 }),
               severity: conn.severity,
               outcome: outcomeOf(facts, d.judgement.verdict, d.judgement.at.packet),
             });
@@ -91,7 +92,7 @@ export class Analyzer implements CaptureSink {
       schemaVersion: shell.schemaVersion,
       tool: shell.tool,
       capture: shell.capture,
-      connections: shell.connections.map((c) => JSON.parse(c.json) as ReportConnection),
+      connections: shell.connections.map((c) => JSON.parse(inflated(c.json)) as ReportConnection),
       findings: shell.findings,
     };
     return this.report;
@@ -117,7 +118,7 @@ export class Analyzer implements CaptureSink {
       write('[]');
     } else {
       // Each connection's text, indented one level deeper (JSON strings hold no raw newlines).
-      connections.forEach((c, i) => write(`${i === 0 ? '[\n    ' : ',\n    '}${c.json.replace(/\n/g, '\n    ')}`));
+      connections.forEach((c, i) => write(`${i === 0 ? '[\n    ' : ',\n    '}${inflated(c.json).replace(/\n/g, '\n    ')}`));
       write('\n  ]');
     }
     write(text.slice(at + JSON.stringify(PLACEHOLDER).length));
@@ -210,10 +211,15 @@ export class Analyzer implements CaptureSink {
 
 interface FinishedConnection {
   firstPacket: number;
-  json: string;
+  /** Its report object as JSON text, deflated: a large capture has hundreds of finished connections to hold. */
+  json: Buffer;
   /** The most severe of its verdict and findings. */
   severity: Severity;
   outcome: ConnectionOutcome;
+}
+
+function inflated(json: Buffer): string {
+  return inflateRawSync(json).toString('utf8');
 }
 
 /** A string no capture can put in the report shell (it holds no wire strings). */
