@@ -13,7 +13,7 @@ import { CaptureSource } from './capture/source.js';
 import type { CapturedPacket, CaptureSink, CaptureWarning } from './capture/types.js';
 import { outcomeOf, redeliveredAfterClose, type ConnectionOutcome } from './diagnosis/cross-connection.js';
 import { diagnose } from './diagnosis/index.js';
-import { SEVERITY_RANK, type Severity } from './diagnosis/types.js';
+import { worstSeverity, type Severity } from './diagnosis/types.js';
 import { countKind, createNetStats, createTcpSegment, decodePacket, linkTypeName } from './net/decode.js';
 import { CaptureClock, buildConnection, reportEvent, reportFinding } from './report/build.js';
 import type { Report, ReportConnection, ReportEvent } from './report/types.js';
@@ -133,19 +133,13 @@ export class Analyzer implements CaptureSink {
 
   /** The most severe verdict or finding in the report (null when there is no connection), after end/endJson. */
   worstSeverity(): Severity | null {
-    let worst: Severity | null = null;
-    const consider = (s: Severity) => {
-      if (worst === null || SEVERITY_RANK[s] > SEVERITY_RANK[worst]) worst = s;
-    };
-    for (const c of this.finished) consider(c.severity);
-    for (const f of this.reportShell().findings) consider(f.severity);
-    return worst;
+    return worstSeverity([...this.finished.map((c) => c.severity), ...this.reportShell().findings.map((f) => f.severity)]);
   }
 
-  private finished_ = false;
+  private inputEnded = false;
   private finish(): void {
-    if (this.finished_) return;
-    this.finished_ = true;
+    if (this.inputEnded) return;
+    this.inputEnded = true;
     this.reader.end();
     this.tracker.end();
   }
@@ -169,9 +163,14 @@ export class Analyzer implements CaptureSink {
     this.warnings.push(w);
   }
 
+  private cachedClock: CaptureClock | null = null;
+
+  /** The capture clock; rebuilt only if its origin or precision changed (it is asked for every --frames event). */
   private clock(): CaptureClock {
     const digits = this.reader.tsDigits > 0 ? this.reader.tsDigits : 6;
-    return new CaptureClock(this.originSec, this.originNsec, digits);
+    const c = this.cachedClock;
+    if (c !== null && c.originSec === this.originSec && c.originNsec === this.originNsec && c.digits === digits) return c;
+    return (this.cachedClock = new CaptureClock(this.originSec, this.originNsec, digits));
   }
 
   /** Everything but the connections' own objects: those stay serialised in `finished`. */

@@ -9,7 +9,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { Analyzer } from './analyze.js';
 import { CaptureSource } from './capture/source.js';
 import { CLI_OPTIONS, type CliOptions } from './cli-options.js';
-import { SEVERITY_RANK, type Severity } from './diagnosis/types.js';
+import { SEVERITY_RANK, worstSeverity, type Severity } from './diagnosis/types.js';
 import { AnalyzerError } from './errors.js';
 import { filterReport } from './report/filter.js';
 import type { Report, ReportEvent } from './report/types.js';
@@ -56,19 +56,9 @@ class Output {
   }
 }
 
-function worstSeverity(reports: readonly Report[]): Severity | null {
-  let worst: Severity | null = null;
-  const consider = (s: Severity) => {
-    if (worst === null || SEVERITY_RANK[s] > SEVERITY_RANK[worst]) worst = s;
-  };
-  for (const r of reports) {
-    for (const c of r.connections) {
-      consider(c.end.severity);
-      for (const f of c.findings) consider(f.severity);
-    }
-    for (const f of r.findings) consider(f.severity);
-  }
-  return worst;
+/** The most severe verdict or finding of a report (each connection's `severity` already covers its findings). */
+function reportSeverity(report: Report): Severity | null {
+  return worstSeverity([...report.connections.map((c) => c.severity), ...report.findings.map((f) => f.severity)]);
 }
 
 /**
@@ -157,9 +147,9 @@ async function analyzeOne(path: string, opts: CliOptions, out: Output): Promise<
   const report = filterReport(full, opts);
   if (!opts.json && report.connections.length === 0 && full.connections.length > 0) {
     out.line(`${path}: none of its ${full.connections.length} AMQP connection(s) match the --connection, --problems, --since or --until given.`);
-    return { report: null, json: null, worst: worstSeverity([report]) };
+    return { report: null, json: null, worst: reportSeverity(report) };
   }
-  return { report, json: opts.json ? JSON.stringify(report, null, 2) : null, worst: worstSeverity([report]) };
+  return { report, json: opts.json ? JSON.stringify(report, null, 2) : null, worst: reportSeverity(report) };
 }
 
 /** The terminal renderer (and cli-table3) is loaded only when a terminal report is written: --json starts faster. */
@@ -230,16 +220,10 @@ async function main(argv: string[]): Promise<number> {
   }
   out.flush();
   if (opts.failOn !== undefined) {
-    const worst = worstOf(results.map((r) => r.worst));
+    const worst = worstSeverity(results.map((r) => r.worst));
     if (worst !== null && SEVERITY_RANK[worst] >= SEVERITY_RANK[opts.failOn]) return 1;
   }
   return 0;
-}
-
-function worstOf(list: readonly (Severity | null)[]): Severity | null {
-  let worst: Severity | null = null;
-  for (const s of list) if (s !== null && (worst === null || SEVERITY_RANK[s] > SEVERITY_RANK[worst])) worst = s;
-  return worst;
 }
 
 function oneLine(text: string): string {

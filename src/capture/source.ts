@@ -19,7 +19,6 @@
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { once } from 'node:events';
 import { AnalyzerError } from '../errors.js';
 import type { CaptureWarning } from './types.js';
 

@@ -41,6 +41,11 @@ export function checkHeartbeatWindow(t: number, lastAt: number, closeAt: number,
   return { silence, multiple: silence / t, withinWindow, predicted, onGrid };
 }
 
+/** Seconds rounded to the microsecond, for evidence fields (no float noise such as 12.000442000000001). */
+export function roundMicros(v: number): number {
+  return Math.round(v * 1e6) / 1e6;
+}
+
 export function secondsBetween(a: Moment, b: Moment): number {
   return b.tsSec - a.tsSec + (b.tsNsec - a.tsNsec) / 1e9;
 }

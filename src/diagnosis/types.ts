@@ -24,6 +24,13 @@ export type Cause = (typeof CAUSES)[number];
 export type Severity = 'info' | 'warning' | 'error';
 export const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
 
+/** The most severe of a list (nulls ignored), or null for an empty one. */
+export function worstSeverity(list: Iterable<Severity | null>): Severity | null {
+  let worst: Severity | null = null;
+  for (const s of list) if (s !== null && (worst === null || SEVERITY_RANK[s] > SEVERITY_RANK[worst])) worst = s;
+  return worst;
+}
+
 export const FINDING_CODES = [
   'heartbeats-disabled',
   'heartbeat-timeout-low',

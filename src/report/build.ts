@@ -4,9 +4,9 @@
  */
 import { isoTime } from '../capture/timestamp.js';
 import { identifyClient } from '../diagnosis/client-library.js';
-import { isSignificantSilence } from '../diagnosis/heartbeat.js';
+import { isSignificantSilence, roundMicros } from '../diagnosis/heartbeat.js';
 import type { Diagnosis } from '../diagnosis/index.js';
-import { SEVERITY_RANK, type Finding, type Severity } from '../diagnosis/types.js';
+import { worstSeverity, type Finding } from '../diagnosis/types.js';
 import { describeEntry } from '../timeline/describe.js';
 import type { ConnectionFacts, FrameMoment, Moment, TimelineEntry } from '../timeline/types.js';
 import type { ReportConnection, ReportEvent, ReportFinding, When } from './types.js';
@@ -55,8 +55,7 @@ export function buildConnection(clock: CaptureClock, facts: ConnectionFacts, d: 
   const j = d.judgement;
   const lib = identifyClient(f.clientProperties);
   const findings = d.findings.map((x) => reportFinding(clock, x));
-  let severity: Severity = j.severity;
-  for (const x of d.findings) if (SEVERITY_RANK[x.severity] > SEVERITY_RANK[severity]) severity = x.severity;
+  const severity = worstSeverity([j.severity, ...d.findings.map((x) => x.severity)]) ?? j.severity;
 
   const timeline: ReportEvent[] = f.timeline.map((e) => {
     const ev = reportEvent(clock, e);
@@ -116,7 +115,7 @@ export function buildConnection(clock: CaptureClock, facts: ConnectionFacts, d: 
         dir: s.dir,
         from: clock.when(s.from),
         to: s.to !== null ? clock.when(s.to) : null,
-        seconds: Math.round(s.duration * 1e6) / 1e6,
+        seconds: roundMicros(s.duration),
         peerSegments: s.evidence.peerPayloadSegments,
         acks: s.evidence.acksAdvanced,
         peerRetransmissions: s.evidence.peerRetransmissions,

@@ -8,6 +8,8 @@
 
 import type { DecodeIssue, Frame, FrameSink, ProtocolHeader } from '../../src/amqp/types.js';
 
+import { concat as concatAll } from './synth-capture.js';
+
 export function hex(text: string): Uint8Array {
   const clean = text.replace(/\s+/g, '');
   if (!/^(?:[0-9a-fA-F]{2})*$/.test(clean)) throw new Error(`bad hex: ${text}`);
@@ -21,15 +23,7 @@ export function toHex(b: Uint8Array): string {
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatAll(parts);
 }
 
 export const u8 = (v: number): Uint8Array => new Uint8Array([v & 0xff]);

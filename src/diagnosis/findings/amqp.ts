@@ -1,5 +1,5 @@
 /** Findings from AMQP frames: protocol errors, blocked connections, returns, cancels, malformed frames. */
-import { secondsBetween } from '../heartbeat.js';
+import { roundMicros, secondsBetween } from '../heartbeat.js';
 import type { Finding, FindingRule } from '../types.js';
 
 /** RabbitMQ's consumer_timeout text (failure-modes.md F10), old and new wording. */
@@ -38,7 +38,7 @@ export const amqpFindings: FindingRule = (ctx) => {
       severity: 'warning',
       at: b.blocked,
       message: `Connection.Blocked (${b.blocked.reason}) for ${duration.toFixed(1)} s${b.unblocked === null ? ', never unblocked in the capture' : ''}: a broker resource alarm stopped it from publishing.`,
-      evidence: { reason: b.blocked.reason, durationSeconds: Math.round(duration * 1e6) / 1e6, unblocked: b.unblocked?.packet ?? null },
+      evidence: { reason: b.blocked.reason, durationSeconds: roundMicros(duration), unblocked: b.unblocked?.packet ?? null },
     });
   }
   if (f.returns.length > 0) {

@@ -1,6 +1,6 @@
 /** Findings about the heartbeat setting and how close the connection came to a heartbeat timeout. */
 import { formatSeconds } from '../client-library.js';
-import { heartbeatTolerance } from '../heartbeat.js';
+import { heartbeatTolerance, roundMicros } from '../heartbeat.js';
 import type { Finding, FindingRule } from '../types.js';
 
 export const heartbeatSetting: FindingRule = (ctx) => {
@@ -54,12 +54,8 @@ export const heartbeatNearMiss: FindingRule = (ctx, judgement) => {
       severity: 'warning',
       at: worst.from,
       message: `The ${side} sent nothing for ${formatSeconds(worst.duration)} (${(worst.duration / t).toFixed(1)} x T, T=${t} s)${long.length > 1 ? `, ${long.length} times over T in all` : ''}; ${dir === 'c2s' ? 'RabbitMQ drops a client after 2T-3T of silence' : 'clients give up after about 2T'}.`,
-      evidence: { dir, silenceSeconds: round(worst.duration), until: worst.to?.packet ?? null, occurrences: long.length },
+      evidence: { dir, silenceSeconds: roundMicros(worst.duration), until: worst.to?.packet ?? null, occurrences: long.length },
     });
   }
   return out;
 };
-
-function round(v: number): number {
-  return Math.round(v * 1e6) / 1e6;
-}

@@ -1,4 +1,5 @@
 /** Findings from TCP-level evidence: zero windows, retransmissions, keep-alive probes, capture gaps. */
+import { roundMicros } from '../heartbeat.js';
 import type { Finding, FindingRule } from '../types.js';
 
 const SIDE = { c2s: 'client', s2c: 'broker' } as const;
@@ -32,7 +33,7 @@ export const tcpFindings: FindingRule = (ctx, judgement) => {
             ? `The client advertised a zero receive window ${span}: ${serious ? 'its application stopped reading the socket' : 'it caught up quickly'}.`
             : `The broker advertised a zero receive window ${span}: ${serious ? 'it stopped reading from this client (resource alarm or flow control)' : 'brief flow control'}.`,
         evidence: {
-          dir, count: st.zeroWindows, episodes: st.zeroWindowEpisodes, longestSeconds: Math.round(st.longestZeroWindow * 1e6) / 1e6,
+          dir, count: st.zeroWindows, episodes: st.zeroWindowEpisodes, longestSeconds: roundMicros(st.longestZeroWindow),
           atEnd: st.zeroWindowAtEnd, last: st.lastZeroWindow?.packet ?? null, probes: peer.zeroWindowProbes + peer.keepAlivesIntoZeroWindow,
         },
       });

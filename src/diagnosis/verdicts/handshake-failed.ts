@@ -4,7 +4,7 @@
  * refused (530), handshake timeout (the broker resets ~10 s after accept), or no AMQP byte at all (a load
  * balancer's health check: not a fault).
  */
-import { secondsBetween } from '../heartbeat.js';
+import { roundMicros, secondsBetween } from '../heartbeat.js';
 import { judgement } from '../judgement.js';
 import type { Judgement, RuleContext } from '../types.js';
 
@@ -64,10 +64,6 @@ export function handshakeFailed(ctx: RuleContext): Judgement | null {
     explanation: timedOut
       ? `The handshake did not finish within RabbitMQ's handshake_timeout (10 s): the connection stalled ${stage}. Look for a slow or blocked client, or TLS sent to the plain port.`
       : `The connection closed ${stage}, ${elapsed.toFixed(1)} s after it opened${end.dir === 'c2s' ? ' (the client gave up)' : ''}.`,
-    evidence: { elapsedSeconds: round(elapsed) },
+    evidence: { elapsedSeconds: roundMicros(elapsed) },
   });
-}
-
-function round(v: number): number {
-  return Math.round(v * 1e6) / 1e6;
 }

@@ -6,7 +6,7 @@
  *   - it ACKed the broker's heartbeats -> client-stalled (alive, but the application did not write)
  *   - the broker retransmitted, no ACK -> client-unreachable (host or path gone)
  */
-import { checkHeartbeatWindow, secondsBetween } from '../heartbeat.js';
+import { checkHeartbeatWindow, roundMicros, secondsBetween } from '../heartbeat.js';
 import { formatSeconds, identifyClient, stalledClientFix } from '../client-library.js';
 import { addNote, judgement } from '../judgement.js';
 import { annotateClientSilence } from '../silence-notes.js';
@@ -57,7 +57,7 @@ export function missedHeartbeats(ctx: RuleContext): Judgement | null {
     how: end.kind,
     explanation,
     evidence: {
-      silenceSeconds: round(check.silence),
+      silenceSeconds: roundMicros(check.silence),
       heartbeatMultiple: Math.round(check.multiple * 100) / 100,
       windowSeconds: [2 * t, 3 * t],
       onReceiverGrid: check.onGrid,
@@ -74,8 +74,4 @@ export function missedHeartbeats(ctx: RuleContext): Judgement | null {
   annotateClientSilence(j, f, last);
   addNote(j, end.moment.packet, `broker closes ${silence} after the client's last byte (${mult})`);
   return j;
-}
-
-function round(v: number): number {
-  return Math.round(v * 1e6) / 1e6;
 }

@@ -4,7 +4,7 @@
  * Connection.Close. Client thresholds vary (Go 1.5T, Java/.NET >2T, pika T+5..2(T+5)), hence 1.5T.
  */
 import { formatSeconds } from '../client-library.js';
-import { heartbeatTolerance, secondsBetween } from '../heartbeat.js';
+import { heartbeatTolerance, roundMicros, secondsBetween } from '../heartbeat.js';
 import { addNote, judgement } from '../judgement.js';
 import type { Judgement, RuleContext } from '../types.js';
 
@@ -30,7 +30,7 @@ export function serverUnresponsive(ctx: RuleContext): Judgement | null {
       (clientKeptWriting ? 'while the client kept sending heartbeats' : '') +
       (brokerKernelAlive ? ', and its kernel still ACKed them: the broker process stalled (GC, disk, VM pause, SIGSTOP)' : '') +
       `; the client timed out and closed the socket without Connection.Close. Check the broker's health and the path from it to the client.`,
-    evidence: { silenceSeconds: Math.round(silence * 1e6) / 1e6, clientSegmentsDuringSilence: ev.peerPayloadSegments, brokerAcksDuringSilence: ev.acksAdvanced },
+    evidence: { silenceSeconds: roundMicros(silence), clientSegmentsDuringSilence: ev.peerPayloadSegments, brokerAcksDuringSilence: ev.acksAdvanced },
   });
   addNote(j, last.packet, "broker's last byte");
   addNote(j, end.moment.packet, `client gives up ${formatSeconds(silence)} after the broker's last byte`);
