@@ -14,7 +14,7 @@ export interface FuzzCase {
 }
 
 export interface AnalyzerApi {
-  Analyzer: new (options?: { path?: string }) => { push(chunk: Uint8Array): void; end(): unknown };
+  Analyzer: new (options?: { path?: string; frameObjects?: boolean }) => { push(chunk: Uint8Array): void; end(): unknown };
   AnalyzerError: new (...args: never[]) => Error;
 }
 
@@ -54,7 +54,7 @@ export function caseSeed(seed: number, index: number): number;
 export function concat(parts: readonly Uint8Array[]): Uint8Array;
 export function loadCorpus(dir: string, maxBytes?: number): CorpusEntry[];
 export function makeCase(corpus: readonly CorpusEntry[], seed: number, index: number, strategy?: string): FuzzCase;
-export function runCase(api: AnalyzerApi, bytes: Uint8Array, chunks?: number[] | null, path?: string): RunResult;
+export function runCase(api: AnalyzerApi, bytes: Uint8Array, chunks?: number[] | null, path?: string, options?: { frameObjects?: boolean }): RunResult;
 export function checkCase(
   api: AnalyzerApi,
   corpus: readonly CorpusEntry[],

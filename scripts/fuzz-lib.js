@@ -1318,11 +1318,11 @@ export function jsonProblem(value) {
  * `ok` false means a bug: an exception other than AnalyzerError, or a report JSON cannot carry.
  * @param {{ Analyzer: any, AnalyzerError: any }} api
  */
-export function runCase(api, bytes, chunks = null, path = 'fuzz.pcap') {
+export function runCase(api, bytes, chunks = null, path = 'fuzz.pcap', options = {}) {
   const t0 = performance.now();
   let json;
   try {
-    const a = new api.Analyzer({ path });
+    const a = new api.Analyzer({ path, ...options });
     if (chunks === null) a.push(bytes);
     else {
       let o = 0;
@@ -1360,6 +1360,14 @@ export function checkCase(api, corpus, seed, index, { maxMs = 2000, strategy } =
     if (!again.ok) failure = again.error;
     else if (again.outcome !== res.outcome || again.json !== res.json) {
       failure = new Error(`chunk invariance: fed in ${c.chunks.length} pieces the result differs (${res.outcome} whole, ${again.outcome} in pieces)`);
+    }
+  }
+  if (failure === null && res.ok) {
+    // The in-place path (FrameView) must give exactly the report of the reference path that builds every frame.
+    const reference = runCase(api, c.bytes, null, 'fuzz.pcap', { frameObjects: true });
+    if (!reference.ok) failure = reference.error;
+    else if (reference.outcome !== res.outcome || reference.json !== res.json) {
+      failure = new Error(`view invariance: with every frame built as an object the result differs (${reference.outcome} vs ${res.outcome})`);
     }
   }
   if (failure === null && ms > maxMs) failure = new Error(`too slow: ${ms.toFixed(0)} ms (budget ${maxMs} ms)`);

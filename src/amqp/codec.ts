@@ -596,3 +596,170 @@ export function decodeBasicHeader(b: Uint8Array, off: number, end: number, prope
   }
   return [{ bodySize, properties }, p];
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Validation without building: the decoder's allocation-free path (FrameView) checks that a payload decodes
+// cleanly before handing it on undecoded. Each function accepts exactly what its decoding twin above accepts
+// (test/amqp/codec-validate.test.ts compares them on random and mutated payloads), and returns the offset after
+// the value, or -1 where the twin returns a CodecError.
+
+/** Bytes after the type tag of the fixed-size field-table values (0: not fixed-size). */
+const FIXED_FIELD_SIZE = new Uint8Array(256);
+for (const [tag, n] of [['t', 1], ['b', 1], ['B', 1], ['s', 2], ['U', 2], ['u', 2], ['I', 4], ['i', 4], ['l', 8], ['L', 8], ['f', 4], ['d', 8], ['D', 5], ['T', 8]] as const) {
+  FIXED_FIELD_SIZE[tag.charCodeAt(0)] = n;
+}
+/** Open containers' ends while validating (depth <= MAX_FIELD_DEPTH), and whether each is an array. */
+const skipEnds = new Float64Array(MAX_FIELD_DEPTH + 1);
+const skipIsArray = new Uint8Array(MAX_FIELD_DEPTH + 1);
+
+/** Twin of decodeTable (isArray false) / decodeArray. */
+export function skipNested(b: Uint8Array, off: number, end: number, isArray: boolean): number {
+  if (off + 4 > end) return -1;
+  const len = readU32(b, off);
+  if (len > end - off - 4) return -1;
+  const rootEnd = off + 4 + len;
+  let depth = 1;
+  skipEnds[0] = rootEnd;
+  skipIsArray[0] = isArray ? 1 : 0;
+  let p = off + 4;
+  while (depth > 0) {
+    const limit = skipEnds[depth - 1] as number;
+    if (p === limit) {
+      depth--;
+      continue;
+    }
+    if (skipIsArray[depth - 1] === 0) {
+      const klen = b[p] as number;
+      if (p + 1 + klen > limit) return -1;
+      p += 1 + klen;
+    }
+    if (p + 1 > limit) return -1;
+    const tag = b[p] as number;
+    p++;
+    const left = limit - p;
+    const fixed = FIXED_FIELD_SIZE[tag] as number;
+    if (fixed !== 0) {
+      if (left < fixed) return -1;
+      p += fixed;
+    } else if (tag === 0x53 || tag === 0x78) {
+      // 'S' longstr, 'x' byte array: u32 length + bytes
+      if (left < 4) return -1;
+      const n = readU32(b, p);
+      if (n > left - 4) return -1;
+      p += 4 + n;
+    } else if (tag === 0x56) {
+      // 'V' void
+    } else if (tag === 0x46 || tag === 0x41) {
+      if (left < 4) return -1;
+      const n = readU32(b, p);
+      if (n > left - 4 || depth >= MAX_FIELD_DEPTH) return -1;
+      p += 4;
+      skipEnds[depth] = p + n;
+      skipIsArray[depth] = tag === 0x41 ? 1 : 0;
+      depth++;
+    } else {
+      return -1;
+    }
+  }
+  return rootEnd;
+}
+
+/** One non-bit domain value at p: twin of decodeInto. */
+function skipDomain(b: Uint8Array, p: number, end: number, t: DomainCode): number {
+  switch (t) {
+    case D_SHORTSTR: {
+      if (p >= end) return -1;
+      const stop = p + 1 + (b[p] as number);
+      return stop > end ? -1 : stop;
+    }
+    case D_OCTET:
+      return p + 1 > end ? -1 : p + 1;
+    case D_SHORT:
+      return p + 2 > end ? -1 : p + 2;
+    case D_LONG:
+      return p + 4 > end ? -1 : p + 4;
+    case D_LONGLONG:
+    case D_TIMESTAMP:
+      return p + 8 > end ? -1 : p + 8;
+    case D_LONGSTR: {
+      if (p + 4 > end) return -1;
+      const len = readU32(b, p);
+      return len > end - p - 4 ? -1 : p + 4 + len;
+    }
+    case D_TABLE:
+      return skipNested(b, p, end, false);
+    default:
+      return -1;
+  }
+}
+
+/** Twin of decodeArgs. */
+export function skipArgs(b: Uint8Array, off: number, end: number, types: readonly DomainCode[]): number {
+  let p = off;
+  let bitPos = 8;
+  for (let i = 0; i < types.length; i++) {
+    const t = types[i] as DomainCode;
+    if (t === D_BIT) {
+      if (bitPos === 8) {
+        if (p >= end) return -1;
+        p++;
+        bitPos = 0;
+      }
+      bitPos++;
+      continue;
+    }
+    bitPos = 8;
+    p = skipDomain(b, p, end, t);
+    if (p < 0) return -1;
+  }
+  return p;
+}
+
+/** What the allocation-free path needs from a content header: the body size and where two ids lie. */
+export interface HeaderScan {
+  bodySize: number;
+  /** message-id / correlation-id text at b[start, end); start -1 when absent. */
+  messageIdStart: number;
+  messageIdEnd: number;
+  correlationIdStart: number;
+  correlationIdEnd: number;
+}
+
+const MESSAGE_ID_FLAG = 0x8000 >> 8;
+const CORRELATION_ID_FLAG = 0x8000 >> 5;
+
+/** Twin of decodeBasicHeader; fills `out` and returns the offset after the properties, or -1. */
+export function scanBasicHeader(b: Uint8Array, off: number, end: number, out: HeaderScan): number {
+  if (off + 10 > end) return -1;
+  const bodySize = readU32(b, off) * TWO_32 + readU32(b, off + 4);
+  if (!Number.isSafeInteger(bodySize)) return -1;
+  const flags = readU16(b, off + 8);
+  let p = off + 10;
+  if ((flags & 0x0002) !== 0) return -1;
+  let more = (flags & 0x0001) !== 0;
+  while (more) {
+    if (p + 2 > end) return -1;
+    const w = readU16(b, p);
+    if ((w & 0xfffe) !== 0) return -1;
+    more = (w & 0x0001) !== 0;
+    p += 2;
+  }
+  out.bodySize = bodySize;
+  out.messageIdStart = -1;
+  out.correlationIdStart = -1;
+  for (let i = 0; i < BASIC_PROPERTY_FLAGS.length; i++) {
+    const flag = BASIC_PROPERTY_FLAGS[i] as number;
+    if ((flags & flag) === 0) continue;
+    const next = skipDomain(b, p, end, BASIC_PROPERTY_TYPES[i] as DomainCode);
+    if (next < 0) return -1;
+    if (flag === MESSAGE_ID_FLAG) {
+      out.messageIdStart = p + 1;
+      out.messageIdEnd = next;
+    } else if (flag === CORRELATION_ID_FLAG) {
+      out.correlationIdStart = p + 1;
+      out.correlationIdEnd = next;
+    }
+    p = next;
+  }
+  return p;
+}

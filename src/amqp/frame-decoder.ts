@@ -47,7 +47,8 @@
  */
 
 import { BASIC_CLASS_ID, methodInfo, methodName } from './spec.js';
-import { CodecError, decodeArgs, decodeBasicHeader, readU16, readU32 } from './codec.js';
+import { CodecError, decodeArgs, decodeBasicHeader, readU16, readU32, scanBasicHeader, skipArgs } from './codec.js';
+import { FrameView, headerFrame, methodFrame } from './frame-view.js';
 import type { BodyFrame, DecodeIssue, DecodeIssueCode, FieldValue, FrameSink, HeaderFrame, HeartbeatFrame, MethodFrame } from './types.js';
 import * as wire from './types.js';
 
@@ -183,6 +184,8 @@ export function foreignProtocol(b: Uint8Array, off: number): string | null {
 export class FrameDecoder {
   private readonly sink: FrameSink;
   private readonly expectHeader: boolean;
+  /** The reused view for sinks with `onView` (null: every frame is emitted as an object). */
+  private readonly view: FrameView | null;
 
   private state = S_START;
   private frameMax = 0;
@@ -248,6 +251,7 @@ export class FrameDecoder {
   constructor(sink: FrameSink, options?: FrameDecoderOptions) {
     this.sink = sink;
     this.expectHeader = options?.expectProtocolHeader === true;
+    this.view = typeof sink.onView === 'function' ? new FrameView() : null;
   }
 
   /** Frames decoded (emitted through onFrame) so far. */
@@ -413,7 +417,9 @@ export class FrameDecoder {
         // the byte after the frame's type octet, since their size field may be what is wrong.
         return type === FRAME_BODY ? fe : off + 1;
       }
-      if (type === FRAME_BODY) {
+      if (this.view !== null && this.viewed(type, b, off + 7, fe, channel, size, pkt, sec, nsec, pkt)) {
+        // passed as a view
+      } else if (type === FRAME_BODY) {
         this.emitBody(channel, size, pkt, sec, nsec, pkt, 0);
       } else if (type === FRAME_METHOD) {
         this.emitMethod(b, off + 7, fe, channel, size, pkt, sec, nsec, pkt, 0);
@@ -425,6 +431,45 @@ export class FrameDecoder {
       off = fe + 1;
     }
     return off;
+  }
+
+  /**
+   * Passes a complete frame of the fast loop as the reused view when it decodes cleanly (what the emit* methods
+   * would report nothing about); returns false to let them emit it as an object, with its issues.
+   */
+  private viewed(type: number, b: Uint8Array, start: number, end: number, channel: number, size: number, pkt: number, sec: number, nsec: number, first: number): boolean {
+    const v = this.view as FrameView;
+    if (type === FRAME_METHOD) {
+      if (size < 4) return false;
+      const info = methodInfo(readU16(b, start), readU16(b, start + 2));
+      if (info === undefined || skipArgs(b, start + 4, end, info.argTypes) !== end) return false;
+      v.reset(type, channel, size, pkt, sec, nsec, first, b, start, end);
+      v.classId = info.classId;
+      v.methodId = info.methodId;
+      v.method = info;
+      v.name = info.name;
+      this.expectBody(channel, 0); // a method ends any content in flight on its channel
+    } else if (type === FRAME_HEADER) {
+      if (size < 14 || readU16(b, start) !== BASIC_CLASS_ID || scanBasicHeader(b, start + 4, end, v) !== end) return false;
+      v.reset(type, channel, size, pkt, sec, nsec, first, b, start, end);
+      v.classId = BASIC_CLASS_ID;
+      v.methodId = 0;
+      v.method = undefined;
+      v.name = 'Content-Header';
+      this.expectBody(channel, v.bodySize);
+    } else if (type === FRAME_BODY) {
+      v.reset(type, channel, size, pkt, sec, nsec, first, b, start, end);
+      v.name = 'Content-Body';
+    } else {
+      if (channel !== 0 || size !== 0) return false;
+      v.reset(type, channel, size, pkt, sec, nsec, first, b, start, end);
+      v.name = 'Heartbeat';
+    }
+    this.nFrames++;
+    (this.sink.onView as (view: FrameView) => void)(v);
+    // Do not pin the pushed chunk (or the last frame) between pushes: a capture has hundreds of decoders.
+    v.release();
+    return true;
   }
 
   // ---- the slow path --------------------------------------------------------------------------------------------
@@ -508,7 +553,9 @@ export class FrameDecoder {
   /** Emits the slow-path frame whose payload is complete (frame-end seen or lost in a gap). */
   private finishFrame(pkt: number, sec: number, nsec: number): void {
     const type = this.fType;
-    if (type === FRAME_BODY) {
+    if (this.view !== null && this.fLost === 0 && this.viewed(type, this.carry, 0, this.carryLen, this.fChannel, this.fSize, pkt, sec, nsec, this.fFirst)) {
+      // passed as a view
+    } else if (type === FRAME_BODY) {
       this.emitBody(this.fChannel, this.fSize, pkt, sec, nsec, this.fFirst, this.fLost);
     } else if (type === FRAME_HEARTBEAT) {
       this.emitHeartbeat(this.fChannel, this.fSize, pkt, sec, nsec, this.fFirst, this.fLost);
@@ -601,20 +648,7 @@ export class FrameDecoder {
     }
     this.expectBody(channel, 0); // a method ends any content in flight on its channel
     this.nFrames++;
-    const frame: MethodFrame = {
-      kind: 'method',
-      type: FRAME_METHOD,
-      channel,
-      size,
-      packet: pkt,
-      tsSec: sec,
-      tsNsec: nsec,
-      firstPacket: first,
-      classId,
-      methodId,
-      name,
-      args,
-    };
+    const frame: MethodFrame = methodFrame(channel, size, pkt, sec, nsec, first, classId, methodId, name, args);
     if (lost > 0) frame.lost = lost;
     this.sink.onFrame(frame);
   }
@@ -650,20 +684,7 @@ export class FrameDecoder {
     }
     this.expectBody(channel, bodySize);
     this.nFrames++;
-    const frame: HeaderFrame = {
-      kind: 'header',
-      type: FRAME_HEADER,
-      channel,
-      size,
-      packet: pkt,
-      tsSec: sec,
-      tsNsec: nsec,
-      firstPacket: first,
-      classId,
-      weight,
-      bodySize,
-      properties,
-    };
+    const frame: HeaderFrame = headerFrame(channel, size, pkt, sec, nsec, first, classId, weight, bodySize, properties);
     if (lost > 0) frame.lost = lost;
     this.sink.onFrame(frame);
   }

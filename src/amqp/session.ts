@@ -28,7 +28,21 @@
  * outstanding tag up to and including its own, and tag 0 with `multiple` settles all of them.
  */
 import { BodyHasher } from './body-hash.js';
-import type { BodyFrame, FieldTable, FieldValue, Frame, HeaderFrame, MethodFrame } from './types.js';
+import { utf8Text } from './codec.js';
+import type { FrameView } from './frame-view.js';
+import type { FieldTable, FieldValue, Frame, HeaderFrame, MethodFrame } from './types.js';
+import * as wire from './types.js';
+
+const FRAME_METHOD: number = wire.FRAME_METHOD;
+const FRAME_HEADER: number = wire.FRAME_HEADER;
+const FRAME_BODY: number = wire.FRAME_BODY;
+
+/** Where something happened: a Frame, a FrameView, or any other stamped record. */
+interface At {
+  readonly packet: number;
+  readonly tsSec: number;
+  readonly tsNsec: number;
+}
 
 export type Direction = 'c2s' | 's2c';
 
@@ -67,9 +81,9 @@ export interface CompletedMessage {
   dir: Direction;
   channel: number;
   /** Basic.Publish, Basic.Deliver, Basic.Get-Ok or Basic.Return. */
-  method: MethodFrame;
-  /** The content header's properties; a shared frozen empty object when the header never came. */
-  properties: Record<string, FieldValue>;
+  method: string;
+  /** The method's `redelivered` flag (Basic.Deliver and Basic.Get-Ok; false for the others). */
+  redelivered: boolean;
   /** From the content header; null when the header never came. */
   bodySize: number | null;
   bodyReceived: number;
@@ -276,7 +290,6 @@ const SKIP = 4;
 /** Bounds on the request FIFOs (Consume -> Consume-Ok, Get -> Get-Ok/Empty), in case replies were not captured. */
 const MAX_PENDING_REQUESTS = 256;
 
-const EMPTY_PROPERTIES: Record<string, FieldValue> = Object.freeze({}) as Record<string, FieldValue>;
 const NO_DELIVERIES: readonly UnackedDelivery[] = Object.freeze([]);
 
 type MutableDelivery = { -readonly [K in keyof UnackedDelivery]: UnackedDelivery[K] };
@@ -422,8 +435,14 @@ class TagQueue<T> {
 /** One message in assembly on one channel and direction. Reused from message to message. */
 class Assembly {
   state = IDLE;
-  method: MethodFrame | null = null;
-  header: HeaderFrame | null = null;
+  /** The content method's name (null: no message in assembly), class, `redelivered` flag and moment. */
+  method: string | null = null;
+  methodClassId = 0;
+  redelivered = false;
+  packet = 0;
+  tsSec = 0;
+  tsNsec = 0;
+  headerSeen = false;
   bodySize = 0;
   bodyReceived = 0;
   /** Body bytes the decoder counted but never captured (BodyFrame.lost): the message cannot be complete. */
@@ -649,11 +668,13 @@ export class AmqpSession {
       case 'method':
         this.#onMethod(d, frame);
         return;
-      case 'header':
-        this.#onHeader(d, frame);
+      case 'header': {
+        const p = frame.properties;
+        this.#onHeader(d, frame.channel, frame.classId, frame.bodySize, idString(p['message-id']), idString(p['correlation-id']), frame);
         return;
+      }
       case 'body':
-        this.#onBody(d, frame);
+        this.#onBody(d, frame.channel, frame.size, frame.lost ?? 0, frame);
         return;
       case 'heartbeat':
         // rabbit_reader answers a heartbeat on a non-zero channel with 505 (failure-modes.md §1.1).
@@ -661,6 +682,61 @@ export class AmqpSession {
           this.#issue('unexpected-frame', d, frame.channel, frame, `heartbeat frame on channel ${frame.channel}: RabbitMQ answers 505 UNEXPECTED_FRAME`);
         }
         return;
+    }
+  }
+
+  /**
+   * The decoder's allocation-free path (FrameSink.onView): the same as `onFrame(dir, view.frame())`, but heartbeats,
+   * bodies, content headers, Basic.Publish, Basic.Deliver and Basic.Ack are read from the view's bytes in place.
+   */
+  onView(dir: Direction, v: FrameView): void {
+    const type = v.type;
+    const key = v.classId * 0x10000 + v.methodId;
+    if (type === FRAME_METHOD && key !== BASIC_PUBLISH && key !== BASIC_DELIVER && key !== BASIC_ACK) {
+      this.onFrame(dir, v.frame());
+      return;
+    }
+    const d = dir === 'c2s' ? C2S : S2C;
+    this.#frames[d]++;
+    const pending = this.#pendingHash[d];
+    if (pending !== null) this.#finishPending(d, pending);
+    if (type === FRAME_BODY) {
+      this.#onBody(d, v.channel, v.size, 0, v);
+      return;
+    }
+    const b = v.bytes;
+    const o = v.start;
+    if (type === FRAME_HEADER) {
+      const mid = v.messageIdStart >= 0 ? idString(utf8Text(b, v.messageIdStart, v.messageIdEnd)) : null;
+      const cid = v.correlationIdStart >= 0 ? idString(utf8Text(b, v.correlationIdStart, v.correlationIdEnd)) : null;
+      this.#onHeader(d, v.channel, v.classId, v.bodySize, mid, cid, v);
+      return;
+    }
+    if (type !== FRAME_METHOD) return; // a heartbeat (the decoder passes only channel-0 ones as views)
+    const ch = this.#channel(v.channel);
+    const asm = d === C2S ? ch.c2s : ch.s2c;
+    this.#beginMethod(d, asm, v.name, v);
+    if (key === BASIC_PUBLISH) {
+      this.#onPublish(d, ch, asm, v);
+    } else if (key === BASIC_ACK) {
+      // delivery-tag longlong, then the multiple bit.
+      const tag = v.u64(4);
+      const multiple = (v.octet(12) & 1) === 1;
+      if (d === C2S) this.#settleDeliveries(ch, 'ack', tag, multiple, null, v);
+      else this.#settleConfirms(ch, 'ack', tag, multiple, null, v);
+    } else {
+      // Basic.Deliver: consumer-tag shortstr, delivery-tag longlong, redelivered bit, exchange, routing-key.
+      const afterTag = v.afterShortstr(4);
+      const redelivered = (v.octet(afterTag + 8) & 1) === 1;
+      if (d === S2C) {
+        const afterExchange = v.afterShortstr(afterTag + 9);
+        const consumerTag = utf8Text(b, o + 5, o + afterTag);
+        const exchange = utf8Text(b, o + afterTag + 10, o + afterExchange);
+        const routingKey = utf8Text(b, o + afterExchange + 1, o + v.afterShortstr(afterExchange));
+        this.#onDelivery(ch, asm, 'deliver', v.name, v, v.u64(afterTag), redelivered, consumerTag, exchange, routingKey);
+      } else {
+        this.#startMessage(asm, v.name, v.classId, v, redelivered, null, false, '', '');
+      }
     }
   }
 
@@ -738,57 +814,69 @@ export class AmqpSession {
     return ch;
   }
 
+  /** A method frame ends whatever content its channel and direction had in assembly. */
+  #beginMethod(d: number, asm: Assembly, name: string, at: At): void {
+    if (asm.state === IDLE) return;
+    if (asm.state === SKIP) {
+      asm.state = IDLE;
+      return;
+    }
+    const m = asm.method ?? 'content method';
+    const expected =
+      asm.state === HEADER
+        ? `${m} not followed by its content header: got ${name} (RabbitMQ answers 505 UNEXPECTED_FRAME - expected content header for class 60, got non content header frame instead)`
+        : `${m} content cut short after ${asm.bodyReceived} of ${asm.bodySize} body bytes: got ${name} (RabbitMQ answers 505 UNEXPECTED_FRAME - expected content body, got non content body frame instead)`;
+    this.#issue('unexpected-frame', d, asm.channel, at, expected);
+    this.#finalize(asm, false);
+  }
+
+  #onPublish(d: number, ch: ChannelState, asm: Assembly, at: At): void {
+    if (d === C2S) {
+      this.#stats.messagesPublished++;
+      if (ch.confirmMode && ch.confirms !== null && !ch.closed) {
+        ch.confirms.push(ch.nextPublishSeq++, at.packet);
+        this.#confirmPublished++;
+        this.#confirmOutstanding++;
+      }
+    }
+    this.#startMessage(asm, 'Basic.Publish', 60, at, false, null, false, '', '');
+  }
+
   #onMethod(d: number, f: MethodFrame): void {
     const ch = this.#channel(f.channel);
     const asm = d === C2S ? ch.c2s : ch.s2c;
-    if (asm.state !== IDLE) {
-      if (asm.state === SKIP) {
-        asm.state = IDLE;
-      } else {
-        const m = asm.method?.name ?? 'content method';
-        const expected =
-          asm.state === HEADER
-            ? `${m} not followed by its content header: got ${f.name} (RabbitMQ answers 505 UNEXPECTED_FRAME - expected content header for class 60, got non content header frame instead)`
-            : `${m} content cut short after ${asm.bodyReceived} of ${asm.bodySize} body bytes: got ${f.name} (RabbitMQ answers 505 UNEXPECTED_FRAME - expected content body, got non content body frame instead)`;
-        this.#issue('unexpected-frame', d, f.channel, f, expected);
-        this.#finalize(asm, false);
-      }
-    }
+    this.#beginMethod(d, asm, f.name, f);
     const a = f.args;
     switch (f.classId * 0x10000 + f.methodId) {
       case BASIC_PUBLISH:
-        if (d === C2S) {
-          this.#stats.messagesPublished++;
-          if (ch.confirmMode && ch.confirms !== null && !ch.closed) {
-            ch.confirms.push(ch.nextPublishSeq++, f.packet);
-            this.#confirmPublished++;
-            this.#confirmOutstanding++;
-          }
-        }
-        this.#startMessage(asm, f, null, false);
+        this.#onPublish(d, ch, asm, f);
         return;
       case BASIC_DELIVER:
+      case BASIC_GET_OK:
         if (d === S2C) {
-          this.#onDelivery(ch, asm, f, 'deliver');
+          const via = f.methodId === 60 ? 'deliver' : 'get';
+          const consumerTag = via === 'deliver' ? str(a['consumer-tag']) : null;
+          const tag = num(a['delivery-tag']);
+          this.#onDelivery(ch, asm, via, f.name, f, tag, a['redelivered'] === true, consumerTag, str(a['exchange']), str(a['routing-key']));
         } else {
-          this.#startMessage(asm, f, null, false);
+          this.#startMessage(asm, f.name, f.classId, f, a['redelivered'] === true, null, false, '', '');
         }
         return;
       case BASIC_ACK:
       case BASIC_NACK:
       case BASIC_REJECT: {
         const kind: AckKind = f.methodId === 80 ? 'ack' : f.methodId === 120 ? 'nack' : 'reject';
-        if (d === C2S) this.#settleDeliveries(ch, kind, f);
-        else if (kind !== 'reject') this.#settleConfirms(ch, kind, f);
+        const tag = num(a['delivery-tag']);
+        if (d === C2S) {
+          this.#settleDeliveries(ch, kind, tag, kind !== 'reject' && a['multiple'] === true, kind === 'ack' ? null : a['requeue'] === true, f);
+        } else if (kind !== 'reject') {
+          this.#settleConfirms(ch, kind, tag, a['multiple'] === true, kind === 'nack' ? a['requeue'] === true : null, f);
+        }
         return;
       }
-      case BASIC_GET_OK:
-        if (d === S2C) this.#onDelivery(ch, asm, f, 'get');
-        else this.#startMessage(asm, f, null, false);
-        return;
       case BASIC_RETURN:
         if (d === S2C) this.#stats.returned++;
-        this.#startMessage(asm, f, null, false);
+        this.#startMessage(asm, f.name, f.classId, f, false, null, false, '', '');
         return;
       case BASIC_CONSUME: {
         if (d !== C2S) return;
@@ -917,44 +1005,41 @@ export class AmqpSession {
     }
   }
 
-  #onHeader(d: number, f: HeaderFrame): void {
-    const ch = this.#channel(f.channel);
+  #onHeader(d: number, channel: number, classId: number, bodySize: number, mid: string | null, correlationId: string | null, at: At): void {
+    const ch = this.#channel(channel);
     const asm = d === C2S ? ch.c2s : ch.s2c;
     if (asm.state !== HEADER) {
       if (asm.state === SKIP) return;
       const text =
         asm.state === IDLE
           ? `content header with no content method before it (RabbitMQ answers 505 UNEXPECTED_FRAME - expected method frame, got non method frame instead)`
-          : `content header while ${asm.method?.name ?? 'a message'} still expected ${asm.bodySize - asm.bodyReceived} body bytes (RabbitMQ answers 505 UNEXPECTED_FRAME - expected content body, got non content body frame instead)`;
-      this.#issue('unexpected-frame', d, f.channel, f, text);
+          : `content header while ${asm.method ?? 'a message'} still expected ${asm.bodySize - asm.bodyReceived} body bytes (RabbitMQ answers 505 UNEXPECTED_FRAME - expected content body, got non content body frame instead)`;
+      this.#issue('unexpected-frame', d, channel, at, text);
       if (asm.state === BODY) this.#finalize(asm, false);
       asm.state = SKIP;
       return;
     }
-    const method = asm.method as MethodFrame;
-    if (f.classId !== method.classId) {
+    if (classId !== asm.methodClassId) {
       this.#issue(
         'unexpected-frame',
         d,
-        f.channel,
-        f,
-        `${method.name} followed by a content header for class ${f.classId} (RabbitMQ answers 505 UNEXPECTED_FRAME - expected content header for class ${method.classId}, got one for class ${f.classId} instead)`,
+        channel,
+        at,
+        `${asm.method} followed by a content header for class ${classId} (RabbitMQ answers 505 UNEXPECTED_FRAME - expected content header for class ${asm.methodClassId}, got one for class ${classId} instead)`,
       );
       this.#finalize(asm, false);
       asm.state = SKIP;
       return;
     }
-    asm.header = f;
-    asm.bodySize = f.bodySize;
-    asm.endPacket = f.packet;
-    const props = f.properties;
-    const mid = idString(props['message-id']);
+    asm.headerSeen = true;
+    asm.bodySize = bodySize;
+    asm.endPacket = at.packet;
     asm.messageId = mid;
     const dl = asm.delivery;
     if (dl !== null) {
-      dl.bodySize = f.bodySize;
+      dl.bodySize = bodySize;
       dl.messageId = mid;
-      dl.correlationId = idString(props['correlation-id']);
+      dl.correlationId = correlationId;
     }
     if (asm.hashing) {
       if (mid !== null) {
@@ -967,38 +1052,38 @@ export class AmqpSession {
         h.updateString(asm.routingKey);
       }
     }
-    if (f.bodySize === 0) {
+    if (bodySize === 0) {
       this.#finalize(asm, true);
     } else {
       asm.state = BODY;
     }
   }
 
-  #onBody(d: number, f: BodyFrame): void {
-    const ch = this.#channel(f.channel);
+  #onBody(d: number, channel: number, size: number, lost: number, at: At): void {
+    const ch = this.#channel(channel);
     const asm = d === C2S ? ch.c2s : ch.s2c;
     if (asm.state !== BODY) {
       if (asm.state === SKIP) return;
       const text =
         asm.state === IDLE
           ? `content body with no content header before it (RabbitMQ answers 505 UNEXPECTED_FRAME - expected method frame, got non method frame instead)`
-          : `${asm.method?.name ?? 'content method'} followed by a content body before its content header (RabbitMQ answers 505 UNEXPECTED_FRAME - expected content header for class 60, got non content header frame instead)`;
-      this.#issue('unexpected-frame', d, f.channel, f, text);
+          : `${asm.method ?? 'content method'} followed by a content body before its content header (RabbitMQ answers 505 UNEXPECTED_FRAME - expected content header for class 60, got non content header frame instead)`;
+      this.#issue('unexpected-frame', d, channel, at, text);
       if (asm.state === HEADER) this.#finalize(asm, false);
       asm.state = SKIP;
       return;
     }
-    asm.bodyReceived += f.size;
+    asm.bodyReceived += size;
     // A frame hit by a gap inside it still counts in full (its size is known), so the byte count stays right.
-    if (f.lost !== undefined && f.lost > 0) asm.bodyLost += f.lost;
-    asm.endPacket = f.packet;
+    if (lost > 0) asm.bodyLost += lost;
+    asm.endPacket = at.packet;
     if (asm.bodyReceived < asm.bodySize) return;
     if (asm.bodyReceived > asm.bodySize) {
       this.#issue(
         'frame-error',
         d,
-        f.channel,
-        f,
+        channel,
+        at,
         `content body frames carry ${asm.bodyReceived} bytes, more than the ${asm.bodySize} of the content header`,
       );
     }
@@ -1013,21 +1098,34 @@ export class AmqpSession {
 
   // ---- messages -------------------------------------------------------------------------------------------
 
-  #startMessage(asm: Assembly, f: MethodFrame, delivery: MutableDelivery | null, hash: boolean): void {
+  #startMessage(
+    asm: Assembly,
+    method: string,
+    classId: number,
+    at: At,
+    redelivered: boolean,
+    delivery: MutableDelivery | null,
+    hash: boolean,
+    exchange: string,
+    routingKey: string,
+  ): void {
     asm.state = HEADER;
-    asm.method = f;
-    asm.header = null;
+    asm.method = method;
+    asm.methodClassId = classId;
+    asm.redelivered = redelivered;
+    asm.packet = at.packet;
+    asm.tsSec = at.tsSec;
+    asm.tsNsec = at.tsNsec;
+    asm.headerSeen = false;
     asm.bodySize = 0;
     asm.bodyReceived = 0;
     asm.bodyLost = 0;
-    asm.endPacket = f.packet;
+    asm.endPacket = at.packet;
     asm.hashing = hash;
     asm.messageId = null;
     asm.delivery = delivery;
-    if (hash) {
-      asm.exchange = str(f.args['exchange']);
-      asm.routingKey = str(f.args['routing-key']);
-    }
+    asm.exchange = exchange;
+    asm.routingKey = routingKey;
   }
 
   #finishPending(d: number, asm: Assembly): void {
@@ -1051,42 +1149,48 @@ export class AmqpSession {
       }
       if (dl !== null) dl.identity = identity;
       if (onMessage !== undefined) {
-        const header = asm.header;
         onMessage({
           dir: DIRS[asm.dir] as Direction,
           channel: asm.channel,
           method,
-          properties: header !== null ? header.properties : EMPTY_PROPERTIES,
-          bodySize: header !== null ? asm.bodySize : null,
+          redelivered: asm.redelivered,
+          bodySize: asm.headerSeen ? asm.bodySize : null,
           bodyReceived: asm.bodyReceived,
-          complete: complete && header !== null,
+          complete: complete && asm.headerSeen,
           identity,
-          packet: method.packet,
-          tsSec: method.tsSec,
-          tsNsec: method.tsNsec,
+          packet: asm.packet,
+          tsSec: asm.tsSec,
+          tsNsec: asm.tsNsec,
           endPacket: asm.endPacket,
         });
       }
     }
     asm.method = null;
-    asm.header = null;
+    asm.headerSeen = false;
     asm.delivery = null;
   }
 
   // ---- deliveries and acks --------------------------------------------------------------------------------
 
-  #onDelivery(ch: ChannelState, asm: Assembly, f: MethodFrame, via: 'deliver' | 'get'): void {
-    const a = f.args;
-    const tag = num(a['delivery-tag']);
-    const redelivered = a['redelivered'] === true;
+  #onDelivery(
+    ch: ChannelState,
+    asm: Assembly,
+    via: 'deliver' | 'get',
+    name: string,
+    at: At,
+    tag: number,
+    redelivered: boolean,
+    consumerTagArg: string | null,
+    exchange: string,
+    routingKey: string,
+  ): void {
     const stats = this.#stats;
     stats.messagesDelivered++;
     if (redelivered) stats.redelivered++;
-    let consumerTag: string | null = null;
+    const consumerTag = consumerTagArg;
     let noAck = false;
     let ackModeKnown = false;
-    if (via === 'deliver') {
-      consumerTag = str(a['consumer-tag']);
+    if (consumerTag !== null) {
       if (consumerTag === ch.lastConsumerTag) {
         noAck = ch.lastConsumerNoAck;
         ackModeKnown = true;
@@ -1118,31 +1222,27 @@ export class AmqpSession {
         deliveryTag: tag,
         consumerTag,
         via,
-        exchange: str(a['exchange']),
-        routingKey: str(a['routing-key']),
+        exchange,
+        routingKey,
         redelivered,
         identity: null,
         messageId: null,
         correlationId: null,
         bodySize: null,
         ackModeKnown,
-        packet: f.packet,
-        tsSec: f.tsSec,
-        tsNsec: f.tsNsec,
+        packet: at.packet,
+        tsSec: at.tsSec,
+        tsNsec: at.tsNsec,
       };
       const before = ch.unacked.live;
       ch.unacked.push(tag, delivery);
       // A repeated tag replaces the earlier delivery (its settlement was not captured) instead of adding one.
       this.#unackedCount += ch.unacked.live - before;
     }
-    this.#startMessage(asm, f, delivery, this.#hashBodies);
+    this.#startMessage(asm, name, 60, at, redelivered, delivery, this.#hashBodies, exchange, routingKey);
   }
 
-  #settleDeliveries(ch: ChannelState, kind: AckKind, f: MethodFrame): void {
-    const a = f.args;
-    const tag = num(a['delivery-tag']);
-    const multiple = kind !== 'reject' && a['multiple'] === true;
-    const requeue = kind === 'ack' ? null : a['requeue'] === true;
+  #settleDeliveries(ch: ChannelState, kind: AckKind, tag: number, multiple: boolean, requeue: boolean | null, at: At): void {
     const stats = this.#stats;
     if (kind === 'ack') stats.acks++;
     else if (kind === 'nack') stats.nacks++;
@@ -1150,7 +1250,7 @@ export class AmqpSession {
     const onAck = this.#listener.onAck;
     if (ch.closed || this.#serverClosing) {
       // rabbit_channel in 'closing' (and the reader after its Connection.Close) drops every frame but Close-Ok.
-      onAck?.(ackEvent(C2S, ch.id, kind, tag, multiple, requeue, NO_DELIVERIES, 0, true, true, false, f));
+      onAck?.(ackEvent(C2S, ch.id, kind, tag, multiple, requeue, NO_DELIVERIES, 0, true, true, false, at));
       return;
     }
     const collect = onAck !== undefined || ch.txMode;
@@ -1181,11 +1281,11 @@ export class AmqpSession {
         'unknown-delivery-tag',
         C2S,
         ch.id,
-        f,
+        at,
         `${name} of delivery tag ${tag}${multiple ? ' (multiple)' : ''} on channel ${ch.id}, which is not outstanding (already settled, never delivered on this channel, or delivered no-ack): RabbitMQ answers Channel.Close 406 PRECONDITION_FAILED - unknown delivery tag ${tag} (class 60, method ${methodId})`,
       );
     }
-    onAck?.(ackEvent(C2S, ch.id, kind, tag, multiple, requeue, out ?? NO_DELIVERIES, count, known, false, ch.txMode, f));
+    onAck?.(ackEvent(C2S, ch.id, kind, tag, multiple, requeue, out ?? NO_DELIVERIES, count, known, false, ch.txMode, at));
   }
 
   /** Whether an unknown tag may simply be one whose delivery the capture did not hold. */
@@ -1196,16 +1296,12 @@ export class AmqpSession {
     return tag > ch.gapLo && tag < ch.gapHi;
   }
 
-  #settleConfirms(ch: ChannelState, kind: AckKind, f: MethodFrame): void {
+  #settleConfirms(ch: ChannelState, kind: AckKind, tag: number, multiple: boolean, requeue: boolean | null, at: At): void {
     const q = ch.confirms;
     const onAck = this.#listener.onAck;
-    const a = f.args;
-    const tag = num(a['delivery-tag']);
-    const multiple = a['multiple'] === true;
-    const requeue = kind === 'nack' ? a['requeue'] === true : null;
     if (q === null) {
       // No Confirm.Select captured: nothing to settle, and nothing to blame the broker for.
-      onAck?.(ackEvent(S2C, ch.id, kind, tag, multiple, requeue, NO_DELIVERIES, 0, false, false, false, f));
+      onAck?.(ackEvent(S2C, ch.id, kind, tag, multiple, requeue, NO_DELIVERIES, 0, false, false, false, at));
       return;
     }
     let count: number;
@@ -1220,7 +1316,7 @@ export class AmqpSession {
     if (kind === 'ack') this.#confirmAcked += count;
     else this.#confirmNacked += count;
     this.#confirmOutstanding -= count;
-    onAck?.(ackEvent(S2C, ch.id, kind, tag, multiple, requeue, NO_DELIVERIES, count, known, false, false, f));
+    onAck?.(ackEvent(S2C, ch.id, kind, tag, multiple, requeue, NO_DELIVERIES, count, known, false, false, at));
   }
 
   #requeueAll(ch: ChannelState, reason: RequeueEvent['reason'], f: MethodFrame): void {
@@ -1286,15 +1382,15 @@ export class AmqpSession {
     if (ch.lastConsumerTag === tag) ch.lastConsumerTag = null;
   }
 
-  #issue(code: SessionIssueCode, d: number, channel: number, f: Frame, message: string): void {
+  #issue(code: SessionIssueCode, d: number, channel: number, at: At, message: string): void {
     this.#listener.onIssue?.({
       code,
       message,
       dir: DIRS[d] as Direction,
       channel,
-      packet: f.packet,
-      tsSec: f.tsSec,
-      tsNsec: f.tsNsec,
+      packet: at.packet,
+      tsSec: at.tsSec,
+      tsNsec: at.tsNsec,
     });
   }
 }
@@ -1313,7 +1409,7 @@ function ackEvent(
   known: boolean,
   ignored: boolean,
   inTransaction: boolean,
-  f: MethodFrame,
+  at: At,
 ): AckEvent {
   return {
     dir: DIRS[d] as Direction,
@@ -1327,9 +1423,9 @@ function ackEvent(
     known,
     ignored,
     inTransaction,
-    packet: f.packet,
-    tsSec: f.tsSec,
-    tsNsec: f.tsNsec,
+    packet: at.packet,
+    tsSec: at.tsSec,
+    tsNsec: at.tsNsec,
   };
 }
 

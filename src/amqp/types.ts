@@ -12,6 +12,8 @@
  *    octet   short       long          size octets       0xCE
  */
 
+import type { FrameView } from './frame-view.js';
+
 /** A field-table / argument value, already JSON-safe (no bigint, no Uint8Array). */
 export type FieldValue =
   | null // 'V' void
@@ -122,6 +124,12 @@ export interface DecodeIssue {
 export interface FrameSink {
   onProtocolHeader(header: ProtocolHeader): void;
   onFrame(frame: Frame): void;
+  /**
+   * Optional allocation-free path: when present, every complete frame of the decoder's fast loop that decodes
+   * cleanly comes here as the decoder's reused FrameView (valid during the call only) instead of to `onFrame`;
+   * frames with issues, frames cut by gaps and frames that straddled pushes still come to `onFrame`.
+   */
+  onView?(view: FrameView): void;
   onBodyData(channel: number, bytes: Uint8Array): void;
   onIssue(issue: DecodeIssue): void;
 }

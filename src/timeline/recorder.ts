@@ -8,8 +8,9 @@
  * around the client's last frame, and the last events before the end.
  */
 import { FrameDecoder } from '../amqp/frame-decoder.js';
+import { frameFromPayload, type FrameView } from '../amqp/frame-view.js';
 import { AmqpSession, type CompletedMessage } from '../amqp/session.js';
-import type { DecodeIssue, Frame, FrameSink, MethodFrame, ProtocolHeader } from '../amqp/types.js';
+import { FRAME_HEADER, FRAME_HEARTBEAT, FRAME_METHOD, type DecodeIssue, type Frame, type FrameSink, type MethodFrame, type ProtocolHeader } from '../amqp/types.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../net/types.js';
 import {
   TA_ACK_ADVANCED,
@@ -57,6 +58,13 @@ const MAX_SILENCES = 64;
 const MAX_DECODE_PROBLEMS = 200;
 const MAX_REDELIVERED_IDENTITIES = 2000;
 const MAX_HEARTBEAT_INTERVALS = 64;
+
+/** Payload bytes a ring slot keeps of a frame that came as a view; larger frames are kept as objects. */
+const SLOT_BYTES = 128;
+/** Basic.Publish and Basic.Ack (class << 16 | method): never notable, no facts of their own. */
+const QUIET_PUBLISH = 0x003c0028;
+const QUIET_ACK = 0x003c0050;
+const DELIVER = 0x003c003c;
 
 const NOTABLE_ANALYSIS = TA_ANY_RETRANSMISSION | TA_LOST_SEGMENT | TA_ZERO_WINDOW | TA_ZERO_WINDOW_PROBE | TA_KEEP_ALIVE | TA_WINDOW_FULL;
 
@@ -106,9 +114,21 @@ export class ConnectionRecorder implements StreamHandler {
 
   // Timeline bookkeeping.
   private ordinal = 0;
-  private all: TimelineEntry[] | null = [];
+  /**
+   * Every event while there are at most FULL_TIMELINE_EVENTS: entries, or indexes into `allRaw` for frames that
+   * came as views and were not needed as objects so far.
+   */
+  private all: (TimelineEntry | number)[] | null = [];
+  private allRaw: RawEvents | null = null;
   private readonly head: TimelineEntry[] = [];
-  private readonly ring: TimelineEntry[] = [];
+  /**
+   * The last TAIL_EVENTS events. A slot holds an entry, or null for a frame that came as a view: its fields and
+   * payload are then in `raw` (allocated once a connection outgrows FULL_TIMELINE_EVENTS) and become an entry only
+   * if the event is kept. A busy connection builds no object per frame.
+   */
+  private readonly ring: (TimelineEntry | null)[] = new Array<TimelineEntry | null>(TAIL_EVENTS).fill(null);
+  private raw: RawEvents | null = null;
+  private ringCount = 0;
   private ringPos = 0;
   private readonly kept = new Map<number, TimelineEntry>();
   private afterNotable = 0;
@@ -119,8 +139,11 @@ export class ConnectionRecorder implements StreamHandler {
    */
   private lastClientOrdinal = -1;
   private readonly aroundLastClient = new Map<number, TimelineEntry>();
-  /** Each side's latest frame; facts.lastFrame is derived from it when needed (no allocation per frame). */
-  private readonly latestFrame: Record<Dir, Frame | null> = { c2s: null, s2c: null };
+  /** Each side's latest frame, updated in place; facts.lastFrame is copied from it when needed. */
+  private readonly latestFrame: Record<Dir, FrameMoment> = {
+    c2s: { packet: 0, tsSec: 0, tsNsec: 0, type: '', channel: 0 },
+    s2c: { packet: 0, tsSec: 0, tsNsec: 0, type: '', channel: 0 },
+  };
 
   // Per-direction bookkeeping.
   private readonly usualTtl: Record<Dir, number> = { c2s: -1, s2c: -1 };
@@ -141,6 +164,7 @@ export class ConnectionRecorder implements StreamHandler {
     info: ConnectionInfo,
     onDone: (facts: ConnectionFacts) => void,
     private readonly onEntry: ((entry: TimelineEntry) => void) | null = null,
+    private readonly frameObjects = false,
   ) {
     this.onDone = onDone;
     this.originSec = info.firstTsSec;
@@ -350,7 +374,7 @@ export class ConnectionRecorder implements StreamHandler {
     };
     f.clientProperties = this.session.clientProperties ?? f.clientProperties;
     f.serverProperties = this.session.serverProperties ?? f.serverProperties;
-    f.lastFrame = { c2s: this.frameMoment(this.latestFrame.c2s), s2c: this.frameMoment(this.latestFrame.s2c) };
+    f.lastFrame = { c2s: this.frameMoment('c2s'), s2c: this.frameMoment('s2c') };
     f.eventCount = this.ordinal;
     f.timeline = this.buildTimeline();
     this.onDone(f);
@@ -359,12 +383,15 @@ export class ConnectionRecorder implements StreamHandler {
   // ---- AMQP ----------------------------------------------------------------------------------------------------
 
   private sinkFor(dir: Dir): FrameSink {
-    return {
+    const sink: FrameSink = {
       onProtocolHeader: (h: ProtocolHeader) => this.onProtocolHeader(dir, h),
       onFrame: (frame: Frame) => this.onFrame(dir, frame),
       onBodyData: (channel: number, bytes: Uint8Array) => this.session.onBodyData(dir, channel, bytes),
       onIssue: (issue: DecodeIssue) => this.onIssue(dir, issue),
     };
+    // --frames streams every event as an object anyway: views would only be built into objects at once.
+    if (!this.frameObjects && this.onEntry === null) sink.onView = (view: FrameView) => this.onView(dir, view);
+    return sink;
   }
 
   private onProtocolHeader(dir: Dir, h: ProtocolHeader): void {
@@ -398,12 +425,12 @@ export class ConnectionRecorder implements StreamHandler {
     st.frames++;
     this.session.onFrame(dir, frame);
     const type = frameName(frame);
-    this.latestFrame[dir] = frame;
+    this.noteLatest(dir, frame.packet, frame.tsSec, frame.tsNsec, type, frame.channel);
     let notable = false;
     if (frame.kind === 'heartbeat') {
       st.heartbeats++;
       f.trailing[other(dir)].peerHeartbeats++;
-      if (dir === 's2c') this.noteServerHeartbeat(frame);
+      if (dir === 's2c') this.noteServerHeartbeat(frame.tsSec, frame.tsNsec);
     } else if (dir === 's2c') {
       this.lastServerFrameWasHeartbeat = false;
     }
@@ -418,13 +445,74 @@ export class ConnectionRecorder implements StreamHandler {
     }
   }
 
-  private frameMoment(frame: Frame | null): FrameMoment | null {
-    return frame === null ? null : { packet: frame.packet, tsSec: frame.tsSec, tsNsec: frame.tsNsec, type: frameName(frame), channel: frame.channel };
+  /**
+   * A frame that came as the decoder's view: the same facts and event as `onFrame(dir, view.frame())`, without
+   * building the frame for the common ones. Small connections (every event kept) and --frames streaming take the
+   * object path, which needs the objects anyway.
+   */
+  private onView(dir: Dir, v: FrameView): void {
+    const f = this.facts;
+    const st = f.stats[dir];
+    st.frames++;
+    this.session.onView(dir, v);
+    this.noteLatest(dir, v.packet, v.tsSec, v.tsNsec, v.name, v.channel);
+    let notable = false;
+    if (v.type === FRAME_HEARTBEAT) {
+      st.heartbeats++;
+      f.trailing[other(dir)].peerHeartbeats++;
+      if (dir === 's2c') this.noteServerHeartbeat(v.tsSec, v.tsNsec);
+    } else if (dir === 's2c') {
+      this.lastServerFrameWasHeartbeat = false;
+    }
+    if (v.type === FRAME_METHOD) {
+      const key = v.classId * 0x10000 + v.methodId;
+      // A Basic.Deliver matters here only when redelivered (its bit follows consumer-tag and delivery-tag).
+      const quiet = key === QUIET_PUBLISH || key === QUIET_ACK || (key === DELIVER && (v.octet(v.afterShortstr(4) + 8) & 1) === 0);
+      if (!quiet) notable = this.onMethod(dir, v.frame() as MethodFrame);
+    }
+    const ordinal = this.ordinal++;
+    const kept = (notable || this.afterNotable > 0) && this.kept.size < MAX_KEPT_EVENTS;
+    if (kept || this.head.length < HEAD_EVENTS || ((v.type === FRAME_METHOD || v.type === FRAME_HEADER) && v.end - v.start > SLOT_BYTES)) {
+      const frame = v.frame();
+      const e: TimelineEntry = {
+        ordinal, packet: frame.packet, tsSec: frame.tsSec, tsNsec: frame.tsNsec, dir, kind: 'amqp', type: v.name, channel: frame.channel, frame,
+      };
+      this.addToAll(e);
+      if (this.head.length < HEAD_EVENTS) this.head.push(e);
+      this.keep(e, notable);
+      this.ringPut(e);
+    } else {
+      if (this.all !== null) {
+        const log = (this.allRaw ??= new RawEvents(64, true));
+        this.addToAll(log.add(dir, v, ordinal));
+      }
+      const i = this.ringNext();
+      this.ring[i] = null;
+      (this.raw ??= new RawEvents(TAIL_EVENTS, false)).put(i, dir, v, ordinal);
+    }
+    if (dir === 'c2s') {
+      this.lastClientOrdinal = ordinal;
+      if (this.aroundLastClient.size > 0) this.aroundLastClient.clear();
+    }
+  }
+
+  private noteLatest(dir: Dir, packet: number, tsSec: number, tsNsec: number, type: string, channel: number): void {
+    const l = this.latestFrame[dir];
+    l.packet = packet;
+    l.tsSec = tsSec;
+    l.tsNsec = tsNsec;
+    l.type = type;
+    l.channel = channel;
+  }
+
+  private frameMoment(dir: Dir): FrameMoment | null {
+    const l = this.latestFrame[dir];
+    return l.type === '' ? null : { packet: l.packet, tsSec: l.tsSec, tsNsec: l.tsNsec, type: l.type, channel: l.channel };
   }
 
   /** Idle broker heartbeats come every T/2: their spacing gives T when the handshake was not captured. */
-  private noteServerHeartbeat(frame: Frame): void {
-    const t = frame.tsSec - this.originSec + (frame.tsNsec - this.originNsec) / 1e9;
+  private noteServerHeartbeat(tsSec: number, tsNsec: number): void {
+    const t = tsSec - this.originSec + (tsNsec - this.originNsec) / 1e9;
     if (this.lastServerFrameWasHeartbeat && this.lastHeartbeatOnly >= 0 && this.heartbeatIntervals.length < MAX_HEARTBEAT_INTERVALS) {
       this.heartbeatIntervals.push(t - this.lastHeartbeatOnly);
     }
@@ -518,7 +606,7 @@ export class ConnectionRecorder implements StreamHandler {
   private onMessage(msg: CompletedMessage): void {
     const f = this.facts;
     if (msg.dir !== 's2c') return;
-    const redelivered = msg.method.args['redelivered'] === true;
+    const redelivered = msg.redelivered;
     if (redelivered && msg.identity !== null && f.redeliveredIdentities.length < MAX_REDELIVERED_IDENTITIES) {
       f.redeliveredIdentities.push({ identity: msg.identity, moment: moment(msg.packet, msg.tsSec, msg.tsNsec) });
     }
@@ -539,7 +627,7 @@ export class ConnectionRecorder implements StreamHandler {
     const f = this.facts;
     f.atFirstEnd = {
       lastPayload: { ...f.lastPayload },
-      lastFrame: { c2s: this.frameMoment(this.latestFrame.c2s), s2c: this.frameMoment(this.latestFrame.s2c) },
+      lastFrame: { c2s: this.frameMoment('c2s'), s2c: this.frameMoment('s2c') },
       trailing: { c2s: { ...f.trailing.c2s }, s2c: { ...f.trailing.s2c } },
     };
   }
@@ -564,11 +652,23 @@ export class ConnectionRecorder implements StreamHandler {
   private addEvent(e: TimelineEntry, notable: boolean): void {
     e.ordinal = this.ordinal++;
     if (this.onEntry !== null) this.onEntry(e);
-    if (this.all !== null) {
-      this.all.push(e);
-      if (this.all.length > FULL_TIMELINE_EVENTS) this.all = null;
-    }
+    this.addToAll(e);
     if (this.head.length < HEAD_EVENTS) this.head.push(e);
+    this.keep(e, notable);
+    this.ringPut(e);
+  }
+
+  private addToAll(e: TimelineEntry | number): void {
+    if (this.all === null) return;
+    this.all.push(e);
+    if (this.all.length > FULL_TIMELINE_EVENTS) {
+      this.all = null;
+      this.allRaw = null;
+    }
+  }
+
+  /** Notable events are kept with CONTEXT_EVENTS events on each side. */
+  private keep(e: TimelineEntry, notable: boolean): void {
     if (notable && this.kept.size < MAX_KEPT_EVENTS) {
       for (const r of this.recentEvents(CONTEXT_EVENTS)) this.kept.set(r.ordinal, r);
       this.kept.set(e.ordinal, e);
@@ -577,37 +677,64 @@ export class ConnectionRecorder implements StreamHandler {
       this.kept.set(e.ordinal, e);
       this.afterNotable--;
     }
-    if (this.ring.length < TAIL_EVENTS) {
-      this.ring.push(e);
+  }
+
+  /** The ring slot for the next event, after evicting its oldest one. */
+  private ringNext(): number {
+    const i = this.ringPos;
+    if (this.ringCount < TAIL_EVENTS) {
+      this.ringCount++;
     } else {
-      const evicted = this.ring[this.ringPos]!;
-      const sinceClient = evicted.ordinal - this.lastClientOrdinal;
+      const ordinal = this.slotOrdinal(i);
+      const sinceClient = ordinal - this.lastClientOrdinal;
       if (this.lastClientOrdinal >= 0 && sinceClient >= -CONTEXT_EVENTS && sinceClient <= AFTER_LAST_CLIENT_FRAME) {
-        this.aroundLastClient.set(evicted.ordinal, evicted);
+        this.aroundLastClient.set(ordinal, this.slotEvent(i));
       }
-      this.ring[this.ringPos] = e;
     }
-    this.ringPos = (this.ringPos + 1) % TAIL_EVENTS;
+    this.ringPos = (i + 1) % TAIL_EVENTS;
+    return i;
+  }
+
+  private ringPut(e: TimelineEntry): void {
+    this.ring[this.ringNext()] = e;
+  }
+
+  private slotOrdinal(i: number): number {
+    const e = this.ring[i];
+    return e !== null && e !== undefined ? e.ordinal : (this.raw as RawEvents).ordinal[i] as number;
+  }
+
+  /** The event in ring slot i, built from its raw fields the first time it is needed. */
+  private slotEvent(i: number): TimelineEntry {
+    const e = this.ring[i];
+    if (e !== null && e !== undefined) return e;
+    const built = (this.raw as RawEvents).entry(i);
+    this.ring[i] = built;
+    return built;
   }
 
   /** The last `n` events, oldest first. */
   private recentEvents(n: number): TimelineEntry[] {
-    const count = Math.min(n, this.ring.length);
+    const count = Math.min(n, this.ringCount);
     const out: TimelineEntry[] = [];
-    // While the ring is filling, ringPos === ring.length; once full, ringPos is the oldest slot. Either way the
-    // newest `count` events sit just before ringPos, modulo the ring size.
-    for (let i = 0; i < count; i++) out.push(this.ring[(this.ringPos - count + i + TAIL_EVENTS) % TAIL_EVENTS]!);
+    // The newest `count` events sit just before ringPos, modulo the ring size.
+    for (let i = 0; i < count; i++) out.push(this.slotEvent((this.ringPos - count + i + TAIL_EVENTS) % TAIL_EVENTS));
     return out;
   }
 
   private buildTimeline(): TimelineEntry[] {
     let events: TimelineEntry[];
     if (this.all !== null) {
-      events = this.all;
+      const log = this.allRaw;
+      events = this.all.map((e) => (typeof e === 'number' ? (log as RawEvents).entry(e) : e));
     } else {
       const byOrdinal = new Map<number, TimelineEntry>();
-      for (const list of [this.head, this.kept.values(), this.aroundLastClient.values(), this.ring]) {
+      for (const list of [this.head, this.kept.values(), this.aroundLastClient.values()]) {
         for (const e of list) byOrdinal.set(e.ordinal, e);
+      }
+      for (let i = 0; i < this.ringCount; i++) {
+        const e = this.slotEvent(i);
+        byOrdinal.set(e.ordinal, e);
       }
       events = [...byOrdinal.values()].sort((x, y) => x.ordinal - y.ordinal);
     }
@@ -648,4 +775,129 @@ function tcpEventType(flags: number, a: number, payloadLength: number): string |
   if ((a & TA_WINDOW_UPDATE) !== 0) return 'Window Update';
   if ((a & TA_PURE_ACK) !== 0) return 'ACK';
   return null;
+}
+
+/**
+ * Events of frames that came as views, as raw fields and a copy of their payload (struct of arrays: no object per
+ * frame), built into entries only when needed. Two uses: the ring (fixed slots of SLOT_BYTES payload each, `put`)
+ * and the log of every event of a small connection (growing, payloads appended, `add`).
+ */
+class RawEvents {
+  ordinal: Float64Array;
+  packet: Float64Array;
+  tsSec: Float64Array;
+  tsNsec: Float64Array;
+  size: Float64Array;
+  firstPacket: Float64Array;
+  channel: Uint16Array;
+  type: Uint8Array;
+  s2c: Uint8Array;
+  payloadAt: Uint32Array;
+  payloadLength: Uint16Array;
+  bytes: Uint8Array;
+  count = 0;
+  private bytesUsed = 0;
+
+  constructor(
+    private capacity: number,
+    private readonly growable: boolean,
+  ) {
+    this.ordinal = new Float64Array(capacity);
+    this.packet = new Float64Array(capacity);
+    this.tsSec = new Float64Array(capacity);
+    this.tsNsec = new Float64Array(capacity);
+    this.size = new Float64Array(capacity);
+    this.firstPacket = new Float64Array(capacity);
+    this.channel = new Uint16Array(capacity);
+    this.type = new Uint8Array(capacity);
+    this.s2c = new Uint8Array(capacity);
+    this.payloadAt = new Uint32Array(capacity);
+    this.payloadLength = new Uint16Array(capacity);
+    this.bytes = new Uint8Array(growable ? capacity * 32 : capacity * SLOT_BYTES);
+  }
+
+  /** Appends an event (growable log); returns its index. */
+  add(dir: Dir, v: FrameView, ordinal: number): number {
+    if (this.count === this.capacity) this.grow();
+    const i = this.count++;
+    this.put(i, dir, v, ordinal);
+    return i;
+  }
+
+  /** Writes an event into slot i (ring), or at the end (log). */
+  put(i: number, dir: Dir, v: FrameView, ordinal: number): void {
+    this.ordinal[i] = ordinal;
+    this.packet[i] = v.packet;
+    this.tsSec[i] = v.tsSec;
+    this.tsNsec[i] = v.tsNsec;
+    this.size[i] = v.size;
+    this.firstPacket[i] = v.firstPacket;
+    this.channel[i] = v.channel;
+    this.type[i] = v.type;
+    this.s2c[i] = dir === 's2c' ? 1 : 0;
+    // Bodies and heartbeats are described by their size alone; methods and headers by their payload.
+    const n = v.type === FRAME_METHOD || v.type === FRAME_HEADER ? v.end - v.start : 0;
+    let at: number;
+    if (this.growable) {
+      at = this.bytesUsed;
+      if (at + n > this.bytes.length) {
+        const next = new Uint8Array(Math.max(this.bytes.length * 2, at + n));
+        next.set(this.bytes.subarray(0, at));
+        this.bytes = next;
+      }
+      this.bytesUsed = at + n;
+    } else {
+      at = i * SLOT_BYTES;
+    }
+    this.payloadAt[i] = at;
+    this.payloadLength[i] = n;
+    const src = v.bytes;
+    const from = v.start;
+    const dst = this.bytes;
+    for (let k = 0; k < n; k++) dst[at + k] = src[from + k] as number;
+  }
+
+  /** The timeline entry of event i. */
+  entry(i: number): TimelineEntry {
+    const at = this.payloadAt[i] as number;
+    const frame = frameFromPayload(
+      this.type[i] as number, this.channel[i] as number, this.size[i] as number, this.packet[i] as number, this.tsSec[i] as number,
+      this.tsNsec[i] as number, this.firstPacket[i] as number, this.bytes, at, at + (this.payloadLength[i] as number),
+    );
+    return {
+      ordinal: this.ordinal[i] as number, packet: frame.packet, tsSec: frame.tsSec, tsNsec: frame.tsNsec, dir: this.s2c[i] === 1 ? 's2c' : 'c2s',
+      kind: 'amqp', type: frameName(frame), channel: frame.channel, frame,
+    };
+  }
+
+  private grow(): void {
+    const cap = this.capacity * 2;
+    const f64 = (a: Float64Array) => {
+      const b = new Float64Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.ordinal = f64(this.ordinal);
+    this.packet = f64(this.packet);
+    this.tsSec = f64(this.tsSec);
+    this.tsNsec = f64(this.tsNsec);
+    this.size = f64(this.size);
+    this.firstPacket = f64(this.firstPacket);
+    const channel = new Uint16Array(cap);
+    channel.set(this.channel);
+    this.channel = channel;
+    const type = new Uint8Array(cap);
+    type.set(this.type);
+    this.type = type;
+    const s2c = new Uint8Array(cap);
+    s2c.set(this.s2c);
+    this.s2c = s2c;
+    const payloadAt = new Uint32Array(cap);
+    payloadAt.set(this.payloadAt);
+    this.payloadAt = payloadAt;
+    const payloadLength = new Uint16Array(cap);
+    payloadLength.set(this.payloadLength);
+    this.payloadLength = payloadLength;
+    this.capacity = cap;
+  }
 }

@@ -277,8 +277,8 @@ describe('AmqpSession message assembly', () => {
       packet: publish.packet,
       endPacket: last.packet,
     });
-    expect(m.method).toBe(publish);
-    expect(m.properties['content-type']).toBe('application/json');
+    expect(m.method).toBe('Basic.Publish');
+    expect(m.redelivered).toBe(false);
     expect(h.s.stats.messagesPublished).toBe(1);
     expect(h.issues).toEqual([]);
   });
@@ -306,10 +306,10 @@ describe('AmqpSession message assembly', () => {
     sbody(h, 5, 1);
     h.c(body(4, 1));
     expect(h.issues).toEqual([]);
-    expect(h.messages.map((m) => `${m.dir}:${m.channel}:${m.method.args['routing-key']}:${m.complete}`)).toEqual([
-      'c2s:2:b:true',
-      's2c:1:a:true',
-      'c2s:1:a:true',
+    expect(h.messages.map((m) => `${m.dir}:${m.channel}:${m.method}:${m.bodySize}:${m.complete}`)).toEqual([
+      'c2s:2:Basic.Publish:4:true',
+      's2c:1:Basic.Deliver:5:true',
+      'c2s:1:Basic.Publish:10:true',
     ]);
   });
 
@@ -321,10 +321,11 @@ describe('AmqpSession message assembly', () => {
     expect(h.issues).toHaveLength(1);
     expect(h.issues[0]).toMatchObject({ code: 'unexpected-frame', dir: 'c2s', channel: 1 });
     expect(h.issues[0]!.message).toContain('expected content header for class 60');
-    expect(h.messages.map((m) => [m.method.args['routing-key'], m.complete, m.bodySize])).toEqual([
-      ['r1', false, null],
-      ['r2', true, 2],
+    expect(h.messages.map((m) => [m.packet, m.complete, m.bodySize])).toEqual([
+      [h.messages[0]!.packet, false, null],
+      [h.messages[1]!.packet, true, 2],
     ]);
+    expect(h.messages[0]!.packet).toBeLessThan(h.messages[1]!.packet);
   });
 
   it('reports a method cutting a body short', () => {
