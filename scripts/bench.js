@@ -7,6 +7,7 @@
  *   node scripts/bench.js [--runs 3] [--quick] [--json] [--sizes 500M,2G] [--work bench-out] [--cli dist/cli.js]
  *                         [--connections 300] [--seed 1] [--no-memory]
  *   node scripts/bench.js --profile [--profile-capture load-mtu1500-8x20k|FILE] [--top 15] [--profile-interval 100]
+ *   node scripts/bench.js --stages [--profile-capture load-mtu1500-8x20k|FILE] [--runs 3]
  *
  * Speed: for each real capture (captures/load-mtu1500-*.pcap.xz, decompressed once into the work directory), one
  * untimed warm-up of each tool (amqpscope's report gives the packet and frame counts), then alternating timed runs
@@ -20,6 +21,11 @@
  *
  * --profile: `node --cpu-prof dist/cli.js --json F > /dev/null` on one capture (default the 8x20k one); prints the
  * functions with the most self time (mapped back to src/*.ts through dist's source maps) and the files.
+ *
+ * --stages: what each layer costs in a one-shot run. Each stage of scripts/bench-stages.js (read, net, tcp,
+ * framing, session, the whole analyze) runs alone in a fresh process, --runs times; prints the median time to the
+ * end of each stage and what it adds, with Node's own start (`node -e 0`), the whole CLI, and the same analysis
+ * run a second time in one process (JIT warmed up), which shows how much of a one-shot run is warm-up.
  *
  * Units: capture sizes and MB/s in MB = 10^6 bytes; RSS in MiB = 2^20 bytes (as /usr/bin/time's kbytes are KiB).
  * Missing tools (tshark, GNU time, xz) are installed with apt-get (after one apt-get update).
@@ -70,6 +76,7 @@ function parseArgs(argv) {
     seed: 1,
     memory: true,
     profile: false,
+    stages: false,
     profileCapture: 'load-mtu1500-8x20k',
     profileInterval: 100,
     top: 15,
@@ -116,6 +123,9 @@ function parseArgs(argv) {
         break;
       case '--profile':
         o.profile = true;
+        break;
+      case '--stages':
+        o.stages = true;
         break;
       case '--profile-capture':
         o.profileCapture = value();
@@ -587,11 +597,65 @@ function machine(tsharkVersion) {
 
 // ---------------------------------------------------------------------------------------------------------------
 
+const STAGES = [
+  ['read', 'reading the capture (pcap/pcapng records)'],
+  ['net', '+ link, IP and TCP headers'],
+  ['tcp', '+ TCP connections, analysis, reassembly'],
+  ['framing', '+ AMQP framing'],
+  ['session', '+ AMQP session (messages, delivery tags)'],
+  ['analyze', '+ timelines, diagnosis, JSON report'],
+];
+
+function wallMs(cmd, args) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new CommandFailed(`${cmd} ${args.join(' ')} exited with ${r.status ?? r.signal}: ${tail(r.stderr)}`);
+  return { ms, stdout: r.stdout };
+}
+
+function stages(opts) {
+  const target = fs.existsSync(opts.profileCapture) ? path.resolve(opts.profileCapture) : realCapture(opts.work, opts.profileCapture);
+  const script = path.join(ROOT, 'scripts', 'bench-stages.js');
+  const inner = (stage) => median(Array.from({ length: opts.runs }, () => JSON.parse(wallMs(process.execPath, [script, stage, target]).stdout).ms));
+  log(`bench: stages of ${captureName(target)}, ${opts.runs} runs each`);
+  const rows = STAGES.map(([stage, what]) => ({ stage, what, ms: inner(stage) }));
+  return {
+    capture: captureName(target),
+    runs: opts.runs,
+    nodeStartMs: median(Array.from({ length: opts.runs }, () => wallMs(process.execPath, ['-e', '0']).ms)),
+    cliMs: median(Array.from({ length: opts.runs }, () => wallMs(process.execPath, [...amqpscopeArgs(opts, target)]).ms)),
+    warmAnalyzeMs: inner('warm'),
+    stages: rows,
+  };
+}
+
+function printStages(st) {
+  const out = [`Stages of a one-shot run on ${st.capture} (medians of ${st.runs} fresh processes, ms from the first import)\n\n`];
+  out.push(`${'stage'.padEnd(10)}${'ms'.padStart(8)}${'adds'.padStart(8)}  what\n`);
+  let prev = 0;
+  for (const r of st.stages) {
+    out.push(`${r.stage.padEnd(10)}${r.ms.toFixed(0).padStart(8)}${(r.ms - prev).toFixed(0).padStart(8)}  ${r.what}\n`);
+    prev = r.ms;
+  }
+  const analyze = st.stages[st.stages.length - 1].ms;
+  out.push(`\nnode -e 0: ${st.nodeStartMs.toFixed(0)} ms; the whole CLI (--json, output through a pipe): ${st.cliMs.toFixed(0)} ms\n`);
+  out.push(`the same analysis again in the same process (JIT warmed up): ${st.warmAnalyzeMs.toFixed(0)} ms, i.e. ${(analyze - st.warmAnalyzeMs).toFixed(0)} ms of the one-shot run is warm-up\n`);
+  process.stdout.write(out.join(''));
+}
+
 function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (!fs.existsSync(opts.cli)) throw new CommandFailed(`${path.relative(ROOT, opts.cli)} does not exist: run npm run build first`);
   fs.mkdirSync(opts.work, { recursive: true });
-  ensureTools(!opts.profile);
+  ensureTools(!opts.profile && !opts.stages);
+
+  if (opts.stages) {
+    const st = stages(opts);
+    if (opts.json) process.stdout.write(`${JSON.stringify({ stages: st }, null, 2)}\n`);
+    else printStages(st);
+    return 0;
+  }
 
   if (opts.profile) {
     const p = profile(opts);

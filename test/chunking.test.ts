@@ -7,23 +7,15 @@
 import { describe, expect, it } from 'vitest';
 import { Analyzer } from '../src/analyze.js';
 import { captureBytes, smallCaptures } from './helpers/captures.js';
+import { prng } from './helpers/prng.js';
 
 /** Over this size a capture is fed in 7-byte pieces instead of single bytes (same coverage of splits, less time). */
 const BYTE_AT_A_TIME_LIMIT = 1 << 20;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Piece sizes: mostly small (they split every header and frame), sometimes large, sometimes a single byte. */
 function randomPieces(total: number, seed: number): number[] {
-  const rnd = mulberry32(seed);
+  const rnd = prng(seed);
   const out: number[] = [];
   for (let left = total; left > 0; ) {
     const x = rnd();

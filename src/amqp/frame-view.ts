@@ -125,6 +125,7 @@ export function frameFromPayload(
   return { kind: 'heartbeat', type: wire.FRAME_HEARTBEAT, channel, size, packet, tsSec, tsNsec, firstPacket };
 }
 
+/** The one place method frame objects are built (decoder and views alike): one shape, one key order. */
 export function methodFrame(
   channel: number,
   size: number,
@@ -140,6 +141,7 @@ export function methodFrame(
   return { kind: 'method', type: FRAME_METHOD, channel, size, packet, tsSec, tsNsec, firstPacket, classId, methodId, name, args };
 }
 
+/** The one place content header frame objects are built. */
 export function headerFrame(
   channel: number,
   size: number,

@@ -872,32 +872,23 @@ class RawEvents {
 
   private grow(): void {
     const cap = this.capacity * 2;
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.ordinal = f64(this.ordinal);
-    this.packet = f64(this.packet);
-    this.tsSec = f64(this.tsSec);
-    this.tsNsec = f64(this.tsNsec);
-    this.size = f64(this.size);
-    this.firstPacket = f64(this.firstPacket);
-    const channel = new Uint16Array(cap);
-    channel.set(this.channel);
-    this.channel = channel;
-    const type = new Uint8Array(cap);
-    type.set(this.type);
-    this.type = type;
-    const s2c = new Uint8Array(cap);
-    s2c.set(this.s2c);
-    this.s2c = s2c;
-    const payloadAt = new Uint32Array(cap);
-    payloadAt.set(this.payloadAt);
-    this.payloadAt = payloadAt;
-    const payloadLength = new Uint16Array(cap);
-    payloadLength.set(this.payloadLength);
-    this.payloadLength = payloadLength;
+    this.ordinal = grown(this.ordinal, new Float64Array(cap));
+    this.packet = grown(this.packet, new Float64Array(cap));
+    this.tsSec = grown(this.tsSec, new Float64Array(cap));
+    this.tsNsec = grown(this.tsNsec, new Float64Array(cap));
+    this.size = grown(this.size, new Float64Array(cap));
+    this.firstPacket = grown(this.firstPacket, new Float64Array(cap));
+    this.channel = grown(this.channel, new Uint16Array(cap));
+    this.type = grown(this.type, new Uint8Array(cap));
+    this.s2c = grown(this.s2c, new Uint8Array(cap));
+    this.payloadAt = grown(this.payloadAt, new Uint32Array(cap));
+    this.payloadLength = grown(this.payloadLength, new Uint16Array(cap));
     this.capacity = cap;
   }
+}
+
+/** `to`, holding `from`'s values at its start. */
+function grown<T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
 }

@@ -11,6 +11,7 @@ import { allMethods, BASIC_PROPERTY_NAMES, D_BIT, type DomainCode } from '../../
 import type { FieldValue } from '../../src/amqp/types.js';
 import { Analyzer, analyzeBytes } from '../../src/analyze.js';
 import { captureBytes, smallCaptures } from '../helpers/captures.js';
+import { prng } from '../helpers/prng.js';
 import {
   RecordingSink,
   bodyFrame,
@@ -29,17 +30,6 @@ import {
   u8,
 } from '../helpers/amqp-encode.js';
 
-/** Deterministic PRNG (mulberry32), so a failure names its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomText(r: () => number, max: number): string {
   const n = Math.floor(r() * max);
@@ -119,7 +109,7 @@ function scan(): HeaderScan {
 
 describe('validators accept exactly what the decoders accept', () => {
   it('skipArgs and decodeArgs agree on random and damaged arguments of every method', () => {
-    const r = rng(7);
+    const r = prng(7);
     let accepted = 0;
     let rejected = 0;
     for (const info of allMethods()) {
@@ -142,7 +132,7 @@ describe('validators accept exactly what the decoders accept', () => {
   });
 
   it('skipNested and decodeTable agree on random and damaged tables', () => {
-    const r = rng(11);
+    const r = prng(11);
     let rejected = 0;
     for (let i = 0; i < 3000; i++) {
       const b = mutate(r, randomTable(r));
@@ -159,7 +149,7 @@ describe('validators accept exactly what the decoders accept', () => {
   });
 
   it('scanBasicHeader and decodeBasicHeader agree, and the scan finds message-id and correlation-id', () => {
-    const r = rng(13);
+    const r = prng(13);
     const types: DomainCode[] = [5, 5, 7, 1, 1, 5, 5, 5, 5, 8, 5, 5, 5, 5];
     let rejected = 0;
     let withIds = 0;
@@ -207,7 +197,7 @@ class ViewRecordingSink extends RecordingSink {
 }
 
 describe('a decoder with a view sink emits exactly the frames and issues of one without', () => {
-  const r = rng(17);
+  const r = prng(17);
   const frames: Uint8Array[] = [
     frame(1, 0, method(10, 30, u16(2047), u32(131072), u16(60))), // Connection.Tune
     frame(8, 0, new Uint8Array(0)), // heartbeat

@@ -5,6 +5,9 @@
 
 import { CaptureReader } from '../../src/capture/reader.js';
 import type { CaptureWarning } from '../../src/capture/types.js';
+import { prng } from '../helpers/prng.js';
+
+export { prng };
 
 export interface GotPacket {
   index: number;
@@ -75,18 +78,6 @@ export function readAll(bytes: Uint8Array, how: Chunking = 'whole', name = 'test
   for (const c of chunks(bytes, how)) reader.push(c);
   reader.end();
   return { ...got, reader };
-}
-
-/** Deterministic PRNG (mulberry32), so that "random" chunkings are reproducible. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Random cut offsets for `len` bytes: pieces of 1..maxPiece bytes. */

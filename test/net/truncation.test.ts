@@ -7,6 +7,7 @@ import { createTcpSegment, decodePacket } from '../../src/net/decode.js';
 import type { PacketKind } from '../../src/net/types.js';
 import { linkTypeOf, tcpPacket } from '../helpers/packets.js';
 import type { LinkSpec, TcpSpec } from '../helpers/packets.js';
+import { prng } from '../helpers/prng.js';
 
 const KINDS: PacketKind[] = ['tcp', 'not-ip', 'not-tcp', 'ip-fragment', 'unsupported-link', 'malformed'];
 
@@ -77,17 +78,6 @@ describe('every prefix of a valid packet', () => {
   }
 });
 
-/** Small deterministic PRNG (mulberry32) so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** What must hold for any input: a known kind, and for 'tcp' a payload inside the input and within the length. */
 function checkInvariants(linkType: number, data: Uint8Array, origLen: number): PacketKind {
@@ -113,7 +103,7 @@ describe('random input never throws', () => {
   const linkTypes = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276];
 
   it('random bytes of random lengths, for every link type', () => {
-    const next = rng(1);
+    const next = prng(1);
     for (let i = 0; i < 3000; i++) {
       const data = new Uint8Array(Math.floor(next() * 120)).map(() => Math.floor(next() * 256));
       const linkType = linkTypes[i % linkTypes.length]!;
@@ -122,7 +112,7 @@ describe('random input never throws', () => {
   });
 
   it('valid packets with random bytes corrupted, for every case', () => {
-    const next = rng(2);
+    const next = prng(2);
     const counts = new Map<PacketKind, number>();
     for (const [, spec, link] of CASES) {
       const frame = tcpPacket(spec, link);
