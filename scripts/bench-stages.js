@@ -77,7 +77,7 @@ if (stage === 'analyze' || stage === 'warm') {
               onProtocolHeader() {},
               onFrame: (f) => session.onFrame(dir, f),
               onView: (v) => session.onView(dir, v),
-              onBodyData: (c, b) => session.onBodyData(dir, c, b),
+              onBodyData: (c, b, s, e) => session.onBodyData(dir, c, b, s, e),
               onIssue() {},
             };
       const decoders = stage === 'tcp' ? null : { c2s: new FrameDecoder(sink('c2s')), s2c: new FrameDecoder(sink('s2c')) };

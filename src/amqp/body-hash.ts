@@ -46,12 +46,12 @@ export class BodyHasher {
     return this.#length;
   }
 
-  /** Feed bytes. The view is read during the call only and never kept. */
-  update(bytes: Uint8Array): void {
-    const n = bytes.length;
-    if (n === 0) return;
-    this.#length += n;
-    let i = 0;
+  /** Feed bytes[start, stop) (default: all of them). The array is read during the call only and never kept. */
+  update(bytes: Uint8Array, start = 0, stop = bytes.length): void {
+    const n = stop;
+    if (stop <= start) return;
+    this.#length += stop - start;
+    let i = start;
     if (this.#carryBytes > 0) {
       // Complete the word begun by the previous call, one byte at a time.
       let carry = this.#carry;

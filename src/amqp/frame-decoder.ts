@@ -354,7 +354,7 @@ export class FrameDecoder {
         }
         case S_BODY: {
           const n = Math.min(this.fRemain, end - off);
-          this.sink.onBodyData(this.fChannel, b.subarray(off, off + n));
+          this.sink.onBodyData(this.fChannel, b, off, off + n);
           this.fRemain -= n;
           off += n;
           if (this.fRemain === 0) this.state = S_END;
@@ -408,7 +408,7 @@ export class FrameDecoder {
         this.bodyTaken(channel, size);
         // Streamed before the end octet is checked, exactly as when the frame straddles pushes (the output must not
         // depend on how the stream was split).
-        sink.onBodyData(channel, b.subarray(off + 7, fe));
+        sink.onBodyData(channel, b, off + 7, fe);
       }
       if (b[fe] !== FRAME_END) {
         this.badFrameEnd(type, channel, size, b[fe] as number, pkt, sec, nsec);

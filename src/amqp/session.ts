@@ -160,6 +160,11 @@ export interface SessionIssue {
 /** Every callback is optional; event objects are only built for callbacks that exist. */
 export interface SessionListener {
   onMessage?(msg: CompletedMessage): void;
+  /**
+   * A message delivered S->C with `redelivered` set, once assembled, when it has an identity: what the
+   * cross-connection rules match. Cheaper than onMessage, which builds a record for every message.
+   */
+  onRedelivered?(identity: string, at: { packet: number; tsSec: number; tsNsec: number }): void;
   onAck?(ev: AckEvent): void;
   onRequeue?(ev: RequeueEvent): void;
   onIssue?(issue: SessionIssue): void;
@@ -405,9 +410,14 @@ class TagQueue<T> {
     let head = this.#head;
     while (head < tags.length && (tags[head] as number) < 0) head++;
     if (head === tags.length) {
-      tags.length = 0;
-      this.#vals.length = 0;
-      this.#head = 0;
+      // Everything settled (a consumer acking each delivery makes this the usual case): the arrays are emptied
+      // only once they are long, since emptying frees their storage and the next push allocates it again.
+      if (head > 1024) {
+        tags.length = 0;
+        this.#vals.length = 0;
+        head = 0;
+      }
+      this.#head = head;
       return;
     }
     this.#head = head;
@@ -744,16 +754,16 @@ export class AmqpSession {
    * Feed content body bytes as they pass (FrameSink.onBodyData), before or after the body frame's `onFrame`.
    * Only S->C bodies of deliveries are hashed: they are the ones matched across connections.
    */
-  onBodyData(dir: Direction, channel: number, bytes: Uint8Array): void {
+  onBodyData(dir: Direction, channel: number, bytes: Uint8Array, start = 0, end = bytes.length): void {
     if (dir !== 's2c') return;
     const ch = this.#lastChannel !== null && this.#lastChannel.id === channel ? this.#lastChannel : this.#channels.get(channel);
     if (ch === undefined) return;
     const asm = ch.s2c;
     if (!asm.hashing || asm.hasher === null) return;
     if (asm.state === BODY) {
-      asm.hasher.update(bytes);
+      asm.hasher.update(bytes, start, end);
     } else if (asm.state === HASH_PENDING) {
-      asm.hasher.update(bytes);
+      asm.hasher.update(bytes, start, end);
       if (asm.hasher.length >= asm.bodyReceived - asm.bodyLost) {
         this.#pendingHash[S2C] = null;
         this.#finalize(asm, asm.bodyLost === 0);
@@ -1140,7 +1150,8 @@ export class AmqpSession {
     if (method === null) return;
     const dl = asm.delivery;
     const onMessage = this.#listener.onMessage;
-    if (dl !== null || onMessage !== undefined) {
+    const onRedelivered = asm.redelivered && asm.dir === S2C ? this.#listener.onRedelivered : undefined;
+    if (dl !== null || onMessage !== undefined || onRedelivered !== undefined) {
       let identity: string | null = null;
       if (asm.messageId !== null) {
         identity = `mid:${asm.messageId}`;
@@ -1148,6 +1159,7 @@ export class AmqpSession {
         identity = `h:${asm.hasher.digestHex()}:${asm.bodySize}`;
       }
       if (dl !== null) dl.identity = identity;
+      if (onRedelivered !== undefined && identity !== null) onRedelivered(identity, asm);
       if (onMessage !== undefined) {
         onMessage({
           dir: DIRS[asm.dir] as Direction,

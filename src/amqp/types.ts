@@ -130,6 +130,7 @@ export interface FrameSink {
    * frames with issues, frames cut by gaps and frames that straddled pushes still come to `onFrame`.
    */
   onView?(view: FrameView): void;
-  onBodyData(channel: number, bytes: Uint8Array): void;
+  /** Content body bytes: bytes[start, end). */
+  onBodyData(channel: number, bytes: Uint8Array, start: number, end: number): void;
   onIssue(issue: DecodeIssue): void;
 }

@@ -9,7 +9,7 @@
  */
 import { FrameDecoder } from '../amqp/frame-decoder.js';
 import { frameFromPayload, type FrameView } from '../amqp/frame-view.js';
-import { AmqpSession, type CompletedMessage } from '../amqp/session.js';
+import { AmqpSession } from '../amqp/session.js';
 import { FRAME_HEADER, FRAME_HEARTBEAT, FRAME_METHOD, type DecodeIssue, type Frame, type FrameSink, type MethodFrame, type ProtocolHeader } from '../amqp/types.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../net/types.js';
 import {
@@ -139,6 +139,8 @@ export class ConnectionRecorder implements StreamHandler {
    */
   private lastClientOrdinal = -1;
   private readonly aroundLastClient = new Map<number, TimelineEntry>();
+  /** The same for events that left the ring as raw slots: copied raw (a busy client's window moves every frame). */
+  private aroundRaw: RawEvents | null = null;
   /** Each side's latest frame, updated in place; facts.lastFrame is copied from it when needed. */
   private readonly latestFrame: Record<Dir, FrameMoment> = {
     c2s: { packet: 0, tsSec: 0, tsNsec: 0, type: '', channel: 0 },
@@ -214,7 +216,7 @@ export class ConnectionRecorder implements StreamHandler {
       eventCount: 0,
     };
     this.session = new AmqpSession({
-      onMessage: (msg: CompletedMessage) => this.onMessage(msg),
+      onRedelivered: (identity: string, at: Moment) => this.onRedelivered(identity, at),
     });
     this.decoders = {
       c2s: new FrameDecoder(this.sinkFor('c2s'), { expectProtocolHeader: true }),
@@ -230,7 +232,11 @@ export class ConnectionRecorder implements StreamHandler {
     const peer = other(dir);
     const st = f.stats[dir];
     const a = seg.analysis;
-    f.lastPacket = moment(seg.packet, seg.tsSec, seg.tsNsec);
+    // Updated in place: nothing keeps this object before the connection ends.
+    const lastPacket = f.lastPacket;
+    lastPacket.packet = seg.packet;
+    lastPacket.tsSec = seg.tsSec;
+    lastPacket.tsNsec = seg.tsNsec;
 
     const flags = seg.tcpFlags;
     // Freeze the per-side state just before the first FIN or RST changes it.
@@ -386,7 +392,7 @@ export class ConnectionRecorder implements StreamHandler {
     const sink: FrameSink = {
       onProtocolHeader: (h: ProtocolHeader) => this.onProtocolHeader(dir, h),
       onFrame: (frame: Frame) => this.onFrame(dir, frame),
-      onBodyData: (channel: number, bytes: Uint8Array) => this.session.onBodyData(dir, channel, bytes),
+      onBodyData: (channel: number, bytes: Uint8Array, start: number, end: number) => this.session.onBodyData(dir, channel, bytes, start, end),
       onIssue: (issue: DecodeIssue) => this.onIssue(dir, issue),
     };
     // --frames streams every event as an object anyway: views would only be built into objects at once.
@@ -441,7 +447,7 @@ export class ConnectionRecorder implements StreamHandler {
     this.addEvent(entry, notable);
     if (dir === 'c2s') {
       this.lastClientOrdinal = entry.ordinal;
-      if (this.aroundLastClient.size > 0) this.aroundLastClient.clear();
+      this.clearAroundLastClient();
     }
   }
 
@@ -492,8 +498,13 @@ export class ConnectionRecorder implements StreamHandler {
     }
     if (dir === 'c2s') {
       this.lastClientOrdinal = ordinal;
-      if (this.aroundLastClient.size > 0) this.aroundLastClient.clear();
+      this.clearAroundLastClient();
     }
+  }
+
+  private clearAroundLastClient(): void {
+    if (this.aroundLastClient.size > 0) this.aroundLastClient.clear();
+    if (this.aroundRaw !== null) this.aroundRaw.count = 0;
   }
 
   private noteLatest(dir: Dir, packet: number, tsSec: number, tsNsec: number, type: string, channel: number): void {
@@ -603,12 +614,10 @@ export class ConnectionRecorder implements StreamHandler {
     }
   }
 
-  private onMessage(msg: CompletedMessage): void {
+  private onRedelivered(identity: string, at: Moment): void {
     const f = this.facts;
-    if (msg.dir !== 's2c') return;
-    const redelivered = msg.redelivered;
-    if (redelivered && msg.identity !== null && f.redeliveredIdentities.length < MAX_REDELIVERED_IDENTITIES) {
-      f.redeliveredIdentities.push({ identity: msg.identity, moment: moment(msg.packet, msg.tsSec, msg.tsNsec) });
+    if (f.redeliveredIdentities.length < MAX_REDELIVERED_IDENTITIES) {
+      f.redeliveredIdentities.push({ identity, moment: moment(at.packet, at.tsSec, at.tsNsec) });
     }
   }
 
@@ -688,7 +697,9 @@ export class ConnectionRecorder implements StreamHandler {
       const ordinal = this.slotOrdinal(i);
       const sinceClient = ordinal - this.lastClientOrdinal;
       if (this.lastClientOrdinal >= 0 && sinceClient >= -CONTEXT_EVENTS && sinceClient <= AFTER_LAST_CLIENT_FRAME) {
-        this.aroundLastClient.set(ordinal, this.slotEvent(i));
+        const e = this.ring[i];
+        if (e !== null && e !== undefined) this.aroundLastClient.set(ordinal, e);
+        else (this.aroundRaw ??= new RawEvents(CONTEXT_EVENTS + AFTER_LAST_CLIENT_FRAME + 1, false)).copy(this.raw as RawEvents, i);
       }
     }
     this.ringPos = (i + 1) % TAIL_EVENTS;
@@ -734,6 +745,11 @@ export class ConnectionRecorder implements StreamHandler {
       }
       for (let i = 0; i < this.ringCount; i++) {
         const e = this.slotEvent(i);
+        byOrdinal.set(e.ordinal, e);
+      }
+      const around = this.aroundRaw;
+      for (let i = 0; around !== null && i < around.count; i++) {
+        const e = around.entry(i);
         byOrdinal.set(e.ordinal, e);
       }
       events = [...byOrdinal.values()].sort((x, y) => x.ordinal - y.ordinal);
@@ -855,6 +871,25 @@ class RawEvents {
     const from = v.start;
     const dst = this.bytes;
     for (let k = 0; k < n; k++) dst[at + k] = src[from + k] as number;
+  }
+
+  /** Appends a copy of `src`'s event i (fixed slots; the caller bounds how many). */
+  copy(src: RawEvents, i: number): void {
+    const j = this.count++;
+    this.ordinal[j] = src.ordinal[i] as number;
+    this.packet[j] = src.packet[i] as number;
+    this.tsSec[j] = src.tsSec[i] as number;
+    this.tsNsec[j] = src.tsNsec[i] as number;
+    this.size[j] = src.size[i] as number;
+    this.firstPacket[j] = src.firstPacket[i] as number;
+    this.channel[j] = src.channel[i] as number;
+    this.type[j] = src.type[i] as number;
+    this.s2c[j] = src.s2c[i] as number;
+    const n = src.payloadLength[i] as number;
+    const at = j * SLOT_BYTES;
+    this.payloadAt[j] = at;
+    this.payloadLength[j] = n;
+    this.bytes.set(src.bytes.subarray(src.payloadAt[i] as number, (src.payloadAt[i] as number) + n), at);
   }
 
   /** The timeline entry of event i. */

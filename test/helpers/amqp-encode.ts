@@ -112,14 +112,14 @@ export class RecordingSink implements FrameSink {
   onFrame(frame: Frame): void {
     this.events.push({ e: 'frame', frame });
   }
-  onBodyData(channel: number, bytes: Uint8Array): void {
+  onBodyData(channel: number, bytes: Uint8Array, start: number, end: number): void {
     this.bodyCalls++;
     let a = this.bodies.get(channel);
     if (a === undefined) {
       a = [];
       this.bodies.set(channel, a);
     }
-    for (const x of bytes) a.push(x);
+    for (let i = start; i < end; i++) a.push(bytes[i] as number);
   }
   onIssue(issue: DecodeIssue): void {
     this.events.push({ e: 'issue', issue });
