@@ -8,17 +8,34 @@ import type { Finding, Verdict } from './types.js';
 
 const DIED: ReadonlySet<Verdict> = new Set(['missed-heartbeats', 'tcp-timeout', 'client-aborted', 'server-unresponsive', 'reset', 'closed-by-server']);
 
-/** What cross-connection rules need of a finished connection: kept after its facts are dropped. */
+/**
+ * What cross-connection rules need of a finished connection, kept until the capture ends: compact, since a long
+ * capture has hundreds of finished connections (no object per message).
+ */
 export interface ConnectionOutcome {
   id: string;
   verdict: Verdict;
   endPacket: number;
+  /** Identities left unacknowledged, kept only when the connection died (the only case the rule reads them). */
   unackedIdentities: readonly string[];
-  redelivered: readonly { identity: string; moment: Moment }[];
+  /** Messages delivered to it with `redelivered` set: identity i arrived at (packets[i], tsSec[i], tsNsec[i]). */
+  redelivered: { identities: string[]; packets: number[]; tsSec: number[]; tsNsec: number[] };
 }
 
 export function outcomeOf(facts: ConnectionFacts, verdict: Verdict, endPacket: number): ConnectionOutcome {
-  return { id: facts.info.id, verdict, endPacket, unackedIdentities: facts.unacked.identities, redelivered: facts.redeliveredIdentities };
+  const r = facts.redeliveredIdentities;
+  return {
+    id: facts.info.id,
+    verdict,
+    endPacket,
+    unackedIdentities: DIED.has(verdict) ? facts.unacked.identities : [],
+    redelivered: {
+      identities: r.map((x) => x.identity),
+      packets: r.map((x) => x.moment.packet),
+      tsSec: r.map((x) => x.moment.tsSec),
+      tsNsec: r.map((x) => x.moment.tsNsec),
+    },
+  };
 }
 
 export function redeliveredAfterClose(outcomes: readonly ConnectionOutcome[]): (Finding & { from: string; to: string; count: number })[] {
@@ -28,10 +45,13 @@ export function redeliveredAfterClose(outcomes: readonly ConnectionOutcome[]): (
     const lost = new Set(dead.unackedIdentities);
     for (const other of outcomes) {
       if (other === dead) continue;
-      const again = other.redelivered.filter((r) => r.moment.packet > dead.endPacket && lost.has(r.identity));
-      if (again.length === 0) continue;
-      const first = again[0]!.moment;
-      const count = new Set(again.map((r) => r.identity)).size;
+      const r = other.redelivered;
+      const again: number[] = [];
+      for (let i = 0; i < r.identities.length; i++) if ((r.packets[i] as number) > dead.endPacket && lost.has(r.identities[i] as string)) again.push(i);
+      const i0 = again[0];
+      if (i0 === undefined) continue;
+      const first: Moment = { packet: r.packets[i0] as number, tsSec: r.tsSec[i0] as number, tsNsec: r.tsNsec[i0] as number };
+      const count = new Set(again.map((i) => r.identities[i])).size;
       out.push({
         code: 'redelivered-after-close',
         severity: 'warning',
