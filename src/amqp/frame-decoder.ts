@@ -37,8 +37,10 @@
  * - The 0-9-1 protocol header is recognised; other AMQP versions are reported as such.
  *
  * Performance: the hot loop (`fast`) handles every frame that lies whole inside one push with no copying (payloads
- * are decoded in place, body slices are subarray views); only a method/header payload that straddles pushes is
- * copied, into a reused carry buffer. Per-byte loops exist only in the resync search. Measured (test/amqp/
+ * are decoded in place, body bytes are passed as a range of the pushed array); only a method/header payload that
+ * straddles pushes is copied, into a reused carry buffer. Per-byte loops exist only in the resync search. A sink
+ * with `onView` gets every clean complete frame as the reused FrameView (frame-view.ts) instead of an object: the
+ * arguments are checked in place (codec.ts skipArgs/scanBasicHeader) and decoded only if the sink asks. Measured (test/amqp/
  * bench.test.ts's workload run on the tsc output under plain Node 20, 2-vCPU VM shared with other jobs, best of 5):
  * - 1 M x (Basic.Publish + content header + 64 B body + Basic.Ack) = 4 M frames / 173 MB in 1460-byte pushes,
  *   fully decoded to frame objects with arguments and properties: ~5-6.5 M frames/s (~220-280 MB/s, by load);
