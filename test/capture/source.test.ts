@@ -68,6 +68,24 @@ describe('readCaptureSource', () => {
     expect(Buffer.compare(got.bytes, bytes)).toBe(0);
   });
 
+  it('reuses one buffer for a plain file with reuseBuffer, and never for gzip (zlib holds what it is given)', async () => {
+    const bytes = capture(40);
+    const plain = await file('reuse.pcap', bytes);
+    const zipped = await file('reuse.pcap.gz', gzip(bytes));
+    for (const [path, reused] of [[plain, true], [zipped, false]] as const) {
+      const buffers = new Set<ArrayBufferLike>();
+      const parts: Uint8Array[] = [];
+      for await (const c of readCaptureSource(path, { chunkSize: 1000, reuseBuffer: true })) {
+        buffers.add(c.buffer);
+        parts.push(new Uint8Array(c)); // consumed before the next chunk is asked for, as the analyzer does
+      }
+      expect(Buffer.compare(concat(parts), bytes), path).toBe(0);
+      expect(parts.length).toBeGreaterThan(5);
+      if (reused) expect(buffers.size, path).toBe(1);
+      else expect(buffers.size, path).toBeGreaterThan(1);
+    }
+  });
+
   it('decompresses gzip recognised by its magic, whatever the file is called', async () => {
     const bytes = capture(500);
     const path = await file('not-a-gz-name.pcap', gzip(bytes));
