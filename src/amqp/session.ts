@@ -717,8 +717,10 @@ export class AmqpSession {
     const b = v.bytes;
     const o = v.start;
     if (type === FRAME_HEADER) {
-      const mid = v.messageIdStart >= 0 ? idString(utf8Text(b, v.messageIdStart, v.messageIdEnd)) : null;
-      const cid = v.correlationIdStart >= 0 ? idString(utf8Text(b, v.correlationIdStart, v.correlationIdEnd)) : null;
+      // The ids serve deliveries (S->C) and message records; a publisher's are never read: not decoded.
+      const ids = d === S2C || this.#listener.onMessage !== undefined;
+      const mid = ids && v.messageIdStart >= 0 ? idString(utf8Text(b, v.messageIdStart, v.messageIdEnd)) : null;
+      const cid = ids && v.correlationIdStart >= 0 ? idString(utf8Text(b, v.correlationIdStart, v.correlationIdEnd)) : null;
       this.#onHeader(d, v.channel, v.classId, v.bodySize, mid, cid, v);
       return;
     }

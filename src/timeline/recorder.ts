@@ -76,6 +76,31 @@ function newEvidence(): SilenceEvidence {
   };
 }
 
+const NO_EVIDENCE: Readonly<SilenceEvidence> = Object.freeze(newEvidence());
+
+/** Clears evidence for reuse; its moments are dropped, not changed (a copy of the evidence may share them). */
+function resetEvidence(e: SilenceEvidence): void {
+  Object.assign(e, NO_EVIDENCE);
+}
+
+/** A copy that shares nothing mutable with the original (its moments are updated in place). */
+function copyEvidence(e: SilenceEvidence): SilenceEvidence {
+  return {
+    ...e,
+    lastAck: e.lastAck === null ? null : moment(e.lastAck.packet, e.lastAck.tsSec, e.lastAck.tsNsec),
+    lastSignOfLife: e.lastSignOfLife === null ? null : moment(e.lastSignOfLife.packet, e.lastSignOfLife.tsSec, e.lastSignOfLife.tsNsec),
+  };
+}
+
+/** `m` moved to the segment's moment, or a new moment if there is none yet. */
+function at(m: Moment | null, seg: SegmentInfo): Moment {
+  if (m === null) return moment(seg.packet, seg.tsSec, seg.tsNsec);
+  m.packet = seg.packet;
+  m.tsSec = seg.tsSec;
+  m.tsNsec = seg.tsNsec;
+  return m;
+}
+
 function newStats(): DirectionStats {
   return {
     frames: 0, heartbeats: 0, payloadSegments: 0, payloadBytes: 0, keepAlives: 0, keepAliveAcks: 0, zeroWindows: 0,
@@ -250,19 +275,27 @@ export class ConnectionRecorder implements StreamHandler {
       st.payloadBytes += seg.payloadLength;
       const now = moment(seg.packet, seg.tsSec, seg.tsNsec);
       const last = f.lastPayload[dir];
+      let recorded = false;
       if (last !== null) {
         const gap = seconds(last, now);
-        if (gap >= MIN_RECORDED_SILENCE) this.recordSilence({ dir, from: last, to: now, duration: gap, evidence: f.trailing[dir] });
+        if (gap >= MIN_RECORDED_SILENCE) {
+          this.recordSilence({ dir, from: last, to: now, duration: gap, evidence: f.trailing[dir] });
+          recorded = true;
+        }
       }
       if (f.firstPayload[dir] === null) f.firstPayload[dir] = now;
       f.lastPayload[dir] = now;
-      f.trailing[dir] = newEvidence();
+      // A recorded silence keeps its evidence; otherwise the object is reused (no allocation per data segment).
+      if (recorded) f.trailing[dir] = newEvidence();
+      else resetEvidence(f.trailing[dir]);
       f.trailing[peer].peerPayloadSegments++;
     }
     const silentSelf = f.trailing[dir];
     const silentPeer = f.trailing[peer];
     // Any segment proves this side's kernel is alive: the peer's earlier probes and retransmissions were answered.
-    silentSelf.lastSignOfLife = moment(seg.packet, seg.tsSec, seg.tsNsec);
+    // The evidence's moments are updated in place: only recorded silences (whose evidence is never touched again)
+    // and the end snapshot (which copies them) keep them.
+    silentSelf.lastSignOfLife = at(silentSelf.lastSignOfLife, seg);
     silentSelf.peerRetransmissionsUnanswered = 0;
     silentSelf.peerKeepAlivesUnanswered = 0;
     if ((a & TA_ANY_RETRANSMISSION) !== 0) {
@@ -272,7 +305,7 @@ export class ConnectionRecorder implements StreamHandler {
     }
     if ((a & TA_ACK_ADVANCED) !== 0) {
       silentSelf.acksAdvanced++;
-      silentSelf.lastAck = moment(seg.packet, seg.tsSec, seg.tsNsec);
+      silentSelf.lastAck = at(silentSelf.lastAck, seg);
     }
     if ((a & TA_PURE_ACK) !== 0) silentSelf.pureAcks++;
     if ((a & TA_ZERO_WINDOW) !== 0) {
@@ -286,7 +319,7 @@ export class ConnectionRecorder implements StreamHandler {
         st.zeroWindowEpisodes++;
       }
     } else if ((flags & (TCP_SYN | TCP_RST)) === 0 && seg.window > 0) {
-      this.closeZeroWindow(dir, moment(seg.packet, seg.tsSec, seg.tsNsec));
+      if (this.zeroWindowSince[dir] !== null) this.closeZeroWindow(dir, moment(seg.packet, seg.tsSec, seg.tsNsec));
     }
     if ((flags & (TCP_SYN | TCP_RST)) === 0) this.lastWindow[dir] = seg.window;
     if ((a & TA_KEEP_ALIVE) !== 0) {
@@ -320,8 +353,9 @@ export class ConnectionRecorder implements StreamHandler {
 
     // Timeline: segments that say something at TCP level. Data segments show up through their frames.
     const type = tcpEventType(flags, a, seg.payloadLength);
-    if (type !== null) {
-      const notable = (flags & (TCP_SYN | TCP_FIN | TCP_RST)) !== 0 || (a & NOTABLE_ANALYSIS) !== 0;
+    if (type === null) return;
+    const notable = (flags & (TCP_SYN | TCP_FIN | TCP_RST)) !== 0 || (a & NOTABLE_ANALYSIS) !== 0;
+    if (this.onEntry !== null || this.head.length < HEAD_EVENTS || ((notable || this.afterNotable > 0) && this.kept.size < MAX_KEPT_EVENTS)) {
       this.addEvent(
         {
           ordinal: 0, packet: seg.packet, tsSec: seg.tsSec, tsNsec: seg.tsNsec, dir, kind: 'tcp', type,
@@ -329,7 +363,14 @@ export class ConnectionRecorder implements StreamHandler {
         },
         notable,
       );
+      return;
     }
+    // Not kept (yet): raw, like the frames that come as views (a busy connection's ACKs build no objects).
+    const ordinal = this.ordinal++;
+    if (this.all !== null) this.addToAll((this.allRaw ??= new RawEvents(64, true)).addTcp(dir, seg, type, ordinal));
+    const i = this.ringNext();
+    this.ring[i] = null;
+    (this.raw ??= new RawEvents(TAIL_EVENTS, false)).putTcp(i, dir, seg, type, ordinal);
   }
 
   onData(dir: Dir, bytes: Uint8Array, packet: number, tsSec: number, tsNsec: number): void {
@@ -637,7 +678,7 @@ export class ConnectionRecorder implements StreamHandler {
     f.atFirstEnd = {
       lastPayload: { ...f.lastPayload },
       lastFrame: { c2s: this.frameMoment('c2s'), s2c: this.frameMoment('s2c') },
-      trailing: { c2s: { ...f.trailing.c2s }, s2c: { ...f.trailing.s2c } },
+      trailing: { c2s: copyEvidence(f.trailing.c2s), s2c: copyEvidence(f.trailing.s2c) },
     };
   }
 
@@ -794,8 +835,8 @@ function tcpEventType(flags: number, a: number, payloadLength: number): string |
 }
 
 /**
- * Events of frames that came as views, as raw fields and a copy of their payload (struct of arrays: no object per
- * frame), built into entries only when needed. Two uses: the ring (fixed slots of SLOT_BYTES payload each, `put`)
+ * Events not (yet) needed as objects: frames that came as views (raw fields and a copy of their payload) and TCP
+ * events (their fields), in typed arrays (struct of arrays: no object per event), built into entries when needed. Two uses: the ring (fixed slots of SLOT_BYTES payload each, `put`)
  * and the log of every event of a small connection (growing, payloads appended, `add`).
  */
 class RawEvents {
@@ -811,6 +852,11 @@ class RawEvents {
   payloadAt: Uint32Array;
   payloadLength: Uint16Array;
   bytes: Uint8Array;
+  /** TCP events: their type (null for a frame), flags, analysis bits and window; `size` is their payload length. */
+  tcpType: (string | null)[];
+  tcpFlags: Uint8Array;
+  analysis: Uint32Array;
+  window: Float64Array;
   count = 0;
   private bytesUsed = 0;
 
@@ -830,6 +876,33 @@ class RawEvents {
     this.payloadAt = new Uint32Array(capacity);
     this.payloadLength = new Uint16Array(capacity);
     this.bytes = new Uint8Array(growable ? capacity * 32 : capacity * SLOT_BYTES);
+    this.tcpType = new Array<string | null>(capacity).fill(null);
+    this.tcpFlags = new Uint8Array(capacity);
+    this.analysis = new Uint32Array(capacity);
+    this.window = new Float64Array(capacity);
+  }
+
+  /** Appends a TCP event (growable log); returns its index. */
+  addTcp(dir: Dir, seg: SegmentInfo, type: string, ordinal: number): number {
+    if (this.count === this.capacity) this.grow();
+    const i = this.count++;
+    this.putTcp(i, dir, seg, type, ordinal);
+    return i;
+  }
+
+  /** Writes a TCP event into slot i. */
+  putTcp(i: number, dir: Dir, seg: SegmentInfo, type: string, ordinal: number): void {
+    this.ordinal[i] = ordinal;
+    this.packet[i] = seg.packet;
+    this.tsSec[i] = seg.tsSec;
+    this.tsNsec[i] = seg.tsNsec;
+    this.size[i] = seg.payloadLength;
+    this.s2c[i] = dir === 's2c' ? 1 : 0;
+    this.tcpType[i] = type;
+    this.tcpFlags[i] = seg.tcpFlags;
+    this.analysis[i] = seg.analysis;
+    this.window[i] = seg.window;
+    this.payloadLength[i] = 0;
   }
 
   /** Appends an event (growable log); returns its index. */
@@ -842,6 +915,7 @@ class RawEvents {
 
   /** Writes an event into slot i (ring), or at the end (log). */
   put(i: number, dir: Dir, v: FrameView, ordinal: number): void {
+    this.tcpType[i] = null;
     this.ordinal[i] = ordinal;
     this.packet[i] = v.packet;
     this.tsSec[i] = v.tsSec;
@@ -885,6 +959,10 @@ class RawEvents {
     this.channel[j] = src.channel[i] as number;
     this.type[j] = src.type[i] as number;
     this.s2c[j] = src.s2c[i] as number;
+    this.tcpType[j] = src.tcpType[i] ?? null;
+    this.tcpFlags[j] = src.tcpFlags[i] as number;
+    this.analysis[j] = src.analysis[i] as number;
+    this.window[j] = src.window[i] as number;
     const n = src.payloadLength[i] as number;
     const at = j * SLOT_BYTES;
     this.payloadAt[j] = at;
@@ -894,6 +972,14 @@ class RawEvents {
 
   /** The timeline entry of event i. */
   entry(i: number): TimelineEntry {
+    const tcpType = this.tcpType[i];
+    if (tcpType !== null && tcpType !== undefined) {
+      return {
+        ordinal: this.ordinal[i] as number, packet: this.packet[i] as number, tsSec: this.tsSec[i] as number, tsNsec: this.tsNsec[i] as number,
+        dir: this.s2c[i] === 1 ? 's2c' : 'c2s', kind: 'tcp', type: tcpType, tcpFlags: this.tcpFlags[i] as number,
+        analysis: this.analysis[i] as number, window: this.window[i] as number, payloadLength: this.size[i] as number,
+      };
+    }
     const at = this.payloadAt[i] as number;
     const frame = frameFromPayload(
       this.type[i] as number, this.channel[i] as number, this.size[i] as number, this.packet[i] as number, this.tsSec[i] as number,
@@ -918,6 +1004,10 @@ class RawEvents {
     this.s2c = grown(this.s2c, new Uint8Array(cap));
     this.payloadAt = grown(this.payloadAt, new Uint32Array(cap));
     this.payloadLength = grown(this.payloadLength, new Uint16Array(cap));
+    this.tcpFlags = grown(this.tcpFlags, new Uint8Array(cap));
+    this.analysis = grown(this.analysis, new Uint32Array(cap));
+    this.window = grown(this.window, new Float64Array(cap));
+    for (let i = this.capacity; i < cap; i++) this.tcpType.push(null);
     this.capacity = cap;
   }
 }
