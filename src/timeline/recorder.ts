@@ -494,8 +494,8 @@ export class ConnectionRecorder implements StreamHandler {
 
   /**
    * A frame that came as the decoder's view: the same facts and event as `onFrame(dir, view.frame())`, without
-   * building the frame for the common ones. Small connections (every event kept) and --frames streaming take the
-   * object path, which needs the objects anyway.
+   * building the frame unless a fact or a kept row needs it; otherwise the event is stored raw (RawEvents).
+   * --frames streaming never gets here: it needs every event as an object anyway (see sinkFor).
    */
   private onView(dir: Dir, v: FrameView): void {
     const f = this.facts;
