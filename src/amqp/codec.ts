@@ -150,12 +150,22 @@ const interned: string[] = new Array<string>(INTERN_SLOTS).fill('');
 
 /**
  * The UTF-8 text of b[start, end). Short pure-ASCII strings (nearly every string on the wire) go through the
- * intern table; anything else through TextDecoder.
+ * intern table; anything else through TextDecoder. `intern` false for values that rarely repeat (message-ids):
+ * looking them up would only cost time and evict the names that do repeat.
  */
-export function utf8Text(b: Uint8Array, start: number, end: number): string {
+export function utf8Text(b: Uint8Array, start: number, end: number, intern = true): string {
   const n = end - start;
   if (n <= 0) return '';
   if (n > INTERN_MAX) return utf8Slow(b, start, end);
+  if (!intern) {
+    let s = '';
+    for (let i = start; i < end; i++) {
+      const c = b[i] as number;
+      if (c >= 0x80) return utf8Slow(b, start, end);
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
   let h = 0x811c9dc5 ^ n;
   for (let i = start; i < end; i++) {
     const c = b[i] as number;

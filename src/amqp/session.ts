@@ -719,8 +719,8 @@ export class AmqpSession {
     if (type === FRAME_HEADER) {
       // The ids serve deliveries (S->C) and message records; a publisher's are never read: not decoded.
       const ids = d === S2C || this.#listener.onMessage !== undefined;
-      const mid = ids && v.messageIdStart >= 0 ? idString(utf8Text(b, v.messageIdStart, v.messageIdEnd)) : null;
-      const cid = ids && v.correlationIdStart >= 0 ? idString(utf8Text(b, v.correlationIdStart, v.correlationIdEnd)) : null;
+      const mid = ids && v.messageIdStart >= 0 ? idString(utf8Text(b, v.messageIdStart, v.messageIdEnd, false)) : null;
+      const cid = ids && v.correlationIdStart >= 0 ? idString(utf8Text(b, v.correlationIdStart, v.correlationIdEnd, false)) : null;
       this.#onHeader(d, v.channel, v.classId, v.bodySize, mid, cid, v);
       return;
     }
