@@ -40,7 +40,7 @@ export interface AnalyzeOptions {
  * A finished analysis as plain data: the capture's facts, and each finished connection as deflated report JSON plus
  * what the cross-connection rules need.
  */
-export interface AnalysisParts {
+interface AnalysisParts {
   path: string;
   format: CaptureFormat | null;
   linkTypes: number[];
@@ -132,8 +132,8 @@ export class Analyzer implements CaptureSink {
     return this.result().worstSeverity();
   }
 
-  /** Ends the input and returns this analyzer's part of the analysis, as plain data. */
-  parts(): AnalysisParts {
+  /** Ends the input and returns the analysis as plain data. */
+  private parts(): AnalysisParts {
     this.finish();
     return {
       path: this.options.path ?? '',
@@ -201,7 +201,7 @@ export class Analyzer implements CaptureSink {
  * The report of a finished analysis: connections in order of their first packet (they finish in another order),
  * cross-connection findings over all of them.
  */
-export class AnalysisResult {
+class AnalysisResult {
   private readonly p: AnalysisParts;
   private readonly clock: CaptureClock;
 
@@ -296,7 +296,7 @@ export class AnalysisResult {
   }
 }
 
-export interface FinishedConnection {
+interface FinishedConnection {
   firstPacket: number;
   /** Its report object as JSON text, deflated: a large capture has hundreds of finished connections to hold. */
   json: Uint8Array;
