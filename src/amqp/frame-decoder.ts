@@ -63,6 +63,9 @@ const FRAME_BODY: number = wire.FRAME_BODY;
 const FRAME_HEARTBEAT: number = wire.FRAME_HEARTBEAT;
 const FRAME_END: number = wire.FRAME_END;
 
+const NO_BYTES = new Uint8Array(0);
+const CARRY_START = 4096;
+
 /** Largest method or content-header payload we buffer: RabbitMQ's own frame_max ceiling is far below it. */
 export const MAX_METHOD_PAYLOAD = 16 * 1024 * 1024;
 /** RabbitMQ's default frame_max, used for resync plausibility until setFrameMax() says otherwise. */
@@ -186,8 +189,9 @@ export function foreignProtocol(b: Uint8Array, off: number): string | null {
 export class FrameDecoder {
   private readonly sink: FrameSink;
   private readonly expectHeader: boolean;
-  /** The reused view for sinks with `onView` (null: every frame is emitted as an object). */
-  private readonly view: FrameView | null;
+  /** The sink takes views (`onView`); the reused view itself is made on first use (idle connections never need it). */
+  private readonly views: boolean;
+  private view: FrameView | null = null;
 
   private state = S_START;
   private frameMax = 0;
@@ -221,8 +225,9 @@ export class FrameDecoder {
   private fFirstSec = 0;
   private fFirstNsec = 0;
 
-  // Method/header payload that straddles pushes.
-  private carry = new Uint8Array(4096);
+  // Method/header payload that straddles pushes; allocated on first use (an idle or half-open connection never
+  // needs one, and a capture can hold tens of thousands of them).
+  private carry: Uint8Array = NO_BYTES;
   private carryLen = 0;
 
   // Resync search buffer: bytes [rsPos, rsLen) not yet rejected, with the packet that delivered each run
@@ -253,7 +258,7 @@ export class FrameDecoder {
   constructor(sink: FrameSink, options?: FrameDecoderOptions) {
     this.sink = sink;
     this.expectHeader = options?.expectProtocolHeader === true;
-    this.view = typeof sink.onView === 'function' ? new FrameView() : null;
+    this.views = typeof sink.onView === 'function';
   }
 
   /** Frames decoded (emitted through onFrame) so far. */
@@ -419,7 +424,7 @@ export class FrameDecoder {
         // the byte after the frame's type octet, since their size field may be what is wrong.
         return type === FRAME_BODY ? fe : off + 1;
       }
-      if (this.view !== null && this.viewed(type, b, off + 7, fe, channel, size, pkt, sec, nsec, pkt)) {
+      if (this.views && this.viewed(type, b, off + 7, fe, channel, size, pkt, sec, nsec, pkt)) {
         // passed as a view
       } else if (type === FRAME_BODY) {
         this.emitBody(channel, size, pkt, sec, nsec, pkt, 0);
@@ -440,7 +445,7 @@ export class FrameDecoder {
    * would report nothing about); returns false to let them emit it as an object, with its issues.
    */
   private viewed(type: number, b: Uint8Array, start: number, end: number, channel: number, size: number, pkt: number, sec: number, nsec: number, first: number): boolean {
-    const v = this.view as FrameView;
+    const v = (this.view ??= new FrameView());
     if (type === FRAME_METHOD) {
       if (size < 4) return false;
       const info = methodInfo(readU16(b, start), readU16(b, start + 2));
@@ -555,7 +560,7 @@ export class FrameDecoder {
   /** Emits the slow-path frame whose payload is complete (frame-end seen or lost in a gap). */
   private finishFrame(pkt: number, sec: number, nsec: number): void {
     const type = this.fType;
-    if (this.view !== null && this.fLost === 0 && this.viewed(type, this.carry, 0, this.carryLen, this.fChannel, this.fSize, pkt, sec, nsec, this.fFirst)) {
+    if (this.views && this.fLost === 0 && this.viewed(type, this.carry, 0, this.carryLen, this.fChannel, this.fSize, pkt, sec, nsec, this.fFirst)) {
       // passed as a view
     } else if (type === FRAME_BODY) {
       this.emitBody(this.fChannel, this.fSize, pkt, sec, nsec, this.fFirst, this.fLost);
@@ -567,16 +572,17 @@ export class FrameDecoder {
       this.emitHeader(this.carry, 0, this.carryLen, this.fChannel, this.fSize, pkt, sec, nsec, this.fFirst, this.fLost);
     }
     this.carryLen = 0;
-    if (this.carry.length > 1 << 20) this.carry = new Uint8Array(4096); // do not pin a huge one-off buffer
+    if (this.carry.length > 1 << 20) this.carry = NO_BYTES; // do not pin a huge one-off buffer
   }
 
   private ensureCarry(need: number): void {
     if (need <= this.carry.length) return;
-    let cap = this.carry.length * 2;
+    let cap = Math.max(CARRY_START, this.carry.length * 2);
     while (cap < need) cap *= 2;
     // Grow with the bytes actually received, not the declared size: a bogus 16 MiB header costs nothing until
-    // 16 MiB really arrive.
-    const next = new Uint8Array(Math.min(cap, Math.max(need, this.fSize)));
+    // 16 MiB really arrive. The first buffer is CARRY_START at least: frames straddling pushes come in every
+    // packet of a busy stream, and must not each grow it.
+    const next = new Uint8Array(Math.max(CARRY_START, Math.min(cap, Math.max(need, this.fSize))));
     next.set(this.carry.subarray(0, this.carryLen));
     this.carry = next;
   }

@@ -162,7 +162,7 @@ export class ConnectionRecorder implements StreamHandler {
    * payload are then in `raw` (allocated once a connection outgrows FULL_TIMELINE_EVENTS) and become an entry only
    * if the event is kept. A busy connection builds no object per frame.
    */
-  private readonly ring: (TimelineEntry | null)[] = new Array<TimelineEntry | null>(TAIL_EVENTS).fill(null);
+  private readonly ring: (TimelineEntry | null)[] = []; // grows by appending to TAIL_EVENTS slots
   private raw: RawEvents | null = null;
   private ringCount = 0;
   private ringPos = 0;
@@ -966,8 +966,9 @@ class RawEvents {
     }
   }
 
-  /** Appends a copy of `src`'s event i (fixed slots; the caller bounds how many). */
+  /** Appends a copy of `src`'s event i (fixed slots; the caller bounds how many, and a surplus is dropped). */
   copy(src: RawEvents, i: number): void {
+    if (this.count === this.capacity) return;
     const j = this.count++;
     this.ordinal[j] = src.ordinal[i] as number;
     this.packet[j] = src.packet[i] as number;
