@@ -10,12 +10,11 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { CaptureReader } from './capture/reader.js';
 import { CaptureSource } from './capture/source.js';
-import type { CaptureFormat, CapturedPacket, CaptureSink, CaptureWarning } from './capture/types.js';
+import type { CapturedPacket, CaptureSink, CaptureWarning } from './capture/types.js';
 import { outcomeOf, redeliveredAfterClose, type ConnectionOutcome } from './diagnosis/cross-connection.js';
 import { diagnose } from './diagnosis/index.js';
 import { worstSeverity, type Severity } from './diagnosis/types.js';
 import { countKind, createNetStats, createTcpSegment, decodePacket, linkTypeName } from './net/decode.js';
-import type { NetStats } from './net/types.js';
 import { CaptureClock, buildConnection, reportEvent, reportFinding } from './report/build.js';
 import type { Report, ReportConnection, ReportEvent } from './report/types.js';
 import { ConnectionRecorder } from './timeline/recorder.js';
@@ -36,28 +35,6 @@ export interface AnalyzeOptions {
   frameObjects?: boolean;
 }
 
-/**
- * A finished analysis as plain data: the capture's facts, and each finished connection as deflated report JSON plus
- * what the cross-connection rules need.
- */
-interface AnalysisParts {
-  path: string;
-  format: CaptureFormat | null;
-  linkTypes: number[];
-  packets: number;
-  bytes: number;
-  originSec: number;
-  originNsec: number;
-  lastSec: number;
-  lastNsec: number;
-  tsDigits: number;
-  netStats: NetStats;
-  /** Segments of the AMQP connections followed. */
-  segments: number;
-  warnings: CaptureWarning[];
-  finished: FinishedConnection[];
-}
-
 export class Analyzer implements CaptureSink {
   private readonly reader: CaptureReader;
   private readonly tracker: TcpTracker;
@@ -76,6 +53,7 @@ export class Analyzer implements CaptureSink {
   private lastSec = 0;
   private lastNsec = 0;
   private packets = 0;
+  private report: Report | null = null;
 
   constructor(private readonly options: AnalyzeOptions = {}) {
     this.reader = new CaptureReader(this, options.path ?? 'capture');
@@ -114,48 +92,53 @@ export class Analyzer implements CaptureSink {
 
   /** Ends the input and returns the report. */
   end(): Report {
-    return this.result().end();
+    if (this.report !== null) return this.report;
+    const shell = this.reportShell();
+    this.report = {
+      schemaVersion: shell.schemaVersion,
+      tool: shell.tool,
+      capture: shell.capture,
+      connections: shell.connections.map((c) => JSON.parse(inflated(c.json)) as ReportConnection),
+      findings: shell.findings,
+    };
+    return this.report;
   }
 
-  /** Ends the input and writes the report as JSON text (see AnalysisResult.writeJson). */
+  /**
+   * Ends the input and writes the report as JSON text, exactly `JSON.stringify(end(), null, 2)`, in pieces,
+   * without materialising every connection again or holding the whole text (a large capture's report is tens of
+   * megabytes).
+   */
   writeJson(write: (text: string) => void): void {
-    this.result().writeJson(write);
+    const shell = this.reportShell();
+    const { connections } = shell;
+    const text = JSON.stringify(
+      { schemaVersion: shell.schemaVersion, tool: shell.tool, capture: shell.capture, connections: PLACEHOLDER, findings: shell.findings },
+      null,
+      2,
+    );
+    const at = text.indexOf(JSON.stringify(PLACEHOLDER));
+    write(text.slice(0, at));
+    if (connections.length === 0) {
+      write('[]');
+    } else {
+      // Each connection's text, indented one level deeper (JSON strings hold no raw newlines).
+      connections.forEach((c, i) => write(`${i === 0 ? '[\n    ' : ',\n    '}${inflated(c.json).replace(/\n/g, '\n    ')}`));
+      write('\n  ]');
+    }
+    write(text.slice(at + JSON.stringify(PLACEHOLDER).length));
   }
 
   /** The report as JSON text: `writeJson` gathered into one string. */
   endJson(): string {
-    return this.result().endJson();
+    const parts: string[] = [];
+    this.writeJson((t) => parts.push(t));
+    return parts.join('');
   }
 
-  /** The most severe verdict or finding in the report (null when there is no connection), after end/endJson. */
+  /** The most severe verdict or finding in the report (null when there is no connection); ends the input. */
   worstSeverity(): Severity | null {
-    return this.result().worstSeverity();
-  }
-
-  /** Ends the input and returns the analysis as plain data. */
-  private parts(): AnalysisParts {
-    this.finish();
-    return {
-      path: this.options.path ?? '',
-      format: this.reader.format,
-      linkTypes: [...this.reader.linkTypes],
-      packets: this.packets,
-      bytes: this.reader.bytes,
-      originSec: this.originSec,
-      originNsec: this.originNsec,
-      lastSec: this.lastSec,
-      lastNsec: this.lastNsec,
-      tsDigits: this.reader.tsDigits,
-      netStats: { ...this.netStats },
-      segments: this.tracker.stats.segments,
-      warnings: this.warnings.map((w) => ({ ...w })),
-      finished: this.finished,
-    };
-  }
-
-  private cachedResult: AnalysisResult | null = null;
-  private result(): AnalysisResult {
-    return (this.cachedResult ??= new AnalysisResult(this.parts()));
+    return worstSeverity([...this.finished.map((c) => c.severity), ...this.reportShell().findings.map((f) => f.severity)]);
   }
 
   private inputEnded = false;
@@ -195,100 +178,41 @@ export class Analyzer implements CaptureSink {
     return (this.cachedClock = new CaptureClock(this.originSec, this.originNsec, digits));
   }
 
-}
-
-/**
- * The report of a finished analysis: connections in order of their first packet (they finish in another order),
- * cross-connection findings over all of them.
- */
-class AnalysisResult {
-  private readonly p: AnalysisParts;
-  private readonly clock: CaptureClock;
-
-  constructor(parts: AnalysisParts) {
-    this.p = { ...parts, finished: [...parts.finished].sort((a, b) => a.firstPacket - b.firstPacket) };
-    this.clock = new CaptureClock(parts.originSec, parts.originNsec, parts.tsDigits > 0 ? parts.tsDigits : 6);
-  }
-
-  /** The report as objects. */
-  end(): Report {
-    const shell = this.reportShell();
-    return {
-      schemaVersion: shell.schemaVersion,
-      tool: shell.tool,
-      capture: shell.capture,
-      connections: shell.connections.map((c) => JSON.parse(inflated(c.json)) as ReportConnection),
-      findings: shell.findings,
-    };
-  }
-
-  /**
-   * The report as JSON text, exactly `JSON.stringify(end(), null, 2)`, in pieces, without materialising every
-   * connection again or holding the whole text (a large capture's report is tens of megabytes).
-   */
-  writeJson(write: (text: string) => void): void {
-    const shell = this.reportShell();
-    const { connections } = shell;
-    const text = JSON.stringify(
-      { schemaVersion: shell.schemaVersion, tool: shell.tool, capture: shell.capture, connections: PLACEHOLDER, findings: shell.findings },
-      null,
-      2,
-    );
-    const at = text.indexOf(JSON.stringify(PLACEHOLDER));
-    write(text.slice(0, at));
-    if (connections.length === 0) {
-      write('[]');
-    } else {
-      // Each connection's text, indented one level deeper (JSON strings hold no raw newlines).
-      connections.forEach((c, i) => write(`${i === 0 ? '[\n    ' : ',\n    '}${inflated(c.json).replace(/\n/g, '\n    ')}`));
-      write('\n  ]');
-    }
-    write(text.slice(at + JSON.stringify(PLACEHOLDER).length));
-  }
-
-  /** The report as JSON text: `writeJson` gathered into one string. */
-  endJson(): string {
-    const parts: string[] = [];
-    this.writeJson((t) => parts.push(t));
-    return parts.join('');
-  }
-
-  /** The most severe verdict or finding in the report (null when there is no connection). */
-  worstSeverity(): Severity | null {
-    return worstSeverity([...this.p.finished.map((c) => c.severity), ...this.reportShell().findings.map((f) => f.severity)]);
-  }
-
   private shell: (Omit<Report, 'connections'> & { connections: FinishedConnection[] }) | null = null;
 
-  /** Everything but the connections' own objects: those stay serialised in `finished`. */
+  /**
+   * Everything but the connections' own objects (those stay serialised in `finished`); built once, after the
+   * input ended, for end/writeJson and worstSeverity alike.
+   */
   private reportShell(): Omit<Report, 'connections'> & { connections: FinishedConnection[] } {
     if (this.shell !== null) return this.shell;
-    const p = this.p;
-    const clock = this.clock;
-    const connections = p.finished;
+    this.finish();
+    const clock = this.clock();
+    // Connections are reported in order of their first packet (they finish in another order).
+    const connections = [...this.finished].sort((a, b) => a.firstPacket - b.firstPacket);
     const outcomes: ConnectionOutcome[] = connections.map((c) => c.outcome);
     const cross = redeliveredAfterClose(outcomes).map((x) => ({ ...reportFinding(clock, x), from: x.from, to: x.to, count: x.count }));
-    const s = p.netStats;
+    const s = this.netStats;
     return (this.shell = {
       schemaVersion: SCHEMA_VERSION,
       tool: { name: 'amqpscope', version: VERSION },
       capture: {
-        path: p.path,
-        format: p.format,
-        linkTypes: p.linkTypes.map((value) => ({ value, name: linkTypeName(value) })),
-        packets: p.packets,
-        bytes: p.bytes,
-        start: p.packets > 0 ? clock.when({ packet: 1, tsSec: p.originSec, tsNsec: p.originNsec }).at : null,
-        durationSeconds: p.packets > 0 ? clock.t({ tsSec: p.lastSec, tsNsec: p.lastNsec }) : 0,
+        path: this.options.path ?? '',
+        format: this.reader.format,
+        linkTypes: this.reader.linkTypes.map((value) => ({ value, name: linkTypeName(value) })),
+        packets: this.packets,
+        bytes: this.reader.bytes,
+        start: this.packets > 0 ? clock.when({ packet: 1, tsSec: this.originSec, tsNsec: this.originNsec }).at : null,
+        durationSeconds: this.packets > 0 ? clock.t({ tsSec: this.lastSec, tsNsec: this.lastNsec }) : 0,
         skipped: {
           notIp: s.notIp,
           notTcp: s.notTcp,
           ipFragments: s.ipFragments,
           unsupportedLink: s.unsupportedLink,
           malformed: s.malformed,
-          otherTcp: s.tcp - p.segments,
+          otherTcp: s.tcp - this.tracker.stats.segments,
         },
-        warnings: p.warnings.map((w) => ({ ...w })),
+        warnings: this.warnings.map((w) => ({ ...w })),
       },
       connections,
       findings: cross,
