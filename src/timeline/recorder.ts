@@ -366,7 +366,7 @@ export class ConnectionRecorder implements StreamHandler {
     const type = tcpEventType(flags, a, seg.payloadLength);
     if (type === null) return;
     const notable = (flags & (TCP_SYN | TCP_FIN | TCP_RST)) !== 0 || (a & NOTABLE_ANALYSIS) !== 0;
-    if (this.onEntry !== null || this.head.length < HEAD_EVENTS || ((notable || this.afterNotable > 0) && this.kept.size < MAX_KEPT_EVENTS)) {
+    if (this.needsEntry(notable)) {
       this.addEvent(
         {
           ordinal: 0, packet: seg.packet, tsSec: seg.tsSec, tsNsec: seg.tsNsec, dir, kind: 'tcp', type,
@@ -378,10 +378,13 @@ export class ConnectionRecorder implements StreamHandler {
     }
     // Not kept (yet): raw, like the frames that come as views (a busy connection's ACKs build no objects).
     const ordinal = this.ordinal++;
-    if (this.all !== null) this.addToAll((this.allRaw ??= new RawEvents(64, true)).addTcp(dir, seg, type, ordinal));
-    const i = this.ringNext();
-    this.ring[i] = null;
-    (this.raw ??= new RawEvents(TAIL_EVENTS, false)).putTcp(i, dir, seg, type, ordinal);
+    const log = this.rawLog();
+    if (log !== null) {
+      const j = log.append();
+      log.putTcp(j, dir, seg, type, ordinal);
+      this.addToAll(j);
+    }
+    this.rawRing().putTcp(this.rawRingSlot(), dir, seg, type, ordinal);
   }
 
   onData(dir: Dir, bytes: Uint8Array, packet: number, tsSec: number, tsNsec: number): void {
@@ -478,29 +481,13 @@ export class ConnectionRecorder implements StreamHandler {
   }
 
   private onFrame(dir: Dir, frame: Frame): void {
-    const f = this.facts;
-    const st = f.stats[dir];
-    st.frames++;
     this.session.onFrame(dir, frame);
     const type = frameName(frame);
-    this.noteLatest(dir, frame.packet, frame.tsSec, frame.tsNsec, type, frame.channel);
-    let notable = false;
-    if (frame.kind === 'heartbeat') {
-      st.heartbeats++;
-      f.trailing[other(dir)].peerHeartbeats++;
-      if (dir === 's2c') this.noteServerHeartbeat(frame.tsSec, frame.tsNsec);
-    } else if (dir === 's2c') {
-      this.lastServerFrameWasHeartbeat = false;
-    }
-    if (frame.kind === 'method') notable = this.onMethod(dir, frame);
-    const entry: TimelineEntry = {
-      ordinal: 0, packet: frame.packet, tsSec: frame.tsSec, tsNsec: frame.tsNsec, dir, kind: 'amqp', type, channel: frame.channel, frame,
-    };
+    this.noteFrame(dir, frame.kind === 'heartbeat', frame.packet, frame.tsSec, frame.tsNsec, type, frame.channel);
+    const notable = frame.kind === 'method' && this.onMethod(dir, frame);
+    const entry = frameEntry(dir, type, frame);
     this.addEvent(entry, notable);
-    if (dir === 'c2s') {
-      this.lastClientOrdinal = entry.ordinal;
-      this.clearAroundLastClient();
-    }
+    this.noteClientFrame(dir, entry.ordinal);
   }
 
   /**
@@ -509,49 +496,74 @@ export class ConnectionRecorder implements StreamHandler {
    * --frames streaming never gets here: it needs every event as an object anyway (see sinkFor).
    */
   private onView(dir: Dir, v: FrameView): void {
-    const f = this.facts;
-    const st = f.stats[dir];
-    st.frames++;
     this.session.onView(dir, v);
-    this.noteLatest(dir, v.packet, v.tsSec, v.tsNsec, v.name, v.channel);
+    this.noteFrame(dir, v.type === FRAME_HEARTBEAT, v.packet, v.tsSec, v.tsNsec, v.name, v.channel);
     let notable = false;
-    if (v.type === FRAME_HEARTBEAT) {
-      st.heartbeats++;
-      f.trailing[other(dir)].peerHeartbeats++;
-      if (dir === 's2c') this.noteServerHeartbeat(v.tsSec, v.tsNsec);
-    } else if (dir === 's2c') {
-      this.lastServerFrameWasHeartbeat = false;
-    }
     if (v.type === FRAME_METHOD) {
       const key = v.classId * 0x10000 + v.methodId;
       // A Basic.Deliver matters here only when redelivered (its bit follows consumer-tag and delivery-tag).
       const quiet = key === QUIET_PUBLISH || key === QUIET_ACK || (key === DELIVER && (v.octet(v.afterShortstr(4) + 8) & 1) === 0);
       if (!quiet) notable = this.onMethod(dir, v.frame() as MethodFrame);
     }
-    const ordinal = this.ordinal++;
-    const kept = (notable || this.afterNotable > 0) && this.kept.size < MAX_KEPT_EVENTS;
-    if (kept || this.head.length < HEAD_EVENTS || ((v.type === FRAME_METHOD || v.type === FRAME_HEADER) && v.end - v.start > SLOT_BYTES)) {
-      const frame = v.frame();
-      const e: TimelineEntry = {
-        ordinal, packet: frame.packet, tsSec: frame.tsSec, tsNsec: frame.tsNsec, dir, kind: 'amqp', type: v.name, channel: frame.channel, frame,
-      };
-      this.addToAll(e);
-      if (this.head.length < HEAD_EVENTS) this.head.push(e);
-      this.keep(e, notable);
-      this.ringPut(e);
+    let ordinal: number;
+    if (this.needsEntry(notable) || ((v.type === FRAME_METHOD || v.type === FRAME_HEADER) && v.end - v.start > SLOT_BYTES)) {
+      const entry = frameEntry(dir, v.name, v.frame());
+      this.addEvent(entry, notable);
+      ordinal = entry.ordinal;
     } else {
-      if (this.all !== null) {
-        const log = (this.allRaw ??= new RawEvents(64, true));
-        this.addToAll(log.add(dir, v, ordinal));
+      ordinal = this.ordinal++;
+      const log = this.rawLog();
+      if (log !== null) {
+        const j = log.append();
+        log.put(j, dir, v, ordinal);
+        this.addToAll(j);
       }
-      const i = this.ringNext();
-      this.ring[i] = null;
-      (this.raw ??= new RawEvents(TAIL_EVENTS, false)).put(i, dir, v, ordinal);
+      this.rawRing().put(this.rawRingSlot(), dir, v, ordinal);
     }
-    if (dir === 'c2s') {
-      this.lastClientOrdinal = ordinal;
-      this.clearAroundLastClient();
+    this.noteClientFrame(dir, ordinal);
+  }
+
+  /** Per-frame facts common to both paths: counts, each side's latest frame, the broker's heartbeat rhythm. */
+  private noteFrame(dir: Dir, heartbeat: boolean, packet: number, tsSec: number, tsNsec: number, type: string, channel: number): void {
+    const f = this.facts;
+    const st = f.stats[dir];
+    st.frames++;
+    this.noteLatest(dir, packet, tsSec, tsNsec, type, channel);
+    if (heartbeat) {
+      st.heartbeats++;
+      f.trailing[other(dir)].peerHeartbeats++;
+      if (dir === 's2c') this.noteServerHeartbeat(tsSec, tsNsec);
+    } else if (dir === 's2c') {
+      this.lastServerFrameWasHeartbeat = false;
     }
+  }
+
+  /** A client frame moves the window of events kept around the client's last frame. */
+  private noteClientFrame(dir: Dir, ordinal: number): void {
+    if (dir !== 'c2s') return;
+    this.lastClientOrdinal = ordinal;
+    this.clearAroundLastClient();
+  }
+
+  /** Whether the next event must be an entry now: streamed, in the head, or kept as or beside a notable one. */
+  private needsEntry(notable: boolean): boolean {
+    return this.onEntry !== null || this.head.length < HEAD_EVENTS || ((notable || this.afterNotable > 0) && this.kept.size < MAX_KEPT_EVENTS);
+  }
+
+  /** The log of every event while the connection is small enough to keep them all; null after. */
+  private rawLog(): RawEvents | null {
+    return this.all === null ? null : (this.allRaw ??= new RawEvents(64, true));
+  }
+
+  private rawRing(): RawEvents {
+    return (this.raw ??= new RawEvents(TAIL_EVENTS, false));
+  }
+
+  /** The ring slot for the next raw event (an entry it held is dropped). */
+  private rawRingSlot(): number {
+    const i = this.ringNext();
+    this.ring[i] = null;
+    return i;
   }
 
   private clearAroundLastClient(): void {
@@ -825,6 +837,11 @@ export class ConnectionRecorder implements StreamHandler {
   }
 }
 
+/** A frame's timeline row (its ordinal set when it is added). */
+function frameEntry(dir: Dir, type: string, frame: Frame): TimelineEntry {
+  return { ordinal: 0, packet: frame.packet, tsSec: frame.tsSec, tsNsec: frame.tsNsec, dir, kind: 'amqp', type, channel: frame.channel, frame };
+}
+
 /** The event a segment stands for in the timeline, or null for plain data segments (their frames speak). */
 function tcpEventType(flags: number, a: number, payloadLength: number): string | null {
   if ((flags & TCP_SYN) !== 0) return (flags & TCP_ACK) !== 0 ? 'SYN-ACK' : 'SYN';
@@ -893,12 +910,10 @@ class RawEvents {
     this.window = new Float64Array(capacity);
   }
 
-  /** Appends a TCP event (growable log); returns its index. */
-  addTcp(dir: Dir, seg: SegmentInfo, type: string, ordinal: number): number {
+  /** The index of a new event at the end (growable log); fill it with put or putTcp. */
+  append(): number {
     if (this.count === this.capacity) this.grow();
-    const i = this.count++;
-    this.putTcp(i, dir, seg, type, ordinal);
-    return i;
+    return this.count++;
   }
 
   /** Writes a TCP event into slot i. */
@@ -914,14 +929,6 @@ class RawEvents {
     this.analysis[i] = seg.analysis;
     this.window[i] = seg.window;
     this.payloadLength[i] = 0;
-  }
-
-  /** Appends an event (growable log); returns its index. */
-  add(dir: Dir, v: FrameView, ordinal: number): number {
-    if (this.count === this.capacity) this.grow();
-    const i = this.count++;
-    this.put(i, dir, v, ordinal);
-    return i;
   }
 
   /** Writes an event into slot i (ring), or at the end (log). */
@@ -1008,10 +1015,9 @@ class RawEvents {
       this.type[i] as number, this.channel[i] as number, this.size[i] as number, this.packet[i] as number, this.tsSec[i] as number,
       this.tsNsec[i] as number, this.firstPacket[i] as number, this.bytes, at, at + (this.payloadLength[i] as number),
     );
-    return {
-      ordinal: this.ordinal[i] as number, packet: frame.packet, tsSec: frame.tsSec, tsNsec: frame.tsNsec, dir: this.s2c[i] === 1 ? 's2c' : 'c2s',
-      kind: 'amqp', type: frameName(frame), channel: frame.channel, frame,
-    };
+    const e = frameEntry(this.s2c[i] === 1 ? 's2c' : 'c2s', frameName(frame), frame);
+    e.ordinal = this.ordinal[i] as number;
+    return e;
   }
 
   private grow(): void {
