@@ -50,8 +50,8 @@
 
 import { BASIC_CLASS_ID, methodInfo, methodName } from './spec.js';
 import { CodecError, decodeArgs, decodeBasicHeader, readU16, readU32, scanBasicHeader, skipArgs } from './codec.js';
-import { FrameView, headerFrame, methodFrame } from './frame-view.js';
-import type { BodyFrame, DecodeIssue, DecodeIssueCode, FieldValue, FrameSink, HeaderFrame, HeartbeatFrame, MethodFrame } from './types.js';
+import { FrameView, bodyFrame, headerFrame, heartbeatFrame, methodFrame } from './frame-view.js';
+import type { DecodeIssue, DecodeIssueCode, FieldValue, FrameSink, HeaderFrame, MethodFrame } from './types.js';
 import * as wire from './types.js';
 
 // Module-local copies of the frame constants of types.ts, read once: the per-byte resync loop and the per-frame
@@ -453,7 +453,6 @@ export class FrameDecoder {
       v.reset(type, channel, size, pkt, sec, nsec, first, b, start, end);
       v.classId = info.classId;
       v.methodId = info.methodId;
-      v.method = info;
       v.name = info.name;
       this.expectBody(channel, 0); // a method ends any content in flight on its channel
     } else if (type === FRAME_HEADER) {
@@ -461,7 +460,6 @@ export class FrameDecoder {
       v.reset(type, channel, size, pkt, sec, nsec, first, b, start, end);
       v.classId = BASIC_CLASS_ID;
       v.methodId = 0;
-      v.method = undefined;
       v.name = 'Content-Header';
       this.expectBody(channel, v.bodySize);
     } else if (type === FRAME_BODY) {
@@ -699,7 +697,7 @@ export class FrameDecoder {
 
   private emitBody(channel: number, size: number, pkt: number, sec: number, nsec: number, first: number, lost: number): void {
     this.nFrames++;
-    const frame: BodyFrame = { kind: 'body', type: FRAME_BODY, channel, size, packet: pkt, tsSec: sec, tsNsec: nsec, firstPacket: first };
+    const frame = bodyFrame(channel, size, pkt, sec, nsec, first);
     if (lost > 0) frame.lost = lost;
     this.sink.onFrame(frame);
   }
@@ -711,7 +709,7 @@ export class FrameDecoder {
       this.issue('frame-error', `heartbeat frame with channel ${channel} and size ${size}: heartbeats must be channel 0, size 0`, pkt, sec, nsec);
     }
     this.nFrames++;
-    const frame: HeartbeatFrame = { kind: 'heartbeat', type: FRAME_HEARTBEAT, channel, size, packet: pkt, tsSec: sec, tsNsec: nsec, firstPacket: first };
+    const frame = heartbeatFrame(channel, size, pkt, sec, nsec, first);
     if (lost > 0) frame.lost = lost;
     this.sink.onFrame(frame);
   }

@@ -10,8 +10,8 @@
  * caller may keep.
  */
 import { decodeArgs, decodeBasicHeader, readU16, readU32, type HeaderScan } from './codec.js';
-import { methodInfo, methodName, type MethodInfo } from './spec.js';
-import type { FieldValue, Frame, HeaderFrame, MethodFrame } from './types.js';
+import { methodInfo, methodName } from './spec.js';
+import type { BodyFrame, FieldValue, Frame, HeaderFrame, HeartbeatFrame, MethodFrame } from './types.js';
 import * as wire from './types.js';
 
 const FRAME_METHOD: number = wire.FRAME_METHOD;
@@ -31,10 +31,9 @@ export class FrameView implements HeaderScan {
   firstPacket = 0;
   /** Display name, as frameName() gives it: `Basic.Deliver`, `Content-Header`, `Content-Body`, `Heartbeat`. */
   name = '';
-  /** Methods: the ids and the table entry. Content headers: classId 60. */
+  /** Methods: their ids. Content headers: classId 60. */
   classId = 0;
   methodId = 0;
-  method: MethodInfo | undefined = undefined;
   /** The payload: bytes[start, end). */
   bytes: Uint8Array = EMPTY;
   start = 0;
@@ -121,11 +120,19 @@ export function frameFromPayload(
     const bodySize = readU32(b, start + 4) * 4294967296 + readU32(b, start + 8);
     return headerFrame(channel, size, packet, tsSec, tsNsec, firstPacket, readU16(b, start), readU16(b, start + 2), bodySize, properties);
   }
-  if (type === FRAME_BODY) return { kind: 'body', type: FRAME_BODY, channel, size, packet, tsSec, tsNsec, firstPacket };
+  if (type === FRAME_BODY) return bodyFrame(channel, size, packet, tsSec, tsNsec, firstPacket);
+  return heartbeatFrame(channel, size, packet, tsSec, tsNsec, firstPacket);
+}
+
+export function bodyFrame(channel: number, size: number, packet: number, tsSec: number, tsNsec: number, firstPacket: number): BodyFrame {
+  return { kind: 'body', type: FRAME_BODY, channel, size, packet, tsSec, tsNsec, firstPacket };
+}
+
+export function heartbeatFrame(channel: number, size: number, packet: number, tsSec: number, tsNsec: number, firstPacket: number): HeartbeatFrame {
   return { kind: 'heartbeat', type: wire.FRAME_HEARTBEAT, channel, size, packet, tsSec, tsNsec, firstPacket };
 }
 
-/** The one place method frame objects are built (decoder and views alike): one shape, one key order. */
+/** The one place each kind of frame object is built (decoder and views alike): one shape, one key order. */
 export function methodFrame(
   channel: number,
   size: number,
@@ -141,7 +148,6 @@ export function methodFrame(
   return { kind: 'method', type: FRAME_METHOD, channel, size, packet, tsSec, tsNsec, firstPacket, classId, methodId, name, args };
 }
 
-/** The one place content header frame objects are built. */
 export function headerFrame(
   channel: number,
   size: number,

@@ -30,7 +30,7 @@
 import { BodyHasher } from './body-hash.js';
 import { utf8Text } from './codec.js';
 import type { FrameView } from './frame-view.js';
-import type { FieldTable, FieldValue, Frame, HeaderFrame, MethodFrame } from './types.js';
+import type { FieldTable, FieldValue, Frame, MethodFrame } from './types.js';
 import * as wire from './types.js';
 
 const FRAME_METHOD: number = wire.FRAME_METHOD;
