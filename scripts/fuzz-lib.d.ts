@@ -52,6 +52,11 @@ export const PROTOCOL_HEADER: Uint8Array;
 
 export function caseSeed(seed: number, index: number): number;
 export function concat(parts: readonly Uint8Array[]): Uint8Array;
+/** Big-endian integers of 1, 2, 4 and 8 bytes (u64 takes a bigint too, and wraps to 64 bits). */
+export function u8(v: number): Uint8Array;
+export function u16(v: number): Uint8Array;
+export function u32(v: number): Uint8Array;
+export function u64(v: bigint | number): Uint8Array;
 export function loadCorpus(dir: string, maxBytes?: number): CorpusEntry[];
 export function makeCase(corpus: readonly CorpusEntry[], seed: number, index: number, strategy?: string): FuzzCase;
 export function runCase(api: AnalyzerApi, bytes: Uint8Array, chunks?: number[] | null, path?: string, options?: { frameObjects?: boolean }): RunResult;

@@ -108,10 +108,10 @@ export function concat(parts) {
   return out;
 }
 
-const u8 = (v) => Uint8Array.of(v & 0xff);
-const u16 = (v) => Uint8Array.of((v >>> 8) & 0xff, v & 0xff);
-const u32 = (v) => Uint8Array.of((v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
-function u64(v) {
+export const u8 = (v) => Uint8Array.of(v & 0xff);
+export const u16 = (v) => Uint8Array.of((v >>> 8) & 0xff, v & 0xff);
+export const u32 = (v) => Uint8Array.of((v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
+export function u64(v) {
   let x = BigInt.asUintN(64, BigInt(v));
   const out = new Uint8Array(8);
   for (let i = 7; i >= 0; i--) {

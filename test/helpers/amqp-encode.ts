@@ -9,6 +9,7 @@
 import type { DecodeIssue, Frame, FrameSink, ProtocolHeader } from '../../src/amqp/types.js';
 
 import { concat as concatAll } from './synth-capture.js';
+import { u16, u32, u64, u8 } from '../../scripts/fuzz-lib.js';
 
 export function hex(text: string): Uint8Array {
   const clean = text.replace(/\s+/g, '');
@@ -26,18 +27,8 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
   return concatAll(parts);
 }
 
-export const u8 = (v: number): Uint8Array => new Uint8Array([v & 0xff]);
-export const u16 = (v: number): Uint8Array => new Uint8Array([(v >>> 8) & 0xff, v & 0xff]);
-export const u32 = (v: number): Uint8Array => new Uint8Array([(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff]);
-export function u64(v: bigint | number): Uint8Array {
-  let x = BigInt.asUintN(64, BigInt(v));
-  const out = new Uint8Array(8);
-  for (let i = 7; i >= 0; i--) {
-    out[i] = Number(x & 0xffn);
-    x >>= 8n;
-  }
-  return out;
-}
+/** Big-endian integers: the fuzzer's (scripts/fuzz-lib.js), one definition for tests and scripts. */
+export { u8, u16, u32, u64 };
 export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 export function shortstr(s: string | Uint8Array): Uint8Array {

@@ -6,6 +6,7 @@
  */
 
 import { gzipSync } from 'node:zlib';
+import { concat } from '../../scripts/fuzz-lib.js';
 
 export interface SynthPacket {
   /** Seconds since the epoch. */
@@ -189,18 +190,8 @@ export function toUnits(p: SynthPacket, tsresol: number | undefined, tsoffset = 
   return units;
 }
 
-/** Concatenates byte arrays. */
-export function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+/** Concatenates byte arrays (the fuzzer's, which plain-JS scripts use too). */
+export { concat };
 
 function block(type: number, body: Uint8Array, le: boolean): Uint8Array {
   const total = 12 + body.length; // body is already padded to 4
