@@ -1,0 +1,109 @@
+/**
+ * The facts method frames give (handshake, closes, blocks, returns, cancels, redeliveries), and which methods are
+ * notable on the timeline.
+ */
+import type { MethodFrame } from '../amqp/types.js';
+import type { Dir } from '../tcp/types.js';
+import { moment } from './silence-evidence.js';
+import type { CloseFrame, ConnectionFacts } from './types.js';
+
+/** At most this many returns are kept (the recorder keeps as many decode problems). */
+export const MAX_RETURNS = 200;
+
+/**
+ * Basic.Publish and Basic.Ack (class << 16 | method): never notable, no facts of their own in methodFacts, so the
+ * view path skips building them. If methodFacts ever reads them, the reports with and without views differ and
+ * test/amqp/frame-view.test.ts (and every fuzz case) fails.
+ */
+export const QUIET_PUBLISH = 0x003c0028;
+export const QUIET_ACK = 0x003c0050;
+export const DELIVER = 0x003c003c;
+
+/** Facts from method frames. Returns whether the frame is notable. */
+export function methodFacts(f: ConnectionFacts, dir: Dir, m: MethodFrame, setFrameMax: (frameMax: number) => void): boolean {
+  const at = moment(m.packet, m.tsSec, m.tsNsec);
+  const args = m.args;
+  switch (m.name) {
+    case 'Connection.Start':
+      f.start ??= at;
+      return true;
+    case 'Connection.Start-Ok':
+      f.startOk ??= at;
+      return true;
+    case 'Connection.Tune':
+      f.tune ??= { ...at, heartbeat: num(args['heartbeat']), frameMax: num(args['frame-max']), channelMax: num(args['channel-max']) };
+      return true;
+    case 'Connection.Tune-Ok': {
+      const frameMax = num(args['frame-max']);
+      f.tuneOk ??= { ...at, heartbeat: num(args['heartbeat']), frameMax, channelMax: num(args['channel-max']) };
+      if (frameMax > 0) {
+        setFrameMax(frameMax);
+      }
+      return true;
+    }
+    case 'Connection.Open':
+      f.vhost ??= str(args['virtual-host']);
+      return true;
+    case 'Connection.Open-Ok':
+      f.openOk ??= at;
+      return true;
+    case 'Connection.Close': {
+      const close: CloseFrame = {
+        ...at, replyCode: num(args['reply-code']), replyText: str(args['reply-text']), classId: num(args['class-id']), methodId: num(args['method-id']),
+      };
+      if (dir === 'c2s') f.clientClose ??= close;
+      else f.serverClose ??= close;
+      return true;
+    }
+    case 'Connection.Close-Ok':
+      if (dir === 'c2s') f.clientCloseOk ??= at;
+      else f.serverCloseOk ??= at;
+      return true;
+    case 'Connection.Blocked':
+      if (dir === 's2c') f.blocked.push({ blocked: { ...at, reason: str(args['reason']) }, unblocked: null });
+      return true;
+    case 'Connection.Unblocked': {
+      const open = f.blocked.find((b) => b.unblocked === null);
+      if (open !== undefined) open.unblocked = at;
+      return true;
+    }
+    case 'Channel.Close':
+      f.channelCloses.push({
+        ...at, dir, channel: m.channel, replyCode: num(args['reply-code']), replyText: str(args['reply-text']),
+        classId: num(args['class-id']), methodId: num(args['method-id']),
+      });
+      return true;
+    case 'Basic.Return':
+      if (f.returns.length < MAX_RETURNS) {
+        f.returns.push({ ...at, replyCode: num(args['reply-code']), replyText: str(args['reply-text']), exchange: str(args['exchange']), routingKey: str(args['routing-key']) });
+      }
+      return true;
+    case 'Basic.Cancel':
+      if (dir === 's2c') f.consumerCancels.push({ ...at, consumerTag: str(args['consumer-tag']) });
+      return true;
+    case 'Basic.Deliver':
+    case 'Basic.Get-Ok':
+      if (args['redelivered'] === true) {
+        f.redeliveries.count++;
+        f.redeliveries.first ??= at;
+        return f.redeliveries.count <= 20;
+      }
+      return false;
+    case 'Channel.Close-Ok':
+    case 'Channel.Flow':
+    case 'Basic.Recover':
+    case 'Basic.Recover-Async':
+    case 'Connection.Update-Secret':
+      return true;
+    default:
+      return false;
+  }
+}
+
+function num(v: unknown): number {
+  return typeof v === 'number' ? v : 0;
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}

@@ -1,0 +1,205 @@
+/**
+ * The facts one connection's TCP segments give: per-direction counts (Wireshark's analysis flags), silences and
+ * the evidence gathered during them, zero-window stretches, usual TTLs, FINs and RSTs; and the timeline event a
+ * segment stands for, if any.
+ */
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../net/types.js';
+import {
+  TA_ACK_ADVANCED,
+  TA_ANY_RETRANSMISSION,
+  TA_DUP_ACK,
+  TA_KEEP_ALIVE,
+  TA_KEEP_ALIVE_ACK,
+  TA_LOST_SEGMENT,
+  TA_PURE_ACK,
+  TA_WINDOW_FULL,
+  TA_WINDOW_UPDATE,
+  TA_ZERO_WINDOW,
+  TA_ZERO_WINDOW_PROBE,
+  TA_ZERO_WINDOW_PROBE_ACK,
+  type Dir,
+  type SegmentInfo,
+} from '../tcp/types.js';
+import { at, MIN_RECORDED_SILENCE, moment, newEvidence, recordSilence, resetEvidence, seconds } from './silence-evidence.js';
+import type { ConnectionFacts, DirectionStats, Moment, TcpEnd } from './types.js';
+
+/** Segments whose analysis makes them notable on the timeline (kept with context). */
+export const NOTABLE_ANALYSIS = TA_ANY_RETRANSMISSION | TA_LOST_SEGMENT | TA_ZERO_WINDOW | TA_ZERO_WINDOW_PROBE | TA_KEEP_ALIVE | TA_WINDOW_FULL;
+
+export function newStats(): DirectionStats {
+  return {
+    frames: 0, heartbeats: 0, payloadSegments: 0, payloadBytes: 0, keepAlives: 0, keepAliveAcks: 0, zeroWindows: 0,
+    zeroWindowProbes: 0, windowFull: 0, retransmissions: 0, dupAcks: 0, lostSegments: 0, gaps: 0, gapBytes: 0,
+    firstZeroWindow: null, lastZeroWindow: null, zeroWindowEpisodes: 0, longestZeroWindow: 0, zeroWindowAtEnd: false,
+    keepAlivesIntoZeroWindow: 0,
+  };
+}
+
+export function other(dir: Dir): Dir {
+  return dir === 'c2s' ? 's2c' : 'c2s';
+}
+
+export class TcpFacts {
+  private readonly usualTtl: Record<Dir, number> = { c2s: -1, s2c: -1 };
+  /** Each side's last advertised window, and since when it has been zero (null: open). */
+  private readonly lastWindow: Record<Dir, number> = { c2s: -1, s2c: -1 };
+  private readonly zeroWindowSince: Record<Dir, Moment | null> = { c2s: null, s2c: null };
+
+  /** @param takeEndSnapshot freezes the per-side state; called just before the first FIN or RST changes it. */
+  constructor(
+    private readonly facts: ConnectionFacts,
+    private readonly takeEndSnapshot: () => void,
+  ) {}
+
+  onSegment(seg: SegmentInfo): void {
+    const f = this.facts;
+    const dir = seg.dir;
+    const peer = other(dir);
+    const st = f.stats[dir];
+    const a = seg.analysis;
+    // Updated in place: nothing keeps this object before the connection ends.
+    const lastPacket = f.lastPacket;
+    lastPacket.packet = seg.packet;
+    lastPacket.tsSec = seg.tsSec;
+    lastPacket.tsNsec = seg.tsNsec;
+
+    const flags = seg.tcpFlags;
+    // Freeze the per-side state just before the first FIN or RST changes it.
+    if ((flags & (TCP_FIN | TCP_RST)) !== 0 && f.atFirstEnd === null) this.takeEndSnapshot();
+    if ((flags & TCP_RST) === 0) this.usualTtl[dir] = seg.ttl;
+
+    // Payload that moves the stream forward counts as activity (RabbitMQ's receiver counts received bytes).
+    const isActivity = seg.payloadLength > 0 && (a & (TA_KEEP_ALIVE | TA_ZERO_WINDOW_PROBE | TA_ANY_RETRANSMISSION)) === 0;
+    if (isActivity) {
+      st.payloadSegments++;
+      st.payloadBytes += seg.payloadLength;
+      const now = moment(seg.packet, seg.tsSec, seg.tsNsec);
+      const last = f.lastPayload[dir];
+      let recorded = false;
+      if (last !== null) {
+        const gap = seconds(last, now);
+        if (gap >= MIN_RECORDED_SILENCE) {
+          recordSilence(f.silences, { dir, from: last, to: now, duration: gap, evidence: f.trailing[dir] });
+          recorded = true;
+        }
+      }
+      if (f.firstPayload[dir] === null) f.firstPayload[dir] = now;
+      f.lastPayload[dir] = now;
+      // A recorded silence keeps its evidence; otherwise the object is reused (no allocation per data segment).
+      if (recorded) f.trailing[dir] = newEvidence();
+      else resetEvidence(f.trailing[dir]);
+      f.trailing[peer].peerPayloadSegments++;
+    }
+    const silentSelf = f.trailing[dir];
+    const silentPeer = f.trailing[peer];
+    // Any segment proves this side's kernel is alive: the peer's earlier probes and retransmissions were answered.
+    // The evidence's moments are updated in place: only recorded silences (whose evidence is never touched again)
+    // and the end snapshot (which copies them) keep them.
+    silentSelf.lastSignOfLife = at(silentSelf.lastSignOfLife, seg);
+    silentSelf.peerRetransmissionsUnanswered = 0;
+    silentSelf.peerKeepAlivesUnanswered = 0;
+    if ((a & TA_ANY_RETRANSMISSION) !== 0) {
+      st.retransmissions++;
+      silentPeer.peerRetransmissions++;
+      silentPeer.peerRetransmissionsUnanswered++;
+    }
+    if ((a & TA_ACK_ADVANCED) !== 0) {
+      silentSelf.acksAdvanced++;
+      silentSelf.lastAck = at(silentSelf.lastAck, seg);
+    }
+    if ((a & TA_PURE_ACK) !== 0) silentSelf.pureAcks++;
+    if ((a & TA_ZERO_WINDOW) !== 0) {
+      st.zeroWindows++;
+      silentSelf.zeroWindows++;
+      const m = moment(seg.packet, seg.tsSec, seg.tsNsec);
+      if (st.firstZeroWindow === null) st.firstZeroWindow = m;
+      st.lastZeroWindow = m;
+      if (this.zeroWindowSince[dir] === null) {
+        this.zeroWindowSince[dir] = m;
+        st.zeroWindowEpisodes++;
+      }
+    } else if ((flags & (TCP_SYN | TCP_RST)) === 0 && seg.window > 0) {
+      if (this.zeroWindowSince[dir] !== null) this.closeZeroWindow(dir, moment(seg.packet, seg.tsSec, seg.tsNsec));
+    }
+    if ((flags & (TCP_SYN | TCP_RST)) === 0) this.lastWindow[dir] = seg.window;
+    if ((a & TA_KEEP_ALIVE) !== 0) {
+      st.keepAlives++;
+      if (this.lastWindow[peer] === 0) {
+        st.keepAlivesIntoZeroWindow++;
+      } else {
+        silentPeer.peerKeepAlives++;
+        silentPeer.peerKeepAlivesUnanswered++;
+      }
+    }
+    if ((a & TA_KEEP_ALIVE_ACK) !== 0) {
+      st.keepAliveAcks++;
+      silentSelf.keepAliveAcks++;
+    }
+    if ((a & TA_ZERO_WINDOW_PROBE) !== 0) st.zeroWindowProbes++;
+    if ((a & TA_WINDOW_FULL) !== 0) st.windowFull++;
+    if ((a & TA_DUP_ACK) !== 0) st.dupAcks++;
+    if ((a & TA_LOST_SEGMENT) !== 0) st.lostSegments++;
+
+    if ((flags & TCP_FIN) !== 0) {
+      const end = this.tcpEnd(seg);
+      if (dir === 'c2s') f.clientFin ??= end;
+      else f.serverFin ??= end;
+    }
+    if ((flags & TCP_RST) !== 0) {
+      const end = this.tcpEnd(seg);
+      if (dir === 'c2s') f.clientRst ??= end;
+      else f.serverRst ??= end;
+    }
+  }
+
+  /** At the end: zero windows still open, and the silences still running (often the decisive evidence). */
+  finish(): void {
+    const f = this.facts;
+    for (const dir of ['c2s', 's2c'] as const) {
+      if (this.zeroWindowSince[dir] !== null) {
+        f.stats[dir].zeroWindowAtEnd = true;
+        this.closeZeroWindow(dir, f.lastPacket);
+      }
+    }
+    for (const dir of ['c2s', 's2c'] as const) {
+      const last = f.lastPayload[dir];
+      if (last !== null) {
+        const gap = seconds(last, f.lastPacket);
+        if (gap >= MIN_RECORDED_SILENCE) recordSilence(f.silences, { dir, from: last, to: null, duration: gap, evidence: f.trailing[dir] });
+      }
+    }
+    f.silences.sort((x, y) => x.from.packet - y.from.packet);
+  }
+
+  private closeZeroWindow(dir: Dir, at: Moment): void {
+    const since = this.zeroWindowSince[dir];
+    if (since === null) return;
+    this.zeroWindowSince[dir] = null;
+    const st = this.facts.stats[dir];
+    st.longestZeroWindow = Math.max(st.longestZeroWindow, seconds(since, at));
+  }
+
+  private tcpEnd(seg: SegmentInfo): TcpEnd {
+    return { packet: seg.packet, tsSec: seg.tsSec, tsNsec: seg.tsNsec, ttl: seg.ttl, usualTtl: this.usualTtl[seg.dir] };
+  }
+}
+
+/** The event a segment stands for in the timeline, or null for plain data segments (their frames speak). */
+export function tcpEventType(flags: number, a: number, payloadLength: number): string | null {
+  if ((flags & TCP_SYN) !== 0) return (flags & TCP_ACK) !== 0 ? 'SYN-ACK' : 'SYN';
+  if ((flags & TCP_RST) !== 0) return 'RST';
+  if ((flags & TCP_FIN) !== 0) return 'FIN';
+  if ((a & TA_ZERO_WINDOW_PROBE) !== 0) return 'ZeroWindowProbe';
+  if ((a & TA_ZERO_WINDOW_PROBE_ACK) !== 0) return 'ZeroWindowProbeAck';
+  if ((a & TA_KEEP_ALIVE) !== 0) return 'Keep-Alive';
+  if ((a & TA_KEEP_ALIVE_ACK) !== 0) return 'Keep-Alive ACK';
+  if ((a & TA_ANY_RETRANSMISSION) !== 0) return 'Retransmission';
+  if ((a & TA_ZERO_WINDOW) !== 0) return 'ZeroWindow';
+  if ((a & TA_LOST_SEGMENT) !== 0) return 'Previous segment not captured';
+  if ((a & TA_WINDOW_FULL) !== 0) return 'Window Full';
+  if (payloadLength > 0) return null;
+  if ((a & TA_DUP_ACK) !== 0) return 'Dup ACK';
+  if ((a & TA_WINDOW_UPDATE) !== 0) return 'Window Update';
+  if ((a & TA_PURE_ACK) !== 0) return 'ACK';
+  return null;
+}
