@@ -52,6 +52,7 @@ describe('handshake folding', () => {
     const timeline = handshake().slice(0, 8); // up to Start-Ok: no Tune, no Open-Ok
     timeline.push(ev(0.01, 's2c', 'amqp', 'Connection.Close', { channel: 0, summary: 'Connection.Close 403 ACCESS_REFUSED' }));
     const rows = foldTimeline(timeline);
+    expect(rows).toHaveLength(timeline.length);
     expect(rows.every((r) => r.kind === 'event')).toBe(true);
     expect(rows).toHaveLength(timeline.length);
   });
