@@ -12,6 +12,7 @@ import type { FieldValue } from '../../src/amqp/types.js';
 import { Analyzer, analyzeBytes } from '../../src/analyze.js';
 import { captureBytes, smallCaptures } from '../helpers/captures.js';
 import { prng } from '../helpers/prng.js';
+import { itNeeds } from '../helpers/tools.js';
 import {
   RecordingSink,
   bodyFrame,
@@ -249,15 +250,15 @@ describe('a decoder with a view sink emits exactly the frames and issues of one 
 });
 
 describe('reports are identical with and without views', () => {
-  const names = [...smallCaptures(), 'load-mtu1500-4x5k.pcap.xz'];
-  for (const name of names) {
-    it(name, () => {
-      const bytes = captureBytes(name);
-      const withViews = JSON.stringify(analyzeBytes(bytes, { path: name }));
-      const withObjects = JSON.stringify(analyzeBytes(bytes, { path: name, frameObjects: true }));
-      expect(withViews).toBe(withObjects);
-    });
-  }
+  const same = (name: string) => () => {
+    const bytes = captureBytes(name);
+    const withViews = JSON.stringify(analyzeBytes(bytes, { path: name }));
+    const withObjects = JSON.stringify(analyzeBytes(bytes, { path: name, frameObjects: true }));
+    expect(withViews).toBe(withObjects);
+  };
+  for (const name of smallCaptures()) it(name, same(name));
+  // The load capture is committed xz-compressed: without xz this is skipped, or failed when CI is set.
+  itNeeds(['xz'], 'load-mtu1500-4x5k.pcap.xz', same('load-mtu1500-4x5k.pcap.xz'));
 });
 
 describe('the analyzer keeps no view of the bytes it is given', () => {

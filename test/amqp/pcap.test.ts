@@ -14,6 +14,7 @@ import { frameName } from '../../src/amqp/names.js';
 import { methodName } from '../../src/amqp/spec.js';
 import type { HeaderFrame, MethodFrame } from '../../src/amqp/types.js';
 import { RecordingSink, feedPieces, outcome } from '../helpers/amqp-encode.js';
+import { describeNeeds, itNeeds } from '../helpers/tools.js';
 
 const CAPTURE = fileURLToPath(new URL('../../captures/pika-kitchen-sink.pcap', import.meta.url));
 const SERVER_PORT = 5672;
@@ -68,7 +69,6 @@ function decodeDirection(segments: Segment[], expectProtocolHeader: boolean): { 
   return { sink, decoder };
 }
 
-const tshark = spawnSync('tshark', ['-v'], { encoding: 'utf8' });
 const streams = readStreams(CAPTURE);
 const c2s = decodeDirection(streams.c2s, true).sink;
 const s2c = decodeDirection(streams.s2c, false).sink;
@@ -165,7 +165,7 @@ describe('pika-kitchen-sink.pcap', () => {
     }
   });
 
-  it.runIf(tshark.status === 0)('agrees with tshark on every frame: type, class/method, and the packet it is attributed to', () => {
+  itNeeds(['tshark'], 'agrees with tshark on every frame: type, class/method, and the packet it is attributed to', () => {
     const r = spawnSync(
       'tshark',
       ['-r', CAPTURE, '-d', `tcp.port==${SERVER_PORT},amqp`, '-T', 'fields', '-E', 'separator=\t', '-e', 'frame.number', '-e', 'tcp.srcport', '-e', 'amqp.type', '-e', 'amqp.method.class', '-e', 'amqp.method.method'],
@@ -199,7 +199,7 @@ describe('pika-kitchen-sink.pcap', () => {
  * reader above only knows classic pcap: per packet, the captured payload and the TCP segment length, so a snap
  * length shows as a gap of `tcp.len - captured` bytes.
  */
-describe.runIf(tshark.status === 0)('derived captures (via tshark payload export)', () => {
+describeNeeds(['tshark'], 'derived captures (via tshark payload export)', () => {
   function decodeViaTshark(file: string): Record<'c2s' | 's2c', RecordingSink> {
     const path = fileURLToPath(new URL(`../../captures/${file}`, import.meta.url));
     const r = spawnSync('tshark', ['-r', path, '-T', 'fields', '-E', 'separator=\t', '-e', 'frame.number', '-e', 'tcp.srcport', '-e', 'tcp.len', '-e', 'tcp.payload'], {

@@ -1,6 +1,6 @@
 /**
  * The real captures in captures/ (tcpdump on loopback, little-endian µs pcap, Ethernet), and cross-checks against
- * Wireshark's own reader when it is installed.
+ * Wireshark's own reader (tshark, editcap: skipped without them, failed without them when CI is set).
  *
  * The expected figures were computed with tshark 4.0.17 / tcpdump 4.99 on 2026-11-22:
  *   tcpdump -r F | wc -l
@@ -18,6 +18,7 @@ import { writePcap, writePcapng } from '../helpers/synth-capture.js';
 import type { SynthSection } from '../helpers/synth-capture.js';
 import { bytesOf, prng, readAll } from './read-all.js';
 import type { GotPacket } from './read-all.js';
+import { describeNeeds } from '../helpers/tools.js';
 
 const CAPTURES = fileURLToPath(new URL('../../captures/', import.meta.url));
 
@@ -91,17 +92,7 @@ describe('real captures', () => {
   });
 });
 
-/** tshark and editcap, when installed, are an independent reader to agree with. */
-function tool(name: string): boolean {
-  try {
-    execFileSync(name, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const haveTshark = tool('tshark');
-const haveEditcap = tool('editcap');
+// tshark and editcap are an independent reader to agree with (test/helpers/tools.ts: required when CI is set).
 
 /** Per-packet "epoch caplen origlen linktype-name" from tshark. */
 function tshark(path: string): string[] {
@@ -116,7 +107,7 @@ function tshark(path: string): string[] {
 const ours = (packets: { tsSec: number; tsNsec: number; data: string; origLen: number }[]): string[] =>
   packets.map((p) => `${epoch(p)}\t${p.data.length / 2}\t${p.origLen}`);
 
-describe.skipIf(!haveTshark)('agreement with tshark', () => {
+describeNeeds(['tshark'], 'agreement with tshark', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'amqpscope-tshark-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -165,7 +156,7 @@ describe.skipIf(!haveTshark)('agreement with tshark', () => {
   });
 });
 
-describe.skipIf(!haveEditcap)('files rewritten by editcap', () => {
+describeNeeds(['editcap'], 'files rewritten by editcap', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'amqpscope-editcap-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
   const name = 'pika-kitchen-sink.pcap';
