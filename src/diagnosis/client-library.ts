@@ -24,14 +24,16 @@ export function identifyClient(props: FieldTable | null): ClientLibrary {
   const platform = props ? s(props['platform']) : null;
   const p = `${product ?? ''} ${platform ?? ''}`.toLowerCase();
   let family: LibraryFamily = 'other';
+  // php-amqplib's product is "AMQPLib" and its platform "PHP" (AbstractConnection::$LIBRARY_PROPERTIES): PHP is
+  // recognised before Node's amqplib (product "amqplib", platform "Node.JS vX"), whose name it contains.
   if (p.includes('pika')) family = 'pika';
   else if (p.includes('py-amqp') || p.includes('amqp python') || p.includes('kombu') || p.includes('celery')) family = 'py-amqp';
+  else if (p.includes('php')) family = 'php-amqplib';
   else if (p.includes('amqplib') || p.includes('node.js')) family = 'amqplib';
   else if (p.includes('bunny') || p.includes('ruby')) family = 'bunny';
   else if (p.includes('.net') || p.includes('dotnet')) family = 'dotnet';
   else if (p.includes('java')) family = 'java';
   else if (p.includes('amqp091-go') || p.includes('golang') || p.includes(' go ')) family = 'go';
-  else if (p.includes('amqplib') || p.includes('php')) family = 'php-amqplib';
   const label = product !== null ? `${product}${version !== null ? ` ${version}` : ''}` : null;
   return { family, label, product, version };
 }
