@@ -138,9 +138,9 @@ export class ConnectionRecorder implements StreamHandler {
     const st = this.facts.stats[dir];
     st.gaps++;
     st.gapBytes += length;
+    st.gapsByReason[reason]++;
     this.session.onGap(dir);
     this.decoders[dir].gap(length, packet, tsSec, tsNsec);
-    void reason;
   }
 
   onEnd(reason: EndReason): void {

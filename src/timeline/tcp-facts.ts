@@ -30,6 +30,7 @@ export function newStats(): DirectionStats {
   return {
     frames: 0, heartbeats: 0, payloadSegments: 0, payloadBytes: 0, keepAlives: 0, keepAliveAcks: 0, zeroWindows: 0,
     zeroWindowProbes: 0, windowFull: 0, retransmissions: 0, dupAcks: 0, lostSegments: 0, gaps: 0, gapBytes: 0,
+    gapsByReason: { 'not-captured': 0, 'snap-length': 0, 'connection-end': 0 },
     firstZeroWindow: null, lastZeroWindow: null, zeroWindowEpisodes: 0, longestZeroWindow: 0, zeroWindowAtEnd: false,
     keepAlivesIntoZeroWindow: 0,
   };

@@ -3,7 +3,7 @@
  * looking at bytes again. Everything that happened at a moment carries its packet number and capture time.
  */
 import type { FieldTable, FieldValue, Frame } from '../amqp/types.js';
-import type { ConnectionInfo, Dir } from '../tcp/types.js';
+import type { ConnectionInfo, Dir, GapReason } from '../tcp/types.js';
 
 /** A moment in the capture: packet number (1-based) and time. */
 export interface Moment {
@@ -94,6 +94,8 @@ export interface DirectionStats {
   lostSegments: number;
   gaps: number;
   gapBytes: number;
+  /** The gaps by why the bytes are missing (the TCP layer's reason). */
+  gapsByReason: Record<GapReason, number>;
   /** First zero window advertised by this side. */
   firstZeroWindow: Moment | null;
   /** Time of the last zero window advertised by this side. */

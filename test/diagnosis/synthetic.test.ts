@@ -122,3 +122,43 @@ describe("RabbitMQ's heartbeat window", () => {
     expect(checkHeartbeatWindow(4, 5, 14, 0).onGrid).toBe(false);
   });
 });
+
+describe('capture-gap says why the bytes are missing (the TCP layer\'s gap reason)', () => {
+  const gapFinding = (c: Conversation) => {
+    const found = report(c).connections[0]!.findings.filter((f) => f.code === 'capture-gap');
+    expect(found).toHaveLength(1);
+    return found[0]!;
+  };
+
+  it('not-captured: a segment the broker ACKed never reached the capture', () => {
+    const c = new Conversation();
+    amqpHandshake(c, 0, { heartbeat: 60 });
+    c.at(1).send('c', HEARTBEAT);
+    c.packets.pop(); // on the wire (the broker ACKs it below) but not in the capture
+    c.at(1.001).ack('s');
+    c.at(2).send('c', HEARTBEAT).ack('s');
+    const f = gapFinding(c);
+    expect(f).toMatchObject({ severity: 'warning', dir: 'c2s', gaps: 1, bytes: 8, reasons: { 'not-captured': 1 } });
+    expect(f.message).toBe('8 byte(s) from the client are missing from the capture: 1 gap(s) in segments the peer acknowledged but the capture never got (dropped by the capturing host); decoding resumed after each.');
+  });
+
+  it('connection-end: data held out of order whose earlier bytes never came before the capture ended', () => {
+    const c = new Conversation();
+    amqpHandshake(c, 0, { heartbeat: 60 });
+    c.at(1).send('c', HEARTBEAT);
+    c.packets.pop(); // lost, and the broker never acknowledges past it
+    c.at(1.5).send('c', HEARTBEAT);
+    const f = gapFinding(c);
+    expect(f).toMatchObject({ dir: 'c2s', gaps: 1, bytes: 8, reasons: { 'connection-end': 1 } });
+    expect(f.message).toMatch(/: 1 gap\(s\) held out of order until the connection ended, the bytes before them never captured;/);
+  });
+
+  it('snap-length: packets cut by the capture, as on the real kitchen-sink-snaplen-128.pcap', () => {
+    const c = new Conversation();
+    amqpHandshake(c, 0, { heartbeat: 60 });
+    c.at(1).send('c', HEARTBEAT, { capturePayload: 3 }).ack('s');
+    const f = gapFinding(c);
+    expect(f).toMatchObject({ dir: 'c2s', gaps: 1, bytes: 5, reasons: { 'snap-length': 1 } });
+    expect(f.message).toMatch(/: 1 gap\(s\) cut off by the capture's snap length \(tcpdump -s 0 keeps whole packets\);/);
+  });
+});

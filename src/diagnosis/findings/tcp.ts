@@ -1,6 +1,7 @@
 /** Findings from TCP-level evidence: zero windows, retransmissions, keep-alive probes, capture gaps. */
 import { roundMicros } from '../heartbeat.js';
 import type { Finding, FindingRule } from '../types.js';
+import type { GapReason } from '../../tcp/types.js';
 
 const SIDE = { c2s: 'client', s2c: 'broker' } as const;
 /** A zero window that reopens within this many seconds is flow, not a stall. */
@@ -65,8 +66,8 @@ export const tcpFindings: FindingRule = (ctx, judgement) => {
         code: 'capture-gap',
         severity: 'warning',
         at: gap ?? f.lastPacket,
-        message: `${st.gapBytes} byte(s) from the ${side} are missing from the capture (${st.gaps} gap(s): snap length or dropped packets); decoding resumed after each.`,
-        evidence: { dir, gaps: st.gaps, bytes: st.gapBytes },
+        message: `${st.gapBytes} byte(s) from the ${side} are missing from the capture: ${gapReasons(st.gapsByReason)}; decoding resumed after each.`,
+        evidence: { dir, gaps: st.gaps, bytes: st.gapBytes, reasons: Object.fromEntries(Object.entries(st.gapsByReason).filter(([, n]) => n > 0)) },
       });
     }
   }
@@ -81,3 +82,14 @@ export const tcpFindings: FindingRule = (ctx, judgement) => {
   }
   return out;
 };
+
+/** Why bytes are missing, as the TCP layer saw it: "3 gap(s) cut by the capture's snap length", ... */
+function gapReasons(by: Record<GapReason, number>): string {
+  const why: Record<GapReason, string> = {
+    'snap-length': "cut off by the capture's snap length (tcpdump -s 0 keeps whole packets)",
+    'not-captured': 'in segments the peer acknowledged but the capture never got (dropped by the capturing host)',
+    'connection-end': 'held out of order until the connection ended, the bytes before them never captured',
+  };
+  const parts = (Object.keys(why) as GapReason[]).filter((r) => by[r] > 0).map((r) => `${by[r]} gap(s) ${why[r]}`);
+  return parts.join('; ');
+}
