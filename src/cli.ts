@@ -129,7 +129,8 @@ async function analyzeOne(path: string, opts: CliOptions, out: Output): Promise<
     ? (connection: string, event: ReportEvent) => out.line(JSON.stringify({ connection, ...event }))
     : undefined;
   const analyzer = new Analyzer({ path, ports: opts.port.length > 0 ? opts.port : undefined, onEvent });
-  const source = new CaptureSource(path, { reuseBuffer: true });
+  // Standard input is handed down only for '-' (reading process.stdin opens it).
+  const source = new CaptureSource(path, path === '-' ? { reuseBuffer: true, stdin: process.stdin } : { reuseBuffer: true });
   const progress = Progress.for(path);
   let bytes = 0;
   try {

@@ -27,7 +27,10 @@ export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
 export interface CaptureSourceOptions {
   /** Bytes per read from a file (default 1 MiB). Standard input yields whatever the pipe delivers. */
   chunkSize?: number;
-  /** The stream read for path '-' (default process.stdin); tests pass a Readable. */
+  /**
+   * The stream read for path '-': the CLI passes its standard input (only src/cli.ts touches the process), tests a
+   * Readable. Without it, '-' is a usage error.
+   */
   stdin?: NodeJS.ReadableStream;
   /**
    * Read an uncompressed file into one reused buffer: each chunk is then valid only until the next is asked for
@@ -45,7 +48,7 @@ export interface CaptureSourceOptions {
 export async function* readCaptureSource(path: string, opts: CaptureSourceOptions = {}): AsyncGenerator<Uint8Array> {
   // Buffers are reused only once the input is known not to be gzip: zlib holds the chunks written to it.
   const reuse = { allowed: false };
-  const raw = path === '-' ? readStream(opts.stdin ?? process.stdin, path) : readFile(path, opts.chunkSize ?? DEFAULT_CHUNK_SIZE, reuse);
+  const raw = path === '-' ? readStream(opts.stdin, path) : readFile(path, opts.chunkSize ?? DEFAULT_CHUNK_SIZE, reuse);
   try {
     // Peek at the first two bytes. A pipe can deliver a single byte first, so gather until there are two.
     const head: Uint8Array[] = [];
@@ -191,8 +194,10 @@ async function* readFile(path: string, chunkSize: number, reuse: { allowed: bool
   }
 }
 
-async function* readStream(stream: NodeJS.ReadableStream, path: string): AsyncGenerator<Uint8Array> {
-  if (stream === process.stdin && process.stdin.isTTY) {
+async function* readStream(stream: NodeJS.ReadableStream | undefined, path: string): AsyncGenerator<Uint8Array> {
+  if (stream === undefined) throw new AnalyzerError('usage', `${path}: no standard input to read`);
+  // A terminal's stream (tty.ReadStream) says so; a pipe's or a file's does not.
+  if ((stream as { isTTY?: boolean }).isTTY === true) {
     throw new AnalyzerError(
       'usage',
       `${path}: standard input is a terminal; pipe a capture into it, e.g. tcpdump -U -w - port 5672 | amqpscope -`,

@@ -175,6 +175,15 @@ describe('readCaptureSource', () => {
     expect(warnings).toEqual([]);
   });
 
+  it("refuses a terminal on '-', and '-' without a standard input (the CLI hands down process.stdin)", async () => {
+    const tty = Object.assign(Readable.from([capture(1)]), { isTTY: true });
+    const err = await rejection(collect(readCaptureSource('-', { stdin: tty })));
+    expect(err.code).toBe('usage');
+    expect(err.message).toMatch(/^-: standard input is a terminal; pipe a capture into it/);
+    const none = await rejection(collect(readCaptureSource('-')));
+    expect({ code: none.code, message: none.message }).toEqual({ code: 'usage', message: '-: no standard input to read' });
+  });
+
   it('stops cleanly when the consumer stops early (gzip and plain)', async () => {
     const bytes = capture(3000);
     for (const [name, content] of [
