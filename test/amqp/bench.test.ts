@@ -1,5 +1,5 @@
 /**
- * Framing/decoding microbenchmark. Skipped unless AMQPSCOPE_BENCH=1:
+ * Framing/decoding microbenchmark. Not part of a normal run (vitest.config.ts excludes it) unless AMQPSCOPE_BENCH=1:
  *
  *   AMQPSCOPE_BENCH=1 npx vitest run test/amqp/bench.test.ts
  *
