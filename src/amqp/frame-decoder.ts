@@ -389,7 +389,7 @@ export class FrameDecoder extends FrameEmitter {
         sink.onBodyData(channel, b, off + 7, fe);
       }
       if (b[fe] !== FRAME_END) {
-        this.badFrameEnd(type, channel, size, b[fe] as number, pkt, sec, nsec);
+        this.badFrameEnd(type, channel, size, b[fe] as number, pkt, sec, nsec, b, off + 7, fe - off - 7);
         this.enterResync('after a frame-error', pkt, sec, nsec);
         // Body frames resync from the bad octet (as the slow path must, having streamed the payload); others from
         // the byte after the frame's type octet, since their size field may be what is wrong.
@@ -507,7 +507,7 @@ export class FrameDecoder extends FrameEmitter {
     const octet = b[off] as number;
     const type = this.fType;
     if (octet !== FRAME_END) {
-      this.badFrameEnd(type, this.fChannel, this.fSize, octet, pkt, sec, nsec);
+      this.badFrameEnd(type, this.fChannel, this.fSize, octet, pkt, sec, nsec, this.carry, 0, type === FRAME_BODY ? 0 : this.carryLen);
       if (type === FRAME_BODY || this.fDropped) {
         // The payload is gone (streamed or skipped): rescan from the bad octet itself.
         this.enterResync('after a frame-error', pkt, sec, nsec);

@@ -182,14 +182,20 @@ export class FrameEmitter {
     this.sink.onFrame(frame);
   }
 
-  protected badFrameEnd(type: number, channel: number, size: number, octet: number, pkt: number, sec: number, nsec: number): void {
-    this.issue(
-      'frame-error',
-      `${FRAME_TYPE_NAMES[type] ?? `type-${type}`} frame on channel ${channel} (${size} bytes) ends with 0x${octet.toString(16).padStart(2, '0')} instead of 0xce; searching for the next plausible frame`,
-      pkt,
-      sec,
-      nsec,
-    );
+  /**
+   * A frame whose frame-end octet is not 0xCE. `payload[start, start + have)` is what is known of its payload (a
+   * method frame is named from its class and method ids when they are there).
+   */
+  protected badFrameEnd(type: number, channel: number, size: number, octet: number, pkt: number, sec: number, nsec: number, payload: Uint8Array, start: number, have: number): void {
+    const name = type === FRAME_METHOD && have >= 4 ? methodName(readU16(payload, start), readU16(payload, start + 2)) : `${FRAME_TYPE_NAMES[type] ?? `type-${type}`} frame`;
+    this.sink.onIssue({
+      code: 'frame-error',
+      message: `${name} on channel ${channel} (${size} bytes) ends with 0x${octet.toString(16).padStart(2, '0')} instead of 0xce; searching for the next plausible frame`,
+      packet: pkt,
+      tsSec: sec,
+      tsNsec: nsec,
+      malformed: { name, channel, size, frameEnd: octet },
+    });
   }
 
   protected tooLarge(type: number, channel: number, size: number, pkt: number, sec: number, nsec: number): void {

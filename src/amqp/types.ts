@@ -115,6 +115,11 @@ export interface DecodeIssue {
   tsNsec: number;
   /** Bytes skipped or lost, where it applies. */
   bytes?: number;
+  /**
+   * A complete frame the peer sent but that is malformed (its frame-end octet is not 0xCE): what could be read of
+   * it. It is no frame (RabbitMQ closes with 501 FRAME_ERROR), but it is what the peer last sent.
+   */
+  malformed?: { name: string; channel: number; size: number; frameEnd: number };
 }
 
 /**

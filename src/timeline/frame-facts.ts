@@ -29,12 +29,7 @@ export class FrameFacts {
     const f = this.facts;
     const st = f.stats[dir];
     st.frames++;
-    const l = this.latestFrame[dir];
-    l.packet = packet;
-    l.tsSec = tsSec;
-    l.tsNsec = tsNsec;
-    l.type = type;
-    l.channel = channel;
+    this.noteLatest(dir, packet, tsSec, tsNsec, type, channel);
     if (heartbeat) {
       st.heartbeats++;
       f.trailing[other(dir)].peerHeartbeats++;
@@ -42,6 +37,19 @@ export class FrameFacts {
     } else if (dir === 's2c') {
       this.lastServerFrameWasHeartbeat = false;
     }
+  }
+
+  /**
+   * This side's latest frame. Also called alone for a malformed frame (frame-end octet not 0xCE): no frame, not
+   * counted, but the latest thing this side sent as one.
+   */
+  noteLatest(dir: Dir, packet: number, tsSec: number, tsNsec: number, type: string, channel: number): void {
+    const l = this.latestFrame[dir];
+    l.packet = packet;
+    l.tsSec = tsSec;
+    l.tsNsec = tsNsec;
+    l.type = type;
+    l.channel = channel;
   }
 
   /** A copy of this side's latest frame, or null if it sent none. */

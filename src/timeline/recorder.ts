@@ -201,6 +201,19 @@ export class ConnectionRecorder implements StreamHandler {
   private onIssue(dir: Dir, issue: DecodeIssue): void {
     const f = this.facts;
     if (issue.code === 'not-amqp' && dir === 'c2s') f.notAmqp = true;
+    const m = issue.malformed;
+    if (m !== undefined) {
+      // A frame the peer sent whole but malformed: not a frame (not counted; RabbitMQ answers 501 FRAME_ERROR), yet
+      // what the peer last sent, so its latest frame and a notable timeline row with what could be read of it.
+      const type = `${m.name} (malformed)`;
+      this.frames.noteLatest(dir, issue.packet, issue.tsSec, issue.tsNsec, type, m.channel);
+      const entry: TimelineEntry = {
+        ordinal: 0, packet: issue.packet, tsSec: issue.tsSec, tsNsec: issue.tsNsec, dir, kind: 'amqp', type, channel: m.channel,
+        summary: `${m.name} on channel ${m.channel} ends with 0x${m.frameEnd.toString(16).padStart(2, '0').toUpperCase()} instead of 0xCE: malformed frame`,
+      };
+      this.timeline.addEvent(entry, true);
+      this.timeline.noteClientFrame(dir, entry.ordinal);
+    }
     if (f.decodeProblems.length < MAX_DECODE_PROBLEMS) {
       const p = { dir, code: issue.code, message: issue.message, packet: issue.packet, tsSec: issue.tsSec, tsNsec: issue.tsNsec };
       f.decodeProblems.push(issue.bytes !== undefined ? { ...p, bytes: issue.bytes } : p);

@@ -128,6 +128,8 @@ export interface TimelineEntry {
   channel?: number;
   /** Frame, for AMQP events (summarised at render time only for the events kept). */
   frame?: Frame;
+  /** The description of an AMQP event that is no frame (a malformed one), instead of a frame's. */
+  summary?: string;
   /** For TCP events: header flags, analysis bits, window, payload length. */
   tcpFlags?: number;
   analysis?: number;

@@ -74,8 +74,10 @@ const EXPECTED: Expected[] = [
   { capture: 'handshake-wrong-protocol.pcap', conn: ':34914', verdict: 'handshake-failed', endPacket: 8 },
   { capture: 'handshake-wrong-protocol.pcap', conn: ':34916', verdict: 'handshake-failed', endPacket: 17 },
   { capture: 'handshake-wrong-protocol.pcap', conn: ':34922', verdict: 'handshake-failed', by: 'server', how: 'rst', endPacket: 25 },
-  // A malformed frame (frame-end 0x00): the broker answers 501 FRAME_ERROR; we flag the frame ourselves too.
-  { capture: 'frame-error-501.pcap', conn: ':49082', verdict: 'closed-by-server', by: 'server', how: 'amqp-close', replyCode: 501, endPacket: 17, lastClientFrame: ['Channel.Open', 14], findings: ['frame-error', 'connection-error'] },
+  // A malformed frame (frame-end 0x00): the broker answers 501 FRAME_ERROR; we flag the frame ourselves too. The
+  // client's last bytes on the wire are that frame (packet 16: 01 0001 0000000b 003c000a 00000000 000a 00, then 00
+  // where 0xCE belongs), after Channel.Open (14): it is the client's last frame, malformed.
+  { capture: 'frame-error-501.pcap', conn: ':49082', verdict: 'closed-by-server', by: 'server', how: 'amqp-close', replyCode: 501, endPacket: 17, lastClientFrame: ['Basic.Qos (malformed)', 16], findings: ['frame-error', 'connection-error'] },
   // tcpdump started 3 s into the connection: no handshake, T inferred from the broker's heartbeats every 2 s.
   { capture: 'pika-midstream-idle.pcap', conn: ':53594', verdict: 'missed-heartbeats', cause: 'client-stalled', endPacket: 20, endT: 16.00407, lastClientFrame: ['Heartbeat', 7], findings: ['heartbeat-inferred', 'capture-started-midstream'] },
   // The queue is deleted under a consumer: Basic.Cancel from the broker; the consumer gets nothing more.
@@ -144,6 +146,16 @@ describe('verdicts on the real captures', () => {
     expect(c.end).toMatchObject({ onReceiverGrid: true, heartbeatMultiple: 3 });
     expect(c.end.explanation).toMatch(/Pika Python Client Library 1\.2\.0/);
     expect(c.end.explanation).toMatch(/process_data_events|add_callback_threadsafe/);
+  });
+
+  it('shows the malformed frame the client sent as its last row, with what could be read of it', () => {
+    const c = find('frame-error-501.pcap', ':49082');
+    const rows = c.timeline.filter((e) => e.dir === 'c2s' && e.kind === 'amqp').map((e) => [e.packet, e.type, e.summary]);
+    expect(rows.slice(-2)).toEqual([
+      [14, 'Channel.Open', 'Channel.Open'],
+      [16, 'Basic.Qos (malformed)', 'Basic.Qos on channel 1 ends with 0x00 instead of 0xCE: malformed frame'],
+    ]);
+    expect(c.frames).toEqual({ clientToServer: 4, serverToClient: 6 }); // not counted as a frame
   });
 
   it('says which client went unreachable and that the broker retransmitted', () => {
