@@ -10,8 +10,8 @@
  *       upgrade or a re-recorded capture cannot silently invalidate them. Without tshark this part is skipped, and
  *       said so.
  *   (b) amqpscope (dist/analyze.js) runs on the capture and, per connection, must agree with the committed figures:
- *       frames each way, frames per "<dir> <type>", TCP keep-alives, retransmissions and zero windows (both
- *       directions together), and the packet of the last client frame. Connections where Wireshark is known to be
+ *       frames each way, frames per "<dir> <type>", TCP keep-alives, retransmissions and zero windows (each
+ *       direction), and the packet of the last client frame. Connections where Wireshark is known to be
  *       wrong are listed with the reason in test/fixtures/oracle/wireshark-wrong.json (shared with
  *       test/oracle.test.ts); for those amqpscope's own frame counts are asserted instead.
  * Captures without committed figures are listed but not checked (e.g. derived captures Wireshark cannot read
@@ -133,11 +133,13 @@ function compare(name, oracle, report, frameCounts) {
     }
     if (typeDiffs.length > 0) diffs.push(`${id}: frames by type (amqpscope vs Wireshark): ${typeDiffs.join(', ')}`);
     for (const [label, ourCount, theirCount] of [
-      ['keep-alives', c.tcp.keepAlives, o.keepalives],
-      ['retransmissions', c.tcp.retransmissions, o.retransmissions],
-      ['zero windows', c.tcp.zeroWindows, o.zero_windows],
+      ['keep-alives', c.tcp.keepAlives, o.by_dir.keepalives],
+      ['retransmissions', c.tcp.retransmissions, o.by_dir.retransmissions],
+      ['zero windows', c.tcp.zeroWindows, o.by_dir.zero_windows],
     ]) {
-      if (both(ourCount) !== theirCount) diffs.push(`${id}: ${label} amqpscope ${split(ourCount)}, Wireshark ${theirCount}`);
+      if (ourCount.clientToServer !== theirCount.c2s || ourCount.serverToClient !== theirCount.s2c) {
+        diffs.push(`${id}: ${label} amqpscope ${split(ourCount)}, Wireshark ${theirCount.c2s + theirCount.s2c} (c2s ${theirCount.c2s}, s2c ${theirCount.s2c})`);
+      }
     }
     if (o.last_client_frame !== null && c.lastClientFrame?.packet !== o.last_client_frame.packet) {
       const ourLast = c.lastClientFrame === null ? 'none' : `packet ${c.lastClientFrame.packet}`;

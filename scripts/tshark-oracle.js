@@ -22,7 +22,7 @@
  * Output, one entry per TCP stream in tshark's stream order:
  *   { capture, first_time, connections: [{ stream, client, server, heartbeat_args, reply_codes, frames_c2s,
  *     frames_s2c, counts: {"c2s Basic.Publish": n, ...}, last_client_frame, last_server_frame, tcp_flags,
- *     keepalives, retransmissions, zero_windows }] }
+ *     keepalives, retransmissions, zero_windows, by_dir }] }
  * - first_time: epoch seconds of the capture's first packet (of any kind); times `t` are epoch seconds.
  * - client: the side that sent to PORT in the stream's first packet (or received from it); "addr:port".
  * - heartbeat_args / reply_codes: every `heartbeat` argument (Tune, Tune-Ok) and `reply-code` (Close,
@@ -34,11 +34,13 @@
  * - tcp_flags: every packet with SYN, FIN or RST: { t, dir, flags: ["SYN"|"FIN"|"RST", ...], packet }.
  * - keepalives, retransmissions, zero_windows: packets Wireshark's TCP analysis flags as such (its "keep-alive"
  *   includes zero-window probes, which look the same on the wire).
+ * - by_dir: the same three counts per direction, { keepalives: { c2s, s2c }, retransmissions: ..., zero_windows: ... }
+ *   (oracle.py gives only the totals above; this script adds the split, which the checks compare).
  * No list is capped: tcp_flags only holds SYN/FIN/RST packets, so even the 116,837-packet load capture gives 4
  * entries per connection (its whole JSON is 26 kB); a capture where that grows large has no place in captures/.
  *
- * The format is that of the shared lab's oracle.py, which produced the first fixtures; for the same capture and
- * tshark this script gives the same figures.
+ * The format is that of the shared lab's oracle.py, which produced the first fixtures, plus `by_dir`; for the same
+ * capture and tshark this script gives the same figures.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -136,9 +138,9 @@ class Stream {
     this.counts = new Map();
     this.last = { c2s: null, s2c: null };
     this.tcpFlags = [];
-    this.keepalives = 0;
-    this.retransmissions = 0;
-    this.zeroWindows = 0;
+    this.keepalives = { c2s: 0, s2c: 0 };
+    this.retransmissions = { c2s: 0, s2c: 0 };
+    this.zeroWindows = { c2s: 0, s2c: 0 };
   }
 
   frame(t, dir, name, packet) {
@@ -161,9 +163,10 @@ class Stream {
       last_client_frame: this.last.c2s,
       last_server_frame: this.last.s2c,
       tcp_flags: this.tcpFlags,
-      keepalives: this.keepalives,
-      retransmissions: this.retransmissions,
-      zero_windows: this.zeroWindows,
+      keepalives: this.keepalives.c2s + this.keepalives.s2c,
+      retransmissions: this.retransmissions.c2s + this.retransmissions.s2c,
+      zero_windows: this.zeroWindows.c2s + this.zeroWindows.s2c,
+      by_dir: { keepalives: this.keepalives, retransmissions: this.retransmissions, zero_windows: this.zeroWindows },
     };
   }
 }
@@ -198,9 +201,9 @@ class Collector {
 
     const flags = [['SYN', 'syn'], ['FIN', 'fin'], ['RST', 'rst']].filter(([, c]) => isSet(col(c))).map(([name]) => name);
     if (flags.length > 0) s.tcpFlags.push({ t, dir, flags, packet });
-    if (col('keepalive') !== '') s.keepalives++;
-    if (col('retransmission') !== '') s.retransmissions++;
-    if (col('zeroWindow') !== '') s.zeroWindows++;
+    if (col('keepalive') !== '') s.keepalives[dir]++;
+    if (col('retransmission') !== '') s.retransmissions[dir]++;
+    if (col('zeroWindow') !== '') s.zeroWindows[dir]++;
 
     const types = values(col('frameType'));
     if (types.length === 0) return;
