@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ORACLE_DIR, analyzeCapture, oracleFor, smallCaptures } from './helpers/captures.js';
+import { ORACLE_DIR, analyzeCapture, keyLogOf, oracleFor, smallCaptures } from './helpers/captures.js';
 
 /** Wireshark's frame names differ from ours only in spelling of the non-method frames. */
 function oracleKey(key: string): string {
@@ -30,7 +30,8 @@ describe('amqpscope agrees with Wireshark on every real capture', () => {
   for (const capture of smallCaptures()) {
     const oracle = oracleFor(capture);
     it.skipIf(oracle === null)(`${capture}`, () => {
-      const { report, frameCounts } = analyzeCapture(capture);
+      // AMQPS captures: decrypted with their key log, as tshark was (scripts/tshark-oracle.js).
+      const { report, frameCounts } = analyzeCapture(capture, { keyLog: keyLogOf(capture) });
       for (const o of oracle!.connections) {
         const conn = report.connections.find((c) => c.id.replace(/[[\]]/g, '') === `${o.client}->${o.server}`);
         expect(conn, `connection ${o.client}->${o.server}`).toBeDefined();
@@ -43,7 +44,7 @@ describe('amqpscope agrees with Wireshark on every real capture', () => {
         expect({ c2s: c.frames.clientToServer, s2c: c.frames.serverToClient }).toEqual({ c2s: o.frames_c2s, s2c: o.frames_s2c });
         const expected = Object.fromEntries(Object.entries(o.counts).map(([k, v]) => [oracleKey(k), v]));
         expect(Object.fromEntries(frameCounts.get(c.id) ?? [])).toEqual(expected);
-        const sum = (x: { clientToServer: number; serverToClient: number }) => x.clientToServer + x.serverToClient;
+        const sum = (x: { clientToServer: number | null; serverToClient: number | null }) => (x.clientToServer ?? 0) + (x.serverToClient ?? 0);
         expect({
           keepalives: sum(c.tcp.keepAlives),
           retransmissions: sum(c.tcp.retransmissions),
