@@ -113,7 +113,7 @@ describe('record decryption', () => {
     const iv = Buffer.alloc(12, 2);
     const r = sealTls13(0x1301, key, iv, 0, Buffer.concat([HEARTBEAT, Buffer.from([23])]));
     const bad = Buffer.from(r);
-    bad[10] ^= 1;
+    bad[10] = bad[10]! ^ 1;
     expect(new RecordDecrypter(AES128, { key, iv }).decrypt(bad, 0, bad.length)).toBeNull();
     expect(new RecordDecrypter(AES128, { key: Buffer.alloc(16, 9), iv }).decrypt(r, 0, r.length)).toBeNull();
     expect(new RecordDecrypter(AES128, { key, iv }).decrypt(r, 0, 12)).toBeNull(); // shorter than a tag
@@ -136,7 +136,7 @@ describe('record decryption', () => {
     const key = Buffer.alloc(32, 5);
     const iv = Buffer.alloc(12, 6);
     const nonce = Buffer.from(iv);
-    nonce[11] ^= 1; // sequence number 1
+    nonce[11] = nonce[11]! ^ 1; // sequence number 1
     const aad = Buffer.alloc(13);
     aad.writeBigUInt64BE(1n, 0);
     aad[8] = 23; aad[9] = 3; aad[10] = 3;
