@@ -443,7 +443,7 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
   const out: string[] = [...captureLines(report, width, color)];
 
   if (report.connections.length === 0) {
-    out.push('', ...paragraph([plain('No AMQP connections found. AMQP is recognised on port 5672 and by its protocol header; use --port for other ports.')], width, color));
+    out.push('', ...paragraph([plain('No AMQP connections found. AMQP is recognised on ports 5672 and 5671 (AMQPS), by its protocol header and by a TLS ClientHello; use --port for other ports.')], width, color));
   } else {
     out.push('', ...summaryLines(report, width, color));
     const detailed = report.connections.filter((c) => opts.all || isProblem(c));
