@@ -47,6 +47,12 @@ const FLAT_TOLERANCE = 0.15;
 const SPEED_TARGET = 30;
 
 const REAL_CAPTURES = ['load-mtu1500-4x5k', 'load-mtu1500-8x20k'];
+/**
+ * The AMQPS load capture: amqpscope with its key log (decrypting) and without (TLS records only), each next to
+ * tshark decrypting it with the same key log (`-o tls.keylog_file:KEYS`, AMQP dissected inside TLS on 5671).
+ */
+const TLS_CAPTURE = 'amqps13-load';
+const TLS_KEYS = path.join(ROOT, 'captures', `${TLS_CAPTURE}.keys`);
 const TSHARK_FIELDS = ['frame.number', 'tcp.stream', 'amqp.type', 'amqp.method.method', 'amqp.channel'];
 
 class CommandFailed extends Error {}
@@ -307,37 +313,49 @@ function measure(work, cmd, args, stdoutFile = '/dev/null') {
 }
 
 function amqpscopeArgs(opts, file) {
-  return [opts.cli, '--json', file];
+  return amqpscopeArgsFor(opts, file, null);
 }
 
-function tsharkArgs(file) {
-  return ['-r', file, '-T', 'fields', ...TSHARK_FIELDS.flatMap((f) => ['-e', f])];
+function amqpscopeArgsFor(opts, file, keys = null) {
+  return [opts.cli, '--json', ...(keys !== null ? ['--tls-keylog', keys] : []), file];
+}
+
+function tsharkArgsFor(file, keys = null) {
+  const tls = keys !== null ? ['-d', 'tcp.port==5671,tls', '-d', 'tls.port==5671,amqp', '-o', `tls.keylog_file:${keys}`] : [];
+  return ['-r', file, ...tls, '-T', 'fields', ...TSHARK_FIELDS.flatMap((f) => ['-e', f])];
 }
 
 /** The report's counts: packets, AMQP frames (both directions, all connections), connections. */
 function reportCounts(file) {
   const report = JSON.parse(fs.readFileSync(file, 'utf8'));
   let frames = 0;
-  for (const c of report.connections) frames += c.frames.clientToServer + c.frames.serverToClient;
+  // A TLS connection read without keys has null frame counts.
+  for (const c of report.connections) frames += (c.frames.clientToServer ?? 0) + (c.frames.serverToClient ?? 0);
   const verdicts = {};
   for (const c of report.connections) verdicts[c.end.verdict] = (verdicts[c.end.verdict] ?? 0) + 1;
   return { packets: report.capture.packets, frames, connections: report.connections.length, verdicts };
 }
 
-function speed(opts, file, tsharkVersion) {
+/**
+ * `tls`: null for a plaintext capture; { keys, amqpscopeKeys } for the AMQPS one: tshark always decrypts with
+ * `keys`, amqpscope with `amqpscopeKeys` (null: without keys).
+ */
+function speed(opts, file, tsharkVersion, tls = null) {
   const work = opts.work;
-  const name = captureName(file);
+  const name = captureName(file) + (tls === null ? '' : tls.amqpscopeKeys !== null ? ' (keys)' : ' (no keys)');
+  const ours = (o, f) => amqpscopeArgsFor(o, f, tls?.amqpscopeKeys ?? null);
+  const theirs = (f) => tsharkArgsFor(f, tls?.keys ?? null);
   const bytes = fs.statSync(file).size;
-  const reportFile = path.join(work, `${name}.report.json`);
+  const reportFile = path.join(work, `${name.replace(/\W+/g, '-')}.report.json`);
   log(`bench: ${name}: warm-up (amqpscope, tshark)`);
-  measure(work, process.execPath, amqpscopeArgs(opts, file), reportFile);
+  measure(work, process.execPath, ours(opts, file), reportFile);
   const counts = reportCounts(reportFile);
-  measure(work, 'tshark', tsharkArgs(file));
+  measure(work, 'tshark', theirs(file));
   const a = [];
   const t = [];
   for (let i = 0; i < opts.runs; i++) {
-    a.push(measure(work, process.execPath, amqpscopeArgs(opts, file)));
-    t.push(measure(work, 'tshark', tsharkArgs(file)));
+    a.push(measure(work, process.execPath, ours(opts, file)));
+    t.push(measure(work, 'tshark', theirs(file)));
     log(`bench: ${name}: run ${i + 1}/${opts.runs}: amqpscope ${a[i].seconds.toFixed(3)} s, tshark ${t[i].seconds.toFixed(3)} s`);
   }
   const am = median(a.map((r) => r.seconds));
@@ -671,6 +689,11 @@ function main() {
   const names = opts.quick ? REAL_CAPTURES.slice(0, 1) : REAL_CAPTURES;
   const files = names.map((n) => realCapture(opts.work, n));
   const speedRows = files.map((f) => speed(opts, f, tsharkVersion));
+  if (!opts.quick) {
+    const tlsFile = realCapture(opts.work, TLS_CAPTURE);
+    speedRows.push(speed(opts, tlsFile, tsharkVersion, { keys: TLS_KEYS, amqpscopeKeys: TLS_KEYS }));
+    speedRows.push(speed(opts, tlsFile, tsharkVersion, { keys: TLS_KEYS, amqpscopeKeys: null }));
+  }
   const mem = opts.memory && opts.sizeList.length > 0 ? memory(opts) : null;
 
   if (opts.json) {

@@ -3,6 +3,8 @@
 export interface CorpusEntry {
   name: string;
   bytes: Uint8Array;
+  /** The capture's NSS key log text (AMQPS captures), or null. */
+  keys: string | null;
 }
 
 export interface FuzzCase {
@@ -11,11 +13,15 @@ export interface FuzzCase {
   description: string;
   /** Piece sizes for the chunk-invariance re-run, or null when the case is fed whole only. */
   chunks: number[] | null;
+  /** A key log to analyse with (intact or mutated), or null. */
+  keys: string | null;
 }
 
 export interface AnalyzerApi {
-  Analyzer: new (options?: { path?: string; frameObjects?: boolean }) => { push(chunk: Uint8Array): void; end(): unknown };
+  Analyzer: new (options?: { path?: string; frameObjects?: boolean; keyLog?: never }) => { push(chunk: Uint8Array): void; end(): unknown };
   AnalyzerError: new (...args: never[]) => Error;
+  /** Parses a key log (src/tls/keylog.ts) into what `keyLog` takes (typed never here: fuzz-lib only passes it on). */
+  parseKeyLog?: (text: string) => { entries: number };
 }
 
 export interface RunResult {
@@ -58,6 +64,7 @@ export function u16(v: number): Uint8Array;
 export function u32(v: number): Uint8Array;
 export function u64(v: bigint | number): Uint8Array;
 export function loadCorpus(dir: string, maxBytes?: number): CorpusEntry[];
+export function mutateKeyLog(text: string, r: Rng): string;
 export function makeCase(corpus: readonly CorpusEntry[], seed: number, index: number, strategy?: string): FuzzCase;
 export function runCase(api: AnalyzerApi, bytes: Uint8Array, chunks?: number[] | null, path?: string, options?: { frameObjects?: boolean }): RunResult;
 export function checkCase(

@@ -18,7 +18,7 @@
  * survives JSON round-tripping unchanged, or an AnalyzerError, is fine; anything else is a failure.
  */
 
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -180,7 +180,10 @@ export function loadCorpus(dir, maxBytes = 400_000) {
     if (!name.endsWith('.pcap') && !name.endsWith('.pcapng')) continue;
     const path = join(dir, name);
     if (statSync(path).size > maxBytes) continue;
-    out.push({ name, bytes: new Uint8Array(readFileSync(path)) });
+    // An AMQPS capture's key log (captures/<name>.keys): cases from it are also run with its keys, intact or mutated.
+    const keysPath = join(dir, name.replace(/\.(pcap|pcapng)$/, '.keys'));
+    const keys = existsSync(keysPath) ? readFileSync(keysPath, 'latin1') : null;
+    out.push({ name, bytes: new Uint8Array(readFileSync(path)), keys });
   }
   out.sort((a, b) => a.bytes.length - b.bytes.length || (a.name < b.name ? -1 : 1));
   return out;
@@ -1159,7 +1162,73 @@ const amqpFields = {
   },
 };
 
+/** TLS records at the start of TCP payloads: { off, type, len } (best effort: the record header's fields). */
+function tlsRecordsOf(b) {
+  const out = [];
+  for (const p of packetsOf(b)) {
+    const t = tcpOf(b, p);
+    if (t === null) continue;
+    let o = t.payload;
+    while (t.end - o >= 5 && b[o] >= 20 && b[o] <= 24 && b[o + 1] === 3) {
+      const len = (b[o + 3] << 8) | b[o + 4];
+      out.push({ off: o, type: b[o], len: Math.min(len, t.end - o - 5) });
+      o += 5 + len;
+    }
+  }
+  return out;
+}
+
+const tlsFields = {
+  /** A record header's type, version or length changed (lengths that lie, types that do not exist, SSL 2). */
+  recordHeaders(b, r) {
+    const rs = tlsRecordsOf(b);
+    if (rs.length === 0) return b;
+    for (let i = 0, n = r.small(3); i < n; i++) {
+      const x = r.pick(rs);
+      const k = r.int(3);
+      if (k === 0) b[x.off] = r.pick([19, 20, 21, 22, 23, 24, 25, 0x80, r.int(256)]);
+      else if (k === 1) b[x.off + 1 + r.int(2)] = r.pick([0, 2, 3, 4, 0xff, r.int(256)]);
+      else if (x.off + 5 <= b.length) setU16(b, x.off + 3, false, r.pick([0, 1, 2, 0x4000, 0x4800, 0x4801, 0xffff, r.int(0x10000)]));
+    }
+    return b;
+  },
+  /** Bytes inside records changed: hello extensions and lengths in the clear, ciphertext and tags (must fail to authenticate). */
+  recordBytes(b, r) {
+    const rs = tlsRecordsOf(b).filter((x) => x.len > 0);
+    if (rs.length === 0) return b;
+    const hs = rs.filter((x) => x.type === 22);
+    for (let i = 0, n = r.small(6); i < n; i++) {
+      const x = hs.length > 0 && r.chance(0.5) ? r.pick(hs) : r.pick(rs);
+      const o = x.off + 5 + r.int(x.len);
+      b[o] = r.chance(0.5) ? b[o] ^ (1 << r.int(8)) : r.pick([0, 0xff, r.int(256)]);
+    }
+    return b;
+  },
+};
+
+
+/** A key log mutated: lines dropped, duplicated or swapped between labels, hex flipped, cut short, garbage. */
+export function mutateKeyLog(text, r) {
+  let lines = text.split('\n');
+  for (let i = 0, n = 1 + r.small(3); i < n; i++) {
+    const k = r.int(6);
+    const j = r.int(Math.max(1, lines.length));
+    const line = lines[j] ?? '';
+    if (k === 0) lines.splice(j, 1);
+    else if (k === 1) lines.splice(j, 0, line);
+    else if (k === 2) lines[j] = line.replace(/^\S+/, r.pick(['CLIENT_RANDOM', 'CLIENT_TRAFFIC_SECRET_0', 'SERVER_TRAFFIC_SECRET_0', 'CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_HANDSHAKE_TRAFFIC_SECRET', 'BOGUS']));
+    else if (k === 3 && line.length > 0) {
+      const p = r.int(line.length);
+      lines[j] = line.slice(0, p) + r.pick(['0', 'f', 'g', ' ', '\t', '']) + line.slice(p + 1);
+    } else if (k === 4) lines[j] = line.slice(0, r.int(line.length + 1));
+    else lines.push(String.fromCharCode(...Array.from({ length: r.small(80) }, () => r.int(256))));
+  }
+  return lines.join(r.chance(0.1) ? '\r\n' : '\n');
+}
+
 const MUTATORS = {
+  'tls-record-headers': tlsFields.recordHeaders,
+  'tls-record-bytes': tlsFields.recordBytes,
   'truncate-anywhere': truncate.anywhere,
   'truncate-boundary': truncate.boundary,
   bitflips: bytewise.bitflips,
@@ -1215,6 +1284,7 @@ export function makeCase(corpus, seed, index, strategy) {
   const first = strategy ?? pickStrategy(r);
   const desc = [];
   let b;
+  let keys = null;
   const [kind, name] = first.split(':');
   if (kind === 'synthetic') {
     b = name === 'many-connections' ? manyConnections(r) : name === 'resync-attack' ? resyncAttack(r) : syntheticCapture(r, name);
@@ -1230,6 +1300,10 @@ export function makeCase(corpus, seed, index, strategy) {
     if (r.chance(0.15)) b = pcapToPcapng(b, r) ?? b;
     b = MUTATORS[name](b, r, corpus);
     desc.push(`${first}(${src.name})`);
+    if (src.keys !== null && src.keys !== undefined && r.chance(0.7)) {
+      keys = r.chance(0.3) ? mutateKeyLog(src.keys, r) : src.keys;
+      desc.push(keys === src.keys ? 'keys' : 'mutated-keys');
+    }
   }
   // Stack more mutations on some cases (the second and later ones see the already-broken file).
   const more = r.chance(0.35) ? r.small(4) : 0;
@@ -1249,7 +1323,7 @@ export function makeCase(corpus, seed, index, strategy) {
       left -= n;
     }
   }
-  return { bytes: b, description: desc.join(' + '), chunks };
+  return { bytes: b, description: desc.join(' + '), chunks, keys };
 }
 
 function pickStrategy(r) {
@@ -1350,12 +1424,15 @@ export function runCase(api, bytes, chunks = null, path = 'fuzz.pcap', options =
  */
 export function checkCase(api, corpus, seed, index, { maxMs = 2000, strategy } = {}) {
   const c = makeCase(corpus, seed, index, strategy);
-  const res = runCase(api, c.bytes);
+  // A key log is parsed like the CLI does; a key log with no usable line is the CLI's usage error, not a case.
+  const log = c.keys !== null && api.parseKeyLog !== undefined ? api.parseKeyLog(c.keys) : null;
+  const opts = log !== null && log.entries > 0 ? { keyLog: log } : {};
+  const res = runCase(api, c.bytes, null, 'fuzz.pcap', opts);
   let ms = res.ms;
   let failure = null;
   if (!res.ok) failure = res.error;
   else if (c.chunks !== null) {
-    const again = runCase(api, c.bytes, c.chunks);
+    const again = runCase(api, c.bytes, c.chunks, 'fuzz.pcap', opts);
     ms = Math.max(ms, again.ms);
     if (!again.ok) failure = again.error;
     else if (again.outcome !== res.outcome || again.json !== res.json) {
@@ -1364,7 +1441,7 @@ export function checkCase(api, corpus, seed, index, { maxMs = 2000, strategy } =
   }
   if (failure === null && res.ok) {
     // The in-place path (FrameView) must give exactly the report of the reference path that builds every frame.
-    const reference = runCase(api, c.bytes, null, 'fuzz.pcap', { frameObjects: true });
+    const reference = runCase(api, c.bytes, null, 'fuzz.pcap', { ...opts, frameObjects: true });
     if (!reference.ok) failure = reference.error;
     else if (reference.outcome !== res.outcome || reference.json !== res.json) {
       failure = new Error(`view invariance: with every frame built as an object the result differs (${reference.outcome} vs ${res.outcome})`);

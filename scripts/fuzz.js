@@ -43,7 +43,8 @@ const DIST = join(ROOT, 'dist');
 async function loadApi(dist = DIST) {
   const { Analyzer } = await import(pathToFileURL(join(dist, 'analyze.js')).href);
   const { AnalyzerError } = await import(pathToFileURL(join(dist, 'errors.js')).href);
-  return { Analyzer, AnalyzerError };
+  const { parseKeyLog } = await import(pathToFileURL(join(dist, 'tls', 'keylog.js')).href);
+  return { Analyzer, AnalyzerError, parseKeyLog };
 }
 
 function parseArgs(argv) {
@@ -142,6 +143,7 @@ async function single(o) {
   let bytes;
   let what;
   let chunks = null;
+  let keys = null;
   if (o.replay !== null) {
     bytes = new Uint8Array(readFileSync(o.replay));
     what = o.replay;
@@ -149,6 +151,7 @@ async function single(o) {
     const c = makeCase(loadCorpus(CAPTURES), o.seed, o.case ?? o.save);
     bytes = c.bytes;
     chunks = c.chunks;
+    keys = c.keys;
     what = `seed ${o.seed} case ${o.case ?? o.save}: ${c.description} (${bytes.length} bytes${chunks ? `, also in ${chunks.length} pieces` : ''})`;
     if (o.save !== null) {
       mkdirSync(OUT, { recursive: true });
@@ -159,10 +162,12 @@ async function single(o) {
     }
   }
   console.log(what);
-  const res = runCase(api, bytes);
+  const log = keys !== null ? api.parseKeyLog(keys) : null;
+  const opts = log !== null && log.entries > 0 ? { keyLog: log } : {};
+  const res = runCase(api, bytes, null, 'fuzz.pcap', opts);
   console.log(`whole: ${res.outcome} in ${res.ms.toFixed(1)} ms${res.error ? `\n${res.error.stack ?? res.error}` : ''}`);
   if (chunks !== null) {
-    const again = runCase(api, bytes, chunks);
+    const again = runCase(api, bytes, chunks, 'fuzz.pcap', opts);
     console.log(`pieces: ${again.outcome} in ${again.ms.toFixed(1)} ms, ${again.json === res.json ? 'identical' : 'DIFFERENT'} report${again.error ? `\n${again.error.stack ?? again.error}` : ''}`);
     return res.ok && again.ok && again.json === res.json ? 0 : 1;
   }

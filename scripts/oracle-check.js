@@ -24,14 +24,16 @@ import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FIXTURE_DIR, fixtureName, tsharkOracle, tsharkVersion } from './tshark-oracle.js';
+import { FIXTURE_DIR, fixtureName, keyLogFor, tsharkOracle, tsharkVersion } from './tshark-oracle.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CAPTURES_DIR = join(ROOT, 'captures');
 
 let Analyzer;
+let parseKeyLog;
 try {
   ({ Analyzer } = await import('../dist/analyze.js'));
+  ({ parseKeyLog } = await import('../dist/tls/keylog.js'));
 } catch (e) {
   console.error(`oracle-check: cannot load dist/analyze.js (${e.message}); run \`npm run build\` first`);
   process.exit(2);
@@ -78,7 +80,10 @@ async function analyze(name) {
     const key = `${e.dir} ${e.type}`;
     m.set(key, (m.get(key) ?? 0) + 1);
   };
-  const analyzer = new Analyzer({ path: name, onEvent });
+  // AMQPS captures are decrypted with their key log, as tshark is asked to (tshark-oracle.js).
+  const keys = keyLogFor(path);
+  const keyLog = keys === null ? null : parseKeyLog(readFileSync(keys));
+  const analyzer = new Analyzer({ path: name, onEvent, keyLog });
   if (name.endsWith('.xz')) {
     const xz = spawn('xz', ['-dc', '--', path], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';

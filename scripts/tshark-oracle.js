@@ -43,13 +43,23 @@
  * capture and tshark this script gives the same figures.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 export const DEFAULT_PORT = 5672;
+export const AMQPS_PORT = 5671;
+
+/**
+ * The NSS key log of an AMQPS capture: captures/<name>.keys next to captures/<name>.pcap[.xz] (committed with it).
+ * null for a plaintext capture.
+ */
+export function keyLogFor(capture) {
+  const path = join(dirname(capture), `${fixtureName(capture)}.keys`);
+  return existsSync(path) ? path : null;
+}
 export const FIXTURE_DIR = fileURLToPath(new URL('../test/fixtures/oracle/', import.meta.url));
 
 /** The tshark executable: $TSHARK, or `tshark` from PATH. */
@@ -257,7 +267,13 @@ function tail(stream, limit = 4000) {
  */
 export async function tsharkOracle(capture, port = DEFAULT_PORT) {
   const compressed = capture.endsWith('.xz');
-  const args = ['-n', '-r', compressed ? '-' : capture, '-d', `tcp.port==${port},amqp`,
+  // An AMQPS capture (its key log next to it): TLS on 5671, decrypted with the keys, AMQP inside.
+  const keys = keyLogFor(capture);
+  if (keys !== null && port === DEFAULT_PORT) port = AMQPS_PORT;
+  const dissect = keys !== null
+    ? ['-d', `tcp.port==${port},tls`, '-d', `tls.port==${port},amqp`, '-o', `tls.keylog_file:${keys}`]
+    : ['-d', `tcp.port==${port},amqp`];
+  const args = ['-n', '-r', compressed ? '-' : capture, ...dissect,
     '-o', 'tcp.desegment_tcp_streams:TRUE', '-o', 'tcp.analyze_sequence_numbers:TRUE',
     '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,', '-E', 'header=n'];
   for (const field of Object.values(FIELDS)) args.push('-e', field);

@@ -18,13 +18,19 @@ import { countKind, createNetStats, createTcpSegment, decodePacket, linkTypeName
 import { CaptureClock, buildConnection, reportEvent, reportFinding } from './report/build.js';
 import type { Report, ReportConnection, ReportEvent } from './report/types.js';
 import { ConnectionRecorder } from './timeline/recorder.js';
-import { DEFAULT_AMQP_PORT, TcpTracker } from './tcp/tracker.js';
+import { DEFAULT_PORTS, TcpTracker } from './tcp/tracker.js';
+import type { KeyLog } from './tls/keylog.js';
+import { mayBeAmqpsClientHello } from './tls/sniff.js';
+import { TlsStream } from './tls/stream.js';
 import { SCHEMA_VERSION, VERSION } from './version.js';
 
 export interface AnalyzeOptions {
   /** Name shown in the report (`capture.path`). */
   path?: string;
-  /** Ports whose connections are AMQP (default [5672]); AMQP on other ports is found by its protocol header. */
+  /**
+   * Ports whose connections are AMQP (default [5672, 5671]); AMQP on other ports is found by its protocol header,
+   * AMQPS by its TLS ClientHello.
+   */
   ports?: readonly number[] | undefined;
   /** Receives every frame and TCP event as it happens (for --frames), already on the capture clock. */
   onEvent?: ((connection: string, event: ReportEvent) => void) | undefined;
@@ -33,6 +39,8 @@ export interface AnalyzeOptions {
    * Slower; the report is the same, which tests and the fuzzer check.
    */
   frameObjects?: boolean;
+  /** Secrets to decrypt TLS connections with (NSS key log, parsed by tls/keylog.ts); without, TLS is read keyless. */
+  keyLog?: KeyLog | null | undefined;
 }
 
 export class Analyzer implements CaptureSink {
@@ -58,10 +66,11 @@ export class Analyzer implements CaptureSink {
   constructor(private readonly options: AnalyzeOptions = {}) {
     this.reader = new CaptureReader(this, options.path ?? 'capture');
     this.tracker = new TcpTracker({
-      ports: new Set(options.ports ?? [DEFAULT_AMQP_PORT]),
+      ports: new Set(options.ports ?? DEFAULT_PORTS),
+      acceptFirstBytes: mayBeAmqpsClientHello,
       newHandler: (info) => {
         const onEvent = this.options.onEvent;
-        return new ConnectionRecorder(
+        const recorder = new ConnectionRecorder(
           info,
           (facts) => {
             const d = diagnose(facts);
@@ -77,6 +86,8 @@ export class Analyzer implements CaptureSink {
           onEvent === undefined ? null : (entry) => onEvent(info.id, reportEvent(this.clock(), entry)),
           this.options.frameObjects === true,
         );
+        // TCP -> TLS (records, decryption when keys are known; plain AMQP passes through) -> the recorder.
+        return new TlsStream(recorder, { keyLog: this.options.keyLog ?? null }, info);
       },
     });
   }

@@ -17,6 +17,8 @@ export interface CliOptions {
   width: number | undefined;
   failOn: 'warning' | 'error' | undefined;
   debug: boolean;
+  /** Key log file (NSS format) for TLS; the CLI also reads SSLKEYLOGFILE when this is not given. */
+  tlsKeylog: string | undefined;
   /** Set by the CLI: exactly one capture was named (its JSON report can be streamed). */
   single?: boolean;
 }
@@ -52,7 +54,8 @@ function parseFailOn(value: string): 'warning' | 'error' {
 export const CLI_OPTIONS: readonly CliOptionSpec[] = [
   { flags: '--json', description: 'print the JSON report (docs/report.schema.json) and nothing else on stdout' },
   { flags: '--frames', description: 'stream every frame and TCP event of every connection as NDJSON, as they happen' },
-  { flags: '--port <n>', description: 'a TCP port carrying AMQP (repeatable; default 5672; AMQP on other ports is found by its protocol header)', parse: parsePort },
+  { flags: '--port <n>', description: 'a TCP port carrying AMQP (repeatable; default 5672 and 5671 (AMQPS); AMQP on other ports is found by its protocol header, AMQPS by its TLS ClientHello)', parse: parsePort },
+  { flags: '--tls-keylog <file>', description: 'decrypt TLS with the session keys in this NSS key log (SSLKEYLOGFILE format; default: $SSLKEYLOGFILE if set)' },
   { flags: '--connection <x>', description: 'only connections whose id, port or name contains x (repeatable)', parse: collect },
   { flags: '--problems', description: 'only connections with a warning or an error' },
   { flags: '--since <time>', description: 'only events from this time on: seconds since the capture start, or an ISO time' },

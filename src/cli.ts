@@ -4,7 +4,7 @@
  * stderr, exit status, the terminal's width and colour support). Exit status: 0 the analysis ran; 1 --fail-on
  * matched; 2 bad usage or unreadable input (one line on stderr); 3 a bug in amqpscope (one line, stack with --debug).
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
 import { Analyzer } from './analyze.js';
@@ -13,6 +13,7 @@ import { CLI_OPTIONS, type CliOptions } from './cli-options.js';
 import { SEVERITY_RANK, worstSeverity, type Severity } from './diagnosis/types.js';
 import { AnalyzerError } from './errors.js';
 import { filterReport } from './report/filter.js';
+import { parseKeyLog, type KeyLog } from './tls/keylog.js';
 import type { Report, ReportEvent } from './report/types.js';
 import type { TerminalOptions } from './render/terminal.js';
 import { VERSION } from './version.js';
@@ -124,11 +125,32 @@ interface Analysed {
   worst: Severity | null;
 }
 
-async function analyzeOne(path: string, opts: CliOptions, out: Output): Promise<Analysed> {
+/**
+ * The key log of --tls-keylog, else of SSLKEYLOGFILE (the variable browsers, OpenSSL-based clients and Python
+ * write keys to). A named file that cannot be read is a usage error; only counts are ever printed, never keys.
+ */
+function loadKeyLog(opts: CliOptions): KeyLog | null {
+  const fromEnv = process.env['SSLKEYLOGFILE'];
+  const path = opts.tlsKeylog ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined);
+  if (path === undefined) return null;
+  const how = opts.tlsKeylog !== undefined ? '--tls-keylog' : 'SSLKEYLOGFILE';
+  let text: Buffer;
+  try {
+    text = readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new AnalyzerError('usage', `${how}: cannot read the key log '${path}' (${code})`);
+  }
+  const log = parseKeyLog(text);
+  if (log.entries === 0) throw new AnalyzerError('usage', `${how}: '${path}' holds no TLS secrets in NSS key log format (lines such as CLIENT_RANDOM <hex> <hex>)`);
+  return log;
+}
+
+async function analyzeOne(path: string, opts: CliOptions, out: Output, keyLog: KeyLog | null = null): Promise<Analysed> {
   const onEvent = opts.frames
     ? (connection: string, event: ReportEvent) => out.line(JSON.stringify({ connection, ...event }))
     : undefined;
-  const analyzer = new Analyzer({ path, ports: opts.port.length > 0 ? opts.port : undefined, onEvent });
+  const analyzer = new Analyzer({ path, ports: opts.port.length > 0 ? opts.port : undefined, onEvent, keyLog });
   // Standard input is handed down only for '-' (reading process.stdin opens it).
   const source = new CaptureSource(path, path === '-' ? { reuseBuffer: true, stdin: process.stdin } : { reuseBuffer: true });
   const progress = Progress.for(path);
@@ -206,14 +228,16 @@ async function main(argv: string[]): Promise<number> {
     width: raw['width'] as number | undefined,
     failOn: raw['failOn'] as 'warning' | 'error' | undefined,
     debug: raw['debug'] === true,
+    tlsKeylog: raw['tlsKeylog'] as string | undefined,
   };
   opts.single = program.args.length === 1;
   if (opts.json && opts.frames) throw new AnalyzerError('usage', '--json and --frames are two different outputs: choose one');
   const paths = program.args;
   const out = new Output();
+  const keyLog = loadKeyLog(opts);
   const results: Analysed[] = [];
   for (const path of paths) {
-    const result = await analyzeOne(path, opts, out);
+    const result = await analyzeOne(path, opts, out, keyLog);
     results.push(result);
     if (opts.frames || opts.json || result.report === null) continue;
     if (results.length > 1) out.line('');

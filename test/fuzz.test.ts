@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Analyzer } from '../src/analyze.js';
 import { AnalyzerError } from '../src/errors.js';
+import { parseKeyLog } from '../src/tls/keylog.js';
 import { STRATEGIES, checkCase, loadCorpus, makeCase, runCase, type CheckResult } from '../scripts/fuzz-lib.js';
 
 const SEED = 20_261_122;
@@ -22,7 +23,7 @@ const PER_STRATEGY = 8;
  */
 const MAX_MS = 20_000;
 
-const api = { Analyzer, AnalyzerError };
+const api = { Analyzer, AnalyzerError, parseKeyLog };
 const corpus = loadCorpus(join(import.meta.dirname, '..', 'captures'));
 
 function failures(results: CheckResult[]): string[] {

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ReportEvent } from '../src/report/types.js';
 import { Analyzer } from '../src/analyze.js';
-import { ORACLE_DIR, captureBytes, oracleFor, smallCaptures, type OracleConnection } from './helpers/captures.js';
+import { ORACLE_DIR, captureBytes, keyLogOf, oracleFor, smallCaptures, type OracleConnection } from './helpers/captures.js';
 
 /** Wireshark's frame names differ from ours only in spelling of the non-method frames. */
 function oracleKey(key: string): string {
@@ -49,12 +49,13 @@ function analyze(capture: string) {
     if (list === undefined) events.set(connection, (list = []));
     list.push(e);
   };
-  const a = new Analyzer({ path: capture, onEvent });
+  // AMQPS captures are decrypted with their committed key log, as tshark was (scripts/tshark-oracle.js).
+  const a = new Analyzer({ path: capture, onEvent, keyLog: keyLogOf(capture) });
   a.push(captureBytes(capture));
   return { report: a.end(), events };
 }
 
-const dirs = (x: { clientToServer: number; serverToClient: number }) => ({ c2s: x.clientToServer, s2c: x.serverToClient });
+const dirs = (x: { clientToServer: number | null; serverToClient: number | null }) => ({ c2s: x.clientToServer, s2c: x.serverToClient });
 
 /** The figures amqpscope gives for what oracle.py asks Wireshark, in the fixture's shape. */
 function ours(c: ReturnType<typeof analyze>['report']['connections'][number], events: ReportEvent[]) {

@@ -6,6 +6,7 @@ import type { ConnectionFacts, Moment } from '../timeline/types.js';
 import { amqpFindings, unackedAtClose } from './findings/amqp.js';
 import { heartbeatNearMiss, heartbeatSetting } from './findings/heartbeat.js';
 import { tcpFindings } from './findings/tcp.js';
+import { tlsFindings } from './findings/tls.js';
 import { secondsBetween } from './heartbeat.js';
 import type { Finding, FindingRule, Judgement, RuleContext, VerdictRule } from './types.js';
 import { clientAborted } from './verdicts/client-aborted.js';
@@ -17,8 +18,10 @@ import { stillOpen } from './verdicts/open.js';
 import { reset } from './verdicts/reset.js';
 import { serverUnresponsive } from './verdicts/server-unresponsive.js';
 import { tcpTimeout } from './verdicts/tcp-timeout.js';
+import { tlsHandshakeFailed } from './verdicts/tls-handshake-failed.js';
 
 export const VERDICT_RULES: readonly VerdictRule[] = [
+  tlsHandshakeFailed,
   handshakeFailed,
   closedByServer,
   closedByClient,
@@ -29,7 +32,7 @@ export const VERDICT_RULES: readonly VerdictRule[] = [
   reset,
 ];
 
-export const FINDING_RULES: readonly FindingRule[] = [heartbeatSetting, heartbeatNearMiss, amqpFindings, tcpFindings, unackedAtClose];
+export const FINDING_RULES: readonly FindingRule[] = [heartbeatSetting, heartbeatNearMiss, amqpFindings, tcpFindings, tlsFindings, unackedAtClose];
 
 export interface Diagnosis {
   judgement: Judgement;

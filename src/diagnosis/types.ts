@@ -51,6 +51,7 @@ export const FINDING_CODES = [
   'frame-error',
   'unsupported-protocol',
   'redelivered-after-close',
+  'tls-not-decrypted',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 

@@ -32,7 +32,7 @@ export interface DisplayRow {
   /** Seconds since the capture start; null for an elided row. */
   t: number | null;
   dir: Dir | null;
-  protocol: 'AMQP' | 'TCP' | '';
+  protocol: 'AMQP' | 'TCP' | 'TLS' | '';
   info: string;
   note: string;
   /** A row that must stay visible (see the module comment). */
@@ -254,6 +254,11 @@ function notesOf(events: readonly ReportEvent[]): string {
     .join('; ');
 }
 
+/** The Proto column: TCP, TLS (records and handshake of a connection read without keys) or AMQP. */
+function protocolOf(kind: string): 'TCP' | 'TLS' | 'AMQP' {
+  return kind === 'tcp' ? 'TCP' : kind === 'tls' ? 'TLS' : 'AMQP';
+}
+
 function groupRow(g: Group): DisplayRow {
   const e = g.events[0]!;
   if (e.kind === 'elided') {
@@ -264,7 +269,7 @@ function groupRow(g: Group): DisplayRow {
     kind: 'event',
     t: e.t,
     dir: e.dir,
-    protocol: e.kind === 'tcp' ? 'TCP' : 'AMQP',
+    protocol: protocolOf(e.kind),
     info: packetInfo(g.events),
     note: notesOf(g.events),
     important: g.important,
@@ -429,7 +434,7 @@ function runRow(groups: readonly Group[], p: number, reps: number): DisplayRow {
     kind: 'run',
     t: first.t,
     dir: first.dir,
-    protocol: first.kind === 'tcp' ? 'TCP' : 'AMQP',
+    protocol: protocolOf(first.kind),
     info: `${reps} x ${parts.join(' / ')}${tagRange(covered)} ${cadence(starts, lastT)}`,
     note: '',
     important: false,
@@ -507,7 +512,7 @@ function quietRow(groups: readonly Group[]): DisplayRow {
     kind: 'run',
     t: first.t,
     dir: lead.dir,
-    protocol: lead.kind === 'amqp' ? 'AMQP' : 'TCP',
+    protocol: protocolOf(lead.kind),
     info: `${parts.join(' / ')}, until ${last.t.toFixed(3)}`,
     note: '',
     important: false,

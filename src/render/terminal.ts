@@ -145,6 +145,12 @@ function heartbeatText(c: ReportConnection): string {
   return '-';
 }
 
+/** Frames each way; a TLS connection read without keys has records, not frames: "TLS". */
+function framesText(c: ReportConnection): string {
+  if (c.frames.clientToServer === null) return 'TLS, no keys';
+  return `${c.frames.clientToServer}/${c.frames.serverToClient}`;
+}
+
 function heartbeatPhrase(c: ReportConnection): string {
   const hb = c.heartbeat;
   if (hb.negotiated !== null) {
@@ -152,7 +158,11 @@ function heartbeatPhrase(c: ReportConnection): string {
     const proposed = hb.proposed !== null && hb.proposed !== hb.negotiated ? `, broker proposed ${hb.proposed} s` : '';
     return `heartbeat T = ${hb.negotiated} s (negotiated${proposed})`;
   }
-  if (hb.inferred !== null) return `heartbeat T ~ ${hb.inferred} s (inferred from the broker's heartbeats)`;
+  if (hb.inferred !== null) {
+    const from = hb.inferredFrom === 'tls-records' ? "the broker's heartbeat-sized TLS records" : "the broker's heartbeats";
+    return `heartbeat T ~ ${hb.inferred} s (inferred from ${from})`;
+  }
+  if (c.frames.clientToServer === null) return 'heartbeat T unknown (the AMQP handshake is encrypted: no TLS keys)';
   return c.handshakeSeen ? 'no heartbeat negotiated' : 'heartbeat T unknown (handshake not captured)';
 }
 
@@ -261,7 +271,7 @@ function summaryLines(report: Report, width: number, color: boolean): string[] {
       c.id,
       { text: nameCell },
       heartbeatText(c),
-      `${c.frames.clientToServer}/${c.frames.serverToClient}`,
+      framesText(c),
       { text: verdict, style: severityStyle(c.severity) },
       c.end.verdict === 'open' ? 'open' : formatT(c.end.t),
     ];
@@ -284,7 +294,7 @@ function summaryLines(report: Report, width: number, color: boolean): string[] {
       [
         plain(c.id, 'bold'),
         plain(c.name !== null ? ` ${c.name}` : ''),
-        plain(` · T ${heartbeatText(c)} · ${c.frames.clientToServer}/${c.frames.serverToClient} frames ·`),
+        plain(` · T ${heartbeatText(c)} · ${framesText(c)} frames ·`),
         plain(` ${c.end.verdict}${c.end.cause !== null ? ` (${c.end.cause})` : ''}`, severityStyle(c.severity)),
         plain(c.end.verdict === 'open' ? '' : ` at ${formatT(c.end.t)}`),
         plain(countBySeverity(c.findings) !== '' ? ` ${countBySeverity(c.findings)}` : ''),
@@ -433,7 +443,7 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
   const out: string[] = [...captureLines(report, width, color)];
 
   if (report.connections.length === 0) {
-    out.push('', ...paragraph([plain('No AMQP connections found. AMQP is recognised on port 5672 and by its protocol header; use --port for other ports.')], width, color));
+    out.push('', ...paragraph([plain('No AMQP connections found. AMQP is recognised on ports 5672 and 5671 (AMQPS), by its protocol header and by a TLS ClientHello; use --port for other ports.')], width, color));
   } else {
     out.push('', ...summaryLines(report, width, color));
     const detailed = report.connections.filter((c) => opts.all || isProblem(c));

@@ -69,7 +69,12 @@ export function buildConnection(clock: CaptureClock, facts: ConnectionFacts, d: 
   dedupeNotes(timeline, f);
 
   const dirs = <T>(get: (dir: 'c2s' | 's2c') => T) => ({ clientToServer: get('c2s'), serverToClient: get('s2c') });
-  return {
+  const tls = f.tls;
+  // A TLS connection read without keys: its "frames" are records, and what is judged comes from them.
+  const keyless = tls !== null && tls.clientOpened === 'tls' && !tls.decrypted && tls.handshakeDone !== null;
+  const heartbeat: ReportConnection['heartbeat'] = { proposed: f.tune?.heartbeat ?? null, negotiated: f.tuneOk?.heartbeat ?? null, inferred: f.inferredHeartbeat };
+  if (keyless && f.inferredHeartbeat !== null) heartbeat.inferredFrom = 'tls-records';
+  const conn: ReportConnection = {
     id: f.info.id,
     client: { address: f.info.clientAddress, port: f.info.clientPort },
     server: { address: f.info.serverAddress, port: f.info.serverPort },
@@ -78,11 +83,12 @@ export function buildConnection(clock: CaptureClock, facts: ConnectionFacts, d: 
     clientProperties: f.clientProperties,
     serverProperties: f.serverProperties,
     handshakeSeen: f.start !== null || f.info.synSeen,
+    ...(tls !== null ? { tls: { version: tls.version, cipher: tls.cipher, sni: tls.sni, alpn: tls.alpn, decrypted: tls.decrypted } } : {}),
     vhost: f.vhost,
-    heartbeat: { proposed: f.tune?.heartbeat ?? null, negotiated: f.tuneOk?.heartbeat ?? null, inferred: f.inferredHeartbeat },
+    heartbeat,
     frameMax: f.tuneOk?.frameMax ?? f.tune?.frameMax ?? null,
     channelMax: f.tuneOk?.channelMax ?? f.tune?.channelMax ?? null,
-    frames: dirs((x) => f.stats[x].frames),
+    frames: keyless ? { clientToServer: null, serverToClient: null } : dirs((x) => f.stats[x].frames),
     heartbeats: dirs((x) => f.stats[x].heartbeats),
     lastClientFrame: frameWhen(clock, f.lastFrame.c2s),
     lastServerFrame: frameWhen(clock, f.lastFrame.s2c),
@@ -98,6 +104,7 @@ export function buildConnection(clock: CaptureClock, facts: ConnectionFacts, d: 
       replyCode: j.replyCode,
       replyText: j.replyText,
       explanation: j.explanation,
+      ...(keyless ? { inferredFrom: 'tls-records' } : {}),
       ...j.evidence,
     },
     severity,
@@ -125,6 +132,7 @@ export function buildConnection(clock: CaptureClock, facts: ConnectionFacts, d: 
     eventCount: f.eventCount,
     timeline,
   };
+  return conn;
 }
 
 /**
@@ -137,7 +145,7 @@ function dedupeNotes(timeline: ReportEvent[], f: ConnectionFacts): void {
     const ev = timeline[i]!;
     if (ev.note === undefined) continue;
     const lastClient = f.lastFrame.c2s;
-    const isLastClientFrame = lastClient !== null && ev.packet === lastClient.packet && ev.dir === 'c2s' && ev.kind === 'amqp';
+    const isLastClientFrame = lastClient !== null && ev.packet === lastClient.packet && ev.dir === 'c2s' && (ev.kind === 'amqp' || ev.kind === 'tls');
     const firstOfPacket = i === 0 || timeline[i - 1]!.packet !== ev.packet;
     if (seen.has(ev.packet) || (!isLastClientFrame && !firstOfPacket)) {
       delete ev.note;

@@ -31,13 +31,21 @@ export interface ReportFrame extends When {
 
 export interface ReportEvent extends When {
   dir: Dir;
-  kind: 'amqp' | 'tcp' | 'elided';
+  kind: 'amqp' | 'tcp' | 'tls' | 'elided';
   type: string;
   channel?: number;
   summary: string;
   note?: string;
   /** For kind 'elided': how many events are not shown. */
   count?: number;
+}
+
+export interface ReportTls {
+  version: string | null;
+  cipher: string | null;
+  sni: string | null;
+  alpn: string[] | null;
+  decrypted: boolean;
 }
 
 export interface ReportSilence {
@@ -70,11 +78,15 @@ export interface ReportConnection {
   clientProperties: FieldTable | null;
   serverProperties: FieldTable | null;
   handshakeSeen: boolean;
+  /** Present for a TLS connection (report-contract.md, AMQPS). */
+  tls?: ReportTls;
   vhost: string | null;
-  heartbeat: { proposed: number | null; negotiated: number | null; inferred: number | null };
+  /** `inferredFrom`: present when T was inferred from TLS records that could not be decrypted. */
+  heartbeat: { proposed: number | null; negotiated: number | null; inferred: number | null; inferredFrom?: 'tls-records' };
   frameMax: number | null;
   channelMax: number | null;
-  frames: DirectionCounts;
+  /** null counts: a TLS connection that was not decrypted (its records are not frames). */
+  frames: DirectionCounts | { clientToServer: null; serverToClient: null };
   heartbeats: DirectionCounts;
   lastClientFrame: ReportFrame | null;
   lastServerFrame: ReportFrame | null;

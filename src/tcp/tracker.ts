@@ -1,8 +1,9 @@
 /**
  * Follows every TCP connection in a capture and hands the AMQP ones upward.
  *
- * Which connections: any with an endpoint on one of the AMQP ports (5672 unless told otherwise), and any other
- * whose first payload byte in either direction is the `AMQP` protocol header. A connection on another port stays
+ * Which connections: any with an endpoint on one of the AMQP ports (5672 and 5671, AMQPS, unless told otherwise),
+ * and any other whose first payload in either direction is the `AMQP` protocol header or is accepted by the
+ * `acceptFirstBytes` option (the analyzer accepts a TLS ClientHello that does not offer HTTP). A connection on another port stays
  * "pending" (its analysis state kept, its first few segments remembered for replay) until its first payload
  * decides; non-AMQP ones are then ignored cheaply.
  *
@@ -22,6 +23,9 @@ import { Reassembler, type ReassemblyOutput } from './reassembly.js';
 import type { ConnectionInfo, Dir, EndReason, SegmentInfo, StreamHandler } from './types.js';
 
 export const DEFAULT_AMQP_PORT = 5672;
+/** AMQP over TLS (IANA "amqps"). */
+export const DEFAULT_AMQPS_PORT = 5671;
+export const DEFAULT_PORTS: readonly number[] = [DEFAULT_AMQP_PORT, DEFAULT_AMQPS_PORT];
 /** A closed connection keeps receiving stray segments (the second RST, retransmitted FINs) for a while. */
 export const CLOSED_EVICTION_SECONDS = 120;
 /** Segments remembered for a pending connection until its first payload shows whether it is AMQP. */
@@ -41,6 +45,11 @@ export interface TrackerOptions {
   ports: ReadonlySet<number>;
   /** Called once per AMQP connection, when it is first known to be AMQP. */
   newHandler(info: ConnectionInfo): StreamHandler;
+  /**
+   * First payload bytes (of either side) that make a connection on another port AMQP besides the protocol header,
+   * e.g. a TLS ClientHello. Its sender is taken as the client when no SYN said otherwise.
+   */
+  acceptFirstBytes?: ((bytes: Uint8Array) => boolean) | undefined;
 }
 
 export interface TrackerStats {
@@ -293,7 +302,8 @@ export class TcpTracker {
   /** Bytes in order from one side. A pending connection is decided by its first bytes. */
   private onBytes(conn: Connection, side: 0 | 1, bytes: Uint8Array, packet: number, tsSec: number, tsNsec: number): void {
     if (conn.role === 'pending') {
-      if (!startsWithAmqp(bytes)) {
+      const amqp = startsWithAmqp(bytes);
+      if (!amqp && this.options.acceptFirstBytes?.(bytes) !== true) {
         conn.role = 'ignored';
         conn.replay = null;
         this.stats.ignoredConnections++;
@@ -301,7 +311,7 @@ export class TcpTracker {
       }
       if (conn.clientBy === 'first-packet') {
         conn.clientSide = side;
-        conn.clientBy = 'amqp-header';
+        conn.clientBy = amqp ? 'amqp-header' : 'first-bytes';
       }
       this.promote(conn);
     }

@@ -89,7 +89,7 @@ export interface ConnectionInfo {
   serverAddress: string;
   serverPort: number;
   /** How the client side was decided. */
-  clientBy: 'syn' | 'port' | 'amqp-header' | 'first-packet';
+  clientBy: 'syn' | 'port' | 'amqp-header' | 'first-bytes' | 'first-packet';
   /** The client's SYN was captured. */
   synSeen: boolean;
   firstPacket: number;

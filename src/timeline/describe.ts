@@ -117,5 +117,6 @@ export function describeTcp(e: TimelineEntry): string {
 export function describeEntry(e: TimelineEntry): string {
   if (e.kind === 'amqp') return e.frame !== undefined ? describeFrame(e.frame) : (e.summary ?? e.type);
   if (e.kind === 'tcp') return describeTcp(e);
+  if (e.kind === 'tls') return e.type;
   return `${e.elided ?? 0} events not shown`;
 }

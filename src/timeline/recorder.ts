@@ -14,6 +14,7 @@ import { AmqpSession } from '../amqp/session.js';
 import { FRAME_HEADER, FRAME_HEARTBEAT, FRAME_METHOD, type DecodeIssue, type Frame, type FrameSink, type MethodFrame, type ProtocolHeader } from '../amqp/types.js';
 import { TCP_FIN, TCP_RST, TCP_SYN } from '../net/types.js';
 import type { ConnectionInfo, Dir, EndReason, GapReason, SegmentInfo, StreamHandler } from '../tcp/types.js';
+import type { TlsEvent, TlsFacts, TlsObserver } from '../tls/types.js';
 import { frameName } from '../amqp/names.js';
 import { FrameFacts } from './frame-facts.js';
 import { DELIVER, methodFacts, QUIET_ACK, QUIET_PUBLISH } from './method-facts.js';
@@ -27,9 +28,11 @@ export { FULL_TIMELINE_EVENTS } from './selection.js';
 export { MIN_RECORDED_SILENCE, newEvidence, resetEvidence } from './silence-evidence.js';
 
 const MAX_DECODE_PROBLEMS = 200;
+/** The frame type a record that could not be decrypted stands for (report-contract.md, AMQPS). */
+export const TLS_APPLICATION_DATA = 'TLS application data';
 const MAX_REDELIVERED_IDENTITIES = 2000;
 
-export class ConnectionRecorder implements StreamHandler {
+export class ConnectionRecorder implements StreamHandler, TlsObserver {
   readonly facts: ConnectionFacts;
   private readonly decoders: Record<Dir, FrameDecoder>;
   private readonly session: AmqpSession;
@@ -93,6 +96,7 @@ export class ConnectionRecorder implements StreamHandler {
       endedBy: 'capture-end',
       timeline: [],
       eventCount: 0,
+      tls: null,
     };
     this.timeline = new TimelineSelection(onEntry);
     this.tcp = new TcpFacts(this.facts, () => this.takeEndSnapshot());
@@ -166,6 +170,28 @@ export class ConnectionRecorder implements StreamHandler {
     f.eventCount = this.timeline.eventCount;
     f.timeline = this.timeline.build(f.lastPacket);
     this.onDone(f);
+  }
+
+  // ---- TLS -----------------------------------------------------------------------------------------------------
+
+  attachTls(facts: TlsFacts): void {
+    this.facts.tls = facts;
+  }
+
+  /**
+   * A TLS event. An application record that could not be decrypted stands for the AMQP frames inside it: it is
+   * noted like a frame (counts, latest frame, heartbeat-sized records as heartbeats, the broker's cadence for T),
+   * and the report shows frame counts as unknown for such a connection.
+   */
+  onTlsEvent(dir: Dir, e: TlsEvent): void {
+    const entry: TimelineEntry = { ordinal: 0, packet: e.packet, tsSec: e.tsSec, tsNsec: e.tsNsec, dir, kind: 'tls', type: e.text, payloadLength: e.size };
+    if (e.kind === 'application') {
+      this.frames.note(dir, e.heartbeatSized, e.packet, e.tsSec, e.tsNsec, TLS_APPLICATION_DATA, 0);
+      this.timeline.addEvent(entry, e.notable);
+      this.timeline.noteClientFrame(dir, entry.ordinal);
+      return;
+    }
+    this.timeline.addEvent(entry, e.notable);
   }
 
   // ---- AMQP ----------------------------------------------------------------------------------------------------

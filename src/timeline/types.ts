@@ -4,6 +4,7 @@
  */
 import type { FieldTable, FieldValue, Frame } from '../amqp/types.js';
 import type { ConnectionInfo, Dir, GapReason } from '../tcp/types.js';
+import type { TlsFacts } from '../tls/types.js';
 
 /** A moment in the capture: packet number (1-based) and time. */
 export interface Moment {
@@ -114,7 +115,7 @@ export interface DirectionStats {
   keepAlivesIntoZeroWindow: number;
 }
 
-export type TimelineKind = 'amqp' | 'tcp' | 'elided';
+export type TimelineKind = 'amqp' | 'tcp' | 'tls' | 'elided';
 
 export interface TimelineEntry {
   /** Position among all the connection's events (0-based), so elisions can be counted. */
@@ -203,6 +204,8 @@ export interface ConnectionFacts {
   timeline: TimelineEntry[];
   /** All events the connection had (timeline holds a bounded selection). */
   eventCount: number;
+  /** What the TLS layer learnt, for a connection that used TLS (or met a TLS server); null for plain AMQP. */
+  tls: TlsFacts | null;
 }
 
 export type { FieldValue };

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CAPTURES_DIR, analyzeCapture, smallCaptures } from '../helpers/captures.js';
+import { CAPTURES_DIR, analyzeCapture, keyLogOf, smallCaptures } from '../helpers/captures.js';
 
 const README = readFileSync(join(CAPTURES_DIR, 'README.md'), 'utf8');
 
@@ -50,7 +50,8 @@ export function readmeFacts(text: string): Fact[] {
 /** The prose row (first two tables) describing a capture file. */
 function proseRow(file: string): string {
   const head = README.slice(0, README.indexOf('## Facts per connection'));
-  const row = head.split('\n').find((l) => l.startsWith(`| \`${file}\` |`)) ?? '';
+  // An AMQPS capture's row names its key log too: "| `x.pcap` (+ `.keys`) |".
+  const row = head.split('\n').find((l) => l.startsWith(`| \`${file}\` |`) || l.startsWith(`| \`${file}\` (+ `)) ?? '';
   // A derived capture whose analysis is "exactly" that of another: that one's row states its facts.
   const same = /Exactly the analysis of `([^`]+)`/.exec(row);
   return same !== null ? proseRow(same[1]!) : row;
@@ -71,7 +72,7 @@ describe('captures/README.md facts, exactly', () => {
 
   for (const f of FACTS) {
     it(`${f.file} :${f.port}: ${f.verdict}, ${f.findings.length} finding(s), ${f.unacked} unacked`, () => {
-      const c = analyzeCapture(f.file).report.connections.find((x) => x.client.port === f.port)!;
+      const c = analyzeCapture(f.file, { keyLog: keyLogOf(f.file) }).report.connections.find((x) => x.client.port === f.port)!;
       const unacked = c.findings.find((x) => x.code === 'unacked-at-close');
       expect({
         verdict: c.end.verdict,

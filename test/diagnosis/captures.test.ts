@@ -83,6 +83,15 @@ const EXPECTED: Expected[] = [
   // The queue is deleted under a consumer: Basic.Cancel from the broker; the consumer gets nothing more.
   { capture: 'pika-consumer-cancelled.pcap', conn: ':48592', verdict: 'closed-by-client', endPacket: 72, findings: ['consumer-cancelled'] },
   { capture: 'pika-consumer-cancelled.pcap', conn: ':48602', verdict: 'closed-by-client', endPacket: 62 },
+  // AMQPS without keys (the default): judged from TLS record sizes and times; the same verdicts as decrypted
+  // (test/tls/amqps-captures.test.ts), the client's last application record marked.
+  { capture: 'amqps13-long-callback.pcap', conn: ':50528', verdict: 'missed-heartbeats', cause: 'client-stalled', by: 'server', how: 'rst', endPacket: 42, lastClientFrame: ['TLS application data', 26], findings: ['heartbeat-inferred'] },
+  { capture: 'amqps12-long-callback.pcap', conn: ':43964', verdict: 'missed-heartbeats', cause: 'client-stalled', by: 'server', how: 'rst', endPacket: 42, lastClientFrame: ['TLS application data', 26], findings: ['heartbeat-inferred'] },
+  { capture: 'amqps13-healthy-idle.pcap', conn: ':46978', verdict: 'closed-by-client', by: 'client', how: 'fin', endPacket: 44 },
+  { capture: 'amqps12-healthy-idle.pcap', conn: ':50034', verdict: 'closed-by-client', by: 'client', how: 'fin', endPacket: 40 },
+  { capture: 'amqps13-sigkill.pcap', conn: ':37562', verdict: 'client-aborted', by: 'client', how: 'fin', endPacket: 29, lastClientFrame: ['TLS application data', 25] },
+  // The client distrusts the broker's certificate: its alert is in the clear.
+  { capture: 'amqps13-bad-cert.pcap', conn: ':50028', verdict: 'handshake-failed', by: 'client', how: 'rst', endPacket: 9 },
   { capture: 'amqp10-header.pcap', conn: ':54056', verdict: 'handshake-failed', by: 'server', how: 'rst', endPacket: 8, findings: ['unsupported-protocol'] },
   { capture: 'pika-any-sll2.pcap', conn: ':37428', verdict: 'closed-by-client', endPacket: 35 },
   { capture: 'pika-idle-nanosecond.pcap', conn: ':49772', verdict: 'closed-by-client', endPacket: 34, endT: 10.016896011 },

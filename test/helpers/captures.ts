@@ -1,9 +1,10 @@
 /** Running amqpscope over the real captures in captures/, for tests. */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Analyzer, type AnalyzeOptions } from '../../src/analyze.js';
 import type { Report, ReportEvent } from '../../src/report/types.js';
+import { parseKeyLog, type KeyLog } from '../../src/tls/keylog.js';
 
 export const CAPTURES_DIR = join(import.meta.dirname, '..', '..', 'captures');
 export const ORACLE_DIR = join(import.meta.dirname, '..', 'fixtures', 'oracle');
@@ -13,6 +14,12 @@ export function smallCaptures(): string[] {
   return readdirSync(CAPTURES_DIR)
     .filter((f) => f.endsWith('.pcap') || f.endsWith('.pcapng'))
     .sort();
+}
+
+/** The key log committed next to an AMQPS capture (captures/<name>.keys), parsed; null for a plaintext capture. */
+export function keyLogOf(name: string): KeyLog | null {
+  const path = join(CAPTURES_DIR, `${name.replace(/\.xz$/, '').replace(/\.(pcap|pcapng)$/, '')}.keys`);
+  return existsSync(path) ? parseKeyLog(readFileSync(path)) : null;
 }
 
 export function captureBytes(name: string): Uint8Array {

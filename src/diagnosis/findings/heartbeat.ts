@@ -1,6 +1,7 @@
 /** Findings about the heartbeat setting and how close the connection came to a heartbeat timeout. */
 import { formatSeconds } from '../client-library.js';
 import { heartbeatTolerance, roundMicros } from '../heartbeat.js';
+import { isKeyless } from '../tls-records.js';
 import type { Finding, FindingRule } from '../types.js';
 
 export const heartbeatSetting: FindingRule = (ctx) => {
@@ -28,7 +29,9 @@ export const heartbeatSetting: FindingRule = (ctx) => {
       code: 'heartbeat-inferred',
       severity: 'info',
       at: f.info.synSeen ? f.lastPacket : { packet: f.info.firstPacket, tsSec: f.info.firstTsSec, tsNsec: f.info.firstTsNsec },
-      message: `The handshake was not captured; T=${f.inferredHeartbeat} s is inferred from the broker's heartbeat cadence (every T/2).`,
+      message: isKeyless(f)
+        ? `The AMQP handshake is encrypted (no TLS keys for this connection); T=${f.inferredHeartbeat} s is inferred from the cadence of the broker's heartbeat-sized TLS records (every T/2).`
+        : `The handshake was not captured; T=${f.inferredHeartbeat} s is inferred from the broker's heartbeat cadence (every T/2).`,
       evidence: { inferred: f.inferredHeartbeat },
     });
   }

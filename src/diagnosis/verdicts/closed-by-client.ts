@@ -1,11 +1,12 @@
 /** closed-by-client: the client sent Connection.Close (normal; RabbitMQ's RST after Close-Ok is its linger-0 close). */
 import { addNote, judgement } from '../judgement.js';
+import { inferredClientClose } from '../tls-records.js';
 import type { Judgement, RuleContext } from '../types.js';
 
 export function closedByClient(ctx: RuleContext): Judgement | null {
   const f = ctx.facts;
   const close = f.clientClose;
-  if (close === null) return null;
+  if (close === null) return closedByClientInferred(ctx);
   if (f.serverClose !== null && f.serverClose.packet <= close.packet) return null; // the server spoke first
   const abnormal = close.replyCode >= 300;
   const j = judgement('closed-by-client', close, {
@@ -23,4 +24,17 @@ export function closedByClient(ctx: RuleContext): Judgement | null {
   const rst = f.serverRst;
   if (rst !== null && rst.packet > close.packet) addNote(j, rst.packet, "RabbitMQ's normal close (linger 0): not a fault");
   return j;
+}
+
+/** Without keys: a clean close recognised from the TLS records (tls-records.ts). */
+function closedByClientInferred(ctx: RuleContext): Judgement | null {
+  const inferred = inferredClientClose(ctx);
+  const end = ctx.firstTcpEnd;
+  if (inferred === null || end === null) return null;
+  return judgement('closed-by-client', end.moment, {
+    severity: 'info',
+    by: 'client',
+    how: end.kind,
+    explanation: `The client closed the connection cleanly, as far as the encrypted records show: ${inferred.evidence}, then closed TCP (${end.kind.toUpperCase()}). Without the session keys the Connection.Close itself cannot be read.`,
+  });
 }

@@ -6,6 +6,7 @@
  */
 import { roundMicros, secondsBetween } from '../heartbeat.js';
 import { judgement } from '../judgement.js';
+import { isKeyless } from '../tls-records.js';
 import type { Judgement, RuleContext } from '../types.js';
 
 /** RabbitMQ's default handshake_timeout. */
@@ -16,6 +17,8 @@ export function handshakeFailed(ctx: RuleContext): Judgement | null {
   // The handshake can only be judged if its start was captured.
   const startSeen = f.info.synSeen || f.protocolVersion !== null || f.start !== null;
   if (!startSeen || f.openOk !== null) return null;
+  // Over TLS without keys the AMQP handshake is invisible (a failed TLS handshake has its own rule).
+  if (isKeyless(f)) return null;
   const end = ctx.firstTcpEnd;
   const close = f.serverClose;
   if (close !== null) {
@@ -36,7 +39,7 @@ export function handshakeFailed(ctx: RuleContext): Judgement | null {
   if (f.notAmqp || (f.protocolVersion !== null && !f.protocolSupported)) {
     const answered = f.serverSentProtocolHeader !== null ? 'answered with its own protocol header (AMQP 0-9-1) and ' : '';
     const explanation = f.notAmqp
-      ? `The client opened with bytes that are not AMQP (TLS or HTTP on the AMQP port?); the broker ${answered}closed the connection. Point the client at the right port (5671 for AMQPS) and protocol.`
+      ? `The client opened with bytes that are neither AMQP nor TLS (HTTP on the AMQP port?); the broker ${answered}closed the connection. Point the client at the right port and protocol.`
       : `The client opened with AMQP ${f.protocolVersion}, which the broker does not speak on this port; it ${answered}closed the connection. Use an AMQP 0-9-1 client, or enable the broker's support for AMQP ${f.protocolVersion} (RabbitMQ 3.x: the rabbitmq_amqp1_0 plugin).`;
     return judgement('handshake-failed', endMoment, {
       severity: 'error',

@@ -1,0 +1,43 @@
+/**
+ * Judging a TLS connection whose records could not be decrypted (no keys): the AMQP frames are hidden, but each
+ * record's size and time are still evidence (report-contract.md, AMQPS; every judgement built from them is marked
+ * `inferredFrom: "tls-records"` in the report).
+ */
+import type { ConnectionFacts, Moment } from '../timeline/types.js';
+import type { RuleContext } from './types.js';
+
+/** The connection spoke TLS and its AMQP could not be read. */
+export function isKeyless(f: ConnectionFacts): boolean {
+  return f.tls !== null && f.tls.clientOpened === 'tls' && !f.tls.decrypted;
+}
+
+/** Connection.Close-Ok (and Channel.Close-Ok) is a 12-byte frame: 4 bytes more than a heartbeat. */
+const CLOSE_OK_EXTRA = 4;
+
+/**
+ * Did the client close cleanly, as far as the records show? It closed TCP first, and before that either sent a TLS
+ * alert (close_notify, the only alert a client sends after the handshake in practice) or got a last record from
+ * the broker the size of Connection.Close-Ok after its own last record. A killed client does neither.
+ * Returns the evidence's moment, or null.
+ */
+export function inferredClientClose(ctx: RuleContext): { at: Moment; evidence: string } | null {
+  const f = ctx.facts;
+  const tls = f.tls;
+  const end = ctx.firstTcpEnd;
+  if (tls === null || !isKeyless(f) || end === null || end.dir !== 'c2s' || tls.handshakeDone === null) return null;
+  const alert = tls.alerts.find((a) => a.dir === 'c2s' && a.packet <= end.moment.packet && (a.description === null || a.description === 0));
+  if (alert !== undefined) return { at: alert, evidence: 'the client sent a TLS alert (close_notify) before closing TCP' };
+  const s2c = tls.records.s2c;
+  const c2s = tls.records.c2s;
+  if (
+    tls.heartbeatRecordSize !== null &&
+    s2c.lastApplication !== null &&
+    c2s.lastApplication !== null &&
+    s2c.lastApplicationSize === tls.heartbeatRecordSize + CLOSE_OK_EXTRA &&
+    s2c.lastApplication.packet > c2s.lastApplication.packet &&
+    s2c.lastApplication.packet < end.moment.packet
+  ) {
+    return { at: s2c.lastApplication, evidence: "the broker's last record has the size of Connection.Close-Ok and answered the client's last record" };
+  }
+  return null;
+}

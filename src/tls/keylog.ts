@@ -1,0 +1,84 @@
+/**
+ * NSS key log files ("SSLKEYLOGFILE" format, as written by OpenSSL, Python's ssl keylog_filename, Node's 'keylog'
+ * event, NSS and browsers): one `LABEL <client_random hex> <secret hex>` per line, `#` comments.
+ *
+ * Only the labels needed to decrypt TLS 1.2 and 1.3 traffic are kept. Secrets never leave this module except
+ * into the key schedule: nothing here is printed, and the parse result reports only counts.
+ */
+
+export const KEYLOG_LABELS = [
+  'CLIENT_RANDOM',
+  'CLIENT_HANDSHAKE_TRAFFIC_SECRET',
+  'SERVER_HANDSHAKE_TRAFFIC_SECRET',
+  'CLIENT_TRAFFIC_SECRET_0',
+  'SERVER_TRAFFIC_SECRET_0',
+] as const;
+export type KeyLogLabel = (typeof KEYLOG_LABELS)[number];
+
+/** Labels that are valid in the format but of no use to us (early data, exporters). */
+const OTHER_LABELS = new Set(['CLIENT_EARLY_TRAFFIC_SECRET', 'EARLY_EXPORTER_SECRET', 'EXPORTER_SECRET', 'RSA']);
+
+const WANTED = new Set<string>(KEYLOG_LABELS);
+
+export class KeyLog {
+  private readonly byRandom = new Map<string, Map<KeyLogLabel, Uint8Array>>();
+  /** Lines read as secrets we use, and lines that are neither that, comments, blank, nor known other labels. */
+  entries = 0;
+  malformedLines = 0;
+
+  /** Adds the lines of a key log file (text or bytes). */
+  add(text: string | Uint8Array): void {
+    const s = typeof text === 'string' ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('latin1');
+    for (const raw of s.split('\n')) {
+      const line = raw.trim();
+      if (line === '' || line.startsWith('#')) continue;
+      const parts = line.split(/\s+/);
+      const label = parts[0] as string;
+      if (parts.length !== 3) {
+        this.malformedLines++;
+        continue;
+      }
+      if (!WANTED.has(label)) {
+        if (!OTHER_LABELS.has(label)) this.malformedLines++;
+        continue;
+      }
+      const random = (parts[1] as string).toLowerCase();
+      const secret = parts[2] as string;
+      // 32-byte client random; secrets of 32 or 48 bytes (SHA-256/384 traffic secrets, the 48-byte master secret).
+      if (!/^[0-9a-f]{64}$/.test(random) || !/^[0-9a-fA-F]+$/.test(secret) || (secret.length !== 64 && secret.length !== 96)) {
+        this.malformedLines++;
+        continue;
+      }
+      let m = this.byRandom.get(random);
+      if (m === undefined) this.byRandom.set(random, (m = new Map()));
+      m.set(label as KeyLogLabel, Uint8Array.from(Buffer.from(secret, 'hex')));
+      this.entries++;
+    }
+  }
+
+  /** The secret logged under `label` for the connection whose ClientHello carried `clientRandom`. */
+  secret(label: KeyLogLabel, clientRandom: Uint8Array): Uint8Array | null {
+    const key = Buffer.from(clientRandom.buffer, clientRandom.byteOffset, clientRandom.byteLength).toString('hex');
+    return this.byRandom.get(key)?.get(label) ?? null;
+  }
+
+  /** Connections (client randoms) with at least one secret. */
+  get connections(): number {
+    return this.byRandom.size;
+  }
+
+  /** Never the secrets: a key log printed or serialised by accident shows counts only. */
+  toJSON(): { entries: number; connections: number; malformedLines: number } {
+    return { entries: this.entries, connections: this.connections, malformedLines: this.malformedLines };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `KeyLog { entries: ${this.entries}, connections: ${this.connections} }`;
+  }
+}
+
+export function parseKeyLog(text: string | Uint8Array): KeyLog {
+  const k = new KeyLog();
+  k.add(text);
+  return k;
+}

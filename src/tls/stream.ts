@@ -1,0 +1,481 @@
+/**
+ * The TLS layer of one connection: a StreamHandler between the TCP tracker and the AMQP recorder.
+ *
+ * TCP events pass through unchanged. The client's first bytes decide the mode: a TLS record → TLS; anything else →
+ * plain, and every byte passes through (only the server's first bytes are looked at, to notice a TLS server
+ * answering plain AMQP). In TLS mode the bytes of each direction are cut into records (record.ts); the clear
+ * handshake and alerts are read; with the connection's secrets from a key log, records are decrypted and their
+ * AMQP bytes handed upward as `onData`, stamped with the packet and time of the record's last byte; without, each
+ * record the layer cannot read is reported upward as a TLS event (size and time are still evidence).
+ *
+ * Keys per connection: TLS 1.3 needs the four traffic secrets of its client random; TLS 1.2 its master secret
+ * (CLIENT_RANDOM). A connection whose keys are missing or do not authenticate its records is analysed keyless
+ * from that record on, with `keyProblem` saying why: never an exception.
+ */
+import type { ConnectionInfo, Dir, EndReason, GapReason, SegmentInfo, StreamHandler } from '../tcp/types.js';
+import { ALERT_CLOSE_NOTIFY, alertName } from './alerts.js';
+import { RecordDecrypter, type Decrypted } from './decrypt.js';
+import { HandshakeReader, handshakeTypeName, parseClientHello, parseServerHello, versionName, type HandshakeMessage } from './handshake.js';
+import { tls12Keys, tls13Keys, tls13NextSecret } from './key-schedule.js';
+import type { KeyLog } from './keylog.js';
+import { RecordReader, looksLikeRecordHeader, type TlsRecord } from './record.js';
+import { cipherSuite, cipherSuiteName, heartbeatRecordSize, type CipherSuite } from './suites.js';
+import {
+  CT_ALERT,
+  CT_APPLICATION_DATA,
+  CT_CHANGE_CIPHER_SPEC,
+  CT_HANDSHAKE,
+  HS_CLIENT_HELLO,
+  HS_FINISHED,
+  HS_KEY_UPDATE,
+  HS_SERVER_HELLO,
+  newTlsFacts,
+  type TlsEvent,
+  type TlsFacts,
+  type TlsMoment,
+  type TlsObserver,
+} from './types.js';
+
+const MAX_ALERTS = 16;
+/** TLS 1.3: an encrypted alert is 2 bytes + 1 type byte + 16-byte tag: a record size no AMQP frame can have. */
+const TLS13_ALERT_RECORD = 5 + 2 + 1 + 16;
+
+const AMQP = [0x41, 0x4d, 0x51, 0x50];
+
+type Phase = 'clear' | 'handshake' | 'application';
+
+interface Side {
+  reader: RecordReader;
+  clearHandshake: HandshakeReader;
+  /** Handshake messages inside decrypted records (TLS 1.3 handshake, TLS 1.2 Finished, KeyUpdate). */
+  innerHandshake: HandshakeReader;
+  phase: Phase;
+  /** TLS 1.2: this side sent ChangeCipherSpec; its records are protected from here on. */
+  changedCipher: boolean;
+  decrypter: RecordDecrypter | null;
+  /** TLS 1.3: the secret for the next phase (application_traffic_secret_0), then the current one (KeyUpdate). */
+  appSecret: Uint8Array | null;
+  /** Decryption failed or was impossible: records of this side are reported as they are, not read. */
+  keyless: boolean;
+  /** Packet of this side's first record in the handshake phase (TLS 1.3 keyless: one flight). */
+  firstFlightPacket: number;
+  keyUpdatePending: boolean;
+  /** The record being processed (for stamps of messages found inside it). */
+  current: TlsRecord | null;
+}
+
+export interface TlsStreamOptions {
+  keyLog: KeyLog | null;
+}
+
+export class TlsStream implements StreamHandler {
+  readonly facts: TlsFacts = newTlsFacts();
+  private mode: 'sniff' | 'plain' | 'tls' = 'sniff';
+  private serverSpoke = false;
+  private readonly sides: Record<Dir, Side>;
+  private clientRandom: Uint8Array | null = null;
+  private suite: CipherSuite | null = null;
+
+  constructor(
+    private readonly inner: StreamHandler & TlsObserver,
+    private readonly options: TlsStreamOptions,
+    readonly info: ConnectionInfo,
+  ) {
+    this.sides = { c2s: this.newSide('c2s'), s2c: this.newSide('s2c') };
+  }
+
+  /** True once the connection is known to carry TLS. */
+  get isTls(): boolean {
+    return this.mode === 'tls';
+  }
+
+  onSegment(segment: SegmentInfo): void {
+    this.inner.onSegment(segment);
+  }
+
+  onData(dir: Dir, bytes: Uint8Array, packet: number, tsSec: number, tsNsec: number): void {
+    if (this.mode === 'plain') {
+      if (dir === 's2c' && !this.serverSpoke) this.noteServerFirstBytes(bytes, packet, tsSec, tsNsec);
+      this.inner.onData(dir, bytes, packet, tsSec, tsNsec);
+      return;
+    }
+    if (this.mode === 'sniff') {
+      if (dir === 'c2s') {
+        if (isClientHelloStart(bytes) || (bytes.length >= 5 && looksLikeRecordHeader(bytes, 0))) {
+          // A ClientHello, or (capture started mid-connection) any record.
+          this.mode = 'tls';
+          this.facts.clientOpened = 'tls';
+          this.inner.attachTls(this.facts);
+        } else {
+          this.mode = 'plain';
+          this.facts.clientOpened = startsWith(bytes, AMQP) ? 'amqp' : 'other';
+        }
+      } else {
+        // The server spoke first: not a TLS client. Plain from here on.
+        this.mode = 'plain';
+      }
+      this.onData(dir, bytes, packet, tsSec, tsNsec);
+      return;
+    }
+    if (dir === 's2c' && !this.serverSpoke) {
+      this.serverSpoke = true;
+      if (startsWith(bytes, AMQP)) this.facts.serverAnsweredAmqp = { packet, tsSec, tsNsec };
+    }
+    // A plain AMQP broker answering a ClientHello: its bytes are AMQP (its protocol header), shown as such.
+    if (dir === 's2c' && this.facts.serverAnsweredAmqp !== null) {
+      this.inner.onData(dir, bytes, packet, tsSec, tsNsec);
+      return;
+    }
+    this.sides[dir].reader.push(bytes, packet, tsSec, tsNsec);
+  }
+
+  onGap(dir: Dir, length: number, reason: GapReason, packet: number, tsSec: number, tsNsec: number): void {
+    if (this.mode !== 'tls') {
+      this.inner.onGap(dir, length, reason, packet, tsSec, tsNsec);
+      return;
+    }
+    const side = this.sides[dir];
+    side.reader.gap(packet, tsSec, tsNsec);
+    // The AMQP bytes those records carried are lost too.
+    if (side.decrypter !== null && !side.keyless) this.inner.onGap(dir, length, reason, packet, tsSec, tsNsec);
+  }
+
+  onEnd(reason: EndReason): void {
+    const f = this.facts;
+    if (this.mode === 'tls') {
+      f.decrypted = f.keyProblem === null && !this.sides.c2s.keyless && !this.sides.s2c.keyless && this.sides.c2s.decrypter !== null && this.sides.s2c.decrypter !== null;
+    }
+    this.inner.onEnd(reason);
+  }
+
+  // ---- records -------------------------------------------------------------------------------------------------
+
+  private newSide(dir: Dir): Side {
+    const side: Side = {
+      reader: new RecordReader({
+        onRecord: (r) => this.onRecord(dir, r),
+        onLostSync: (reason, packet, tsSec, tsNsec) => this.onLostSync(dir, reason, { packet, tsSec, tsNsec }),
+      }),
+      clearHandshake: new HandshakeReader((m) => this.onClearHandshake(dir, m)),
+      innerHandshake: new HandshakeReader((m) => this.onInnerHandshake(dir, m)),
+      phase: 'clear',
+      changedCipher: false,
+      decrypter: null,
+      appSecret: null,
+      keyless: this.options.keyLog === null,
+      firstFlightPacket: -1,
+      keyUpdatePending: false,
+      current: null,
+    };
+    return side;
+  }
+
+  private onLostSync(dir: Dir, reason: string, at: TlsMoment): void {
+    this.facts.lostSync[dir] = at;
+    this.event(dir, { ...at, kind: 'handshake', text: `not TLS records from here on (${reason})`, size: 0, heartbeatSized: false, notable: true });
+  }
+
+  private onRecord(dir: Dir, r: TlsRecord): void {
+    const side = this.sides[dir];
+    side.current = r;
+    const f = this.facts;
+    const size = r.end - r.start;
+    const at: TlsMoment = { packet: r.packet, tsSec: r.tsSec, tsNsec: r.tsNsec };
+    const tls13 = f.version === '1.3';
+    switch (r.contentType) {
+      case CT_HANDSHAKE:
+        if (side.phase === 'clear' && !(tls13 && f.serverHello !== null && dir === 's2c') && !side.changedCipher) {
+          side.clearHandshake.push(r.bytes, r.start + 5, r.end);
+        } else {
+          this.protectedRecord(dir, side, r, at, size);
+        }
+        return;
+      case CT_CHANGE_CIPHER_SPEC:
+        // TLS 1.3 sends it only for middlebox compatibility (RFC 8446 §D.4): meaningless.
+        if (!tls13) {
+          side.changedCipher = true;
+          side.phase = 'handshake';
+          this.startTls12Decryption(dir, side);
+          this.event(dir, { ...at, kind: 'change-cipher-spec', text: 'TLS ChangeCipherSpec', size, heartbeatSized: false, notable: false });
+        }
+        return;
+      case CT_ALERT:
+        if (side.changedCipher || (tls13 && side.phase !== 'clear')) {
+          this.protectedRecord(dir, side, r, at, size);
+        } else if (r.length >= 2) {
+          this.alert(dir, r.bytes[r.start + 5] as number, r.bytes[r.start + 6] as number, at, size);
+        }
+        return;
+      case CT_APPLICATION_DATA:
+        this.protectedRecord(dir, side, r, at, size);
+        return;
+      default:
+        // Heartbeat (RFC 6520) records: nothing for the layers above.
+        return;
+    }
+  }
+
+  /** A record protected by the record layer's keys (or that should be). */
+  private protectedRecord(dir: Dir, side: Side, r: TlsRecord, at: TlsMoment, size: number): void {
+    const f = this.facts;
+    if (f.version === '1.3' && side.phase === 'clear') side.phase = 'handshake';
+    if (!side.keyless && side.decrypter !== null) {
+      let d = side.decrypter.decrypt(r.bytes, r.start, r.end);
+      if (d === null && f.version === '1.3' && side.phase === 'handshake' && side.appSecret !== null) {
+        // A Finished we could not see (it never reached the capture whole): try the application keys.
+        this.toApplicationKeys(side);
+        d = side.decrypter!.decrypt(r.bytes, r.start, r.end);
+      }
+      if (d !== null) {
+        this.decrypted(dir, side, d, r, at, size);
+        return;
+      }
+      side.keyless = true;
+      f.keyProblem ??= `records from the ${dir === 'c2s' ? 'client' : 'server'} at packet ${r.packet} do not decrypt with the logged keys (a key log of another session?)`;
+    }
+    this.keylessRecord(dir, side, r, at, size);
+  }
+
+  private decrypted(dir: Dir, side: Side, d: Decrypted, r: TlsRecord, at: TlsMoment, size: number): void {
+    const f = this.facts;
+    switch (d.contentType) {
+      case CT_APPLICATION_DATA:
+        this.noteApplication(dir, at, size);
+        if (d.plaintext.length > 0) this.inner.onData(dir, d.plaintext, r.packet, r.tsSec, r.tsNsec);
+        return;
+      case CT_HANDSHAKE:
+        side.innerHandshake.push(d.plaintext, 0, d.plaintext.length);
+        if (side.keyUpdatePending) {
+          side.keyUpdatePending = false;
+          if (side.appSecret !== null && this.suite !== null) {
+            side.appSecret = tls13NextSecret(this.suite, side.appSecret);
+            side.decrypter = new RecordDecrypter(this.suite, tls13Keys(this.suite, side.appSecret));
+          }
+        }
+        return;
+      case CT_ALERT:
+        if (d.plaintext.length >= 2) this.alert(dir, d.plaintext[0] as number, d.plaintext[1] as number, at, size);
+        return;
+      default:
+        void f;
+        return;
+    }
+  }
+
+  /** A protected record we cannot read: its size and time are what we know. */
+  private keylessRecord(dir: Dir, side: Side, r: TlsRecord, at: TlsMoment, size: number): void {
+    const f = this.facts;
+    if (f.version === '1.3') {
+      // The handshake flights: the server's first encrypted records (EncryptedExtensions ... Finished) and the
+      // client's first flight (its Finished, with Certificate/CertificateVerify if asked for one) are handshake.
+      if (side.phase === 'handshake') {
+        if (dir === 's2c') {
+          if (f.handshakeDone === null) {
+            this.event(dir, { ...at, kind: 'handshake', text: `TLS encrypted handshake ${size} B`, size, heartbeatSized: false, notable: false });
+            return;
+          }
+        } else if (side.firstFlightPacket < 0 || side.firstFlightPacket === r.firstPacket) {
+          side.firstFlightPacket = r.firstPacket;
+          f.handshakeDone ??= at;
+          this.event(dir, { ...at, kind: 'handshake', text: `TLS encrypted handshake ${size} B (client Finished)`, size, heartbeatSized: false, notable: false });
+          return;
+        }
+        side.phase = 'application';
+        if (dir === 'c2s') this.sides.s2c.phase = 'application';
+      }
+      if (size === TLS13_ALERT_RECORD) {
+        this.encryptedAlert(dir, at, size);
+        return;
+      }
+    } else if (f.version !== null) {
+      // TLS 1.2: after ChangeCipherSpec, the first handshake record is Finished.
+      if (r.contentType === CT_HANDSHAKE) {
+        this.noteFinished(dir, side, at);
+        this.event(dir, { ...at, kind: 'handshake', text: `TLS encrypted handshake ${size} B (Finished)`, size, heartbeatSized: false, notable: false });
+        return;
+      }
+      if (r.contentType === CT_ALERT) {
+        this.encryptedAlert(dir, at, size);
+        return;
+      }
+    }
+    this.noteApplication(dir, at, size);
+    const hb = f.heartbeatRecordSize !== null && size === f.heartbeatRecordSize;
+    if (hb) f.records[dir].heartbeatSized++;
+    this.event(dir, {
+      ...at, kind: 'application', text: `TLS application data ${size} B${hb ? ', heartbeat-sized' : ''}`, size, heartbeatSized: hb, notable: false,
+    });
+  }
+
+  private noteApplication(dir: Dir, at: TlsMoment, size: number): void {
+    const s = this.facts.records[dir];
+    s.applicationRecords++;
+    s.applicationBytes += size;
+    s.firstApplication ??= at;
+    s.lastApplication = at;
+    s.lastApplicationSize = size;
+  }
+
+  // ---- handshake -----------------------------------------------------------------------------------------------
+
+  private onClearHandshake(dir: Dir, m: HandshakeMessage): void {
+    const f = this.facts;
+    const r = this.sides[dir].current!;
+    const at: TlsMoment = { packet: r.packet, tsSec: r.tsSec, tsNsec: r.tsNsec };
+    const size = r.end - r.start;
+    if (m.type === HS_CLIENT_HELLO && dir === 'c2s') {
+      const hello = m.body === null ? null : parseClientHello(m.body);
+      f.clientHello ??= at;
+      if (hello === null) {
+        this.event(dir, { ...at, kind: 'client-hello', text: 'TLS ClientHello (malformed)', size, heartbeatSized: false, notable: true });
+        return;
+      }
+      this.clientRandom ??= hello.random;
+      f.sni ??= hello.sni;
+      f.alpn ??= hello.alpn;
+      const parts = ['TLS ClientHello'];
+      if (hello.sni !== null) parts.push(`SNI=${hello.sni}`);
+      if (hello.alpn !== null) parts.push(`ALPN=${hello.alpn.join(',')}`);
+      const top = hello.versions.length > 0 ? Math.max(...hello.versions.filter((v) => (v & 0x0f0f) !== 0x0a0a)) : null;
+      if (top !== null && Number.isFinite(top)) parts.push(`up to TLS ${versionName(top)}`);
+      this.event(dir, { ...at, kind: 'client-hello', text: parts.join(' '), size, heartbeatSized: false, notable: true });
+      return;
+    }
+    if (m.type === HS_SERVER_HELLO && dir === 's2c') {
+      const hello = m.body === null ? null : parseServerHello(m.body);
+      if (hello === null) {
+        this.event(dir, { ...at, kind: 'server-hello', text: 'TLS ServerHello (malformed)', size, heartbeatSized: false, notable: true });
+        return;
+      }
+      const name = cipherSuiteName(hello.cipherSuite);
+      if (hello.helloRetry) {
+        f.helloRetryRequest ??= at;
+        this.event(dir, { ...at, kind: 'hello-retry', text: `TLS HelloRetryRequest ${name}`, size, heartbeatSized: false, notable: true });
+        return;
+      }
+      f.serverHello ??= at;
+      f.version = versionName(hello.version);
+      f.cipherSuite = hello.cipherSuite;
+      f.cipher = name;
+      f.heartbeatRecordSize = hello.version === 0x0304 || hello.version === 0x0303 ? heartbeatRecordSize(hello.cipherSuite) : null;
+      this.suite = cipherSuite(hello.cipherSuite);
+      this.event(dir, { ...at, kind: 'server-hello', text: `TLS ServerHello TLS ${f.version} ${name}`, size, heartbeatSized: false, notable: true });
+      this.startDecryption(hello.random);
+      return;
+    }
+    // Other messages in the clear (TLS 1.2: Certificate, ServerKeyExchange, ServerHelloDone, ClientKeyExchange...).
+    this.event(dir, { ...at, kind: 'handshake', text: `TLS ${handshakeTypeName(m.type)}`, size, heartbeatSized: false, notable: false });
+  }
+
+  private onInnerHandshake(dir: Dir, m: HandshakeMessage): void {
+    const side = this.sides[dir];
+    const r = side.current!;
+    const at: TlsMoment = { packet: r.packet, tsSec: r.tsSec, tsNsec: r.tsNsec };
+    if (m.type === HS_FINISHED) {
+      this.noteFinished(dir, side, at);
+      if (this.facts.version === '1.3') this.toApplicationKeys(side);
+    } else if (m.type === HS_KEY_UPDATE) {
+      // The sender's next record uses the next secret (RFC 8446 §4.6.3).
+      side.keyUpdatePending = true;
+      this.event(dir, { ...at, kind: 'handshake', text: 'TLS KeyUpdate', size: r.end - r.start, heartbeatSized: false, notable: false });
+    }
+  }
+
+  private noteFinished(dir: Dir, side: Side, at: TlsMoment): void {
+    side.phase = 'application';
+    const f = this.facts;
+    // The handshake is done when the second side has sent Finished (the client's, in a full TLS 1.3 handshake).
+    if (this.sides[dir === 'c2s' ? 's2c' : 'c2s'].phase === 'application' || dir === 'c2s') f.handshakeDone ??= at;
+  }
+
+  private toApplicationKeys(side: Side): void {
+    side.phase = 'application';
+    if (this.suite !== null && side.appSecret !== null && !side.keyless) {
+      side.decrypter = new RecordDecrypter(this.suite, tls13Keys(this.suite, side.appSecret));
+    }
+  }
+
+  // ---- keys ----------------------------------------------------------------------------------------------------
+
+  /** After the ServerHello: find this connection's secrets. */
+  private startDecryption(serverRandom: Uint8Array): void {
+    const f = this.facts;
+    const log = this.options.keyLog;
+    if (log === null) return;
+    const fail = (why: string) => {
+      f.keyProblem ??= why;
+      this.sides.c2s.keyless = true;
+      this.sides.s2c.keyless = true;
+    };
+    const suite = this.suite;
+    if (suite === null) return fail(`cipher suite ${f.cipher ?? '?'} is not one amqpscope decrypts (AES-GCM and ChaCha20-Poly1305 only)`);
+    const cr = this.clientRandom;
+    if (cr === null) return fail('the ClientHello was not captured, so its keys cannot be found in the key log');
+    if (suite.tls13) {
+      const chs = log.secret('CLIENT_HANDSHAKE_TRAFFIC_SECRET', cr);
+      const shs = log.secret('SERVER_HANDSHAKE_TRAFFIC_SECRET', cr);
+      const cap = log.secret('CLIENT_TRAFFIC_SECRET_0', cr);
+      const sap = log.secret('SERVER_TRAFFIC_SECRET_0', cr);
+      if (chs === null || shs === null || cap === null || sap === null) return fail('the key log has no TLS 1.3 secrets for this connection');
+      this.sides.c2s.decrypter = new RecordDecrypter(suite, tls13Keys(suite, chs));
+      this.sides.s2c.decrypter = new RecordDecrypter(suite, tls13Keys(suite, shs));
+      this.sides.c2s.appSecret = cap;
+      this.sides.s2c.appSecret = sap;
+    } else {
+      const master = log.secret('CLIENT_RANDOM', cr);
+      if (master === null || master.length !== 48) return fail('the key log has no master secret (CLIENT_RANDOM) for this connection');
+      this.tls12 = tls12Keys(suite, master, cr, serverRandom);
+    }
+  }
+
+  private tls12: ReturnType<typeof tls12Keys> | null = null;
+
+  private startTls12Decryption(dir: Dir, side: Side): void {
+    if (this.tls12 === null || this.suite === null || side.keyless) return;
+    side.decrypter = new RecordDecrypter(this.suite, dir === 'c2s' ? this.tls12.client : this.tls12.server);
+  }
+
+  // ---- alerts and events ---------------------------------------------------------------------------------------
+
+  private alert(dir: Dir, level: number, description: number, at: TlsMoment, size: number): void {
+    const f = this.facts;
+    const name = alertName(description);
+    if (f.alerts.length < MAX_ALERTS) f.alerts.push({ dir, level, description, name, ...at });
+    if (description === ALERT_CLOSE_NOTIFY) f.closeNotify[dir] ??= at;
+    const text = `TLS alert ${level === 2 ? 'fatal' : level === 1 ? 'warning' : `level ${level}`} ${name}`;
+    this.event(dir, { ...at, kind: 'alert', text, size, heartbeatSized: false, notable: true });
+  }
+
+  private encryptedAlert(dir: Dir, at: TlsMoment, size: number): void {
+    const f = this.facts;
+    if (f.alerts.length < MAX_ALERTS) f.alerts.push({ dir, level: null, description: null, name: 'encrypted alert', ...at });
+    this.event(dir, { ...at, kind: 'alert', text: `TLS encrypted alert ${size} B (close_notify-sized)`, size, heartbeatSized: false, notable: true });
+  }
+
+  private event(dir: Dir, e: TlsEvent): void {
+    this.inner.onTlsEvent(dir, e);
+  }
+
+  private noteServerFirstBytes(bytes: Uint8Array, packet: number, tsSec: number, tsNsec: number): void {
+    this.serverSpoke = true;
+    if (this.facts.clientOpened !== 'tls' && bytes.length >= 5 && looksLikeRecordHeader(bytes, 0)) {
+      this.facts.serverAnsweredTls = { packet, tsSec, tsNsec };
+      this.inner.attachTls(this.facts);
+    }
+  }
+}
+
+/** A TLS handshake record whose first message is a ClientHello (as much of it as these bytes show). */
+export function isClientHelloStart(b: Uint8Array): boolean {
+  if (b.length < 1 || b[0] !== CT_HANDSHAKE) return false;
+  if (b.length >= 2 && b[1] !== 3) return false;
+  if (b.length >= 3 && (b[2] as number) > 4) return false;
+  if (b.length >= 6 && b[5] !== HS_CLIENT_HELLO) return false;
+  return true;
+}
+
+function startsWith(b: Uint8Array, prefix: readonly number[]): boolean {
+  if (b.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (b[i] !== prefix[i]) return false;
+  return true;
+}
