@@ -4,7 +4,7 @@
  * renderer escapes for its own medium.
  */
 import type { ReportConnection, ReportFinding } from '../report/types.js';
-import { formatT } from './text.js';
+import { formatT, groupDigits } from './text.js';
 
 export function heartbeatText(c: ReportConnection): string {
   const hb = c.heartbeat;
@@ -97,7 +97,7 @@ export function plainHeadline(connections: readonly ReportConnection[]): string 
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   const what = [...counts].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${v} ${k}`).join(', ');
-  const all = `${n} AMQP connection${n === 1 ? '' : 's'}`;
+  const all = `${groupDigits(n)} AMQP connection${n === 1 ? '' : 's'}`;
   if (problems.length === 0) return `${all}, none with a warning or an error.`;
-  return `${all}, ${problems.length} with a warning or an error: ${what}.`;
+  return `${all}, ${groupDigits(problems.length)} with a warning or an error: ${what}.`;
 }

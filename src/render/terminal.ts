@@ -17,7 +17,7 @@
  */
 import { SEVERITY_RANK } from '../diagnosis/types.js';
 import type { Report, ReportConnection, ReportFinding } from '../report/types.js';
-import { foldTimeline, shortLibrary, type DisplayRow } from './fold.js';
+import { foldTimeline, isAlarming, shortLibrary, side, type DisplayRow } from './fold.js';
 import { connectionFacts, countBySeverity, endPhrase, heartbeatText, isProblem } from './phrases.js';
 import { sanitize } from './sanitize.js';
 import { paint, severityStyle, stripStyle, type Style } from './style.js';
@@ -312,10 +312,10 @@ function timelineLines(c: ReportConnection, width: number, color: boolean): stri
 }
 
 function rowCells(r: DisplayRow, withNote: boolean): Cell[] {
-  const src = r.dir === null ? '' : r.dir === 'c2s' ? 'client' : 'broker';
-  const dst = r.dir === null ? '' : r.dir === 'c2s' ? 'broker' : 'client';
+  const src = side(r.dir, 'source');
+  const dst = side(r.dir, 'destination');
   const folded = r.kind === 'run' || r.kind === 'handshake' || r.kind === 'elided';
-  const alarming = r.events.some((e) => (e.kind === 'tcp' && /^(RST|FIN)$/.test(e.type)) || /^Connection\.(Close|Blocked|Unblocked)/.test(e.type));
+  const alarming = isAlarming(r);
   const info: Cell = { text: r.info, ...(folded ? { style: 'dim' as const } : alarming ? { style: 'bold' as const } : {}) };
   const cells: Cell[] = [r.t === null ? '' : formatT(r.t), src, dst, r.protocol, info];
   if (withNote) cells.push(r.note !== '' ? { text: r.note, style: 'yellow' } : '');
