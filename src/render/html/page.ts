@@ -58,7 +58,7 @@ export function renderHtml(report: Report, opts: HtmlOptions = { all: false }): 
   const chart = renderFleetChart(report, rows);
   const g = chart.geometry;
   const data = {
-    chart: { t0: g.t0, t1: g.t1, top: g.top, rowPx: g.rowPx },
+    chart: { t0: g.t0, t1: g.t1, top: g.top, rowPx: g.rowPx, gutter: g.gutter, plotWidth: g.plotWidth, plotHeight: g.plotHeight },
     // [label, id, start, end, verdict, cause, severity, anchor, capture]: strings as raw text, shown by textContent.
     rows: rows.map((r) => [r.c.name ?? r.c.library ?? '', r.c.id, round(r.start), round(r.end), r.c.end.verdict, r.c.end.cause ?? '', r.c.severity, r.anchor, r.c.capture ?? '']),
   };

@@ -19,13 +19,19 @@ export const SCRIPT = `(function () {
   function fleetChart() {
     var svg = document.querySelector('svg.fleet');
     if (!svg || !data) return;
-    var plot = svg.querySelector('svg.bars-plot');
     var tip = svg.parentNode.querySelector('.tooltip');
     var hl = svg.querySelector('.hover-row');
     var rows = data.rows, g = data.chart, n = rows.length;
     var current = -1;
+    // The plot's rectangle on screen, from the chart's geometry: the nested svg's own getBoundingClientRect is its
+    // content's box in Chromium (zero high for horizontal lines).
+    function plotRect() {
+      var o = svg.getBoundingClientRect(), k = o.width / svg.viewBox.baseVal.width;
+      var left = o.left + g.gutter * k, top = o.top + g.top * k;
+      return { left: left, top: top, width: g.plotWidth * k, height: g.plotHeight * k, right: left + g.plotWidth * k, bottom: top + g.plotHeight * k };
+    }
     function pick(ev) {
-      var r = plot.getBoundingClientRect();
+      var r = plotRect();
       if (ev.clientX < r.left || ev.clientX > r.right || ev.clientY < r.top - 3 || ev.clientY > r.bottom + 3) return -1;
       var perRow = r.height / Math.max(1, n);
       var t = g.t0 + (ev.clientX - r.left) / r.width * (g.t1 - g.t0);
