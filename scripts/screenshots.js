@@ -42,7 +42,7 @@ try {
   await page.goto(`file://${htmlOf('pika-sigstop-consumer.pcap')}`);
   // Hover the frozen client's bar, as an operator would, so the picture shows the tooltip too.
   const plot = await page.locator('svg.bars-plot').boundingBox();
-  if (plot !== null) await page.mouse.move(plot.x + plot.width * 0.25, plot.y + plot.height / 6);
+  if (plot !== null) await page.mouse.move(plot.x + plot.width * 0.08, plot.y + plot.height / 6);
   // The chart with its heading, legend and the tooltip (which may hang below the chart).
   const top = await page.locator('h2', { hasText: 'Connections over capture time' }).boundingBox();
   const legend = await page.locator('ul.legend').first().boundingBox();

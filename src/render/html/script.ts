@@ -131,7 +131,7 @@ export const SCRIPT = `(function () {
         var t = Number(labels[i].getAttribute('data-t'));
         var x = xOf(t);
         labels[i].setAttribute('x', String(x));
-        if (!labels[i].hasAttribute('data-anchor')) labels[i].setAttribute('text-anchor', x > G + W / 2 ? 'end' : 'start');
+        labels[i].setAttribute('text-anchor', x > G + W / 2 ? 'end' : 'start');
         labels[i].style.display = x < G - 1 || x > G + W + 1 ? 'none' : '';
       }
       while (axis.firstChild) axis.removeChild(axis.firstChild);

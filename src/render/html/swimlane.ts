@@ -93,11 +93,9 @@ export function renderSwimlane(c: ReportConnection, key: string): string {
   const shades: string[] = [];
   const labels: string[] = [];
   // A label reads away from the nearer edge (the page script does the same after zooming).
-  // A centred label (over a shaded span) keeps its anchor.
-  const label = (t: number, y: number, cls: string, content: string, centred = false): void => {
-    const anchor = centred ? 'middle' : x(t) > LANE.gutter + PLOT_WIDTH / 2 ? 'end' : 'start';
-    const fixed = centred ? ' data-anchor="middle"' : '';
-    labels.push(`<text class="${cls}" data-t="${s(t)}"${fixed} x="${num(x(t))}" y="${y}" text-anchor="${anchor}">${text(content)}</text>`);
+  const label = (t: number, y: number, cls: string, content: string): void => {
+    const anchor = x(t) > LANE.gutter + PLOT_WIDTH / 2 ? 'end' : 'start';
+    labels.push(`<text class="${cls}" data-t="${s(t)}" x="${num(x(t))}" y="${y}" text-anchor="${anchor}">${text(content)}</text>`);
   };
 
   // Silences, in the silent side's lane.
@@ -116,7 +114,9 @@ export function renderSwimlane(c: ReportConnection, key: string): string {
     const from = lcb + 2 * T;
     const to = Math.min(lcb + 3 * T, b);
     shades.push(`<rect class="window" x="${s(from)}" y="${LANE.client}" width="${s(to - from)}" height="${LANE.broker + LANE.laneHeight - LANE.client}"/>`);
-    label((from + to) / 2, LANE.labelTop + 16, 'window-label', "2T–3T after the client's last byte: RabbitMQ's heartbeat check closes it here", true);
+    // Labelled from the window's edge nearer the middle, so that the text runs over the window, not off the chart.
+    const edge = x((from + to) / 2) > LANE.gutter + PLOT_WIDTH / 2 ? to : from;
+    label(edge, LANE.labelTop + 16, 'window-label', "2T–3T after the client's last byte: RabbitMQ's heartbeat check closes it here");
   }
 
   // The client's last frame and the close.
