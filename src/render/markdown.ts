@@ -23,6 +23,8 @@ export interface MarkdownOptions {
 
 /** Above this many connections the table lists the problem connections only. */
 export const MARKDOWN_TABLE_LIMIT = 200;
+/** Connections with a packet table, at most: an issue body holds about 64 KB on GitHub (and 1 MB on GitLab). */
+export const MARKDOWN_MAX_SECTIONS = 20;
 
 /** Raw text as inert Markdown inline text (also safe in a table cell). */
 export function md(s: string): string {
@@ -98,7 +100,15 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = { all: fa
     if (listed.length < n) out.push('', `${groupDigits(n - listed.length)} connections without a warning or an error are not listed.`);
     out.push('');
   }
-  for (const c of report.connections.filter((x) => opts.all || isProblem(x))) out.push(...connectionLines(c), '');
+  // Most severe first, and not more than an issue can hold: the rest are named in a line.
+  const detailed = report.connections
+    .map((c, i) => ({ c, i }))
+    .filter(({ c }) => opts.all || isProblem(c))
+    .sort((a, b) => SEVERITY_RANK[b.c.severity] - SEVERITY_RANK[a.c.severity] || a.i - b.i);
+  for (const { c } of detailed.slice(0, MARKDOWN_MAX_SECTIONS)) out.push(...connectionLines(c), '');
+  if (detailed.length > MARKDOWN_MAX_SECTIONS) {
+    out.push(`${groupDigits(detailed.length - MARKDOWN_MAX_SECTIONS)} more connections have no table here: narrow the report with --connection, --problems or --since, or attach --html.`, '');
+  }
   if (report.findings.length > 0) out.push('### Across connections', '', ...findingLines(report.findings), '');
   return `${out.join('\n').trimEnd()}\n`;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Analyzer } from '../../src/analyze.js';
 import { foldTimeline } from '../../src/render/fold.js';
-import { md, renderMarkdown } from '../../src/render/markdown.js';
+import { MARKDOWN_MAX_SECTIONS, md, renderMarkdown } from '../../src/render/markdown.js';
 import { analyzeCapture } from '../helpers/captures.js';
 import { INJECTED_NAME, injectionCapture } from '../helpers/injection-capture.js';
 import { fleetFixture } from './fleet-fixture.js';
@@ -63,6 +63,17 @@ describe('renderMarkdown', () => {
     expect(renderMarkdown(report(conns))).toContain('**2 AMQP connections, 1 with a warning or an error: 1 missed-heartbeats (client-stalled).**');
     const withFleet = renderMarkdown(report(conns, { fleet: fleetFixture(conns.map((c) => c.id)) }));
     expect(withFleet.split('\n')[2]).toBe('**12 connections from 127.0.0.1 were closed by the broker within 8 ms with 320 CONNECTION\\_FORCED (shutdown): a broker-side event, not client faults. None reconnected within the capture.**');
+  });
+
+  it('gives at most MARKDOWN_MAX_SECTIONS connections a table, errors first, and says how many more there are', () => {
+    const conns = [];
+    for (let i = 0; i < 30; i++) conns.push(healthyConnection({ id: `10.0.0.${i}:1->10.0.0.99:5672`, severity: 'warning' }));
+    conns.push(connection());
+    const out = renderMarkdown(report(conns));
+    const headings = out.match(/^### .*/gm)!;
+    expect(headings).toHaveLength(MARKDOWN_MAX_SECTIONS);
+    expect(headings[0]).toContain('pika-long-callback');
+    expect(out).toContain(`${31 - MARKDOWN_MAX_SECTIONS} more connections have no table here`);
   });
 
   it('lists healthy connections in the table but gives only problems a section, unless all', () => {
