@@ -7,6 +7,10 @@ import { AnalyzerError } from './errors.js';
 export interface CliOptions {
   json: boolean;
   frames: boolean;
+  /** Write the HTML report to this file (with any other output). */
+  html: string | undefined;
+  /** Markdown on stdout instead of the terminal report. */
+  markdown: boolean;
   port: number[];
   connection: string[];
   problems: boolean;
@@ -54,6 +58,8 @@ function parseFailOn(value: string): 'warning' | 'error' {
 export const CLI_OPTIONS: readonly CliOptionSpec[] = [
   { flags: '--json', description: 'print the JSON report (docs/report.schema.json) and nothing else on stdout' },
   { flags: '--frames', description: 'stream every frame and TCP event of every connection as NDJSON, as they happen' },
+  { flags: '--html <file>', description: 'also write a self-contained HTML report (fleet chart, swimlanes, event tables) to this file' },
+  { flags: '--markdown', description: 'print the report as GitHub-flavoured Markdown (for issues and tickets) instead of the terminal report' },
   { flags: '--port <n>', description: 'a TCP port carrying AMQP (repeatable; default 5672 and 5671 (AMQPS); AMQP on other ports is found by its protocol header, AMQPS by its TLS ClientHello)', parse: parsePort },
   { flags: '--tls-keylog <file>', description: 'decrypt TLS with the session keys in this NSS key log (SSLKEYLOGFILE format; default: $SSLKEYLOGFILE if set)' },
   { flags: '--connection <x>', description: 'only connections whose id, port or name contains x (repeatable)', parse: collect },

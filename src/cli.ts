@@ -4,7 +4,7 @@
  * stderr, exit status, the terminal's width and colour support). Exit status: 0 the analysis ran; 1 --fail-on
  * matched; 2 bad usage or unreadable input (one line on stderr); 3 a bug in amqpscope (one line, stack with --debug).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
 import { Analyzer } from './analyze.js';
@@ -123,6 +123,8 @@ interface Analysed {
   /** The JSON text, for --json. */
   json: string | null;
   worst: Severity | null;
+  /** Stdout already says all there is to say (no connection matched the filters). */
+  said?: boolean;
 }
 
 /**
@@ -166,7 +168,7 @@ async function analyzeOne(path: string, opts: CliOptions, out: Output, keyLog: K
   }
   for (const w of source.warnings) analyzer.warn(w);
   const filtered = opts.connection.length > 0 || opts.problems || opts.since !== undefined || opts.until !== undefined;
-  if (opts.json && !filtered) {
+  if (opts.json && !filtered && opts.html === undefined) {
     // A large capture's report is tens of megabytes: stream it out without building every connection's object
     // again (one capture), or keep its text (several, written as an array at the end).
     if (opts.single) {
@@ -180,7 +182,7 @@ async function analyzeOne(path: string, opts: CliOptions, out: Output, keyLog: K
   const report = filterReport(full, opts);
   if (!opts.json && report.connections.length === 0 && full.connections.length > 0) {
     out.line(`${path}: none of its ${full.connections.length} AMQP connection(s) match the --connection, --problems, --since or --until given.`);
-    return { report: null, json: null, worst: reportSeverity(report) };
+    return { report, json: null, worst: reportSeverity(report), said: true };
   }
   return { report, json: opts.json ? JSON.stringify(report, null, 2) : null, worst: reportSeverity(report) };
 }
@@ -189,6 +191,26 @@ async function analyzeOne(path: string, opts: CliOptions, out: Output, keyLog: K
 async function renderTerminal(report: Report, options: TerminalOptions): Promise<string> {
   const { renderTerminal: render } = await import('./render/terminal.js');
   return render(report, options);
+}
+
+/** The HTML and Markdown renderers are loaded only when asked for. */
+async function renderHtml(report: Report, all: boolean): Promise<string> {
+  const { renderHtml: render } = await import('./render/html/page.js');
+  return render(report, { all });
+}
+
+async function renderMarkdown(report: Report, all: boolean): Promise<string> {
+  const { renderMarkdown: render } = await import('./render/markdown.js');
+  return render(report, { all });
+}
+
+function writeReportFile(path: string, content: string): void {
+  try {
+    writeFileSync(path, content);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new AnalyzerError('unreadable-input', `--html: cannot write '${path}' (${code})`);
+  }
 }
 
 function useColor(opts: CliOptions): boolean {
@@ -218,6 +240,8 @@ async function main(argv: string[]): Promise<number> {
   const opts: CliOptions = {
     json: raw['json'] === true,
     frames: raw['frames'] === true,
+    html: raw['html'] as string | undefined,
+    markdown: raw['markdown'] === true,
     port: (raw['port'] as number[] | undefined) ?? [],
     connection: (raw['connection'] as string[] | undefined) ?? [],
     problems: raw['problems'] === true,
@@ -232,6 +256,9 @@ async function main(argv: string[]): Promise<number> {
   };
   opts.single = program.args.length === 1;
   if (opts.json && opts.frames) throw new AnalyzerError('usage', '--json and --frames are two different outputs: choose one');
+  if (opts.markdown && (opts.json || opts.frames)) throw new AnalyzerError('usage', '--markdown, --json and --frames are different outputs: choose one');
+  // Until several captures make one report (the fleet layer), an HTML file shows one capture.
+  if (opts.html !== undefined && program.args.length > 1) throw new AnalyzerError('usage', '--html takes one capture');
   const paths = program.args;
   const out = new Output();
   const keyLog = loadKeyLog(opts);
@@ -239,9 +266,11 @@ async function main(argv: string[]): Promise<number> {
   for (const path of paths) {
     const result = await analyzeOne(path, opts, out, keyLog);
     results.push(result);
-    if (opts.frames || opts.json || result.report === null) continue;
+    if (opts.html !== undefined && result.report !== null) writeReportFile(opts.html, await renderHtml(result.report, opts.all));
+    if (opts.frames || opts.json || result.report === null || result.said === true) continue;
     if (results.length > 1) out.line('');
-    out.line(await renderTerminal(result.report, { width: terminalWidth(opts), color: useColor(opts), all: opts.all }));
+    if (opts.markdown) out.write(await renderMarkdown(result.report, opts.all));
+    else out.line(await renderTerminal(result.report, { width: terminalWidth(opts), color: useColor(opts), all: opts.all }));
   }
   if (opts.json) {
     // One capture: its report (already streamed unless filtered). Several: an array of them, as

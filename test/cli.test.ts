@@ -139,6 +139,39 @@ describe('amqpscope command line', () => {
     expect(report.connections[0].name).toBe(evil);
   });
 
+  it('writes the HTML report with --html and still prints the terminal report; --markdown replaces it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'amqpscope-html-'));
+    const file = join(dir, 'report.html');
+    const r = run([cap('pika-long-callback.pcap'), '--html', file, '--no-color']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/missed-heartbeats/);
+    const html = readFileSync(file, 'utf8');
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    expect(html).toContain('<svg class="fleet"');
+    expect(html).toContain('<svg class="swimlane"');
+    // With --json too: the JSON on stdout, the page in the file.
+    const both = run([cap('pika-forced-close.pcap'), '--json', '--html', file]);
+    expect(JSON.parse(both.stdout).connections).toHaveLength(1);
+    expect(readFileSync(file, 'utf8')).toContain('pika-forced-close.pcap');
+    const m = run([cap('pika-long-callback.pcap'), '--markdown']);
+    expect(m.status).toBe(0);
+    expect(m.stdout).toMatch(/^## amqpscope: /);
+    expect(m.stdout).toContain('| Time | Source | Destination | Protocol | Info | Note |');
+    expect(m.stdout).not.toContain('─');
+  });
+
+  it('refuses --markdown with --json, and an --html file it cannot write, in one line', () => {
+    for (const args of [
+      [cap('pika-long-callback.pcap'), '--markdown', '--json'],
+      [cap('pika-long-callback.pcap'), '--html', '/nonexistent-dir/x.html'],
+    ]) {
+      const r = run(args);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^amqpscope: /);
+    }
+  });
+
   it('analyses a truncated capture up to where it ends, with a warning', () => {
     const dir = mkdtempSync(join(tmpdir(), 'amqpscope-cut-'));
     const path = join(dir, 'cut.pcap');

@@ -555,3 +555,14 @@ export function foldTimeline(timeline: readonly ReportEvent[], ctx: FoldContext 
   }
   return rows;
 }
+
+/** Rows every renderer emphasises: a FIN or RST, Connection.Close, Blocked, Unblocked. */
+export function isAlarming(r: DisplayRow): boolean {
+  return r.events.some((e) => (e.kind === 'tcp' && /^(RST|FIN)$/.test(e.type)) || /^Connection\.(Close|Blocked|Unblocked)/.test(e.type));
+}
+
+/** "client" or "broker": a row's source or destination. */
+export function side(dir: DisplayRow['dir'], role: 'source' | 'destination'): string {
+  if (dir === null) return '';
+  return (dir === 'c2s') === (role === 'source') ? 'client' : 'broker';
+}

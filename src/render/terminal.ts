@@ -17,7 +17,8 @@
  */
 import { SEVERITY_RANK } from '../diagnosis/types.js';
 import type { Report, ReportConnection, ReportFinding } from '../report/types.js';
-import { foldTimeline, shortLibrary, type DisplayRow } from './fold.js';
+import { foldTimeline, isAlarming, shortLibrary, side, type DisplayRow } from './fold.js';
+import { connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem } from './phrases.js';
 import { sanitize } from './sanitize.js';
 import { paint, severityStyle, stripStyle, type Style } from './style.js';
 import { renderTable, type Cell, type Column, type StyledText } from './table.js';
@@ -137,69 +138,6 @@ function plain(text: string, style?: Style): Segment {
 }
 
 // ---- small formatters ------------------------------------------------------------------------------------------
-
-function heartbeatText(c: ReportConnection): string {
-  const hb = c.heartbeat;
-  if (hb.negotiated !== null) return hb.negotiated === 0 ? 'off' : `${hb.negotiated} s`;
-  if (hb.inferred !== null) return `~${hb.inferred} s`;
-  return '-';
-}
-
-/** Frames each way; a TLS connection read without keys has records, not frames: "TLS". */
-function framesText(c: ReportConnection): string {
-  if (c.frames.clientToServer === null) return 'TLS, no keys';
-  return `${c.frames.clientToServer}/${c.frames.serverToClient}`;
-}
-
-function heartbeatPhrase(c: ReportConnection): string {
-  const hb = c.heartbeat;
-  if (hb.negotiated !== null) {
-    if (hb.negotiated === 0) return `heartbeats off${hb.proposed !== null && hb.proposed !== 0 ? ` (broker proposed ${hb.proposed} s)` : ''}`;
-    const proposed = hb.proposed !== null && hb.proposed !== hb.negotiated ? `, broker proposed ${hb.proposed} s` : '';
-    return `heartbeat T = ${hb.negotiated} s (negotiated${proposed})`;
-  }
-  if (hb.inferred !== null) {
-    const from = hb.inferredFrom === 'tls-records' ? "the broker's heartbeat-sized TLS records" : "the broker's heartbeats";
-    return `heartbeat T ~ ${hb.inferred} s (inferred from ${from})`;
-  }
-  if (c.frames.clientToServer === null) return 'heartbeat T unknown (the AMQP handshake is encrypted: no TLS keys)';
-  return c.handshakeSeen ? 'no heartbeat negotiated' : 'heartbeat T unknown (handshake not captured)';
-}
-
-function who(by: 'client' | 'server' | null): string {
-  return by === 'server' ? 'broker' : by === 'client' ? 'client' : '';
-}
-
-/** "broker RST at 12.016 s", "broker Connection.Close at 3.900 s: 320 CONNECTION_FORCED - ...". */
-function endPhrase(c: ReportConnection): string {
-  const e = c.end;
-  const at = `at ${formatT(e.t)} s`;
-  const sender = who(e.by);
-  const s = (what: string): string => `${sender !== '' ? `${sender} ` : ''}${what} ${at}`;
-  switch (e.how) {
-    case 'amqp-close': {
-      const reply = [e.replyCode !== null ? String(e.replyCode) : '', e.replyText ?? ''].filter((x) => x !== '').join(' ');
-      return `${s('Connection.Close')}${reply !== '' ? `: ${reply}` : ''}`;
-    }
-    case 'fin':
-      return s('FIN');
-    case 'rst':
-      return s('RST');
-    case 'timeout':
-      return s('timeout');
-    default:
-      return e.verdict === 'open' ? `still open when the capture ended (${formatT(e.t)} s)` : `ended ${at}`;
-  }
-}
-
-function countBySeverity(findings: readonly ReportFinding[]): string {
-  const parts: string[] = [];
-  for (const sev of ['error', 'warning'] as const) {
-    const n = findings.filter((f) => f.severity === sev).length;
-    if (n > 0) parts.push(`+${n} ${sev}${n > 1 ? 's' : ''}`);
-  }
-  return parts.join(', ');
-}
 
 function captureStart(iso: string | null): string {
   if (iso === null) return '';
@@ -333,15 +271,7 @@ function headingLines(c: ReportConnection, width: number, color: boolean): strin
   verdictSegs.push(plain(`, ${endPhrase(c)}`));
   lines.push(...paragraph(verdictSegs, width, color, '  '));
 
-  const facts: string[] = [heartbeatPhrase(c)];
-  const lf = c.lastClientFrame;
-  if (lf !== null) facts.push(`client's last frame: ${lf.type} at ${formatT(lf.t)} s (packet ${lf.packet})`);
-  const lb = c.lastClientByte;
-  if (lb !== null && (lf === null || lb.packet !== lf.packet)) facts.push(`client's last byte at ${formatT(lb.t)} s (packet ${lb.packet})`);
-  const serverSide = c.end.verdict === 'server-unresponsive' || c.end.cause === 'server-stalled';
-  if (serverSide && c.lastServerFrame !== null) {
-    facts.push(`broker's last frame: ${c.lastServerFrame.type} at ${formatT(c.lastServerFrame.t)} s (packet ${c.lastServerFrame.packet})`);
-  }
+  const facts = connectionFacts(c);
   lines.push(...paragraph([plain(facts.join(' · '), 'dim')], width, color, '  '));
   return lines;
 }
@@ -382,10 +312,10 @@ function timelineLines(c: ReportConnection, width: number, color: boolean): stri
 }
 
 function rowCells(r: DisplayRow, withNote: boolean): Cell[] {
-  const src = r.dir === null ? '' : r.dir === 'c2s' ? 'client' : 'broker';
-  const dst = r.dir === null ? '' : r.dir === 'c2s' ? 'broker' : 'client';
+  const src = side(r.dir, 'source');
+  const dst = side(r.dir, 'destination');
   const folded = r.kind === 'run' || r.kind === 'handshake' || r.kind === 'elided';
-  const alarming = r.events.some((e) => (e.kind === 'tcp' && /^(RST|FIN)$/.test(e.type)) || /^Connection\.(Close|Blocked|Unblocked)/.test(e.type));
+  const alarming = isAlarming(r);
   const info: Cell = { text: r.info, ...(folded ? { style: 'dim' as const } : alarming ? { style: 'bold' as const } : {}) };
   const cells: Cell[] = [r.t === null ? '' : formatT(r.t), src, dst, r.protocol, info];
   if (withNote) cells.push(r.note !== '' ? { text: r.note, style: 'yellow' } : '');
@@ -430,11 +360,6 @@ function healthyLine(c: ReportConnection, width: number, color: boolean): string
 }
 
 // ---- the whole report ----------------------------------------------------------------------------------------
-
-/** A connection with a warning or an error, in its verdict or its findings. */
-function isProblem(c: ReportConnection): boolean {
-  return c.severity !== 'info';
-}
 
 /** The terminal report for `report`, lines joined with "\n" (no trailing newline). */
 export function renderTerminal(report: Report, opts: TerminalOptions): string {

@@ -1,0 +1,113 @@
+/**
+ * Phrases every renderer (terminal, HTML, Markdown) says the same way: the heartbeat T, how a connection ended,
+ * findings counted by severity, and which connections are problems. Pure; raw wire text in, raw text out: each
+ * renderer escapes for its own medium.
+ */
+import type { ReportConnection, ReportFinding } from '../report/types.js';
+import { formatT, groupDigits } from './text.js';
+
+export function heartbeatText(c: ReportConnection): string {
+  const hb = c.heartbeat;
+  if (hb.negotiated !== null) return hb.negotiated === 0 ? 'off' : `${hb.negotiated} s`;
+  if (hb.inferred !== null) return `~${hb.inferred} s`;
+  return '-';
+}
+
+/** Frames each way; a TLS connection read without keys has records, not frames. */
+export function framesText(c: ReportConnection): string {
+  if (c.frames.clientToServer === null) return 'TLS, no keys';
+  return `${c.frames.clientToServer}/${c.frames.serverToClient}`;
+}
+
+export function heartbeatPhrase(c: ReportConnection): string {
+  const hb = c.heartbeat;
+  if (hb.negotiated !== null) {
+    if (hb.negotiated === 0) return `heartbeats off${hb.proposed !== null && hb.proposed !== 0 ? ` (broker proposed ${hb.proposed} s)` : ''}`;
+    const proposed = hb.proposed !== null && hb.proposed !== hb.negotiated ? `, broker proposed ${hb.proposed} s` : '';
+    return `heartbeat T = ${hb.negotiated} s (negotiated${proposed})`;
+  }
+  if (hb.inferred !== null) {
+    const from = hb.inferredFrom === 'tls-records' ? "the broker's heartbeat-sized TLS records" : "the broker's heartbeats";
+    return `heartbeat T ~ ${hb.inferred} s (inferred from ${from})`;
+  }
+  if (c.frames.clientToServer === null) return 'heartbeat T unknown (the AMQP handshake is encrypted: no TLS keys)';
+  return c.handshakeSeen ? 'no heartbeat negotiated' : 'heartbeat T unknown (handshake not captured)';
+}
+
+function who(by: 'client' | 'server' | null): string {
+  return by === 'server' ? 'broker' : by === 'client' ? 'client' : '';
+}
+
+/** "broker RST at 12.016 s", "broker Connection.Close at 3.900 s: 320 CONNECTION_FORCED - ...". */
+export function endPhrase(c: ReportConnection): string {
+  const e = c.end;
+  const at = `at ${formatT(e.t)} s`;
+  const sender = who(e.by);
+  const s = (what: string): string => `${sender !== '' ? `${sender} ` : ''}${what} ${at}`;
+  switch (e.how) {
+    case 'amqp-close': {
+      const reply = [e.replyCode !== null ? String(e.replyCode) : '', e.replyText ?? ''].filter((x) => x !== '').join(' ');
+      return `${s('Connection.Close')}${reply !== '' ? `: ${reply}` : ''}`;
+    }
+    case 'fin':
+      return s('FIN');
+    case 'rst':
+      return s('RST');
+    case 'timeout':
+      return s('timeout');
+    default:
+      return e.verdict === 'open' ? `still open when the capture ended (${formatT(e.t)} s)` : `ended ${at}`;
+  }
+}
+
+export function countBySeverity(findings: readonly ReportFinding[]): string {
+  const parts: string[] = [];
+  for (const sev of ['error', 'warning'] as const) {
+    const n = findings.filter((f) => f.severity === sev).length;
+    if (n > 0) parts.push(`+${n} ${sev}${n > 1 ? 's' : ''}`);
+  }
+  return parts.join(', ');
+}
+
+/** A connection with a warning or an error, in its verdict or its findings. */
+export function isProblem(c: ReportConnection): boolean {
+  return c.severity !== 'info';
+}
+
+/** The heading's facts: T, the client's last frame and byte, and the broker's last frame when the broker went quiet. */
+export function connectionFacts(c: ReportConnection): string[] {
+  const facts: string[] = [heartbeatPhrase(c)];
+  const lf = c.lastClientFrame;
+  if (lf !== null) facts.push(`client's last frame: ${lf.type} at ${formatT(lf.t)} s (packet ${lf.packet})`);
+  const lb = c.lastClientByte;
+  if (lb !== null && (lf === null || lb.packet !== lf.packet)) facts.push(`client's last byte at ${formatT(lb.t)} s (packet ${lb.packet})`);
+  const serverSide = c.end.verdict === 'server-unresponsive' || c.end.cause === 'server-stalled';
+  if (serverSide && c.lastServerFrame !== null) {
+    facts.push(`broker's last frame: ${c.lastServerFrame.type} at ${formatT(c.lastServerFrame.t)} s (packet ${c.lastServerFrame.packet})`);
+  }
+  return facts;
+}
+
+/** When a connection starts on the chart: its first packet, else its first timeline event, else its end. */
+export function openedAt(c: ReportConnection): number {
+  return c.opened?.t ?? c.timeline[0]?.t ?? c.lastClientByte?.t ?? c.end.t;
+}
+
+/**
+ * The headline without a fleet section (reports made before the fleet layer): how many connections, how many with
+ * a problem, and the verdicts of those.
+ */
+export function plainHeadline(connections: readonly ReportConnection[]): string {
+  const n = connections.length;
+  if (n === 0) return 'No AMQP connections found.';
+  const problems = connections.filter(isProblem);
+  const counts = new Map<string, number>();
+  for (const c of problems) {
+    const key = c.end.verdict + (c.end.cause !== null ? ` (${c.end.cause})` : '');
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const what = [...counts].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${v} ${k}`).join(', ');
+  const all = `${groupDigits(n)} AMQP connection${n === 1 ? '' : 's'}`;
+  if (problems.length === 0) return `${all}, none with a warning or an error.`;
+  return `${all}, ${groupDigits(problems.length)} with a warning or an error: ${what}.`;
+}

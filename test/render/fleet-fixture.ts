@@ -1,0 +1,37 @@
+/**
+ * A hand-made fleet section (../shared/docs/report-contract.md, "Fleet") for the HTML and Markdown tests, until
+ * the fleet layer produces real ones: a broker-side wave of forced closes, a broker that stopped accepting, and
+ * refused attempts.
+ */
+import type { ReportFleet } from '../../src/report/types.js';
+import { at } from './report-fixture.js';
+
+export function fleetFixture(ids: readonly string[]): ReportFleet {
+  return {
+    headline: ['12 connections from 127.0.0.1 were closed by the broker within 8 ms with 320 CONNECTION_FORCED (shutdown): a broker-side event, not client faults.', 'None reconnected within the capture.'],
+    connections: ids.length,
+    open: 0,
+    byVerdict: { 'closed-by-server': ids.length },
+    groups: [{ host: '127.0.0.1', application: 'worker <b>x</b>', connections: ids.length, open: 0, byVerdict: { 'closed-by-server': ids.length }, medianLifetimeSeconds: 6.5 }],
+    churn: { bucketSeconds: 1, start: at(0), opened: [ids.length], ended: [0, ids.length] },
+    reconnects: { count: 0, medianDelaySeconds: null, examples: [], loops: [] },
+    waves: [
+      {
+        t: 3.9,
+        at: at(3.9),
+        endT: 3.908,
+        count: ids.length,
+        verdict: 'closed-by-server',
+        cause: null,
+        replyCode: 320,
+        scope: 'broker',
+        hosts: ['127.0.0.1'],
+        connections: [...ids],
+        explanation: 'The broker closed 12 connections within 8 ms with 320 CONNECTION_FORCED: it was shut down <script>alert(3)</script>.',
+      },
+    ],
+    notAccepting: { count: 2, t: 5, at: at(5), endT: 6, connections: [], explanation: 'Two handshakes completed but the broker never sent Connection.Start: out of file descriptors?' },
+    refused: { count: 3, reset: 3, unanswered: 0, t: 7, at: at(7), endT: 7.5, explanation: 'Three connection attempts were answered with RST: the listener was down.' },
+    noAmqp: { count: 4 },
+  };
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { Analyzer } from '../../src/analyze.js';
+import { foldTimeline } from '../../src/render/fold.js';
+import { MARKDOWN_MAX_SECTIONS, md, renderMarkdown } from '../../src/render/markdown.js';
+import { analyzeCapture } from '../helpers/captures.js';
+import { INJECTED_NAME, injectionCapture } from '../helpers/injection-capture.js';
+import { fleetFixture } from './fleet-fixture.js';
+import { connection, healthyConnection, report } from './report-fixture.js';
+
+/** The cells of a table row, split at the pipes Markdown sees (unescaped ones). */
+function cells(line: string): string[] {
+  return line
+    .replace(/^\| | \|$/g, '')
+    .split(/(?<!\\) \| /);
+}
+
+describe('md: wire strings as inert Markdown', () => {
+  const cases: [string, string][] = [
+    ['a|b', 'a\\|b'],
+    ['`code`', '\\`code\\`'],
+    [INJECTED_NAME, '\\<img src=x onerror=alert(1)\\>'],
+    ['*bold* _em_ ~~del~~', '\\*bold\\* \\_em\\_ \\~\\~del\\~\\~'],
+    ['[x](javascript:alert(1))', '\\[x\\](javascript:alert(1))'],
+    ['![img](http://evil/x.png)', '\\!\\[img\\](http\\://evil/x.png)'],
+    ['see www.evil.example', 'see www\\.evil.example'],
+    ['@team $x$ &amp; #1 \\', '\\@team \\$x\\$ \\&amp; \\#1 \\\\'],
+    ['line\nbreak\x1b[2J', 'line\\\\nbreak\\\\x1b\\[2J'],
+  ];
+  for (const [raw, escaped] of cases) it(JSON.stringify(raw), () => expect(md(raw)).toBe(escaped));
+});
+
+describe('renderMarkdown', () => {
+  it("gives each problem connection the articles' table, folded as in the terminal", () => {
+    const r = analyzeCapture('pika-long-callback.pcap').report;
+    const out = renderMarkdown(r);
+    expect(out).toContain('| Time | Source | Destination | Protocol | Info | Note |');
+    const c = r.connections[0]!;
+    const rows = out.split('\n').filter((l) => /^\| \d+\.\d{3} \| (client|broker) \|/.test(l));
+    expect(rows).toHaveLength(foldTimeline(c.timeline, { library: c.library }).length);
+    expect(rows).toContain("| 0.006 | client | broker | AMQP | Basic.Consume q=hello ctag=ctag1.e7996c2263504aefa2456859ebd1815d | client's last frame |");
+    expect(rows.at(-1)).toBe("| 12.007 | broker | client | TCP | **\\[RST, ACK\\] win=65536** | broker closes 12.0 s after the client's last byte (3.0 x T) |");
+    expect(out).toContain('**error: missed-heartbeats** (client-stalled), broker RST at 12.007 s');
+    expect(out).toContain('connection.add\\_callback\\_threadsafe()');
+  });
+
+  it('keeps every table row at its number of cells, whatever the wire strings hold', () => {
+    const a = new Analyzer({ path: 'injection.pcap' });
+    a.push(injectionCapture());
+    const evil = 'a | b ` c <script>';
+    const r = a.end();
+    r.connections.push(healthyConnection({ name: evil, library: 'lib|x' }));
+    const out = renderMarkdown(r, { all: true });
+    const tables = out.split('\n').filter((l) => l.startsWith('|'));
+    expect(tables.length).toBeGreaterThan(10);
+    for (const line of tables) expect(cells(line).length === 6, line).toBe(true);
+    expect(out).toContain('\\<img src=x onerror=alert(1)\\>');
+    expect(out).not.toMatch(/(?<!\\)<(img|script|\/script)/);
+    expect(out).toContain('a \\| b \\` c \\<script\\>');
+  });
+
+  it('starts with the fleet headline when there is one, else a count of problems', () => {
+    const conns = [connection(), healthyConnection()];
+    expect(renderMarkdown(report(conns))).toContain('**2 AMQP connections, 1 with a warning or an error: 1 missed-heartbeats (client-stalled).**');
+    const withFleet = renderMarkdown(report(conns, { fleet: fleetFixture(conns.map((c) => c.id)) }));
+    expect(withFleet.split('\n')[2]).toBe('**12 connections from 127.0.0.1 were closed by the broker within 8 ms with 320 CONNECTION\\_FORCED (shutdown): a broker-side event, not client faults. None reconnected within the capture.**');
+  });
+
+  it('gives at most MARKDOWN_MAX_SECTIONS connections a table, errors first, and says how many more there are', () => {
+    const conns = [];
+    for (let i = 0; i < 30; i++) conns.push(healthyConnection({ id: `10.0.0.${i}:1->10.0.0.99:5672`, severity: 'warning' }));
+    conns.push(connection());
+    const out = renderMarkdown(report(conns));
+    const headings = out.match(/^### .*/gm)!;
+    expect(headings).toHaveLength(MARKDOWN_MAX_SECTIONS);
+    expect(headings[0]).toContain('pika-long-callback');
+    expect(out).toContain(`${31 - MARKDOWN_MAX_SECTIONS} more connections have no table here`);
+  });
+
+  it('lists healthy connections in the table but gives only problems a section, unless all', () => {
+    const r = report([connection(), healthyConnection()]);
+    expect(renderMarkdown(r).match(/^### /gm)).toHaveLength(1);
+    expect(renderMarkdown(r, { all: true }).match(/^### /gm)).toHaveLength(2);
+    expect(renderMarkdown(r)).toContain('| 127.0.0.1:47800-\\>127.0.0.1:5672 | healthy-worker, Pika 1.2.0 |');
+  });
+});
