@@ -3,7 +3,8 @@
  * over this (and tests, the benchmark and the fuzzer call it directly).
  *
  *   capture/ (pcap, pcapng)  ->  net/ (link, IP, TCP headers)  ->  tcp/ (connections, analysis, reassembly)
- *     ->  amqp/ (frames, session)  ->  timeline/ (facts, events)  ->  diagnosis/ (verdicts, findings)  ->  report/
+ *     ->  amqp/ (frames, session)  ->  timeline/ (facts, events)  ->  diagnosis/ (verdicts, findings)
+ *     ->  fleet/ (groups, waves, reconnects, the headline)  ->  report/
  *
  * Feed chunks with `push` in any sizes (the result does not depend on them), then `end()`.
  */
@@ -11,12 +12,15 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { CaptureReader } from './capture/reader.js';
 import { CaptureSource } from './capture/source.js';
 import type { CapturedPacket, CaptureSink, CaptureWarning } from './capture/types.js';
-import { outcomeOf, redeliveredAfterClose, type ConnectionOutcome } from './diagnosis/cross-connection.js';
 import { diagnose } from './diagnosis/index.js';
 import { worstSeverity, type Severity } from './diagnosis/types.js';
+import { emptyNonAmqpCounts, runClock, summarizeFleet, type Fleet, type FleetMember, type Instant, type NonAmqpCounts } from './fleet/index.js';
+import { countNonAmqp, memberOf, nonAmqpKind } from './fleet/member.js';
+import { outcomeMatters, outcomeOf, redeliveredAfterClose, type ConnectionOutcome } from './fleet/redelivery.js';
 import { countKind, createNetStats, createTcpSegment, decodePacket, linkTypeName } from './net/decode.js';
 import { CaptureClock, buildConnection, reportEvent, reportFinding } from './report/build.js';
 import type { Report, ReportConnection, ReportEvent } from './report/types.js';
+import type { ConnectionFacts } from './timeline/types.js';
 import { ConnectionRecorder } from './timeline/recorder.js';
 import { DEFAULT_PORTS, TcpTracker } from './tcp/tracker.js';
 import type { KeyLog } from './tls/keylog.js';
@@ -41,7 +45,15 @@ export interface AnalyzeOptions {
   frameObjects?: boolean;
   /** Secrets to decrypt TLS connections with (NSS key log, parsed by tls/keylog.ts); without, TLS is read keyless. */
   keyLog?: KeyLog | null | undefined;
+  /**
+   * Keep the full timeline of every connection. By default a run of more than FULL_TIMELINES_MAX AMQP connections
+   * keeps timelines only for connections with a warning or an error (the healthy ones are counted, not listed).
+   */
+  allTimelines?: boolean;
 }
+
+/** Up to this many AMQP connections in a run, every connection keeps its timeline in the report. */
+export const FULL_TIMELINES_MAX = 100;
 
 export class Analyzer implements CaptureSink {
   private readonly reader: CaptureReader;
@@ -55,6 +67,11 @@ export class Analyzer implements CaptureSink {
    * the text) and the little the cross-connection rules need.
    */
   private readonly finished: FinishedConnection[] = [];
+  /** What the fleet view needs of every AMQP connection, and the counts of those that carried no AMQP. */
+  private readonly members: FleetMember[] = [];
+  private readonly nonAmqp: NonAmqpCounts = emptyNonAmqpCounts();
+  /** What the redelivery rule needs, only of connections that left or received redelivered messages. */
+  private readonly outcomes: ConnectionOutcome[] = [];
   /** Time of the first packet (valid once `packets` > 0: a corrupt pcapng if_tsoffset can make times negative). */
   private originSec = 0;
   private originNsec = 0;
@@ -72,17 +89,7 @@ export class Analyzer implements CaptureSink {
         const onEvent = this.options.onEvent;
         const recorder = new ConnectionRecorder(
           info,
-          (facts) => {
-            const d = diagnose(facts);
-            const conn = buildConnection(this.clock(), facts, d);
-            this.finished.push({
-              firstPacket: facts.info.firstPacket,
-              // A copy of exactly its size: zlib's result is a view of a 16 KiB buffer, 3-4 times larger.
-              json: Uint8Array.prototype.slice.call(deflateRawSync(JSON.stringify(conn, null, 2), { level: 1 })),
-              severity: conn.severity,
-              outcome: outcomeOf(facts, d.judgement.verdict, d.judgement.at.packet),
-            });
-          },
+          (facts) => this.finishConnection(facts),
           onEvent === undefined ? null : (entry) => onEvent(info.id, reportEvent(this.clock(), entry)),
           this.options.frameObjects === true,
         );
@@ -105,11 +112,13 @@ export class Analyzer implements CaptureSink {
   end(): Report {
     if (this.report !== null) return this.report;
     const shell = this.reportShell();
+    const full = this.fullTimelines();
     this.report = {
       schemaVersion: shell.schemaVersion,
       tool: shell.tool,
       capture: shell.capture,
-      connections: shell.connections.map((c) => JSON.parse(inflated(c.json)) as ReportConnection),
+      fleet: shell.fleet,
+      connections: shell.connections.map((c) => JSON.parse(connectionText(c, full)) as ReportConnection),
       findings: shell.findings,
     };
     return this.report;
@@ -123,8 +132,9 @@ export class Analyzer implements CaptureSink {
   writeJson(write: (text: string) => void): void {
     const shell = this.reportShell();
     const { connections } = shell;
+    const full = this.fullTimelines();
     const text = JSON.stringify(
-      { schemaVersion: shell.schemaVersion, tool: shell.tool, capture: shell.capture, connections: PLACEHOLDER, findings: shell.findings },
+      { schemaVersion: shell.schemaVersion, tool: shell.tool, capture: shell.capture, fleet: shell.fleet, connections: PLACEHOLDER, findings: shell.findings },
       null,
       2,
     );
@@ -134,7 +144,7 @@ export class Analyzer implements CaptureSink {
       write('[]');
     } else {
       // Each connection's text, indented one level deeper (JSON strings hold no raw newlines).
-      connections.forEach((c, i) => write(`${i === 0 ? '[\n    ' : ',\n    '}${inflated(c.json).replace(/\n/g, '\n    ')}`));
+      connections.forEach((c, i) => write(`${i === 0 ? '[\n    ' : ',\n    '}${connectionText(c, full).replace(/\n/g, '\n    ')}`));
       write('\n  ]');
     }
     write(text.slice(at + JSON.stringify(PLACEHOLDER).length));
@@ -150,6 +160,37 @@ export class Analyzer implements CaptureSink {
   /** The most severe verdict or finding in the report (null when there is no connection); ends the input. */
   worstSeverity(): Severity | null {
     return worstSeverity([...this.finished.map((c) => c.severity), ...this.reportShell().findings.map((f) => f.severity)]);
+  }
+
+  /** Every connection's timeline goes in the report: asked for, or a run small enough to read them all. */
+  private fullTimelines(): boolean {
+    return this.options.allTimelines === true || this.finished.length <= FULL_TIMELINES_MAX;
+  }
+
+  private finishConnection(facts: ConnectionFacts): void {
+    const kind = nonAmqpKind(facts);
+    if (kind !== null) {
+      countNonAmqp(this.nonAmqp, kind, facts);
+      return;
+    }
+    const d = diagnose(facts);
+    const severity = worstSeverity([d.judgement.severity, ...d.findings.map((x) => x.severity)]) ?? d.judgement.severity;
+    // Past FULL_TIMELINES_MAX connections a healthy connection's timeline will not be reported: do not build it.
+    const withTimeline = this.options.allTimelines === true || severity !== 'info' || this.finished.length < FULL_TIMELINES_MAX;
+    const conn = buildConnection(this.clock(), facts, d, withTimeline);
+    const { timeline } = conn;
+    conn.timeline = [];
+    this.finished.push({
+      firstPacket: facts.info.firstPacket,
+      // Copies of exactly their size: zlib's result is a view of a 16 KiB buffer, 3-4 times larger.
+      json: deflated(JSON.stringify(conn, null, 2)),
+      timeline: severity === 'info' && timeline.length > 0 ? deflated(JSON.stringify(timeline, null, 2)) : null,
+      timelineText: severity !== 'info' && timeline.length > 0 ? deflated(JSON.stringify(timeline, null, 2)) : null,
+      severity,
+    });
+    this.members.push(memberOf(facts, d, null));
+    const outcome = outcomeOf(facts, d.judgement.verdict, d.judgement.at.packet);
+    if (outcomeMatters(outcome)) this.outcomes.push(outcome);
   }
 
   private inputEnded = false;
@@ -201,7 +242,7 @@ export class Analyzer implements CaptureSink {
     const clock = this.clock();
     // Connections are reported in order of their first packet (they finish in another order).
     const connections = [...this.finished].sort((a, b) => a.firstPacket - b.firstPacket);
-    const outcomes: ConnectionOutcome[] = connections.map((c) => c.outcome);
+    const outcomes = [...this.outcomes].sort((a, b) => a.endPacket - b.endPacket);
     const cross = redeliveredAfterClose(outcomes).map((x) => ({ ...reportFinding(clock, x), from: x.from, to: x.to, count: x.count }));
     const s = this.netStats;
     return (this.shell = {
@@ -225,23 +266,56 @@ export class Analyzer implements CaptureSink {
         },
         warnings: this.warnings.map((w) => ({ ...w })),
       },
+      fleet: summarizeFleet(this.fleetInput()),
       connections,
       findings: cross,
     });
+  }
+
+  /** What the fleet view is made of (several captures in one run combine these); ends the input. */
+  fleetInput(): { members: FleetMember[]; nonAmqp: NonAmqpCounts; origin: Instant; end: Instant; clock: ReturnType<typeof runClock>; digits: number } {
+    this.finish();
+    const digits = this.reader.tsDigits > 0 ? this.reader.tsDigits : 6;
+    const origin = { sec: this.originSec, nsec: this.originNsec, packet: this.packets > 0 ? 1 : 0 };
+    const members = [...this.members].sort((a, b) => a.opened.packet - b.opened.packet);
+    return { members, nonAmqp: this.nonAmqp, origin, end: { sec: this.lastSec, nsec: this.lastNsec, packet: this.packets }, clock: runClock(origin, digits), digits };
   }
 }
 
 interface FinishedConnection {
   firstPacket: number;
-  /** Its report object as JSON text, deflated: a large capture has hundreds of finished connections to hold. */
+  /**
+   * Its report object as JSON text with an empty timeline, deflated: a large run has thousands of finished
+   * connections to hold.
+   */
   json: Uint8Array;
+  /** Its timeline as JSON text, deflated: for a healthy connection (reported only in small runs), or a problem one. */
+  timeline: Uint8Array | null;
+  timelineText: Uint8Array | null;
   /** The most severe of its verdict and findings. */
   severity: Severity;
-  outcome: ConnectionOutcome;
+}
+
+function deflated(text: string): Uint8Array {
+  return Uint8Array.prototype.slice.call(deflateRawSync(text, { level: 1 }));
 }
 
 function inflated(json: Uint8Array): string {
   return inflateRawSync(json).toString('utf8');
+}
+
+const EMPTY_TIMELINE_END = '"timeline": []\n}';
+
+/**
+ * A finished connection's JSON text, exactly `JSON.stringify(connection, null, 2)` of the reported object: its
+ * timeline spliced back in (its text indented one level deeper), or left empty and marked `timelineOmitted`.
+ */
+function connectionText(c: FinishedConnection, fullTimelines: boolean): string {
+  const text = inflated(c.json);
+  const timeline = c.timelineText ?? (fullTimelines ? c.timeline : null);
+  if (timeline !== null) return `${text.slice(0, -EMPTY_TIMELINE_END.length)}"timeline": ${inflated(timeline).replace(/\n/g, '\n  ')}\n}`;
+  if (c.severity === 'info' && !fullTimelines) return `${text.slice(0, -EMPTY_TIMELINE_END.length)}"timeline": [],\n  "timelineOmitted": true\n}`;
+  return text;
 }
 
 /** A string no capture can put in the report shell (it holds no wire strings). */

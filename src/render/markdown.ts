@@ -13,7 +13,7 @@
 import type { Report, ReportConnection, ReportFinding } from '../report/types.js';
 import { SEVERITY_RANK } from '../diagnosis/types.js';
 import { foldTimeline, isAlarming, shortLibrary, side } from './fold.js';
-import { connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, plainHeadline } from './phrases.js';
+import { connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem } from './phrases.js';
 import { sanitize } from './sanitize.js';
 import { formatDuration, formatT, groupDigits } from './text.js';
 
@@ -78,7 +78,7 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = { all: fa
   const cap = report.capture;
   const n = report.connections.length;
   const out: string[] = [`## amqpscope: ${md(cap.path)}`, ''];
-  out.push(`**${md((report.fleet?.headline ?? [plainHeadline(report.connections)]).join(' '))}**`, '');
+  out.push(`**${md(report.fleet.headline.join(' '))}**`, '');
   const facts = [cap.format ?? '', `${groupDigits(cap.packets)} packets`, cap.start !== null ? `${cap.start} + ${formatDuration(cap.durationSeconds)}` : '', `${groupDigits(n)} AMQP connection${n === 1 ? "" : "s"}`];
   out.push(md(facts.filter((f) => f !== '').join(' · ')), '');
   for (const w of cap.warnings) out.push(`- warning ${md(w.code)}: ${md(w.message)}`);

@@ -92,22 +92,3 @@ export function connectionFacts(c: ReportConnection): string[] {
 export function openedAt(c: ReportConnection): number {
   return c.opened?.t ?? c.timeline[0]?.t ?? c.lastClientByte?.t ?? c.end.t;
 }
-
-/**
- * The headline without a fleet section (reports made before the fleet layer): how many connections, how many with
- * a problem, and the verdicts of those.
- */
-export function plainHeadline(connections: readonly ReportConnection[]): string {
-  const n = connections.length;
-  if (n === 0) return 'No AMQP connections found.';
-  const problems = connections.filter(isProblem);
-  const counts = new Map<string, number>();
-  for (const c of problems) {
-    const key = c.end.verdict + (c.end.cause !== null ? ` (${c.end.cause})` : '');
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  const what = [...counts].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${v} ${k}`).join(', ');
-  const all = `${groupDigits(n)} AMQP connection${n === 1 ? '' : 's'}`;
-  if (problems.length === 0) return `${all}, none with a warning or an error.`;
-  return `${all}, ${groupDigits(problems.length)} with a warning or an error: ${what}.`;
-}

@@ -19,6 +19,8 @@ import { SEVERITY_RANK } from '../diagnosis/types.js';
 import type { Report, ReportConnection, ReportFinding } from '../report/types.js';
 import { foldTimeline, isAlarming, shortLibrary, side, type DisplayRow } from './fold.js';
 import { connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem } from './phrases.js';
+import { fleetLines, orderProblems, waveMemberLines } from './fleet.js';
+import { paragraph, plain, type Segment } from './paragraph.js';
 import { sanitize } from './sanitize.js';
 import { paint, severityStyle, stripStyle, type Style } from './style.js';
 import { renderTable, type Cell, type Column, type StyledText } from './table.js';
@@ -33,109 +35,15 @@ export interface TerminalOptions {
   all: boolean;
 }
 
+/** Up to this many connections, the summary table lists each and healthy ones get a line each. */
+const SUMMARY_MAX = 30;
+/** In a larger run the summary table lists the first problem connections only. */
+const SUMMARY_ROWS_BIG = 10;
+
 /** Narrowest layout: below 80 columns tables give way to one paragraph per row. */
 const MIN_WIDTH = 40;
 /** From this width on, the timeline uses the article's full column names. */
 const WIDE = 140;
-
-// ---- lines made of styled segments -------------------------------------------------------------------------------
-
-interface Segment {
-  /** Raw text: sanitized here. */
-  text: string;
-  style?: Style;
-  /** Keep the segment's spaces: it is one unbreakable word (for aligned labels). */
-  nowrap?: boolean;
-}
-
-type Piece = { text: string; style: Style | undefined };
-
-/**
- * Sanitizes, word-wraps and paints a paragraph made of styled segments. Words may span segments ("error:" with
- * "error" red); a word wider than the line is broken. Continuation lines start with `indent`.
- */
-function paragraph(segments: readonly Segment[], width: number, color: boolean, indent = '', firstIndent = ''): string[] {
-  // Split into words, each a list of styled pieces.
-  const words: Piece[][] = [];
-  let word: Piece[] = [];
-  for (const seg of segments) {
-    const text = sanitize(seg.text);
-    if (seg.nowrap === true) {
-      // A word of its own (unless it is wider than the line: then it is broken like any long word).
-      if (word.length > 0) words.push(word);
-      words.push([{ text, style: seg.style }]);
-      word = [];
-      continue;
-    }
-    let buf = '';
-    for (const ch of text) {
-      if (ch === ' ') {
-        if (buf !== '') word.push({ text: buf, style: seg.style });
-        buf = '';
-        if (word.length > 0) words.push(word);
-        word = [];
-      } else buf += ch;
-    }
-    if (buf !== '') word.push({ text: buf, style: seg.style });
-  }
-  if (word.length > 0) words.push(word);
-
-  const lines: Piece[][] = [];
-  let line: Piece[] = [];
-  let used = 0;
-  const avail = (): number => Math.max(10, width - displayWidth(lines.length > 0 ? indent : firstIndent));
-  const flush = (): void => {
-    lines.push(line);
-    line = [];
-    used = 0;
-  };
-  for (const w of words) {
-    const ww = w.reduce((a, p) => a + displayWidth(p.text), 0);
-    if (used > 0 && used + 1 + ww <= avail()) {
-      line.push({ text: ' ', style: undefined }, ...w);
-      used += 1 + ww;
-      continue;
-    }
-    if (used > 0) flush();
-    if (ww <= avail()) {
-      line.push(...w);
-      used = ww;
-      continue;
-    }
-    // A word wider than the line: break it (its pieces keep the first piece's style).
-    const pieces = wrap(w.map((p) => p.text).join(''), avail());
-    for (let k = 0; k < pieces.length; k++) {
-      line.push({ text: pieces[k]!, style: w[0]!.style });
-      used = displayWidth(pieces[k]!);
-      if (k < pieces.length - 1) flush();
-    }
-  }
-  if (line.length > 0 || lines.length === 0) flush();
-  return lines.map((pieces, i) => {
-    // Merge neighbours of one style (and the spaces between them) so that a coloured phrase is one code pair.
-    let out = i > 0 ? indent : firstIndent;
-    let runText = '';
-    let runStyle: Style | undefined;
-    const emit = (): void => {
-      out += paint(runText, runStyle, color);
-      runText = '';
-    };
-    for (const p of pieces) {
-      const style = p.text === ' ' ? runStyle : p.style;
-      if (style !== runStyle) {
-        emit();
-        runStyle = style;
-      }
-      runText += p.text;
-    }
-    emit();
-    return out;
-  });
-}
-
-function plain(text: string, style?: Style): Segment {
-  return style === undefined ? { text } : { text, style };
-}
 
 // ---- small formatters ------------------------------------------------------------------------------------------
 
@@ -195,8 +103,7 @@ function idMinWidth(id: string): number {
   return Math.max(...parts.map((p) => displayWidth(sanitize(p))));
 }
 
-function summaryLines(report: Report, width: number, color: boolean): string[] {
-  const conns = report.connections;
+function summaryLines(report: Report, conns: readonly ReportConnection[], width: number, color: boolean): string[] {
   const verdictWidth = Math.max(7, ...conns.map((c) => c.end.verdict.length));
   const rows: Cell[][] = conns.map((c) => {
     const verdict: string[] = [c.end.verdict];
@@ -367,16 +274,30 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
   const color = opts.color;
   const out: string[] = [...captureLines(report, width, color)];
 
+  out.push('', ...fleetLines(report, width, color));
+
   if (report.connections.length === 0) {
     out.push('', ...paragraph([plain('No AMQP connections found. AMQP is recognised on ports 5672 and 5671 (AMQPS), by its protocol header and by a TLS ClientHello; use --port for other ports.')], width, color));
   } else {
-    out.push('', ...summaryLines(report, width, color));
-    const detailed = report.connections.filter((c) => opts.all || isProblem(c));
+    const problems = report.connections.filter((c) => opts.all || isProblem(c));
     const healthy = report.connections.filter((c) => !opts.all && !isProblem(c));
-    for (const c of detailed) out.push('', ...sectionLines(c, width, color));
-    if (healthy.length > 0) {
+    const { detailed, waveMembers } = opts.all ? { detailed: problems, waveMembers: new Map<string, ReportConnection[]>() } : orderProblems(report, problems);
+    const big = !opts.all && report.connections.length > SUMMARY_MAX;
+    out.push('', ...summaryLines(report, big ? detailed.slice(0, SUMMARY_ROWS_BIG) : report.connections, width, color));
+    if (big) {
+      const left = report.connections.length - Math.min(detailed.length, SUMMARY_ROWS_BIG);
+      out.push(...paragraph([plain(`… ${groupDigits(left)} more connections not in this table (${groupDigits(healthy.length)} healthy); --all lists every connection`, 'dim')], width, color));
+    }
+    for (const c of detailed) {
+      out.push('', ...sectionLines(c, width, color));
+      const others = waveMembers.get(c.id);
+      if (others !== undefined) out.push('', ...waveMemberLines(others, width, color));
+    }
+    if (healthy.length > 0 && healthy.length <= SUMMARY_MAX) {
       out.push('', paint(`Healthy (${healthy.length}):`, 'bold', color));
       for (const c of healthy) out.push(...healthyLine(c, width, color));
+    } else if (healthy.length > 0) {
+      out.push('', paint(`Healthy (${groupDigits(healthy.length)}): not listed; --all lists them.`, 'bold', color));
     }
   }
   if (report.findings.length > 0) {

@@ -50,14 +50,18 @@ function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
 }
 
-export function buildConnection(clock: CaptureClock, facts: ConnectionFacts, d: Diagnosis): ReportConnection {
+/**
+ * The connection's report object. `withTimeline` false leaves its timeline empty without building a row (healthy
+ * connections of a large run: their events are counted in `eventCount`).
+ */
+export function buildConnection(clock: CaptureClock, facts: ConnectionFacts, d: Diagnosis, withTimeline = true): ReportConnection {
   const f = facts;
   const j = d.judgement;
   const lib = identifyClient(f.clientProperties);
   const findings = d.findings.map((x) => reportFinding(clock, x));
   const severity = worstSeverity([j.severity, ...d.findings.map((x) => x.severity)]) ?? j.severity;
 
-  const timeline: ReportEvent[] = f.timeline.map((e) => {
+  const timeline: ReportEvent[] = (withTimeline ? f.timeline : []).map((e) => {
     const ev = reportEvent(clock, e);
     const notes = e.kind !== 'elided' ? j.notes.get(e.packet) : undefined;
     if (notes !== undefined) {
@@ -78,6 +82,7 @@ export function buildConnection(clock: CaptureClock, facts: ConnectionFacts, d: 
     id: f.info.id,
     client: { address: f.info.clientAddress, port: f.info.clientPort },
     server: { address: f.info.serverAddress, port: f.info.serverPort },
+    opened: clock.when({ packet: f.info.firstPacket, tsSec: f.info.firstTsSec, tsNsec: f.info.firstTsNsec }),
     name: f.clientProperties !== null ? str(f.clientProperties['connection_name']) : null,
     library: lib.label,
     clientProperties: f.clientProperties,

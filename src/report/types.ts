@@ -5,6 +5,7 @@
 import type { FieldTable } from '../amqp/types.js';
 import type { CaptureFormat } from '../capture/types.js';
 import type { Cause, EndHow, FindingCode, Severity, Verdict } from '../diagnosis/types.js';
+import type { Fleet } from '../fleet/types.js';
 import type { Dir } from '../tcp/types.js';
 
 /** A moment on the capture clock. */
@@ -71,7 +72,7 @@ export interface ReportConnection {
   client: { address: string; port: number };
   server: { address: string; port: number };
   /** The connection's first captured packet. */
-  opened?: When;
+  opened: When;
   name: string | null;
   /** e.g. "Pika Python Client Library 1.2.0". */
   library: string | null;
@@ -137,76 +138,16 @@ export interface Report {
   };
   /** With several captures in one run (or --merge): one entry per capture; `capture` above is then the first. */
   captures?: Report['capture'][];
+  /** The whole run at a glance: the answer at the top of the report. */
+  fleet: Fleet;
   connections: ReportConnection[];
   findings: (ReportFinding & { from: string; to: string; count: number })[];
-  fleet?: ReportFleet;
 }
 
-/** A wave: three or more connections that ended close together with the same verdict and cause. */
-export interface ReportWave {
-  /** When the first member ended. */
-  t: number;
-  at: string;
-  /** When the last member ended (seconds since the first packet). */
-  endT: number;
-  count: number;
-  verdict: Verdict;
-  cause: Cause | null;
-  replyCode: number | null;
-  /** Who or what the wave points at: `broker`, one client `host`, the `network`, or independent `clients`. */
-  scope: 'broker' | 'host' | 'network' | 'clients';
-  /** Distinct client hosts among its members (bounded). */
-  hosts: string[];
-  /** Member connection ids (bounded: `count` is the full number). */
-  connections: string[];
-  explanation: string;
-}
-
-export interface ReportFleetGroup {
-  host: string;
-  /** connection_name with trailing counters, pids, ports and hashes stripped, else the client library. */
-  application: string | null;
-  connections: number;
-  open: number;
-  byVerdict: Partial<Record<Verdict, number>>;
-  medianLifetimeSeconds: number | null;
-}
-
-export interface ReportReconnect {
-  host: string;
-  application: string | null;
-  from: string;
-  to: string;
-  delaySeconds: number;
-}
-
-/** The whole run at a glance: ../shared/docs/report-contract.md, section "Fleet". */
-export interface ReportFleet {
-  /** 1-5 sentences, the same the terminal prints first. */
-  headline: string[];
-  /** AMQP connections (those without AMQP are counted in noAmqp and refused). */
-  connections: number;
-  open: number;
-  byVerdict: Partial<Record<Verdict, number>>;
-  groups: ReportFleetGroup[];
-  churn: { bucketSeconds: number; start: string | null; opened: number[]; ended: number[] };
-  reconnects: { count: number; medianDelaySeconds: number | null; examples: ReportReconnect[]; loops: ReportReconnectLoop[] };
-  waves: ReportWave[];
-  notAccepting: { count: number; t?: number; at?: string; endT?: number; connections: string[]; explanation?: string };
-  refused: { count: number; reset: number; unanswered: number; t?: number; at?: string; endT?: number; explanation?: string };
-  noAmqp: { count: number };
-}
-
-/** Several short-lived connections in a row from one host and application. */
-export interface ReportReconnectLoop {
-  host: string;
-  application: string | null;
-  /** Connections in the loop and how long each lived (median). */
-  connections: number;
-  medianLifetimeSeconds: number;
-  medianDelaySeconds: number | null;
-  verdict: Verdict;
-  t: number;
-  at: string;
-  endT: number;
-}
+export type {
+  Fleet as ReportFleet,
+  FleetWave as ReportWave,
+  FleetGroup as ReportFleetGroup,
+  FleetReconnect as ReportReconnect,
+  FleetReconnectLoop as ReportReconnectLoop,
+} from '../fleet/types.js';

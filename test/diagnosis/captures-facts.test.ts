@@ -14,6 +14,8 @@ const README = readFileSync(join(CAPTURES_DIR, 'README.md'), 'utf8');
 
 interface Fact {
   file: string;
+  /** The client's address, given where two clients of one capture used the same port ("127.0.0.42:52407"). */
+  address: string | null;
   port: number;
   verdict: string;
   cause: string | null;
@@ -35,7 +37,8 @@ export function readmeFacts(text: string): Fact[] {
     const [file, port, verdict, cause, end, last, frames, findings, unacked] = cells(l);
     return {
       file: unquote(file!),
-      port: Number(port),
+      address: port!.includes(':') ? port!.slice(0, port!.lastIndexOf(':')) : null,
+      port: Number(port!.slice(port!.lastIndexOf(':') + 1)),
       verdict: unquote(verdict!),
       cause: cause === '-' ? null : unquote(cause!),
       end: Number(end),
@@ -71,8 +74,8 @@ describe('captures/README.md facts, exactly', () => {
   });
 
   for (const f of FACTS) {
-    it(`${f.file} :${f.port}: ${f.verdict}, ${f.findings.length} finding(s), ${f.unacked} unacked`, () => {
-      const c = analyzeCapture(f.file, { keyLog: keyLogOf(f.file) }).report.connections.find((x) => x.client.port === f.port)!;
+    it(`${f.file} ${f.address ?? ''}:${f.port}: ${f.verdict}, ${f.findings.length} finding(s), ${f.unacked} unacked`, () => {
+      const c = analyzeCapture(f.file, { keyLog: keyLogOf(f.file) }).report.connections.find((x) => x.client.port === f.port && (f.address === null || x.client.address === f.address))!;
       const unacked = c.findings.find((x) => x.code === 'unacked-at-close');
       expect({
         verdict: c.end.verdict,

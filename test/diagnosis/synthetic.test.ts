@@ -39,14 +39,13 @@ describe('synthetic verdicts', () => {
     expect(report(c).connections[0]!.end).toMatchObject({ verdict: 'reset', middlebox: false });
   });
 
-  it('treats a connection without a single AMQP byte as a health check, not a failure', () => {
+  it('counts a connection without a single AMQP byte as a health check, not a failure (and does not list it)', () => {
     const c = new Conversation();
     c.at(0).handshake();
     c.at(0.01).fin('c').ack('s').fin('s').ack('c');
-    const conn = report(c).connections[0]!;
-    expect(conn.end).toMatchObject({ verdict: 'handshake-failed', severity: 'info' });
-    expect(conn.severity).toBe('info');
-    expect(conn.end.explanation).toMatch(/health check/);
+    const r = report(c);
+    expect(r.connections).toHaveLength(0);
+    expect(r.fleet).toMatchObject({ connections: 0, noAmqp: { count: 1 }, refused: { count: 0 } });
   });
 
   it("recognises RabbitMQ's handshake timeout: a reset 10 s after accept, before Connection.Start", () => {

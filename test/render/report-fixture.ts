@@ -2,6 +2,7 @@
  * Synthetic reports for the renderer tests: a missed-heartbeats connection in the manner of the CloudAMQP article
  * (pika, T=4, a long callback), and helpers to build timelines event by event.
  */
+import { fleetFromReport } from '../../src/report/members.js';
 import type { Report, ReportConnection, ReportEvent } from '../../src/report/types.js';
 import type { Dir } from '../../src/tcp/types.js';
 
@@ -89,6 +90,7 @@ export function connection(overrides: Partial<ReportConnection> = {}): ReportCon
     id: '127.0.0.1:47712->127.0.0.1:5672',
     client: { address: '127.0.0.1', port: 47712 },
     server: { address: '127.0.0.1', port: 5672 },
+    opened: { t: timeline[0]?.t ?? 0, at: at(timeline[0]?.t ?? 0), packet: timeline[0]?.packet ?? 1 },
     name: 'pika-long-callback',
     library: 'Pika Python Client Library 1.2.0',
     clientProperties: { product: 'Pika Python Client Library', version: '1.2.0', connection_name: 'pika-long-callback', capabilities: { 'basic.nack': true } },
@@ -188,7 +190,7 @@ export function healthyConnection(overrides: Partial<ReportConnection> = {}): Re
 }
 
 export function report(connections: ReportConnection[] = [connection()], overrides: Partial<Report> = {}): Report {
-  return {
+  const r: Omit<Report, 'fleet'> = {
     schemaVersion: 1,
     tool: { name: 'amqpscope', version: '0.1.0' },
     capture: {
@@ -206,4 +208,5 @@ export function report(connections: ReportConnection[] = [connection()], overrid
     findings: [],
     ...overrides,
   };
+  return { ...r, fleet: overrides.fleet ?? fleetFromReport(r) };
 }

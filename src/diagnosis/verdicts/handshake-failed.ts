@@ -58,7 +58,10 @@ export function handshakeFailed(ctx: RuleContext): Judgement | null {
   }
   const first = { packet: f.info.firstPacket, tsSec: f.info.firstTsSec, tsNsec: f.info.firstTsNsec };
   const elapsed = secondsBetween(first, endMoment);
-  const stage = f.start === null ? 'before the broker sent Connection.Start' : f.startOk === null ? 'before the client answered Connection.Start' : f.tuneOk === null ? 'during authentication and tuning' : 'before Connection.Open completed';
+  // A broker out of sockets can write Connection.Start long after the client gave up (fleet-fd-limit.pcap): for the
+  // client it never came.
+  const lateStart = f.start !== null && end.dir === 'c2s' && f.start.packet > endMoment.packet ? f.start : null;
+  const stage = f.start === null || lateStart !== null ? 'before the broker sent Connection.Start' : f.startOk === null ? 'before the client answered Connection.Start' : f.tuneOk === null ? 'during authentication and tuning' : 'before Connection.Open completed';
   const timedOut = end.dir === 's2c' && end.kind === 'rst' && Math.abs(elapsed - HANDSHAKE_TIMEOUT) < 1.5;
   return judgement('handshake-failed', endMoment, {
     severity: 'error',
@@ -66,7 +69,10 @@ export function handshakeFailed(ctx: RuleContext): Judgement | null {
     how: end.kind,
     explanation: timedOut
       ? `The handshake did not finish within RabbitMQ's handshake_timeout (10 s): the connection stalled ${stage}. Look for a slow or blocked client, or TLS sent to the plain port.`
-      : `The connection closed ${stage}, ${elapsed.toFixed(1)} s after it opened${end.dir === 'c2s' ? ' (the client gave up)' : ''}.`,
+      : `The connection closed ${stage}, ${elapsed.toFixed(1)} s after it opened${end.dir === 'c2s' ? ' (the client gave up)' : ''}.` +
+        (lateStart !== null
+          ? ` The broker's Connection.Start came ${secondsBetween(endMoment, lateStart).toFixed(1)} s after that, into the closed socket: it was not accepting connections in time (out of file descriptors or sockets? rabbitmqctl status shows both).`
+          : ''),
     evidence: { elapsedSeconds: roundMicros(elapsed) },
   });
 }

@@ -59,8 +59,7 @@ interface Band {
   colour: string;
 }
 
-function bands(fleet: ReportFleet | undefined): Band[] {
-  if (fleet === undefined) return [];
+function bands(fleet: ReportFleet): Band[] {
   const out: Band[] = fleet.waves.map((w, i) => ({
     kind: 'wave' as const,
     from: w.t,

@@ -6,7 +6,7 @@
 import { SEVERITY_RANK } from '../../diagnosis/types.js';
 import type { Report, ReportConnection, ReportFinding, ReportFleet } from '../../report/types.js';
 import { shortLibrary } from '../fold.js';
-import { connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, plainHeadline } from '../phrases.js';
+import { connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem } from '../phrases.js';
 import { formatDuration, formatT, groupDigits } from '../text.js';
 import { text } from './escape.js';
 import { renderEventTable } from './event-table.js';
@@ -37,8 +37,7 @@ export function renderCapture(report: Report): string {
 }
 
 export function renderHeadline(report: Report): string {
-  const sentences = report.fleet?.headline ?? [plainHeadline(report.connections)];
-  return `<p class="headline">${sentences.map(text).join(' ')}</p>`;
+  return `<p class="headline">${report.fleet.headline.map(text).join(' ')}</p>`;
 }
 
 function byVerdictText(m: ReportFleet['byVerdict']): string {
@@ -48,8 +47,7 @@ function byVerdictText(m: ReportFleet['byVerdict']): string {
 }
 
 /** Groups, waves, broker-side events and reconnects, when the report has a fleet section. */
-export function renderFleet(fleet: ReportFleet | undefined): string {
-  if (fleet === undefined) return '';
+export function renderFleet(fleet: ReportFleet): string {
   const parts: string[] = [];
   for (const [i, w] of fleet.waves.entries()) {
     parts.push(

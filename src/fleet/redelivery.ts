@@ -3,14 +3,14 @@
  * redelivered flag on another connection afterwards (failure-modes.md §3.9: the duplicate processing the
  * CloudAMQP article warns about). Matched by message identity (message-id, else exchange + routing key + body hash).
  */
+import type { Finding, Verdict } from '../diagnosis/types.js';
 import type { ConnectionFacts, Moment } from '../timeline/types.js';
-import type { Finding, Verdict } from './types.js';
 
 const DIED: ReadonlySet<Verdict> = new Set(['missed-heartbeats', 'tcp-timeout', 'client-aborted', 'server-unresponsive', 'reset', 'closed-by-server']);
 
 /**
- * What cross-connection rules need of a finished connection, kept until the capture ends: compact, since a long
- * capture has hundreds of finished connections (no object per message).
+ * What the rule needs of a finished connection, kept until the capture ends: compact, since a long capture has
+ * hundreds of finished connections (no object per message).
  */
 export interface ConnectionOutcome {
   id: string;
@@ -36,6 +36,11 @@ export function outcomeOf(facts: ConnectionFacts, verdict: Verdict, endPacket: n
       tsNsec: r.map((x) => x.moment.tsNsec),
     },
   };
+}
+
+/** Connections with nothing for the rule (no unacked identities, no redeliveries) need not be kept. */
+export function outcomeMatters(o: ConnectionOutcome): boolean {
+  return o.unackedIdentities.length > 0 || o.redelivered.identities.length > 0;
 }
 
 export function redeliveredAfterClose(outcomes: readonly ConnectionOutcome[]): (Finding & { from: string; to: string; count: number })[] {

@@ -1,0 +1,95 @@
+"""A fleet "service process": one or more pika 1.2 BlockingConnections from one client host (source address), named
+like OpenStack services (connection_name APP:PID:UUID, a new UUID per connection), kept up by a reconnecting
+supervisor like oslo.messaging's: on connection loss or a refused/failed connect, log "Trying again in 1 seconds",
+wait RETRY s, connect again. SIGTERM: close every open connection cleanly (Connection.Close) and exit.
+
+Usage: fleet_client.py --src 127.0.0.11 --app nova-compute [--role consumer|publisher|idle] [--conns 1]
+         [--queue Q] [--interval 1.0] [--hb 4] [--password guest] [--attempts 0 (no limit)] [--retry 1]
+         [--run 0 (until SIGTERM)] [--no-retry]
+Each connection of the process is pumped in turn (process_data_events(time_limit=0)), every ~50 ms.
+Lines on stdout: wall-clock time, connection_name, what happened (opened / lost / refused / closed)."""
+import argparse, os, signal, socket, sys, time, uuid
+import pika
+
+ap = argparse.ArgumentParser()
+ap.add_argument('--src', required=True); ap.add_argument('--app', required=True)
+ap.add_argument('--role', default='consumer', choices=['consumer', 'publisher', 'idle'])
+ap.add_argument('--conns', type=int, default=1); ap.add_argument('--queue', default=None)
+ap.add_argument('--interval', type=float, default=1.0); ap.add_argument('--hb', type=int, default=4)
+ap.add_argument('--password', default='guest'); ap.add_argument('--attempts', type=int, default=0)
+ap.add_argument('--retry', type=float, default=1.0); ap.add_argument('--run', type=float, default=0)
+ap.add_argument('--no-retry', action='store_true', help='one connection attempt per slot, no supervisor')
+a = ap.parse_args()
+queue = a.queue or a.app
+
+# Every 127.0.0.0/8 address is on lo: bind the client socket to this "host" before pika connects it.
+_connect = socket.socket.connect
+def _bound_connect(self, addr):
+    if self.family == socket.AF_INET:
+        try: self.bind((a.src, 0))
+        except OSError: pass            # already bound (a retried connect on the same socket)
+    return _connect(self, addr)
+socket.socket.connect = _bound_connect
+
+stop = False
+def _term(*_):
+    global stop; stop = True
+signal.signal(signal.SIGTERM, _term)
+
+def log(msg): print(f'{time.strftime("%H:%M:%S")}.{int(time.time() * 1000) % 1000:03d} {a.src} {msg}', flush=True)
+
+class Slot:
+    def __init__(self): self.conn = None; self.ch = None; self.name = None; self.next_try = 0.0; self.next_pub = 0.0; self.n = 0
+
+attempts = 0
+def connect(s):
+    global attempts
+    attempts += 1
+    s.name = f'{a.app}:{os.getpid()}:{uuid.uuid4()}'
+    params = pika.ConnectionParameters('127.0.0.1', 5672, heartbeat=a.hb, connection_attempts=1,
+                                       credentials=pika.PlainCredentials('guest', a.password),
+                                       client_properties={'connection_name': s.name})
+    t = time.time()
+    try:
+        s.conn = pika.BlockingConnection(params)
+    except Exception as e:
+        s.conn = None
+        log(f'{s.name} connect failed after {time.time() - t:.3f}s: {e!r}. Trying again in {a.retry:g} seconds.')
+        s.next_try = time.time() + a.retry
+        return
+    port = s.conn._impl._transport._sock.getsockname()[1] if hasattr(s.conn._impl, '_transport') else '?'
+    log(f'{s.name} opened {a.src}:{port}')
+    s.ch = s.conn.channel()
+    s.ch.queue_declare(queue)
+    if a.role == 'consumer':
+        s.ch.basic_qos(prefetch_count=10)
+        s.ch.basic_consume(queue, lambda ch, m, p, b: ch.basic_ack(m.delivery_tag))
+    s.next_pub = time.time() + a.interval
+
+slots = [Slot() for _ in range(a.conns)]
+end = time.time() + a.run if a.run else None
+while not stop and (end is None or time.time() < end):
+    for s in slots:
+        if stop: break
+        if s.conn is None:
+            if a.no_retry and s.name is not None: continue
+            if a.attempts and attempts >= a.attempts: continue
+            if time.time() >= s.next_try: connect(s)
+            continue
+        try:
+            if a.role == 'publisher' and time.time() >= s.next_pub:
+                s.n += 1
+                s.ch.basic_publish('', queue, b'{"oslo.version": "2.0", "oslo.message": "..."}',
+                                   pika.BasicProperties(message_id=f'{s.name}-{s.n}'))
+                s.next_pub += a.interval
+            s.conn.process_data_events(time_limit=0)
+        except Exception as e:
+            log(f'{s.name} lost: {e!r}. AMQP server on 127.0.0.1:5672 is unreachable. Trying again in {a.retry:g} seconds.')
+            s.conn = None; s.next_try = time.time() + a.retry
+    if all(s.conn is None for s in slots) and (a.no_retry or (a.attempts and attempts >= a.attempts)):
+        break
+    time.sleep(0.05)
+for s in slots:
+    if s.conn is not None:
+        try: s.conn.close(); log(f'{s.name} closed')
+        except Exception as e: log(f'{s.name} close failed: {e!r}')

@@ -1,0 +1,57 @@
+/**
+ * Is the broker accepting connections? Two signs on the wire:
+ * - not accepting: TCP handshakes that complete (the kernel accepts into the listen backlog) and carry the client's
+ *   protocol header, but the broker never sends a byte, not even Connection.Start: RabbitMQ is out of file
+ *   descriptors or sockets, or stalled (failure-modes.md; the OpenStack guide's root cause 5);
+ * - refused: connection attempts answered by RST (nothing listens: the broker is stopped or restarting) or SYNs
+ *   never answered (the host is down or unreachable, a firewall drops them, or a SYN flood).
+ */
+import type { Clock } from './clock.js';
+import { listed, plural } from './stats.js';
+import { compareInstants, type Fleet, type FleetMember, type NonAmqpCounts } from './types.js';
+
+const MAX_LISTED = 50;
+
+export function notAccepting(members: readonly FleetMember[], clock: Clock): Fleet['notAccepting'] {
+  const list = members.filter((m) => m.unanswered).sort((a, b) => compareInstants(a.opened, b.opened));
+  if (list.length === 0) return { count: 0, connections: [] };
+  const hosts = [...new Set(list.map((m) => m.host))];
+  const first = list[0]!;
+  const last = list[list.length - 1]!;
+  const answered = members.filter((m) => !m.unanswered && m.verdict !== 'handshake-failed').length;
+  const span = list.length === 1 ? `at ${clock.t(first.opened).toFixed(3)} s` : `between ${clock.t(first.opened).toFixed(3)} and ${clock.t(last.opened).toFixed(3)} s`;
+  const others = answered > 0 ? ` while ${plural(answered, 'connection')} opened before or beside them worked` : '';
+  return {
+    count: list.length,
+    t: clock.t(first.opened),
+    at: clock.at(first.opened),
+    endT: clock.t(last.opened),
+    hosts: hosts.slice(0, MAX_LISTED),
+    connections: list.slice(0, MAX_LISTED).map((m) => m.id),
+    explanation:
+      `The broker stopped accepting connections: ${plural(list.length, 'connection')} from ${plural(hosts.length, 'host')} (${listed(hosts)}) ` +
+      `completed the TCP handshake and sent the AMQP protocol header ${span}, but the broker never sent Connection.Start${others}. ` +
+      `The kernel accepted them into the listen backlog and RabbitMQ did not take them: it is out of file descriptors or ` +
+      `sockets (rabbitmqctl status: File Descriptors, Sockets), or stalled. Raise its open-files limit (LimitNOFILE / ulimit -n) ` +
+      `and look for clients that leak connections.`,
+  };
+}
+
+export function refused(counts: NonAmqpCounts, clock: Clock): Fleet['refused'] {
+  const count = counts.refusedReset + counts.refusedUnanswered;
+  const out: Fleet['refused'] = { count, reset: counts.refusedReset, unanswered: counts.refusedUnanswered };
+  if (count === 0 || counts.refusedFirst === null || counts.refusedLast === null) return out;
+  out.t = clock.t(counts.refusedFirst);
+  out.at = clock.at(counts.refusedFirst);
+  out.endT = clock.t(counts.refusedLast);
+  const span = count === 1 ? `at ${out.t.toFixed(3)} s` : `between ${out.t.toFixed(3)} and ${out.endT.toFixed(3)} s`;
+  const parts: string[] = [];
+  if (counts.refusedReset > 0) {
+    parts.push(`${plural(counts.refusedReset, 'attempt')} answered with RST: nothing was listening on the broker's port (RabbitMQ stopped, restarting, or its app stopped with rabbitmqctl stop_app)`);
+  }
+  if (counts.refusedUnanswered > 0) {
+    parts.push(`${plural(counts.refusedUnanswered, 'SYN')} never answered: the broker host was down or unreachable, a firewall dropped them, or its listen backlog was full`);
+  }
+  out.explanation = `${plural(count, 'connection attempt')} ${count === 1 ? 'was' : 'were'} refused ${span}: ${parts.join('; ')}.`;
+  return out;
+}

@@ -1,0 +1,111 @@
+/**
+ * The headline: one to five sentences at the top of every report that answer what an operator asks first: how
+ * many connections, which died of what, all at once or one by one, from which hosts, whether they came back, and
+ * whether the broker was accepting at all.
+ */
+import type { Verdict } from '../diagnosis/types.js';
+import { HEALTHY_VERDICTS } from './groups.js';
+import type { Reconnect } from './reconnects.js';
+import { listed, plural, spoken } from './stats.js';
+import type { Fleet, FleetMember, FleetWave } from './types.js';
+import { median } from './stats.js';
+
+const MAX_SENTENCES = 5;
+
+export function isProblem(m: FleetMember): boolean {
+  return !HEALTHY_VERDICTS.has(m.verdict) || m.severity === 'error';
+}
+
+function verdictLabel(m: Pick<FleetMember, 'verdict' | 'cause'>): string {
+  return m.cause !== null ? `${m.verdict} (${m.cause})` : m.verdict;
+}
+
+function breakdown(list: readonly FleetMember[]): string {
+  const counts = new Map<string, number>();
+  for (const m of list) counts.set(verdictLabel(m), (counts.get(verdictLabel(m)) ?? 0) + 1);
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([label, n]) => `${n} ${label}`)
+    .join(', ');
+}
+
+function overview(members: readonly FleetMember[], hosts: number, t: (m: FleetMember) => number): string | null {
+  const n = members.length;
+  if (n === 0) return null;
+  if (n === 1) {
+    const m = members[0]!;
+    const name = m.application !== null ? ` (${m.application})` : '';
+    const end = m.ended === null ? 'still open at the end of the capture' : `${verdictLabel(m)} at ${t(m).toFixed(3)} s`;
+    return `1 AMQP connection from ${m.host}${name}: ${end}.`;
+  }
+  const problems = members.filter(isProblem);
+  const open = members.filter((m) => m.ended === null).length;
+  const from = hosts === 1 ? `from ${members[0]!.host}` : `from ${plural(hosts, 'host')}`;
+  const openText = open > 0 ? `${open === n ? 'all' : open} still open at the end` : 'none still open at the end';
+  if (problems.length === 0) return `${plural(n, 'AMQP connection')} ${from}, all healthy; ${openText}.`;
+  return `${plural(n, 'AMQP connection')} ${from}: ${problems.length} with problems (${breakdown(problems)}); ${openText}.`;
+}
+
+export function reconnectClause(wave: Pick<FleetWave, 'count' | 'reconnected' | 'connections'>, reconnects: readonly Reconnect[]): string {
+  if (wave.reconnected === 0) return 'None reconnected within the capture.';
+  const ids = new Set(wave.connections);
+  const delays = reconnects.filter((r) => ids.has(r.from.id)).map((r) => r.delaySeconds);
+  const med = median(delays);
+  const after = med !== null ? `, after ${spoken(med)} (median)` : '';
+  return wave.reconnected === wave.count ? `All reconnected${after}.` : `${wave.reconnected} of ${wave.count} reconnected${after}.`;
+}
+
+export function headline(
+  members: readonly FleetMember[],
+  fleet: Omit<Fleet, 'headline'>,
+  reconnects: readonly Reconnect[],
+  t: (m: FleetMember) => number,
+): string[] {
+  const sentences: string[] = [];
+  const first = overview(members, fleet.hosts, t);
+  if (first !== null) sentences.push(first);
+  // Waves: the largest and most severe first.
+  const waves = [...fleet.waves].sort((a, b) => b.count - a.count || a.t - b.t);
+  // A wave of connections the broker never answered is the not-accepting sentence below, said once.
+  const unanswered = new Set(members.filter((m) => m.unanswered).map((m) => m.id));
+  const told = waves.filter((w) => !w.connections.every((id) => unanswered.has(id)));
+  for (const w of told.slice(0, 2)) sentences.push(`${w.explanation} ${reconnectClause(w, reconnects)}`);
+  const na = fleet.notAccepting;
+  if (na.count > 0 && na.t !== undefined) {
+    const span = na.count === 1 ? `at ${na.t.toFixed(3)} s` : `between ${na.t.toFixed(3)} and ${(na.endT ?? na.t).toFixed(3)} s`;
+    sentences.push(
+      `The broker stopped accepting connections: ${plural(na.count, 'connection')} from ${plural(na.hosts?.length ?? 0, 'host')} completed the TCP handshake and sent the AMQP header ${span} but never got Connection.Start (out of file descriptors or sockets?).`,
+    );
+  }
+  const rf = fleet.refused;
+  if (rf.count > 0 && rf.t !== undefined) {
+    const span = rf.count === 1 ? `at ${rf.t.toFixed(3)} s` : `between ${rf.t.toFixed(3)} and ${(rf.endT ?? rf.t).toFixed(3)} s`;
+    const how = rf.unanswered === 0 ? 'RST: nothing listening on the broker port' : rf.reset === 0 ? 'SYNs never answered' : `${rf.reset} RST, ${rf.unanswered} SYNs never answered`;
+    sentences.push(`${plural(rf.count, 'connection attempt')} ${rf.count === 1 ? 'was' : 'were'} refused ${span} (${how}).`);
+  }
+  for (const loop of fleet.reconnects.loops.slice(0, 2)) {
+    const app = loop.application !== null ? ` (${loop.application})` : '';
+    sentences.push(
+      `${loop.host}${app} is in a reconnect loop: ${loop.connections} connections in ${spoken(loop.endT - loop.t)}, each ${loop.verdict} after ${spoken(loop.medianLifetimeSeconds)} (median).`,
+    );
+  }
+  if (members.length > 1) {
+    const inWaves = new Set(fleet.waves.flatMap((w) => w.connections));
+    const inLoops = new Set(fleet.reconnects.loops.map((l) => `${l.host}\u0000${l.application ?? ''}`));
+    const others = members.filter((m) => isProblem(m) && !inWaves.has(m.id) && !inLoops.has(`${m.host}\u0000${m.application ?? ''}`) && !m.unanswered);
+    if (others.length > 0 && (fleet.waves.length > 0 || na.count > 0 || fleet.reconnects.loops.length > 0)) {
+      const hosts = [...new Set(others.map((m) => m.host))];
+      sentences.push(`Also ${plural(others.length, 'other problem connection')} (${breakdown(others)}) from ${listed(hosts)}.`);
+    } else if (others.length > 0) {
+      const hosts = [...new Set(others.map((m) => m.host))];
+      if (others.length <= 3) {
+        for (const m of others) sentences.push(`${m.id}${m.application !== null ? ` (${m.application})` : ''}: ${verdictLabel(m)} at ${t(m).toFixed(3)} s.`);
+      } else {
+        sentences.push(`They ended one by one, not in a wave, from ${listed(hosts)}.`);
+      }
+    }
+  }
+  return sentences.slice(0, MAX_SENTENCES);
+}
+
+export type { Verdict };

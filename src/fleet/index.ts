@@ -1,0 +1,65 @@
+/**
+ * The fleet view: the whole run at a glance, from its judged connections (never from packets). Groups, churn,
+ * reconnects and loops, waves, the broker's acceptance, and the headline that sums them up.
+ */
+import type { Cause, Verdict } from '../diagnosis/types.js';
+import { notAccepting, refused } from './acceptance.js';
+import { churn } from './churn.js';
+import type { Clock } from './clock.js';
+import { fleetGroups, membersByGroup } from './groups.js';
+import { headline } from './headline.js';
+import { findLoops, findReconnects, reconnectExamples } from './reconnects.js';
+import { median, micros, tally } from './stats.js';
+import type { Fleet, FleetMember, Instant, NonAmqpCounts } from './types.js';
+import { findWaves } from './waves.js';
+
+export interface FleetInput {
+  members: readonly FleetMember[];
+  nonAmqp: NonAmqpCounts;
+  /** The run's first and last packet. */
+  origin: Instant;
+  end: Instant;
+  clock: Clock;
+}
+
+export function summarizeFleet(input: FleetInput): Fleet {
+  const { members, clock } = input;
+  const byVerdict: Partial<Record<Verdict, number>> = {};
+  const byCause: Partial<Record<Cause, number>> = {};
+  for (const m of members) {
+    tally(byVerdict, m.verdict);
+    if (m.cause !== null) tally(byCause, m.cause);
+  }
+  const byGroup = membersByGroup(members);
+  const { groups, omitted } = fleetGroups(byGroup, input.end);
+  const reconnects = findReconnects(byGroup);
+  const ch = churn(members, input.origin, input.end);
+  const medDelay = median(reconnects.map((r) => r.delaySeconds));
+  const fleet: Omit<Fleet, 'headline'> = {
+    connections: members.length,
+    open: members.filter((m) => m.ended === null).length,
+    hosts: new Set(members.map((m) => m.host)).size,
+    byVerdict,
+    byCause,
+    groups,
+    groupsOmitted: omitted,
+    churn: { bucketSeconds: ch.bucketSeconds, start: members.length > 0 || input.end.packet > 0 ? clock.at(input.origin) : null, opened: ch.opened, ended: ch.ended },
+    reconnects: {
+      count: reconnects.length,
+      medianDelaySeconds: medDelay === null ? null : micros(medDelay),
+      examples: reconnectExamples(reconnects),
+      loops: findLoops(byGroup, clock),
+    },
+    waves: findWaves(members, reconnects, clock),
+    notAccepting: notAccepting(members, clock),
+    refused: refused(input.nonAmqp, clock),
+    noAmqp: { count: input.nonAmqp.noAmqp },
+  };
+  const when = (m: FleetMember) => clock.t(m.ended ?? input.end);
+  return { headline: headline(members, fleet, reconnects, when), ...fleet };
+}
+
+export type { Fleet, FleetMember, Instant, NonAmqpCounts } from './types.js';
+export { emptyNonAmqpCounts, addNonAmqpCounts } from './types.js';
+export { applicationName } from './application.js';
+export { runClock, type Clock } from './clock.js';

@@ -1,0 +1,83 @@
+/**
+ * A judged connection as the fleet sees it, and the TCP connections that never carried AMQP, which the fleet only
+ * counts (a capture of 32,000 bare SYNs is one line, not 32,000 report entries).
+ */
+import { identifyClient } from '../diagnosis/client-library.js';
+import type { Diagnosis } from '../diagnosis/index.js';
+import type { ConnectionFacts } from '../timeline/types.js';
+import { applicationName, instanceName } from './application.js';
+import type { FleetMember, Instant, NonAmqpCounts } from './types.js';
+import { compareInstants } from './types.js';
+
+export type NonAmqpKind = 'refused-reset' | 'refused-unanswered' | 'no-amqp';
+
+function instant(m: { packet: number; tsSec: number; tsNsec: number }): Instant {
+  return { sec: m.tsSec, nsec: m.tsNsec, packet: m.packet };
+}
+
+/** The broker's SYN-ACK was captured (the handshake, always on the timeline, shows it). */
+function synAckSeen(facts: ConnectionFacts): boolean {
+  return facts.timeline.some((e) => e.kind === 'tcp' && e.dir === 's2c' && e.type === 'SYN-ACK');
+}
+
+/**
+ * What a connection that carried no byte either way was: an attempt refused with RST, a SYN never answered, or a
+ * completed handshake with nothing on it (a health check or a port scan). Null for a connection that carried bytes.
+ */
+export function nonAmqpKind(facts: ConnectionFacts): NonAmqpKind | null {
+  if (facts.firstPayload.c2s !== null || facts.firstPayload.s2c !== null) return null;
+  if (facts.info.synSeen && !synAckSeen(facts)) return facts.serverRst !== null ? 'refused-reset' : 'refused-unanswered';
+  return 'no-amqp';
+}
+
+export function countNonAmqp(counts: NonAmqpCounts, kind: NonAmqpKind, facts: ConnectionFacts): void {
+  if (kind === 'no-amqp') {
+    counts.noAmqp++;
+    return;
+  }
+  if (kind === 'refused-reset') counts.refusedReset++;
+  else counts.refusedUnanswered++;
+  const at = instant({ packet: facts.info.firstPacket, tsSec: facts.info.firstTsSec, tsNsec: facts.info.firstTsNsec });
+  if (counts.refusedFirst === null || compareInstants(at, counts.refusedFirst) < 0) counts.refusedFirst = at;
+  if (counts.refusedLast === null || compareInstants(at, counts.refusedLast) > 0) counts.refusedLast = at;
+}
+
+/**
+ * The TCP handshake completed and the client wrote, but the broker sent nothing before the client gave up (its FIN
+ * or RST) or the capture ended. A broker that has run out of sockets can still write Connection.Start much later,
+ * when a descriptor frees up, into a socket the client has long closed (fleet-fd-limit.pcap: the late Start is
+ * answered by RST): that connection was not accepted either.
+ */
+function notAccepted(facts: ConnectionFacts): boolean {
+  const fromClient = facts.firstPayload.c2s;
+  if (!facts.info.synSeen || fromClient === null || !synAckSeen(facts)) return false;
+  const fromBroker = facts.firstPayload.s2c;
+  if (fromBroker === null) return true;
+  const gaveUp = [facts.clientFin, facts.clientRst].filter((e) => e !== null).map((e) => e.packet);
+  return gaveUp.length > 0 && Math.min(...gaveUp) < fromBroker.packet;
+}
+
+export function memberOf(facts: ConnectionFacts, d: Diagnosis, capture: string | null): FleetMember {
+  const j = d.judgement;
+  const name = facts.clientProperties !== null && typeof facts.clientProperties['connection_name'] === 'string' ? facts.clientProperties['connection_name'] : null;
+  const library = identifyClient(facts.clientProperties).label;
+  return {
+    id: facts.info.id,
+    capture,
+    host: facts.info.clientAddress,
+    application: applicationName(name, library),
+    instance: instanceName(name),
+    opened: instant({ packet: facts.info.firstPacket, tsSec: facts.info.firstTsSec, tsNsec: facts.info.firstTsNsec }),
+    ended: j.verdict === 'open' ? null : instant(j.at),
+    verdict: j.verdict,
+    cause: j.cause,
+    severity: j.severity,
+    by: j.by,
+    how: j.how,
+    replyCode: j.replyCode,
+    replyText: j.replyText,
+    heartbeat: d.heartbeat !== null && d.heartbeat > 0 ? d.heartbeat : null,
+    explanation: j.explanation,
+    unanswered: notAccepted(facts),
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * Reconnects: a new connection from the same host and application after one of theirs ended abnormally (any end
+ * but the client's own clean close), with the delay from that end to the new connection's first packet
+ * (oslo.messaging's "Trying again in 1 seconds" shows as about 1 s). Reconnect loops: several short-lived
+ * connections in a row from one host and application, each ending abnormally.
+ */
+import type { Clock } from './clock.js';
+import { median, micros } from './stats.js';
+import { compareInstants, secondsFrom, type FleetMember, type FleetReconnect, type FleetReconnectLoop, type Instant } from './types.js';
+
+/** A connection that lived less than this (or less than 2T) counts as short-lived for a loop. */
+const SHORT_LIVED_SECONDS = 10;
+/** At least this many short-lived connections in a row make a loop. */
+const LOOP_MIN = 3;
+/** A new connection later than this after the end is not a reconnect of it (a new start of the application). */
+const MAX_RECONNECT_DELAY_SECONDS = 600;
+const MAX_EXAMPLES = 20;
+
+export interface Reconnect {
+  from: FleetMember;
+  to: FleetMember;
+  delaySeconds: number;
+}
+
+export function endedAbnormally(m: FleetMember): boolean {
+  return m.ended !== null && m.verdict !== 'closed-by-client';
+}
+
+/** Every reconnect, from each group's members in order of opening. */
+export function findReconnects(byGroup: Map<string, FleetMember[]>): Reconnect[] {
+  const out: Reconnect[] = [];
+  for (const list of byGroup.values()) {
+    // Without an application (no handshake captured) one host's connections may be different programs.
+    if (list[0]!.application === null) continue;
+    const used = new Set<FleetMember>();
+    const ends = list.filter(endedAbnormally).sort((a, b) => compareInstants(a.ended!, b.ended!));
+    for (const gone of ends) {
+      // The same process's next connection when names tell processes apart (oslo.messaging's APP:PID:UUID),
+      // else the group's next connection.
+      let next: FleetMember | undefined;
+      let nextSame: FleetMember | undefined;
+      for (const m of list) {
+        if (m === gone || used.has(m) || compareInstants(m.opened, gone.ended!) < 0) continue;
+        if (next === undefined || compareInstants(m.opened, next.opened) < 0) next = m;
+        if (gone.instance !== null && m.instance === gone.instance && (nextSame === undefined || compareInstants(m.opened, nextSame.opened) < 0)) nextSame = m;
+      }
+      if (nextSame !== undefined && secondsFrom(gone.ended!, nextSame.opened) <= MAX_RECONNECT_DELAY_SECONDS) next = nextSame;
+      if (next === undefined) continue;
+      const delaySeconds = secondsFrom(gone.ended!, next.opened);
+      if (delaySeconds > MAX_RECONNECT_DELAY_SECONDS) continue;
+      used.add(next);
+      out.push({ from: gone, to: next, delaySeconds });
+    }
+  }
+  out.sort((a, b) => compareInstants(a.to.opened, b.to.opened));
+  return out;
+}
+
+export function reconnectExamples(reconnects: readonly Reconnect[]): FleetReconnect[] {
+  return reconnects.slice(0, MAX_EXAMPLES).map((r) => ({
+    host: r.from.host,
+    application: r.from.application,
+    from: r.from.id,
+    to: r.to.id,
+    delaySeconds: micros(r.delaySeconds),
+  }));
+}
+
+function shortLived(m: FleetMember): boolean {
+  if (!endedAbnormally(m)) return false;
+  const limit = Math.max(SHORT_LIVED_SECONDS, m.heartbeat !== null ? 2 * m.heartbeat : 0);
+  return secondsFrom(m.opened, m.ended!) < limit;
+}
+
+/** Runs of short-lived, abnormally ended connections in a row, each followed by the next within the reconnect delay. */
+export function findLoops(byGroup: Map<string, FleetMember[]>, clock: Clock): FleetReconnectLoop[] {
+  const loops: FleetReconnectLoop[] = [];
+  for (const list of byGroup.values()) {
+    if (list[0]!.application === null) continue;
+    let run: FleetMember[] = [];
+    const flush = () => {
+      if (run.length >= LOOP_MIN) loops.push(loopOf(run, clock));
+      run = [];
+    };
+    for (const m of list) {
+      const prev = run[run.length - 1];
+      const follows = prev !== undefined && prev.ended !== null && compareInstants(m.opened, prev.ended) >= 0 && secondsFrom(prev.ended, m.opened) <= MAX_RECONNECT_DELAY_SECONDS;
+      if (!shortLived(m)) {
+        // The connection that finally held still ends the loop (it is the loop's way out, not part of it).
+        flush();
+        continue;
+      }
+      if (prev !== undefined && !follows) flush();
+      run.push(m);
+    }
+    flush();
+  }
+  return loops.sort((a, b) => a.t - b.t);
+}
+
+function loopOf(run: readonly FleetMember[], clock: Clock): FleetReconnectLoop {
+  const verdicts = new Map<string, number>();
+  for (const m of run) verdicts.set(m.verdict, (verdicts.get(m.verdict) ?? 0) + 1);
+  const verdict = [...verdicts.entries()].sort((a, b) => b[1] - a[1])[0]![0] as FleetMember['verdict'];
+  const delays: number[] = [];
+  for (let i = 1; i < run.length; i++) delays.push(secondsFrom(run[i - 1]!.ended!, run[i]!.opened));
+  const first = run[0]!;
+  const last = run[run.length - 1]!;
+  const medDelay = median(delays);
+  return {
+    host: first.host,
+    application: first.application,
+    connections: run.length,
+    medianLifetimeSeconds: micros(median(run.map((m) => secondsFrom(m.opened, m.ended!)))!),
+    medianDelaySeconds: medDelay === null ? null : micros(medDelay),
+    verdict,
+    t: clock.t(first.opened),
+    at: clock.at(first.opened),
+    endT: clock.t(last.ended as Instant),
+  };
+}

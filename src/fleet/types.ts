@@ -1,0 +1,155 @@
+/**
+ * The fleet layer's vocabulary: what it needs of each judged connection (FleetMember), and the summary it makes of
+ * the whole run (Fleet, the report's top-level `fleet`: ../shared/docs/report-contract.md, section "Fleet").
+ *
+ * The fleet is fed by judged connections, never by packets: the analyzer builds members from its diagnoses, and
+ * `--merge` builds them from reports made elsewhere, so the same rules serve one capture, several, and a batch.
+ */
+import type { Cause, EndHow, Severity, Verdict } from '../diagnosis/types.js';
+
+/** A moment on the absolute capture clock: whole seconds since the epoch, nanoseconds, and its packet (0: unknown). */
+export interface Instant {
+  sec: number;
+  nsec: number;
+  packet: number;
+}
+
+export interface FleetMember {
+  id: string;
+  /** The capture file it came from, in a run of several (null for one). */
+  capture: string | null;
+  /** The client's IP address. */
+  host: string;
+  /** connection_name with trailing counters, pids, ports and hashes stripped, else the client library, else null. */
+  application: string | null;
+  /** The connection name without its per-connection UUID (one process of the application), or null. */
+  instance: string | null;
+  opened: Instant;
+  /** When it ended; null while it is still open at the end of the capture. */
+  ended: Instant | null;
+  verdict: Verdict;
+  cause: Cause | null;
+  severity: Severity;
+  by: 'client' | 'server' | null;
+  how: EndHow;
+  replyCode: number | null;
+  replyText: string | null;
+  /** Heartbeat timeout T in seconds (negotiated, else inferred), null when unknown or 0. */
+  heartbeat: number | null;
+  explanation: string;
+  /**
+   * The TCP handshake completed and the client sent its first bytes, but the broker never sent a byte: it did
+   * not accept the connection (the kernel did, into the listen backlog).
+   */
+  unanswered: boolean;
+}
+
+/** TCP connections that never carried AMQP, counted as they end (nothing of them is kept). */
+export interface NonAmqpCounts {
+  /** Connection attempts answered by RST instead of SYN-ACK. */
+  refusedReset: number;
+  /** SYNs never answered within the capture. */
+  refusedUnanswered: number;
+  /** First and last refused attempt. */
+  refusedFirst: Instant | null;
+  refusedLast: Instant | null;
+  /** Handshakes that completed but carried no byte either way (health checks, port scans). */
+  noAmqp: number;
+}
+
+export function emptyNonAmqpCounts(): NonAmqpCounts {
+  return { refusedReset: 0, refusedUnanswered: 0, refusedFirst: null, refusedLast: null, noAmqp: 0 };
+}
+
+/** Adds `b` into `a` (several captures, or merged reports). */
+export function addNonAmqpCounts(a: NonAmqpCounts, b: NonAmqpCounts): void {
+  a.refusedReset += b.refusedReset;
+  a.refusedUnanswered += b.refusedUnanswered;
+  a.noAmqp += b.noAmqp;
+  if (b.refusedFirst !== null && (a.refusedFirst === null || compareInstants(b.refusedFirst, a.refusedFirst) < 0)) a.refusedFirst = b.refusedFirst;
+  if (b.refusedLast !== null && (a.refusedLast === null || compareInstants(b.refusedLast, a.refusedLast) > 0)) a.refusedLast = b.refusedLast;
+}
+
+export function compareInstants(a: Instant, b: Instant): number {
+  return a.sec - b.sec || a.nsec - b.nsec || a.packet - b.packet;
+}
+
+/** Seconds from `a` to `b`. */
+export function secondsFrom(a: Instant, b: Instant): number {
+  return b.sec - a.sec + (b.nsec - a.nsec) / 1e9;
+}
+
+// ---- the summary (the report's `fleet`) --------------------------------------------------------------------------
+
+export type WaveScope = 'broker' | 'host' | 'network' | 'clients';
+
+/** Three or more connections that ended close together with the same verdict and cause. */
+export interface FleetWave {
+  /** When the first member ended. */
+  t: number;
+  at: string;
+  /** When the last member ended. */
+  endT: number;
+  count: number;
+  verdict: Verdict;
+  cause: Cause | null;
+  replyCode: number | null;
+  scope: WaveScope;
+  /** Distinct client hosts among the members (bounded). */
+  hosts: string[];
+  /** Member connection ids (bounded; `count` is the full number). */
+  connections: string[];
+  /** How many of the members reconnected (a new connection from the same host and application) in the capture. */
+  reconnected: number;
+  explanation: string;
+}
+
+export interface FleetGroup {
+  host: string;
+  application: string | null;
+  connections: number;
+  open: number;
+  byVerdict: Partial<Record<Verdict, number>>;
+  medianLifetimeSeconds: number | null;
+}
+
+export interface FleetReconnect {
+  host: string;
+  application: string | null;
+  from: string;
+  to: string;
+  delaySeconds: number;
+}
+
+/** Several short-lived connections in a row from one host and application. */
+export interface FleetReconnectLoop {
+  host: string;
+  application: string | null;
+  connections: number;
+  medianLifetimeSeconds: number;
+  medianDelaySeconds: number | null;
+  verdict: Verdict;
+  t: number;
+  at: string;
+  endT: number;
+}
+
+export interface Fleet {
+  /** 1-5 sentences, the same the terminal prints first. */
+  headline: string[];
+  /** AMQP connections (those without AMQP are counted in noAmqp and refused). */
+  connections: number;
+  open: number;
+  hosts: number;
+  byVerdict: Partial<Record<Verdict, number>>;
+  byCause: Partial<Record<Cause, number>>;
+  /** Per client host and application, the groups with problems first (bounded: groupsOmitted says how many more). */
+  groups: FleetGroup[];
+  groupsOmitted: number;
+  churn: { bucketSeconds: number; start: string | null; opened: number[]; ended: number[] };
+  reconnects: { count: number; medianDelaySeconds: number | null; examples: FleetReconnect[]; loops: FleetReconnectLoop[] };
+  waves: FleetWave[];
+  notAccepting: { count: number; t?: number; at?: string; endT?: number; hosts?: string[]; connections: string[]; explanation?: string };
+  refused: { count: number; reset: number; unanswered: number; t?: number; at?: string; endT?: number; explanation?: string };
+  noAmqp: { count: number };
+}

@@ -1,0 +1,128 @@
+/**
+ * The fleet part of the terminal report, printed first: the headline, then (for a run of several connections)
+ * the groups by host and application, the waves, and the broker's acceptance. Bounded for any run: a capture of
+ * 10,000 connections prints the same few dozen lines before its first timeline.
+ */
+import { SEVERITY_RANK } from '../diagnosis/types.js';
+import type { Report, ReportConnection } from '../report/types.js';
+import { paragraph, plain } from './paragraph.js';
+import { paint, severityStyle } from './style.js';
+import { renderTable, type Cell, type Column } from './table.js';
+import { formatT } from './text.js';
+
+/** Groups shown in the terminal (the JSON lists more). */
+const MAX_GROUP_ROWS = 10;
+const MAX_WAVE_LINES = 5;
+const GROUPS_FROM = 5;
+/** Below this width the groups are listed one per line instead of in a table. */
+const GROUP_TABLE_MIN_WIDTH = 72;
+
+function verdictCounts(byVerdict: Partial<Record<string, number>>): string {
+  return Object.entries(byVerdict)
+    .filter((e): e is [string, number] => e[1] !== undefined && e[1] > 0)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([v, n]) => `${n} ${v}`)
+    .join(', ');
+}
+
+function seconds(s: number | null): string {
+  if (s === null) return '-';
+  return s < 10 ? `${s.toFixed(1)} s` : s < 600 ? `${Math.round(s)} s` : `${(s / 60).toFixed(0)} min`;
+}
+
+export function fleetLines(report: Report, width: number, color: boolean): string[] {
+  const fleet = report.fleet;
+  const lines: string[] = [];
+  fleet.headline.forEach((sentence, i) => lines.push(...paragraph([plain(sentence, i === 0 ? 'bold' : undefined)], width, color)));
+  // One connection: the headline says it all, the detail follows.
+  const several = fleet.connections > 1 || fleet.refused.count > 0 || fleet.noAmqp.count > 0 || fleet.notAccepting.count > 0;
+  if (!several) return lines;
+
+  // A handful of connections: the connections table below says as much; the groups pay from a few more on.
+  if (fleet.groups.length > 1 && fleet.connections > GROUPS_FROM) {
+    const rows: Cell[][] = fleet.groups.slice(0, MAX_GROUP_ROWS).map((g) => {
+      const problems = Object.entries(g.byVerdict).some(([v, n]) => v !== 'closed-by-client' && v !== 'open' && (n ?? 0) > 0);
+      return [g.host, g.application ?? '-', String(g.connections), String(g.open), { text: verdictCounts(g.byVerdict), ...(problems ? { style: 'yellow' as const } : {}) }, seconds(g.medianLifetimeSeconds)];
+    });
+    const columns: Column[] = [
+      { header: 'Host', min: 9 },
+      { header: 'Application', min: 10, max: 40 },
+      { header: 'Conns', min: 5, align: 'right' },
+      { header: 'Open', min: 4, align: 'right' },
+      { header: 'Ended / verdicts', min: 16 },
+      { header: 'Median life', min: 6, align: 'right' },
+    ];
+    if (width >= GROUP_TABLE_MIN_WIDTH) lines.push('', ...renderTable(columns, rows, { width, color }));
+    else {
+      // Too narrow for six columns: one wrapped line per group.
+      lines.push('');
+      for (const g of fleet.groups.slice(0, MAX_GROUP_ROWS)) {
+        const text = `${g.host} ${g.application ?? '-'}: ${g.connections} connection(s), ${g.open} open; ${verdictCounts(g.byVerdict)}; median life ${seconds(g.medianLifetimeSeconds)}`;
+        lines.push(...paragraph([plain('• '), plain(text)], width, color, '  '));
+      }
+    }
+    const more = fleet.groups.length - MAX_GROUP_ROWS + fleet.groupsOmitted;
+    if (more > 0) lines.push(paint(`… ${more} more groups (in the JSON report)`, 'dim', color));
+  }
+
+  const facts: string[] = [];
+  for (const w of fleet.waves.slice(0, MAX_WAVE_LINES)) {
+    facts.push(
+      `wave at ${formatT(w.t)}-${formatT(w.endT)} s: ${w.count} ${w.verdict}${w.cause !== null ? ` (${w.cause})` : ''}${w.replyCode !== null ? ` ${w.replyCode}` : ''}, scope ${w.scope}, from ${w.hosts.join(', ')}; ${w.reconnected} reconnected`,
+    );
+  }
+  if (fleet.waves.length > MAX_WAVE_LINES) facts.push(`… ${fleet.waves.length - MAX_WAVE_LINES} more waves`);
+  const rc = fleet.reconnects;
+  if (rc.count > 0) facts.push(`reconnects: ${rc.count}, median delay ${rc.medianDelaySeconds !== null ? `${rc.medianDelaySeconds.toFixed(3)} s` : '-'}; reconnect loops: ${rc.loops.length}`);
+  if (fleet.notAccepting.count > 0 && fleet.notAccepting.explanation !== undefined) facts.push(`not accepting: ${fleet.notAccepting.explanation}`);
+  if (fleet.refused.count > 0 && fleet.refused.explanation !== undefined) facts.push(`refused: ${fleet.refused.explanation}`);
+  if (fleet.noAmqp.count > 0) facts.push(`${fleet.noAmqp.count} TCP connection(s) carried no AMQP byte (health checks, port scans): counted, not listed`);
+  if (facts.length > 0) {
+    lines.push('');
+    for (const f of facts) lines.push(...paragraph([plain('• '), plain(f)], width, color, '  '));
+  }
+  return lines;
+}
+
+/**
+ * Problem connections in the order an operator reads them: the most severe first, then in order of their end;
+ * a wave's members after its first, so that one timeline stands for the wave.
+ */
+export function orderProblems(report: Report, problems: readonly ReportConnection[]): { detailed: ReportConnection[]; waveMembers: Map<string, ReportConnection[]> } {
+  const waveOf = new Map<string, number>();
+  report.fleet.waves.forEach((w, i) => w.connections.forEach((id) => waveOf.set(id, i)));
+  const sorted = [...problems].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
+  const detailed: ReportConnection[] = [];
+  const waveMembers = new Map<string, ReportConnection[]>();
+  const firstOfWave = new Map<number, ReportConnection>();
+  for (const c of sorted) {
+    const w = waveOf.get(c.id);
+    const first = w === undefined ? undefined : firstOfWave.get(w);
+    if (w === undefined || first === undefined) {
+      if (w !== undefined) firstOfWave.set(w, c);
+      detailed.push(c);
+      continue;
+    }
+    const list = waveMembers.get(first.id);
+    if (list === undefined) waveMembers.set(first.id, [c]);
+    else list.push(c);
+  }
+  return { detailed, waveMembers };
+}
+
+/** One line per other member of a wave, under the timeline that stands for it. */
+export function waveMemberLines(members: readonly ReportConnection[], width: number, color: boolean): string[] {
+  const lines = paragraph([plain(`The same in ${members.length} more connection(s) of this wave:`, 'bold')], width, color);
+  for (const c of members) {
+    lines.push(
+      ...paragraph(
+        [plain('• '), plain(c.id), plain(c.name !== null ? ` ${c.name}` : ''), plain(` ${c.end.verdict}${c.end.cause !== null ? ` (${c.end.cause})` : ''}`, severityStyle(c.severity)), plain(` at ${formatT(c.end.t)} s`)],
+        width,
+        color,
+        '    ',
+        '  ',
+      ),
+    );
+  }
+  return lines;
+}

@@ -1,0 +1,56 @@
+/**
+ * Fleet members from connections already in a report: what `--merge` and the renderers' test fixtures feed the fleet
+ * layer with, when the packets are gone. The analyzer builds its members from its diagnoses (fleet/member.ts);
+ * this is the same member read back from the report's fields.
+ */
+import { applicationName, instanceName } from '../fleet/application.js';
+import { emptyNonAmqpCounts, runClock, summarizeFleet, type Fleet, type FleetMember, type Instant, type NonAmqpCounts } from '../fleet/index.js';
+import type { Report, ReportConnection, When } from './types.js';
+
+/** "2026-12-05T09:13:54.799497123Z" → whole seconds and nanoseconds, exactly (Date keeps only milliseconds). */
+export function instantOf(w: When): Instant {
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(w.at);
+  if (m === null) return { sec: 0, nsec: 0, packet: w.packet };
+  const sec = Date.parse(`${m[1]}Z`) / 1000;
+  const nsec = m[2] === undefined ? 0 : Number(m[2].padEnd(9, '0'));
+  return { sec, nsec, packet: w.packet };
+}
+
+export function memberFromReport(c: ReportConnection, capture: string | null): FleetMember {
+  const hb = c.heartbeat.negotiated ?? c.heartbeat.inferred;
+  return {
+    id: c.id,
+    capture,
+    host: c.client.address,
+    application: applicationName(c.name, c.library),
+    instance: instanceName(c.name),
+    opened: instantOf(c.opened),
+    ended: c.end.verdict === 'open' ? null : instantOf(c.end),
+    verdict: c.end.verdict,
+    cause: c.end.cause,
+    severity: c.end.severity,
+    by: c.end.by,
+    how: c.end.how,
+    replyCode: c.end.replyCode,
+    replyText: c.end.replyText,
+    heartbeat: hb !== null && hb > 0 ? hb : null,
+    explanation: c.end.explanation,
+    // The report keeps no SYN-ACK flag; a connection in a report carried bytes, so "the client wrote and the
+    // broker never did" is the same test on everything but a capture that started mid-connection.
+    unanswered: c.lastClientByte !== null && c.lastServerByte === null && !c.handshakeSeen && c.end.verdict !== 'open',
+  };
+}
+
+/**
+ * The fleet section of a report's connections, read back from the report (its start, duration and packet count
+ * give the run's clock); the counts of connections without AMQP are carried over from `nonAmqp`.
+ */
+export function fleetFromReport(r: Pick<Report, 'capture' | 'connections'>, nonAmqp: NonAmqpCounts = emptyNonAmqpCounts()): Fleet {
+  const start = r.capture.start ?? r.connections[0]?.opened.at ?? '1970-01-01T00:00:00Z';
+  const digits = /\.(\d+)Z$/.exec(start)?.[1]?.length ?? 6;
+  const origin = instantOf({ t: 0, at: start, packet: r.capture.packets > 0 ? 1 : 0 });
+  const total = origin.nsec + Math.round(r.capture.durationSeconds * 1e9);
+  const end: Instant = { sec: origin.sec + Math.floor(total / 1e9), nsec: total % 1e9, packet: r.capture.packets };
+  const members = r.connections.map((c) => memberFromReport(c, c.capture ?? null));
+  return summarizeFleet({ members, nonAmqp, origin, end, clock: runClock(origin, digits) });
+}

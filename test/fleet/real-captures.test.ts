@@ -1,0 +1,88 @@
+/**
+ * The fleet section on real captures of real incidents (recorded with lab/scenarios/fleet_*; what happened on the
+ * wire is in captures/README.md): the wave, its scope and who reconnected; the broker that stopped accepting;
+ * refused attempts; reconnect loops; a healthy crowd with two casualties. Figures are the ones the README states.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Report } from '../../src/report/types.js';
+import { analyzeCapture } from '../helpers/captures.js';
+
+const cache = new Map<string, Report>();
+function fleetOf(name: string) {
+  let r = cache.get(name);
+  if (r === undefined) cache.set(name, (r = analyzeCapture(name).report));
+  return r;
+}
+
+describe('fleet on real captures', () => {
+  it('fleet-host-freeze: one host frozen is a host-scoped wave of missed heartbeats, all reconnected ~7.3 s later', () => {
+    const r = fleetOf('fleet-host-freeze.pcap');
+    const f = r.fleet;
+    expect(f).toMatchObject({ connections: 16, open: 0, hosts: 4, byVerdict: { 'missed-heartbeats': 3, 'handshake-failed': 6, 'closed-by-client': 7 } });
+    expect(f.waves).toHaveLength(1);
+    const w = f.waves[0]!;
+    expect(w).toMatchObject({ count: 3, verdict: 'missed-heartbeats', cause: 'client-stalled', scope: 'host', hosts: ['127.0.0.11'], reconnected: 3 });
+    expect([w.t, w.endT]).toEqual([16.091448, 16.220048]);
+    expect(w.connections.sort()).toEqual(['127.0.0.11:40517->127.0.0.1:5672', '127.0.0.11:42831->127.0.0.1:5672', '127.0.0.11:58039->127.0.0.1:5672']);
+    // The three frozen processes came back 7.16-7.29 s after their RST (6 s frozen + the 1 s retry).
+    const back = f.reconnects.examples.filter((x) => w.connections.includes(x.from));
+    expect(back.map((x) => x.delaySeconds).sort()).toEqual([7.164236, 7.257318, 7.287186]);
+    // heat-engine with a wrong password: six attempts about 1 s apart, a loop.
+    expect(f.reconnects.loops).toEqual([expect.objectContaining({ host: '127.0.0.14', application: 'heat-engine', connections: 6, verdict: 'handshake-failed' })]);
+    expect(f.groups.find((g) => g.host === '127.0.0.11' && g.application === 'nova-compute')).toMatchObject({ connections: 6, byVerdict: { 'missed-heartbeats': 3, 'closed-by-client': 3 } });
+    expect(f.notAccepting.count).toBe(0);
+    expect(f.refused.count).toBe(0);
+    expect(f.headline[1]).toMatch(/^3 connections from 127\.0\.0\.11 \(nova-compute\) stopped sending .* stalled .* All reconnected, after 7\.3 s \(median\)\.$/);
+    expect(f.headline[2]).toMatch(/^127\.0\.0\.14 \(heat-engine\) is in a reconnect loop: 6 connections/);
+  });
+
+  it('fleet-broker-restart: 12 forced closes in 2 ms are one broker-scoped wave; 108 refused attempts; all 12 back', () => {
+    const f = fleetOf('fleet-broker-restart.pcap').fleet;
+    expect(f).toMatchObject({ connections: 24, open: 0, hosts: 3, byVerdict: { 'closed-by-server': 12, 'closed-by-client': 12 } });
+    expect(f.waves).toHaveLength(1);
+    expect(f.waves[0]).toMatchObject({ count: 12, verdict: 'closed-by-server', replyCode: 320, scope: 'broker', hosts: ['127.0.0.21', '127.0.0.22', '127.0.0.23'], reconnected: 12, t: 5.230409, endT: 5.232635 });
+    expect(f.refused).toMatchObject({ count: 108, reset: 108, unanswered: 0, t: 6.23974, endT: 14.353734 });
+    expect(f.reconnects.count).toBe(12);
+    expect(f.reconnects.medianDelaySeconds).toBeGreaterThan(10.07);
+    expect(f.reconnects.medianDelaySeconds).toBeLessThan(10.15);
+    expect(f.reconnects.loops).toEqual([]);
+    expect(f.groups.map((g) => `${g.host} ${g.application}`).sort()).toEqual([
+      '127.0.0.21 nova-api', '127.0.0.21 nova-scheduler', '127.0.0.22 neutron-dhcp-agent', '127.0.0.22 neutron-server', '127.0.0.23 cinder-api', '127.0.0.23 cinder-scheduler',
+    ]);
+    expect(f.headline[1]).toMatch(/closed by the broker within 2 ms with 320 CONNECTION_FORCED .* broker-side event .* All reconnected/);
+    expect(f.headline[2]).toBe('108 connection attempts were refused between 6.240 and 14.354 s (RST: nothing listening on the broker port).');
+  });
+
+  it('fleet-fd-limit: 11 handshakes the broker never answered (its late Start after the client gave up does not count)', () => {
+    const r = fleetOf('fleet-fd-limit.pcap');
+    const f = r.fleet;
+    expect(f).toMatchObject({ connections: 20, byVerdict: { 'handshake-failed': 11, 'closed-by-client': 9 } });
+    expect(f.notAccepting).toMatchObject({ count: 11, t: 2.768212, endT: 5.869641 });
+    expect(f.notAccepting.connections).toHaveLength(11);
+    expect(f.notAccepting.connections).toContain('127.0.0.32:41597->127.0.0.1:5672');
+    // Said once, as not accepting: no second sentence for the same 11 as a wave.
+    expect(f.headline.filter((s) => /11 connections/.test(s))).toHaveLength(1);
+    expect(f.headline[1]).toMatch(/^The broker stopped accepting connections: 11 connections from 4 hosts .* between 2\.768 and 5\.870 s/);
+    const starved = r.connections.find((c) => c.id === '127.0.0.32:41597->127.0.0.1:5672')!;
+    expect(starved.end.explanation).toMatch(/^The connection closed before the broker sent Connection\.Start, 15\.0 s after it opened \(the client gave up\)\. The broker's Connection\.Start came 8\.2 s after that/);
+  });
+
+  it('fleet-many-healthy: 112 connections from 5 hosts, two casualties named, no wave, the redelivery across connections', () => {
+    const r = fleetOf('fleet-many-healthy.pcap');
+    const f = r.fleet;
+    expect(f).toMatchObject({ connections: 112, open: 0, hosts: 5, byVerdict: { 'closed-by-client': 110, 'missed-heartbeats': 1, 'client-aborted': 1 }, waves: [] });
+    expect(f.headline).toEqual([
+      '112 AMQP connections from 5 hosts: 2 with problems (1 client-aborted, 1 missed-heartbeats (client-stalled)); none still open at the end.',
+      '127.0.0.42:60047->127.0.0.1:5672 (neutron-openvswitch-agent): client-aborted at 9.381 s.',
+      '127.0.0.41:48531->127.0.0.1:5672 (nova-compute): missed-heartbeats (client-stalled) at 18.377 s.',
+    ]);
+    expect(f.groups.find((g) => g.host === '127.0.0.45' && g.application === 'metrics-exporter')).toMatchObject({ connections: 10 });
+    expect(r.findings.map((x) => `${x.code} ${x.from} ${x.to}`)).toContain('redelivered-after-close 127.0.0.41:48531->127.0.0.1:5672 127.0.0.41:38343->127.0.0.1:5672');
+  });
+
+  it('one connection: a single headline sentence and no fleet detail', () => {
+    const f = fleetOf('pika-long-callback.pcap').fleet;
+    expect(f.headline).toEqual(['1 AMQP connection from 127.0.0.1 (pika-long-callback): missed-heartbeats (client-stalled) at 12.007 s.']);
+    expect(f).toMatchObject({ connections: 1, waves: [], groups: [expect.objectContaining({ application: 'pika-long-callback' })] });
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * The fleet rules on members made to order, for what the real captures cannot show on demand (a network-wide
+ * wave, independent clients, ten thousand connections): the thresholds, scopes, reconnect pairing and bounds.
+ * The real-capture cases are in real-captures.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { applicationName, instanceName } from '../../src/fleet/application.js';
+import { emptyNonAmqpCounts, runClock, summarizeFleet, type FleetMember } from '../../src/fleet/index.js';
+
+const ORIGIN = { sec: 1_764_900_000, nsec: 0, packet: 1 };
+let packet = 1;
+const at = (t: number) => ({ sec: ORIGIN.sec + Math.floor(t), nsec: Math.round((t - Math.floor(t)) * 1e9), packet: ++packet });
+
+function member(o: Partial<FleetMember> & { open: number; end: number | null }): FleetMember {
+  const { open, end, ...rest } = o;
+  return {
+    id: `${rest.host ?? '10.0.0.1'}:${packet}->10.0.0.99:5672`,
+    capture: null,
+    host: '10.0.0.1',
+    application: 'nova-compute',
+    instance: null,
+    opened: at(open),
+    ended: end === null ? null : at(end),
+    verdict: 'missed-heartbeats',
+    cause: 'client-stalled',
+    severity: 'error',
+    by: 'server',
+    how: 'rst',
+    replyCode: null,
+    replyText: null,
+    heartbeat: 60,
+    explanation: '',
+    unanswered: false,
+    ...rest,
+  };
+}
+
+function fleet(members: FleetMember[], endT = 1000) {
+  return summarizeFleet({ members, nonAmqp: emptyNonAmqpCounts(), origin: ORIGIN, end: at(endT), clock: runClock(ORIGIN, 6) });
+}
+
+describe('waves', () => {
+  it('needs three members: two missed-heartbeat closes from one host are not a wave', () => {
+    expect(fleet([member({ open: 0, end: 100 }), member({ open: 0, end: 101 })]).waves).toEqual([]);
+    expect(fleet([member({ open: 0, end: 100 }), member({ open: 0, end: 101 }), member({ open: 0, end: 102 })]).waves).toHaveLength(1);
+  });
+
+  it('keeps heartbeat closes within T of each other together, and splits them beyond', () => {
+    const together = [0, 30, 59].map((d) => member({ open: 0, end: 100 + d }));
+    expect(fleet(together).waves).toEqual([expect.objectContaining({ count: 3, scope: 'host' })]);
+    const apart = [0, 61, 122].map((d) => member({ open: 0, end: 100 + d }));
+    expect(fleet(apart).waves).toEqual([]);
+  });
+
+  it('calls unreachable clients on several hosts a network wave, stalled ones independent clients', () => {
+    const unreachable = ['10.0.1.1', '10.0.2.1', '10.0.3.1'].map((host, i) => member({ host, cause: 'client-unreachable', open: 0, end: 100 + i }));
+    expect(fleet(unreachable).waves[0]).toMatchObject({ scope: 'network', hosts: ['10.0.1.1', '10.0.2.1', '10.0.3.1'] });
+    const stalled = ['10.0.1.1', '10.0.2.1', '10.0.3.1'].map((host, i) => member({ host, open: 0, end: 100 + i }));
+    expect(fleet(stalled).waves[0]).toMatchObject({ scope: 'clients' });
+    const forced = ['10.0.1.1', '10.0.2.1', '10.0.3.1'].map((host, i) => member({ host, verdict: 'closed-by-server', cause: null, replyCode: 320, open: 0, end: 100 + i / 1000 }));
+    expect(fleet(forced).waves[0]).toMatchObject({ scope: 'broker', replyCode: 320 });
+  });
+
+  it("does not make a wave of one client's retries in a row (each opened after the previous ended)", () => {
+    const retries = [0, 1, 2, 3].map((t) => member({ verdict: 'handshake-failed', cause: null, replyCode: 403, open: t, end: t + 0.01 }));
+    const f = fleet(retries);
+    expect(f.waves).toEqual([]);
+    expect(f.reconnects.loops).toEqual([expect.objectContaining({ connections: 4, verdict: 'handshake-failed' })]);
+  });
+});
+
+describe('reconnects', () => {
+  it('follow an abnormal end only, and pair each process with its own next connection', () => {
+    const a = member({ instance: 'nova-compute:1', open: 0, end: 100 });
+    const b = member({ instance: 'nova-compute:2', open: 0, end: 100.5 });
+    // b's process comes back first; a's a little later.
+    const b2 = member({ instance: 'nova-compute:2', open: 101, end: null });
+    const a2 = member({ instance: 'nova-compute:1', open: 103, end: null });
+    const clean = member({ instance: 'nova-compute:3', verdict: 'closed-by-client', cause: null, open: 0, end: 50 });
+    const again = member({ instance: 'nova-compute:3', open: 51, end: null });
+    const f = fleet([a, b, b2, a2, clean, again]);
+    expect(f.reconnects.examples.map((r) => [r.from, r.to, r.delaySeconds])).toEqual([
+      [b.id, b2.id, 0.5],
+      [a.id, a2.id, 3],
+    ]);
+  });
+
+  it('are not counted across applications or after ten minutes', () => {
+    const gone = member({ open: 0, end: 100 });
+    expect(fleet([gone, member({ application: 'cinder-volume', open: 101, end: null })]).reconnects.count).toBe(0);
+    expect(fleet([gone, member({ open: 701, end: null })], 2000).reconnects.count).toBe(0);
+  });
+});
+
+describe('application names', () => {
+  it("strips what changes per process or connection from real clients' names", () => {
+    expect(applicationName('nova-compute:17020:634118d2-4cc3-4de9-8d19-0373decde726', null)).toBe('nova-compute');
+    expect(applicationName('heat-engine:17033:35010511-22dc-45e4-b460-0123456789ab', null)).toBe('heat-engine');
+    expect(applicationName('worker-3', null)).toBe('worker');
+    expect(applicationName('pika-long-callback', null)).toBe('pika-long-callback');
+    expect(applicationName(null, 'Pika Python Client Library 1.2.0')).toBe('Pika Python Client Library');
+    expect(applicationName(null, null)).toBeNull();
+    expect(instanceName('nova-compute:17020:634118d2-4cc3-4de9-8d19-0373decde726')).toBe('nova-compute:17020');
+  });
+});
+
+describe('bounds', () => {
+  it('keeps 10,000 connections from 2,000 hosts to a bounded summary with five sentences at most', () => {
+    const members: FleetMember[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const host = `10.${(i >> 8) & 7}.${i & 255}.1`;
+      members.push(member({ host, application: `app${i % 7 === 0 ? 'x' : ''}`, verdict: i % 3 === 0 ? 'reset' : 'closed-by-client', cause: null, by: 'client', open: i / 100, end: i / 100 + 5 }));
+    }
+    const f = fleet(members, 200);
+    expect(f.connections).toBe(10_000);
+    expect(f.groups.length).toBeLessThanOrEqual(50);
+    expect(f.groups.length + f.groupsOmitted).toBeGreaterThan(50);
+    expect(f.headline.length).toBeLessThanOrEqual(5);
+    expect(f.churn.opened.length).toBeLessThanOrEqual(120);
+    expect(f.churn.opened.reduce((a, b) => a + b, 0)).toBe(10_000);
+    for (const w of f.waves) expect(w.connections.length).toBeLessThanOrEqual(50);
+    expect(f.reconnects.examples.length).toBeLessThanOrEqual(20);
+    expect(JSON.stringify(f).length).toBeLessThan(100_000);
+  });
+});
