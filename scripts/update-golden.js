@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { analyzeBytes } from '../dist/analyze.js';
+import { Analyzer } from '../dist/analyze.js';
 import { renderTerminal } from '../dist/render/terminal.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -13,8 +13,11 @@ const out = join(root, 'test', 'golden');
 mkdirSync(out, { recursive: true });
 const captures = readdirSync(join(root, 'captures')).filter((f) => /\.pcap(ng)?$/.test(f)).sort();
 for (const name of captures) {
-  const report = analyzeBytes(readFileSync(join(root, 'captures', name)), { path: `captures/${name}` });
-  writeFileSync(join(out, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  const analyzer = new Analyzer({ path: `captures/${name}` });
+  analyzer.push(readFileSync(join(root, 'captures', name)));
+  // The bytes `amqpscope --json` prints (a run of more than 100 connections writes each on one line).
+  writeFileSync(join(out, `${name}.json`), `${analyzer.endJson()}\n`);
+  const report = analyzer.end();
   for (const width of [80, 160]) {
     writeFileSync(join(out, `${name}.${width}.txt`), `${renderTerminal(report, { width, color: false, all: false })}\n`);
   }

@@ -12,9 +12,10 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { CaptureReader } from './capture/reader.js';
 import { CaptureSource } from './capture/source.js';
 import type { CapturedPacket, CaptureSink, CaptureWarning } from './capture/types.js';
-import { diagnose } from './diagnosis/index.js';
+import { diagnose, type Diagnosis } from './diagnosis/index.js';
 import { worstSeverity, type Severity } from './diagnosis/types.js';
 import { emptyNonAmqpCounts, runClock, summarizeFleet, type Fleet, type FleetMember, type Instant, type NonAmqpCounts } from './fleet/index.js';
+import { HEALTHY_VERDICTS } from './fleet/groups.js';
 import { countNonAmqp, memberOf, nonAmqpKind } from './fleet/member.js';
 import { outcomeMatters, outcomeOf, redeliveredAfterClose, type ConnectionOutcome } from './fleet/redelivery.js';
 import { countKind, createNetStats, createTcpSegment, decodePacket, linkTypeName } from './net/decode.js';
@@ -125,7 +126,8 @@ export class Analyzer implements CaptureSink {
   }
 
   /**
-   * Ends the input and writes the report as JSON text, exactly `JSON.stringify(end(), null, 2)`, in pieces,
+   * Ends the input and writes the report as JSON text, exactly `JSON.stringify(end(), null, 2)` (in a run of more
+   * than FULL_TIMELINES_MAX connections, each connection on one line), in pieces,
    * without materialising every connection again or holding the whole text (a large capture's report is tens of
    * megabytes).
    */
@@ -143,8 +145,14 @@ export class Analyzer implements CaptureSink {
     if (connections.length === 0) {
       write('[]');
     } else {
-      // Each connection's text, indented one level deeper (JSON strings hold no raw newlines).
-      connections.forEach((c, i) => write(`${i === 0 ? '[\n    ' : ',\n    '}${connectionText(c, full).replace(/\n/g, '\n    ')}`));
+      // Each connection's text, indented one level deeper (JSON strings hold no raw newlines). A large run writes
+      // each connection on one line instead: a third smaller (a 10,000-connection report stays under 25 MB), and
+      // one connection per line for grep and head.
+      const oneLine = !full;
+      connections.forEach((c, i) => {
+        const conn = connectionText(c, full);
+        write(`${i === 0 ? '[\n    ' : ',\n    '}${oneLine ? JSON.stringify(JSON.parse(conn)) : conn.replace(/\n/g, '\n    ')}`);
+      });
       write('\n  ]');
     }
     write(text.slice(at + JSON.stringify(PLACEHOLDER).length));
@@ -175,8 +183,9 @@ export class Analyzer implements CaptureSink {
     }
     const d = diagnose(facts);
     const severity = worstSeverity([d.judgement.severity, ...d.findings.map((x) => x.severity)]) ?? d.judgement.severity;
-    // Past FULL_TIMELINES_MAX connections a healthy connection's timeline will not be reported: do not build it.
-    const withTimeline = this.options.allTimelines === true || severity !== 'info' || this.finished.length < FULL_TIMELINES_MAX;
+    const eventful = hasEvents(d);
+    // Past FULL_TIMELINES_MAX connections an uneventful connection's timeline will not be reported: do not build it.
+    const withTimeline = this.options.allTimelines === true || eventful || this.finished.length < FULL_TIMELINES_MAX;
     const conn = buildConnection(this.clock(), facts, d, withTimeline);
     const { timeline } = conn;
     conn.timeline = [];
@@ -184,9 +193,10 @@ export class Analyzer implements CaptureSink {
       firstPacket: facts.info.firstPacket,
       // Copies of exactly their size: zlib's result is a view of a 16 KiB buffer, 3-4 times larger.
       json: deflated(JSON.stringify(conn, null, 2)),
-      timeline: severity === 'info' && timeline.length > 0 ? deflated(JSON.stringify(timeline, null, 2)) : null,
-      timelineText: severity !== 'info' && timeline.length > 0 ? deflated(JSON.stringify(timeline, null, 2)) : null,
+      timeline: !eventful && timeline.length > 0 ? deflated(JSON.stringify(timeline, null, 2)) : null,
+      timelineText: eventful && timeline.length > 0 ? deflated(JSON.stringify(timeline, null, 2)) : null,
       severity,
+      eventful,
     });
     this.members.push(memberOf(facts, d, null));
     const outcome = outcomeOf(facts, d.judgement.verdict, d.judgement.at.packet);
@@ -294,6 +304,8 @@ interface FinishedConnection {
   timelineText: Uint8Array | null;
   /** The most severe of its verdict and findings. */
   severity: Severity;
+  /** Its timeline is always reported (see hasEvents). */
+  eventful: boolean;
 }
 
 function deflated(text: string): Uint8Array {
@@ -314,8 +326,21 @@ function connectionText(c: FinishedConnection, fullTimelines: boolean): string {
   const text = inflated(c.json);
   const timeline = c.timelineText ?? (fullTimelines ? c.timeline : null);
   if (timeline !== null) return `${text.slice(0, -EMPTY_TIMELINE_END.length)}"timeline": ${inflated(timeline).replace(/\n/g, '\n  ')}\n}`;
-  if (c.severity === 'info' && !fullTimelines) return `${text.slice(0, -EMPTY_TIMELINE_END.length)}"timeline": [],\n  "timelineOmitted": true\n}`;
+  if (!c.eventful && !fullTimelines) return `${text.slice(0, -EMPTY_TIMELINE_END.length)}"timeline": [],\n  "timelineOmitted": true\n}`;
   return text;
+}
+
+/**
+ * Findings about settings, not about something that happened: a connection whose only warnings are these needs
+ * no timeline in a large run (10,000 clients with a low heartbeat timeout are one line in the fleet section).
+ */
+const SETTING_FINDINGS: ReadonlySet<string> = new Set(['heartbeat-timeout-low', 'heartbeats-disabled']);
+
+/** A connection whose timeline a large run still reports: a problem verdict, an error, or a warning about an event. */
+function hasEvents(d: Diagnosis): boolean {
+  const j = d.judgement;
+  if (j.severity !== 'info' || !HEALTHY_VERDICTS.has(j.verdict)) return true;
+  return d.findings.some((f) => f.severity === 'error' || (f.severity === 'warning' && !SETTING_FINDINGS.has(f.code)));
 }
 
 /** A string no capture can put in the report shell (it holds no wire strings). */

@@ -23,6 +23,8 @@ export interface CliOptions {
   debug: boolean;
   /** Key log file (NSS format) for TLS; the CLI also reads SSLKEYLOGFILE when this is not given. */
   tlsKeylog: string | undefined;
+  /** The arguments are JSON reports (amqpscope --json) to merge into one fleet report, not captures. */
+  merge: boolean;
   /** Set by the CLI: exactly one capture was named (its JSON report can be streamed). */
   single?: boolean;
 }
@@ -67,6 +69,7 @@ export const CLI_OPTIONS: readonly CliOptionSpec[] = [
   { flags: '--since <time>', description: 'only events from this time on: seconds since the capture start, or an ISO time' },
   { flags: '--until <time>', description: 'only events up to this time: seconds since the capture start, or an ISO time' },
   { flags: '--all', description: 'full timelines for every connection, healthy ones included' },
+  { flags: '--merge', description: 'the arguments are JSON reports (amqpscope --json, made anywhere): merge them into one fleet report' },
   { flags: '--color', description: 'colour the terminal report (default: only on a terminal, and never with NO_COLOR)' },
   { flags: '--no-color', description: 'no colour' },
   { flags: '--width <n>', description: 'terminal report width in columns (default: the terminal\'s, up to 160; 100 when not a terminal)', parse: parseWidth },

@@ -5,6 +5,8 @@
  * matched; 2 bad usage or unreadable input (one line on stderr); 3 a bug in amqpscope (one line, stack with --debug).
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
 import { Analyzer } from './analyze.js';
@@ -12,7 +14,9 @@ import { CaptureSource } from './capture/source.js';
 import { CLI_OPTIONS, type CliOptions } from './cli-options.js';
 import { SEVERITY_RANK, worstSeverity, type Severity } from './diagnosis/types.js';
 import { AnalyzerError } from './errors.js';
+import type { WorkerAnswer, WorkerJob } from './cli-worker.js';
 import { filterReport } from './report/filter.js';
+import { mergeReports } from './report/merge.js';
 import { parseKeyLog, type KeyLog } from './tls/keylog.js';
 import type { Report, ReportEvent } from './report/types.js';
 import type { TerminalOptions } from './render/terminal.js';
@@ -131,7 +135,7 @@ interface Analysed {
  * The key log of --tls-keylog, else of SSLKEYLOGFILE (the variable browsers, OpenSSL-based clients and Python
  * write keys to). A named file that cannot be read is a usage error; only counts are ever printed, never keys.
  */
-function loadKeyLog(opts: CliOptions): KeyLog | null {
+function loadKeyLog(opts: CliOptions): { log: KeyLog; path: string } | null {
   const fromEnv = process.env['SSLKEYLOGFILE'];
   const path = opts.tlsKeylog ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined);
   if (path === undefined) return null;
@@ -145,14 +149,14 @@ function loadKeyLog(opts: CliOptions): KeyLog | null {
   }
   const log = parseKeyLog(text);
   if (log.entries === 0) throw new AnalyzerError('usage', `${how}: '${path}' holds no TLS secrets in NSS key log format (lines such as CLIENT_RANDOM <hex> <hex>)`);
-  return log;
+  return { log, path };
 }
 
 async function analyzeOne(path: string, opts: CliOptions, out: Output, keyLog: KeyLog | null = null): Promise<Analysed> {
   const onEvent = opts.frames
     ? (connection: string, event: ReportEvent) => out.line(JSON.stringify({ connection, ...event }))
     : undefined;
-  const analyzer = new Analyzer({ path, ports: opts.port.length > 0 ? opts.port : undefined, onEvent, keyLog });
+  const analyzer = new Analyzer({ path, ports: opts.port.length > 0 ? opts.port : undefined, onEvent, keyLog, allTimelines: opts.all });
   // Standard input is handed down only for '-' (reading process.stdin opens it).
   const source = new CaptureSource(path, path === '-' ? { reuseBuffer: true, stdin: process.stdin } : { reuseBuffer: true });
   const progress = Progress.for(path);
@@ -185,6 +189,58 @@ async function analyzeOne(path: string, opts: CliOptions, out: Output, keyLog: K
     return { report, json: null, worst: reportSeverity(report), said: true };
   }
   return { report, json: opts.json ? JSON.stringify(report, null, 2) : null, worst: reportSeverity(report) };
+}
+
+/** One capture in a worker thread: its whole report. */
+function analyzeInWorker(job: WorkerJob): Promise<Report> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./cli-worker.js', import.meta.url), { workerData: job });
+    worker.once('message', (answer: WorkerAnswer) => {
+      if (answer.ok) resolve(JSON.parse(answer.json) as Report);
+      else if (answer.code !== null) reject(new AnalyzerError(answer.code, answer.message));
+      else reject(Object.assign(new Error(answer.message), answer.stack !== undefined ? { stack: answer.stack } : {}));
+    });
+    worker.once('error', reject);
+  });
+}
+
+/**
+ * Several captures at once, one worker thread per file, as many at a time as the machine has cores: each worker's
+ * memory is that of one capture's analysis. Reports come back in the order the files were named.
+ */
+async function analyzeSeveral(paths: readonly string[], opts: CliOptions, keyLogPath: string | null): Promise<Report[]> {
+  const reports: Report[] = new Array<Report>(paths.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < paths.length) {
+      const i = next++;
+      reports[i] = await analyzeInWorker({ path: paths[i]!, ports: opts.port.length > 0 ? opts.port : undefined, keyLogPath, allTimelines: opts.all });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(paths.length, availableParallelism()) }, lane));
+  return reports;
+}
+
+/** A JSON report made elsewhere (`--merge`): read, and checked to be one of ours before it is trusted. */
+function readReport(path: string): Report {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new AnalyzerError('unreadable-input', `--merge: cannot read '${path}' (${code})`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new AnalyzerError('not-a-capture', `--merge: '${path}' is not JSON (give it reports written by amqpscope --json)`);
+  }
+  const r = value as Partial<Report> | null;
+  const ours =
+    r !== null && typeof r === 'object' && r.tool?.name === 'amqpscope' && typeof r.schemaVersion === 'number' && Array.isArray(r.connections) && typeof r.fleet === 'object' && typeof r.capture === 'object';
+  if (!ours) throw new AnalyzerError('not-a-capture', `--merge: '${path}' is not an amqpscope JSON report (made by amqpscope --json)`);
+  return value as Report;
 }
 
 /** The terminal renderer (and cli-table3) is loaded only when a terminal report is written: --json starts faster. */
@@ -253,15 +309,29 @@ async function main(argv: string[]): Promise<number> {
     failOn: raw['failOn'] as 'warning' | 'error' | undefined,
     debug: raw['debug'] === true,
     tlsKeylog: raw['tlsKeylog'] as string | undefined,
+    merge: raw['merge'] === true,
   };
-  opts.single = program.args.length === 1;
+  opts.single = program.args.length === 1 && !opts.merge;
   if (opts.json && opts.frames) throw new AnalyzerError('usage', '--json and --frames are two different outputs: choose one');
   if (opts.markdown && (opts.json || opts.frames)) throw new AnalyzerError('usage', '--markdown, --json and --frames are different outputs: choose one');
-  // Until several captures make one report (the fleet layer), an HTML file shows one capture.
-  if (opts.html !== undefined && program.args.length > 1) throw new AnalyzerError('usage', '--html takes one capture');
   const paths = program.args;
+  if (opts.merge && opts.frames) throw new AnalyzerError('usage', '--merge reads reports, which hold no frame stream: --frames needs the captures');
+  if (paths.length > 1 && paths.includes('-')) throw new AnalyzerError('usage', "'-' (standard input) is one capture: name the others in another run, or --merge their reports");
   const out = new Output();
-  const keyLog = loadKeyLog(opts);
+  const keys = loadKeyLog(opts);
+  const keyLog = keys?.log ?? null;
+  if (opts.merge || (paths.length > 1 && !opts.frames)) {
+    // One fleet report of several captures (analysed in parallel) or of reports made elsewhere.
+    const full = mergeReports(opts.merge ? paths.map(readReport) : await analyzeSeveral(paths, opts, keys?.path ?? null));
+    const report = filterReport(full, opts);
+    if (opts.html !== undefined) writeReportFile(opts.html, await renderHtml(report, opts.all));
+    if (opts.json) out.line(JSON.stringify(report, null, 2));
+    else if (opts.markdown) out.write(await renderMarkdown(report, opts.all));
+    else out.line(await renderTerminal(report, { width: terminalWidth(opts), color: useColor(opts), all: opts.all }));
+    out.flush();
+    const worst = reportSeverity(report);
+    return opts.failOn !== undefined && worst !== null && SEVERITY_RANK[worst] >= SEVERITY_RANK[opts.failOn] ? 1 : 0;
+  }
   const results: Analysed[] = [];
   for (const path of paths) {
     const result = await analyzeOne(path, opts, out, keyLog);
@@ -272,16 +342,9 @@ async function main(argv: string[]): Promise<number> {
     if (opts.markdown) out.write(await renderMarkdown(result.report, opts.all));
     else out.line(await renderTerminal(result.report, { width: terminalWidth(opts), color: useColor(opts), all: opts.all }));
   }
-  if (opts.json) {
-    // One capture: its report (already streamed unless filtered). Several: an array of them, as
-    // JSON.stringify(array, null, 2) would write it.
-    const texts = results.map((r) => r.json);
-    if (opts.single) {
-      if (texts[0] !== null && texts[0] !== undefined) out.line(texts[0]);
-    } else {
-      out.line(`[\n  ${texts.map((t) => (t ?? 'null').replace(/\n/g, '\n  ')).join(',\n  ')}\n]`);
-    }
-  }
+  // One capture: its report, already streamed unless filtered.
+  const text = results[0]?.json;
+  if (opts.json && text !== null && text !== undefined) out.line(text);
   out.flush();
   if (opts.failOn !== undefined) {
     const worst = worstSeverity(results.map((r) => r.worst));

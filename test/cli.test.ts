@@ -82,11 +82,6 @@ describe('amqpscope command line', () => {
     expect(run([cap('pika-kitchen-sink.pcap'), '--json', '--fail-on', 'warning']).status).toBe(1);
   });
 
-  it('analyses several captures one after another (--json gives an array)', () => {
-    const r = run([cap('pika-healthy-idle.pcap'), cap('pika-forced-close.pcap'), '--json']);
-    const reports = JSON.parse(r.stdout);
-    expect(reports.map((x: { capture: { path: string } }) => x.capture.path.split('/').pop())).toEqual(['pika-healthy-idle.pcap', 'pika-forced-close.pcap']);
-  });
 
   describe('bad input: one line on stderr, exit 2, no stack trace', () => {
     const dir = mkdtempSync(join(tmpdir(), 'amqpscope-cli-'));

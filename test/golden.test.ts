@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzeBytes } from '../src/analyze.js';
+import { Analyzer } from '../src/analyze.js';
 import { renderTerminal } from '../src/render/terminal.js';
 import { captureBytes, smallCaptures } from './helpers/captures.js';
 
@@ -15,14 +15,21 @@ const GOLDEN = join(import.meta.dirname, 'golden');
 describe('golden outputs', () => {
   for (const name of smallCaptures()) {
     it(name, () => {
-      const report = analyzeBytes(captureBytes(name), { path: `captures/${name}` });
+      const analyzer = new Analyzer({ path: `captures/${name}` });
+      analyzer.push(captureBytes(name));
+      const text = analyzer.endJson();
+      const report = analyzer.end();
       const json = join(GOLDEN, `${name}.json`);
       expect(existsSync(json), `${json} is missing: run npm run golden`).toBe(true);
-      expect(`${JSON.stringify(report, null, 2)}\n`).toBe(readFileSync(json, 'utf8'));
+      expect(`${text}\n`).toBe(readFileSync(json, 'utf8'));
+      // The streamed text is the report object: pretty as JSON.stringify writes it, or one connection per line.
+      expect(JSON.parse(text)).toEqual(report);
+      if (report.connections.length <= 100) expect(text).toBe(JSON.stringify(report, null, 2));
+      else expect(text.split('\n').filter((l) => l.startsWith('    {"id":'))).toHaveLength(report.connections.length);
       for (const width of [80, 160]) {
-        const text = `${renderTerminal(report, { width, color: false, all: false })}\n`;
-        expect(text, `${name} at ${width} columns`).toBe(readFileSync(join(GOLDEN, `${name}.${width}.txt`), 'utf8'));
-        for (const line of text.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(width);
+        const terminal = `${renderTerminal(report, { width, color: false, all: false })}\n`;
+        expect(terminal, `${name} at ${width} columns`).toBe(readFileSync(join(GOLDEN, `${name}.${width}.txt`), 'utf8'));
+        for (const line of terminal.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(width);
       }
     });
   }

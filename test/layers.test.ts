@@ -1,6 +1,6 @@
 /**
  * The pipeline's layers show in the folders, and lower layers never import higher ones:
- * capture -> net -> tcp -> tls -> amqp -> timeline -> diagnosis -> report -> render. Only cli.ts touches the process
+ * capture -> net -> tcp -> tls -> amqp -> timeline -> diagnosis -> fleet -> report -> render. Only cli.ts touches the process
  * (process.stdin included) or the console.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SRC = join(import.meta.dirname, '..', 'src');
-const LAYERS = ['capture', 'net', 'tcp', 'tls', 'amqp', 'timeline', 'diagnosis', 'report', 'render'];
+const LAYERS = ['capture', 'net', 'tcp', 'tls', 'amqp', 'timeline', 'diagnosis', 'fleet', 'report', 'render'];
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -23,6 +23,11 @@ function code(text: string): string {
 
 describe('layers', () => {
   const files = sources(SRC);
+
+  it('has every folder of src/ in its order (a new folder cannot escape the check)', () => {
+    const folders = readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    expect(folders.filter((f) => !LAYERS.includes(f))).toEqual([]);
+  });
 
   it('no module imports a higher layer', () => {
     const upward: string[] = [];

@@ -5,7 +5,12 @@ wait RETRY s, connect again. SIGTERM: close every open connection cleanly (Conne
 
 Usage: fleet_client.py --src 127.0.0.11 --app nova-compute [--role consumer|publisher|idle] [--conns 1]
          [--queue Q] [--interval 1.0] [--hb 4] [--password guest] [--attempts 0 (no limit)] [--retry 1]
-         [--run 0 (until SIGTERM)] [--no-retry]
+         [--run 0 (until SIGTERM)] [--no-retry] [--host 127.0.0.1] [--stall-after S --stall-for W]
+--host: the broker's address (a client in a network namespace connects to the broker's veth/bridge address).
+--stall-after S (consumer): S s after its first connection opened, the process publishes one message to its own
+queue; the consumer callback acks it (the Basic.Ack is flushed at once) and then blocks W s (--stall-for) without
+returning to pika's I/O loop, like a long-running RPC handler: the process's last AMQP bytes are that Basic.Ack, the
+kernel keeps ACKing the broker's heartbeats. Only the first connection of the process stalls (once).
 Each connection of the process is pumped in turn (process_data_events(time_limit=0)), every ~50 ms.
 Lines on stdout: wall-clock time, connection_name, what happened (opened / lost / refused / closed)."""
 import argparse, os, signal, socket, sys, time, uuid
@@ -19,6 +24,8 @@ ap.add_argument('--interval', type=float, default=1.0); ap.add_argument('--hb', 
 ap.add_argument('--password', default='guest'); ap.add_argument('--attempts', type=int, default=0)
 ap.add_argument('--retry', type=float, default=1.0); ap.add_argument('--run', type=float, default=0)
 ap.add_argument('--no-retry', action='store_true', help='one connection attempt per slot, no supervisor')
+ap.add_argument('--host', default='127.0.0.1')
+ap.add_argument('--stall-after', type=float, default=0); ap.add_argument('--stall-for', type=float, default=30)
 a = ap.parse_args()
 queue = a.queue or a.app
 
@@ -46,7 +53,7 @@ def connect(s):
     global attempts
     attempts += 1
     s.name = f'{a.app}:{os.getpid()}:{uuid.uuid4()}'
-    params = pika.ConnectionParameters('127.0.0.1', 5672, heartbeat=a.hb, connection_attempts=1,
+    params = pika.ConnectionParameters(a.host, 5672, heartbeat=a.hb, connection_attempts=1,
                                        credentials=pika.PlainCredentials('guest', a.password),
                                        client_properties={'connection_name': s.name})
     t = time.time()
@@ -63,8 +70,19 @@ def connect(s):
     s.ch.queue_declare(queue)
     if a.role == 'consumer':
         s.ch.basic_qos(prefetch_count=10)
-        s.ch.basic_consume(queue, lambda ch, m, p, b: ch.basic_ack(m.delivery_tag))
+        s.ch.basic_consume(queue, on_message)
     s.next_pub = time.time() + a.interval
+    global stall_at
+    if a.stall_after and stall_at is None: stall_at = time.time() + a.stall_after
+
+stall_at = None     # when this process publishes the message whose callback blocks (--stall-after)
+def on_message(ch, m, p, b):
+    ch.basic_ack(m.delivery_tag)            # BlockingChannel.basic_ack flushes: on the wire before the block
+    if b == b'stall':
+        log(f'callback blocks for {a.stall_for:g} s (acked delivery {m.delivery_tag})')
+        t = time.time()
+        while time.time() - t < a.stall_for: time.sleep(0.5)   # never returns to the I/O loop meanwhile
+        log('callback returns')
 
 slots = [Slot() for _ in range(a.conns)]
 end = time.time() + a.run if a.run else None
@@ -82,9 +100,13 @@ while not stop and (end is None or time.time() < end):
                 s.ch.basic_publish('', queue, b'{"oslo.version": "2.0", "oslo.message": "..."}',
                                    pika.BasicProperties(message_id=f'{s.name}-{s.n}'))
                 s.next_pub += a.interval
+            if stall_at is not None and time.time() >= stall_at:
+                stall_at = float('inf')         # once per process
+                s.ch.basic_publish('', queue, b'stall')
+                log(f'{s.name} published the stall message to {queue}')
             s.conn.process_data_events(time_limit=0)
         except Exception as e:
-            log(f'{s.name} lost: {e!r}. AMQP server on 127.0.0.1:5672 is unreachable. Trying again in {a.retry:g} seconds.')
+            log(f'{s.name} lost: {e!r}. AMQP server on {a.host}:5672 is unreachable. Trying again in {a.retry:g} seconds.')
             s.conn = None; s.next_try = time.time() + a.retry
     if all(s.conn is None for s in slots) and (a.no_retry or (a.attempts and attempts >= a.attempts)):
         break

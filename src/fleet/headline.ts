@@ -6,7 +6,7 @@
 import type { Verdict } from '../diagnosis/types.js';
 import { HEALTHY_VERDICTS } from './groups.js';
 import type { Reconnect } from './reconnects.js';
-import { listed, plural, spoken } from './stats.js';
+import { grouped, listed, plural, spoken } from './stats.js';
 import type { Fleet, FleetMember, FleetWave } from './types.js';
 import { median } from './stats.js';
 
@@ -41,7 +41,7 @@ function overview(members: readonly FleetMember[], hosts: number, t: (m: FleetMe
   const problems = members.filter(isProblem);
   const open = members.filter((m) => m.ended === null).length;
   const from = hosts === 1 ? `from ${members[0]!.host}` : `from ${plural(hosts, 'host')}`;
-  const openText = open > 0 ? `${open === n ? 'all' : open} still open at the end` : 'none still open at the end';
+  const openText = open > 0 ? `${open === n ? 'all' : grouped(open)} still open at the end` : 'none still open at the end';
   if (problems.length === 0) return `${plural(n, 'AMQP connection')} ${from}, all healthy; ${openText}.`;
   return `${plural(n, 'AMQP connection')} ${from}: ${problems.length} with problems (${breakdown(problems)}); ${openText}.`;
 }

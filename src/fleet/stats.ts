@@ -19,8 +19,13 @@ export function tally<K extends string>(counts: Partial<Record<K, number>>, key:
 }
 
 /** "1 connection", "3 connections". */
+/** "10,001", as the renderers group digits. */
+export function grouped(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
 export function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n} ${n === 1 ? word : many}`;
+  return `${grouped(n)} ${n === 1 ? word : many}`;
 }
 
 /** A list for a sentence: "a", "a and b", "a, b and 3 more". */

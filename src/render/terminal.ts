@@ -39,6 +39,9 @@ export interface TerminalOptions {
 const SUMMARY_MAX = 30;
 /** In a larger run the summary table lists the first problem connections only. */
 const SUMMARY_ROWS_BIG = 10;
+/** Problem connections a large run details with their timeline, and lists one line each after those. */
+const SECTIONS_BIG = 20;
+const REST_LINES_BIG = 30;
 
 /** Narrowest layout: below 80 columns tables give way to one paragraph per row. */
 const MIN_WIDTH = 40;
@@ -54,16 +57,23 @@ function captureStart(iso: string | null): string {
 
 // ---- 1. the capture ---------------------------------------------------------------------------------------------
 
+/** One block per capture (several in one run, or merged reports), each with its own connection count. */
 function captureLines(report: Report, width: number, color: boolean): string[] {
-  const cap = report.capture;
+  const caps = report.captures ?? [report.capture];
+  if (caps.length === 1) return oneCaptureLines(caps[0]!, report.connections.length, width, color);
+  const lines = paragraph([plain(`${caps.length} captures, one report`, 'bold'), plain(` · ${groupDigits(report.connections.length)} AMQP connections in all`)], width, color, '  ');
+  for (const cap of caps) lines.push(...oneCaptureLines(cap, report.connections.filter((c) => c.capture === cap.path).length, width, color));
+  return lines;
+}
+
+function oneCaptureLines(cap: Report['capture'], n: number, width: number, color: boolean): string[] {
   const facts: string[] = [];
   if (cap.format !== null) facts.push(cap.format);
   const links = [...new Set(cap.linkTypes.map((l) => l.name))];
   if (links.length > 0) facts.push(links.join(', '));
   facts.push(`${groupDigits(cap.packets)} packet${cap.packets === 1 ? '' : 's'}`);
   if (cap.start !== null) facts.push(`${captureStart(cap.start)} + ${formatDuration(cap.durationSeconds)}`);
-  const n = report.connections.length;
-  facts.push(`${n} AMQP connection${n === 1 ? '' : 's'}`);
+  facts.push(`${groupDigits(n)} AMQP connection${n === 1 ? '' : 's'}`);
   // Each fact stays on one line ("2026-11-22 02:10:11.620292 UTC + 12.0 s" is not broken at its spaces).
   const segments: Segment[] = [plain(cap.path, 'bold'), plain(':')];
   facts.forEach((f, i) => {
@@ -288,11 +298,22 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
       const left = report.connections.length - Math.min(detailed.length, SUMMARY_ROWS_BIG);
       out.push(...paragraph([plain(`… ${groupDigits(left)} more connections not in this table (${groupDigits(healthy.length)} healthy); --all lists every connection`, 'dim')], width, color));
     }
-    for (const c of detailed) {
+    // A large run details its first SECTIONS_BIG problems (most severe first); the rest are one line each, and the
+    // connections whose timeline the report left out (a large run's warnings about settings) only counted.
+    const sections = big ? detailed.filter((c) => c.timelineOmitted !== true) : detailed;
+    for (const c of sections.slice(0, big ? SECTIONS_BIG : undefined)) {
       out.push('', ...sectionLines(c, width, color));
       const others = waveMembers.get(c.id);
       if (others !== undefined) out.push('', ...waveMemberLines(others, width, color));
     }
+    if (big && sections.length > SECTIONS_BIG) {
+      const rest = sections.slice(SECTIONS_BIG);
+      out.push('', ...paragraph([plain(`${groupDigits(rest.length)} more problem connections (--connection ID or --problems --all shows their timelines):`, 'bold')], width, color));
+      for (const c of rest.slice(0, REST_LINES_BIG)) out.push(...healthyLine(c, width, color));
+      if (rest.length > REST_LINES_BIG) out.push(paint(`… and ${groupDigits(rest.length - REST_LINES_BIG)} more (in the JSON report)`, 'dim', color));
+    }
+    const untold = big ? detailed.length - sections.length : 0;
+    if (untold > 0) out.push('', ...paragraph([plain(`${groupDigits(untold)} connection(s) with warnings about their settings only (such as a low heartbeat timeout): counted above, not detailed.`, 'dim')], width, color));
     if (healthy.length > 0 && healthy.length <= SUMMARY_MAX) {
       out.push('', paint(`Healthy (${healthy.length}):`, 'bold', color));
       for (const c of healthy) out.push(...healthyLine(c, width, color));

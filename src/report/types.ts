@@ -118,6 +118,8 @@ export interface ReportConnection {
   findings: ReportFinding[];
   /** Events the connection had in all; `timeline` holds a bounded selection of them. */
   eventCount: number;
+  /** A large run left this (uneventful) connection's timeline out; --all keeps it. */
+  timelineOmitted?: true;
   timeline: ReportEvent[];
 }
 

@@ -106,6 +106,10 @@ const EXPECTED: Expected[] = [
   { capture: 'fleet-fd-limit.pcap', conn: '127.0.0.32:41597', verdict: 'handshake-failed', by: 'client', how: 'fin', endPacket: 392, endT: 17.774775 },
   { capture: 'fleet-many-healthy.pcap', conn: '127.0.0.41:48531', verdict: 'missed-heartbeats', cause: 'client-stalled', by: 'server', how: 'rst', endPacket: 5044, lastClientFrame: ['Basic.Ack', 2924], findings: ['unacked-at-close'] },
   { capture: 'fleet-many-healthy.pcap', conn: '127.0.0.42:60047', verdict: 'client-aborted', by: 'client', how: 'fin', endPacket: 3639, lastClientFrame: ['Heartbeat', 3134] },
+  // Three hosts cut off at once: the broker's heartbeats retransmitted into silence, its RST ~3T after each last byte.
+  { capture: 'fleet-network-blackhole.pcap', conn: '10.98.0.12:45679', verdict: 'missed-heartbeats', cause: 'client-unreachable', by: 'server', how: 'rst', endPacket: 363, lastClientFrame: ['Heartbeat', 177], findings: ['retransmissions'] },
+  // A long callback in three clients on three hosts, 0.6-0.8 s apart: each client-stalled.
+  { capture: 'fleet-clients-stalled.pcap', conn: '127.0.0.51:43307', verdict: 'missed-heartbeats', cause: 'client-stalled', by: 'server', how: 'rst', endPacket: 371, lastClientFrame: ['Basic.Ack', 202] },
   { capture: 'pika-injection-name.pcap', conn: ':47938', verdict: 'closed-by-client', by: 'client', how: 'amqp-close', endPacket: 27 },
 ];
 

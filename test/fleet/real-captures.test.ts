@@ -86,3 +86,22 @@ describe('fleet on real captures', () => {
     expect(f).toMatchObject({ connections: 1, waves: [], groups: [expect.objectContaining({ application: 'pika-long-callback' })] });
   });
 });
+
+describe('fleet on real captures: the network and independent clients', () => {
+  it('fleet-network-blackhole: hosts cut off at once are a network-scoped wave of unreachable clients', () => {
+    const f = fleetOf('fleet-network-blackhole.pcap').fleet;
+    expect(f).toMatchObject({ connections: 6, hosts: 4, byVerdict: { 'missed-heartbeats': 4, 'closed-by-client': 2 } });
+    expect(f.waves).toHaveLength(1);
+    expect(f.waves[0]).toMatchObject({ count: 4, verdict: 'missed-heartbeats', cause: 'client-unreachable', scope: 'network', hosts: ['10.98.0.11', '10.98.0.12', '10.98.0.13'] });
+    expect(f.headline[1]).toMatch(/10\.98\.0\.11, 10\.98\.0\.12 and 10\.98\.0\.13/);
+  });
+
+  it('fleet-clients-stalled: three stalled clients on three hosts within T are independent clients, each back ~11 s later', () => {
+    const f = fleetOf('fleet-clients-stalled.pcap').fleet;
+    expect(f).toMatchObject({ connections: 8, byVerdict: { 'missed-heartbeats': 3, 'closed-by-client': 5 } });
+    expect(f.waves).toHaveLength(1);
+    expect(f.waves[0]).toMatchObject({ count: 3, cause: 'client-stalled', scope: 'clients', hosts: ['127.0.0.51', '127.0.0.52', '127.0.0.53'], reconnected: 3 });
+    expect([f.waves[0]!.t, f.waves[0]!.endT]).toEqual([16.046, 17.213].map((x) => expect.closeTo(x, 3)));
+    expect(f.reconnects.count).toBe(3);
+  });
+});

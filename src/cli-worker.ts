@@ -1,0 +1,33 @@
+/**
+ * A worker thread of the CLI: analyses one capture file of several and hands its report back as JSON text (the
+ * main thread merges the reports into one fleet view). Bad input comes back as the message of its AnalyzerError,
+ * which the main thread reports as it would its own; anything else is a bug, reported as one.
+ */
+import { readFileSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { analyzeFile } from './analyze-file.js';
+import { AnalyzerError } from './errors.js';
+import { parseKeyLog } from './tls/keylog.js';
+
+export interface WorkerJob {
+  path: string;
+  ports: number[] | undefined;
+  /** The key log's path (already checked by the main thread); each worker parses its own copy. */
+  keyLogPath: string | null;
+  allTimelines: boolean;
+}
+
+export type WorkerAnswer = { ok: true; json: string } | { ok: false; code: AnalyzerError['code'] | null; message: string; stack?: string };
+
+const job = workerData as WorkerJob;
+try {
+  const keyLog = job.keyLogPath !== null ? parseKeyLog(readFileSync(job.keyLogPath)) : null;
+  const report = await analyzeFile(job.path, { ports: job.ports, keyLog, allTimelines: job.allTimelines });
+  parentPort!.postMessage({ ok: true, json: JSON.stringify(report) } satisfies WorkerAnswer);
+} catch (err) {
+  const answer: WorkerAnswer =
+    err instanceof AnalyzerError
+      ? { ok: false, code: err.code, message: err.message }
+      : { ok: false, code: null, message: err instanceof Error ? err.message : String(err), ...(err instanceof Error && err.stack !== undefined ? { stack: err.stack } : {}) };
+  parentPort!.postMessage(answer);
+}

@@ -1,0 +1,109 @@
+/**
+ * Several reports as one (several captures in one run, or `--merge` of reports made elsewhere): the connections of
+ * all, each marked with its capture, every time re-based on the run's first packet, and one fleet section over the
+ * whole run. Each report's `at` times are absolute, so every `t` is recomputed from its `at`, exactly.
+ */
+import { addNonAmqpCounts, emptyNonAmqpCounts, runClock, summarizeFleet, type Clock, type Instant, type NonAmqpCounts } from '../fleet/index.js';
+import { compareInstants } from '../fleet/types.js';
+import { instantOf, memberFromReport } from './members.js';
+import type { Report, ReportConnection } from './types.js';
+
+/** The name a capture goes by in a run of several: its path as given. */
+function captureName(r: Report): string {
+  return r.capture.path;
+}
+
+/** Digits of the fraction of an ISO time ("...:05.123456Z" -> 6). */
+function digitsOf(at: string | null): number {
+  return at === null ? 6 : (/\.(\d+)Z$/.exec(at)?.[1]?.length ?? 0);
+}
+
+/** Every object with `t` and `at` below `value` gets its `t` from its `at` on the run's clock. */
+function rebase(value: unknown, clock: Clock): void {
+  if (Array.isArray(value)) {
+    for (const v of value) rebase(v, clock);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  const o = value as Record<string, unknown>;
+  if (typeof o['t'] === 'number' && typeof o['at'] === 'string') o['t'] = clock.t(instantOf({ t: 0, at: o['at'], packet: 0 }));
+  for (const [k, v] of Object.entries(o)) {
+    // Field tables from the wire (client properties) are data, never times.
+    if (k !== 'clientProperties' && k !== 'serverProperties' && typeof v === 'object') rebase(v, clock);
+  }
+}
+
+/** A report's refused and no-AMQP counts, back on the absolute clock. */
+function nonAmqpOf(r: Report): NonAmqpCounts {
+  const counts = emptyNonAmqpCounts();
+  const rf = r.fleet.refused;
+  counts.refusedReset = rf.reset;
+  counts.refusedUnanswered = rf.unanswered;
+  counts.noAmqp = r.fleet.noAmqp.count;
+  if (rf.count > 0 && rf.at !== undefined) {
+    counts.refusedFirst = instantOf({ t: 0, at: rf.at, packet: 0 });
+    const shift = (rf.endT ?? rf.t ?? 0) - (rf.t ?? 0);
+    const total = counts.refusedFirst.nsec + Math.round(shift * 1e9);
+    counts.refusedLast = { sec: counts.refusedFirst.sec + Math.floor(total / 1e9), nsec: total % 1e9, packet: 0 };
+  }
+  return counts;
+}
+
+function endOf(r: Report): Instant | null {
+  if (r.capture.start === null) return null;
+  const start = instantOf({ t: 0, at: r.capture.start, packet: r.capture.packets });
+  const total = start.nsec + Math.round(r.capture.durationSeconds * 1e9);
+  return { sec: start.sec + Math.floor(total / 1e9), nsec: total % 1e9, packet: r.capture.packets };
+}
+
+/**
+ * One report of several. Connection ids stay unique: an id that two captures share (the same client port on the
+ * same addresses, or one capture given twice) is written `<id>@<capture>` in the second.
+ */
+export function mergeReports(reports: readonly Report[]): Report {
+  if (reports.length === 1) return reports[0]!;
+  const starts = reports.filter((r) => r.capture.start !== null).map((r) => ({ r, at: instantOf({ t: 0, at: r.capture.start!, packet: 1 }) }));
+  starts.sort((a, b) => compareInstants(a.at, b.at));
+  const digits = Math.max(...reports.map((r) => digitsOf(r.capture.start)));
+  const origin: Instant = starts[0]?.at ?? { sec: 0, nsec: 0, packet: 0 };
+  const clock = runClock(origin, digits);
+  const ends = reports.map(endOf).filter((e): e is Instant => e !== null);
+  const end = ends.reduce<Instant>((a, b) => (compareInstants(a, b) >= 0 ? a : b), origin);
+
+  const seen = new Set<string>();
+  const connections: ReportConnection[] = [];
+  const findings: Report['findings'] = [];
+  const nonAmqp = emptyNonAmqpCounts();
+  for (const r of reports) {
+    const name = captureName(r);
+    const renamed = new Map<string, string>();
+    for (const c of r.connections) {
+      const id = seen.has(c.id) ? `${c.id}@${name}` : c.id;
+      seen.add(id);
+      renamed.set(c.id, id);
+      const copy: ReportConnection = { ...c, id, capture: c.capture ?? name };
+      rebase(copy, clock);
+      connections.push(copy);
+    }
+    for (const f of r.findings) {
+      const copy = { ...f, from: renamed.get(f.from) ?? f.from, to: renamed.get(f.to) ?? f.to };
+      rebase(copy, clock);
+      findings.push(copy);
+    }
+    addNonAmqpCounts(nonAmqp, nonAmqpOf(r));
+  }
+  // In order of first packet across the run.
+  connections.sort((a, b) => a.opened.t - b.opened.t);
+  const members = connections.map((c) => memberFromReport(c, c.capture ?? null));
+  const fleet = summarizeFleet({ members, nonAmqp, origin, end, clock });
+  const first = starts[0]?.r ?? reports[0]!;
+  return {
+    schemaVersion: first.schemaVersion,
+    tool: first.tool,
+    capture: first.capture,
+    captures: reports.flatMap((r) => r.captures ?? [r.capture]),
+    fleet,
+    connections,
+    findings,
+  };
+}
