@@ -81,12 +81,12 @@ export function mergeReports(reports: readonly Report[]): Report {
       const id = seen.has(c.id) ? `${c.id}@${name}` : c.id;
       seen.add(id);
       renamed.set(c.id, id);
-      const copy: ReportConnection = { ...c, id, capture: c.capture ?? name };
+      const copy: ReportConnection = { ...structuredClone(c), id, capture: c.capture ?? name };
       rebase(copy, clock);
       connections.push(copy);
     }
     for (const f of r.findings) {
-      const copy = { ...f, from: renamed.get(f.from) ?? f.from, to: renamed.get(f.to) ?? f.to };
+      const copy = { ...structuredClone(f), from: renamed.get(f.from) ?? f.from, to: renamed.get(f.to) ?? f.to };
       rebase(copy, clock);
       findings.push(copy);
     }
@@ -100,7 +100,7 @@ export function mergeReports(reports: readonly Report[]): Report {
   return {
     schemaVersion: first.schemaVersion,
     tool: first.tool,
-    capture: first.capture,
+    capture: structuredClone(first.capture),
     captures: reports.flatMap((r) => r.captures ?? [r.capture]),
     fleet,
     connections,
