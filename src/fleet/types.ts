@@ -74,6 +74,12 @@ export function compareInstants(a: Instant, b: Instant): number {
   return a.sec - b.sec || a.nsec - b.nsec || a.packet - b.packet;
 }
 
+/** `seconds` after `i` (to the nanosecond), at `packet`. */
+export function plusSeconds(i: Instant, seconds: number, packet: number): Instant {
+  const total = i.nsec + Math.round(seconds * 1e9);
+  return { sec: i.sec + Math.floor(total / 1e9), nsec: total % 1e9, packet };
+}
+
 /** Seconds from `a` to `b`. */
 export function secondsFrom(a: Instant, b: Instant): number {
   return b.sec - a.sec + (b.nsec - a.nsec) / 1e9;

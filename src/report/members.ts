@@ -5,6 +5,7 @@
  */
 import { applicationName, instanceName } from '../fleet/application.js';
 import { emptyNonAmqpCounts, runClock, summarizeFleet, type Fleet, type FleetMember, type Instant, type NonAmqpCounts } from '../fleet/index.js';
+import { plusSeconds } from '../fleet/types.js';
 import type { Report, ReportConnection, When } from './types.js';
 
 /** "2026-12-05T09:13:54.799497123Z" → whole seconds and nanoseconds, exactly (Date keeps only milliseconds). */
@@ -49,8 +50,7 @@ export function fleetFromReport(r: Pick<Report, 'capture' | 'connections'>, nonA
   const start = r.capture.start ?? r.connections[0]?.opened.at ?? '1970-01-01T00:00:00Z';
   const digits = /\.(\d+)Z$/.exec(start)?.[1]?.length ?? 6;
   const origin = instantOf({ t: 0, at: start, packet: r.capture.packets > 0 ? 1 : 0 });
-  const total = origin.nsec + Math.round(r.capture.durationSeconds * 1e9);
-  const end: Instant = { sec: origin.sec + Math.floor(total / 1e9), nsec: total % 1e9, packet: r.capture.packets };
+  const end = plusSeconds(origin, r.capture.durationSeconds, r.capture.packets);
   const members = r.connections.map((c) => memberFromReport(c, c.capture ?? null));
   return summarizeFleet({ members, nonAmqp, origin, end, clock: runClock(origin, digits) });
 }

@@ -4,7 +4,7 @@
  * whole run. Each report's `at` times are absolute, so every `t` is recomputed from its `at`, exactly.
  */
 import { addNonAmqpCounts, emptyNonAmqpCounts, runClock, summarizeFleet, type Clock, type Instant, type NonAmqpCounts } from '../fleet/index.js';
-import { compareInstants } from '../fleet/types.js';
+import { compareInstants, plusSeconds } from '../fleet/types.js';
 import { instantOf, memberFromReport } from './members.js';
 import type { Report, ReportConnection } from './types.js';
 
@@ -42,18 +42,14 @@ function nonAmqpOf(r: Report): NonAmqpCounts {
   counts.noAmqp = r.fleet.noAmqp.count;
   if (rf.count > 0 && rf.at !== undefined) {
     counts.refusedFirst = instantOf({ t: 0, at: rf.at, packet: 0 });
-    const shift = (rf.endT ?? rf.t ?? 0) - (rf.t ?? 0);
-    const total = counts.refusedFirst.nsec + Math.round(shift * 1e9);
-    counts.refusedLast = { sec: counts.refusedFirst.sec + Math.floor(total / 1e9), nsec: total % 1e9, packet: 0 };
+    counts.refusedLast = plusSeconds(counts.refusedFirst, (rf.endT ?? rf.t ?? 0) - (rf.t ?? 0), 0);
   }
   return counts;
 }
 
 function endOf(r: Report): Instant | null {
   if (r.capture.start === null) return null;
-  const start = instantOf({ t: 0, at: r.capture.start, packet: r.capture.packets });
-  const total = start.nsec + Math.round(r.capture.durationSeconds * 1e9);
-  return { sec: start.sec + Math.floor(total / 1e9), nsec: total % 1e9, packet: r.capture.packets };
+  return plusSeconds(instantOf({ t: 0, at: r.capture.start, packet: r.capture.packets }), r.capture.durationSeconds, r.capture.packets);
 }
 
 /**
