@@ -109,9 +109,16 @@ function compare(name, oracle, report, frameCounts) {
   const diffs = [];
   const byId = new Map(report.connections.map((c) => [c.id.replace(/[[\]]/g, ''), c]));
   const seen = new Set();
+  let counted = 0;
   for (const o of oracle.connections) {
     const id = `${o.client}->${o.server}`;
     const c = byId.get(id);
+    // A stream without one AMQP frame (an attempt the broker refused, a bare handshake) is counted by the fleet
+    // section, not listed as a connection; the counts must still add up (below).
+    if (c === undefined && o.frames_c2s + o.frames_s2c === 0) {
+      counted += 1;
+      continue;
+    }
     if (c === undefined) {
       diffs.push(`${id}: Wireshark has this connection (stream ${o.stream}, ${o.frames_c2s}+${o.frames_s2c} frames), amqpscope does not`);
       continue;
@@ -156,6 +163,10 @@ function compare(name, oracle, report, frameCounts) {
     if (!seen.has(id) && !oracle.connections.some((o) => `${o.client}->${o.server}` === id)) {
       diffs.push(`${id}: amqpscope reports this connection (${c.frames.clientToServer}+${c.frames.serverToClient} frames), Wireshark does not`);
     }
+  }
+  const fleetCounted = (report.fleet?.refused?.count ?? 0) + (report.fleet?.noAmqp?.count ?? 0);
+  if (counted !== fleetCounted) {
+    diffs.push(`${counted} streams without AMQP in Wireshark, amqpscope's fleet section counts ${fleetCounted} (refused + noAmqp)`);
   }
   return diffs;
 }
