@@ -22,6 +22,8 @@ export interface AnalyzerApi {
   AnalyzerError: new (...args: never[]) => Error;
   /** Parses a key log (src/tls/keylog.ts) into what `keyLog` takes (typed never here: fuzz-lib only passes it on). */
   parseKeyLog?: (text: string) => { entries: number };
+  /** Merges JSON reports (src/report/merge.ts); when given, every report a case makes is also merged with its copy. */
+  mergeReports?: (reports: never[]) => unknown;
 }
 
 export interface RunResult {
@@ -75,6 +77,7 @@ export function checkCase(
   options?: { maxMs?: number; strategy?: string },
 ): CheckResult;
 export function jsonProblem(value: unknown): string | null;
+export function mergeProblem(api: AnalyzerApi, json: string): Error | null;
 export function signature(error: unknown): string;
 
 export function pcapLayout(b: Uint8Array): { le: boolean; nano: boolean; linkType: number; records: { off: number; caplen: number }[] } | null;

@@ -1447,8 +1447,33 @@ export function checkCase(api, corpus, seed, index, { maxMs = 2000, strategy } =
       failure = new Error(`view invariance: with every frame built as an object the result differs (${reference.outcome} vs ${res.outcome})`);
     }
   }
+  if (failure === null && res.outcome === 'report' && api.mergeReports !== undefined) failure = mergeProblem(api, res.json);
   if (failure === null && ms > maxMs) failure = new Error(`too slow: ${ms.toFixed(0)} ms (budget ${maxMs} ms)`);
   return { case: c, outcome: res.outcome, ms, failure };
+}
+
+/**
+ * `--merge` trusts nothing of a report but its shape: the report of a hostile capture, merged with a copy of itself
+ * as if from a second host, must merge into a JSON-safe report that lists every connection of both, once each.
+ * Returns null when it does, else the error.
+ */
+export function mergeProblem(api, json) {
+  const a = JSON.parse(json);
+  const b = JSON.parse(json);
+  b.capture.path = 'fuzz-b.pcap';
+  let merged;
+  try {
+    merged = api.mergeReports([a, b]);
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+  const problem = jsonProblem(merged);
+  if (problem !== null) return new Error(`merged report not JSON-safe: ${problem}`);
+  const ids = new Set(merged.connections.map((c) => c.id));
+  if (merged.connections.length !== 2 * a.connections.length || ids.size !== merged.connections.length) {
+    return new Error(`merge of a report with its copy lists ${merged.connections.length} connections (${ids.size} distinct ids), expected ${2 * a.connections.length}`);
+  }
+  return null;
 }
 
 /** A short, stable signature of a failure for grouping: message and first stack frame inside the project. */

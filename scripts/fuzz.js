@@ -44,7 +44,8 @@ async function loadApi(dist = DIST) {
   const { Analyzer } = await import(pathToFileURL(join(dist, 'analyze.js')).href);
   const { AnalyzerError } = await import(pathToFileURL(join(dist, 'errors.js')).href);
   const { parseKeyLog } = await import(pathToFileURL(join(dist, 'tls', 'keylog.js')).href);
-  return { Analyzer, AnalyzerError, parseKeyLog };
+  const { mergeReports } = await import(pathToFileURL(join(dist, 'report', 'merge.js')).href);
+  return { Analyzer, AnalyzerError, parseKeyLog, mergeReports };
 }
 
 function parseArgs(argv) {

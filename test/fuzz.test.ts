@@ -1,7 +1,8 @@
 /**
  * The bounded fuzz pass of `npm test` (issue 6): the same cases as `npm run fuzz` (scripts/fuzz-lib.js), a fixed
  * seed and a few thousand of them, each of which must end in a report that JSON carries unchanged or in an
- * AnalyzerError, quickly, and (for the cases fed in pieces) identically however it is chunked.
+ * AnalyzerError, quickly, and (for the cases fed in pieces) identically however it is chunked; and each report must
+ * merge (`--merge`) with a copy of itself.
  *
  * The long run is `npm run fuzz -- --cases 1000000` (see scripts/fuzz.js --help). AMQPSCOPE_FUZZ_CASES=N makes
  * this pass bigger or smaller.
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Analyzer } from '../src/analyze.js';
 import { AnalyzerError } from '../src/errors.js';
+import { mergeReports } from '../src/report/merge.js';
 import { parseKeyLog } from '../src/tls/keylog.js';
 import { STRATEGIES, checkCase, loadCorpus, makeCase, runCase, type CheckResult } from '../scripts/fuzz-lib.js';
 
@@ -23,7 +25,8 @@ const PER_STRATEGY = 8;
  */
 const MAX_MS = 20_000;
 
-const api = { Analyzer, AnalyzerError, parseKeyLog };
+// With mergeReports, every report is also merged with a copy of itself (`--merge` of the same capture from two hosts).
+const api = { Analyzer, AnalyzerError, parseKeyLog, mergeReports };
 const corpus = loadCorpus(join(import.meta.dirname, '..', 'captures'));
 
 function failures(results: CheckResult[]): string[] {

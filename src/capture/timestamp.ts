@@ -55,6 +55,30 @@ function expandedIsoSeconds(sec: number): string {
   return `${y}-${two(month)}-${two(day)}T${two(tod / 3600)}:${two((tod % 3600) / 60)}:${two(tod % 60)}`;
 }
 
+/**
+ * The moment an ISO time written by `isoTime` stands for (any year, expanded or not; the inverse of the
+ * civil-from-days arithmetic above: days-from-civil), or null when the text is not such a time. Used on JSON reports
+ * read back (`--merge`), which may have been made from captures whose clocks say anything.
+ */
+export function parseIsoTime(text: string): Stamp | null {
+  const m = /^([+-]\d{6,}|\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?Z$/.exec(text);
+  if (m === null) return null;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hh = Number(m[4]);
+  const mm = Number(m[5]);
+  const ss = Number(m[6]);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 59) return null;
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  const days = era * 146_097 + doe - 719_468;
+  return { sec: days * 86400 + hh * 3600 + mm * 60 + ss, nsec: m[7] === undefined ? 0 : Number(m[7].padEnd(9, '0')) };
+}
+
 /** Compare two moments: negative, zero or positive. */
 export function compareStamps(aSec: number, aNsec: number, bSec: number, bNsec: number): number {
   return aSec !== bSec ? aSec - bSec : aNsec - bNsec;

@@ -3,6 +3,7 @@
  * many connections, which died of what, all at once or one by one, from which hosts, whether they came back, and
  * whether the broker was accepting at all.
  */
+import { replyCodeName } from '../amqp/names.js';
 import type { Verdict } from '../diagnosis/types.js';
 import { HEALTHY_VERDICTS } from './groups.js';
 import type { Reconnect } from './reconnects.js';
@@ -11,6 +12,17 @@ import type { Fleet, FleetMember, FleetWave } from './types.js';
 import { median } from './stats.js';
 
 const MAX_SENTENCES = 5;
+
+/**
+ * Why retrying cannot end a loop, for the reply codes that say so (AMQP 0-9-1: 403 "the client tried to work with
+ * an entity to which it has no access"; RabbitMQ sends it for a refused login and for a vhost the user may not
+ * open; 530 NOT_ALLOWED for a vhost that does not exist).
+ */
+function loopAdvice(replyCode: number | null): string {
+  if (replyCode === 403) return ': the broker refuses its login or vhost access, and retrying will not change that (fix the user, password or permissions)';
+  if (replyCode === 530) return ': the broker does not allow it (a vhost that does not exist, or a limit), and retrying will not change that';
+  return '';
+}
 
 export function isProblem(m: FleetMember): boolean {
   return !HEALTHY_VERDICTS.has(m.verdict) || m.severity === 'error';
@@ -85,8 +97,9 @@ export function headline(
   }
   for (const loop of fleet.reconnects.loops.slice(0, 2)) {
     const app = loop.application !== null ? ` (${loop.application})` : '';
+    const code = loop.replyCode !== null ? ` with ${loop.replyCode} ${replyCodeName(loop.replyCode)}` : '';
     sentences.push(
-      `${loop.host}${app} is in a reconnect loop: ${loop.connections} connections in ${spoken(loop.endT - loop.t)}, each ${loop.verdict} after ${spoken(loop.medianLifetimeSeconds)} (median).`,
+      `${loop.host}${app} is in a reconnect loop: ${loop.connections} connections in ${spoken(loop.endT - loop.t)}, each ${loop.verdict}${code} after ${spoken(loop.medianLifetimeSeconds)} (median)${loopAdvice(loop.replyCode)}.`,
     );
   }
   if (members.length > 1) {

@@ -102,6 +102,10 @@ function loopOf(run: readonly FleetMember[], clock: Clock): FleetReconnectLoop {
   const verdicts = new Map<string, number>();
   for (const m of run) verdicts.set(m.verdict, (verdicts.get(m.verdict) ?? 0) + 1);
   const verdict = [...verdicts.entries()].sort((a, b) => b[1] - a[1])[0]![0] as FleetMember['verdict'];
+  // The reply code the loop ends on most often (403 ACCESS_REFUSED says why retrying cannot help), if any.
+  const codes = new Map<number, number>();
+  for (const m of run) if (m.verdict === verdict && m.replyCode !== null) codes.set(m.replyCode, (codes.get(m.replyCode) ?? 0) + 1);
+  const replyCode = [...codes.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? null;
   const delays: number[] = [];
   for (let i = 1; i < run.length; i++) delays.push(secondsFrom(run[i - 1]!.ended!, run[i]!.opened));
   const first = run[0]!;
@@ -114,6 +118,7 @@ function loopOf(run: readonly FleetMember[], clock: Clock): FleetReconnectLoop {
     medianLifetimeSeconds: micros(median(run.map((m) => secondsFrom(m.opened, m.ended!)))!),
     medianDelaySeconds: medDelay === null ? null : micros(medDelay),
     verdict,
+    replyCode,
     t: clock.t(first.opened),
     at: clock.at(first.opened),
     endT: clock.t(last.ended as Instant),

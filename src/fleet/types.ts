@@ -135,6 +135,8 @@ export interface FleetReconnectLoop {
   medianLifetimeSeconds: number;
   medianDelaySeconds: number | null;
   verdict: Verdict;
+  /** The reply code most of its connections ended with (Connection.Close), or null. */
+  replyCode: number | null;
   t: number;
   at: string;
   endT: number;

@@ -5,16 +5,14 @@
  */
 import { applicationName, instanceName } from '../fleet/application.js';
 import { emptyNonAmqpCounts, runClock, summarizeFleet, type Fleet, type FleetMember, type Instant, type NonAmqpCounts } from '../fleet/index.js';
+import { parseIsoTime } from '../capture/timestamp.js';
 import { plusSeconds } from '../fleet/types.js';
 import type { Report, ReportConnection, When } from './types.js';
 
-/** "2026-12-05T09:13:54.799497123Z" → whole seconds and nanoseconds, exactly (Date keeps only milliseconds). */
+/** "2026-12-05T09:13:54.799497123Z" → whole seconds and nanoseconds, exactly (Date keeps only milliseconds); 0 if unreadable. */
 export function instantOf(w: When): Instant {
-  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(w.at);
-  if (m === null) return { sec: 0, nsec: 0, packet: w.packet };
-  const sec = Date.parse(`${m[1]}Z`) / 1000;
-  const nsec = m[2] === undefined ? 0 : Number(m[2].padEnd(9, '0'));
-  return { sec, nsec, packet: w.packet };
+  const stamp = parseIsoTime(w.at);
+  return stamp === null ? { sec: 0, nsec: 0, packet: w.packet } : { sec: stamp.sec, nsec: stamp.nsec, packet: w.packet };
 }
 
 export function memberFromReport(c: ReportConnection, capture: string | null): FleetMember {

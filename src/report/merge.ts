@@ -18,6 +18,17 @@ function digitsOf(at: string | null): number {
   return at === null ? 6 : (/\.(\d+)Z$/.exec(at)?.[1]?.length ?? 0);
 }
 
+/**
+ * A connection's id in the merged report: its own, else marked with its capture, else numbered too (the same
+ * 4-tuple can recur within one capture, and the same capture can be merged twice). Adds it to `seen`.
+ */
+function uniqueId(id: string, capture: string, seen: Set<string>): string {
+  let unique = seen.has(id) ? `${id}@${capture}` : id;
+  for (let n = 2; seen.has(unique); n++) unique = `${id}@${capture}#${n}`;
+  seen.add(unique);
+  return unique;
+}
+
 /** Every object with `t` and `at` below `value` gets its `t` from its `at` on the run's clock. */
 function rebase(value: unknown, clock: Clock): void {
   if (Array.isArray(value)) {
@@ -74,8 +85,7 @@ export function mergeReports(reports: readonly Report[]): Report {
     const name = captureName(r);
     const renamed = new Map<string, string>();
     for (const c of r.connections) {
-      const id = seen.has(c.id) ? `${c.id}@${name}` : c.id;
-      seen.add(id);
+      const id = uniqueId(c.id, name, seen);
       renamed.set(c.id, id);
       const copy: ReportConnection = { ...structuredClone(c), id, capture: c.capture ?? name };
       rebase(copy, clock);

@@ -28,12 +28,12 @@ describe('fleet on real captures', () => {
     const back = f.reconnects.examples.filter((x) => w.connections.includes(x.from));
     expect(back.map((x) => x.delaySeconds).sort()).toEqual([7.164236, 7.257318, 7.287186]);
     // heat-engine with a wrong password: six attempts about 1 s apart, a loop.
-    expect(f.reconnects.loops).toEqual([expect.objectContaining({ host: '127.0.0.14', application: 'heat-engine', connections: 6, verdict: 'handshake-failed' })]);
+    expect(f.reconnects.loops).toEqual([expect.objectContaining({ host: '127.0.0.14', application: 'heat-engine', connections: 6, verdict: 'handshake-failed', replyCode: 403 })]);
     expect(f.groups.find((g) => g.host === '127.0.0.11' && g.application === 'nova-compute')).toMatchObject({ connections: 6, byVerdict: { 'missed-heartbeats': 3, 'closed-by-client': 3 } });
     expect(f.notAccepting.count).toBe(0);
     expect(f.refused.count).toBe(0);
     expect(f.headline[1]).toMatch(/^3 connections from 127\.0\.0\.11 \(nova-compute\) stopped sending .* stalled .* All reconnected, after 7\.3 s \(median\)\.$/);
-    expect(f.headline[2]).toMatch(/^127\.0\.0\.14 \(heat-engine\) is in a reconnect loop: 6 connections/);
+    expect(f.headline[2]).toMatch(/^127\.0\.0\.14 \(heat-engine\) is in a reconnect loop: 6 connections .* each handshake-failed with 403 ACCESS_REFUSED .*retrying will not change that/);
   });
 
   it('fleet-broker-restart: 12 forced closes in 2 ms are one broker-scoped wave; 108 refused attempts; all 12 back', () => {
