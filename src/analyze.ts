@@ -23,7 +23,9 @@ import { CaptureClock, buildConnection, reportEvent, reportFinding } from './rep
 import type { Report, ReportConnection, ReportEvent } from './report/types.js';
 import type { ConnectionFacts } from './timeline/types.js';
 import { ConnectionRecorder } from './timeline/recorder.js';
+import { DeferredStream } from './tcp/deferred-stream.js';
 import { DEFAULT_PORTS, TcpTracker } from './tcp/tracker.js';
+import type { StreamHandler } from './tcp/types.js';
 import type { KeyLog } from './tls/keylog.js';
 import { mayBeAmqpsClientHello } from './tls/sniff.js';
 import { TlsStream } from './tls/stream.js';
@@ -88,14 +90,18 @@ export class Analyzer implements CaptureSink {
       acceptFirstBytes: mayBeAmqpsClientHello,
       newHandler: (info) => {
         const onEvent = this.options.onEvent;
-        const recorder = new ConnectionRecorder(
-          info,
-          (facts) => this.finishConnection(facts),
-          onEvent === undefined ? null : (entry) => onEvent(info.id, reportEvent(this.clock(), entry)),
-          this.options.frameObjects === true,
-        );
-        // TCP -> TLS (records, decryption when keys are known; plain AMQP passes through) -> the recorder.
-        return new TlsStream(recorder, { keyLog: this.options.keyLog ?? null }, info);
+        const make = (): StreamHandler => {
+          const recorder = new ConnectionRecorder(
+            info,
+            (facts) => this.finishConnection(facts),
+            onEvent === undefined ? null : (entry) => onEvent(info.id, reportEvent(this.clock(), entry)),
+            this.options.frameObjects === true,
+          );
+          // TCP -> TLS (records, decryption when keys are known; plain AMQP passes through) -> the recorder.
+          return new TlsStream(recorder, { keyLog: this.options.keyLog ?? null }, info);
+        };
+        // A stream of events (--frames) is in capture order across connections: its handlers are made at once.
+        return onEvent === undefined ? new DeferredStream(make) : make();
       },
     });
   }
