@@ -4,6 +4,7 @@
  * 10,000 connections prints the same few dozen lines before its first timeline.
  */
 import { SEVERITY_RANK } from '../diagnosis/types.js';
+import { plural } from '../fleet/stats.js';
 import type { Report, ReportConnection } from '../report/types.js';
 import { paragraph, plain } from './paragraph.js';
 import { paint, severityStyle } from './style.js';
@@ -62,7 +63,7 @@ export function fleetLines(report: Report, width: number, color: boolean): strin
       }
     }
     const more = fleet.groups.length - MAX_GROUP_ROWS + fleet.groupsOmitted;
-    if (more > 0) lines.push(paint(`… ${more} more groups (in the JSON report)`, 'dim', color));
+    if (more > 0) lines.push(paint(`… ${plural(more, 'more group')} (in the JSON report)`, 'dim', color));
   }
 
   const facts: string[] = [];

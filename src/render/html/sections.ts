@@ -4,6 +4,7 @@
  * explanation, findings) and the findings across connections. Every string goes through `text`.
  */
 import { SEVERITY_RANK } from '../../diagnosis/types.js';
+import { plural } from '../../fleet/stats.js';
 import type { Report, ReportConnection, ReportFinding, ReportFleet } from '../../report/types.js';
 import { shortLibrary } from '../fold.js';
 import { connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem } from '../phrases.js';
@@ -77,7 +78,7 @@ export function renderFleet(fleet: ReportFleet): string {
   const table =
     groups.length > 0
       ? `<table class="groups"><thead><tr><th>Host</th><th>Application</th><th>Connections</th><th>Open</th><th>Ended by verdict</th><th>Median lifetime</th></tr></thead><tbody>${groups.join('')}</tbody></table>` +
-        (fleet.groups.length > 50 ? `<p class="dim">${fleet.groups.length - 50} more groups in the JSON report.</p>` : '')
+        (fleet.groups.length > 50 ? `<p class="dim">${plural(fleet.groups.length - 50, 'more group')} in the JSON report.</p>` : '')
       : '';
   return `<section class="fleet-summary"><p>${facts.map(text).join(' · ')}</p>${parts.join('')}${table}</section>`;
 }
