@@ -16,8 +16,7 @@
  * Chunks are fresh buffers (1 MiB for files by default); the consumer may keep them.
  */
 
-import { open } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { AnalyzerError } from '../errors.js';
 import type { CaptureWarning } from './types.js';
@@ -164,25 +163,36 @@ async function* gunzip(
   }
 }
 
+/**
+ * A file, read synchronously. Measured on the 107 MB load capture (`node --cpu-prof`): with one awaited
+ * fh.read() per 1 MiB chunk, the main thread sat idle 105-430 ms per run (more on a busy machine) waiting for the
+ * thread pool to copy each chunk out of the page cache, since nothing was read ahead while a chunk was decoded. A
+ * readSync of 1 MiB from the page cache takes ~0.1 ms, so reading in line costs nothing and leaves no idle time. A
+ * file never blocks the way a pipe does, so nothing that waits for input to arrive is held up (standard input, which
+ * may be a live pipe, is read as a stream: readStream).
+ */
 async function* readFile(path: string, chunkSize: number, reuse: { allowed: boolean }): AsyncGenerator<Uint8Array> {
-  let fh: FileHandle;
+  let fd: number;
   try {
-    fh = await open(path, 'r');
+    fd = openSync(path, 'r');
   } catch (err) {
     throw ioError(path, err);
   }
   try {
     // open() succeeds on a directory on Linux; say so before a read fails with a less clear EISDIR.
-    const st = await fh.stat().catch((err: unknown) => {
+    let directory: boolean;
+    try {
+      directory = fstatSync(fd).isDirectory();
+    } catch (err) {
       throw ioError(path, err);
-    });
-    if (st.isDirectory()) throw new AnalyzerError('unreadable-input', `${path}: is a directory`);
+    }
+    if (directory) throw new AnalyzerError('unreadable-input', `${path}: is a directory`);
     let reused: Buffer | null = null;
     for (;;) {
       const buf = reuse.allowed ? (reused ??= Buffer.allocUnsafe(chunkSize)) : Buffer.allocUnsafe(chunkSize);
       let n: number;
       try {
-        ({ bytesRead: n } = await fh.read(buf, 0, chunkSize, null));
+        n = readSync(fd, buf, 0, chunkSize, null);
       } catch (err) {
         throw ioError(path, err);
       }
@@ -190,7 +200,11 @@ async function* readFile(path: string, chunkSize: number, reuse: { allowed: bool
       yield buf.subarray(0, n);
     }
   } finally {
-    await fh.close().catch(() => undefined); // a close error after a complete read changes nothing
+    try {
+      closeSync(fd);
+    } catch {
+      // a close error after a complete read changes nothing
+    }
   }
 }
 
