@@ -5,7 +5,7 @@
  * size of the --json report, and the terminal report's lines before its first connection timeline; then the
  * targets, each with "ok" or "MISSED".
  *
- *   node scripts/bench-fleet.js [--size 150M] [--keep DIR] [--json]
+ *   node scripts/bench-fleet.js [--size 150M] [--keep DIR] [--json] [--cli dist/cli.js]
  *
  * The synthetic captures are made by scripts/gen-synthetic.js (same seed, 10,000 vs 300 open connections); the SYN
  * flood (32,000 SYNs from as many ports, never answered, plus the 300-connection traffic's first megabyte) is
@@ -19,7 +19,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.join(import.meta.dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
 const GENERATOR = path.join(ROOT, 'scripts', 'gen-synthetic.js');
 const TIME = '/usr/bin/time';
 
@@ -27,11 +26,12 @@ const TARGETS = { rssMiB: 250, jsonMB: 25, linesBeforeTimeline: 60, floodJsonMB:
 
 function args() {
   const a = process.argv.slice(2);
-  const o = { size: '150M', keep: null, json: false };
+  const o = { size: '150M', keep: null, json: false, cli: path.join(ROOT, 'dist', 'cli.js') };
   for (let i = 0; i < a.length; i++) {
     if (a[i] === '--size') o.size = a[++i];
     else if (a[i] === '--keep') o.keep = a[++i];
     else if (a[i] === '--json') o.json = true;
+    else if (a[i] === '--cli') o.cli = path.resolve(a[++i]);
     else {
       process.stderr.write(`bench-fleet: unknown argument ${a[i]}\n`);
       process.exit(2);
@@ -41,9 +41,9 @@ function args() {
 }
 
 /** One amqpscope run under /usr/bin/time -v: wall seconds, peak RSS (MiB), stdout bytes and text. */
-function run(cliArgs) {
+function run(cli, cliArgs) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(TIME, ['-v', process.execPath, CLI, ...cliArgs], { maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(TIME, ['-v', process.execPath, cli, ...cliArgs], { maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: '1' } });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`amqpscope ${cliArgs.join(' ')} exited ${r.status}: ${r.stderr.toString().slice(-400)}`);
   const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr.toString())?.[1]) / 1024;
@@ -119,8 +119,8 @@ try {
   const rows = [];
   for (const c of [...captures, flood]) {
     const size = statSync(c.file).size;
-    const json = run([c.file, '--json']);
-    const text = run([c.file, '--width', '120', '--no-color']);
+    const json = run(o.cli, [c.file, '--json']);
+    const text = run(o.cli, [c.file, '--width', '120', '--no-color']);
     const report = JSON.parse(json.stdout.toString('utf8'));
     rows.push({
       name: c.name,

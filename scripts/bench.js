@@ -490,7 +490,7 @@ function memory(opts) {
  */
 function fleet(opts) {
   log('bench: fleet (scripts/bench-fleet.js)');
-  const r = spawnSync(process.execPath, [FLEET, '--json', '--keep', path.join(opts.work, 'fleet')], { stdio: ['ignore', 'pipe', 2], encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [FLEET, '--json', '--keep', path.join(opts.work, 'fleet'), '--cli', opts.cli], { stdio: ['ignore', 'pipe', 2], encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new CommandFailed(`bench-fleet.js exited with ${r.status ?? r.signal}`);
   return JSON.parse(r.stdout);
 }
