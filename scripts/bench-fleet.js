@@ -5,11 +5,13 @@
  * size of the --json report, and the terminal report's lines before its first connection timeline; then the
  * targets, each with "ok" or "MISSED".
  *
- *   node scripts/bench-fleet.js [--size 150M] [--keep DIR]
+ *   node scripts/bench-fleet.js [--size 150M] [--keep DIR] [--json] [--cli dist/cli.js]
  *
  * The synthetic captures are made by scripts/gen-synthetic.js (same seed, 10,000 vs 300 open connections); the SYN
  * flood (32,000 SYNs from as many ports, never answered, plus the 300-connection traffic's first megabyte) is
- * written here. Everything goes to a temporary directory, removed at the end unless --keep names one.
+ * written here. Everything goes to a temporary directory, removed at the end unless --keep names one (captures
+ * already there are reused). --json prints the rows and the targets as one JSON object instead (scripts/bench.js
+ * runs this script as part of `npm run bench`).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -17,7 +19,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.join(import.meta.dirname, '..');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
 const GENERATOR = path.join(ROOT, 'scripts', 'gen-synthetic.js');
 const TIME = '/usr/bin/time';
 
@@ -25,10 +26,12 @@ const TARGETS = { rssMiB: 250, jsonMB: 25, linesBeforeTimeline: 60, floodJsonMB:
 
 function args() {
   const a = process.argv.slice(2);
-  const o = { size: '150M', keep: null };
+  const o = { size: '150M', keep: null, json: false, cli: path.join(ROOT, 'dist', 'cli.js') };
   for (let i = 0; i < a.length; i++) {
     if (a[i] === '--size') o.size = a[++i];
     else if (a[i] === '--keep') o.keep = a[++i];
+    else if (a[i] === '--json') o.json = true;
+    else if (a[i] === '--cli') o.cli = path.resolve(a[++i]);
     else {
       process.stderr.write(`bench-fleet: unknown argument ${a[i]}\n`);
       process.exit(2);
@@ -38,9 +41,9 @@ function args() {
 }
 
 /** One amqpscope run under /usr/bin/time -v: wall seconds, peak RSS (MiB), stdout bytes and text. */
-function run(cliArgs) {
+function run(cli, cliArgs) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(TIME, ['-v', process.execPath, CLI, ...cliArgs], { maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(TIME, ['-v', process.execPath, cli, ...cliArgs], { maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: '1' } });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`amqpscope ${cliArgs.join(' ')} exited ${r.status}: ${r.stderr.toString().slice(-400)}`);
   const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr.toString())?.[1]) / 1024;
@@ -116,8 +119,8 @@ try {
   const rows = [];
   for (const c of [...captures, flood]) {
     const size = statSync(c.file).size;
-    const json = run([c.file, '--json']);
-    const text = run([c.file, '--width', '120', '--no-color']);
+    const json = run(o.cli, [c.file, '--json']);
+    const text = run(o.cli, [c.file, '--width', '120', '--no-color']);
     const report = JSON.parse(json.stdout.toString('utf8'));
     rows.push({
       name: c.name,
@@ -133,17 +136,7 @@ try {
       refused: report.fleet.refused.count,
     });
   }
-  const pad = (s, n) => String(s).padStart(n);
-  process.stdout.write(`amqpscope fleet benchmark (${o.size} synthetic captures, node ${process.version})\n\n`);
-  process.stdout.write(`${'capture'.padEnd(24)}${pad('MB', 8)}${pad('conns', 8)}${pad('--json s', 10)}${pad('MB/s', 8)}${pad('RSS MiB', 9)}${pad('JSON MB', 9)}${pad('text s', 8)}${pad('RSS MiB', 9)}${pad('lines', 7)}\n`);
-  for (const r of rows) {
-    process.stdout.write(
-      `${r.name.padEnd(24)}${pad(r.sizeMB.toFixed(1), 8)}${pad(r.connections, 8)}${pad(r.jsonSeconds.toFixed(2), 10)}${pad(r.mbPerSecond.toFixed(1), 8)}${pad(r.jsonRssMiB.toFixed(0), 9)}` +
-        `${pad(r.jsonMB.toFixed(2), 9)}${pad(r.textSeconds.toFixed(2), 8)}${pad(r.textRssMiB.toFixed(0), 9)}${pad(r.lines, 7)}\n`,
-    );
-  }
   const [big, small, syn] = rows;
-  const verdict = (ok) => (ok ? 'ok' : 'MISSED');
   const checks = [
     [`10,000 connections: throughput at least half of 300 connections' (${big.mbPerSecond.toFixed(1)} vs ${small.mbPerSecond.toFixed(1)} MB/s)`, big.mbPerSecond >= small.mbPerSecond / 2],
     [`10,000 connections: peak RSS under ${TARGETS.rssMiB} MiB (--json ${big.jsonRssMiB.toFixed(0)}, terminal ${big.textRssMiB.toFixed(0)})`, Math.max(big.jsonRssMiB, big.textRssMiB) < TARGETS.rssMiB],
@@ -151,8 +144,22 @@ try {
     [`10,000 connections: at most ${TARGETS.linesBeforeTimeline} terminal lines before the first timeline (${big.lines})`, big.lines <= TARGETS.linesBeforeTimeline],
     [`SYN flood: ${syn.refused.toLocaleString('en')} attempts counted, JSON under ${TARGETS.floodJsonMB} MB (${syn.jsonMB.toFixed(3)} MB)`, syn.jsonMB < TARGETS.floodJsonMB && syn.refused === 32000],
   ];
-  process.stdout.write('\n');
-  for (const [what, ok] of checks) process.stdout.write(`${verdict(ok).padEnd(7)} ${what}\n`);
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify({ size: o.size, rows, targets: checks.map(([what, ok]) => ({ what, ok })) }, null, 2)}\n`);
+  } else {
+    const pad = (s, n) => String(s).padStart(n);
+    process.stdout.write(`amqpscope fleet benchmark (${o.size} synthetic captures, node ${process.version})\n\n`);
+    process.stdout.write(`${'capture'.padEnd(24)}${pad('MB', 8)}${pad('conns', 8)}${pad('--json s', 10)}${pad('MB/s', 8)}${pad('RSS MiB', 9)}${pad('JSON MB', 9)}${pad('text s', 8)}${pad('RSS MiB', 9)}${pad('lines', 7)}\n`);
+    for (const r of rows) {
+      process.stdout.write(
+        `${r.name.padEnd(24)}${pad(r.sizeMB.toFixed(1), 8)}${pad(r.connections, 8)}${pad(r.jsonSeconds.toFixed(2), 10)}${pad(r.mbPerSecond.toFixed(1), 8)}${pad(r.jsonRssMiB.toFixed(0), 9)}` +
+          `${pad(r.jsonMB.toFixed(2), 9)}${pad(r.textSeconds.toFixed(2), 8)}${pad(r.textRssMiB.toFixed(0), 9)}${pad(r.lines, 7)}\n`,
+      );
+    }
+    const verdict = (ok) => (ok ? 'ok' : 'MISSED');
+    process.stdout.write('\n');
+    for (const [what, ok] of checks) process.stdout.write(`${verdict(ok).padEnd(7)} ${what}\n`);
+  }
 } finally {
   if (o.keep === null) rmSync(dir, { recursive: true, force: true });
 }

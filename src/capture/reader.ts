@@ -436,7 +436,7 @@ export class CaptureReader {
       pkt.linkType = linkType;
       pkt.interfaceId = 0;
       pkt.origLen = view.getUint32(pos + 12, le);
-      pkt.data = buf.subarray(pos + PCAP_RECORD_HEADER_BYTES, next);
+      pkt.data = packetView(buf, pos + PCAP_RECORD_HEADER_BYTES, caplen);
       this.#bytes += next - pos;
       pos = next;
       sink.onPacket(pkt);
@@ -669,7 +669,7 @@ export class CaptureReader {
     pkt.index = ++this.#packets;
     pkt.linkType = iface.linkType;
     pkt.interfaceId = ifid;
-    pkt.data = buf.subarray(off + dataOff, off + dataOff + caplen);
+    pkt.data = packetView(buf, off + dataOff, caplen);
     this.#sink.onPacket(pkt);
   }
 
@@ -763,4 +763,14 @@ function hex32(n: number): string {
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * The packet's bytes as a plain Uint8Array view, even when the chunk is a Buffer (the CLI's chunks are): a Buffer's
+ * subarray goes through Node's adjustOffset and the species lookup, and returns a Buffer for chunks but a
+ * Uint8Array for the carry buffer, so the layers above would see two hidden classes. Measured on the 107 MB load
+ * capture's profile: Buffer.subarray and adjustOffset were ~38 ms of self time, this constructor ~8 ms.
+ */
+function packetView(buf: Uint8Array, start: number, length: number): Uint8Array {
+  return new Uint8Array(buf.buffer, buf.byteOffset + start, length);
 }

@@ -10,7 +10,8 @@
  * Which side is the client: the SYN sender; without a SYN, the side not on the AMQP port; failing that, the side
  * that sent `AMQP` first; failing that, the sender of the first packet.
  *
- * Connection identity: the 4-tuple, until a new SYN (without ACK) arrives after a FIN or RST on it, or with a new
+ * Connection identity: the 4-tuple (looked up by a hash of both addresses and ports, so that 10,000 clients on
+ * different hosts using the same source port do not share one list to search), until a new SYN (without ACK) arrives after a FIN or RST on it, or with a new
  * initial sequence number: then the old connection ends and a new one starts (port reuse).
  *
  * Memory: per open connection, analysis state plus bounded out-of-order data. A closed connection is evicted once
@@ -80,6 +81,8 @@ class Connection {
   onAmqpPort = false;
   // Side 0 is the sender of the first packet seen.
   constructor(
+    /** endpointsKey() of its segments: where the tracker files it. */
+    readonly key: number,
     readonly ipVersion: 4 | 6,
     readonly a: readonly [number, number, number, number],
     readonly aPort: number,
@@ -103,7 +106,8 @@ class Connection {
 }
 
 export class TcpTracker {
-  private readonly byPorts = new Map<number, Connection[]>();
+  /** Open connections by endpointsKey(); a list holds more than one only when hashes collide (or a port is reused). */
+  private readonly byEndpoints = new Map<number, Connection[]>();
   private readonly closedConnections = new Set<Connection>();
   private originSec = -1;
   private originNsec = 0;
@@ -124,7 +128,8 @@ export class TcpTracker {
     }
     const t = tsSec - this.originSec + (tsNsec - this.originNsec) / 1e9;
 
-    let conn = this.find(seg);
+    const key = endpointsKey(seg);
+    let conn = this.find(seg, key);
     let side: 0 | 1 = 0;
     if (conn !== undefined) {
       side = this.sideOf(conn, seg);
@@ -136,7 +141,7 @@ export class TcpTracker {
       }
     }
     if (conn === undefined) {
-      conn = this.create(seg, packet, tsSec, tsNsec);
+      conn = this.create(seg, key, packet, tsSec, tsNsec);
       side = 0;
     }
     if (conn.role === 'ignored') {
@@ -202,10 +207,10 @@ export class TcpTracker {
 
   /** The capture ended: every connection still known is finished. */
   end(): void {
-    for (const bucket of this.byPorts.values()) {
+    for (const bucket of this.byEndpoints.values()) {
       for (const conn of bucket) this.finish(conn, 'capture-end', false);
     }
-    this.byPorts.clear();
+    this.byEndpoints.clear();
     this.closedConnections.clear();
   }
 
@@ -238,16 +243,15 @@ export class TcpTracker {
     conn.handler = null;
     this.closedConnections.delete(conn);
     if (!unlink) return;
-    const key = portKey(conn.aPort, conn.bPort);
-    const bucket = this.byPorts.get(key);
+    const bucket = this.byEndpoints.get(conn.key);
     if (bucket === undefined) return;
     const i = bucket.indexOf(conn);
     if (i >= 0) bucket.splice(i, 1);
-    if (bucket.length === 0) this.byPorts.delete(key);
+    if (bucket.length === 0) this.byEndpoints.delete(conn.key);
   }
 
-  private find(seg: TcpSegment): Connection | undefined {
-    const bucket = this.byPorts.get(portKey(seg.srcPort, seg.dstPort));
+  private find(seg: TcpSegment, key: number): Connection | undefined {
+    const bucket = this.byEndpoints.get(key);
     if (bucket === undefined) return undefined;
     for (const c of bucket) {
       if (c.aPort === seg.srcPort && c.bPort === seg.dstPort && sameSrc(c.a, seg) && sameDst(c.b, seg)) return c;
@@ -260,9 +264,10 @@ export class TcpTracker {
     return conn.aPort === seg.srcPort && sameSrc(conn.a, seg) && (conn.aPort !== conn.bPort || sameDst(conn.b, seg)) ? 0 : 1;
   }
 
-  private create(seg: TcpSegment, packet: number, tsSec: number, tsNsec: number): Connection {
+  private create(seg: TcpSegment, key: number, packet: number, tsSec: number, tsNsec: number): Connection {
     const tracker = this;
     const conn: Connection = new Connection(
+      key,
       seg.ipVersion,
       [seg.src0, seg.src1, seg.src2, seg.src3],
       seg.srcPort,
@@ -291,9 +296,8 @@ export class TcpTracker {
       conn.clientSide = 1;
       conn.clientBy = 'port';
     }
-    const key = portKey(seg.srcPort, seg.dstPort);
-    const bucket = this.byPorts.get(key);
-    if (bucket === undefined) this.byPorts.set(key, [conn]);
+    const bucket = this.byEndpoints.get(key);
+    if (bucket === undefined) this.byEndpoints.set(key, [conn]);
     else bucket.push(conn);
     conn.onAmqpPort = ports.has(seg.srcPort) || ports.has(seg.dstPort);
     return conn;
@@ -354,8 +358,24 @@ export class TcpTracker {
   }
 }
 
-function portKey(p: number, q: number): number {
-  return p < q ? p * 65536 + q : q * 65536 + p;
+/**
+ * A hash of a segment's two endpoints, the same in both directions (XOR of one hash per endpoint), kept to 30 bits
+ * so that it stays a small integer (V8 Smi): a Map lookup then neither allocates nor hashes a string.
+ */
+function endpointsKey(seg: TcpSegment): number {
+  const src = endpointHash(seg.src0, seg.src1, seg.src2, seg.src3, seg.srcPort);
+  const dst = endpointHash(seg.dst0, seg.dst1, seg.dst2, seg.dst3, seg.dstPort);
+  return (src ^ dst) & 0x3fffffff;
+}
+
+/** Multiplicative mixing (the constants of xxHash32 and MurmurHash3's finaliser) of one address and port. */
+function endpointHash(a0: number, a1: number, a2: number, a3: number, port: number): number {
+  let h = Math.imul(port ^ 0x165667b1, 0x9e3779b1);
+  h = Math.imul(h ^ a0, 0x85ebca77);
+  h = Math.imul(h ^ a1, 0xc2b2ae3d);
+  h = Math.imul(h ^ a2, 0x27d4eb2f);
+  h = Math.imul(h ^ a3, 0x9e3779b1);
+  return h ^ (h >>> 15);
 }
 
 function sameSrc(addr: readonly [number, number, number, number], seg: TcpSegment): boolean {

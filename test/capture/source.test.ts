@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createReadStream, openSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -155,6 +156,21 @@ describe('readCaptureSource', () => {
     const ones = Array.from(gz, (b) => Buffer.of(b));
     const unzipped = await collect(readCaptureSource('-', { stdin: Readable.from(ones) }));
     expect(Buffer.compare(unzipped.bytes, bytes)).toBe(0);
+  });
+
+  it("reads standard input redirected from a file (amqpscope - < f) in whole chunks, like a file", async () => {
+    // process.stdin is then an fs.ReadStream on fd 0: its own reads would be 64 KiB each, awaited one by one.
+    const real = readFileSync('captures/pika-blocked-memory-alarm.pcap');
+    const fd = openSync('captures/pika-blocked-memory-alarm.pcap', 'r');
+    const stdin = createReadStream('', { fd });
+    try {
+      const got = await collect(readCaptureSource('-', { stdin, chunkSize: 256 * 1024 }));
+      expect(Buffer.compare(got.bytes, real)).toBe(0);
+      expect(got.sizes.slice(0, -1).every((n) => n === 256 * 1024)).toBe(true);
+      expect(got.sizes.length).toBe(Math.ceil(real.length / (256 * 1024)));
+    } finally {
+      stdin.destroy();
+    }
   });
 
   it('turns an input error inside a gzip stream into unreadable-input, not a gzip warning', async () => {

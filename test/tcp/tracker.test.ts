@@ -128,6 +128,23 @@ describe('TcpTracker: connections and clients', () => {
     expect(rec!.info.clientAddress).toBe('10.0.0.1');
   });
 
+  it('keeps apart clients on different hosts that use the same source port, their packets interleaved', () => {
+    // The lookup is keyed by addresses and ports: a fleet of hosts reusing one ephemeral port is 50 connections.
+    const convs = Array.from({ length: 50 }, (_, i) => {
+      const c = new Conversation({ client: `10.1.${i >> 4}.${(i & 15) + 1}`, clientPort: 40000 }).handshake();
+      return c.send('c', `from ${i}`).send('s', `to ${i}`).ack('c');
+    });
+    const all = new Conversation();
+    for (let k = 0; k < convs[0]!.packets.length; k++) for (const c of convs) all.packets.push(c.packets[k]!);
+    const recs = track(all);
+    expect(recs).toHaveLength(50);
+    recs.forEach((rec, i) => {
+      expect(rec.info.id).toBe(`10.1.${i >> 4}.${(i & 15) + 1}:40000->10.0.0.2:5672`);
+      expect(rec.data).toEqual({ c2s: `from ${i}`, s2c: `to ${i}` });
+      expect(rec.info.clientBy).toBe('syn');
+    });
+  });
+
   it('formats IPv6 connection ids with brackets', () => {
     const c = new Conversation({ client: '::1', server: '::1', clientPort: 34124 }).handshake();
     const [rec] = track(c);
