@@ -199,6 +199,11 @@ export interface ConnectionFacts {
   /** Identities of messages delivered with redelivered set (bounded), for cross-connection matching. */
   redeliveredIdentities: { identity: string; moment: Moment }[];
   lastPacket: Moment;
+  /**
+   * The capture's first packet. When the capture started after the connection opened, a side that sent nothing
+   * in it has been silent at least since this moment (its last byte is before the capture).
+   */
+  captureStart: Moment;
   /** How the TCP layer ended it: the capture ended while it was open, or it closed. */
   endedBy: 'capture-end' | 'closed';
   timeline: TimelineEntry[];

@@ -1,0 +1,135 @@
+/**
+ * Issue 12, items 1-3: captures that start late or stop early are judged like complete ones, and the evidence
+ * never folds away. On real captures cut from pika-long-callback.pcap (captures/README.md), and the pure open-silence
+ * computation.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { heartbeatTolerance } from '../../src/diagnosis/heartbeat.js';
+import { judgeOpenSilence, type OpenSilenceInput } from '../../src/diagnosis/open-silence.js';
+import { foldTimeline } from '../../src/render/fold.js';
+import type { ReportConnection } from '../../src/report/types.js';
+import { newEvidence } from '../../src/timeline/recorder.js';
+import { CAPTURES_DIR, analyzeCapture } from '../helpers/captures.js';
+
+const only = (name: string): ReportConnection => {
+  const { report } = analyzeCapture(name);
+  expect(report.connections).toHaveLength(1);
+  return report.connections[0]!;
+};
+const notes = (c: ReportConnection) => c.timeline.filter((e) => e.note !== undefined).map((e) => [e.packet, e.note]);
+
+describe('a capture that starts after the client went silent (pika-long-callback-midstream.pcap)', () => {
+  const c = only('pika-long-callback-midstream.pcap');
+
+  it('is a missed-heartbeat close of a stalled client, the silence a lower bound from the capture start', () => {
+    expect(c.handshakeSeen).toBe(false);
+    expect(c.heartbeat.inferred).toBe(4);
+    expect(c.lastClientByte).toBeNull();
+    expect(c.lastClientFrame).toBeNull();
+    expect(c.end).toMatchObject({ verdict: 'missed-heartbeats', cause: 'client-stalled', severity: 'error', by: 'server', how: 'rst', packet: 13 });
+    expect(c.end).toMatchObject({ silenceAtLeast: true, silenceSeconds: 12.000157, heartbeatMultiple: 3, clientAcksDuringSilence: 5, serverHeartbeatsDuringSilence: 5 });
+    expect(c.end.explanation).toMatch(/sent nothing for at least 12\.0 s/);
+    expect(c.end.explanation).toMatch(/T=4 s, inferred from its heartbeats/);
+    expect(c.end.explanation).toMatch(/after the capture's start \(the client's last byte is before it\)/);
+  });
+
+  it('numbers every unanswered heartbeat, notes each kernel ACK, and the close', () => {
+    expect(notes(c)).toEqual([
+      [3, 'heartbeat 1 of 5, not answered'],
+      [4, "client's kernel ACKs, no AMQP reply"],
+      [5, 'heartbeat 2 of 5, not answered'],
+      [6, "client's kernel ACKs, no AMQP reply"],
+      [7, 'heartbeat 3 of 5, not answered'],
+      [8, "client's kernel ACKs, no AMQP reply"],
+      [9, 'heartbeat 4 of 5, not answered'],
+      [10, "client's kernel ACKs, no AMQP reply"],
+      [11, 'heartbeat 5 of 5, not answered'],
+      [12, "client's kernel ACKs, no AMQP reply"],
+      [13, "broker closes at least 12.0 s after the capture's start (>= 3.0 x T)"],
+    ]);
+    // Each noted row stays a row of its own in the terminal.
+    const rows = foldTimeline(c.timeline);
+    expect(rows.filter((r) => /^heartbeat \d of 5, not answered$/.test(r.note)).map((r) => r.events.length)).toEqual([1, 1, 1, 1, 1]);
+  });
+
+  it('leaves the other mid-stream captures their verdicts', () => {
+    expect(only('pika-midstream-idle.pcap').end).toMatchObject({ verdict: 'missed-heartbeats', cause: 'client-stalled', packet: 20 });
+    expect(only('pika-midstream-idle.pcap').end.silenceAtLeast).toBeUndefined(); // its last client byte is captured
+    expect(only('kitchen-sink-from-packet-24.pcap').end).toMatchObject({ verdict: 'closed-by-client', packet: 65 });
+  });
+});
+
+describe('a capture that stops 8 s into the client\'s silence (pika-long-callback-cut-8s.pcap)', () => {
+  const { report } = analyzeCapture('pika-long-callback-cut-8s.pcap');
+  const c = report.connections[0]!;
+
+  it('warns about the truncated last record and analyses the 32 packets before it', () => {
+    expect(report.capture.warnings.map((w) => w.code)).toEqual(['capture-truncated']);
+    expect(report.capture.packets).toBe(32);
+    expect(c.frames).toEqual({ clientToServer: 9, serverToClient: 16 });
+  });
+
+  it('is open with the cause and the window in which RabbitMQ will close it, as severe as the closed case', () => {
+    expect(c.end).toMatchObject({ verdict: 'open', cause: 'client-stalled', severity: 'error', by: null, how: null, packet: 32 });
+    expect(c.end).toMatchObject({ silenceSeconds: 8.00101, heartbeatMultiple: 2, expectedClose: { earliest: 8.006254, latest: 12.006254 } });
+    expect(c.end.silenceAtLeast).toBeUndefined();
+    expect(c.end.explanation).toMatch(/had sent nothing for 8\.0 s \(2\.0 x T, T=4 s\) while its kernel kept ACKing the broker's heartbeats \(4 not answered\)/);
+    expect(c.end.explanation).toMatch(/Expect the broker to close it between 02:10:19\.6 and 02:10:23\.6 UTC unless the client writes\./);
+    // The complete capture shows the RST in that window (0.4 ms past 3T: Erlang scheduling, within heartbeatTolerance).
+    const full = only('pika-long-callback.pcap');
+    expect(full.end.t).toBeGreaterThanOrEqual(8.006254);
+    expect(full.end.t).toBeLessThanOrEqual(12.006254 + heartbeatTolerance(4));
+  });
+
+  it('keeps the client\'s last frame and every unanswered heartbeat on rows of their own', () => {
+    expect(notes(c)).toEqual([
+      [22, "client's last frame"],
+      [25, 'heartbeat 1 of 4, not answered'],
+      [26, "client's kernel ACKs, no AMQP reply"],
+      [27, 'heartbeat 2 of 4, not answered'],
+      [28, "client's kernel ACKs, no AMQP reply"],
+      [29, 'heartbeat 3 of 4, not answered'],
+      [30, "client's kernel ACKs, no AMQP reply"],
+      [31, 'heartbeat 4 of 4, not answered'],
+      [32, "client's kernel ACKs, no AMQP reply"],
+    ]);
+  });
+
+  it('says so in the terminal report of the built CLI', () => {
+    const out = execFileSync(process.execPath, [join('dist', 'cli.js'), join(CAPTURES_DIR, 'pika-long-callback-cut-8s.pcap'), '--width', '200', '--no-color'], { encoding: 'utf8' });
+    expect(out).toMatch(/warning: capture-truncated/);
+    expect(out).toMatch(/error: open \(client-stalled\), still open when the capture ended/);
+    expect(out).toMatch(/Expect the broker to close it between 02:10:19\.6 and 02:10:23\.6 UTC unless the client writes\./);
+    for (let n = 1; n <= 4; n++) expect(out).toMatch(new RegExp(`Heartbeat +heartbeat ${n} of 4, not answered`));
+  });
+});
+
+describe('open-silence: the pure computation a live reader calls', () => {
+  const base: OpenSilenceInput = { side: 'client', heartbeat: 4, since: 10, atLeast: false, now: 10, evidence: newEvidence() };
+  const stalled = { ...newEvidence(), acksAdvanced: 3, peerHeartbeats: 3, peerPayloadSegments: 3, lastSignOfLife: { packet: 9, tsSec: 16, tsNsec: 0 } };
+
+  it('crosses T and 2T at the thresholds it announces', () => {
+    expect(judgeOpenSilence({ ...base, now: 14 })).toMatchObject({ seconds: 4, level: 0, thresholds: { t1: 14, t2: 18 } });
+    expect(judgeOpenSilence({ ...base, now: 14.5 }).level).toBe(1);
+    expect(judgeOpenSilence({ ...base, now: 18.5 }).level).toBe(2);
+  });
+
+  it('gives the cause from the kernel evidence and the close window from the last byte', () => {
+    expect(judgeOpenSilence({ ...base, now: 18.5, evidence: stalled })).toMatchObject({ cause: 'client-stalled', expectedClose: { earliest: 18, latest: 22 } });
+    expect(judgeOpenSilence({ ...base, now: 15, evidence: { ...stalled, zeroWindows: 1 } }).cause).toBe('client-not-reading');
+    expect(judgeOpenSilence({ ...base, now: 15, evidence: { ...stalled, peerRetransmissionsUnanswered: 2 } }).cause).toBe('client-unreachable');
+    // Past 3T RabbitMQ would have closed it already: no window to announce.
+    expect(judgeOpenSilence({ ...base, now: 22.5, evidence: stalled }).expectedClose).toBeNull();
+  });
+
+  it('with only a bound, the close comes after now and no later than 3T after the capture start', () => {
+    expect(judgeOpenSilence({ ...base, atLeast: true, now: 19, evidence: stalled })).toMatchObject({ atLeast: true, seconds: 9, level: 2, expectedClose: { earliest: 19, latest: 22 } });
+  });
+
+  it('predicts no close for the broker\'s silence, and nothing without heartbeats', () => {
+    expect(judgeOpenSilence({ ...base, side: 'server', now: 15, evidence: { ...newEvidence(), peerPayloadSegments: 2 } })).toMatchObject({ level: 1, cause: 'server-stalled', expectedClose: null });
+    expect(judgeOpenSilence({ ...base, heartbeat: 0, now: 100, evidence: stalled })).toMatchObject({ level: 0, thresholds: null, expectedClose: null });
+  });
+});
