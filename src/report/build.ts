@@ -35,6 +35,9 @@ export function reportEvent(clock: CaptureClock, e: TimelineEntry): ReportEvent 
   const ev: ReportEvent = { ...clock.when(e), dir: e.dir, kind: e.kind, type: e.type, summary: describeEntry(e) };
   if (e.channel !== undefined && e.kind === 'amqp') ev.channel = e.channel;
   if (e.kind === 'elided') ev.count = e.elided ?? 0;
+  if (e.runs !== undefined) {
+    ev.runs = e.runs.map((r) => ({ dir: r.dir, type: r.type, count: r.count, bytes: r.bodyBytes, from: clock.when(r.first), to: clock.when(r.last) }));
+  }
   return ev;
 }
 

@@ -7,6 +7,7 @@
 import type { FrameView } from '../amqp/frame-view.js';
 import type { Dir, SegmentInfo } from '../tcp/types.js';
 import { RawEvents } from './raw-events.js';
+import { RunTracker } from './runs.js';
 import type { Moment, TimelineEntry } from './types.js';
 
 /** A connection with at most this many events keeps all of them. */
@@ -46,6 +47,8 @@ export class TimelineSelection {
   private readonly aroundLastClient = new Map<number, TimelineEntry>();
   /** The same for events that left the ring as raw slots: copied raw (a busy client's window moves every frame). */
   private aroundRaw: RawEvents | null = null;
+  /** Runs of the same traffic, so that rows eliding part of one can say what they stand for. */
+  private readonly runs = new RunTracker();
 
   /** @param onEntry receives every event as it happens (for --frames streaming); the entry may be kept. */
   constructor(private readonly onEntry: ((entry: TimelineEntry) => void) | null) {}
@@ -58,6 +61,14 @@ export class TimelineSelection {
   /** Adds an event as an entry (its ordinal is set here). */
   addEvent(e: TimelineEntry, notable: boolean): void {
     e.ordinal = this.ordinal++;
+    if (e.kind === 'amqp' && e.frame !== undefined) {
+      const f = e.frame;
+      this.runs.frame(e.dir, f.type, e.type, f.size, e.packet, e.tsSec, e.tsNsec, e.ordinal);
+    } else if (e.kind === 'tcp') {
+      this.runs.tcp(e.type);
+    } else {
+      this.runs.other();
+    }
     if (this.onEntry !== null) this.onEntry(e);
     this.addToAll(e);
     if (this.head.length < HEAD_EVENTS) this.head.push(e);
@@ -73,6 +84,7 @@ export class TimelineSelection {
   /** Adds a TCP event that is not kept (yet) as raw fields; returns its ordinal. */
   addRawTcp(dir: Dir, seg: SegmentInfo, type: string): number {
     const ordinal = this.ordinal++;
+    this.runs.tcp(type);
     const log = this.rawLog();
     if (log !== null) {
       const j = log.append();
@@ -86,6 +98,7 @@ export class TimelineSelection {
   /** Adds a frame that came as a view and is not kept (yet) as raw fields and payload; returns its ordinal. */
   addRawFrame(dir: Dir, v: FrameView): number {
     const ordinal = this.ordinal++;
+    this.runs.frame(dir, v.type, v.name, v.size, v.packet, v.tsSec, v.tsNsec, ordinal);
     const log = this.rawLog();
     if (log !== null) {
       const j = log.append();
@@ -127,11 +140,16 @@ export class TimelineSelection {
     }
     // Bytes held out of order are delivered later than their packet: keep the rows in packet order.
     events.sort((x, y) => x.packet - y.packet || x.ordinal - y.ordinal);
+    this.runs.finish();
     const out: TimelineEntry[] = [];
     let expected = 0;
     for (const e of events) {
       if (e.ordinal > expected && this.all === null) {
-        out.push({ ordinal: expected, packet: e.packet, tsSec: e.tsSec, tsNsec: e.tsNsec, dir: e.dir, kind: 'elided', type: 'elided', elided: e.ordinal - expected });
+        const elided: TimelineEntry = { ordinal: expected, packet: e.packet, tsSec: e.tsSec, tsNsec: e.tsNsec, dir: e.dir, kind: 'elided', type: 'elided', elided: e.ordinal - expected };
+        // The left-out events are all part of a run of the same traffic: the row can say what they were.
+        const runs = this.runs.containing(expected, e.ordinal - 1);
+        if (runs.length > 0) elided.runs = runs;
+        out.push(elided);
       }
       out.push(e);
       expected = Math.max(expected, e.ordinal + 1);

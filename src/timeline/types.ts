@@ -5,6 +5,7 @@
 import type { FieldTable, FieldValue, Frame } from '../amqp/types.js';
 import type { ConnectionInfo, Dir, GapReason } from '../tcp/types.js';
 import type { TlsFacts } from '../tls/types.js';
+import type { TrafficRun } from './runs.js';
 
 /** A moment in the capture: packet number (1-based) and time. */
 export interface Moment {
@@ -138,6 +139,8 @@ export interface TimelineEntry {
   payloadLength?: number;
   /** For elided runs: how many events were left out. */
   elided?: number;
+  /** For elided runs: the run of the same traffic the left-out events all belong to (runs.ts). */
+  runs?: TrafficRun[];
   notes?: string[];
 }
 

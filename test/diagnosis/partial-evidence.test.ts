@@ -1,17 +1,22 @@
 /**
  * Issue 12, items 1-3: captures that start late or stop early are judged like complete ones, and the evidence
- * never folds away. On real captures cut from pika-long-callback.pcap (captures/README.md), and the pure open-silence
- * computation.
+ * never folds away. On real captures cut from pika-long-callback.pcap (captures/README.md), the real bulk publish
+ * (gzip), a synthetic run too long for the bounded timeline, and the pure open-silence computation.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { analyzeBytes, analyzeFile } from '../../src/analyze.js';
 import { heartbeatTolerance } from '../../src/diagnosis/heartbeat.js';
 import { judgeOpenSilence, type OpenSilenceInput } from '../../src/diagnosis/open-silence.js';
 import { foldTimeline } from '../../src/render/fold.js';
 import type { ReportConnection } from '../../src/report/types.js';
 import { newEvidence } from '../../src/timeline/recorder.js';
+import { amqpHandshake } from '../helpers/amqp-conversation.js';
+import { bodyFrame, concat, headerFrame, methodFrame, shortstr, u16, u8 } from '../helpers/amqp-encode.js';
 import { CAPTURES_DIR, analyzeCapture } from '../helpers/captures.js';
+import { Conversation } from '../helpers/conversation.js';
+import { writePcap } from '../helpers/synth-capture.js';
 
 const only = (name: string): ReportConnection => {
   const { report } = analyzeCapture(name);
@@ -131,5 +136,35 @@ describe('open-silence: the pure computation a live reader calls', () => {
   it('predicts no close for the broker\'s silence, and nothing without heartbeats', () => {
     expect(judgeOpenSilence({ ...base, side: 'server', now: 15, evidence: { ...newEvidence(), peerPayloadSegments: 2 } })).toMatchObject({ level: 1, cause: 'server-stalled', expectedClose: null });
     expect(judgeOpenSilence({ ...base, heartbeat: 0, now: 100, evidence: stalled })).toMatchObject({ level: 0, thresholds: null, expectedClose: null });
+  });
+});
+
+describe('runs of the same traffic fold into one row', () => {
+  it('the real bulk publish (gzip): 170 messages of 64 kB in one row with count, bytes, span and rates', async () => {
+    const report = await analyzeFile(join(CAPTURES_DIR, 'pika-bulk-publish.pcap.gz'));
+    const c = report.connections[0]!;
+    expect(c.end).toMatchObject({ verdict: 'closed-by-client', packet: 344 });
+    const rows = foldTimeline(c.timeline).filter((r) => / x Basic\.Publish/.test(r.info));
+    expect(rows.map((r) => r.info)).toEqual([expect.stringMatching(/^170 x Basic\.Publish\+content c→b, 11\.1 MB, 0\.023-0\.072, 3,\d{3}\/s, 2\d\d\.\d MB\/s \(3 x TCP Window Full\)$/)]);
+    const out = execFileSync(process.execPath, [join('dist', 'cli.js'), join(CAPTURES_DIR, 'pika-bulk-publish.pcap.gz'), '--width', '200', '--no-color'], { encoding: 'utf8' });
+    expect(out).toMatch(/AMQP +170 x Basic\.Publish\+content c→b, 11\.1 MB, 0\.023-0\.072/);
+  });
+
+  it('a run longer than the bounded timeline: its elided rows carry the run, and the terminal shows one row', () => {
+    const c = new Conversation();
+    let t = amqpHandshake(c, 0, { heartbeat: 60 });
+    const n = 400;
+    for (let i = 0; i < n; i++) {
+      t += 0.0005;
+      const publish = methodFrame(1, 60, 40, u16(0), shortstr(''), shortstr('bulk.q'), u8(0));
+      c.at(t).send('c', concat(publish, headerFrame(1, 1000, 0), bodyFrame(1, 'x'.repeat(1000)))).ack('s');
+    }
+    const report = analyzeBytes(writePcap(c.packets));
+    const conn = report.connections[0]!;
+    const elided = conn.timeline.filter((e) => e.kind === 'elided');
+    expect(elided.length).toBeGreaterThan(0);
+    for (const e of elided) expect(e.runs).toEqual([expect.objectContaining({ dir: 'c2s', type: 'Basic.Publish+content', count: n, bytes: n * 1000 })]);
+    const rows = foldTimeline(conn.timeline).filter((r) => / x Basic\.Publish/.test(r.info) || r.kind === 'elided');
+    expect(rows.map((r) => r.info)).toEqual([expect.stringMatching(/^400 x Basic\.Publish\+content c→b, 400\.0 kB, 0\.00\d-0\.20\d, 2,0\d\d\/s/)]);
   });
 });
