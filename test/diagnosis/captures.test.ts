@@ -85,6 +85,10 @@ const EXPECTED: Expected[] = [
   { capture: 'pika-long-callback-midstream.pcap', conn: ':47712', verdict: 'missed-heartbeats', cause: 'client-stalled', by: 'server', how: 'rst', endPacket: 13, endT: 12.000157, findings: ['heartbeat-inferred', 'capture-started-midstream', 'unacked-at-close'] },
   // pika-long-callback.pcap cut 8 s into the client's silence: still open, the client stalled, the close expected.
   { capture: 'pika-long-callback-cut-8s.pcap', conn: ':47712', verdict: 'open', cause: 'client-stalled', by: null, how: null, endPacket: 32, endT: 8.007264, lastClientFrame: ['Basic.Consume', 22], heartbeat: 4, findings: ['heartbeat-timeout-low'] },
+  // amqplib-prefetch-survives.pcap cut at 12.16 s: the consumer's 8.4 s silence recovered (a near miss), its current
+  // one is under T: open, info, no cause.
+  { capture: 'amqplib-prefetch-cut-12s.pcap', conn: ':47760', verdict: 'open', cause: null, by: null, how: null, endPacket: 66, lastClientFrame: ['Basic.Ack', 61], findings: ['heartbeat-near-miss'] },
+  { capture: 'amqplib-prefetch-cut-12s.pcap', conn: ':47756', verdict: 'closed-by-client', endPacket: 26 },
   // The queue is deleted under a consumer: Basic.Cancel from the broker; the consumer gets nothing more.
   { capture: 'pika-consumer-cancelled.pcap', conn: ':48592', verdict: 'closed-by-client', endPacket: 72, findings: ['consumer-cancelled'] },
   { capture: 'pika-consumer-cancelled.pcap', conn: ':48602', verdict: 'closed-by-client', endPacket: 62 },

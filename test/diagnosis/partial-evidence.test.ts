@@ -111,6 +111,15 @@ describe('a capture that stops 8 s into the client\'s silence (pika-long-callbac
   });
 });
 
+describe('an open connection whose client recovered (amqplib-prefetch-cut-12s.pcap)', () => {
+  it('is a near miss, not a predicted close: the current silence is under T', () => {
+    const c = analyzeCapture('amqplib-prefetch-cut-12s.pcap').report.connections.find((x) => x.client.port === 47760)!;
+    expect(c.end).toMatchObject({ verdict: 'open', cause: null, severity: 'info', packet: 66 });
+    expect(c.end.expectedClose).toBeUndefined();
+    expect(c.findings.find((f) => f.code === 'heartbeat-near-miss')).toMatchObject({ severity: 'warning', silenceSeconds: 8.400846, until: 59 });
+  });
+});
+
 describe('open-silence: the pure computation a live reader calls', () => {
   const base: OpenSilenceInput = { side: 'client', heartbeat: 4, since: 10, atLeast: false, now: 10, evidence: newEvidence() };
   const stalled = { ...newEvidence(), acksAdvanced: 3, peerHeartbeats: 3, peerPayloadSegments: 3, lastSignOfLife: { packet: 9, tsSec: 16, tsNsec: 0 } };
