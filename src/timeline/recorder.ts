@@ -124,7 +124,7 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
     const type = tcpEventType(flags, a, seg.payloadLength) ?? (reopened ? 'Window Update' : null);
     if (type === null) return;
     const notable = reopened || (flags & (TCP_SYN | TCP_FIN | TCP_RST)) !== 0 || (a & NOTABLE_ANALYSIS) !== 0;
-    if (this.timeline.needsEntry(notable)) {
+    if (this.timeline.needsEntry(notable) || this.timeline.keepsEvidence(seg.dir, false)) {
       this.timeline.addEvent(
         {
           ordinal: 0, packet: seg.packet, tsSec: seg.tsSec, tsNsec: seg.tsNsec, dir: seg.dir, kind: 'tcp', type,
@@ -276,7 +276,11 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
       if (!quiet) notable = this.onMethod(dir, v.frame() as MethodFrame);
     }
     let ordinal: number;
-    if (this.timeline.needsEntry(notable) || ((v.type === FRAME_METHOD || v.type === FRAME_HEADER) && v.end - v.start > SLOT_BYTES)) {
+    if (
+      this.timeline.needsEntry(notable) ||
+      this.timeline.keepsEvidence(dir, v.type === FRAME_HEARTBEAT) ||
+      ((v.type === FRAME_METHOD || v.type === FRAME_HEADER) && v.end - v.start > SLOT_BYTES)
+    ) {
       const entry = frameEntry(dir, v.name, v.frame());
       this.timeline.addEvent(entry, notable);
       ordinal = entry.ordinal;

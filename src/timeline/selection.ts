@@ -17,6 +17,8 @@ const TAIL_EVENTS = 60;
 const CONTEXT_EVENTS = 4;
 const AFTER_LAST_CLIENT_FRAME = 40;
 const MAX_KEPT_EVENTS = 1500;
+/** Broker heartbeats kept since the client's latest frame (RabbitMQ closes after 2T-3T: five or six of them). */
+const MAX_UNANSWERED_HEARTBEATS = 32;
 
 export class TimelineSelection {
   private ordinal = 0;
@@ -47,6 +49,13 @@ export class TimelineSelection {
   private readonly aroundLastClient = new Map<number, TimelineEntry>();
   /** The same for events that left the ring as raw slots: copied raw (a busy client's window moves every frame). */
   private aroundRaw: RawEvents | null = null;
+  /**
+   * The broker's heartbeats since the client's latest frame, each with the client's next TCP event (its kernel's
+   * ACK): the evidence of a stalled client, kept however busy the connection is around them (deliveries to a
+   * client that stopped reading can push them out of the ring). Cleared when the client sends a frame.
+   */
+  private readonly unansweredHeartbeats = new Map<number, TimelineEntry>();
+  private heartbeatAckPending = false;
   /** Runs of the same traffic, so that rows eliding part of one can say what they stand for. */
   private readonly runs = new RunTracker();
 
@@ -70,6 +79,7 @@ export class TimelineSelection {
       this.runs.other();
     }
     if (this.onEntry !== null) this.onEntry(e);
+    this.keepUnansweredHeartbeat(e);
     this.addToAll(e);
     if (this.head.length < HEAD_EVENTS) this.head.push(e);
     this.keep(e, notable);
@@ -79,6 +89,14 @@ export class TimelineSelection {
   /** Whether the next event must be an entry now: streamed, in the head, or kept as or beside a notable one. */
   needsEntry(notable: boolean): boolean {
     return this.onEntry !== null || this.head.length < HEAD_EVENTS || ((notable || this.afterNotable > 0) && this.kept.size < MAX_KEPT_EVENTS);
+  }
+
+  /**
+   * Whether the next event of `dir` must be an entry because it is evidence of a stall: a broker heartbeat since
+   * the client's latest frame, or the client's TCP event after one.
+   */
+  keepsEvidence(dir: Dir, heartbeat: boolean): boolean {
+    return dir === 's2c' ? heartbeat && this.unansweredHeartbeats.size < 2 * MAX_UNANSWERED_HEARTBEATS : this.heartbeatAckPending;
   }
 
   /** Adds a TCP event that is not kept (yet) as raw fields; returns its ordinal. */
@@ -114,6 +132,8 @@ export class TimelineSelection {
     if (dir !== 'c2s') return;
     this.lastClientOrdinal = ordinal;
     this.clearAroundLastClient();
+    if (this.unansweredHeartbeats.size > 0) this.unansweredHeartbeats.clear();
+    this.heartbeatAckPending = false;
   }
 
   /** The selected events in packet order, with rows saying how many events were left out where. */
@@ -124,7 +144,7 @@ export class TimelineSelection {
       events = this.all.map((e) => (typeof e === 'number' ? (log as RawEvents).entry(e) : e));
     } else {
       const byOrdinal = new Map<number, TimelineEntry>();
-      for (const list of [this.head, this.kept.values(), this.aroundLastClient.values()]) {
+      for (const list of [this.head, this.kept.values(), this.aroundLastClient.values(), this.unansweredHeartbeats.values()]) {
         for (const e of list) byOrdinal.set(e.ordinal, e);
       }
       for (let i = 0; i < this.ringCount; i++) {
@@ -241,6 +261,17 @@ export class TimelineSelection {
     const i = this.ringNext();
     this.ring[i] = null;
     return i;
+  }
+
+  private keepUnansweredHeartbeat(e: TimelineEntry): void {
+    if (e.dir === 's2c' && e.kind === 'amqp' && e.type === 'Heartbeat') {
+      if (this.unansweredHeartbeats.size >= 2 * MAX_UNANSWERED_HEARTBEATS) return;
+      this.unansweredHeartbeats.set(e.ordinal, e);
+      this.heartbeatAckPending = true;
+    } else if (e.dir === 'c2s' && e.kind === 'tcp' && this.heartbeatAckPending) {
+      this.unansweredHeartbeats.set(e.ordinal, e);
+      this.heartbeatAckPending = false;
+    }
   }
 
   private clearAroundLastClient(): void {

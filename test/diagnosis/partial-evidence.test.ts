@@ -12,8 +12,8 @@ import { judgeOpenSilence, type OpenSilenceInput } from '../../src/diagnosis/ope
 import { foldTimeline } from '../../src/render/fold.js';
 import type { ReportConnection } from '../../src/report/types.js';
 import { newEvidence } from '../../src/timeline/recorder.js';
-import { amqpHandshake } from '../helpers/amqp-conversation.js';
-import { bodyFrame, concat, headerFrame, methodFrame, shortstr, u16, u8 } from '../helpers/amqp-encode.js';
+import { HEARTBEAT, amqpHandshake } from '../helpers/amqp-conversation.js';
+import { bodyFrame, concat, headerFrame, methodFrame, shortstr, u16, u64, u8 } from '../helpers/amqp-encode.js';
 import { CAPTURES_DIR, analyzeCapture } from '../helpers/captures.js';
 import { Conversation } from '../helpers/conversation.js';
 import { writePcap } from '../helpers/synth-capture.js';
@@ -117,6 +117,31 @@ describe('an open connection whose client recovered (amqplib-prefetch-cut-12s.pc
     expect(c.end).toMatchObject({ verdict: 'open', cause: null, severity: 'info', packet: 66 });
     expect(c.end.expectedClose).toBeUndefined();
     expect(c.findings.find((f) => f.code === 'heartbeat-near-miss')).toMatchObject({ severity: 'warning', silenceSeconds: 8.400846, until: 59 });
+  });
+});
+
+describe('a busy connection keeps the evidence of its stall in the bounded timeline', () => {
+  it('every unanswered broker heartbeat and its kernel ACK stay, however many deliveries surround them', () => {
+    const c = new Conversation();
+    let t = amqpHandshake(c, 0, { heartbeat: 4 });
+    for (let i = 0; i < 400; i++) c.at((t += 0.001)).send('c', methodFrame(1, 60, 40, u16(0), shortstr(''), shortstr('q'), u8(0))).ack('s');
+    const last = t;
+    // The client stalls; the broker keeps delivering (its kernel ACKs) and heartbeats every T/2 in between.
+    let tag = 0;
+    for (let hb = 1; hb <= 5; hb++) {
+      for (let i = 0; i < 150; i++) {
+        const deliver = methodFrame(1, 60, 60, shortstr('ctag'), u64(++tag), u8(0), shortstr(''), shortstr('q'));
+        c.at(last + (hb - 1) * 2 + 0.5 + i * 0.005).send('s', concat(deliver, headerFrame(1, 1, 0), bodyFrame(1, 'x'))).ack('c');
+      }
+      c.at(last + hb * 2).send('s', HEARTBEAT).ack('c');
+    }
+    c.at(last + 12).rst('s');
+    const conn = analyzeBytes(writePcap(c.packets)).connections[0]!;
+    expect(conn.eventCount).toBeGreaterThan(2000);
+    expect(conn.end).toMatchObject({ verdict: 'missed-heartbeats', cause: 'client-stalled' });
+    const noted = conn.timeline.filter((e) => e.note !== undefined).map((e) => e.note);
+    expect(noted.filter((n) => / not answered$/.test(n!))).toEqual([1, 2, 3, 4, 5].map((n) => `heartbeat ${n} of 5, not answered`));
+    expect(noted.filter((n) => n === "client's kernel ACKs, no AMQP reply")).toHaveLength(5);
   });
 });
 
