@@ -96,6 +96,7 @@ export class Analyzer implements CaptureSink {
             (facts) => this.finishConnection(facts),
             onEvent === undefined ? null : (entry) => onEvent(info.id, reportEvent(this.clock(), entry)),
             this.options.frameObjects === true,
+            { packet: 1, tsSec: this.originSec, tsNsec: this.originNsec },
           );
           // TCP -> TLS (records, decryption when keys are known; plain AMQP passes through) -> the recorder.
           return new TlsStream(recorder, { keyLog: this.options.keyLog ?? null }, info);

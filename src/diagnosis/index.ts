@@ -19,6 +19,7 @@ import { reset } from './verdicts/reset.js';
 import { serverUnresponsive } from './verdicts/server-unresponsive.js';
 import { tcpTimeout } from './verdicts/tcp-timeout.js';
 import { tlsHandshakeFailed } from './verdicts/tls-handshake-failed.js';
+import { annotateWindows } from './window-notes.js';
 
 export const VERDICT_RULES: readonly VerdictRule[] = [
   tlsHandshakeFailed,
@@ -70,6 +71,7 @@ export function diagnose(facts: ConnectionFacts): Diagnosis {
     if (judgement !== null) break;
   }
   judgement ??= stillOpen(ctx);
+  annotateWindows(judgement, facts);
   const findings: Finding[] = [];
   for (const rule of FINDING_RULES) findings.push(...rule(ctx, judgement));
   findings.sort((a, b) => a.at.packet - b.at.packet);

@@ -16,12 +16,17 @@
  *    repeats) folds into one exchange row: "8 x Heartbeat c→b every 1.0 s / 7 x Heartbeat b→c every 2.0 s /
  *    15 x TCP ACK, until 14.011".
  *
+ * 5. A burst of the same traffic from one side (at least MIN_BURST methods of one kind, with their content, and only
+ *    TCP ACKs and window updates between them, elided rows of the same run included) folds into one row with its
+ *    count, bytes, time span and rates: "170 x Basic.Publish+content c→b, 11.1 MB, 0.023-0.100, 2,200/s, 145 MB/s".
+ *    TCP Window Full rows inside it are the flow control of the burst and are counted in the row.
+ *
  * Rows that matter are never folded away: a row with a note; RST, FIN, SYN, retransmissions, zero windows and lost
  * segments; any Close/Close-Ok, Connection.Blocked/Unblocked, Basic.Return, a broker's Basic.Cancel, a protocol
  * header; and `elided` rows ("N events not shown"), which also stop a run. Pure: events in, rows out. The strings
  * in the rows are raw wire text: the table sanitizes them.
  */
-import type { ReportEvent } from '../report/types.js';
+import type { ReportEvent, ReportRun } from '../report/types.js';
 import type { Dir } from '../tcp/types.js';
 import { groupDigits } from './text.js';
 
@@ -526,8 +531,25 @@ export function foldTimeline(timeline: readonly ReportEvent[], ctx: FoldContext 
   const rows: DisplayRow[] = [];
   const hs = handshakeLength(groups);
   if (hs > 0) rows.push(...handshakeRows(groups.slice(0, hs).flatMap((g) => g.events), ctx));
+  let from = hs;
+  for (let i = hs; i < groups.length; ) {
+    const end = burstEnd(groups, i);
+    if (end === i) {
+      i++;
+      continue;
+    }
+    rows.push(...foldQuietAndRuns(groups.slice(from, i)), burstRow(groups.slice(i, end)));
+    from = i = end;
+  }
+  rows.push(...foldQuietAndRuns(groups.slice(from)));
+  return rows;
+}
+
+/** Steps 3 and 4 over groups between bursts. */
+function foldQuietAndRuns(groups: readonly Group[]): DisplayRow[] {
+  const rows: DisplayRow[] = [];
   // Between the rows that matter: stretches of heartbeats and ACKs, and everything else.
-  let i = hs;
+  let i = 0;
   while (i < groups.length) {
     let j = i;
     while (j < groups.length && isQuiet(groups[j]!)) j++;
@@ -554,6 +576,104 @@ export function foldTimeline(timeline: readonly ReportEvent[], ctx: FoldContext 
     i = k;
   }
   return rows;
+}
+
+// ---- 5. bursts of the same traffic ---------------------------------------------------------------------------------
+
+/** Fewer methods in a row fold as patterns (step 3), not as a burst. */
+export const MIN_BURST = 8;
+const MIN_RATE_SPAN = 0.01;
+const FLOW_TCP = new Set(['ACK', 'Window Update', 'Window Full', 'Dup ACK']);
+const CONTENT = new Set(['Content-Header', 'Content-Body']);
+
+/** The method a group of one side's frames carries (content frames may come first: the rest of a message). */
+function burstMethod(g: Group): { dir: Dir; method: string } | null {
+  const e = g.events[0]!;
+  if (e.kind === 'elided') {
+    const run = e.runs?.length === 1 ? e.runs[0]! : null;
+    return run !== null ? { dir: run.dir, method: run.type.replace(/\+content$/, '') } : null;
+  }
+  const m = g.events.find((x) => x.kind === 'amqp' && !CONTENT.has(x.type));
+  return m !== undefined && m.type !== 'Heartbeat' && !m.type.startsWith('Protocol-Header') ? { dir: m.dir, method: m.type } : null;
+}
+
+/** Whether a group belongs to a burst of `method` from `dir`. */
+function inBurst(g: Group, dir: Dir, method: string): boolean {
+  const first = g.events[0]!;
+  if (first.kind === 'elided') {
+    const m = burstMethod(g);
+    return m !== null && m.dir === dir && m.method === method;
+  }
+  return g.events.every((e) =>
+    e.note === undefined && (e.kind === 'tcp' ? FLOW_TCP.has(e.type) : e.kind === 'amqp' && e.dir === dir && (e.type === method || CONTENT.has(e.type))),
+  );
+}
+
+/** The end (exclusive) of the burst starting at group `i`, or `i` when none starts there. */
+function burstEnd(groups: readonly Group[], i: number): number {
+  const start = burstMethod(groups[i]!);
+  if (start === null) return i;
+  let end = i;
+  let lastAmqp = i;
+  for (let j = i; j < groups.length && inBurst(groups[j]!, start.dir, start.method); j++) {
+    end = j + 1;
+    if (groups[j]!.events[0]!.kind !== 'tcp') lastAmqp = j;
+  }
+  // The burst ends with its last frame: the ACKs after it belong to what follows.
+  end = Math.min(end, lastAmqp + 1);
+  // Within one packet, step 1 already says "11 x Basic.Ack tag=2..12".
+  const packets = groups.slice(i, end).filter((g) => g.events[0]!.kind !== 'tcp').length;
+  return packets > 1 && burstTotals(groups.slice(i, end)).count >= MIN_BURST ? end : i;
+}
+
+/** A burst's methods and body bytes: the runs of its elided rows, and its visible frames outside those runs. */
+function burstTotals(groups: readonly Group[]): { count: number; bytes: number; runs: ReportRun[] } {
+  const runs = groups.flatMap((g) => g.events[0]!.runs ?? []);
+  const inRun = (e: ReportEvent) => runs.some((r) => e.packet >= r.from.packet && e.packet <= r.to.packet);
+  let count = runs.reduce((a, r) => a + r.count, 0);
+  let bytes = runs.reduce((a, r) => a + r.bytes, 0);
+  for (const g of groups) {
+    for (const e of g.events) {
+      if (e.kind !== 'amqp' || inRun(e)) continue;
+      if (e.type === 'Content-Body') bytes += Number(/(\d+) bytes/.exec(e.summary)?.[1] ?? 0);
+      else if (!CONTENT.has(e.type)) count++;
+    }
+  }
+  return { count, bytes, runs };
+}
+
+/** "11.1 MB", "640 kB", "512 bytes" (decimal units, as network rates are given). */
+export function formatBytes(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
+  return `${n} bytes`;
+}
+
+function burstRow(groups: readonly Group[]): DisplayRow {
+  const events = groups.flatMap((g) => g.events);
+  const { count, bytes, runs } = burstTotals(groups);
+  const visible = events.filter((e) => e.kind !== 'elided');
+  const firstT = Math.min(...visible.map((e) => e.t), ...runs.map((r) => r.from.t));
+  const lastT = Math.max(...visible.filter((e) => e.kind === 'amqp').map((e) => e.t), ...runs.map((r) => r.to.t));
+  const { dir, method } = burstMethod(groups[0]!)!;
+  const content = bytes > 0 || events.some((e) => CONTENT.has(e.type)) || runs.some((r) => r.type.endsWith('+content'));
+  const span = lastT - firstT;
+  // Rates over less than 10 ms say more about the capture clock than about the traffic.
+  const rates = span >= MIN_RATE_SPAN ? `, ${groupDigits(Math.round(count / span))}/s${bytes > 0 ? `, ${formatBytes(bytes / span)}/s` : ''}` : '';
+  const windowFull = visible.filter((e) => e.kind === 'tcp' && e.type === 'Window Full').length;
+  return {
+    kind: 'run',
+    t: firstT,
+    dir,
+    protocol: 'AMQP',
+    info:
+      `${groupDigits(count)} x ${method}${content ? '+content' : ''}${tagRange(visible)} ${dir === 'c2s' ? 'c→b' : 'b→c'}${bytes > 0 ? `, ${formatBytes(bytes)}` : ''}, ` +
+      `${firstT.toFixed(3) === lastT.toFixed(3) ? `at ${firstT.toFixed(3)}` : `${firstT.toFixed(3)}-${lastT.toFixed(3)}`}${rates}${windowFull > 0 ? ` (${windowFull} x TCP Window Full)` : ''}`,
+    note: '',
+    important: false,
+    events,
+  };
 }
 
 /** Rows every renderer emphasises: a FIN or RST, Connection.Close, Blocked, Unblocked. */

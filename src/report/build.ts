@@ -35,6 +35,9 @@ export function reportEvent(clock: CaptureClock, e: TimelineEntry): ReportEvent 
   const ev: ReportEvent = { ...clock.when(e), dir: e.dir, kind: e.kind, type: e.type, summary: describeEntry(e) };
   if (e.channel !== undefined && e.kind === 'amqp') ev.channel = e.channel;
   if (e.kind === 'elided') ev.count = e.elided ?? 0;
+  if (e.runs !== undefined) {
+    ev.runs = e.runs.map((r) => ({ dir: r.dir, type: r.type, count: r.count, bytes: r.bodyBytes, from: clock.when(r.first), to: clock.when(r.last) }));
+  }
   return ev;
 }
 
@@ -151,7 +154,9 @@ function dedupeNotes(timeline: ReportEvent[], f: ConnectionFacts): void {
     if (ev.note === undefined) continue;
     const lastClient = f.lastFrame.c2s;
     const isLastClientFrame = lastClient !== null && ev.packet === lastClient.packet && ev.dir === 'c2s' && (ev.kind === 'amqp' || ev.kind === 'tls');
-    const firstOfPacket = i === 0 || timeline[i - 1]!.packet !== ev.packet;
+    // An elided row carries the packet number of the row after it, but is no row of that packet.
+    const prev = timeline[i - 1];
+    const firstOfPacket = prev === undefined || prev.packet !== ev.packet || prev.kind === 'elided';
     if (seen.has(ev.packet) || (!isLastClientFrame && !firstOfPacket)) {
       delete ev.note;
       continue;

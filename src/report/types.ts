@@ -39,6 +39,18 @@ export interface ReportEvent extends When {
   note?: string;
   /** For kind 'elided': how many events are not shown. */
   count?: number;
+  /** For kind 'elided': the run of the same traffic that every left-out event belongs to. */
+  runs?: ReportRun[];
+}
+
+/** A run of the same traffic: `count` x `type` from one side, `bytes` of message bodies, from `from` to `to`. */
+export interface ReportRun {
+  dir: Dir;
+  type: string;
+  count: number;
+  bytes: number;
+  from: When;
+  to: When;
 }
 
 export interface ReportTls {

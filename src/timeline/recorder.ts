@@ -45,12 +45,14 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
   /**
    * @param onDone receives the facts once the connection ends.
    * @param onEntry receives every event as it happens (for --frames streaming); the entry may be kept.
+   * @param captureStart the capture's first packet (default: the connection's first one).
    */
   constructor(
     info: ConnectionInfo,
     onDone: (facts: ConnectionFacts) => void,
     private readonly onEntry: ((entry: TimelineEntry) => void) | null = null,
     private readonly frameObjects = false,
+    captureStart: Moment | null = null,
   ) {
     this.onDone = onDone;
     const first = moment(info.firstPacket, info.firstTsSec, info.firstTsNsec);
@@ -93,6 +95,7 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
       unacked: { count: 0, identities: [], oldest: null },
       redeliveredIdentities: [],
       lastPacket: first,
+      captureStart: captureStart !== null ? moment(captureStart.packet, captureStart.tsSec, captureStart.tsNsec) : moment(first.packet, first.tsSec, first.tsNsec),
       endedBy: 'capture-end',
       timeline: [],
       eventCount: 0,
@@ -113,14 +116,15 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
   // ---- StreamHandler -------------------------------------------------------------------------------------------
 
   onSegment(seg: SegmentInfo): void {
-    this.tcp.onSegment(seg);
-    // Timeline: segments that say something at TCP level. Data segments show up through their frames.
+    const reopened = this.tcp.onSegment(seg);
+    // Timeline: segments that say something at TCP level. Data segments show up through their frames, except the
+    // one that reopens a zero window: the window coming back is evidence, and always gets its row.
     const flags = seg.tcpFlags;
     const a = seg.analysis;
-    const type = tcpEventType(flags, a, seg.payloadLength);
+    const type = tcpEventType(flags, a, seg.payloadLength) ?? (reopened ? 'Window Update' : null);
     if (type === null) return;
-    const notable = (flags & (TCP_SYN | TCP_FIN | TCP_RST)) !== 0 || (a & NOTABLE_ANALYSIS) !== 0;
-    if (this.timeline.needsEntry(notable)) {
+    const notable = reopened || (flags & (TCP_SYN | TCP_FIN | TCP_RST)) !== 0 || (a & NOTABLE_ANALYSIS) !== 0;
+    if (this.timeline.needsEntry(notable) || this.timeline.keepsEvidence(seg.dir, false)) {
       this.timeline.addEvent(
         {
           ordinal: 0, packet: seg.packet, tsSec: seg.tsSec, tsNsec: seg.tsNsec, dir: seg.dir, kind: 'tcp', type,
@@ -272,7 +276,11 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
       if (!quiet) notable = this.onMethod(dir, v.frame() as MethodFrame);
     }
     let ordinal: number;
-    if (this.timeline.needsEntry(notable) || ((v.type === FRAME_METHOD || v.type === FRAME_HEADER) && v.end - v.start > SLOT_BYTES)) {
+    if (
+      this.timeline.needsEntry(notable) ||
+      this.timeline.keepsEvidence(dir, v.type === FRAME_HEARTBEAT) ||
+      ((v.type === FRAME_METHOD || v.type === FRAME_HEADER) && v.end - v.start > SLOT_BYTES)
+    ) {
       const entry = frameEntry(dir, v.name, v.frame());
       this.timeline.addEvent(entry, notable);
       ordinal = entry.ordinal;

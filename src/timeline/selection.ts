@@ -7,6 +7,7 @@
 import type { FrameView } from '../amqp/frame-view.js';
 import type { Dir, SegmentInfo } from '../tcp/types.js';
 import { RawEvents } from './raw-events.js';
+import { RunTracker } from './runs.js';
 import type { Moment, TimelineEntry } from './types.js';
 
 /** A connection with at most this many events keeps all of them. */
@@ -16,6 +17,8 @@ const TAIL_EVENTS = 60;
 const CONTEXT_EVENTS = 4;
 const AFTER_LAST_CLIENT_FRAME = 40;
 const MAX_KEPT_EVENTS = 1500;
+/** Broker heartbeats kept since the client's latest frame (RabbitMQ closes after 2T-3T: five or six of them). */
+const MAX_UNANSWERED_HEARTBEATS = 32;
 
 export class TimelineSelection {
   private ordinal = 0;
@@ -46,6 +49,15 @@ export class TimelineSelection {
   private readonly aroundLastClient = new Map<number, TimelineEntry>();
   /** The same for events that left the ring as raw slots: copied raw (a busy client's window moves every frame). */
   private aroundRaw: RawEvents | null = null;
+  /**
+   * The broker's heartbeats since the client's latest frame, each with the client's next TCP event (its kernel's
+   * ACK): the evidence of a stalled client, kept however busy the connection is around them (deliveries to a
+   * client that stopped reading can push them out of the ring). Cleared when the client sends a frame.
+   */
+  private readonly unansweredHeartbeats = new Map<number, TimelineEntry>();
+  private heartbeatAckPending = false;
+  /** Runs of the same traffic, so that rows eliding part of one can say what they stand for. */
+  private readonly runs = new RunTracker();
 
   /** @param onEntry receives every event as it happens (for --frames streaming); the entry may be kept. */
   constructor(private readonly onEntry: ((entry: TimelineEntry) => void) | null) {}
@@ -58,7 +70,16 @@ export class TimelineSelection {
   /** Adds an event as an entry (its ordinal is set here). */
   addEvent(e: TimelineEntry, notable: boolean): void {
     e.ordinal = this.ordinal++;
+    if (e.kind === 'amqp' && e.frame !== undefined) {
+      const f = e.frame;
+      this.runs.frame(e.dir, f.type, e.type, f.size, e.packet, e.tsSec, e.tsNsec, e.ordinal);
+    } else if (e.kind === 'tcp') {
+      this.runs.tcp(e.type);
+    } else {
+      this.runs.other();
+    }
     if (this.onEntry !== null) this.onEntry(e);
+    this.keepUnansweredHeartbeat(e);
     this.addToAll(e);
     if (this.head.length < HEAD_EVENTS) this.head.push(e);
     this.keep(e, notable);
@@ -70,9 +91,18 @@ export class TimelineSelection {
     return this.onEntry !== null || this.head.length < HEAD_EVENTS || ((notable || this.afterNotable > 0) && this.kept.size < MAX_KEPT_EVENTS);
   }
 
+  /**
+   * Whether the next event of `dir` must be an entry because it is evidence of a stall: a broker heartbeat since
+   * the client's latest frame, or the client's TCP event after one.
+   */
+  keepsEvidence(dir: Dir, heartbeat: boolean): boolean {
+    return dir === 's2c' ? heartbeat && this.unansweredHeartbeats.size < 2 * MAX_UNANSWERED_HEARTBEATS : this.heartbeatAckPending;
+  }
+
   /** Adds a TCP event that is not kept (yet) as raw fields; returns its ordinal. */
   addRawTcp(dir: Dir, seg: SegmentInfo, type: string): number {
     const ordinal = this.ordinal++;
+    this.runs.tcp(type);
     const log = this.rawLog();
     if (log !== null) {
       const j = log.append();
@@ -86,6 +116,7 @@ export class TimelineSelection {
   /** Adds a frame that came as a view and is not kept (yet) as raw fields and payload; returns its ordinal. */
   addRawFrame(dir: Dir, v: FrameView): number {
     const ordinal = this.ordinal++;
+    this.runs.frame(dir, v.type, v.name, v.size, v.packet, v.tsSec, v.tsNsec, ordinal);
     const log = this.rawLog();
     if (log !== null) {
       const j = log.append();
@@ -101,6 +132,8 @@ export class TimelineSelection {
     if (dir !== 'c2s') return;
     this.lastClientOrdinal = ordinal;
     this.clearAroundLastClient();
+    if (this.unansweredHeartbeats.size > 0) this.unansweredHeartbeats.clear();
+    this.heartbeatAckPending = false;
   }
 
   /** The selected events in packet order, with rows saying how many events were left out where. */
@@ -111,7 +144,7 @@ export class TimelineSelection {
       events = this.all.map((e) => (typeof e === 'number' ? (log as RawEvents).entry(e) : e));
     } else {
       const byOrdinal = new Map<number, TimelineEntry>();
-      for (const list of [this.head, this.kept.values(), this.aroundLastClient.values()]) {
+      for (const list of [this.head, this.kept.values(), this.aroundLastClient.values(), this.unansweredHeartbeats.values()]) {
         for (const e of list) byOrdinal.set(e.ordinal, e);
       }
       for (let i = 0; i < this.ringCount; i++) {
@@ -127,11 +160,16 @@ export class TimelineSelection {
     }
     // Bytes held out of order are delivered later than their packet: keep the rows in packet order.
     events.sort((x, y) => x.packet - y.packet || x.ordinal - y.ordinal);
+    this.runs.finish();
     const out: TimelineEntry[] = [];
     let expected = 0;
     for (const e of events) {
       if (e.ordinal > expected && this.all === null) {
-        out.push({ ordinal: expected, packet: e.packet, tsSec: e.tsSec, tsNsec: e.tsNsec, dir: e.dir, kind: 'elided', type: 'elided', elided: e.ordinal - expected });
+        const elided: TimelineEntry = { ordinal: expected, packet: e.packet, tsSec: e.tsSec, tsNsec: e.tsNsec, dir: e.dir, kind: 'elided', type: 'elided', elided: e.ordinal - expected };
+        // The left-out events are all part of a run of the same traffic: the row can say what they were.
+        const runs = this.runs.containing(expected, e.ordinal - 1);
+        if (runs.length > 0) elided.runs = runs;
+        out.push(elided);
       }
       out.push(e);
       expected = Math.max(expected, e.ordinal + 1);
@@ -223,6 +261,17 @@ export class TimelineSelection {
     const i = this.ringNext();
     this.ring[i] = null;
     return i;
+  }
+
+  private keepUnansweredHeartbeat(e: TimelineEntry): void {
+    if (e.dir === 's2c' && e.kind === 'amqp' && e.type === 'Heartbeat') {
+      if (this.unansweredHeartbeats.size >= 2 * MAX_UNANSWERED_HEARTBEATS) return;
+      this.unansweredHeartbeats.set(e.ordinal, e);
+      this.heartbeatAckPending = true;
+    } else if (e.dir === 'c2s' && e.kind === 'tcp' && this.heartbeatAckPending) {
+      this.unansweredHeartbeats.set(e.ordinal, e);
+      this.heartbeatAckPending = false;
+    }
   }
 
   private clearAroundLastClient(): void {

@@ -52,8 +52,10 @@ export class TcpFacts {
     private readonly takeEndSnapshot: () => void,
   ) {}
 
-  onSegment(seg: SegmentInfo): void {
+  /** Notes the segment's facts; returns whether it reopened its side's zero window. */
+  onSegment(seg: SegmentInfo): boolean {
     const f = this.facts;
+    let reopened = false;
     const dir = seg.dir;
     const peer = other(dir);
     const st = f.stats[dir];
@@ -120,7 +122,10 @@ export class TcpFacts {
         st.zeroWindowEpisodes++;
       }
     } else if ((flags & (TCP_SYN | TCP_RST)) === 0 && seg.window > 0) {
-      if (this.zeroWindowSince[dir] !== null) this.closeZeroWindow(dir, moment(seg.packet, seg.tsSec, seg.tsNsec));
+      if (this.zeroWindowSince[dir] !== null) {
+        this.closeZeroWindow(dir, moment(seg.packet, seg.tsSec, seg.tsNsec));
+        reopened = true;
+      }
     }
     if ((flags & (TCP_SYN | TCP_RST)) === 0) this.lastWindow[dir] = seg.window;
     if ((a & TA_KEEP_ALIVE) !== 0) {
@@ -151,6 +156,7 @@ export class TcpFacts {
       if (dir === 'c2s') f.clientRst ??= end;
       else f.serverRst ??= end;
     }
+    return reopened;
   }
 
   /** At the end: zero windows still open, and the silences still running (often the decisive evidence). */

@@ -5,6 +5,7 @@
 import type { FieldTable, FieldValue, Frame } from '../amqp/types.js';
 import type { ConnectionInfo, Dir, GapReason } from '../tcp/types.js';
 import type { TlsFacts } from '../tls/types.js';
+import type { TrafficRun } from './runs.js';
 
 /** A moment in the capture: packet number (1-based) and time. */
 export interface Moment {
@@ -138,6 +139,8 @@ export interface TimelineEntry {
   payloadLength?: number;
   /** For elided runs: how many events were left out. */
   elided?: number;
+  /** For elided runs: the run of the same traffic the left-out events all belong to (runs.ts). */
+  runs?: TrafficRun[];
   notes?: string[];
 }
 
@@ -199,6 +202,11 @@ export interface ConnectionFacts {
   /** Identities of messages delivered with redelivered set (bounded), for cross-connection matching. */
   redeliveredIdentities: { identity: string; moment: Moment }[];
   lastPacket: Moment;
+  /**
+   * The capture's first packet. When the capture started after the connection opened, a side that sent nothing
+   * in it has been silent at least since this moment (its last byte is before the capture).
+   */
+  captureStart: Moment;
   /** How the TCP layer ended it: the capture ended while it was open, or it closed. */
   endedBy: 'capture-end' | 'closed';
   timeline: TimelineEntry[];

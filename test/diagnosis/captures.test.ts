@@ -80,6 +80,15 @@ const EXPECTED: Expected[] = [
   { capture: 'frame-error-501.pcap', conn: ':49082', verdict: 'closed-by-server', by: 'server', how: 'amqp-close', replyCode: 501, endPacket: 17, lastClientFrame: ['Basic.Qos (malformed)', 16], findings: ['frame-error', 'connection-error'] },
   // tcpdump started 3 s into the connection: no handshake, T inferred from the broker's heartbeats every 2 s.
   { capture: 'pika-midstream-idle.pcap', conn: ':53594', verdict: 'missed-heartbeats', cause: 'client-stalled', endPacket: 20, endT: 16.00407, lastClientFrame: ['Heartbeat', 7], findings: ['heartbeat-inferred', 'capture-started-midstream'] },
+  // pika-long-callback.pcap from packet 23 (after the client's last frame): no client byte at all, T inferred; the
+  // broker's RST 12.0 s after the capture's start is >= 3T of client silence: missed heartbeats, known as a bound.
+  { capture: 'pika-long-callback-midstream.pcap', conn: ':47712', verdict: 'missed-heartbeats', cause: 'client-stalled', by: 'server', how: 'rst', endPacket: 13, endT: 12.000157, findings: ['heartbeat-inferred', 'capture-started-midstream', 'unacked-at-close'] },
+  // pika-long-callback.pcap cut 8 s into the client's silence: still open, the client stalled, the close expected.
+  { capture: 'pika-long-callback-cut-8s.pcap', conn: ':47712', verdict: 'open', cause: 'client-stalled', by: null, how: null, endPacket: 32, endT: 8.007264, lastClientFrame: ['Basic.Consume', 22], heartbeat: 4, findings: ['heartbeat-timeout-low'] },
+  // amqplib-prefetch-survives.pcap cut at 12.16 s: the consumer's 8.4 s silence recovered (a near miss), its current
+  // one is under T: open, info, no cause.
+  { capture: 'amqplib-prefetch-cut-12s.pcap', conn: ':47760', verdict: 'open', cause: null, by: null, how: null, endPacket: 66, lastClientFrame: ['Basic.Ack', 61], findings: ['heartbeat-near-miss'] },
+  { capture: 'amqplib-prefetch-cut-12s.pcap', conn: ':47756', verdict: 'closed-by-client', endPacket: 26 },
   // The queue is deleted under a consumer: Basic.Cancel from the broker; the consumer gets nothing more.
   { capture: 'pika-consumer-cancelled.pcap', conn: ':48592', verdict: 'closed-by-client', endPacket: 72, findings: ['consumer-cancelled'] },
   { capture: 'pika-consumer-cancelled.pcap', conn: ':48602', verdict: 'closed-by-client', endPacket: 62 },
@@ -160,11 +169,17 @@ describe('verdicts on the real captures', () => {
   it('marks the point where the client went silent, and the broker heartbeats it never answered', () => {
     const c = find('pika-long-callback.pcap', ':47712');
     const noted = c.timeline.filter((e) => e.note !== undefined).map((e) => [e.packet, e.note]);
-    // The first and the last unanswered heartbeat are noted; the three between fold in the terminal.
+    // Every unanswered heartbeat is noted with its number, and the client kernel's ACK of each: none folds away.
     expect(noted).toEqual([
       [22, "client's last frame"],
-      [25, 'heartbeat 1, not answered'],
+      [25, 'heartbeat 1 of 5, not answered'],
       [26, "client's kernel ACKs, no AMQP reply"],
+      [27, 'heartbeat 2 of 5, not answered'],
+      [28, "client's kernel ACKs, no AMQP reply"],
+      [29, 'heartbeat 3 of 5, not answered'],
+      [30, "client's kernel ACKs, no AMQP reply"],
+      [31, 'heartbeat 4 of 5, not answered'],
+      [32, "client's kernel ACKs, no AMQP reply"],
       [33, 'heartbeat 5 of 5, not answered'],
       [34, "client's kernel ACKs, no AMQP reply"],
       [35, "broker closes 12.0 s after the client's last byte (3.0 x T)"],

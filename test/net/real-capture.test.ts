@@ -28,6 +28,8 @@ function decodeFile(file: string): { linkType: number; packets: Decoded[] } {
   const seg = createTcpSegment();
   for (let at = 24; at + 16 <= buf.length; ) {
     const capLen = view.getUint32(at + 8, le);
+    // A capture cut mid-record (pika-long-callback-cut-8s.pcap) ends with the last whole record.
+    if (at + 16 + capLen > buf.length) break;
     const origLen = view.getUint32(at + 12, le);
     const data = buf.subarray(at + 16, at + 16 + capLen);
     const kind = decodePacket(linkType, data, origLen, seg);

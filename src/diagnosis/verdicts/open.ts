@@ -1,21 +1,33 @@
 /**
- * open: the connection was still open when the capture ended. When the broker was by then retransmitting to a
- * client that no longer answered, say so: the connection is half-open, and without heartbeats only the broker's
- * kernel will notice, when its retransmissions run out (tcp_retries2, about 15 minutes on Linux).
+ * open: the connection was still open when the capture ended. It is judged like a closed one from the same
+ * evidence (open-silence.ts): a client silent for more than T gets its cause and the window in which RabbitMQ's
+ * heartbeat timer will close it; a broker silent for more than T while the client kept writing is server-stalled.
+ * When the broker was by then retransmitting to a client that no longer answered, the connection is half-open, and
+ * without heartbeats only the broker's kernel will notice, when its retransmissions run out (tcp_retries2, about 15
+ * minutes on Linux).
  */
-import { formatSeconds } from '../client-library.js';
+import type { SilenceEvidence } from '../../timeline/types.js';
+import { formatSeconds, identifyClient, stalledClientFix } from '../client-library.js';
+import { roundMicros, secondsBetween } from '../heartbeat.js';
 import { addNote, judgement } from '../judgement.js';
-import { annotateClientSilence } from '../silence-notes.js';
+import { expectedCloseSentence, judgeOpenSilence, type OpenSilence } from '../open-silence.js';
+import { annotateClientEnd, clientSilenceStart } from '../silence-notes.js';
 import type { Judgement, RuleContext } from '../types.js';
 
 const MIN_UNANSWERED = 3;
 
 export function stillOpen(ctx: RuleContext): Judgement {
   const f = ctx.facts;
-  const last = ctx.atEnd.lastPayload.c2s;
-  const ev = ctx.atEnd.trailing.c2s;
-  const quiet = last !== null ? ctx.seconds(last, f.lastPacket) : null;
   const t = ctx.heartbeat;
+  const start = clientSilenceStart(ctx);
+  const { since, atLeast } = start;
+  const ev = ctx.atEnd.trailing.c2s;
+  const client = since === null ? null : judgeOpenSilence({
+    side: 'client', heartbeat: t, since: secondsBetween(f.captureStart, since), atLeast, now: secondsBetween(f.captureStart, f.lastPacket), evidence: ev,
+  });
+  const quiet = client !== null ? `${atLeast ? 'at least ' : ''}${formatSeconds(client.seconds)}` : null;
+  const closeWindow = client?.expectedClose != null ? ` ${expectedCloseSentence(f.captureStart, client.expectedClose)}` : '';
+
   if (ev.peerRetransmissionsUnanswered >= MIN_UNANSWERED || ev.peerKeepAlivesUnanswered >= MIN_UNANSWERED) {
     const j = judgement('open', f.lastPacket, {
       cause: 'client-unreachable',
@@ -23,25 +35,101 @@ export function stillOpen(ctx: RuleContext): Judgement {
       by: null,
       how: null,
       explanation:
-        `Half-open when the capture ended: the client sent nothing for ${quiet !== null ? formatSeconds(quiet) : 'the rest of the capture'} and ` +
+        `Half-open when the capture ended: the client sent nothing for ${quiet ?? 'the rest of the capture'} and ` +
         `${ev.peerRetransmissionsUnanswered >= MIN_UNANSWERED ? `${ev.peerRetransmissionsUnanswered} broker retransmissions` : `${ev.peerKeepAlivesUnanswered} keep-alive probes`} went unanswered: the client host or the path is gone. ` +
         (t === 0
           ? 'With heartbeats disabled the broker notices only when its kernel gives up ({inet_error,etimedout}, about 15 minutes with tcp_retries2=15): enable heartbeats or tune TCP keep-alives.'
-          : 'Expect the broker to drop it for missed heartbeats, or its kernel to give up ({inet_error,etimedout}).'),
-      evidence: { unansweredRetransmissions: ev.peerRetransmissionsUnanswered, unansweredKeepAlives: ev.peerKeepAlivesUnanswered },
+          : closeWindow !== ''
+            ? closeWindow.trim()
+            : 'Expect the broker to drop it for missed heartbeats, or its kernel to give up ({inet_error,etimedout}).'),
+      evidence: {
+        unansweredRetransmissions: ev.peerRetransmissionsUnanswered,
+        unansweredKeepAlives: ev.peerKeepAlivesUnanswered,
+        ...(client !== null && client.level > 0 ? silenceEvidence(client, t as number, ev) : {}),
+      },
     });
-    if (last !== null) {
-      addNote(j, last.packet, "client's last byte");
-      annotateClientSilence(j, f, last);
-    }
+    annotateClientEnd(j, ctx, start);
     return j;
   }
+
+  if (client !== null && client.level > 0 && t !== null) {
+    const lib = identifyClient(f.clientProperties);
+    const who = lib.label !== null ? `the client (${lib.label})` : 'the client';
+    const unanswered = ev.peerHeartbeats > 0 ? ` (${ev.peerHeartbeats} not answered)` : '';
+    const tText = `T=${t} s${ctx.heartbeatSource === 'inferred' ? ', inferred from the broker\'s heartbeats' : ''}`;
+    const why =
+      client.cause === 'client-stalled'
+        ? ` while its kernel kept ACKing the broker's heartbeats${unanswered}: the application stalled.`
+        : client.cause === 'client-not-reading'
+          ? ' while it advertised a zero window: its application stopped reading the socket.'
+          : client.cause === 'client-unreachable'
+            ? " while the broker's segments went unACKed: the client host or the path is gone."
+            : '.';
+    const overdue = client.expectedClose === null ? ' RabbitMQ would have closed it 3T after its last byte: check which heartbeat timeout the broker really uses.' : '';
+    const fix = client.cause === 'client-stalled' || client.cause === 'client-not-reading' ? ` Fix: ${stalledClientFix(lib, t)}.` : '';
+    const j = judgement('open', f.lastPacket, {
+      cause: client.cause,
+      severity: 'error',
+      by: null,
+      how: null,
+      explanation:
+        `Still open when the capture ended, but ${who} had sent nothing for ${quiet} (${atLeast ? '>= ' : ''}${(client.seconds / t).toFixed(1)} x T, ${tText})${why}` +
+        `${closeWindow}${overdue}${fix}`,
+      evidence: silenceEvidence(client, t, ev),
+    });
+    annotateClientEnd(j, ctx, start);
+    return j;
+  }
+
+  const server = serverSilence(ctx);
+  if (server !== null && t !== null) {
+    const j = judgement('open', f.lastPacket, {
+      cause: server.cause,
+      severity: 'error',
+      by: null,
+      how: null,
+      explanation:
+        `Still open when the capture ended, but the broker had sent nothing for ${formatSeconds(server.seconds)} (${(server.seconds / t).toFixed(1)} x T, T=${t} s) while the client kept writing: ` +
+        'the broker stalled (GC, disk, VM pause) or the path from it is broken; clients give up after about 2T. Check the broker\'s health.',
+      evidence: { silenceSeconds: roundMicros(server.seconds), silentSide: 'server' },
+    });
+    const lastServer = ctx.atEnd.lastPayload.s2c;
+    if (lastServer !== null) addNote(j, lastServer.packet, "broker's last byte");
+    return j;
+  }
+
   return judgement('open', f.lastPacket, {
     severity: 'info',
     by: null,
     how: null,
     explanation:
       'Still open when the capture ended.' +
-      (quiet !== null && t !== null && t > 0 && quiet > t ? ` The client had sent nothing for the last ${formatSeconds(quiet)} (more than T=${t} s).` : ''),
+      (client !== null && t !== null && t > 0 && client.seconds > t ? ` The client had sent nothing for the last ${quiet} (more than T=${t} s).` : ''),
   });
+}
+
+/** The broker's silence at the end, when it is over T and the client kept writing meanwhile. */
+function serverSilence(ctx: RuleContext): OpenSilence | null {
+  const f = ctx.facts;
+  const last = ctx.atEnd.lastPayload.s2c;
+  if (last === null) return null;
+  const s = judgeOpenSilence({
+    side: 'server', heartbeat: ctx.heartbeat, since: secondsBetween(f.captureStart, last), atLeast: false,
+    now: secondsBetween(f.captureStart, f.lastPacket), evidence: ctx.atEnd.trailing.s2c,
+  });
+  return s.level > 0 && s.cause !== null ? s : null;
+}
+
+function silenceEvidence(s: OpenSilence, t: number, ev: SilenceEvidence): Record<string, unknown> {
+  return {
+    silenceSeconds: roundMicros(s.seconds),
+    ...(s.atLeast ? { silenceAtLeast: true } : {}),
+    heartbeatMultiple: Math.round((s.seconds / t) * 100) / 100,
+    windowSeconds: [2 * t, 3 * t],
+    expectedClose: s.expectedClose === null ? null : { earliest: roundMicros(s.expectedClose.earliest), latest: roundMicros(s.expectedClose.latest) },
+    clientAcksDuringSilence: ev.acksAdvanced,
+    serverHeartbeatsDuringSilence: ev.peerHeartbeats,
+    serverRetransmissionsDuringSilence: ev.peerRetransmissions,
+    clientZeroWindowsDuringSilence: ev.zeroWindows,
+  };
 }

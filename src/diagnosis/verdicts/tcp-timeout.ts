@@ -59,7 +59,7 @@ export function tcpTimeout(ctx: RuleContext): Judgement | null {
   });
   if (last !== null) {
     addNote(j, last.packet, "client's last byte");
-    annotateClientSilence(j, f, last);
+    annotateClientSilence(j, f, last.packet);
   }
   if (ctx.atEnd.lastFrame.c2s !== null) addNote(j, ctx.atEnd.lastFrame.c2s.packet, "client's last frame");
   return j;
