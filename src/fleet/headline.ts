@@ -47,7 +47,9 @@ function overview(members: readonly FleetMember[], hosts: number, t: (m: FleetMe
   if (n === 1) {
     const m = members[0]!;
     const name = m.application !== null ? ` (${m.application})` : '';
-    const end = m.ended === null ? 'still open at the end of the capture' : `${verdictLabel(m)} at ${t(m).toFixed(3)} s`;
+    // Still open, yet judged (a side silent past T): the cause, since RabbitMQ's timer may be about to close it.
+    const open = m.cause !== null ? `still open at the end of the capture, but ${m.cause} (${m.severity})` : 'still open at the end of the capture';
+    const end = m.ended === null ? open : `${verdictLabel(m)} at ${t(m).toFixed(3)} s`;
     return `1 AMQP connection from ${m.host}${name}: ${end}.`;
   }
   const problems = members.filter(isProblem);

@@ -80,6 +80,8 @@ describe('a capture that stops 8 s into the client\'s silence (pika-long-callbac
     expect(c.end).toMatchObject({ verdict: 'open', cause: 'client-stalled', severity: 'error', by: null, how: null, packet: 32 });
     expect(c.end).toMatchObject({ silenceSeconds: 8.00101, heartbeatMultiple: 2, expectedClose: { earliest: 8.006254, latest: 12.006254 } });
     expect(c.end.silenceAtLeast).toBeUndefined();
+    // The headline at the top says so too, not only the connection's own section.
+    expect(report.fleet.headline[0]).toBe('1 AMQP connection from 127.0.0.1 (pika-long-callback): still open at the end of the capture, but client-stalled (error).');
     expect(c.end.explanation).toMatch(/had sent nothing for 8\.0 s \(2\.0 x T, T=4 s\) while its kernel kept ACKing the broker's heartbeats \(4 not answered\)/);
     expect(c.end.explanation).toMatch(/Expect the broker to close it between 02:10:19\.6 and 02:10:23\.6 UTC unless the client writes\./);
     // The complete capture shows the RST in that window (0.4 ms past 3T: Erlang scheduling, within heartbeatTolerance).
