@@ -164,7 +164,8 @@ async function* gunzip(
   }
 }
 
-async function* readFile(path: string, chunkSize: number, reuse: { allowed: boolean }): AsyncGenerator<Uint8Array> {
+/** A capture file opened for reading (also by follow.ts); what cannot be read is 'unreadable-input'. */
+export async function openCaptureFile(path: string): Promise<FileHandle> {
   let fh: FileHandle;
   try {
     fh = await open(path, 'r');
@@ -173,10 +174,17 @@ async function* readFile(path: string, chunkSize: number, reuse: { allowed: bool
   }
   try {
     // open() succeeds on a directory on Linux; say so before a read fails with a less clear EISDIR.
-    const st = await fh.stat().catch((err: unknown) => {
-      throw ioError(path, err);
-    });
-    if (st.isDirectory()) throw new AnalyzerError('unreadable-input', `${path}: is a directory`);
+    if ((await fh.stat()).isDirectory()) throw new AnalyzerError('unreadable-input', `${path}: is a directory`);
+    return fh;
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    throw ioError(path, err);
+  }
+}
+
+async function* readFile(path: string, chunkSize: number, reuse: { allowed: boolean }): AsyncGenerator<Uint8Array> {
+  const fh = await openCaptureFile(path);
+  try {
     let reused: Buffer | null = null;
     for (;;) {
       const buf = reuse.allowed ? (reused ??= Buffer.allocUnsafe(chunkSize)) : Buffer.allocUnsafe(chunkSize);
@@ -212,7 +220,7 @@ async function* readStream(stream: NodeJS.ReadableStream | undefined, path: stri
   }
 }
 
-function ioError(path: string, err: unknown): AnalyzerError {
+export function ioError(path: string, err: unknown): AnalyzerError {
   if (err instanceof AnalyzerError) return err;
   const code = (err as NodeJS.ErrnoException | null)?.code;
   let reason: string;
