@@ -60,10 +60,11 @@ export interface AnalyzeOptions {
   onLive?: ((event: LiveEvent) => void) | undefined;
   /**
    * Keep ended connections for the report by this budget instead of all of them (--follow, which may run for days):
-   * a healthy ended connection is only counted (fleet section), and of those with a problem the latest `problems`
-   * are kept. Connections still open at the end are always reported in full.
+   * the latest `healthy` ones that ended healthy and the latest `problems` ones with a problem; the others are only
+   * counted (fleet section). A run within the budget reports as without it. Connections still open at the end are
+   * always reported.
    */
-  retain?: { problems: number } | undefined;
+  retain?: { healthy: number; problems: number } | undefined;
 }
 
 /** Up to this many AMQP connections in a run, every connection keeps its timeline in the report. */
@@ -96,6 +97,7 @@ export class Analyzer implements CaptureSink {
   private readonly live: LiveMonitor | null;
   /** Ended connections not kept by `retain`: healthy ones, and problem ones past the budget. */
   private readonly notListed = { healthy: 0, problems: 0 };
+  private readonly kept = { healthy: 0, problems: 0 };
 
   constructor(private readonly options: AnalyzeOptions = {}) {
     this.reader = new CaptureReader(this, options.path ?? 'capture');
@@ -234,24 +236,23 @@ export class Analyzer implements CaptureSink {
   }
 
   /**
-   * Whether an ended connection is kept for the report under `retain`: a problem one is, and pushes the oldest
-   * problem one out past the budget. Still open at the end of the input: always.
+   * Whether an ended connection is kept for the report under `retain`, pushing out the oldest kept one of its kind
+   * (healthy, or with a problem) past its budget. Still open at the end of the input: always.
    */
   private retained(eventful: boolean, facts: ConnectionFacts): boolean {
-    const budget = this.options.retain?.problems;
-    if (budget === undefined || (this.inputEnded && facts.endedBy === 'capture-end')) return true;
-    if (!eventful) {
-      this.notListed.healthy++;
-      return false;
-    }
+    const retain = this.options.retain;
+    if (retain === undefined || (this.inputEnded && facts.endedBy === 'capture-end')) return true;
+    const budget = eventful ? retain.problems : retain.healthy;
+    const kind = eventful ? 'problems' : 'healthy';
     if (budget <= 0) {
-      this.notListed.problems++;
+      this.notListed[kind]++;
       return false;
     }
-    // Only problem connections are kept under `retain` (those open at the end come after the input ended).
-    if (this.finished.length >= budget) {
-      this.finished.shift();
-      this.notListed.problems++;
+    if (this.kept[kind] >= budget) {
+      this.finished.splice(this.finished.findIndex((c) => c.eventful === eventful), 1);
+      this.notListed[kind]++;
+    } else {
+      this.kept[kind]++;
     }
     return true;
   }
@@ -341,7 +342,11 @@ export class Analyzer implements CaptureSink {
   private notListedWarning(): CaptureWarning[] {
     const { healthy, problems } = this.notListed;
     if (healthy + problems === 0) return [];
-    const parts = [healthy > 0 ? `${healthy} healthy` : '', problems > 0 ? `${problems} earlier with a problem (past the budget of ${this.options.retain?.problems ?? 0})` : ''];
+    const retain = this.options.retain;
+    const parts = [
+      healthy > 0 ? `${healthy} earlier healthy (past the budget of ${retain?.healthy ?? 0})` : '',
+      problems > 0 ? `${problems} earlier with a problem (past the budget of ${retain?.problems ?? 0})` : '',
+    ];
     return [
       {
         code: 'connections-not-listed',

@@ -177,10 +177,14 @@ async function analyzeOne(path: string, opts: CliOptions, out: Output, keyLog: K
   return reportOf(analyzer, path, opts, out);
 }
 
+/** Connections or events are filtered out of the report: it must be built as objects. */
+function filtered(opts: CliOptions): boolean {
+  return opts.connection.length > 0 || opts.problems || opts.since !== undefined || opts.until !== undefined;
+}
+
 /** The analysis's report once its input has ended: streamed as JSON, or as objects for the renderers and filters. */
 function reportOf(analyzer: Analyzer, path: string, opts: CliOptions, out: Output): Analysed {
-  const filtered = opts.connection.length > 0 || opts.problems || opts.since !== undefined || opts.until !== undefined;
-  if (opts.json && !filtered && opts.html === undefined) {
+  if (opts.json && !filtered(opts) && opts.html === undefined) {
     // A large capture's report is tens of megabytes: stream it out without building every connection's object
     // again (one capture), or keep its text (several, written as an array at the end).
     if (opts.single) {
@@ -199,8 +203,8 @@ function reportOf(analyzer: Analyzer, path: string, opts: CliOptions, out: Outpu
   return { report, json: opts.json ? JSON.stringify(report, null, 2) : null, worst: reportSeverity(report) };
 }
 
-/** Ended connections with a problem that a --follow run keeps for its final report (README: "Live"). */
-const FOLLOW_PROBLEMS_KEPT = 1000;
+/** The ended connections a --follow run keeps for its final report, the latest of each kind (README: "Live"). */
+const FOLLOW_RETAIN = { healthy: 100, problems: 200 };
 /** How often the status line is redrawn (stderr on a terminal), and a status event written (--follow --json). */
 const STATUS_LINE_MS = 1000;
 const STATUS_EVENT_MS = 10_000;
@@ -262,7 +266,7 @@ async function followOne(path: string, opts: CliOptions, out: Output, keyLog: Ke
     ports: opts.port.length > 0 ? opts.port : undefined,
     keyLog,
     allTimelines: opts.all,
-    retain: { problems: FOLLOW_PROBLEMS_KEPT },
+    retain: FOLLOW_RETAIN,
     onLive: (event) => {
       status?.clear();
       out.line(opts.json ? JSON.stringify(event) : liveLine(event));
@@ -297,11 +301,17 @@ async function followOne(path: string, opts: CliOptions, out: Output, keyLog: Ke
   const failure = tcpdump !== null ? await tcpdump.failed : null;
   if (failure !== null && analyzer.liveStatus()?.packets === 0) throw new AnalyzerError('unreadable-input', failure);
   if (!opts.json) return reportOf(analyzer, path, opts, out);
-  // NDJSON to the end: the last status, then the full report (the object of --json) on one line.
+  // NDJSON to the end: the last status, then the full report (the object of --json) on one line, streamed when
+  // unfiltered (JSON strings hold no raw newline: dropping each newline and its indentation keeps the same JSON).
   statusEvent();
+  if (!filtered(opts) && opts.html === undefined) {
+    analyzer.writeJson((text) => out.write(text.replace(/\n */g, '')));
+    out.write('\n');
+    return { report: null, json: null, worst: analyzer.worstSeverity() };
+  }
   const report = filterReport(analyzer.end(), opts);
   out.line(JSON.stringify(report));
-  return { report: null, json: null, worst: reportSeverity(report) };
+  return { report, json: null, worst: reportSeverity(report) };
 }
 
 /** One capture in a worker thread: its whole report. */

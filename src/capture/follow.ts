@@ -60,21 +60,38 @@ export async function* followFile(path: string, opts: FollowOptions): AsyncGener
  */
 export async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
   const it = source[Symbol.asyncIterator]();
-  const aborted = new Promise<null>((resolve) => {
-    if (signal.aborted) resolve(null);
-    else signal.addEventListener('abort', () => resolve(null), { once: true });
-  });
-  let pending: Promise<IteratorResult<T>> | null = null;
+  let pending = false;
   try {
-    for (;;) {
-      pending = it.next();
-      const r = await Promise.race([pending, aborted]);
+    while (!signal.aborted) {
+      pending = true;
+      const r = await nextOrAbort(it, signal);
       if (r === null || r.done === true) return;
-      pending = null;
+      pending = false;
       yield r.value;
     }
   } finally {
     // A pending read cannot be cancelled; return() only once none is pending, else it would wait for it.
-    if (pending === null) await it.return?.(undefined);
+    if (!pending) await it.return?.(undefined);
   }
+}
+
+/**
+ * The next result, or null once `signal` aborts. Not Promise.race against one long-lived abort promise: each race
+ * leaves a reaction on it that keeps its result, a chunk, alive until the abort (a day of capture held in memory).
+ */
+function nextOrAbort<T>(it: AsyncIterator<T>, signal: AbortSignal): Promise<IteratorResult<T> | null> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => resolve(null);
+    signal.addEventListener('abort', onAbort, { once: true });
+    it.next().then(
+      (r) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(r);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
 }

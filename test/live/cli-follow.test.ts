@@ -121,6 +121,9 @@ describe('--follow --json: the live events of report-contract.md', () => {
     const all = events(lines);
     const report = all.pop()!;
     expect(validate(SCHEMA, report)).toEqual([]);
+    // The report of the same bytes without --follow.
+    const plain = spawnSync(process.execPath, [CLI, '--json', '-'], { input: captureBytes('pika-sigstop-zero-window.pcap'), encoding: 'utf8' });
+    expect(report).toEqual(JSON.parse(plain.stdout));
     const when = { t: expect.any(Number), at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z$/), packet: expect.any(Number) };
     for (const e of all) {
       expect(e).toMatchObject(when);

@@ -120,24 +120,31 @@ describe('live events (Analyzer onLive)', () => {
 });
 
 describe('retain: what a days-long follow keeps', () => {
-  it('keeps the problem connections up to the budget and the open ones; the fleet still counts every connection', () => {
-    const bytes = captureBytes('fleet-many-healthy.pcap');
-    const full = new Analyzer();
-    full.push(bytes);
-    const all = full.end();
-    const kept = new Analyzer({ retain: { problems: 0 } });
-    kept.push(bytes);
-    const report = kept.end();
-    expect(report.fleet).toEqual(all.fleet);
-    const open = all.connections.filter((c) => c.end.verdict === 'open').map((c) => c.id);
-    expect(report.connections.map((c) => c.id)).toEqual(open);
-    const warning = report.capture.warnings.find((w) => w.code === 'connections-not-listed')!;
-    expect(warning.message).toMatch(/^\d+ ended connection\(s\) are counted in the fleet section but not listed/);
+  const bytes = captureBytes('fleet-many-healthy.pcap');
+  const analyzed = (options: AnalyzeOptions) => {
+    const a = new Analyzer(options);
+    a.push(bytes);
+    return a.end();
+  };
+  const all = analyzed({});
+  const open = all.connections.filter((c) => c.end.verdict === 'open').map((c) => c.id);
+  const closed = all.connections.filter((c) => c.end.verdict !== 'open');
 
-    const one = new Analyzer({ retain: { problems: 1 } });
-    one.push(bytes);
-    const ids = one.end().connections.map((c) => c.id);
+  it('within the budget, the report is the same as without it', () => {
+    expect(analyzed({ retain: { healthy: closed.length, problems: closed.length } })).toEqual(all);
+  });
+
+  it('past it, the latest ended connections of each kind and every open one; the fleet still counts them all', () => {
+    const none = analyzed({ retain: { healthy: 0, problems: 0 } });
+    expect(none.fleet).toEqual(all.fleet);
+    expect(none.connections.map((c) => c.id)).toEqual(open);
+    const warning = none.capture.warnings.find((w) => w.code === 'connections-not-listed')!;
+    const m = /^(\d+) ended connection\(s\) are counted in the fleet section but not listed: (\d+) earlier healthy \(past the budget of 0\) and (\d+) earlier with a problem \(past the budget of 0\)\.$/.exec(warning.message)!;
+    expect(m).not.toBeNull();
+    expect([Number(m[1]), Number(m[2]) + Number(m[3])]).toEqual([closed.length, closed.length]);
+    expect(Number(m[3])).toBeGreaterThanOrEqual(1);
+    const ids = analyzed({ retain: { healthy: 1, problems: 1 } }).connections.map((c) => c.id);
     expect(ids).toContain('127.0.0.41:48531->127.0.0.1:5672');
-    expect(ids.length).toBe(open.length + 1);
+    expect(ids.length).toBe(open.length + 2);
   });
 });
