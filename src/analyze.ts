@@ -95,8 +95,8 @@ export class Analyzer implements CaptureSink {
   private packets = 0;
   private report: Report | null = null;
   private readonly live: LiveMonitor | null;
-  /** Ended connections not kept by `retain`: healthy ones, and problem ones past the budget. */
-  private readonly notListed = { healthy: 0, problems: 0 };
+  /** Ended connections not kept by `retain`, of each kind, and the worst severity among them (for --fail-on). */
+  private readonly notListed: { healthy: number; problems: number; worst: Severity | null } = { healthy: 0, problems: 0, worst: null };
   private readonly kept = { healthy: 0, problems: 0 };
 
   constructor(private readonly options: AnalyzeOptions = {}) {
@@ -196,7 +196,8 @@ export class Analyzer implements CaptureSink {
 
   /** The most severe verdict or finding in the report (null when there is no connection); ends the input. */
   worstSeverity(): Severity | null {
-    return worstSeverity([...this.finished.map((c) => c.severity), ...this.reportShell().findings.map((f) => f.severity)]);
+    const { findings } = this.reportShell(); // first: it ends the input, which finishes the open connections
+    return worstSeverity([...this.finished.map((c) => c.severity), this.notListed.worst, ...findings.map((f) => f.severity)]);
   }
 
   /** Every connection's timeline goes in the report: asked for, or a run small enough to read them all. */
@@ -223,7 +224,7 @@ export class Analyzer implements CaptureSink {
     this.members.push(memberOf(facts, d, null));
     const outcome = outcomeOf(facts, d.judgement.verdict, d.judgement.at.packet);
     if (outcomeMatters(outcome)) this.outcomes.push(outcome);
-    if (!this.retained(eventful, facts)) return;
+    if (!this.retained(eventful, facts, severity)) return;
     this.finished.push({
       firstPacket: facts.info.firstPacket,
       // Copies of exactly their size: zlib's result is a view of a 16 KiB buffer, 3-4 times larger.
@@ -239,18 +240,20 @@ export class Analyzer implements CaptureSink {
    * Whether an ended connection is kept for the report under `retain`, pushing out the oldest kept one of its kind
    * (healthy, or with a problem) past its budget. Still open at the end of the input: always.
    */
-  private retained(eventful: boolean, facts: ConnectionFacts): boolean {
+  private retained(eventful: boolean, facts: ConnectionFacts, severity: Severity): boolean {
     const retain = this.options.retain;
     if (retain === undefined || (this.inputEnded && facts.endedBy === 'capture-end')) return true;
     const budget = eventful ? retain.problems : retain.healthy;
     const kind = eventful ? 'problems' : 'healthy';
     if (budget <= 0) {
       this.notListed[kind]++;
+      this.notListed.worst = worstSeverity([this.notListed.worst, severity]);
       return false;
     }
     if (this.kept[kind] >= budget) {
-      this.finished.splice(this.finished.findIndex((c) => c.eventful === eventful), 1);
+      const [dropped] = this.finished.splice(this.finished.findIndex((c) => c.eventful === eventful), 1);
       this.notListed[kind]++;
+      this.notListed.worst = worstSeverity([this.notListed.worst, dropped!.severity]);
     } else {
       this.kept[kind]++;
     }

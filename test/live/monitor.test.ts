@@ -143,6 +143,11 @@ describe('retain: what a days-long follow keeps', () => {
     expect(m).not.toBeNull();
     expect([Number(m[1]), Number(m[2]) + Number(m[3])]).toEqual([closed.length, closed.length]);
     expect(Number(m[3])).toBeGreaterThanOrEqual(1);
+    // --fail-on still sees the connections not listed.
+    const a = new Analyzer({ retain: { healthy: 0, problems: 0 } });
+    a.push(bytes);
+    expect(a.worstSeverity()).toBe('error');
+    expect(none.connections.some((c) => c.severity === 'error')).toBe(false);
     const ids = analyzed({ retain: { healthy: 1, problems: 1 } }).connections.map((c) => c.id);
     expect(ids).toContain('127.0.0.41:48531->127.0.0.1:5672');
     expect(ids.length).toBe(open.length + 2);
