@@ -68,7 +68,13 @@ export function u64(v: bigint | number): Uint8Array;
 export function loadCorpus(dir: string, maxBytes?: number): CorpusEntry[];
 export function mutateKeyLog(text: string, r: Rng): string;
 export function makeCase(corpus: readonly CorpusEntry[], seed: number, index: number, strategy?: string): FuzzCase;
-export function runCase(api: AnalyzerApi, bytes: Uint8Array, chunks?: number[] | null, path?: string, options?: { frameObjects?: boolean }): RunResult;
+export function runCase(
+  api: AnalyzerApi,
+  bytes: Uint8Array,
+  chunks?: number[] | null,
+  path?: string,
+  options?: { frameObjects?: boolean; onLive?: (event: unknown) => void; retain?: { healthy: number; problems: number } },
+): RunResult;
 export function checkCase(
   api: AnalyzerApi,
   corpus: readonly CorpusEntry[],

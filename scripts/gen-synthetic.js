@@ -4,9 +4,15 @@
  * many clients and one RabbitMQ-like broker on port 5672, for the benchmark's memory check (scripts/bench.js).
  *
  *   node scripts/gen-synthetic.js OUT.pcap --size 2G [--connections 300] [--seed 1] [--quiet]
+ *   node scripts/gen-synthetic.js - --duration 24h --connections 40 --idle | amqpscope --follow -
  *
  * --size: bytes of the capture file, with an optional suffix: K, M, G (powers of 1024) or KB, MB, GB (powers of
  * 1000). Generation stops at the first event boundary past that size (the file is at most ~150 kB larger).
+ * --duration: stop instead once this much capture time has passed (seconds, or with a suffix s, m, h, d): for the
+ * soak benchmark (scripts/soak.js), which streams a day of capture time through --follow. OUT '-' writes to
+ * standard output (a pipe), so a capture of any length never sits on disk.
+ * --idle: every connection of the idle class (a message every 45 s on average, heartbeats between): long
+ * durations at a modest size, with the same churn.
  *
  * What is in it (deterministic for a given seed, connection count and size; the capture of a smaller size is a
  * prefix of the larger one's traffic up to its last packet):
@@ -38,7 +44,7 @@ import { pathToFileURL } from 'node:url';
 
 function usage(message) {
   if (message) process.stderr.write(`gen-synthetic: ${message}\n`);
-  process.stderr.write('usage: node scripts/gen-synthetic.js OUT.pcap --size 2G [--connections 300] [--seed 1] [--quiet]\n');
+  process.stderr.write('usage: node scripts/gen-synthetic.js OUT.pcap|- (--size 2G | --duration 24h) [--connections 300] [--idle] [--seed 1] [--quiet]\n');
   process.exit(2);
 }
 
@@ -52,8 +58,15 @@ export function parseSize(text) {
   return Math.round(Number(m[1]) * base ** power);
 }
 
+/** `86400`, `90m`, `24h`, `2d` as seconds; NaN when not a time. */
+export function parseDuration(text) {
+  const m = /^(\d+(?:\.\d+)?)\s*([smhd]?)$/i.exec(String(text).trim());
+  if (m === null) return NaN;
+  return Number(m[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2].toLowerCase()];
+}
+
 function parseArgs(argv) {
-  const opts = { out: null, size: NaN, connections: 300, seed: 1, quiet: false };
+  const opts = { out: null, size: NaN, duration: Infinity, idle: false, connections: 300, seed: 1, quiet: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -61,16 +74,20 @@ function parseArgs(argv) {
       return argv[++i];
     };
     if (a === '--size') opts.size = parseSize(value());
+    else if (a === '--duration') opts.duration = parseDuration(value());
+    else if (a === '--idle') opts.idle = true;
     else if (a === '--connections') opts.connections = Number(value());
     else if (a === '--seed') opts.seed = Number(value());
     else if (a === '--quiet') opts.quiet = true;
     else if (a === '-h' || a === '--help') usage();
-    else if (a.startsWith('-')) usage(`unknown option ${a}`);
+    else if (a.startsWith('-') && a !== '-') usage(`unknown option ${a}`);
     else if (opts.out === null) opts.out = a;
     else usage(`unexpected argument ${a}`);
   }
   if (opts.out === null) usage('no output file');
-  if (!Number.isFinite(opts.size) || opts.size < 10000) usage('--size must be at least 10000 bytes (e.g. 20M, 2G)');
+  if (Number.isNaN(opts.duration) || opts.duration <= 0) usage('--duration must be a time such as 86400, 90m or 24h');
+  if (opts.duration !== Infinity && Number.isNaN(opts.size)) opts.size = Infinity;
+  if (!(opts.size >= 10000)) usage('--size must be at least 10000 bytes (e.g. 20M, 2G)');
   if (!Number.isInteger(opts.connections) || opts.connections < 1 || opts.connections > 50000) usage('--connections must be 1-50000');
   if (!Number.isInteger(opts.seed)) usage('--seed must be an integer');
   return opts;
@@ -134,9 +151,11 @@ function makeRandom(seed) {
 const OUT_SIZE = 8 << 20;
 const MAX_PACKET = 16 + 14 + 20 + 60 + 1448;
 
+const PIPE_WAIT = new Int32Array(new SharedArrayBuffer(4));
+
 class PcapWriter {
   constructor(path) {
-    this.fd = openSync(path, 'w');
+    this.fd = path === '-' ? 1 : openSync(path, 'w');
     this.buf = Buffer.allocUnsafe(OUT_SIZE);
     this.pos = 0;
     this.flushed = 0;
@@ -161,13 +180,21 @@ class PcapWriter {
   }
   flush() {
     let off = 0;
-    while (off < this.pos) off += writeSync(this.fd, this.buf, off, this.pos - off);
+    while (off < this.pos) {
+      try {
+        off += writeSync(this.fd, this.buf, off, this.pos - off);
+      } catch (err) {
+        // A pipe opened non-blocking (standard output of a spawned process) is full: wait for its reader.
+        if (err.code !== 'EAGAIN') throw err;
+        Atomics.wait(PIPE_WAIT, 0, 0, 2);
+      }
+    }
     this.flushed += this.pos;
     this.pos = 0;
   }
   close() {
     this.flush();
-    closeSync(this.fd);
+    if (this.fd !== 1) closeSync(this.fd);
   }
 }
 
@@ -377,9 +404,10 @@ class Generator {
 
   run() {
     const { connections, size } = this.opts;
+    const until = this.opts.duration * 1e6;
     // Open the first connections over the first two seconds.
     for (let i = 0; i < connections; i++) this.queue.push(this.rng.rand() * 2e6, E_OPEN, null);
-    while (this.out.bytes < size && this.queue.size > 0) {
+    while (this.out.bytes < size && this.clock < until && this.queue.size > 0) {
       const e = this.queue.pop();
       if (this.clock < e.t) this.clock = e.t;
       this.handle(e.kind, e.conn, e.t);
@@ -520,7 +548,7 @@ class Generator {
     let port = this.nextPort[host]++;
     if (this.nextPort[host] > 60999) this.nextPort[host] = 32768;
     const mac = Buffer.from([0x02, 0x42, 0x0a, 0x01, 0x00, host + 1]);
-    const cls = rng.pick([['busy', 3], ['moderate', 4], ['idle', 3]]);
+    const cls = this.opts.idle ? 'idle' : rng.pick([['busy', 3], ['moderate', 4], ['idle', 3]]);
     const fate = rng.pick([['stay', replacement ? 0 : 45], ['close', 40], ['stall', 15]]);
     const lib = rng.pick(LIBRARIES.map((l) => [l, l.weight]));
     this.stats.connections++;

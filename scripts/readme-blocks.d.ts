@@ -4,4 +4,9 @@ export function exampleBlock(
   renderTerminal: (report: never, opts: { width: number; color: boolean; all: boolean }) => string,
   capturePath: string,
 ): string;
+export function liveBlock(
+  Analyzer: new (options: { path: string; onLive: (event: never) => void }) => { push(bytes: Uint8Array): void; end(): unknown },
+  liveLine: (event: never) => string,
+  capturePath: string,
+): string;
 export function replaceBlock(readme: string, name: string, content: string): string;

@@ -43,6 +43,26 @@ export function exampleBlock(analyzeBytes, renderTerminal, capturePath) {
   ].join('\n');
 }
 
+/**
+ * The live example: what `amqpscope --follow -` printed while pika-live-follow.pcap was being captured (kept with
+ * tee); replaying the capture prints the same lines, since live mode runs on capture time only.
+ * @param {new (options: { path: string; onLive: (e: any) => void }) => { push(b: Uint8Array): void; end(): unknown }} Analyzer
+ * @param {(event: any) => string} liveLine
+ * @param {string} capturePath path of captures/pika-live-follow.pcap
+ */
+export function liveBlock(Analyzer, liveLine, capturePath) {
+  const lines = [];
+  const a = new Analyzer({ path: '-', onLive: (e) => lines.push(liveLine(e)) });
+  a.push(readFileSync(capturePath));
+  a.end();
+  return [
+    "```",
+    "$ tcpdump -i lo -U -s 0 -w - 'tcp port 5672 or tcp port 5671' | amqpscope --follow -",
+    ...lines,
+    '```',
+  ].join('\n');
+}
+
 /** Replaces the text between `<!-- name:start -->` and `<!-- name:end -->`. */
 export function replaceBlock(readme, name, content) {
   const start = `<!-- ${name}:start -->`;

@@ -4,7 +4,7 @@
  *
  *   capture/ (pcap, pcapng)  ->  net/ (link, IP, TCP headers)  ->  tcp/ (connections, analysis, reassembly)
  *     ->  amqp/ (frames, session)  ->  timeline/ (facts, events)  ->  diagnosis/ (verdicts, findings)
- *     ->  fleet/ (groups, waves, reconnects, the headline)  ->  report/
+ *     ->  fleet/ (groups, waves, reconnects, the headline)  ->  report/  ->  live/ (--follow's events, onLive)
  *
  * Feed chunks with `push` in any sizes (the result does not depend on them), then `end()`.
  */
@@ -18,6 +18,8 @@ import { emptyNonAmqpCounts, runClock, summarizeFleet, type Fleet, type FleetMem
 import { HEALTHY_VERDICTS } from './fleet/groups.js';
 import { countNonAmqp, memberOf, nonAmqpKind } from './fleet/member.js';
 import { outcomeMatters, outcomeOf, redeliveredAfterClose, type ConnectionOutcome } from './fleet/redelivery.js';
+import { LiveMonitor, type Followed } from './live/monitor.js';
+import type { LiveEvent, LiveStatus } from './live/types.js';
 import { countKind, createNetStats, createTcpSegment, decodePacket, linkTypeName } from './net/decode.js';
 import { CaptureClock, buildConnection, reportEvent, reportFinding } from './report/build.js';
 import type { Report, ReportConnection, ReportEvent } from './report/types.js';
@@ -53,6 +55,18 @@ export interface AnalyzeOptions {
    * keeps timelines only for connections with a warning or an error (the healthy ones are counted, not listed).
    */
   allTimelines?: boolean;
+  /**
+   * Live mode (--follow): receives live events (src/live/types.ts) as capture time passes: a connection opened, a
+   * side's silence crossed T or 2T, a connection ended.
+   */
+  onLive?: ((event: LiveEvent) => void) | undefined;
+  /**
+   * Keep ended connections for the report by this budget instead of all of them (--follow, which may run for days):
+   * the latest `healthy` ones that ended healthy and the latest `problems` ones with a problem; the others are only
+   * counted (fleet section). A run within the budget reports as without it. Connections still open at the end are
+   * always reported.
+   */
+  retain?: { healthy: number; problems: number } | undefined;
 }
 
 /** Up to this many AMQP connections in a run, every connection keeps its timeline in the report. */
@@ -82,6 +96,10 @@ export class Analyzer implements CaptureSink {
   private lastNsec = 0;
   private packets = 0;
   private report: Report | null = null;
+  private readonly live: LiveMonitor | null;
+  /** Ended connections not kept by `retain`, of each kind, and the worst severity among them (for --fail-on). */
+  private readonly notListed: { healthy: number; problems: number; worst: Severity | null } = { healthy: 0, problems: 0, worst: null };
+  private readonly kept = { healthy: 0, problems: 0 };
 
   constructor(private readonly options: AnalyzeOptions = {}) {
     this.reader = new CaptureReader(this, options.path ?? 'capture');
@@ -91,20 +109,32 @@ export class Analyzer implements CaptureSink {
       newHandler: (info) => {
         const onEvent = this.options.onEvent;
         const make = (): StreamHandler => {
+          let followed: Followed | null = null;
           const recorder = new ConnectionRecorder(
             info,
-            (facts) => this.finishConnection(facts),
+            (facts) => this.finishConnection(facts, followed),
             onEvent === undefined ? null : (entry) => onEvent(info.id, reportEvent(this.clock(), entry)),
             this.options.frameObjects === true,
             { packet: 1, tsSec: this.originSec, tsNsec: this.originNsec },
           );
           // TCP -> TLS (records, decryption when keys are known; plain AMQP passes through) -> the recorder.
-          return new TlsStream(recorder, { keyLog: this.options.keyLog ?? null }, info);
+          const stream = new TlsStream(recorder, { keyLog: this.options.keyLog ?? null }, info);
+          if (this.live === null) return stream;
+          followed = this.live.follow(recorder);
+          return this.live.watched(stream, followed);
         };
-        // A stream of events (--frames) is in capture order across connections: its handlers are made at once.
-        return onEvent === undefined ? new DeferredStream(make) : make();
+        // A stream of events (--frames) is in capture order across connections, and live mode follows each
+        // connection from its first packet: their handlers are made at once.
+        return onEvent === undefined && this.live === null ? new DeferredStream(make) : make();
       },
     });
+    const onLive = options.onLive;
+    this.live = onLive === undefined ? null : new LiveMonitor(onLive, () => this.clock());
+  }
+
+  /** Live mode's periodic counts, at the capture time of the last packet read (null without onLive). */
+  liveStatus(): LiveStatus | null {
+    return this.live?.status(this.packets, this.reader.bytes) ?? null;
   }
 
   push(chunk: Uint8Array): void {
@@ -174,7 +204,8 @@ export class Analyzer implements CaptureSink {
 
   /** The most severe verdict or finding in the report (null when there is no connection); ends the input. */
   worstSeverity(): Severity | null {
-    return worstSeverity([...this.finished.map((c) => c.severity), ...this.reportShell().findings.map((f) => f.severity)]);
+    const { findings } = this.reportShell(); // first: it ends the input, which finishes the open connections
+    return worstSeverity([...this.finished.map((c) => c.severity), this.notListed.worst, ...findings.map((f) => f.severity)]);
   }
 
   /** Every connection's timeline goes in the report: asked for, or a run small enough to read them all. */
@@ -182,10 +213,11 @@ export class Analyzer implements CaptureSink {
     return this.options.allTimelines === true || this.finished.length <= FULL_TIMELINES_MAX;
   }
 
-  private finishConnection(facts: ConnectionFacts): void {
+  private finishConnection(facts: ConnectionFacts, followed: Followed | null): void {
     const kind = nonAmqpKind(facts);
     if (kind !== null) {
       countNonAmqp(this.nonAmqp, kind, facts);
+      if (followed !== null) this.live?.handedOver(followed, null, false);
       return;
     }
     const d = diagnose(facts);
@@ -194,8 +226,13 @@ export class Analyzer implements CaptureSink {
     // Past FULL_TIMELINES_MAX connections an uneventful connection's timeline will not be reported: do not build it.
     const withTimeline = this.options.allTimelines === true || eventful || this.finished.length < FULL_TIMELINES_MAX;
     const conn = buildConnection(this.clock(), facts, d, withTimeline);
+    if (followed !== null) this.live?.handedOver(followed, conn, !this.inputEnded);
     const { timeline } = conn;
     conn.timeline = [];
+    this.members.push(memberOf(facts, d, null));
+    const outcome = outcomeOf(facts, d.judgement.verdict, d.judgement.at.packet);
+    if (outcomeMatters(outcome)) this.outcomes.push(outcome);
+    if (!this.retained(eventful, facts, severity)) return;
     this.finished.push({
       firstPacket: facts.info.firstPacket,
       // Copies of exactly their size: zlib's result is a view of a 16 KiB buffer, 3-4 times larger.
@@ -205,9 +242,30 @@ export class Analyzer implements CaptureSink {
       severity,
       eventful,
     });
-    this.members.push(memberOf(facts, d, null));
-    const outcome = outcomeOf(facts, d.judgement.verdict, d.judgement.at.packet);
-    if (outcomeMatters(outcome)) this.outcomes.push(outcome);
+  }
+
+  /**
+   * Whether an ended connection is kept for the report under `retain`, pushing out the oldest kept one of its kind
+   * (healthy, or with a problem) past its budget. Still open at the end of the input: always.
+   */
+  private retained(eventful: boolean, facts: ConnectionFacts, severity: Severity): boolean {
+    const retain = this.options.retain;
+    if (retain === undefined || (this.inputEnded && facts.endedBy === 'capture-end')) return true;
+    const budget = eventful ? retain.problems : retain.healthy;
+    const kind = eventful ? 'problems' : 'healthy';
+    if (budget <= 0) {
+      this.notListed[kind]++;
+      this.notListed.worst = worstSeverity([this.notListed.worst, severity]);
+      return false;
+    }
+    if (this.kept[kind] >= budget) {
+      const [dropped] = this.finished.splice(this.finished.findIndex((c) => c.eventful === eventful), 1);
+      this.notListed[kind]++;
+      this.notListed.worst = worstSeverity([this.notListed.worst, dropped!.severity]);
+    } else {
+      this.kept[kind]++;
+    }
+    return true;
   }
 
   private inputEnded = false;
@@ -230,7 +288,9 @@ export class Analyzer implements CaptureSink {
     this.packets++;
     const kind = decodePacket(p.linkType, p.data, p.origLen, this.segment);
     countKind(this.netStats, kind);
+    this.live?.beforePacket({ packet: p.index, tsSec: p.tsSec, tsNsec: p.tsNsec });
     if (kind === 'tcp') this.tracker.onSegment(this.segment, p.index, p.tsSec, p.tsNsec);
+    this.live?.afterPacket();
   }
 
   onWarning(w: CaptureWarning): void {
@@ -281,12 +341,29 @@ export class Analyzer implements CaptureSink {
           malformed: s.malformed,
           otherTcp: s.tcp - this.tracker.stats.segments,
         },
-        warnings: this.warnings.map((w) => ({ ...w })),
+        warnings: [...this.warnings.map((w) => ({ ...w })), ...this.notListedWarning()],
       },
       fleet: summarizeFleet(this.fleetInput()),
       connections,
       findings: cross,
     });
+  }
+
+  /** Under `retain`: how many ended connections the fleet section counts but the report does not list. */
+  private notListedWarning(): CaptureWarning[] {
+    const { healthy, problems } = this.notListed;
+    if (healthy + problems === 0) return [];
+    const retain = this.options.retain;
+    const parts = [
+      healthy > 0 ? `${healthy} earlier healthy (past the budget of ${retain?.healthy ?? 0})` : '',
+      problems > 0 ? `${problems} earlier with a problem (past the budget of ${retain?.problems ?? 0})` : '',
+    ];
+    return [
+      {
+        code: 'connections-not-listed',
+        message: `${healthy + problems} ended connection(s) are counted in the fleet section but not listed: ${parts.filter((p) => p !== '').join(' and ')}.`,
+      },
+    ];
   }
 
   /** What the fleet view is made of (several captures in one run combine these); ends the input. */

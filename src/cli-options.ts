@@ -25,6 +25,10 @@ export interface CliOptions {
   tlsKeylog: string | undefined;
   /** The arguments are JSON reports (amqpscope --json) to merge into one fleet report, not captures. */
   merge: boolean;
+  /** Read the capture as it grows (a pipe, or a file being written) and print live events as capture time passes. */
+  follow: boolean;
+  /** Start tcpdump on this interface and follow its capture (implies follow). */
+  live: string | undefined;
   /** Set by the CLI: exactly one capture was named (its JSON report can be streamed). */
   single?: boolean;
 }
@@ -59,6 +63,8 @@ function parseFailOn(value: string): 'warning' | 'error' {
 
 export const CLI_OPTIONS: readonly CliOptionSpec[] = [
   { flags: '--json', description: 'print the JSON report (docs/report.schema.json) and nothing else on stdout' },
+  { flags: '--follow', description: "read the capture as it grows ('-' from tcpdump -U -w -, or a file being written, like tail -f); print silence alerts and each connection's verdict as capture time passes (NDJSON with --json), and the full report at the end of the input or on SIGINT/SIGTERM" },
+  { flags: '--live <iface>', description: "run tcpdump -U -s 0 -w - on this interface (AMQP ports only) and --follow its capture" },
   { flags: '--frames', description: 'stream every frame and TCP event of every connection as NDJSON, as they happen' },
   { flags: '--html <file>', description: 'also write a self-contained HTML report (fleet chart, swimlanes, event tables) to this file' },
   { flags: '--markdown', description: 'print the report as GitHub-flavoured Markdown (for issues and tickets) instead of the terminal report' },

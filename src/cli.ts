@@ -4,12 +4,14 @@
  * stderr, exit status, the terminal's width and colour support). Exit status: 0 the analysis ran; 1 --fail-on
  * matched; 2 bad usage or unreadable input (one line on stderr); 3 a bug in amqpscope (one line, stack with --debug).
  */
+import { spawn } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
 import { Analyzer } from './analyze.js';
+import { followFile, untilAborted } from './capture/follow.js';
 import { CaptureSource } from './capture/source.js';
 import { CLI_OPTIONS, type CliOptions } from './cli-options.js';
 import { SEVERITY_RANK, worstSeverity, type Severity } from './diagnosis/types.js';
@@ -19,6 +21,7 @@ import { filterReport } from './report/filter.js';
 import { mergeReports } from './report/merge.js';
 import { parseKeyLog, type KeyLog } from './tls/keylog.js';
 import type { Report, ReportEvent } from './report/types.js';
+import { liveLine, statusText } from './render/live.js';
 import type { TerminalOptions } from './render/terminal.js';
 import { VERSION } from './version.js';
 
@@ -39,7 +42,7 @@ function buildProgram(): Command {
   const program = new Command('amqpscope')
     .description('Explain what happened to every AMQP 0-9-1 connection in a pcap or pcapng capture.')
     .version(VERSION)
-    .argument('<capture...>', "pcap or pcapng files (gzip accepted); '-' reads standard input")
+    .argument('[capture...]', "pcap or pcapng files (gzip accepted); '-' reads standard input")
     .exitOverride()
     .configureOutput({ writeErr: () => {} }); // commander's own messages are re-printed as one line below
   for (const spec of CLI_OPTIONS) {
@@ -171,8 +174,17 @@ async function analyzeOne(path: string, opts: CliOptions, out: Output, keyLog: K
     progress?.done();
   }
   for (const w of source.warnings) analyzer.warn(w);
-  const filtered = opts.connection.length > 0 || opts.problems || opts.since !== undefined || opts.until !== undefined;
-  if (opts.json && !filtered && opts.html === undefined) {
+  return reportOf(analyzer, path, opts, out);
+}
+
+/** Connections or events are filtered out of the report: it must be built as objects. */
+function filtered(opts: CliOptions): boolean {
+  return opts.connection.length > 0 || opts.problems || opts.since !== undefined || opts.until !== undefined;
+}
+
+/** The analysis's report once its input has ended: streamed as JSON, or as objects for the renderers and filters. */
+function reportOf(analyzer: Analyzer, path: string, opts: CliOptions, out: Output): Analysed {
+  if (opts.json && !filtered(opts) && opts.html === undefined) {
     // A large capture's report is tens of megabytes: stream it out without building every connection's object
     // again (one capture), or keep its text (several, written as an array at the end).
     if (opts.single) {
@@ -189,6 +201,117 @@ async function analyzeOne(path: string, opts: CliOptions, out: Output, keyLog: K
     return { report, json: null, worst: reportSeverity(report), said: true };
   }
   return { report, json: opts.json ? JSON.stringify(report, null, 2) : null, worst: reportSeverity(report) };
+}
+
+/** The ended connections a --follow run keeps for its final report, the latest of each kind (README: "Live"). */
+const FOLLOW_RETAIN = { healthy: 100, problems: 200 };
+/** How often the status line is redrawn (stderr on a terminal), and a status event written (--follow --json). */
+const STATUS_LINE_MS = 1000;
+const STATUS_EVENT_MS = 10_000;
+
+/** --follow's one-line status on stderr, only when it is a terminal; cleared before stdout prints a line. */
+class StatusLine {
+  private shown = false;
+  show(text: string): void {
+    process.stderr.write(`\r\x1b[2K${oneLine(text)}`);
+    this.shown = true;
+  }
+  clear(): void {
+    if (this.shown) process.stderr.write('\r\x1b[2K');
+    this.shown = false;
+  }
+}
+
+/**
+ * --live: tcpdump writing packets as they come (-U), whole (-s 0), of the AMQP ports only, to our pipe. `failed`
+ * settles with tcpdump's reason when it could not capture (not installed, not permitted, no such interface), else
+ * with null once it has exited.
+ */
+function startTcpdump(iface: string, ports: readonly number[]): { stdout: NodeJS.ReadableStream; stop: () => void; failed: Promise<string | null> } {
+  const filter = (ports.length > 0 ? ports : [5672, 5671]).map((p) => `tcp port ${p}`).join(' or ');
+  const child = spawn('tcpdump', ['-U', '-s', '0', '-w', '-', '-i', iface, filter], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    if (stderr.length < 4096) stderr += d.toString('utf8');
+  });
+  const failed = new Promise<string | null>((resolve) => {
+    child.once('error', (err: NodeJS.ErrnoException) =>
+      resolve(err.code === 'ENOENT' ? '--live: tcpdump is not installed (or not on PATH); install it, or pipe a capture into amqpscope --follow -' : `--live: cannot start tcpdump (${err.code ?? err.message})`),
+    );
+    child.once('close', (code) => {
+      const said = stderr
+        .split('\n')
+        .find((l) => l.startsWith('tcpdump: ') && !/^tcpdump: (listening on|verbose output suppressed)/.test(l))
+        ?.slice('tcpdump: '.length);
+      resolve(code !== null && code !== 0 ? `--live: tcpdump could not capture on '${iface}': ${said ?? `exit status ${code}`}` : null);
+    });
+  });
+  return { stdout: child.stdout, stop: () => child.kill('SIGTERM'), failed };
+}
+
+/**
+ * --follow: live events as the capture grows, then the report. Events are printed as packets make them known;
+ * the wall clock only paces the status line. SIGINT and SIGTERM end the input: the report covers what was read.
+ */
+async function followOne(path: string, opts: CliOptions, out: Output, keyLog: KeyLog | null): Promise<Analysed> {
+  const controller = new AbortController();
+  const { signal } = controller;
+  const stop = (): void => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const status = process.stderr.isTTY === true ? new StatusLine() : null;
+  const tcpdump = opts.live !== undefined ? startTcpdump(opts.live, opts.port) : null;
+  const analyzer = new Analyzer({
+    path,
+    ports: opts.port.length > 0 ? opts.port : undefined,
+    keyLog,
+    allTimelines: opts.all,
+    retain: FOLLOW_RETAIN,
+    onLive: (event) => {
+      status?.clear();
+      out.line(opts.json ? JSON.stringify(event) : liveLine(event));
+    },
+  });
+  const stdin = tcpdump?.stdout ?? (path === '-' ? process.stdin : null);
+  const input = stdin !== null ? untilAborted(new CaptureSource('-', { stdin }), signal) : followFile(path, { signal });
+  const statusNow = (): void => {
+    const s = analyzer.liveStatus();
+    if (s !== null) status?.show(`amqpscope --follow ${path}: ${statusText(s)}`);
+  };
+  const statusEvent = (): void => {
+    const s = analyzer.liveStatus();
+    if (s !== null) out.line(JSON.stringify(s));
+    out.flush();
+  };
+  const timers = [status !== null ? setInterval(statusNow, STATUS_LINE_MS) : null, opts.json ? setInterval(statusEvent, STATUS_EVENT_MS) : null];
+  try {
+    for await (const chunk of input) {
+      analyzer.push(chunk);
+      out.flush();
+    }
+  } finally {
+    for (const t of timers) if (t !== null) clearInterval(t);
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    status?.clear();
+    tcpdump?.stop();
+    // A read still pending on standard input would keep the process alive after the report.
+    if (stdin === process.stdin && signal.aborted) process.stdin.destroy();
+  }
+  const failure = tcpdump !== null ? await tcpdump.failed : null;
+  if (failure !== null && analyzer.liveStatus()?.packets === 0) throw new AnalyzerError('unreadable-input', failure);
+  if (!opts.json) return reportOf(analyzer, path, opts, out);
+  // NDJSON to the end: the last status, then the full report (the object of --json) on one line, streamed when
+  // unfiltered (JSON strings hold no raw newline: dropping each newline and its indentation keeps the same JSON).
+  statusEvent();
+  if (!filtered(opts) && opts.html === undefined) {
+    analyzer.writeJson((text) => out.write(text.replace(/\n */g, '')));
+    out.write('\n');
+    return { report: null, json: null, worst: analyzer.worstSeverity() };
+  }
+  const report = filterReport(analyzer.end(), opts);
+  out.line(JSON.stringify(report));
+  return { report, json: null, worst: reportSeverity(report) };
 }
 
 /** One capture in a worker thread: its whole report. */
@@ -310,11 +433,19 @@ async function main(argv: string[]): Promise<number> {
     debug: raw['debug'] === true,
     tlsKeylog: raw['tlsKeylog'] as string | undefined,
     merge: raw['merge'] === true,
+    follow: raw['follow'] === true || raw['live'] !== undefined,
+    live: raw['live'] as string | undefined,
   };
   opts.single = program.args.length === 1 && !opts.merge;
   if (opts.json && opts.frames) throw new AnalyzerError('usage', '--json and --frames are two different outputs: choose one');
   if (opts.markdown && (opts.json || opts.frames)) throw new AnalyzerError('usage', '--markdown, --json and --frames are different outputs: choose one');
-  const paths = program.args;
+  const paths = opts.live !== undefined && program.args.length === 0 ? [`live:${opts.live}`] : program.args;
+  if (paths.length === 0) throw new AnalyzerError('usage', "missing required argument 'capture' (a capture file, or '-' for standard input)");
+  if (opts.follow) {
+    if (opts.live !== undefined && program.args.length > 0) throw new AnalyzerError('usage', '--live reads from tcpdump: name no capture file with it');
+    if (paths.length > 1 || opts.merge) throw new AnalyzerError('usage', '--follow reads one capture as it grows: name one file, or - for standard input');
+    if (opts.frames) throw new AnalyzerError('usage', '--follow and --frames are two different streams: choose one');
+  }
   if (opts.merge && opts.frames) throw new AnalyzerError('usage', '--merge reads reports, which hold no frame stream: --frames needs the captures');
   if (paths.length > 1 && paths.includes('-')) throw new AnalyzerError('usage', "'-' (standard input) is one capture: name the others in another run, or --merge their reports");
   const out = new Output();
@@ -334,7 +465,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const results: Analysed[] = [];
   for (const path of paths) {
-    const result = await analyzeOne(path, opts, out, keyLog);
+    const result = opts.follow ? await followOne(path, opts, out, keyLog) : await analyzeOne(path, opts, out, keyLog);
     results.push(result);
     if (opts.html !== undefined && result.report !== null) writeReportFile(opts.html, await renderHtml(result.report, opts.all));
     if (opts.frames || opts.json || result.report === null || result.said === true) continue;

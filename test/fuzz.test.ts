@@ -72,6 +72,28 @@ describe('fuzz (bounded pass)', () => {
     });
   }
 
+  it('live mode (onLive, retain) on hostile input: events that survive JSON, and the same report as without it', () => {
+    const bad: string[] = [];
+    let events = 0;
+    STRATEGIES.forEach((strategy, k) => {
+      for (let i = 0; i < 3; i++) {
+        const c = makeCase(corpus, SEED + 2, k * 1000 + i, strategy);
+        const plain = runCase(api, c.bytes);
+        const live = runCase(api, c.bytes, null, 'fuzz.pcap', {
+          onLive: (e: unknown) => {
+            events++;
+            if (JSON.stringify(JSON.parse(JSON.stringify(e))) !== JSON.stringify(e)) bad.push(`${c.description}: event not JSON-safe`);
+          },
+          retain: { healthy: 1000, problems: 1000 },
+        });
+        if (!live.ok) bad.push(`${c.description}: ${String(live.error)}`);
+        else if (live.outcome !== plain.outcome || live.json !== plain.json) bad.push(`${c.description}: a different report in live mode`);
+      }
+    });
+    expect(bad).toEqual([]);
+    expect(events).toBeGreaterThan(0);
+  });
+
   it('a report survives JSON exactly; non-captures are AnalyzerErrors', () => {
     const ok = runCase(api, corpus[0]!.bytes);
     expect(ok).toMatchObject({ ok: true, outcome: 'report' });

@@ -1,6 +1,6 @@
 /**
  * The pipeline's layers show in the folders, and lower layers never import higher ones:
- * capture -> net -> tcp -> tls -> amqp -> timeline -> diagnosis -> fleet -> report -> render. Only cli.ts touches the process
+ * capture -> net -> tcp -> tls -> amqp -> timeline -> diagnosis -> fleet -> report -> live -> render. Only cli.ts touches the process
  * (process.stdin included) or the console.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SRC = join(import.meta.dirname, '..', 'src');
-const LAYERS = ['capture', 'net', 'tcp', 'tls', 'amqp', 'timeline', 'diagnosis', 'fleet', 'report', 'render'];
+const LAYERS = ['capture', 'net', 'tcp', 'tls', 'amqp', 'timeline', 'diagnosis', 'fleet', 'report', 'live', 'render'];
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

@@ -2,10 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzeBytes } from '../src/analyze.js';
+import { Analyzer, analyzeBytes } from '../src/analyze.js';
 import { CLI_OPTIONS } from '../src/cli-options.js';
+import { liveLine } from '../src/render/live.js';
 import { renderTerminal } from '../src/render/terminal.js';
-import { exampleBlock, optionsBlock, replaceBlock } from '../scripts/readme-blocks.js';
+import { exampleBlock, liveBlock, optionsBlock, replaceBlock } from '../scripts/readme-blocks.js';
 import { CAPTURES_DIR } from './helpers/captures.js';
 
 const README = join(import.meta.dirname, '..', 'README.md');
@@ -18,6 +19,11 @@ describe('README', () => {
   it('shows the real report of captures/pika-long-callback.pcap (npm run readme)', () => {
     const block = exampleBlock(analyzeBytes as never, renderTerminal as never, join(CAPTURES_DIR, 'pika-long-callback.pcap'));
     expect(replaceBlock(readme, 'example', block)).toBe(readme);
+  });
+  it('shows what --follow printed live while captures/pika-live-follow.pcap was recorded (npm run readme)', () => {
+    const block = liveBlock(Analyzer as never, liveLine as never, join(CAPTURES_DIR, 'pika-live-follow.pcap'));
+    expect(block).toContain('SILENCE');
+    expect(replaceBlock(readme, 'live', block)).toBe(readme);
   });
   it('states one time for each program on the 107 MB capture: the performance table\'s', () => {
     const perf = readme.slice(readme.indexOf('## Performance'), readme.indexOf('\n## ', readme.indexOf('## Performance') + 1));

@@ -17,6 +17,7 @@
  */
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { AnalyzerError } from '../errors.js';
 import type { CaptureWarning } from './types.js';
@@ -164,6 +165,24 @@ async function* gunzip(
   }
 }
 
+/** A capture file opened for reading as it grows (follow.ts); what cannot be read is 'unreadable-input'. */
+export async function openCaptureFile(path: string): Promise<FileHandle> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    throw ioError(path, err);
+  }
+  try {
+    // open() succeeds on a directory on Linux; say so before a read fails with a less clear EISDIR.
+    if ((await fh.stat()).isDirectory()) throw new AnalyzerError('unreadable-input', `${path}: is a directory`);
+    return fh;
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    throw ioError(path, err);
+  }
+}
+
 /**
  * A file, read synchronously. Measured on the 107 MB load capture (`node --cpu-prof`): with one awaited
  * fh.read() per 1 MiB chunk, the main thread sat idle 105-430 ms per run (more on a busy machine) waiting for the
@@ -257,7 +276,7 @@ async function* readStream(stream: NodeJS.ReadableStream | undefined, path: stri
   }
 }
 
-function ioError(path: string, err: unknown): AnalyzerError {
+export function ioError(path: string, err: unknown): AnalyzerError {
   if (err instanceof AnalyzerError) return err;
   const code = (err as NodeJS.ErrnoException | null)?.code;
   let reason: string;

@@ -32,7 +32,8 @@ export type CaptureWarningCode =
   | 'bad-block' // a pcapng block or pcap record with an impossible length; reading stopped or skipped it
   | 'unknown-interface' // an EPB names an interface no IDB described
   | 'gzip-truncated' // the gzip stream ended early or is corrupt; what was decompressed is analysed
-  | 'timestamp-resolution'; // if_tsresol finer than 1 ns: times are truncated to nanoseconds
+  | 'timestamp-resolution' // if_tsresol finer than 1 ns: times are truncated to nanoseconds
+  | 'connections-not-listed'; // --follow: ended connections counted in the fleet section, not listed (a budget)
 
 export interface CaptureWarning {
   code: CaptureWarningCode;

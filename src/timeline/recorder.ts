@@ -176,6 +176,40 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
     this.onDone(f);
   }
 
+  // ---- Live mode (src/live/) ------------------------------------------------------------------------------------
+
+  /** T in force now: Tune-Ok's, else inferred from the broker's idle heartbeats so far; null when unknown. */
+  liveHeartbeat(): { seconds: number; source: 'negotiated' | 'inferred' } | null {
+    if (this.facts.tuneOk !== null) return { seconds: this.facts.tuneOk.heartbeat, source: 'negotiated' };
+    const t = this.frames.inferredHeartbeat();
+    return t !== null ? { seconds: t, source: 'inferred' } : null;
+  }
+
+  /**
+   * The facts as they stand now, completed the way onEnd completes them, for live mode to judge a connection the
+   * moment it closes (the tracker hands it over only once stray segments stop coming). A copy: the recording goes
+   * on untouched. Without the timeline, whose building consumes the selection.
+   */
+  preview(): ConnectionFacts {
+    const f = this.facts;
+    const unacked = this.session.unacked();
+    return {
+      ...f,
+      endedBy: 'closed',
+      inferredHeartbeat: f.tuneOk === null ? this.frames.inferredHeartbeat() : f.inferredHeartbeat,
+      unacked: {
+        count: unacked.length,
+        identities: [],
+        oldest: unacked.length > 0 ? moment(unacked[0]!.packet, unacked[0]!.tsSec, unacked[0]!.tsNsec) : null,
+      },
+      clientProperties: this.session.clientProperties ?? f.clientProperties,
+      serverProperties: this.session.serverProperties ?? f.serverProperties,
+      lastFrame: { c2s: this.frames.frameMoment('c2s'), s2c: this.frames.frameMoment('s2c') },
+      eventCount: this.timeline.eventCount,
+      timeline: [],
+    };
+  }
+
   // ---- TLS -----------------------------------------------------------------------------------------------------
 
   attachTls(facts: TlsFacts): void {

@@ -28,6 +28,8 @@ interface Expected {
 const EXPECTED: Expected[] = [
   // The CloudAMQP case: pika callback works 20 s, broker RST 12.0 s (3T) after the client's last byte.
   { capture: 'pika-long-callback.pcap', conn: ':47712', verdict: 'missed-heartbeats', cause: 'client-stalled', by: 'server', how: 'rst', endPacket: 35, endT: 12.006696, lastClientFrame: ['Basic.Consume', 22], heartbeat: 4, findings: ['heartbeat-timeout-low', 'unacked-at-close'] },
+  // The same case caught live by --follow (README, "Live"): the queue held an earlier take's messages.
+  { capture: 'pika-live-follow.pcap', conn: ':42192', verdict: 'missed-heartbeats', cause: 'client-stalled', by: 'server', how: 'rst', endPacket: 35, endT: 12.015564, lastClientFrame: ['Basic.Consume', 21], heartbeat: 4, findings: ['heartbeat-timeout-low', 'redelivered', 'unacked-at-close'] },
   { capture: 'pika-long-callback.pcapng', conn: ':47712', verdict: 'missed-heartbeats', cause: 'client-stalled', endPacket: 35, lastClientFrame: ['Basic.Consume', 22] },
   // RabbitMQ's RST after a clean close is normal: never flagged.
   { capture: 'pika-healthy-idle.pcap', conn: ':41700', verdict: 'closed-by-client', cause: null, by: 'client', how: 'amqp-close', endPacket: 42, endT: 14.02986, absent: ['retransmissions', 'zero-window', 'heartbeat-near-miss'] },

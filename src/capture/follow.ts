@@ -1,0 +1,97 @@
+/**
+ * Reading a capture that is still being written (`--follow FILE`, like `tail -f`): read to the end, wait, read
+ * what was appended, until told to stop. A record half written when the end is reached needs nothing special: the
+ * reader keeps the partial bytes of a push until the next one completes them. Standard input needs no polling (a
+ * pipe blocks until tcpdump writes), only a way to stop waiting for it: `untilAborted`.
+ *
+ * No gzip: a compressed stream cannot be read while it is being written (the writer's buffers hold its tail).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AnalyzerError } from '../errors.js';
+import { ioError, openCaptureFile } from './source.js';
+
+/** How long to wait at the end of a growing file before looking again. */
+export const FOLLOW_POLL_MS = 200;
+const CHUNK_SIZE = 256 * 1024;
+
+export interface FollowOptions {
+  /** Stop at the next end of the file (or at once while waiting): SIGINT, SIGTERM, the end of tcpdump. */
+  signal: AbortSignal;
+  pollMs?: number;
+}
+
+/** The file's bytes as they are appended, until `signal` aborts. Errors as readCaptureSource's. */
+export async function* followFile(path: string, opts: FollowOptions): AsyncGenerator<Uint8Array> {
+  const fh = await openCaptureFile(path);
+  try {
+    let first = true;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(CHUNK_SIZE);
+      let n: number;
+      try {
+        ({ bytesRead: n } = await fh.read(buf, 0, CHUNK_SIZE, null));
+      } catch (err) {
+        throw ioError(path, err);
+      }
+      if (n > 0) {
+        if (first && n >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+          throw new AnalyzerError('usage', `${path}: --follow reads an uncompressed capture (this one is gzip)`);
+        }
+        first = first && n < 2;
+        yield buf.subarray(0, n);
+        continue;
+      }
+      if (opts.signal.aborted) return;
+      try {
+        await sleep(opts.pollMs ?? FOLLOW_POLL_MS, undefined, { signal: opts.signal });
+      } catch {
+        // Aborted while waiting: read what was appended meanwhile, then stop.
+      }
+    }
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The chunks of `source` until it ends or `signal` aborts, whichever comes first: a pipe from tcpdump may stay open
+ * with nothing to read, and SIGTERM must still end the run. The source's pending read is left behind (its owner
+ * closes the stream).
+ */
+export async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  let pending = false;
+  try {
+    while (!signal.aborted) {
+      pending = true;
+      const r = await nextOrAbort(it, signal);
+      if (r === null || r.done === true) return;
+      pending = false;
+      yield r.value;
+    }
+  } finally {
+    // A pending read cannot be cancelled; return() only once none is pending, else it would wait for it.
+    if (!pending) await it.return?.(undefined);
+  }
+}
+
+/**
+ * The next result, or null once `signal` aborts. Not Promise.race against one long-lived abort promise: each race
+ * leaves a reaction on it that keeps its result, a chunk, alive until the abort (a day of capture held in memory).
+ */
+function nextOrAbort<T>(it: AsyncIterator<T>, signal: AbortSignal): Promise<IteratorResult<T> | null> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => resolve(null);
+    signal.addEventListener('abort', onAbort, { once: true });
+    it.next().then(
+      (r) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(r);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}

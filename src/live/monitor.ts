@@ -1,0 +1,313 @@
+/**
+ * Live mode's one job: turn the analyzer's state into live events as capture time passes (types.ts), and decide the
+ * silence alerts. The analyzer tells it about every connection it follows, every packet (before and after it is
+ * processed) and every connection it hands over; it never looks at a wall clock.
+ *
+ * Silence thresholds are crossed when a LATER packet's timestamp passes them (any packet of any connection: a
+ * broker heartbeat, another client's traffic): until then nothing says that time has passed. So, before a packet is
+ * processed, every threshold its timestamp passes is reported, with the state up to the packet before: the alert
+ * for a stalled client comes out before the packet carrying the broker's RST.
+ *
+ * A threshold is crossed by the scheduling tolerance of failure-modes.md §1.1 (half a second for T up to 25 s):
+ * clients that write a heartbeat every T, not every T/2, are common (and fine: RabbitMQ wants a byte per T), and
+ * their silences end a few milliseconds past T.
+ *
+ * Cost: a min-heap of deadlines, one entry per followed side at most, re-checked lazily when it comes due (a side
+ * that spoke in the meantime is pushed back), so a packet costs O(log n) only when a deadline passes.
+ */
+import { diagnose } from '../diagnosis/index.js';
+import { formatSeconds } from '../diagnosis/client-library.js';
+import { heartbeatTolerance } from '../diagnosis/heartbeat.js';
+import { isoTime } from '../capture/timestamp.js';
+import { buildConnection, type CaptureClock } from '../report/build.js';
+import type { ReportConnection, When } from '../report/types.js';
+import type { Dir, StreamHandler } from '../tcp/types.js';
+import type { ConnectionFacts, Moment } from '../timeline/types.js';
+import { judgeLiveSilence } from './silence.js';
+import { sideOf, type LiveEvent, type LiveSilence, type LiveStatus } from './types.js';
+
+/** What live mode reads of a connection being recorded (timeline/recorder.ts's ConnectionRecorder). */
+export interface LiveSource {
+  readonly facts: ConnectionFacts;
+  /** T in force now: Tune-Ok's, else inferred from the broker's heartbeats so far; null when unknown. */
+  liveHeartbeat(): { seconds: number; source: 'negotiated' | 'inferred' } | null;
+  /** A copy of the facts as they stand, judged when the connection closes. */
+  preview(): ConnectionFacts;
+}
+
+/** One side of a followed connection: which silence it is in, and how far it has been reported. */
+interface SideWatch {
+  /** Packet of the side's last payload when the current silence began (0: none since the capture started). */
+  from: number;
+  /** Thresholds reported for this silence: 0, 1 (T) or 2 (2T). */
+  level: 0 | 1 | 2;
+  /** Has an entry in the deadline heap. */
+  queued: boolean;
+}
+
+export interface Followed {
+  readonly source: LiveSource;
+  opened: boolean;
+  /** Its end was reported (at its close, or when the analyzer handed it over). */
+  ended: boolean;
+  readonly sides: Record<Dir, SideWatch>;
+}
+
+interface Deadline {
+  /** Capture time (seconds since the first packet) at which the threshold is crossed. */
+  t: number;
+  followed: Followed;
+  dir: Dir;
+}
+
+export class LiveMonitor {
+  private readonly followed = new Set<Followed>();
+  private readonly touched = new Set<Followed>();
+  private readonly heap: Deadline[] = [];
+  private now: Moment | null = null;
+  private nowT = 0;
+  private openCount = 0;
+  private endedCount = 0;
+  private alerts = 0;
+
+  constructor(
+    private readonly emit: (event: LiveEvent) => void,
+    private readonly clock: () => CaptureClock,
+  ) {}
+
+  /** A connection the analyzer starts recording; returns the handle to pass to `watched` and `handedOver`. */
+  follow(source: LiveSource): Followed {
+    const f: Followed = { source, opened: false, ended: false, sides: { c2s: newWatch(), s2c: newWatch() } };
+    this.followed.add(f);
+    return f;
+  }
+
+  /** The connection's handler, noting each segment it sees so that afterPacket looks at this connection. */
+  watched(handler: StreamHandler, f: Followed): StreamHandler {
+    return {
+      onSegment: (segment) => {
+        handler.onSegment(segment);
+        this.touched.add(f);
+      },
+      onData: (dir, bytes, packet, tsSec, tsNsec) => handler.onData(dir, bytes, packet, tsSec, tsNsec),
+      onGap: (dir, length, reason, packet, tsSec, tsNsec) => handler.onGap(dir, length, reason, packet, tsSec, tsNsec),
+      onEnd: (reason) => handler.onEnd(reason),
+    };
+  }
+
+  /** A packet is about to be processed: report every threshold its timestamp passes. */
+  beforePacket(m: Moment): void {
+    this.now = m;
+    this.nowT = this.clock().t(m);
+    const heap = this.heap;
+    while (heap.length > 0 && heap[0]!.t <= this.nowT) {
+      const d = popMin(heap);
+      d.followed.sides[d.dir].queued = false;
+      if (d.followed.ended) continue;
+      this.settle(d.followed, d.dir);
+    }
+  }
+
+  /** The packet has been processed: new connections, spoken sides, closes. */
+  afterPacket(): void {
+    for (const f of this.touched) {
+      if (f.ended) continue;
+      const facts = f.source.facts;
+      if (!f.opened && (facts.firstPayload.c2s !== null || facts.firstPayload.s2c !== null)) {
+        f.opened = true;
+        this.openCount++;
+        this.emit({
+          type: 'opened',
+          connection: facts.info.id,
+          ...this.clock().when(this.now ?? facts.lastPacket),
+          client: { address: facts.info.clientAddress, port: facts.info.clientPort },
+          server: { address: facts.info.serverAddress, port: facts.info.serverPort },
+          midStream: !facts.info.synSeen,
+        });
+      }
+      if (!f.opened) continue;
+      if (facts.clientRst !== null || facts.serverRst !== null || (facts.clientFin !== null && facts.serverFin !== null)) {
+        // The tracker hands a closed connection over only once stray segments stop coming (minutes of capture
+        // time); the operator wants the verdict now. Judged on the state at the first FIN or RST, as always.
+        const preview = f.source.preview();
+        this.end(f, buildConnection(this.clock(), preview, diagnose(preview), false));
+        continue;
+      }
+      for (const dir of DIRS) this.watch(f, dir);
+    }
+    this.touched.clear();
+  }
+
+  /**
+   * The analyzer hands the connection over (judged; null when it carried no AMQP). `whileReading`: during the
+   * input, so an end to report (at the end of the input, the full report says the rest).
+   */
+  handedOver(f: Followed, connection: ReportConnection | null, whileReading: boolean): void {
+    if (!f.ended && connection !== null && f.opened && whileReading) this.end(f, connection);
+    if (!f.ended && f.opened) this.openCount--;
+    f.ended = true;
+    this.followed.delete(f);
+    this.touched.delete(f);
+  }
+
+  /** Counts at the capture time of the last packet read. */
+  status(packets: number, bytes: number): LiveStatus {
+    const when: When = this.now !== null ? this.clock().when(this.now) : { t: 0, at: '', packet: 0 };
+    return { type: 'status', ...when, open: this.openCount, ended: this.endedCount, packets, bytes, alerts: this.alerts };
+  }
+
+  private end(f: Followed, connection: ReportConnection): void {
+    f.ended = true;
+    this.openCount--;
+    this.endedCount++;
+    this.emit({ type: 'ended', ...this.clock().when(this.now ?? f.source.facts.lastPacket), connection });
+  }
+
+  /** A side not in the heap is put back in it, for the silence it is in now. */
+  private watch(f: Followed, dir: Dir): void {
+    const w = currentSilence(f, dir);
+    if (!w.queued) this.schedule(f, dir);
+  }
+
+  private schedule(f: Followed, dir: Dir): void {
+    const w = f.sides[dir];
+    if (w.level >= 2) return;
+    const hb = f.source.liveHeartbeat();
+    if (hb === null || hb.seconds <= 0) return;
+    const t = this.silenceStart(f, dir) + (w.level + 1) * hb.seconds + heartbeatTolerance(hb.seconds);
+    pushHeap(this.heap, { t, followed: f, dir });
+    w.queued = true;
+  }
+
+  /** Capture time of the side's last payload, or of the connection's first captured packet. */
+  private silenceStart(f: Followed, dir: Dir): number {
+    const facts = f.source.facts;
+    const last = facts.lastPayload[dir];
+    return this.clock().t(last ?? { tsSec: facts.info.firstTsSec, tsNsec: facts.info.firstTsNsec });
+  }
+
+  /** A deadline came due: report the thresholds passed by now, or push it back if the side spoke since. */
+  private settle(f: Followed, dir: Dir): void {
+    const w = currentSilence(f, dir);
+    const hb = f.source.liveHeartbeat();
+    if (hb !== null && hb.seconds > 0) {
+      const seconds = this.nowT - this.silenceStart(f, dir);
+      const crossed = Math.min(2, Math.floor((seconds - heartbeatTolerance(hb.seconds)) / hb.seconds + 1e-9));
+      if (crossed > w.level) {
+        w.level = crossed as 1 | 2;
+        this.alerts++;
+        this.emit(this.silenceEvent(f, dir, seconds, hb, w.level));
+      }
+    }
+    this.schedule(f, dir);
+  }
+
+  private silenceEvent(f: Followed, dir: Dir, seconds: number, hb: { seconds: number; source: 'negotiated' | 'inferred' }, crossed: 1 | 2): LiveSilence {
+    const clock = this.clock();
+    const facts = f.source.facts;
+    const last = facts.lastPayload[dir];
+    const t = hb.seconds;
+    const start = this.silenceStart(f, dir);
+    const anchor = facts.tuneOk !== null ? clock.t(facts.tuneOk) : null;
+    const j = judgeLiveSilence(dir, facts.trailing[dir], t, start, last === null, anchor, this.nowT);
+    const expectedClose =
+      j.expectedClose === null
+        ? null
+        : { earliest: round6(j.expectedClose.earliest), latest: round6(j.expectedClose.latest), earliestAt: atOf(clock, j.expectedClose.earliest), latestAt: atOf(clock, j.expectedClose.latest) };
+    const side = sideOf(dir);
+    const silent = `${side} has sent nothing for ${last === null ? 'at least ' : ''}${formatSeconds(seconds)} (${crossed === 2 ? 'past 2T' : 'past T'}, T=${t} s${hb.source === 'inferred' ? ' inferred' : ''})`;
+    const why = CAUSE_PHRASE[j.cause ?? 'none'];
+    const close =
+      expectedClose === null
+        ? ''
+        : `; expect RabbitMQ to close it between ${clockTime(expectedClose.earliestAt)} and ${clockTime(expectedClose.latestAt)} UTC unless the client writes`;
+    return {
+      type: 'silence',
+      connection: facts.info.id,
+      ...clock.when(this.now!),
+      side,
+      seconds: round6(seconds),
+      silenceAtLeast: last === null,
+      heartbeat: t,
+      heartbeatSource: hb.source,
+      crossed,
+      cause: j.cause,
+      expectedClose,
+      lastByte: last === null ? null : clock.when(last),
+      message: `${silent}${why}${close}`,
+    };
+  }
+}
+
+const DIRS: readonly Dir[] = ['c2s', 's2c'];
+
+const CAUSE_PHRASE: Record<string, string> = {
+  'client-stalled': ": its kernel ACKs the broker's bytes but the application writes nothing (client-stalled)",
+  'client-not-reading': ': it advertises a zero window, its application stopped reading (client-not-reading)',
+  'client-unreachable': ": the broker's segments go unacknowledged, the host or the path is gone (client-unreachable)",
+  'server-stalled': ": the broker's kernel ACKs the client's bytes but RabbitMQ writes nothing (server-stalled)",
+  none: '',
+};
+
+/** The side's watch, restarted when it sent payload since: a new silence, nothing of it reported yet. */
+function currentSilence(f: Followed, dir: Dir): SideWatch {
+  const w = f.sides[dir];
+  const from = f.source.facts.lastPayload[dir]?.packet ?? 0;
+  if (from !== w.from) {
+    w.from = from;
+    w.level = 0;
+  }
+  return w;
+}
+
+function newWatch(): SideWatch {
+  return { from: -1, level: 0, queued: false };
+}
+
+function round6(v: number): number {
+  return Math.round(v * 1e6) / 1e6;
+}
+
+/** ISO time of a capture-clock time (seconds since the first packet). */
+function atOf(clock: CaptureClock, t: number): string {
+  const total = clock.originNsec + Math.round(t * 1e9);
+  const sec = clock.originSec + Math.floor(total / 1e9);
+  return isoTime(sec, total - Math.floor(total / 1e9) * 1e9, Math.min(clock.digits, 3));
+}
+
+/** 02:10:19.6 out of 2026-11-22T02:10:19.604Z. */
+function clockTime(iso: string): string {
+  const m = /T(\d\d:\d\d:\d\d(?:\.\d)?)/.exec(iso);
+  return m !== null ? m[1]! : iso;
+}
+
+function pushHeap(heap: Deadline[], d: Deadline): void {
+  heap.push(d);
+  let i = heap.length - 1;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (heap[parent]!.t <= d.t) break;
+    heap[i] = heap[parent]!;
+    i = parent;
+  }
+  heap[i] = d;
+}
+
+function popMin(heap: Deadline[]): Deadline {
+  const top = heap[0]!;
+  const last = heap.pop()!;
+  if (heap.length > 0) {
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= heap.length) break;
+      const r = l + 1;
+      const c = r < heap.length && heap[r]!.t < heap[l]!.t ? r : l;
+      if (heap[c]!.t >= last.t) break;
+      heap[i] = heap[c]!;
+      i = c;
+    }
+    heap[i] = last;
+  }
+  return top;
+}

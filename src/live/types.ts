@@ -1,0 +1,61 @@
+/**
+ * Live events (`--follow --json`, ../shared/docs/report-contract.md "Live events"): one object per line, emitted
+ * as CAPTURE time passes. Every event carries the capture time (`t`, `at`) and the packet number at which it became
+ * known: a silence is known only when a later packet's timestamp passes the threshold.
+ */
+import type { Cause } from '../diagnosis/types.js';
+import type { Dir } from '../tcp/types.js';
+import type { ReportConnection, When } from '../report/types.js';
+
+/** A connection carried its first byte (either way): it is AMQP, and live mode follows it. */
+export interface LiveOpened extends When {
+  type: 'opened';
+  connection: string;
+  client: { address: string; port: number };
+  server: { address: string; port: number };
+  /** No SYN was captured: the connection opened before the capture started. */
+  midStream: boolean;
+}
+
+/** A side has sent nothing for longer than T (`crossed` 1), and again past 2T (`crossed` 2). */
+export interface LiveSilence extends When {
+  type: 'silence';
+  connection: string;
+  side: 'client' | 'server';
+  /** Seconds since the side's last byte (or since the connection's first captured packet: see `silenceAtLeast`). */
+  seconds: number;
+  /** The side sent nothing since the capture started: `seconds` is a lower bound. */
+  silenceAtLeast: boolean;
+  /** The heartbeat timeout T in force, and where it comes from. */
+  heartbeat: number;
+  heartbeatSource: 'negotiated' | 'inferred';
+  /** 1: past T; 2: past 2T. */
+  crossed: 1 | 2;
+  cause: Cause | null;
+  /** When RabbitMQ's heartbeat timer would close the connection (client silence only), on the capture clock. */
+  expectedClose: { earliest: number; latest: number; earliestAt: string; latestAt: string } | null;
+  /** The side's last byte, null when it sent none since the capture started. */
+  lastByte: When | null;
+  message: string;
+}
+
+/** A connection ended (closed, or replaced by a new one on the same ports): its object as in `--json`. */
+export interface LiveEnded extends When {
+  type: 'ended';
+  connection: ReportConnection;
+}
+
+/** Periodic counts, at the capture time of the last packet read. */
+export interface LiveStatus extends When {
+  type: 'status';
+  open: number;
+  ended: number;
+  packets: number;
+  bytes: number;
+  /** Silence alerts so far. */
+  alerts: number;
+}
+
+export type LiveEvent = LiveOpened | LiveSilence | LiveEnded | LiveStatus;
+
+export const sideOf = (dir: Dir): 'client' | 'server' => (dir === 'c2s' ? 'client' : 'server');

@@ -1,0 +1,37 @@
+/**
+ * --follow's terminal output: one line per live event (src/live/types.ts), printed as capture time passes, and
+ * the one-line status shown on stderr when it is a terminal. Wire strings (connection names, client library
+ * names inside explanations) go through `sanitize`: a line is always one line.
+ */
+import type { LiveEvent, LiveStatus } from '../live/types.js';
+import { sanitize } from './sanitize.js';
+import { formatT, groupDigits } from './text.js';
+
+/** `02:10:17.626676 +6.006 #29`: the capture time of day, seconds since the first packet, the packet. */
+function stamp(e: { t: number; at: string; packet: number }): string {
+  const time = /T([0-9:.]+)Z$/.exec(e.at)?.[1] ?? e.at;
+  return `${time} +${formatT(e.t)} #${e.packet}`;
+}
+
+export function liveLine(e: LiveEvent): string {
+  switch (e.type) {
+    case 'opened':
+      return `${stamp(e)}  opened   ${e.connection}${e.midStream ? ' (opened before the capture started)' : ''}`;
+    case 'silence':
+      return `${stamp(e)}  SILENCE  ${e.connection}  ${sanitize(e.message)}`;
+    case 'ended': {
+      const c = e.connection;
+      const name = c.name !== null ? ` (${sanitize(c.name)})` : '';
+      const verdict = `${c.end.verdict}${c.end.cause !== null ? ` (${c.end.cause})` : ''}`;
+      return `${stamp(e)}  ENDED    ${c.id}${name}  ${c.severity}: ${verdict}: ${sanitize(c.end.explanation)}`;
+    }
+    case 'status':
+      return `${stamp(e)}  status   ${statusText(e)}`;
+  }
+}
+
+/** The counts of a status event, for the line on stderr and the status rows. */
+export function statusText(s: LiveStatus): string {
+  const time = s.at !== '' ? `capture time ${/T([0-9:]+)/.exec(s.at)?.[1] ?? s.at} · ` : '';
+  return `${time}${groupDigits(s.open)} open · ${groupDigits(s.ended)} ended · ${groupDigits(s.alerts)} silence alert(s) · ${groupDigits(s.packets)} packets · ${(s.bytes / 1e6).toFixed(1)} MB`;
+}

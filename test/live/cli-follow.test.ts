@@ -1,0 +1,178 @@
+/**
+ * --follow end to end, through the built CLI (dist/cli.js): a pipe fed packet by packet, a file that grows, SIGTERM,
+ * the NDJSON events of report-contract.md ("Live events"), and --live without tcpdump.
+ */
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CAUSES, VERDICTS } from '../../src/diagnosis/types.js';
+import { captureBytes } from '../helpers/captures.js';
+import { formatErrors, validate, type JsonSchema } from '../helpers/json-schema.js';
+import { pcapRecords } from '../helpers/pcap-records.js';
+
+const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+const SCHEMA = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'report.schema.json'), 'utf8')) as JsonSchema;
+const running: ChildProcessWithoutNullStreams[] = [];
+
+afterEach(() => {
+  for (const child of running.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+/** The CLI with its stdout collected as it comes; `until` waits (wall clock, bounded) for a line to appear. */
+function start(args: string[]) {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '' } });
+  running.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return {
+    child,
+    exited,
+    out: () => stdout,
+    err: () => stderr,
+    lines: () => stdout.split('\n').filter((l) => l !== ''),
+    async until(test: (line: string) => boolean, ms = 10_000): Promise<string> {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const found = stdout.split('\n').find(test);
+        if (found !== undefined) return found;
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no such line in time; stdout so far:\n${stdout}\nstderr:\n${stderr}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+  };
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const events = (lines: string[]) => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('--follow through a pipe', () => {
+  it('prints the stalled client alert before the broker RST has been written to it', async () => {
+    const { header, records } = pcapRecords(captureBytes('pika-long-callback.pcap'));
+    const run = start(['--follow', '--json', '-']);
+    run.child.stdin.write(header);
+    // Every packet but the last, the broker's RST (packet 35), a few at a time.
+    for (const r of records.slice(0, -1)) {
+      run.child.stdin.write(r);
+      await pause(2);
+    }
+    const alert = JSON.parse(await run.until((l) => l.includes('"type":"silence"') && l.includes('"crossed":2'))) as Record<string, unknown>;
+    expect(alert).toMatchObject({ type: 'silence', side: 'client', cause: 'client-stalled', connection: '127.0.0.1:47712->127.0.0.1:5672' });
+    expect(run.out()).not.toContain('"type":"ended"');
+    run.child.stdin.end(records.at(-1));
+    expect(await run.exited).toBe(0);
+    const all = events(run.lines());
+    expect(all.map((e) => e['type'] ?? 'report')).toEqual(['opened', 'silence', 'silence', 'ended', 'status', 'report']);
+    const report = all.at(-1)!;
+    expect(report).toMatchObject({ schemaVersion: 1, capture: { packets: 35 } });
+  });
+
+  it('SIGTERM ends the input: the full terminal report of what was read, exit status 0', async () => {
+    const bytes = captureBytes('pika-long-callback.pcap');
+    const run = start(['--follow', '-']);
+    run.child.stdin.write(bytes); // and the pipe stays open, as tcpdump's would
+    const ended = await run.until((l) => l.includes(' ENDED '));
+    expect(ended).toMatch(/^02:10:23\.626988 \+12\.007 #35  ENDED    127\.0\.0\.1:47712->127\.0\.0\.1:5672 \(pika-long-callback\)  error: missed-heartbeats \(client-stalled\): /);
+    const silence = run.lines().filter((l) => l.includes(' SILENCE '));
+    expect(silence[0]).toContain('client has sent nothing for 6.0 s (past T, T=4 s)');
+    expect(silence[0]).toContain('expect RabbitMQ to close it between 02:10:23.1 and 02:10:24.1 UTC unless the client writes');
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    expect(run.out()).toContain('-: pcap · EN10MB (Ethernet) · 35 packets');
+    expect(run.out()).toContain('1 AMQP connection from 127.0.0.1 (pika-long-callback): missed-heartbeats (client-stalled) at 12.007');
+    expect(run.err()).toBe('');
+  });
+});
+
+describe('--follow FILE (tail -f)', () => {
+  it('reads the file as it grows, a record written in two halves included, until SIGTERM', async () => {
+    const bytes = captureBytes('pika-long-callback.pcap');
+    const { header, records } = pcapRecords(bytes);
+    const path = join(mkdtempSync(join(tmpdir(), 'amqpscope-follow-')), 'growing.pcap');
+    writeFileSync(path, Buffer.concat([header, ...records.slice(0, 10)]));
+    const run = start(['--follow', '--json', path]);
+    await run.until((l) => l.includes('"type":"opened"'));
+    // The broker heartbeat at 6.006 s (packet 29) makes the client's silence past T known; write it in two halves.
+    for (const r of records.slice(10, 28)) appendFileSync(path, r);
+    const half = records[28]!;
+    appendFileSync(path, half.subarray(0, 30));
+    await pause(400); // a few polls with half a record at the end of the file
+    expect(run.out()).not.toContain('"type":"silence"');
+    appendFileSync(path, half.subarray(30));
+    await run.until((l) => l.includes('"type":"silence"'));
+    for (const r of records.slice(29)) appendFileSync(path, r);
+    await run.until((l) => l.includes('"type":"ended"'));
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    const report = events(run.lines()).at(-1)!;
+    expect(report).toMatchObject({ capture: { path, packets: 35, warnings: [] } });
+  });
+});
+
+describe('--follow --json: the live events of report-contract.md', () => {
+  it('one object per line: opened, silence, ended (the Connection of --json), status; then the report', () => {
+    const r = spawnSync(process.execPath, [CLI, '--follow', '--json', '-'], { input: captureBytes('pika-sigstop-zero-window.pcap'), encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    const all = events(lines);
+    const report = all.pop()!;
+    expect(validate(SCHEMA, report)).toEqual([]);
+    // The report of the same bytes without --follow.
+    const plain = spawnSync(process.execPath, [CLI, '--json', '-'], { input: captureBytes('pika-sigstop-zero-window.pcap'), encoding: 'utf8' });
+    expect(report).toEqual(JSON.parse(plain.stdout));
+    const when = { t: expect.any(Number), at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z$/), packet: expect.any(Number) };
+    for (const e of all) {
+      expect(e).toMatchObject(when);
+      switch (e['type']) {
+        case 'opened':
+          expect(e).toMatchObject({ connection: expect.any(String), client: { address: expect.any(String), port: expect.any(Number) }, midStream: expect.any(Boolean) });
+          break;
+        case 'silence':
+          expect(e).toMatchObject({ connection: expect.any(String), side: expect.stringMatching(/^(client|server)$/), seconds: expect.any(Number), crossed: expect.any(Number) });
+          expect(e['cause'] === null || (CAUSES as readonly unknown[]).includes(e['cause'])).toBe(true);
+          if (e['side'] === 'client') expect(e['expectedClose']).toMatchObject({ earliest: expect.any(Number), latest: expect.any(Number) });
+          else expect(e['expectedClose']).toBeNull();
+          break;
+        case 'ended': {
+          // The full Connection object, as in --json: valid in a report.
+          const errors = validate(SCHEMA, { ...report, connections: [e['connection']] });
+          expect(errors, formatErrors(errors.slice(0, 5))).toEqual([]);
+          expect(VERDICTS).toContain((e['connection'] as { end: { verdict: string } }).end.verdict);
+          break;
+        }
+        case 'status':
+          expect(e).toMatchObject({ open: expect.any(Number), ended: expect.any(Number), packets: expect.any(Number), bytes: expect.any(Number) });
+          break;
+        default:
+          throw new Error(`unknown event ${String(e['type'])}`);
+      }
+    }
+    const types = all.map((e) => e['type']);
+    expect(types).toContain('silence');
+    expect(types.filter((t) => t === 'ended').length).toBe(3);
+    expect(all.find((e) => e['type'] === 'silence' && e['side'] === 'client')).toMatchObject({ cause: 'client-not-reading' });
+    // Events come in capture order.
+    const packets = all.map((e) => e['packet'] as number);
+    expect(packets).toEqual([...packets].sort((a, b) => a - b));
+  });
+});
+
+describe('--live', () => {
+  it('without tcpdump: one line, exit status 2', () => {
+    const r = spawnSync(process.execPath, [CLI, '--live', 'lo'], { encoding: 'utf8', env: { ...process.env, PATH: join(tmpdir(), 'amqpscope-no-such-dir') } });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('amqpscope: --live: tcpdump is not installed (or not on PATH); install it, or pipe a capture into amqpscope --follow -\n');
+    expect(r.stdout).toBe('');
+  });
+
+  it('refuses a capture file with --live, and several captures or --frames with --follow', () => {
+    const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+    expect(run(['--live', 'lo', 'x.pcap']).stderr).toBe('amqpscope: --live reads from tcpdump: name no capture file with it\n');
+    expect(run(['--follow', 'a.pcap', 'b.pcap']).stderr).toBe('amqpscope: --follow reads one capture as it grows: name one file, or - for standard input\n');
+    expect(run(['--follow', '--frames', '-']).status).toBe(2);
+  });
+});

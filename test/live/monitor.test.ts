@@ -1,0 +1,155 @@
+/**
+ * Live events from the pure analyzer (Analyzer's onLive), on real captures fed packet by packet: a silence is
+ * reported when a later packet's timestamp passes T (and 2T), before the packet that ends the connection.
+ */
+import { describe, expect, it } from 'vitest';
+import { Analyzer, type AnalyzeOptions } from '../../src/analyze.js';
+import type { LiveEvent, LiveSilence } from '../../src/live/types.js';
+import type { Report } from '../../src/report/types.js';
+import { captureBytes } from '../helpers/captures.js';
+import { fromPacket, pcapRecords } from '../helpers/pcap-records.js';
+
+interface Fed {
+  /** Each event with the number of records pushed before the one being pushed when it came out. */
+  events: { event: LiveEvent; pushed: number }[];
+  report: Report;
+}
+
+/** Feeds a capture one record at a time (the file header first), noting when each live event came out. */
+function feedPacketByPacket(bytes: Uint8Array, options: AnalyzeOptions = {}): Fed {
+  const events: Fed['events'] = [];
+  let pushed = 0;
+  const a = new Analyzer({ ...options, onLive: (event) => events.push({ event, pushed }) });
+  const { header, records } = pcapRecords(bytes);
+  a.push(header);
+  for (const r of records) {
+    a.push(r);
+    pushed++;
+  }
+  return { events, report: a.end() };
+}
+
+const silences = (fed: Fed): LiveSilence[] => fed.events.flatMap((e) => (e.event.type === 'silence' ? [e.event] : []));
+
+describe('live events (Analyzer onLive)', () => {
+  it('pika-long-callback: the stalled client is reported past T and 2T before the broker RST is fed', () => {
+    const fed = feedPacketByPacket(captureBytes('pika-long-callback.pcap'));
+    const conn = fed.report.connections[0]!;
+    expect(conn.end.verdict).toBe('missed-heartbeats');
+    const rstPacket = conn.end.packet;
+    const alerts = fed.events.filter((e) => e.event.type === 'silence');
+    expect(alerts.map((e) => (e.event as LiveSilence).crossed)).toEqual([1, 2]);
+    for (const { event, pushed } of alerts) {
+      // Out while the packets before the RST were being fed, from a packet before it.
+      expect(pushed).toBeLessThan(rstPacket - 1);
+      expect(event.packet).toBeLessThan(rstPacket);
+      const s = event as LiveSilence;
+      expect(s).toMatchObject({ side: 'client', cause: 'client-stalled', heartbeat: 4, heartbeatSource: 'negotiated', silenceAtLeast: false });
+      expect(s.lastByte?.packet).toBe(conn.lastClientByte?.packet);
+      // The broker's RST falls in the announced window.
+      expect(s.expectedClose!.earliest).toBeLessThanOrEqual(conn.end.t);
+      expect(s.expectedClose!.latest).toBeGreaterThanOrEqual(conn.end.t);
+      expect(s.message).toContain('expect RabbitMQ to close it between 02:10:23.1 and 02:10:24.1 UTC');
+    }
+    expect(silences(fed)[0]!.seconds).toBeGreaterThan(4);
+    expect(silences(fed)[1]!.seconds).toBeGreaterThan(8);
+    // The verdict comes out with the RST itself, not when the tracker lets the closed connection go.
+    const ended = fed.events.find((e) => e.event.type === 'ended')!;
+    expect(ended.pushed).toBe(rstPacket - 1); // while the RST's record was being pushed
+    if (ended.event.type !== 'ended') throw new Error('unreachable');
+    expect(ended.event.connection.end).toEqual(conn.end);
+    expect(ended.event.packet).toBe(rstPacket);
+  });
+
+  it('opened comes with the first payload, and the report is the same with or without live events', () => {
+    const bytes = captureBytes('pika-long-callback.pcap');
+    const fed = feedPacketByPacket(bytes);
+    const first = fed.events[0]!.event;
+    expect(first).toMatchObject({ type: 'opened', connection: '127.0.0.1:47712->127.0.0.1:5672', midStream: false, packet: 4 });
+    const plain = new Analyzer();
+    plain.push(bytes);
+    expect(fed.report).toEqual(plain.end());
+  });
+
+  it('a capture started mid-connection: the silence is a lower bound, T inferred from the broker heartbeats', () => {
+    // Packets 24-35: the client's last byte (packet 22) is before the capture.
+    const fed = feedPacketByPacket(fromPacket(captureBytes('pika-long-callback.pcap'), 24));
+    const s = silences(fed);
+    expect(s.length).toBe(2);
+    expect(s[0]).toMatchObject({ side: 'client', silenceAtLeast: true, lastByte: null, heartbeat: 4, heartbeatSource: 'inferred', cause: 'client-stalled' });
+    expect(s[0]!.message).toContain('for at least');
+    // The close can come at any moment now, and at the latest 3T after the capture's start.
+    const close = s[1]!.expectedClose!;
+    expect(close.earliest).toBe(s[1]!.t);
+    expect(close.latest).toBeCloseTo(12, 3);
+    expect(fed.report.connections[0]!.end.t).toBeLessThanOrEqual(close.latest);
+  });
+
+  it('the cause comes from the silent side: zero window, no ACKs, a broker that stopped writing', () => {
+    const causes = (name: string) => silences(feedPacketByPacket(captureBytes(name))).map((s) => `${s.side} ${s.crossed} ${s.cause}`);
+    expect(causes('pika-sigstop-zero-window.pcap')).toContain('client 1 client-not-reading');
+    expect(causes('netns-blackhole-heartbeat.pcap')).toContain('client 1 client-unreachable');
+    const broker = silences(feedPacketByPacket(captureBytes('broker-sigstop-client-timeout.pcap')));
+    expect(broker.map((s) => `${s.side} ${s.crossed} ${s.cause}`)).toEqual(['server 1 server-stalled', 'server 2 server-stalled']);
+    // RabbitMQ's timer closes silent clients; a silent broker is the client library's business.
+    expect(broker[0]!.expectedClose).toBeNull();
+  });
+
+  it('clients that write a heartbeat every T, not T/2, raise no alert: only the one that stalled does', () => {
+    const fed = feedPacketByPacket(captureBytes('fleet-many-healthy.pcap'));
+    const alerted = new Set(silences(fed).map((s) => s.connection));
+    expect([...alerted]).toEqual(['127.0.0.41:48531->127.0.0.1:5672']);
+    expect(fed.report.connections.find((c) => alerted.has(c.id))!.end.verdict).toBe('missed-heartbeats');
+    // Every connection that closed during the capture has its ended event, with the report's verdict.
+    const ended = new Map(fed.events.flatMap((e) => (e.event.type === 'ended' ? [[e.event.connection.id, e.event.connection.end.verdict]] : [])));
+    const closed = fed.report.connections.filter((c) => c.end.verdict !== 'open');
+    expect(ended.size).toBe(closed.length);
+    for (const c of closed) expect(ended.get(c.id)).toBe(c.end.verdict);
+  });
+
+  it('status counts what is open and ended at the capture time of the last packet', () => {
+    const a = new Analyzer({ onLive: () => undefined });
+    a.push(captureBytes('fleet-many-healthy.pcap'));
+    const status = a.liveStatus()!;
+    const report = a.end();
+    expect(status).toMatchObject({ type: 'status', packets: report.capture.packets, bytes: report.capture.bytes });
+    expect(status.t).toBe(report.capture.durationSeconds);
+    expect(status.open + status.ended).toBe(report.connections.length);
+    expect(new Analyzer().liveStatus()).toBeNull();
+  });
+});
+
+describe('retain: what a days-long follow keeps', () => {
+  const bytes = captureBytes('fleet-many-healthy.pcap');
+  const analyzed = (options: AnalyzeOptions) => {
+    const a = new Analyzer(options);
+    a.push(bytes);
+    return a.end();
+  };
+  const all = analyzed({});
+  const open = all.connections.filter((c) => c.end.verdict === 'open').map((c) => c.id);
+  const closed = all.connections.filter((c) => c.end.verdict !== 'open');
+
+  it('within the budget, the report is the same as without it', () => {
+    expect(analyzed({ retain: { healthy: closed.length, problems: closed.length } })).toEqual(all);
+  });
+
+  it('past it, the latest ended connections of each kind and every open one; the fleet still counts them all', () => {
+    const none = analyzed({ retain: { healthy: 0, problems: 0 } });
+    expect(none.fleet).toEqual(all.fleet);
+    expect(none.connections.map((c) => c.id)).toEqual(open);
+    const warning = none.capture.warnings.find((w) => w.code === 'connections-not-listed')!;
+    const m = /^(\d+) ended connection\(s\) are counted in the fleet section but not listed: (\d+) earlier healthy \(past the budget of 0\) and (\d+) earlier with a problem \(past the budget of 0\)\.$/.exec(warning.message)!;
+    expect(m).not.toBeNull();
+    expect([Number(m[1]), Number(m[2]) + Number(m[3])]).toEqual([closed.length, closed.length]);
+    expect(Number(m[3])).toBeGreaterThanOrEqual(1);
+    // --fail-on still sees the connections not listed.
+    const a = new Analyzer({ retain: { healthy: 0, problems: 0 } });
+    a.push(bytes);
+    expect(a.worstSeverity()).toBe('error');
+    expect(none.connections.some((c) => c.severity === 'error')).toBe(false);
+    const ids = analyzed({ retain: { healthy: 1, problems: 1 } }).connections.map((c) => c.id);
+    expect(ids).toContain('127.0.0.41:48531->127.0.0.1:5672');
+    expect(ids.length).toBe(open.length + 2);
+  });
+});
