@@ -15,6 +15,7 @@
  * Cost: a min-heap of deadlines, one entry per followed side at most, re-checked lazily when it comes due (a side
  * that spoke in the meantime is pushed back), so a packet costs O(log n) only when a deadline passes.
  */
+import { judgeOpenSilence } from '../diagnosis/open-silence.js';
 import { diagnose } from '../diagnosis/index.js';
 import { formatSeconds } from '../diagnosis/client-library.js';
 import { heartbeatTolerance } from '../diagnosis/heartbeat.js';
@@ -23,7 +24,6 @@ import { buildConnection, type CaptureClock } from '../report/build.js';
 import type { ReportConnection, When } from '../report/types.js';
 import type { Dir, StreamHandler } from '../tcp/types.js';
 import type { ConnectionFacts, Moment } from '../timeline/types.js';
-import { judgeLiveSilence } from './silence.js';
 import { sideOf, type LiveEvent, type LiveSilence, type LiveStatus } from './types.js';
 
 /** What live mode reads of a connection being recorded (timeline/recorder.ts's ConnectionRecorder). */
@@ -208,8 +208,8 @@ export class LiveMonitor {
     const last = facts.lastPayload[dir];
     const t = hb.seconds;
     const start = this.silenceStart(f, dir);
-    const anchor = facts.tuneOk !== null ? clock.t(facts.tuneOk) : null;
-    const j = judgeLiveSilence(dir, facts.trailing[dir], t, start, last === null, anchor, this.nowT);
+    // The same judgement as an open connection's at the end of a capture (cause, RabbitMQ's close window).
+    const j = judgeOpenSilence({ side: dir === 'c2s' ? 'client' : 'server', heartbeat: t, since: start, atLeast: last === null, now: this.nowT, evidence: facts.trailing[dir] });
     const expectedClose =
       j.expectedClose === null
         ? null
