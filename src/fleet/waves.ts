@@ -149,7 +149,9 @@ export function waveExplanation(members: readonly FleetMember[], hosts: readonly
   const first = members[0]!;
   const n = members.length;
   const spread = spoken(secondsFrom(first.ended!, members[members.length - 1]!.ended!));
-  const who = `${n} connections ${fromHosts(hosts)}${applications(members)}`;
+  // "from 127.0.0.11 (nova-compute)", but "(nova-compute and cinder-volume) from 2 hosts (a and b)": one bracket
+  // after another would read as one list.
+  const who = hosts.length === 1 ? `${n} connections ${fromHosts(hosts)}${applications(members)}` : `${n} connections${applications(members)} ${fromHosts(hosts)}`;
   const t = first.heartbeat;
   const between = `between ${clock.t(first.ended!).toFixed(3)} and ${clock.t(members[members.length - 1]!.ended!).toFixed(3)} s`;
   switch (first.verdict) {
