@@ -23,6 +23,7 @@ import { parseKeyLog, type KeyLog } from './tls/keylog.js';
 import type { Report, ReportEvent } from './report/types.js';
 import { liveLine, statusText } from './render/live.js';
 import type { TerminalOptions } from './render/terminal.js';
+import { DEFAULT_PORTS } from './tcp/tracker.js';
 import { VERSION } from './version.js';
 
 // amqpscope holds little live data (the open connections' state, under 40 MB on a 2 GB capture) but allocates
@@ -228,7 +229,7 @@ class StatusLine {
  * with null once it has exited.
  */
 function startTcpdump(iface: string, ports: readonly number[]): { stdout: NodeJS.ReadableStream; stop: () => void; failed: Promise<string | null> } {
-  const filter = (ports.length > 0 ? ports : [5672, 5671]).map((p) => `tcp port ${p}`).join(' or ');
+  const filter = (ports.length > 0 ? ports : DEFAULT_PORTS).map((p) => `tcp port ${p}`).join(' or ');
   const child = spawn('tcpdump', ['-U', '-s', '0', '-w', '-', '-i', iface, filter], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => {

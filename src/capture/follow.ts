@@ -6,9 +6,10 @@
  *
  * No gzip: a compressed stream cannot be read while it is being written (the writer's buffers hold its tail).
  */
+import { readSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AnalyzerError } from '../errors.js';
-import { ioError, openCaptureFile } from './source.js';
+import { closeQuietly, ioError, openCaptureFile } from './source.js';
 
 /** How long to wait at the end of a growing file before looking again. */
 export const FOLLOW_POLL_MS = 200;
@@ -22,14 +23,15 @@ export interface FollowOptions {
 
 /** The file's bytes as they are appended, until `signal` aborts. Errors as readCaptureSource's. */
 export async function* followFile(path: string, opts: FollowOptions): AsyncGenerator<Uint8Array> {
-  const fh = await openCaptureFile(path);
+  const fd = openCaptureFile(path);
   try {
     let first = true;
+    // A fresh buffer only once the last one was handed on (the reader may keep a chunk), not at every empty look.
+    let buf = Buffer.allocUnsafe(CHUNK_SIZE);
     for (;;) {
-      const buf = Buffer.allocUnsafe(CHUNK_SIZE);
       let n: number;
       try {
-        ({ bytesRead: n } = await fh.read(buf, 0, CHUNK_SIZE, null));
+        n = readSync(fd, buf, 0, CHUNK_SIZE, null);
       } catch (err) {
         throw ioError(path, err);
       }
@@ -39,6 +41,7 @@ export async function* followFile(path: string, opts: FollowOptions): AsyncGener
         }
         first = first && n < 2;
         yield buf.subarray(0, n);
+        buf = Buffer.allocUnsafe(CHUNK_SIZE);
         continue;
       }
       if (opts.signal.aborted) return;
@@ -49,7 +52,7 @@ export async function* followFile(path: string, opts: FollowOptions): AsyncGener
       }
     }
   } finally {
-    await fh.close().catch(() => undefined);
+    closeQuietly(fd);
   }
 }
 

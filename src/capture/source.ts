@@ -17,7 +17,6 @@
  */
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { AnalyzerError } from '../errors.js';
 import type { CaptureWarning } from './types.js';
@@ -165,21 +164,38 @@ async function* gunzip(
   }
 }
 
-/** A capture file opened for reading as it grows (follow.ts); what cannot be read is 'unreadable-input'. */
-export async function openCaptureFile(path: string): Promise<FileHandle> {
-  let fh: FileHandle;
+/**
+ * A capture file opened for synchronous reads (here, and by follow.ts as it grows); what cannot be read, a directory
+ * included, is 'unreadable-input'.
+ */
+export function openCaptureFile(path: string): number {
+  let fd: number;
   try {
-    fh = await open(path, 'r');
+    fd = openSync(path, 'r');
   } catch (err) {
     throw ioError(path, err);
   }
+  let directory: boolean;
   try {
-    // open() succeeds on a directory on Linux; say so before a read fails with a less clear EISDIR.
-    if ((await fh.stat()).isDirectory()) throw new AnalyzerError('unreadable-input', `${path}: is a directory`);
-    return fh;
+    directory = fstatSync(fd).isDirectory();
   } catch (err) {
-    await fh.close().catch(() => undefined);
+    closeQuietly(fd);
     throw ioError(path, err);
+  }
+  // open() succeeds on a directory on Linux; say so before a read fails with a less clear EISDIR.
+  if (directory) {
+    closeQuietly(fd);
+    throw new AnalyzerError('unreadable-input', `${path}: is a directory`);
+  }
+  return fd;
+}
+
+/** A close error after a read (or a failed open) changes nothing. */
+export function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // nothing to do
   }
 }
 
@@ -192,33 +208,19 @@ export async function openCaptureFile(path: string): Promise<FileHandle> {
  * may be a live pipe, is read as a stream: readStream).
  */
 async function* readFile(path: string, chunkSize: number, reuse: { allowed: boolean }): AsyncGenerator<Uint8Array> {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    throw ioError(path, err);
-  }
+  const fd = openCaptureFile(path);
   try {
     yield* readDescriptor(fd, path, chunkSize, reuse);
   } finally {
-    try {
-      closeSync(fd);
-    } catch {
-      // a close error after a complete read changes nothing
-    }
+    closeQuietly(fd);
   }
 }
 
-/** Reads an open file descriptor synchronously to its end (see readFile); the caller closes it. */
+/**
+ * Reads an open file descriptor (a file, or standard input redirected from one: never a directory) synchronously to
+ * its end (see readFile); the caller closes it.
+ */
 function* readDescriptor(fd: number, path: string, chunkSize: number, reuse: { allowed: boolean }): Generator<Uint8Array> {
-  // open() succeeds on a directory on Linux; say so before a read fails with a less clear EISDIR.
-  let directory: boolean;
-  try {
-    directory = fstatSync(fd).isDirectory();
-  } catch (err) {
-    throw ioError(path, err);
-  }
-  if (directory) throw new AnalyzerError('unreadable-input', `${path}: is a directory`);
   let reused: Buffer | null = null;
   for (;;) {
     const buf = reuse.allowed ? (reused ??= Buffer.allocUnsafe(chunkSize)) : Buffer.allocUnsafe(chunkSize);

@@ -28,6 +28,7 @@
  */
 import type { ReportEvent, ReportRun } from '../report/types.js';
 import type { Dir } from '../tcp/types.js';
+import { FLOW_TCP } from '../timeline/runs.js';
 import { groupDigits } from './text.js';
 
 export type RowKind = 'event' | 'handshake' | 'run' | 'elided';
@@ -583,7 +584,6 @@ function foldQuietAndRuns(groups: readonly Group[]): DisplayRow[] {
 /** Fewer methods in a row fold as patterns (step 3), not as a burst. */
 export const MIN_BURST = 8;
 const MIN_RATE_SPAN = 0.01;
-const FLOW_TCP = new Set(['ACK', 'Window Update', 'Window Full', 'Dup ACK']);
 const CONTENT = new Set(['Content-Header', 'Content-Body']);
 
 /** The method a group of one side's frames carries (content frames may come first: the rest of a message). */

@@ -157,21 +157,8 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
     const f = this.facts;
     this.tcp.finish();
     f.endedBy = reason === 'capture-end' && f.clientRst === null && f.serverRst === null && (f.clientFin === null || f.serverFin === null) ? 'capture-end' : 'closed';
-    if (f.tuneOk === null) {
-      const t = this.frames.inferredHeartbeat();
-      if (t !== null) f.inferredHeartbeat = t;
-    }
     this.session.finish(); // messages cut off by the end of the connection still count
-    const unacked = this.session.unacked();
-    f.unacked = {
-      count: unacked.length,
-      identities: unacked.slice(0, MAX_REDELIVERED_IDENTITIES).flatMap((u) => (u.identity !== null ? [u.identity] : [])),
-      oldest: unacked.length > 0 ? moment(unacked[0]!.packet, unacked[0]!.tsSec, unacked[0]!.tsNsec) : null,
-    };
-    f.clientProperties = this.session.clientProperties ?? f.clientProperties;
-    f.serverProperties = this.session.serverProperties ?? f.serverProperties;
-    f.lastFrame = { c2s: this.frames.frameMoment('c2s'), s2c: this.frames.frameMoment('s2c') };
-    f.eventCount = this.timeline.eventCount;
+    Object.assign(f, this.completion());
     f.timeline = this.timeline.build(f.lastPacket);
     this.onDone(f);
   }
@@ -191,22 +178,24 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
    * on untouched. Without the timeline, whose building consumes the selection.
    */
   preview(): ConnectionFacts {
+    return { ...this.facts, endedBy: 'closed', ...this.completion(), timeline: [] };
+  }
+
+  /** What the facts take from the session, the frames and the timeline when the connection ends (or is previewed). */
+  private completion(): Pick<ConnectionFacts, 'inferredHeartbeat' | 'unacked' | 'clientProperties' | 'serverProperties' | 'lastFrame' | 'eventCount'> {
     const f = this.facts;
     const unacked = this.session.unacked();
     return {
-      ...f,
-      endedBy: 'closed',
-      inferredHeartbeat: f.tuneOk === null ? this.frames.inferredHeartbeat() : f.inferredHeartbeat,
+      inferredHeartbeat: f.tuneOk === null ? (this.frames.inferredHeartbeat() ?? f.inferredHeartbeat) : f.inferredHeartbeat,
       unacked: {
         count: unacked.length,
-        identities: [],
+        identities: unacked.slice(0, MAX_REDELIVERED_IDENTITIES).flatMap((u) => (u.identity !== null ? [u.identity] : [])),
         oldest: unacked.length > 0 ? moment(unacked[0]!.packet, unacked[0]!.tsSec, unacked[0]!.tsNsec) : null,
       },
       clientProperties: this.session.clientProperties ?? f.clientProperties,
       serverProperties: this.session.serverProperties ?? f.serverProperties,
       lastFrame: { c2s: this.frames.frameMoment('c2s'), s2c: this.frames.frameMoment('s2c') },
       eventCount: this.timeline.eventCount,
-      timeline: [],
     };
   }
 

@@ -29,8 +29,8 @@ export interface TrafficRun {
 /** Fewer methods in a row are no run worth summarising. */
 export const MIN_RUN = 8;
 const MAX_RUNS = 64;
-/** TCP events that may sit inside a run: the flow control of a busy stream. */
-const FLOW_TCP = new Set(['ACK', 'Window Update', 'Window Full', 'Dup ACK']);
+/** TCP events that may sit inside a run: the flow control of a busy stream (also a burst's, render/fold.ts). */
+export const FLOW_TCP = new Set(['ACK', 'Window Update', 'Window Full', 'Dup ACK']);
 
 export class RunTracker {
   readonly runs: TrafficRun[] = [];
