@@ -94,8 +94,8 @@ export function expectedCloseSentence(origin: CaptureTime, window: { earliest: n
   return `Expect the broker to close it between ${timeOfDay(origin, window.earliest)} and ${timeOfDay(origin, window.latest)} UTC unless the client writes.`;
 }
 
-/** HH:MM:SS.s (UTC) of `origin` plus `offset` seconds, to the tenth. */
-function timeOfDay(origin: CaptureTime, offset: number): string {
+/** HH:MM:SS.s (UTC) of `origin` plus `offset` seconds, to the tenth (also live mode's alerts). */
+export function timeOfDay(origin: CaptureTime, offset: number): string {
   const tenths = Math.round((origin.tsSec + origin.tsNsec / 1e9 + offset) * 10);
   return isoTime(Math.floor(tenths / 10), (tenths % 10) * 1e8, 1).slice(11, 21);
 }

@@ -15,11 +15,12 @@
  * Cost: a min-heap of deadlines, one entry per followed side at most, re-checked lazily when it comes due (a side
  * that spoke in the meantime is pushed back), so a packet costs O(log n) only when a deadline passes.
  */
-import { judgeOpenSilence } from '../diagnosis/open-silence.js';
+import { judgeOpenSilence, timeOfDay } from '../diagnosis/open-silence.js';
 import { diagnose } from '../diagnosis/index.js';
 import { formatSeconds } from '../diagnosis/client-library.js';
 import { heartbeatTolerance } from '../diagnosis/heartbeat.js';
 import { isoTime } from '../capture/timestamp.js';
+import { plusSeconds } from '../fleet/types.js';
 import { buildConnection, type CaptureClock } from '../report/build.js';
 import type { ReportConnection, When } from '../report/types.js';
 import type { Dir, StreamHandler } from '../tcp/types.js';
@@ -204,12 +205,13 @@ export class LiveMonitor {
 
   private silenceEvent(f: Followed, dir: Dir, seconds: number, hb: { seconds: number; source: 'negotiated' | 'inferred' }, crossed: 1 | 2): LiveSilence {
     const clock = this.clock();
+    const origin = { tsSec: clock.originSec, tsNsec: clock.originNsec };
     const facts = f.source.facts;
     const last = facts.lastPayload[dir];
     const t = hb.seconds;
     const start = this.silenceStart(f, dir);
     // The same judgement as an open connection's at the end of a capture (cause, RabbitMQ's close window).
-    const j = judgeOpenSilence({ side: dir === 'c2s' ? 'client' : 'server', heartbeat: t, since: start, atLeast: last === null, now: this.nowT, evidence: facts.trailing[dir] });
+    const j = judgeOpenSilence({ side: sideOf(dir), heartbeat: t, since: start, atLeast: last === null, now: this.nowT, evidence: facts.trailing[dir] });
     const expectedClose =
       j.expectedClose === null
         ? null
@@ -220,7 +222,7 @@ export class LiveMonitor {
     const close =
       expectedClose === null
         ? ''
-        : `; expect RabbitMQ to close it between ${clockTime(expectedClose.earliestAt)} and ${clockTime(expectedClose.latestAt)} UTC unless the client writes`;
+        : `; expect RabbitMQ to close it between ${timeOfDay(origin, expectedClose.earliest)} and ${timeOfDay(origin, expectedClose.latest)} UTC unless the client writes`;
     return {
       type: 'silence',
       connection: facts.info.id,
@@ -268,17 +270,10 @@ function round6(v: number): number {
   return Math.round(v * 1e6) / 1e6;
 }
 
-/** ISO time of a capture-clock time (seconds since the first packet). */
+/** ISO time, to the millisecond, of a capture-clock time (seconds since the first packet). */
 function atOf(clock: CaptureClock, t: number): string {
-  const total = clock.originNsec + Math.round(t * 1e9);
-  const sec = clock.originSec + Math.floor(total / 1e9);
-  return isoTime(sec, total - Math.floor(total / 1e9) * 1e9, Math.min(clock.digits, 3));
-}
-
-/** 02:10:19.6 out of 2026-11-22T02:10:19.604Z. */
-function clockTime(iso: string): string {
-  const m = /T(\d\d:\d\d:\d\d(?:\.\d)?)/.exec(iso);
-  return m !== null ? m[1]! : iso;
+  const i = plusSeconds({ sec: clock.originSec, nsec: clock.originNsec, packet: 0 }, t, 0);
+  return isoTime(i.sec, i.nsec, Math.min(clock.digits, 3));
 }
 
 function pushHeap(heap: Deadline[], d: Deadline): void {
