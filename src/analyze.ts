@@ -188,7 +188,7 @@ export class Analyzer implements CaptureSink {
       const oneLine = !full;
       connections.forEach((c, i) => {
         const conn = connectionText(c, full);
-        write(`${i === 0 ? '[\n    ' : ',\n    '}${oneLine ? JSON.stringify(JSON.parse(conn)) : conn.replace(/\n/g, '\n    ')}`);
+        write(`${i === 0 ? '[\n    ' : ',\n    '}${oneLine ? conn : JSON.stringify(JSON.parse(conn), null, 2).replace(/\n/g, '\n    ')}`);
       });
       write('\n  ]');
     }
@@ -233,12 +233,13 @@ export class Analyzer implements CaptureSink {
     const outcome = outcomeOf(facts, d.judgement.verdict, d.judgement.at.packet);
     if (outcomeMatters(outcome)) this.outcomes.push(outcome);
     if (!this.retained(eventful, facts, severity)) return;
+    // Deflated while the input goes on; once it ended, the report is written next and the text is kept as it is.
+    const compress = !this.inputEnded;
     this.finished.push({
       firstPacket: facts.info.firstPacket,
-      // Copies of exactly their size: zlib's result is a view of a 16 KiB buffer, 3-4 times larger.
-      json: deflated(JSON.stringify(conn, null, 2)),
-      timeline: !eventful && timeline.length > 0 ? deflated(JSON.stringify(timeline, null, 2)) : null,
-      timelineText: eventful && timeline.length > 0 ? deflated(JSON.stringify(timeline, null, 2)) : null,
+      json: stored(JSON.stringify(conn), compress),
+      timeline: !eventful && timeline.length > 0 ? stored(JSON.stringify(timeline), compress) : null,
+      timelineText: eventful && timeline.length > 0 ? stored(JSON.stringify(timeline), compress) : null,
       severity,
       eventful,
     });
@@ -378,39 +379,40 @@ export class Analyzer implements CaptureSink {
 
 interface FinishedConnection {
   firstPacket: number;
-  /**
-   * Its report object as JSON text with an empty timeline, deflated: a large run has thousands of finished
-   * connections to hold.
-   */
-  json: Uint8Array;
-  /** Its timeline as JSON text, deflated: for a healthy connection (reported only in small runs), or a problem one. */
-  timeline: Uint8Array | null;
-  timelineText: Uint8Array | null;
+  /** Its report object as one-line JSON text with an empty timeline. */
+  json: StoredText;
+  /** Its timeline as one-line JSON text: for a healthy connection (reported only in small runs), or a problem one. */
+  timeline: StoredText | null;
+  timelineText: StoredText | null;
   /** The most severe of its verdict and findings. */
   severity: Severity;
   /** Its timeline is always reported (see hasEvents). */
   eventful: boolean;
 }
 
-function deflated(text: string): Uint8Array {
-  return Uint8Array.prototype.slice.call(deflateRawSync(text, { level: 1 }));
+/** Text as it is, or deflated (about a tenth of its size: a long capture has thousands of finished connections to hold). */
+type StoredText = string | Uint8Array;
+
+function stored(text: string, compress: boolean): StoredText {
+  // A copy of exactly its size: zlib's result is a view of a 16 KiB buffer, 3-4 times larger.
+  return compress ? Uint8Array.prototype.slice.call(deflateRawSync(text, { level: 1 })) : text;
 }
 
-function inflated(json: Uint8Array): string {
-  return inflateRawSync(json).toString('utf8');
+function plain(text: StoredText): string {
+  return typeof text === 'string' ? text : inflateRawSync(text).toString('utf8');
 }
 
-const EMPTY_TIMELINE_END = '"timeline": []\n}';
+const EMPTY_TIMELINE_END = '"timeline":[]}';
 
 /**
- * A finished connection's JSON text, exactly `JSON.stringify(connection, null, 2)` of the reported object: its
- * timeline spliced back in (its text indented one level deeper), or left empty and marked `timelineOmitted`.
+ * A finished connection's one-line JSON text, exactly `JSON.stringify(connection)` of the reported object: its
+ * timeline spliced back in, or left empty and marked `timelineOmitted`.
  */
 function connectionText(c: FinishedConnection, fullTimelines: boolean): string {
-  const text = inflated(c.json);
+  const text = plain(c.json);
   const timeline = c.timelineText ?? (fullTimelines ? c.timeline : null);
-  if (timeline !== null) return `${text.slice(0, -EMPTY_TIMELINE_END.length)}"timeline": ${inflated(timeline).replace(/\n/g, '\n  ')}\n}`;
-  if (!c.eventful && !fullTimelines) return `${text.slice(0, -EMPTY_TIMELINE_END.length)}"timeline": [],\n  "timelineOmitted": true\n}`;
+  if (timeline !== null) return `${text.slice(0, -EMPTY_TIMELINE_END.length)}"timeline":${plain(timeline)}}`;
+  if (!c.eventful && !fullTimelines) return `${text.slice(0, -EMPTY_TIMELINE_END.length)}"timeline":[],"timelineOmitted":true}`;
   return text;
 }
 

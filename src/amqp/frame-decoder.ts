@@ -65,7 +65,14 @@ const FRAME_HEARTBEAT: number = wire.FRAME_HEARTBEAT;
 const FRAME_END: number = wire.FRAME_END;
 
 const NO_BYTES = new Uint8Array(0);
-const CARRY_START = 4096;
+/**
+ * The view every decoder passes its frames as: a view is valid during the sink's call only, and a decoder never
+ * runs inside another's call, so one serves them all (a capture holds thousands of decoders).
+ */
+const SHARED_VIEW = new FrameView();
+/** The resync buffer's size when a stream starts: its first 8 bytes decide what it is. */
+const START_BYTES = 64;
+const CARRY_START = 256;
 
 /** Largest method or content-header payload we buffer: RabbitMQ's own frame_max ceiling is far below it. */
 export const MAX_METHOD_PAYLOAD = 16 * 1024 * 1024;
@@ -171,15 +178,14 @@ export function foreignProtocol(b: Uint8Array, off: number): string | null {
 
 export class FrameDecoder extends FrameEmitter {
   private readonly expectHeader: boolean;
-  /** The sink takes views (`onView`); the reused view itself is made on first use (idle connections never need it). */
+  /** The sink takes views (`onView`): the one shared view, valid during the call only. */
   private readonly views: boolean;
-  private view: FrameView | null = null;
 
   private state = S_START;
   private sawHeader = false;
 
-  // The 7-byte header of the frame in progress (slow path), kept for reinjection on error.
-  private readonly hdr = new Uint8Array(8);
+  // The 7-byte header of the frame in progress (slow path), kept for reinjection on error; made on first use.
+  private hdr: Uint8Array = NO_BYTES;
   private hdrLen = 0;
 
   // The frame in progress (slow path).
@@ -416,7 +422,7 @@ export class FrameDecoder extends FrameEmitter {
    * would report nothing about); returns false to let them emit it as an object, with its issues.
    */
   private viewed(type: number, b: Uint8Array, start: number, end: number, channel: number, size: number, pkt: number, sec: number, nsec: number, first: number): boolean {
-    const v = (this.view ??= new FrameView());
+    const v = SHARED_VIEW;
     if (type === FRAME_METHOD) {
       if (size < 4) return false;
       const info = methodInfo(readU16(b, start), readU16(b, start + 2));
@@ -458,6 +464,7 @@ export class FrameDecoder extends FrameEmitter {
       this.fFirstNsec = nsec;
     }
     const n = Math.min(7 - this.hdrLen, end - off);
+    if (this.hdr.length === 0) this.hdr = new Uint8Array(8);
     for (let i = 0; i < n; i++) this.hdr[this.hdrLen + i] = b[off + i] as number;
     this.hdrLen += n;
     off += n;
@@ -549,8 +556,9 @@ export class FrameDecoder extends FrameEmitter {
     let cap = Math.max(CARRY_START, this.carry.length * 2);
     while (cap < need) cap *= 2;
     // Grow with the bytes actually received, not the declared size: a bogus 16 MiB header costs nothing until
-    // 16 MiB really arrive. The first buffer is CARRY_START at least: frames straddling pushes come in every
-    // packet of a busy stream, and must not each grow it.
+    // 16 MiB really arrive. The first buffer is CARRY_START at least (and grows by doubling): frames straddling
+    // pushes come in every packet of a busy stream, and must not each grow it; most are methods and content
+    // headers of tens of bytes, and an open connection keeps its carry.
     const next = new Uint8Array(Math.max(CARRY_START, Math.min(cap, Math.max(need, this.fSize))));
     next.set(this.carry.subarray(0, this.carryLen));
     this.carry = next;
@@ -573,7 +581,8 @@ export class FrameDecoder extends FrameEmitter {
    * well-known foreign protocol, or frames (possibly starting mid-frame), which the resync search then places.
    */
   private start(b: Uint8Array, off: number, end: number, pkt: number, sec: number, nsec: number): number {
-    if (this.rsBuf === null) this.resetResyncBuffer();
+    // Room for the 8 bytes that decide, and a little more (append() grows it if the resync search follows).
+    if (this.rsBuf === null) this.resetResyncBuffer(START_BYTES);
     const n = Math.min(8 - this.rsLen, end - off);
     this.append(b, off, n, pkt, sec, nsec);
     off += n;
@@ -585,6 +594,7 @@ export class FrameDecoder extends FrameEmitter {
       this.sawHeader = true;
       this.sink.onProtocolHeader({ version: v.version, supported: v.supported, packet: pkt, tsSec: sec, tsNsec: nsec });
       this.rsBuf = null;
+      this.releaseMarks();
       if (v.supported) {
         this.state = S_HDR;
         return off;
@@ -746,12 +756,20 @@ export class FrameDecoder extends FrameEmitter {
     return Math.max(this.frameMax, DEFAULT_FRAME_MAX);
   }
 
-  private resetResyncBuffer(): void {
+  private resetResyncBuffer(size = 4096): void {
     // Small at first (append() grows it): a search may start after every frame-error, and most end within bytes.
-    this.rsBuf = new Uint8Array(Math.min(4096, this.resyncLimit() + 8));
+    this.rsBuf = new Uint8Array(Math.min(size, this.resyncLimit() + 8));
     this.rsPos = 0;
     this.rsLen = 0;
     this.clearMarks();
+  }
+
+  /** The marks' arrays given back (a connection that opened with its protocol header may never need them again). */
+  private releaseMarks(): void {
+    this.markAt = [];
+    this.markPkt = [];
+    this.markSec = [];
+    this.markNsec = [];
   }
 
   private clearMarks(): void {
@@ -764,7 +782,7 @@ export class FrameDecoder extends FrameEmitter {
   private enterResync(reason: string, pkt: number, sec: number, nsec: number): void {
     this.state = S_RESYNC;
     this.rsSearch++;
-    this.bodyLeft.clear(); // what was lost may have ended or started messages
+    this.bodyLeft?.clear(); // what was lost may have ended or started messages
     this.bcChan = -1;
     this.hdrLen = 0;
     this.carryLen = 0;

@@ -44,7 +44,7 @@ export class FrameEmitter {
    * A body frame larger than what its message has left is an impossible size: the stream is desynchronised, and
    * streaming it would swallow the frames that follow. Unknown channels (capture began mid-message) are not judged.
    */
-  protected readonly bodyLeft = new Map<number, number>();
+  protected bodyLeft: Map<number, number> | null = null;
   /** One-entry cache in front of bodyLeft (the usual case: one message in flight): a channel is in one or the other. */
   protected bcChan = -1;
   protected bcLeft = 0;
@@ -56,7 +56,7 @@ export class FrameEmitter {
   /** Body bytes the message in flight on `channel` still expects, or undefined if none is known. */
   protected expectedBody(channel: number): number | undefined {
     if (channel === this.bcChan) return this.bcLeft;
-    return this.bodyLeft.size === 0 ? undefined : this.bodyLeft.get(channel);
+    return this.bodyLeft === null || this.bodyLeft.size === 0 ? undefined : this.bodyLeft.get(channel);
   }
 
   /** Records that `channel` now expects `n` body bytes (0: none). */
@@ -66,13 +66,13 @@ export class FrameEmitter {
       else this.bcChan = -1;
       return;
     }
-    if (this.bodyLeft.size !== 0) this.bodyLeft.delete(channel);
+    if (this.bodyLeft !== null && this.bodyLeft.size !== 0) this.bodyLeft.delete(channel);
     if (n <= 0) return;
     if (this.bcChan === -1) {
       this.bcChan = channel;
       this.bcLeft = n;
     } else {
-      this.bodyLeft.set(channel, n);
+      (this.bodyLeft ??= new Map()).set(channel, n);
     }
   }
 

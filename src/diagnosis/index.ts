@@ -40,6 +40,12 @@ export interface Diagnosis {
   findings: Finding[];
   heartbeat: number | null;
   heartbeatSource: 'negotiated' | 'inferred' | null;
+  /**
+   * The notes on the timeline's rows (packet -> notes): the judgement's, with those about receive windows added
+   * the first time they are asked for. They read every row, and a large run shows no row of most healthy
+   * connections: their timelines are then never built.
+   */
+  timelineNotes: () => Map<number, string[]>;
 }
 
 export function ruleContext(facts: ConnectionFacts): RuleContext {
@@ -71,9 +77,15 @@ export function diagnose(facts: ConnectionFacts): Diagnosis {
     if (judgement !== null) break;
   }
   judgement ??= stillOpen(ctx);
-  annotateWindows(judgement, facts);
   const findings: Finding[] = [];
   for (const rule of FINDING_RULES) findings.push(...rule(ctx, judgement));
   findings.sort((a, b) => a.at.packet - b.at.packet);
-  return { judgement, findings, heartbeat: ctx.heartbeat, heartbeatSource: ctx.heartbeatSource };
+  const j = judgement;
+  let windowsNoted = false;
+  const timelineNotes = (): Map<number, string[]> => {
+    if (!windowsNoted) annotateWindows(j, facts);
+    windowsNoted = true;
+    return j.notes;
+  };
+  return { judgement, findings, heartbeat: ctx.heartbeat, heartbeatSource: ctx.heartbeatSource, timelineNotes };
 }

@@ -44,7 +44,7 @@ export function annotateClientEnd(j: Judgement, ctx: RuleContext, start: ClientS
  */
 export function annotateClientSilence(j: Judgement, facts: ConnectionFacts, after: number): void {
   const heartbeats: { packet: number; ack: number }[] = [];
-  for (const e of facts.timeline) {
+  for (const e of facts.timeline()) {
     if (e.packet <= after) continue;
     if (e.dir === 's2c' && e.kind === 'amqp' && e.type === 'Heartbeat') {
       heartbeats.push({ packet: e.packet, ack: -1 });

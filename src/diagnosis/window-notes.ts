@@ -13,7 +13,7 @@ import type { Judgement } from './types.js';
 
 export function annotateWindows(j: Judgement, facts: ConnectionFacts): void {
   const zeroSince: Record<Dir, TimelineEntry | null> = { c2s: null, s2c: null };
-  for (const e of facts.timeline) {
+  for (const e of facts.timeline()) {
     if (e.kind !== 'tcp' || e.window === undefined) continue;
     const who = e.dir === 'c2s' ? 'client' : 'broker';
     const since = zeroSince[e.dir];

@@ -15,18 +15,13 @@ function instant(m: { packet: number; tsSec: number; tsNsec: number }): Instant 
   return { sec: m.tsSec, nsec: m.tsNsec, packet: m.packet };
 }
 
-/** The broker's SYN-ACK was captured (the handshake, always on the timeline, shows it). */
-function synAckSeen(facts: ConnectionFacts): boolean {
-  return facts.timeline.some((e) => e.kind === 'tcp' && e.dir === 's2c' && e.type === 'SYN-ACK');
-}
-
 /**
  * What a connection that carried no byte either way was: an attempt refused with RST, a SYN never answered, or a
  * completed handshake with nothing on it (a health check or a port scan). Null for a connection that carried bytes.
  */
 export function nonAmqpKind(facts: ConnectionFacts): NonAmqpKind | null {
   if (facts.firstPayload.c2s !== null || facts.firstPayload.s2c !== null) return null;
-  if (facts.info.synSeen && !synAckSeen(facts)) return facts.serverRst !== null ? 'refused-reset' : 'refused-unanswered';
+  if (facts.info.synSeen && !facts.synAckSeen) return facts.serverRst !== null ? 'refused-reset' : 'refused-unanswered';
   return 'no-amqp';
 }
 
@@ -50,7 +45,7 @@ export function countNonAmqp(counts: NonAmqpCounts, kind: NonAmqpKind, facts: Co
  */
 function notAccepted(facts: ConnectionFacts): boolean {
   const fromClient = facts.firstPayload.c2s;
-  if (!facts.info.synSeen || fromClient === null || !synAckSeen(facts)) return false;
+  if (!facts.info.synSeen || fromClient === null || !facts.synAckSeen) return false;
   const fromBroker = facts.firstPayload.s2c;
   if (fromBroker === null) return true;
   const gaveUp = [facts.clientFin, facts.clientRst].filter((e) => e !== null).map((e) => e.packet);

@@ -64,9 +64,11 @@ export function buildConnection(clock: CaptureClock, facts: ConnectionFacts, d: 
   const findings = d.findings.map((x) => reportFinding(clock, x));
   const severity = worstSeverity([j.severity, ...d.findings.map((x) => x.severity)]) ?? j.severity;
 
-  const timeline: ReportEvent[] = (withTimeline ? f.timeline : []).map((e) => {
+  const rows = withTimeline ? f.timeline() : [];
+  const notesByPacket = rows.length > 0 ? d.timelineNotes() : j.notes;
+  const timeline: ReportEvent[] = rows.map((e) => {
     const ev = reportEvent(clock, e);
-    const notes = e.kind !== 'elided' ? j.notes.get(e.packet) : undefined;
+    const notes = e.kind !== 'elided' ? notesByPacket.get(e.packet) : undefined;
     if (notes !== undefined) {
       // A note belongs to one row per packet: the last frame of that packet in that direction, or its TCP event.
       ev.note = notes.join('; ');

@@ -15,36 +15,37 @@ export function frameEntry(dir: Dir, type: string, frame: Frame): TimelineEntry 
   return { ordinal: 0, packet: frame.packet, tsSec: frame.tsSec, tsNsec: frame.tsNsec, dir, kind: 'amqp', type, channel: frame.channel, frame };
 }
 
+/** A frame's fields as RawEvents keeps them (a FrameView, or a frame read back from an EventLog). */
+export type RawFrameFields = Pick<FrameView, 'packet' | 'tsSec' | 'tsNsec' | 'size' | 'firstPacket' | 'channel' | 'type' | 'bytes' | 'start' | 'end'>;
+/** A TCP event's fields as RawEvents keeps them. */
+export type RawTcpFields = Pick<SegmentInfo, 'packet' | 'tsSec' | 'tsNsec' | 'payloadLength' | 'tcpFlags' | 'analysis' | 'window'>;
+
 /**
  * Events not (yet) needed as objects: frames that came as views (raw fields and a copy of their payload) and TCP
- * events (their fields), in typed arrays (struct of arrays: no object per event), built into entries when needed. Two uses: the ring (fixed slots of SLOT_BYTES payload each, `put`)
- * and the log of every event of a small connection (growing, payloads appended, `add`).
+ * events (their fields), in typed arrays (struct of arrays: no object per event), built into entries when needed:
+ * the ring of a large connection's last events, in fixed slots of SLOT_BYTES payload each.
  */
 export class RawEvents {
-  ordinal: Float64Array;
-  packet: Float64Array;
-  tsSec: Float64Array;
-  tsNsec: Float64Array;
-  size: Float64Array;
-  firstPacket: Float64Array;
-  channel: Uint16Array;
-  type: Uint8Array;
-  s2c: Uint8Array;
-  payloadAt: Uint32Array;
-  payloadLength: Uint16Array;
-  bytes: Uint8Array;
+  readonly ordinal: Float64Array;
+  readonly packet: Float64Array;
+  readonly tsSec: Float64Array;
+  readonly tsNsec: Float64Array;
+  readonly size: Float64Array;
+  readonly firstPacket: Float64Array;
+  readonly channel: Uint16Array;
+  readonly type: Uint8Array;
+  readonly s2c: Uint8Array;
+  readonly payloadAt: Uint32Array;
+  readonly payloadLength: Uint16Array;
+  readonly bytes: Uint8Array;
   /** TCP events: their type (null for a frame), flags, analysis bits and window; `size` is their payload length. */
-  tcpType: (string | null)[];
-  tcpFlags: Uint8Array;
-  analysis: Uint32Array;
-  window: Float64Array;
+  readonly tcpType: (string | null)[];
+  readonly tcpFlags: Uint8Array;
+  readonly analysis: Uint32Array;
+  readonly window: Float64Array;
   count = 0;
-  private bytesUsed = 0;
 
-  constructor(
-    private capacity: number,
-    private readonly growable: boolean,
-  ) {
+  constructor(private readonly capacity: number) {
     this.ordinal = new Float64Array(capacity);
     this.packet = new Float64Array(capacity);
     this.tsSec = new Float64Array(capacity);
@@ -56,21 +57,15 @@ export class RawEvents {
     this.s2c = new Uint8Array(capacity);
     this.payloadAt = new Uint32Array(capacity);
     this.payloadLength = new Uint16Array(capacity);
-    this.bytes = new Uint8Array(growable ? capacity * 32 : capacity * SLOT_BYTES);
+    this.bytes = new Uint8Array(capacity * SLOT_BYTES);
     this.tcpType = new Array<string | null>(capacity).fill(null);
     this.tcpFlags = new Uint8Array(capacity);
     this.analysis = new Uint32Array(capacity);
     this.window = new Float64Array(capacity);
   }
 
-  /** The index of a new event at the end (growable log); fill it with put or putTcp. */
-  append(): number {
-    if (this.count === this.capacity) this.grow();
-    return this.count++;
-  }
-
   /** Writes a TCP event into slot i. */
-  putTcp(i: number, dir: Dir, seg: SegmentInfo, type: string, ordinal: number): void {
+  putTcp(i: number, dir: Dir, seg: RawTcpFields, type: string, ordinal: number): void {
     this.ordinal[i] = ordinal;
     this.packet[i] = seg.packet;
     this.tsSec[i] = seg.tsSec;
@@ -84,8 +79,8 @@ export class RawEvents {
     this.payloadLength[i] = 0;
   }
 
-  /** Writes an event into slot i (ring), or at the end (log). */
-  put(i: number, dir: Dir, v: FrameView, ordinal: number): void {
+  /** Writes a frame into slot i (its payload at most SLOT_BYTES). */
+  put(i: number, dir: Dir, v: RawFrameFields, ordinal: number): void {
     this.tcpType[i] = null;
     this.ordinal[i] = ordinal;
     this.packet[i] = v.packet;
@@ -101,18 +96,7 @@ export class RawEvents {
     // Room is reserved in whole words: the copy below moves 4 bytes a step (2-3x faster than a byte loop over a
     // Buffer-or-Uint8Array source), and the 0-3 bytes past the payload are never read.
     const room = (n + 3) & ~3;
-    let at: number;
-    if (this.growable) {
-      at = this.bytesUsed;
-      if (at + room > this.bytes.length) {
-        const next = new Uint8Array(Math.max(this.bytes.length * 2, at + room));
-        next.set(this.bytes.subarray(0, at));
-        this.bytes = next;
-      }
-      this.bytesUsed = at + room;
-    } else {
-      at = i * SLOT_BYTES; // SLOT_BYTES is a multiple of 4, and n <= SLOT_BYTES here
-    }
+    const at = i * SLOT_BYTES; // SLOT_BYTES is a multiple of 4, and n <= SLOT_BYTES here
     this.payloadAt[i] = at;
     this.payloadLength[i] = n;
     const src = v.bytes;
@@ -172,30 +156,4 @@ export class RawEvents {
     e.ordinal = this.ordinal[i] as number;
     return e;
   }
-
-  private grow(): void {
-    const cap = this.capacity * 2;
-    this.ordinal = grown(this.ordinal, new Float64Array(cap));
-    this.packet = grown(this.packet, new Float64Array(cap));
-    this.tsSec = grown(this.tsSec, new Float64Array(cap));
-    this.tsNsec = grown(this.tsNsec, new Float64Array(cap));
-    this.size = grown(this.size, new Float64Array(cap));
-    this.firstPacket = grown(this.firstPacket, new Float64Array(cap));
-    this.channel = grown(this.channel, new Uint16Array(cap));
-    this.type = grown(this.type, new Uint8Array(cap));
-    this.s2c = grown(this.s2c, new Uint8Array(cap));
-    this.payloadAt = grown(this.payloadAt, new Uint32Array(cap));
-    this.payloadLength = grown(this.payloadLength, new Uint16Array(cap));
-    this.tcpFlags = grown(this.tcpFlags, new Uint8Array(cap));
-    this.analysis = grown(this.analysis, new Uint32Array(cap));
-    this.window = grown(this.window, new Float64Array(cap));
-    for (let i = this.capacity; i < cap; i++) this.tcpType.push(null);
-    this.capacity = cap;
-  }
-}
-
-/** `to`, holding `from`'s values at its start. */
-function grown<T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }

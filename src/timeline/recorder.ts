@@ -18,7 +18,7 @@ import type { TlsEvent, TlsFacts, TlsObserver } from '../tls/types.js';
 import { frameName } from '../amqp/names.js';
 import { FrameFacts } from './frame-facts.js';
 import { DELIVER, methodFacts, QUIET_ACK, QUIET_PUBLISH } from './method-facts.js';
-import { frameEntry, SLOT_BYTES } from './raw-events.js';
+import { frameEntry } from './raw-events.js';
 import { TimelineSelection } from './selection.js';
 import { copyEvidence, moment, newEvidence } from './silence-evidence.js';
 import { NOTABLE_ANALYSIS, newStats, tcpEventType, TcpFacts } from './tcp-facts.js';
@@ -31,6 +31,8 @@ const MAX_DECODE_PROBLEMS = 200;
 /** The frame type a record that could not be decrypted stands for (report-contract.md, AMQPS). */
 export const TLS_APPLICATION_DATA = 'TLS application data';
 const MAX_REDELIVERED_IDENTITIES = 2000;
+/** The timeline of a connection not ended yet (one function for all). */
+const NO_ROWS = (): TimelineEntry[] => [];
 
 export class ConnectionRecorder implements StreamHandler, TlsObserver {
   readonly facts: ConnectionFacts;
@@ -80,6 +82,7 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
       returns: [],
       consumerCancels: [],
       redeliveries: { count: 0, first: null },
+      synAckSeen: false,
       clientFin: null,
       serverFin: null,
       clientRst: null,
@@ -97,7 +100,7 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
       lastPacket: first,
       captureStart: captureStart !== null ? moment(captureStart.packet, captureStart.tsSec, captureStart.tsNsec) : moment(first.packet, first.tsSec, first.tsNsec),
       endedBy: 'capture-end',
-      timeline: [],
+      timeline: NO_ROWS,
       eventCount: 0,
       tls: null,
     };
@@ -124,7 +127,7 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
     const type = tcpEventType(flags, a, seg.payloadLength) ?? (reopened ? 'Window Update' : null);
     if (type === null) return;
     const notable = reopened || (flags & (TCP_SYN | TCP_FIN | TCP_RST)) !== 0 || (a & NOTABLE_ANALYSIS) !== 0;
-    if (this.timeline.needsEntry(notable) || this.timeline.keepsEvidence(seg.dir, false)) {
+    if (this.timeline.tcpNeedsEntry(seg.dir, notable)) {
       this.timeline.addEvent(
         {
           ordinal: 0, packet: seg.packet, tsSec: seg.tsSec, tsNsec: seg.tsNsec, dir: seg.dir, kind: 'tcp', type,
@@ -135,7 +138,7 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
       return;
     }
     // Not kept (yet): raw, like the frames that come as views (a busy connection's ACKs build no objects).
-    this.timeline.addRawTcp(seg.dir, seg, type);
+    this.timeline.addRawTcp(seg.dir, seg, type, notable);
   }
 
   onData(dir: Dir, bytes: Uint8Array, packet: number, tsSec: number, tsNsec: number): void {
@@ -159,7 +162,10 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
     f.endedBy = reason === 'capture-end' && f.clientRst === null && f.serverRst === null && (f.clientFin === null || f.serverFin === null) ? 'capture-end' : 'closed';
     this.session.finish(); // messages cut off by the end of the connection still count
     Object.assign(f, this.completion());
-    f.timeline = this.timeline.build(f.lastPacket);
+    let rows: TimelineEntry[] | null = null;
+    const selection = this.timeline;
+    const lastPacket = f.lastPacket;
+    f.timeline = () => (rows ??= selection.build(lastPacket));
     this.onDone(f);
   }
 
@@ -178,7 +184,7 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
    * on untouched. Without the timeline, whose building consumes the selection.
    */
   preview(): ConnectionFacts {
-    return { ...this.facts, endedBy: 'closed', ...this.completion(), timeline: [] };
+    return { ...this.facts, endedBy: 'closed', ...this.completion(), timeline: NO_ROWS };
   }
 
   /** What the facts take from the session, the frames and the timeline when the connection ends (or is previewed). */
@@ -224,18 +230,12 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
   // ---- AMQP ----------------------------------------------------------------------------------------------------
 
   private sinkFor(dir: Dir): FrameSink {
-    const sink: FrameSink = {
-      onProtocolHeader: (h: ProtocolHeader) => this.onProtocolHeader(dir, h),
-      onFrame: (frame: Frame) => this.onFrame(dir, frame),
-      onBodyData: (channel: number, bytes: Uint8Array, start: number, end: number) => this.session.onBodyData(dir, channel, bytes, start, end),
-      onIssue: (issue: DecodeIssue) => this.onIssue(dir, issue),
-    };
     // --frames streams every event as an object anyway: views would only be built into objects at once.
-    if (!this.frameObjects && this.onEntry === null) sink.onView = (view: FrameView) => this.onView(dir, view);
-    return sink;
+    return !this.frameObjects && this.onEntry === null ? new ViewSink(this, this.session, dir) : new DirectionSink(this, this.session, dir);
   }
 
-  private onProtocolHeader(dir: Dir, h: ProtocolHeader): void {
+  /** @internal (the direction's FrameSink) */
+  onProtocolHeader(dir: Dir, h: ProtocolHeader): void {
     const f = this.facts;
     if (dir === 'c2s') {
       if (f.protocolVersion === null) {
@@ -251,7 +251,8 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
     );
   }
 
-  private onIssue(dir: Dir, issue: DecodeIssue): void {
+  /** @internal (the direction's FrameSink) */
+  onIssue(dir: Dir, issue: DecodeIssue): void {
     const f = this.facts;
     if (issue.code === 'not-amqp' && dir === 'c2s') f.notAmqp = true;
     const m = issue.malformed;
@@ -273,7 +274,8 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
     }
   }
 
-  private onFrame(dir: Dir, frame: Frame): void {
+  /** @internal (the direction's FrameSink) */
+  onFrame(dir: Dir, frame: Frame): void {
     this.session.onFrame(dir, frame);
     const type = frameName(frame);
     this.frames.note(dir, frame.kind === 'heartbeat', frame.packet, frame.tsSec, frame.tsNsec, type, frame.channel);
@@ -285,10 +287,11 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
 
   /**
    * A frame that came as the decoder's view: the same facts and event as `onFrame(dir, view.frame())`, without
-   * building the frame unless a fact or a kept row needs it; otherwise the event is stored raw (RawEvents).
+   * building the frame unless a fact or a kept row needs it; otherwise the event is stored raw (an EventLog, or RawEvents once the connection is large).
    * --frames streaming never gets here: it needs every event as an object anyway (see sinkFor).
    */
-  private onView(dir: Dir, v: FrameView): void {
+  /** @internal (the direction's FrameSink) */
+  onView(dir: Dir, v: FrameView): void {
     this.session.onView(dir, v);
     this.frames.note(dir, v.type === FRAME_HEARTBEAT, v.packet, v.tsSec, v.tsNsec, v.name, v.channel);
     let notable = false;
@@ -299,16 +302,12 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
       if (!quiet) notable = this.onMethod(dir, v.frame() as MethodFrame);
     }
     let ordinal: number;
-    if (
-      this.timeline.needsEntry(notable) ||
-      this.timeline.keepsEvidence(dir, v.type === FRAME_HEARTBEAT) ||
-      ((v.type === FRAME_METHOD || v.type === FRAME_HEADER) && v.end - v.start > SLOT_BYTES)
-    ) {
+    if (this.timeline.frameNeedsEntry(dir, v.type, v.end - v.start, notable)) {
       const entry = frameEntry(dir, v.name, v.frame());
       this.timeline.addEvent(entry, notable);
       ordinal = entry.ordinal;
     } else {
-      ordinal = this.timeline.addRawFrame(dir, v);
+      ordinal = this.timeline.addRawFrame(dir, v, notable);
     }
     this.timeline.noteClientFrame(dir, ordinal);
   }
@@ -339,5 +338,37 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
       lastFrame: { c2s: this.frames.frameMoment('c2s'), s2c: this.frames.frameMoment('s2c') },
       trailing: { c2s: copyEvidence(f.trailing.c2s), s2c: copyEvidence(f.trailing.s2c) },
     };
+  }
+}
+
+/** A direction's frame sink: the recorder's handlers with the direction bound (one object, not a closure each). */
+class DirectionSink implements FrameSink {
+  constructor(
+    protected readonly recorder: ConnectionRecorder,
+    private readonly session: AmqpSession,
+    protected readonly dir: Dir,
+  ) {}
+
+  onProtocolHeader(h: ProtocolHeader): void {
+    this.recorder.onProtocolHeader(this.dir, h);
+  }
+
+  onFrame(frame: Frame): void {
+    this.recorder.onFrame(this.dir, frame);
+  }
+
+  onBodyData(channel: number, bytes: Uint8Array, start: number, end: number): void {
+    this.session.onBodyData(this.dir, channel, bytes, start, end);
+  }
+
+  onIssue(issue: DecodeIssue): void {
+    this.recorder.onIssue(this.dir, issue);
+  }
+}
+
+/** The same, taking frames as the decoder's views. */
+class ViewSink extends DirectionSink {
+  onView(view: FrameView): void {
+    this.recorder.onView(this.dir, view);
   }
 }

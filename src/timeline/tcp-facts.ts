@@ -70,6 +70,7 @@ export class TcpFacts {
     // Freeze the per-side state just before the first FIN or RST changes it.
     if ((flags & (TCP_FIN | TCP_RST)) !== 0 && f.atFirstEnd === null) this.takeEndSnapshot();
     if ((flags & TCP_RST) === 0) this.usualTtl[dir] = seg.ttl;
+    if (dir === 's2c' && (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) f.synAckSeen = true;
 
     // Payload that moves the stream forward counts as activity (RabbitMQ's receiver counts received bytes).
     const isActivity = seg.payloadLength > 0 && (a & (TA_KEEP_ALIVE | TA_ZERO_WINDOW_PROBE | TA_ANY_RETRANSMISSION)) === 0;

@@ -182,6 +182,8 @@ export interface ConnectionFacts {
   returns: (Moment & { replyCode: number; replyText: string; exchange: string; routingKey: string })[];
   consumerCancels: (Moment & { consumerTag: string })[];
   redeliveries: { count: number; first: Moment | null };
+  /** The broker's SYN-ACK was captured. */
+  synAckSeen: boolean;
   clientFin: TcpEnd | null;
   serverFin: TcpEnd | null;
   clientRst: TcpEnd | null;
@@ -209,7 +211,11 @@ export interface ConnectionFacts {
   captureStart: Moment;
   /** How the TCP layer ended it: the capture ended while it was open, or it closed. */
   endedBy: 'capture-end' | 'closed';
-  timeline: TimelineEntry[];
+  /**
+   * Builds the timeline's rows, the first time it is called (a large run reports no timeline for most healthy
+   * connections: their rows are never built).
+   */
+  timeline: () => TimelineEntry[];
   /** All events the connection had (timeline holds a bounded selection). */
   eventCount: number;
   /** What the TLS layer learnt, for a connection that used TLS (or met a TLS server); null for plain AMQP. */

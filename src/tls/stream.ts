@@ -72,7 +72,8 @@ export class TlsStream implements StreamHandler {
   readonly facts: TlsFacts = newTlsFacts();
   private mode: 'sniff' | 'plain' | 'tls' = 'sniff';
   private serverSpoke = false;
-  private readonly sides: Record<Dir, Side>;
+  /** Made when the connection turns out to carry TLS: a plain AMQP connection (most of a fleet) never needs them. */
+  #sides: Record<Dir, Side> | null = null;
   private clientRandom: Uint8Array | null = null;
   private suite: CipherSuite | null = null;
 
@@ -80,8 +81,10 @@ export class TlsStream implements StreamHandler {
     private readonly inner: StreamHandler & TlsObserver,
     private readonly options: TlsStreamOptions,
     readonly info: ConnectionInfo,
-  ) {
-    this.sides = { c2s: this.newSide('c2s'), s2c: this.newSide('s2c') };
+  ) {}
+
+  private get sides(): Record<Dir, Side> {
+    return (this.#sides ??= { c2s: this.newSide('c2s'), s2c: this.newSide('s2c') });
   }
 
   /** True once the connection is known to carry TLS. */
