@@ -230,7 +230,7 @@ export class FrameDecoder extends FrameEmitter {
   private markNsec: number[] = [];
 
   /** Segments to process before anything else (resync replays, reinjected bytes). */
-  private readonly work: Segment[] = [];
+  private work: Segment[] | null = null;
 
   constructor(sink: FrameSink, options?: FrameDecoderOptions) {
     super(sink);
@@ -305,15 +305,13 @@ export class FrameDecoder extends FrameEmitter {
   // ---- driver ---------------------------------------------------------------------------------------------------
 
   private drain(): void {
-    const work = this.work;
-    while (work.length > 0) {
+    // this.work is read again each time: processing may queue more (reinject), or drain it itself (resync).
+    for (let work = this.work; work !== null && work.length > 0 && this.state !== S_DEAD; work = this.work) {
       const w = work.shift() as Segment;
-      if (this.state === S_DEAD) {
-        work.length = 0;
-        return;
-      }
       this.process(w.b, w.off, w.end, w.pkt, w.sec, w.nsec);
     }
+    // Given back once done: thousands of decoders, and reinjection is rare.
+    this.work = null;
   }
 
   private process(b: Uint8Array, off: number, end: number, pkt: number, sec: number, nsec: number): void {
@@ -799,7 +797,7 @@ export class FrameDecoder extends FrameEmitter {
     // The copied bytes arrived between the frame's first packet and now; they are attributed to the first.
     const segs: Segment[] = [{ b: copy, off: 0, end: copy.length, pkt: this.fFirst, sec: this.fFirstSec, nsec: this.fFirstNsec }];
     if (off < end) segs.push({ b, off, end, pkt, sec, nsec });
-    this.work.unshift(...segs);
+    (this.work ??= []).unshift(...segs);
   }
 
   /** Appends b[off, off+n) to the resync buffer, noting the packet that delivered it. */
@@ -912,7 +910,7 @@ export class FrameDecoder extends FrameEmitter {
     this.clearMarks();
     this.state = S_HDR;
     this.hdrLen = 0;
-    this.work.unshift(...segs);
+    (this.work ??= []).unshift(...segs);
   }
 
   /** Charges trying the candidate buf[p, e] to the resync budget, once; false if the budget cannot pay for it. */

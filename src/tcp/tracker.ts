@@ -21,7 +21,7 @@ import { formatAddress } from '../net/decode.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpSegment } from '../net/types.js';
 import { FlowAnalysis, analyzeSegment, noteSynOptions, windowShift, type RttState } from './analysis.js';
 import { Reassembler, type ReassemblyOutput } from './reassembly.js';
-import type { ConnectionInfo, Dir, EndReason, SegmentInfo, StreamHandler } from './types.js';
+import type { ConnectionInfo, Dir, EndReason, GapReason, SegmentInfo, StreamHandler } from './types.js';
 
 export const DEFAULT_AMQP_PORT = 5672;
 /** AMQP over TLS (IANA "amqps"). */
@@ -91,9 +91,9 @@ class Connection {
     readonly firstPacket: number,
     readonly firstTsSec: number,
     readonly firstTsNsec: number,
-    output: (side: 0 | 1) => ReassemblyOutput,
+    output: (conn: Connection, side: 0 | 1) => ReassemblyOutput,
   ) {
-    this.reassemblers = [new Reassembler(output(0)), new Reassembler(output(1))];
+    this.reassemblers = [new Reassembler(output(this, 0)), new Reassembler(output(this, 1))];
   }
 
   get closed(): boolean {
@@ -276,12 +276,7 @@ export class TcpTracker {
       packet,
       tsSec,
       tsNsec,
-      (side) => ({
-        data: (bytes, p, s, n) => tracker.onBytes(conn, side, bytes, p, s, n),
-        gap: (length, reason, p, s, n) => {
-          if (conn.role === 'amqp') conn.handler!.onGap(conn.dirOf(side), length, reason, p, s, n);
-        },
-      }),
+      (c, side) => new SideOutput(tracker, c, side),
     );
     const ports = this.options.ports;
     const flags = seg.flags;
@@ -304,7 +299,8 @@ export class TcpTracker {
   }
 
   /** Bytes in order from one side. A pending connection is decided by its first bytes. */
-  private onBytes(conn: Connection, side: 0 | 1, bytes: Uint8Array, packet: number, tsSec: number, tsNsec: number): void {
+  /** @internal (SideOutput) */
+  onBytes(conn: Connection, side: 0 | 1, bytes: Uint8Array, packet: number, tsSec: number, tsNsec: number): void {
     if (conn.role === 'pending') {
       const amqp = startsWithAmqp(bytes);
       if (!amqp && this.options.acceptFirstBytes?.(bytes) !== true) {
@@ -390,4 +386,22 @@ function startsWithAmqp(bytes: Uint8Array): boolean {
   const n = Math.min(bytes.length, AMQP_MAGIC.length);
   for (let i = 0; i < n; i++) if (bytes[i] !== AMQP_MAGIC[i]) return false;
   return n === AMQP_MAGIC.length;
+}
+
+/** Where a side's reassembled bytes and gaps go: one object per side, not a closure per callback. */
+class SideOutput implements ReassemblyOutput {
+  constructor(
+    private readonly tracker: TcpTracker,
+    private readonly conn: Connection,
+    private readonly side: 0 | 1,
+  ) {}
+
+  data(bytes: Uint8Array, packet: number, tsSec: number, tsNsec: number): void {
+    this.tracker.onBytes(this.conn, this.side, bytes, packet, tsSec, tsNsec);
+  }
+
+  gap(length: number, reason: GapReason, packet: number, tsSec: number, tsNsec: number): void {
+    const conn = this.conn;
+    if (conn.role === 'amqp') conn.handler!.onGap(conn.dirOf(this.side), length, reason, packet, tsSec, tsNsec);
+  }
 }
