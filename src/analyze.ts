@@ -16,7 +16,7 @@ import { diagnose, type Diagnosis } from './diagnosis/index.js';
 import { worstSeverity, type Severity } from './diagnosis/types.js';
 import { emptyNonAmqpCounts, runClock, summarizeFleet, type Fleet, type FleetMember, type Instant, type NonAmqpCounts } from './fleet/index.js';
 import { HEALTHY_VERDICTS } from './fleet/groups.js';
-import { countNonAmqp, memberOf, nonAmqpKind } from './fleet/member.js';
+import { countNonAmqp, eventWarnings, memberOf, nonAmqpKind } from './fleet/member.js';
 import { outcomeMatters, outcomeOf, redeliveredAfterClose, type ConnectionOutcome } from './fleet/redelivery.js';
 import { LiveMonitor, type Followed } from './live/monitor.js';
 import type { LiveEvent, LiveStatus } from './live/types.js';
@@ -416,17 +416,11 @@ function connectionText(c: FinishedConnection, fullTimelines: boolean): string {
   return text;
 }
 
-/**
- * Findings about settings, not about something that happened: a connection whose only warnings are these needs
- * no timeline in a large run (10,000 clients with a low heartbeat timeout are one line in the fleet section).
- */
-const SETTING_FINDINGS: ReadonlySet<string> = new Set(['heartbeat-timeout-low', 'heartbeats-disabled']);
-
 /** A connection whose timeline a large run still reports: a problem verdict, an error, or a warning about an event. */
 function hasEvents(d: Diagnosis): boolean {
   const j = d.judgement;
   if (j.severity !== 'info' || !HEALTHY_VERDICTS.has(j.verdict)) return true;
-  return d.findings.some((f) => f.severity === 'error' || (f.severity === 'warning' && !SETTING_FINDINGS.has(f.code)));
+  return eventWarnings(d.findings) !== null;
 }
 
 /** A string no capture can put in the report shell (it holds no wire strings). */

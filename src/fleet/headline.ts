@@ -41,6 +41,16 @@ function breakdown(list: readonly FleetMember[]): string {
     .join(', ');
 }
 
+/** "zero-window on 2, retransmissions on 1" (the codes alone for one connection): most common first. */
+function warningBreakdown(list: readonly FleetMember[]): string {
+  const counts = new Map<string, number>();
+  for (const m of list) for (const code of m.warnings ?? []) counts.set(code, (counts.get(code) ?? 0) + 1);
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([code, k]) => (list.length === 1 ? code : `${code} on ${k}`))
+    .join(', ');
+}
+
 function overview(members: readonly FleetMember[], hosts: number, t: (m: FleetMember) => number): string | null {
   const n = members.length;
   if (n === 0) return null;
@@ -56,7 +66,12 @@ function overview(members: readonly FleetMember[], hosts: number, t: (m: FleetMe
   const open = members.filter((m) => m.ended === null).length;
   const from = hosts === 1 ? `from ${members[0]!.host}` : `from ${plural(hosts, 'host')}`;
   const openText = open > 0 ? `${open === n ? 'all' : grouped(open)} still open at the end` : 'none still open at the end';
-  if (problems.length === 0) return `${plural(n, 'AMQP connection')} ${from}, all healthy; ${openText}.`;
+  if (problems.length === 0) {
+    // Healthy verdicts, yet something happened on some (a zero window, retransmissions): not "all healthy".
+    const warned = members.filter((m) => m.warnings !== null);
+    if (warned.length === 0) return `${plural(n, 'AMQP connection')} ${from}, all healthy; ${openText}.`;
+    return `${plural(n, 'AMQP connection')} ${from}, none failed; ${warned.length} with warnings (${warningBreakdown(warned)}); ${openText}.`;
+  }
   return `${plural(n, 'AMQP connection')} ${from}: ${problems.length} with problems (${breakdown(problems)}); ${openText}.`;
 }
 

@@ -52,6 +52,18 @@ function notAccepted(facts: ConnectionFacts): boolean {
   return gaveUp.length > 0 && Math.min(...gaveUp) < fromBroker.packet;
 }
 
+/**
+ * Findings about settings, not about something that happened: a connection whose only warnings are these needs
+ * no timeline in a large run (10,000 clients with a low heartbeat timeout are one line in the fleet section).
+ */
+export const SETTING_FINDINGS: ReadonlySet<string> = new Set(['heartbeat-timeout-low', 'heartbeats-disabled']);
+
+/** The codes of the warnings and errors about events among `findings`, each once; null for none. */
+export function eventWarnings(findings: readonly { code: string; severity: string }[]): string[] | null {
+  const codes = findings.filter((f) => (f.severity === 'warning' || f.severity === 'error') && !SETTING_FINDINGS.has(f.code)).map((f) => f.code);
+  return codes.length > 0 ? [...new Set(codes)] : null;
+}
+
 export function memberOf(facts: ConnectionFacts, d: Diagnosis, capture: string | null): FleetMember {
   const j = d.judgement;
   const name = facts.clientProperties !== null && typeof facts.clientProperties['connection_name'] === 'string' ? facts.clientProperties['connection_name'] : null;
@@ -73,6 +85,7 @@ export function memberOf(facts: ConnectionFacts, d: Diagnosis, capture: string |
     replyText: j.replyText,
     heartbeat: d.heartbeat !== null && d.heartbeat > 0 ? d.heartbeat : null,
     explanation: j.explanation,
+    warnings: eventWarnings(d.findings),
     unanswered: notAccepted(facts),
   };
 }

@@ -38,6 +38,11 @@ export interface FleetMember {
   heartbeat: number | null;
   explanation: string;
   /**
+   * The codes of its warnings and errors about something that happened (not settings such as a low heartbeat
+   * timeout): a connection with a healthy verdict can carry them (a zero window, retransmissions); null for none.
+   */
+  warnings: string[] | null;
+  /**
    * The TCP handshake completed and the client sent its first bytes, but the broker never sent a byte: it did
    * not accept the connection (the kernel did, into the listen backlog).
    */

@@ -4,6 +4,7 @@
  * this is the same member read back from the report's fields.
  */
 import { applicationName, instanceName } from '../fleet/application.js';
+import { eventWarnings } from '../fleet/member.js';
 import { emptyNonAmqpCounts, runClock, summarizeFleet, type Fleet, type FleetMember, type Instant, type NonAmqpCounts } from '../fleet/index.js';
 import { parseIsoTime } from '../capture/timestamp.js';
 import { plusSeconds } from '../fleet/types.js';
@@ -34,6 +35,7 @@ export function memberFromReport(c: ReportConnection, capture: string | null): F
     replyText: c.end.replyText,
     heartbeat: hb !== null && hb > 0 ? hb : null,
     explanation: c.end.explanation,
+    warnings: eventWarnings(c.findings),
     // The report keeps no SYN-ACK flag; a connection in a report carried bytes, so "the client wrote and the
     // broker never did" is the same test on everything but a capture that started mid-connection.
     unanswered: c.lastClientByte !== null && c.lastServerByte === null && !c.handshakeSeen && c.end.verdict !== 'open',

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/types.js';
-import { analyzeCapture } from '../helpers/captures.js';
+import { analyzeFile } from '../../src/analyze.js';
+import { analyzeCapture, CAPTURES_DIR } from '../helpers/captures.js';
 
 const cache = new Map<string, Report>();
 function fleetOf(name: string) {
@@ -104,5 +105,16 @@ describe('fleet on real captures: the network and independent clients', () => {
     expect(f.waves[0]).toMatchObject({ count: 3, cause: 'client-stalled', scope: 'clients', hosts: ['127.0.0.51', '127.0.0.52', '127.0.0.53'], reconnected: 3 });
     expect([f.waves[0]!.t, f.waves[0]!.endT]).toEqual([16.046, 17.213].map((x) => expect.closeTo(x, 3)));
     expect(f.reconnects.count).toBe(3);
+  });
+});
+
+describe('fleet on real captures: warnings without a failure', () => {
+  it('a cut of pika-sigstop-zero-window (packets 120-230): no connection failed, but the one whose window closed is not "healthy"', async () => {
+    const report = await analyzeFile(`${CAPTURES_DIR}/pika-sigstop-zero-window-cut.pcap.gz`);
+    expect(report.fleet.headline[0]).toBe('3 AMQP connections from 127.0.0.1, none failed; 1 with warnings (retransmissions, zero-window); 2 still open at the end.');
+    // The warnings are those of 127.0.0.1:37210 (pika-sigstop-consumer, frozen): open at the end, verdict healthy.
+    const frozen = report.connections.find((c) => c.client.port === 37210);
+    expect(frozen?.end.verdict).toBe('open');
+    expect(frozen?.findings.filter((f) => f.severity === 'warning').map((f) => f.code)).toEqual(['zero-window', 'retransmissions']);
   });
 });

@@ -30,6 +30,7 @@ function member(o: Partial<FleetMember> & { open: number; end: number | null }):
     replyText: null,
     heartbeat: 60,
     explanation: '',
+    warnings: null,
     unanswered: false,
     ...rest,
   };
