@@ -186,7 +186,8 @@ export function waveExplanation(members: readonly FleetMember[], hosts: readonly
     case 'client-aborted':
       return `${who} were closed by the clients without Connection.Close within ${spread}: ${scope === 'host' ? `the processes on ${hosts[0]} exited or were killed (deployment, OOM killer, crash)` : 'several clients exited at once (a deployment or restart)'}.`;
     case 'handshake-failed':
-      if (first.unanswered) return `${who} were never answered by the broker ${between}: it was not accepting connections.`;
+      // The wave is when their clients gave up; the fleet's notAccepting says when they were opened.
+      if (first.unanswered) return `${who} gave up ${between}, never answered by the broker: it was not accepting connections (see the connections it did not accept).`;
       return `${who} failed their AMQP handshake within ${spread}${first.replyCode !== null ? ` with ${first.replyCode}` : ''}: ${first.explanation}`;
     case 'reset':
       return `${who} were reset within ${spread}${scope === 'broker' ? ' by the broker side' : ''}, outside any heartbeat window: ${scope === 'broker' ? 'a broker-side event' : scope === 'network' ? 'a middlebox (load balancer, NAT, firewall) resetting idle or tracked connections' : 'the client host or something on its path'}.`;

@@ -67,12 +67,16 @@ export function fleetLines(report: Report, width: number, color: boolean): strin
   }
 
   const facts: string[] = [];
-  for (const w of fleet.waves.slice(0, MAX_WAVE_LINES)) {
+  // A wave of connections the broker never accepted is said once, by the "not accepting" line below (with when
+  // they were opened and what to do), not also as a wave of handshake failures at the time their clients gave up.
+  const notAccepted = new Set(fleet.notAccepting.connections);
+  const waves = fleet.waves.filter((w) => !w.connections.every((id) => notAccepted.has(id)));
+  for (const w of waves.slice(0, MAX_WAVE_LINES)) {
     facts.push(
       `wave at ${formatT(w.t)}-${formatT(w.endT)} s: ${w.count} ${w.verdict}${w.cause !== null ? ` (${w.cause})` : ''}${w.replyCode !== null ? ` ${w.replyCode}` : ''}, scope ${w.scope}, from ${w.hosts.join(', ')}; ${w.reconnected} reconnected`,
     );
   }
-  if (fleet.waves.length > MAX_WAVE_LINES) facts.push(`… ${fleet.waves.length - MAX_WAVE_LINES} more waves`);
+  if (waves.length > MAX_WAVE_LINES) facts.push(`… ${waves.length - MAX_WAVE_LINES} more waves`);
   const rc = fleet.reconnects;
   if (rc.count > 0) facts.push(`reconnects: ${rc.count}, median delay ${rc.medianDelaySeconds !== null ? `${rc.medianDelaySeconds.toFixed(3)} s` : '-'}; reconnect loops: ${rc.loops.length}`);
   if (fleet.notAccepting.count > 0 && fleet.notAccepting.explanation !== undefined) facts.push(`not accepting: ${fleet.notAccepting.explanation}`);

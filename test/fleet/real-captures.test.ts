@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/types.js';
 import { analyzeFile } from '../../src/analyze.js';
+import { fleetLines } from '../../src/render/fleet.js';
 import { analyzeCapture, CAPTURES_DIR } from '../helpers/captures.js';
 
 const cache = new Map<string, Report>();
@@ -64,6 +65,13 @@ describe('fleet on real captures', () => {
     // Said once, as not accepting: no second sentence for the same 11 as a wave.
     expect(f.headline.filter((s) => /11 connections/.test(s))).toHaveLength(1);
     expect(f.headline[1]).toMatch(/^The broker stopped accepting connections: 11 connections from 4 hosts .* between 2\.768 and 5\.870 s/);
+    // The 11 ending together (their clients giving up, 15 s later) are also a wave in the JSON; the terminal says
+    // them once, as "not accepting", with when they were opened.
+    expect(f.waves).toHaveLength(1);
+    expect(f.waves[0]!.explanation).toMatch(/^11 connections from 4 hosts .* gave up between 17\.775 and 20\.876 s, never answered by the broker/);
+    const summary = fleetLines(r, 120, false).join('\n');
+    expect(summary).not.toMatch(/wave at/);
+    expect(summary.match(/11 connections/g)).toHaveLength(2); // the headline, and the "not accepting" line
     const starved = r.connections.find((c) => c.id === '127.0.0.32:41597->127.0.0.1:5672')!;
     expect(starved.end.explanation).toMatch(/^The connection closed before the broker sent Connection\.Start, 15\.0 s after it opened \(the client gave up\)\. The broker's Connection\.Start came 8\.2 s after that/);
   });
