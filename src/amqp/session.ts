@@ -468,6 +468,7 @@ export class AmqpSession {
       case BASIC_CONSUME_OK: {
         if (d !== S2C) return;
         const req = ch.pendingConsumes?.shift();
+        if (ch.pendingConsumes?.length === 0) ch.pendingConsumes = null; // thousands of channels hold none
         // The server names the consumer when the client left the tag empty.
         if (req !== undefined) this.#setConsumer(ch, str(a['consumer-tag']), req.noAck);
         return;

@@ -17,6 +17,8 @@ import type { TimelineEntry } from './types.js';
 export const LOGGED_TCP = 0;
 export const LOGGED_FRAME = 1;
 export const LOGGED_ENTRY = 2;
+/** An entry with nothing but its time, direction and type (a protocol header): kept as fields, not as an object. */
+export const LOGGED_NOTE = 3;
 
 const KIND_MASK = 3;
 const S2C = 4;
@@ -28,27 +30,26 @@ const EXACT_TIME = 32;
 const BLOB = 64;
 
 /**
- * Payloads longer than this are blobs: copies of exactly their size, shared by every log that holds the same bytes
- * (each client of a broker gets the same Connection.Start, half a kilobyte of server properties), so a large payload
- * neither doubles the log's buffer nor repeats across a fleet.
+ * Payloads longer than this are looked up among the ones earlier logs stored: each client of a broker gets the same
+ * Connection.Start, half a kilobyte of server properties, and a fleet keeps one copy of it (a blob), not one per
+ * connection. A payload seen for the first time is stored in the log itself, and remembered.
  */
 const BLOB_BYTES = 96;
-/** Shared blobs by content; forgotten all at once when full (a new broker version, many distinct payloads). */
+/** Payloads seen, by content; forgotten all at once when full (a new broker version, many distinct payloads). */
 const sharedBlobs = new Map<string, Uint8Array>();
 const MAX_SHARED_BLOBS = 512;
-/** Larger payloads are copied, not shared (the cache stays under 512 x 4 KiB). */
+/** Larger payloads are never shared (the cache stays under 512 x 4 KiB). */
 const MAX_SHARED_BLOB_BYTES = 4096;
 
-function sharedBlob(bytes: Uint8Array, start: number, end: number): Uint8Array {
-  if (end - start > MAX_SHARED_BLOB_BYTES) return Uint8Array.prototype.slice.call(bytes, start, end);
+/** The shared copy of bytes[start, end) if an earlier log stored the same; null the first time (it is remembered). */
+function sharedCopy(bytes: Uint8Array, start: number, end: number): Uint8Array | null {
+  if (end - start > MAX_SHARED_BLOB_BYTES) return null;
   const key = LATIN1.decode(bytes.subarray(start, end));
-  let blob = sharedBlobs.get(key);
-  if (blob === undefined) {
-    if (sharedBlobs.size >= MAX_SHARED_BLOBS) sharedBlobs.clear();
-    blob = Uint8Array.prototype.slice.call(bytes, start, end);
-    sharedBlobs.set(key, blob);
-  }
-  return blob;
+  const blob = sharedBlobs.get(key);
+  if (blob !== undefined) return blob;
+  if (sharedBlobs.size >= MAX_SHARED_BLOBS) sharedBlobs.clear();
+  sharedBlobs.set(key, Uint8Array.prototype.slice.call(bytes, start, end));
+  return null;
 }
 
 const LATIN1 = new TextDecoder('latin1');
@@ -64,6 +65,8 @@ export class LoggedEvent {
   packet = 0;
   tsSec = 0;
   tsNsec = 0;
+  // Notes
+  noteType = '';
   // TCP events
   tcpType = '';
   tcpFlags = 0;
@@ -80,7 +83,7 @@ export class LoggedEvent {
   end = 0;
 }
 
-/** TCP event types by number ('ACK', 'SYN', 'Dup ACK', ...: a handful, shared by every log). */
+/** TCP event types by number ('ACK', 'SYN', 'Dup ACK', ...: tcpEventType's dozen), shared by every log. */
 const tcpTypes: string[] = [];
 const tcpTypeIds = new Map<string, number>();
 
@@ -90,6 +93,22 @@ function tcpTypeId(type: string): number {
     id = tcpTypes.length;
     tcpTypes.push(type);
     tcpTypeIds.set(type, id);
+  }
+  return id;
+}
+
+/** Notes' types by number ('Protocol-Header 0-9-1'). A header can name any 4 bytes: past MAX_NOTE_TYPES, none is added. */
+const noteTypes: string[] = [];
+const noteTypeIds = new Map<string, number>();
+const MAX_NOTE_TYPES = 256;
+
+function noteTypeId(type: string): number {
+  let id = noteTypeIds.get(type);
+  if (id === undefined) {
+    if (noteTypes.length >= MAX_NOTE_TYPES) return -1;
+    id = noteTypes.length;
+    noteTypes.push(type);
+    noteTypeIds.set(type, id);
   }
   return id;
 }
@@ -106,7 +125,7 @@ export class EventLog {
   private tsSec = 0;
   private tsNsec = 0;
   /** The events that came as entries, in order. */
-  private readonly entries: TimelineEntry[] = [];
+  private entries: TimelineEntry[] | null = null;
   /** The frames' payloads kept as blobs, in order. */
   private blobs: Uint8Array[] | null = null;
   count = 0;
@@ -123,13 +142,14 @@ export class EventLog {
   addFrame(dir: Dir, v: FrameView, notable: boolean): void {
     // Bodies and heartbeats are described by their size alone; methods and headers by their payload.
     const n = v.type === FRAME_METHOD || v.type === FRAME_HEADER ? v.end - v.start : 0;
-    this.begin(LOGGED_FRAME | (n > BLOB_BYTES ? BLOB : 0), dir, notable, v.packet, v.tsSec, v.tsNsec);
+    const blob = n > BLOB_BYTES ? sharedCopy(v.bytes, v.start, v.end) : null;
+    this.begin(LOGGED_FRAME | (blob !== null ? BLOB : 0), dir, notable, v.packet, v.tsSec, v.tsNsec);
     this.unsigned(v.type);
     this.unsigned(v.channel);
     this.unsigned(v.size);
     this.signed(v.packet - v.firstPacket);
-    if (n > BLOB_BYTES) {
-      (this.blobs ??= []).push(sharedBlob(v.bytes, v.start, v.end));
+    if (blob !== null) {
+      (this.blobs ??= []).push(blob);
       return;
     }
     this.unsigned(n);
@@ -139,10 +159,19 @@ export class EventLog {
   }
 
   addEntry(e: TimelineEntry, dir: Dir, notable: boolean): void {
+    // Its seven fields alone (ordinal, packet, tsSec, tsNsec, dir, kind, type): a note, rebuilt when needed.
+    if (e.kind === 'amqp' && Object.keys(e).length === 7) {
+      const id = noteTypeId(e.type);
+      if (id >= 0) {
+        this.begin(LOGGED_NOTE, dir, notable, e.packet, e.tsSec, e.tsNsec);
+        this.unsigned(id);
+        return;
+      }
+    }
     this.room(1);
     this.latestFlags = this.at;
     this.buf[this.at++] = LOGGED_ENTRY | (dir === 's2c' ? S2C : 0) | (notable ? NOTABLE : 0);
-    this.entries.push(e);
+    (this.entries ??= []).push(e);
     this.count++;
   }
 
@@ -165,7 +194,7 @@ export class EventLog {
       e.clientFrame = (flags & CLIENT_FRAME) !== 0;
       e.ordinal = ordinal;
       if (e.kind === LOGGED_ENTRY) {
-        visit(e, this.entries[entries++] as TimelineEntry);
+        visit(e, (this.entries as TimelineEntry[])[entries++] as TimelineEntry);
         continue;
       }
       e.packet += reader.signed();
@@ -176,7 +205,9 @@ export class EventLog {
         e.tsSec += reader.signed();
         e.tsNsec += reader.signed();
       }
-      if (e.kind === LOGGED_TCP) {
+      if (e.kind === LOGGED_NOTE) {
+        e.noteType = noteTypes[reader.unsigned()] as string;
+      } else if (e.kind === LOGGED_TCP) {
         e.tcpType = tcpTypes[reader.unsigned()] as string;
         e.tcpFlags = reader.unsigned();
         e.analysis = reader.signed();
@@ -300,6 +331,7 @@ class LogReader {
 
 /** The timeline row of a logged TCP event or frame (as RawEvents.entry builds it from a ring slot). */
 export function loggedEntry(e: LoggedEvent): TimelineEntry {
+  if (e.kind === LOGGED_NOTE) return { ordinal: e.ordinal, packet: e.packet, tsSec: e.tsSec, tsNsec: e.tsNsec, dir: e.dir, kind: 'amqp', type: e.noteType };
   if (e.kind === LOGGED_TCP) {
     return {
       ordinal: e.ordinal, packet: e.packet, tsSec: e.tsSec, tsNsec: e.tsNsec, dir: e.dir, kind: 'tcp', type: e.tcpType, tcpFlags: e.tcpFlags,

@@ -6,7 +6,7 @@
 import type { FrameView } from '../amqp/frame-view.js';
 import type { Dir, SegmentInfo } from '../tcp/types.js';
 import { BoundedSelection } from './bounded.js';
-import { EventLog, LOGGED_ENTRY, LOGGED_TCP, loggedEntry } from './event-log.js';
+import { EventLog, LOGGED_ENTRY, LOGGED_NOTE, LOGGED_TCP, loggedEntry } from './event-log.js';
 import { RunTracker } from './runs.js';
 import type { Moment, TimelineEntry } from './types.js';
 
@@ -132,6 +132,7 @@ export class TimelineSelection {
     this.bounded = b;
     log.forEach((e, entry) => {
       if (e.kind === LOGGED_ENTRY) b.place(entry as TimelineEntry, e.notable);
+      else if (e.kind === LOGGED_NOTE) b.place(loggedEntry(e), e.notable);
       else if (e.kind === LOGGED_TCP) {
         if (b.tcpNeedsEntry(e.dir, e.notable)) b.place(loggedEntry(e), e.notable);
         else b.putTcp(e.dir, e, e.tcpType, e.ordinal);

@@ -69,7 +69,10 @@ export interface TlsStreamOptions {
 }
 
 export class TlsStream implements StreamHandler {
-  readonly facts: TlsFacts = newTlsFacts();
+  /** What the client's first bytes were; kept here until `facts` is made. */
+  private opened: TlsFacts['clientOpened'] = null;
+  /** Made when the connection turns out to involve TLS (or is asked for): a plain AMQP connection never needs them. */
+  #facts: TlsFacts | null = null;
   private mode: 'sniff' | 'plain' | 'tls' = 'sniff';
   private serverSpoke = false;
   /** Made when the connection turns out to carry TLS: a plain AMQP connection (most of a fleet) never needs them. */
@@ -82,6 +85,14 @@ export class TlsStream implements StreamHandler {
     private readonly options: TlsStreamOptions,
     readonly info: ConnectionInfo,
   ) {}
+
+  get facts(): TlsFacts {
+    if (this.#facts === null) {
+      this.#facts = newTlsFacts();
+      this.#facts.clientOpened = this.opened;
+    }
+    return this.#facts;
+  }
 
   private get sides(): Record<Dir, Side> {
     return (this.#sides ??= { c2s: this.newSide('c2s'), s2c: this.newSide('s2c') });
@@ -107,11 +118,12 @@ export class TlsStream implements StreamHandler {
         if (isClientHelloStart(bytes) || (bytes.length >= 5 && looksLikeRecordHeader(bytes, 0))) {
           // A ClientHello, or (capture started mid-connection) any record.
           this.mode = 'tls';
+          this.opened = 'tls';
           this.facts.clientOpened = 'tls';
           this.inner.attachTls(this.facts);
         } else {
           this.mode = 'plain';
-          this.facts.clientOpened = startsWith(bytes, AMQP) ? 'amqp' : 'other';
+          this.opened = startsWith(bytes, AMQP) ? 'amqp' : 'other';
         }
       } else {
         // The server spoke first: not a TLS client. Plain from here on.
@@ -461,7 +473,7 @@ export class TlsStream implements StreamHandler {
 
   private noteServerFirstBytes(bytes: Uint8Array, packet: number, tsSec: number, tsNsec: number): void {
     this.serverSpoke = true;
-    if (this.facts.clientOpened !== 'tls' && bytes.length >= 5 && looksLikeRecordHeader(bytes, 0)) {
+    if (this.opened !== 'tls' && bytes.length >= 5 && looksLikeRecordHeader(bytes, 0)) {
       this.facts.serverAnsweredTls = { packet, tsSec, tsNsec };
       this.inner.attachTls(this.facts);
     }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { FrameView } from '../../src/amqp/frame-view.js';
 import { FRAME_BODY, FRAME_HEADER, FRAME_METHOD } from '../../src/amqp/types.js';
 import type { SegmentInfo } from '../../src/tcp/types.js';
-import { EventLog, LOGGED_ENTRY, LOGGED_FRAME, LOGGED_TCP, type LoggedEvent } from '../../src/timeline/event-log.js';
+import { EventLog, LOGGED_ENTRY, LOGGED_FRAME, LOGGED_NOTE, LOGGED_TCP, type LoggedEvent } from '../../src/timeline/event-log.js';
 import type { TimelineEntry } from '../../src/timeline/types.js';
 
 function segment(packet: number, tsSec: number, tsNsec: number, extra: Partial<SegmentInfo> = {}): SegmentInfo {
@@ -36,7 +36,7 @@ describe('EventLog', () => {
     const log = new EventLog();
     const method = Uint8Array.from([0, 60, 0, 40, 1, 2, 3]);
     const big = Uint8Array.from({ length: 400 }, (_, i) => (i * 7) & 0xff);
-    const entry: TimelineEntry = { ordinal: 0, packet: 3, tsSec: 1, tsNsec: 2, dir: 'c2s', kind: 'amqp', type: 'Protocol-Header 0-9-1' };
+    const entry: TimelineEntry = { ordinal: 0, packet: 3, tsSec: 1, tsNsec: 2, dir: 'c2s', kind: 'tls', type: 'ClientHello', payloadLength: 512 };
     log.addEntry(entry, 'c2s', true);
     log.markClientFrame();
     log.addTcp('s2c', segment(10, 1_700_000_000, 999_999_999, { analysis: 0x80000000 | 5, window: 0, payloadLength: 1448 }), 'ZeroWindow', true);
@@ -57,21 +57,38 @@ describe('EventLog', () => {
     expect(got[5]!.e).toMatchObject({ dir: 'c2s', packet: 13, tsSec: -5, tsNsec: 1, tcpType: 'RST', tcpFlags: 0x04 });
   });
 
-  it('copies a large payload (the caller reuses its buffer), and two logs of the same payload share one copy', () => {
-    const payload = Uint8Array.from({ length: 500 }, (_, i) => i & 0xff);
-    const a = new EventLog();
-    const b = new EventLog();
-    const va = view(FRAME_METHOD, 0, 1, 1, 0, payload);
-    a.addFrame('s2c', va, true);
-    va.bytes.fill(0); // the decoder's buffer is overwritten by the next chunk
-    b.addFrame('s2c', view(FRAME_METHOD, 0, 1, 1, 0, payload), true);
-    const blobs: Uint8Array[] = [];
-    for (const log of [a, b]) {
+  it('copies a large payload (the caller reuses its buffer); logs after the first that store the same bytes share one copy', () => {
+    const payload = Uint8Array.from({ length: 500 }, (_, i) => (i * 13) & 0xff);
+    const logs = [new EventLog(), new EventLog(), new EventLog()];
+    for (const log of logs) {
+      const v = view(FRAME_METHOD, 0, 1, 1, 0, payload);
+      log.addFrame('s2c', v, true);
+      v.bytes.fill(0); // the decoder's buffer is overwritten by the next chunk
+    }
+    const stored: Uint8Array[] = [];
+    for (const log of logs) {
       log.forEach((e) => {
         expect([...e.bytes.subarray(e.start, e.end)]).toEqual([...payload]);
-        blobs.push(e.bytes);
+        stored.push(e.bytes);
       });
     }
-    expect(blobs[0]).toBe(blobs[1]);
+    // The first log holds the bytes itself; the next two, the one shared copy (not the first log's buffer).
+    expect(stored[1]).toBe(stored[2]);
+    expect(stored[1]).not.toBe(stored[0]);
+    expect(stored[1]!.length).toBe(payload.length);
+  });
+
+  it('keeps a bare entry (a protocol header) as fields, and gives back an equal object in its place', () => {
+    const log = new EventLog();
+    const header: TimelineEntry = { ordinal: 0, packet: 4, tsSec: 1_700_000_000, tsNsec: 12, dir: 'c2s', kind: 'amqp', type: 'Protocol-Header 0-9-1' };
+    const tls: TimelineEntry = { ordinal: 1, packet: 5, tsSec: 1_700_000_000, tsNsec: 13, dir: 's2c', kind: 'tls', type: 'ServerHello', payloadLength: 90 };
+    log.addEntry(header, 'c2s', true);
+    log.addEntry(tls, 's2c', true);
+    const got = read(log);
+    expect(got.map((g) => g.e.kind)).toEqual([LOGGED_NOTE, LOGGED_ENTRY]);
+    expect(got[0]!.entry).toBeNull();
+    expect(got[1]!.entry).toBe(tls);
+    expect(log.entriesInOrder()).toEqual([header, tls]);
+    expect(Object.keys(log.entriesInOrder()[0]!)).toEqual(Object.keys(header)); // same key order: same JSON
   });
 });
