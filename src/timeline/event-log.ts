@@ -113,11 +113,38 @@ function noteTypeId(type: string): number {
   return id;
 }
 
+/**
+ * Buffers logs gave up when they grew, by size, for the next log that grows to that size: a fleet's connections
+ * grow their logs in step through the same sizes (256, 384, 576, ...), and an ArrayBuffer made and dropped for each
+ * step costs more than the bytes (a fresh, zeroed allocation that the garbage collector must account for). What a
+ * buffer held past a log's end is never read.
+ */
+const FIRST_BYTES = 256;
+const spares = new Map<number, Uint8Array[]>();
+let spareBytes = 0;
+const MAX_SPARE_BYTES = 4 << 20;
+
+function newBuffer(size: number): Uint8Array {
+  const list = spares.get(size);
+  const reused = list?.pop();
+  if (reused === undefined) return new Uint8Array(size);
+  spareBytes -= size;
+  return reused;
+}
+
+function recycle(buf: Uint8Array): void {
+  if (spareBytes + buf.length > MAX_SPARE_BYTES) return;
+  let list = spares.get(buf.length);
+  if (list === undefined) spares.set(buf.length, (list = []));
+  list.push(buf);
+  spareBytes += buf.length;
+}
+
 const F64 = new Float64Array(1);
 const F64_BYTES = new Uint8Array(F64.buffer);
 
 export class EventLog {
-  private buf = new Uint8Array(256);
+  private buf = newBuffer(FIRST_BYTES);
   private at = 0;
   /** Where the latest event's flags byte is, for noting it as the client's frame afterwards. */
   private latestFlags = -1;
@@ -292,10 +319,12 @@ export class EventLog {
     if (this.at + n <= this.buf.length) return;
     // By half again, not double: thousands of open connections each hold one log, and a doubled buffer is a
     // third empty on average.
-    const next = new Uint8Array(Math.max(Math.ceil(this.buf.length * 1.5), this.at + n));
+    const next = newBuffer(Math.max(Math.ceil(this.buf.length * 1.5), this.at + n));
     next.set(this.buf.subarray(0, this.at));
+    recycle(this.buf);
     this.buf = next;
   }
+
 }
 
 class LogReader {
