@@ -305,7 +305,8 @@ export class FrameDecoder extends FrameEmitter {
   // ---- driver ---------------------------------------------------------------------------------------------------
 
   private drain(): void {
-    // this.work is read again each time: processing may queue more (reinject), or drain it itself (resync).
+    // this.work is read again each time: processing may queue more (reinject), or drain it itself (a gap that
+    // resumes decoding before it: onGap -> resumeBeforeGap -> drain).
     for (let work = this.work; work !== null && work.length > 0 && this.state !== S_DEAD; work = this.work) {
       const w = work.shift() as Segment;
       this.process(w.b, w.off, w.end, w.pkt, w.sec, w.nsec);

@@ -38,7 +38,7 @@ const BLOB_BYTES = 96;
 /** Payloads seen, by content; forgotten all at once when full (a new broker version, many distinct payloads). */
 const sharedBlobs = new Map<string, Uint8Array>();
 const MAX_SHARED_BLOBS = 512;
-/** Larger payloads are never shared (the cache stays under 512 x 4 KiB). */
+/** Larger payloads are never shared (the cache, with its keys, stays under about 4 MiB). */
 const MAX_SHARED_BLOB_BYTES = 4096;
 
 /** The shared copy of bytes[start, end) if an earlier log stored the same; null the first time (it is remembered). */
@@ -139,6 +139,9 @@ function recycle(buf: Uint8Array): void {
   list.push(buf);
   spareBytes += buf.length;
 }
+
+/** The largest difference written as a varint (zigzag makes it at most 2^53 - 1, exact in a double). */
+const MAX_DELTA = 2 ** 52 - 1;
 
 const F64 = new Float64Array(1);
 const F64_BYTES = new Uint8Array(F64.buffer);
@@ -274,7 +277,8 @@ export class EventLog {
   private begin(kind: number, dir: Dir, notable: boolean, packet: number, tsSec: number, tsNsec: number): void {
     this.room(1);
     this.latestFlags = this.at;
-    const exact = Number.isSafeInteger(tsSec) && Number.isSafeInteger(tsNsec) && Number.isSafeInteger(tsSec - this.tsSec) && Number.isSafeInteger(tsNsec - this.tsNsec);
+    // Zigzag doubles a difference: it must stay under 2^52 for the varint to be exact.
+    const exact = Number.isSafeInteger(tsSec) && Number.isSafeInteger(tsNsec) && Math.abs(tsSec - this.tsSec) <= MAX_DELTA && Math.abs(tsNsec - this.tsNsec) <= MAX_DELTA;
     this.buf[this.at++] = kind | (dir === 's2c' ? S2C : 0) | (notable ? NOTABLE : 0) | (exact ? 0 : EXACT_TIME);
     this.signed(packet - this.packet);
     if (exact) {

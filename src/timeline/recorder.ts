@@ -289,8 +289,8 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
    * A frame that came as the decoder's view: the same facts and event as `onFrame(dir, view.frame())`, without
    * building the frame unless a fact or a kept row needs it; otherwise the event is stored raw (an EventLog, or RawEvents once the connection is large).
    * --frames streaming never gets here: it needs every event as an object anyway (see sinkFor).
+   * @internal (the direction's FrameSink)
    */
-  /** @internal (the direction's FrameSink) */
   onView(dir: Dir, v: FrameView): void {
     this.session.onView(dir, v);
     this.frames.note(dir, v.type === FRAME_HEARTBEAT, v.packet, v.tsSec, v.tsNsec, v.name, v.channel);

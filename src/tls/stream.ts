@@ -156,8 +156,8 @@ export class TlsStream implements StreamHandler {
   }
 
   onEnd(reason: EndReason): void {
-    const f = this.facts;
     if (this.mode === 'tls') {
+      const f = this.facts;
       f.decrypted = f.keyProblem === null && !this.sides.c2s.keyless && !this.sides.s2c.keyless && this.sides.c2s.decrypter !== null && this.sides.s2c.decrypter !== null;
     }
     this.inner.onEnd(reason);

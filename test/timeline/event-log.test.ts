@@ -46,6 +46,12 @@ describe('EventLog', () => {
     log.addFrame('s2c', view(FRAME_BODY, 1, 12, 1_600_000_000, 0, new Uint8Array(0)), false); // back to safe, and back in time
     log.addTcp('c2s', segment(13, -5, 1, { tcpFlags: 0x04 }), 'RST', true); // negative time (pcapng offset)
     expect(log.count).toBe(6);
+    // A jump of more than 2^52 s (a corrupt if_tsoffset) cannot be a varint difference: zigzag would double it.
+    const far = new EventLog();
+    far.addTcp('c2s', segment(1, 2 ** 52 + 1, 0), 'ACK', false);
+    far.addTcp('c2s', segment(2, 0, 0), 'ACK', false);
+    far.addTcp('c2s', segment(3, -(2 ** 52) - 7, 999_999_999), 'ACK', false);
+    expect(read(far).map((g) => [g.e.tsSec, g.e.tsNsec])).toEqual([[2 ** 52 + 1, 0], [0, 0], [-(2 ** 52) - 7, 999_999_999]]);
     const got = read(log);
     expect(got.map((g) => g.e.kind)).toEqual([LOGGED_ENTRY, LOGGED_TCP, LOGGED_FRAME, LOGGED_FRAME, LOGGED_FRAME, LOGGED_TCP]);
     expect(got[0]!.entry).toBe(entry);
