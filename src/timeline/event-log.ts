@@ -6,11 +6,10 @@
  * collector to copy; rows are built only when a report asks for them (or when the connection outgrows the log and
  * its events are replayed into the bounded selection).
  */
-import { frameFromPayload, type FrameView } from '../amqp/frame-view.js';
-import { frameName } from '../amqp/names.js';
+import type { FrameView } from '../amqp/frame-view.js';
 import { FRAME_HEADER, FRAME_METHOD } from '../amqp/types.js';
 import type { Dir, SegmentInfo } from '../tcp/types.js';
-import { frameEntry } from './raw-events.js';
+import { payloadFrameEntry, tcpEntry } from './raw-events.js';
 import type { TimelineEntry } from './types.js';
 
 /** What a logged event is: a TCP event or a frame kept as fields, or an event that came as an entry (an object). */
@@ -365,14 +364,6 @@ class LogReader {
 /** The timeline row of a logged TCP event or frame (as RawEvents.entry builds it from a ring slot). */
 export function loggedEntry(e: LoggedEvent): TimelineEntry {
   if (e.kind === LOGGED_NOTE) return { ordinal: e.ordinal, packet: e.packet, tsSec: e.tsSec, tsNsec: e.tsNsec, dir: e.dir, kind: 'amqp', type: e.noteType };
-  if (e.kind === LOGGED_TCP) {
-    return {
-      ordinal: e.ordinal, packet: e.packet, tsSec: e.tsSec, tsNsec: e.tsNsec, dir: e.dir, kind: 'tcp', type: e.tcpType, tcpFlags: e.tcpFlags,
-      analysis: e.analysis, window: e.window, payloadLength: e.payloadLength,
-    };
-  }
-  const frame = frameFromPayload(e.type, e.channel, e.size, e.packet, e.tsSec, e.tsNsec, e.firstPacket, e.bytes, e.start, e.end);
-  const entry = frameEntry(e.dir, frameName(frame), frame);
-  entry.ordinal = e.ordinal;
-  return entry;
+  if (e.kind === LOGGED_TCP) return tcpEntry(e.ordinal, e.packet, e.tsSec, e.tsNsec, e.dir, e.tcpType, e.tcpFlags, e.analysis, e.window, e.payloadLength);
+  return payloadFrameEntry(e.ordinal, e.dir, e.type, e.channel, e.size, e.packet, e.tsSec, e.tsNsec, e.firstPacket, e.bytes, e.start, e.end);
 }

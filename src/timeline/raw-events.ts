@@ -15,6 +15,24 @@ export function frameEntry(dir: Dir, type: string, frame: Frame): TimelineEntry 
   return { ordinal: 0, packet: frame.packet, tsSec: frame.tsSec, tsNsec: frame.tsNsec, dir, kind: 'amqp', type, channel: frame.channel, frame };
 }
 
+/** A TCP event's timeline row: one shape for rows made live, from a ring slot and from an EventLog. */
+export function tcpEntry(
+  ordinal: number, packet: number, tsSec: number, tsNsec: number, dir: Dir, type: string, tcpFlags: number, analysis: number, window: number, payloadLength: number,
+): TimelineEntry {
+  return { ordinal, packet, tsSec, tsNsec, dir, kind: 'tcp', type, tcpFlags, analysis, window, payloadLength };
+}
+
+/** The timeline row of a frame kept as its fields and payload bytes[start, end) (a ring slot, an EventLog). */
+export function payloadFrameEntry(
+  ordinal: number, dir: Dir, type: number, channel: number, size: number, packet: number, tsSec: number, tsNsec: number, firstPacket: number,
+  bytes: Uint8Array, start: number, end: number,
+): TimelineEntry {
+  const frame = frameFromPayload(type, channel, size, packet, tsSec, tsNsec, firstPacket, bytes, start, end);
+  const e = frameEntry(dir, frameName(frame), frame);
+  e.ordinal = ordinal;
+  return e;
+}
+
 /** A frame's fields as RawEvents keeps them (a FrameView, or a frame read back from an EventLog). */
 export type RawFrameFields = Pick<FrameView, 'packet' | 'tsSec' | 'tsNsec' | 'size' | 'firstPacket' | 'channel' | 'type' | 'bytes' | 'start' | 'end'>;
 /** A TCP event's fields as RawEvents keeps them. */
@@ -139,21 +157,20 @@ export class RawEvents {
 
   /** The timeline entry of event i. */
   entry(i: number): TimelineEntry {
+    const ordinal = this.ordinal[i] as number;
+    const dir = this.s2c[i] === 1 ? 's2c' : 'c2s';
     const tcpType = this.tcpType[i];
     if (tcpType !== null && tcpType !== undefined) {
-      return {
-        ordinal: this.ordinal[i] as number, packet: this.packet[i] as number, tsSec: this.tsSec[i] as number, tsNsec: this.tsNsec[i] as number,
-        dir: this.s2c[i] === 1 ? 's2c' : 'c2s', kind: 'tcp', type: tcpType, tcpFlags: this.tcpFlags[i] as number,
-        analysis: this.analysis[i] as number, window: this.window[i] as number, payloadLength: this.size[i] as number,
-      };
+      return tcpEntry(
+        ordinal, this.packet[i] as number, this.tsSec[i] as number, this.tsNsec[i] as number, dir, tcpType, this.tcpFlags[i] as number,
+        this.analysis[i] as number, this.window[i] as number, this.size[i] as number,
+      );
     }
     const at = this.payloadAt[i] as number;
-    const frame = frameFromPayload(
-      this.type[i] as number, this.channel[i] as number, this.size[i] as number, this.packet[i] as number, this.tsSec[i] as number,
+    return payloadFrameEntry(
+      ordinal, dir, this.type[i] as number, this.channel[i] as number, this.size[i] as number, this.packet[i] as number, this.tsSec[i] as number,
       this.tsNsec[i] as number, this.firstPacket[i] as number, this.bytes, at, at + (this.payloadLength[i] as number),
     );
-    const e = frameEntry(this.s2c[i] === 1 ? 's2c' : 'c2s', frameName(frame), frame);
-    e.ordinal = this.ordinal[i] as number;
-    return e;
   }
+
 }

@@ -18,7 +18,7 @@ import type { TlsEvent, TlsFacts, TlsObserver } from '../tls/types.js';
 import { frameName } from '../amqp/names.js';
 import { FrameFacts } from './frame-facts.js';
 import { DELIVER, methodFacts, QUIET_ACK, QUIET_PUBLISH } from './method-facts.js';
-import { frameEntry } from './raw-events.js';
+import { frameEntry, tcpEntry } from './raw-events.js';
 import { TimelineSelection } from './selection.js';
 import { copyEvidence, moment, newEvidence } from './silence-evidence.js';
 import { NOTABLE_ANALYSIS, newStats, tcpEventType, TcpFacts } from './tcp-facts.js';
@@ -128,13 +128,7 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
     if (type === null) return;
     const notable = reopened || (flags & (TCP_SYN | TCP_FIN | TCP_RST)) !== 0 || (a & NOTABLE_ANALYSIS) !== 0;
     if (this.timeline.tcpNeedsEntry(seg.dir, notable)) {
-      this.timeline.addEvent(
-        {
-          ordinal: 0, packet: seg.packet, tsSec: seg.tsSec, tsNsec: seg.tsNsec, dir: seg.dir, kind: 'tcp', type,
-          tcpFlags: flags, analysis: a, window: seg.window, payloadLength: seg.payloadLength,
-        },
-        notable,
-      );
+      this.timeline.addEvent(tcpEntry(0, seg.packet, seg.tsSec, seg.tsNsec, seg.dir, type, flags, a, seg.window, seg.payloadLength), notable);
       return;
     }
     // Not kept (yet): raw, like the frames that come as views (a busy connection's ACKs build no objects).
