@@ -96,8 +96,7 @@ export function headline(
   // Waves: the largest and most severe first.
   const waves = [...fleet.waves].sort((a, b) => b.count - a.count || a.t - b.t);
   // A wave of connections the broker never answered is the not-accepting sentence below, said once.
-  const unanswered = new Set(members.filter((m) => m.unanswered).map((m) => m.id));
-  const told = waves.filter((w) => !w.connections.every((id) => unanswered.has(id)));
+  const told = waves.filter((w) => !w.notAccepted);
   for (const w of told.slice(0, 2)) sentences.push(`${w.explanation} ${reconnectClause(w, reconnects)}`);
   const na = fleet.notAccepting;
   if (na.count > 0 && na.t !== undefined) {

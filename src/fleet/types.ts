@@ -112,6 +112,11 @@ export interface FleetWave {
   connections: string[];
   /** How many of the members reconnected (a new connection from the same host and application) in the capture. */
   reconnected: number;
+  /**
+   * Its members are connections the broker never answered (also counted in `notAccepting`): the wave is when their
+   * clients gave up. Renderers say them once, with the not-accepting finding.
+   */
+  notAccepted: boolean;
   explanation: string;
 }
 

@@ -132,6 +132,8 @@ function waveOf(members: FleetMember[], reconnectedFrom: ReadonlySet<FleetMember
     hosts: hosts.slice(0, MAX_LISTED),
     connections: members.slice(0, MAX_LISTED).map((m) => m.id),
     reconnected,
+    // The wave key keeps connections the broker never answered apart from the others: all members or none.
+    notAccepted: first.unanswered,
     explanation: waveExplanation(members, hosts, scope, clock),
   };
 }

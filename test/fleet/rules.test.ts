@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { applicationName, instanceName } from '../../src/fleet/application.js';
 import { emptyNonAmqpCounts, runClock, summarizeFleet, type FleetMember } from '../../src/fleet/index.js';
+import { fleetLines } from '../../src/render/fleet.js';
+import type { Report } from '../../src/report/types.js';
 
 const ORIGIN = { sec: 1_764_900_000, nsec: 0, packet: 1 };
 let packet = 1;
@@ -122,5 +124,22 @@ describe('bounds', () => {
     for (const w of f.waves) expect(w.connections.length).toBeLessThanOrEqual(50);
     expect(f.reconnects.examples.length).toBeLessThanOrEqual(20);
     expect(JSON.stringify(f).length).toBeLessThan(100_000);
+  });
+
+  it('says more than 50 connections the broker never answered once: the wave of their giving up is flagged, not listed again', () => {
+    // Opened one after the other, given up in the reverse order: the first 50 by opening (notAccepting's list)
+    // and the first 50 by end (the wave's list) barely overlap.
+    const starved = Array.from({ length: 80 }, (_, i) =>
+      member({ host: `10.0.${i % 4}.1`, verdict: 'handshake-failed', cause: null, by: 'client', how: 'fin', severity: 'error', unanswered: true, open: i * 0.1, end: 30 - i * 0.01 }),
+    );
+    const healthy = [0, 1, 2].map((i) => member({ host: '10.0.9.1', verdict: 'closed-by-client', cause: null, severity: 'info', by: 'client', open: i, end: 40 }));
+    const f = fleet([...healthy, ...starved]);
+    expect(f.notAccepting.count).toBe(80);
+    expect(f.waves).toEqual([expect.objectContaining({ count: 80, verdict: 'handshake-failed', notAccepted: true })]);
+    expect(f.waves[0]!.connections.filter((id) => f.notAccepting.connections.includes(id)).length).toBeLessThan(50);
+    const lines = fleetLines({ fleet: f } as Report, 120, false).join('\n');
+    expect(lines).toMatch(/not accepting: The broker stopped accepting connections: 80 connections/);
+    expect(lines).not.toMatch(/wave at/);
+    expect(f.headline.filter((s) => /80 connections/.test(s))).toHaveLength(1);
   });
 });

@@ -31,6 +31,7 @@ export function fleetFixture(ids: readonly string[]): ReportFleet {
         hosts: ['127.0.0.1'],
         connections: [...ids],
         reconnected: 0,
+        notAccepted: false,
         explanation: 'The broker closed 12 connections within 8 ms with 320 CONNECTION_FORCED: it was shut down <script>alert(3)</script>.',
       },
     ],
