@@ -7,6 +7,7 @@
 import { BASIC_CLASS_ID, methodInfo, methodName } from './spec.js';
 import { CodecError, decodeArgs, decodeBasicHeader, readU16, readU32 } from './codec.js';
 import { bodyFrame, headerFrame, heartbeatFrame, methodFrame } from './frame-view.js';
+import { sharedArgs } from './shared-args.js';
 import type { DecodeIssue, DecodeIssueCode, FieldValue, FrameSink, HeaderFrame, MethodFrame } from './types.js';
 import * as wire from './types.js';
 
@@ -102,11 +103,15 @@ export class FrameEmitter {
     const classId = readU16(b, start);
     const methodId = readU16(b, start + 2);
     const info = methodInfo(classId, methodId);
-    const args: Record<string, FieldValue> = {};
+    let args: Record<string, FieldValue> = {};
     let name: string;
+    const shared = info !== undefined && lost === 0 ? sharedArgs(info, b, start + 4, end) : null;
     if (info === undefined) {
       name = methodName(classId, methodId);
       this.issue('frame-error', `unknown method ${name} (class ${classId}, method ${methodId}) on channel ${channel}`, pkt, sec, nsec);
+    } else if (shared !== null) {
+      name = info.name; // decoded whole and clean: no issue to report
+      args = shared;
     } else {
       name = info.name;
       // decodeArgs stores each argument only once it decoded whole, in order: after a cut `args` holds exactly the

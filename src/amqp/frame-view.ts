@@ -10,6 +10,7 @@
  * caller may keep.
  */
 import { decodeArgs, decodeBasicHeader, readU16, readU32, type HeaderScan } from './codec.js';
+import { sharedArgs } from './shared-args.js';
 import { methodInfo, methodName } from './spec.js';
 import type { BodyFrame, FieldValue, Frame, HeaderFrame, HeartbeatFrame, MethodFrame } from './types.js';
 import * as wire from './types.js';
@@ -110,8 +111,11 @@ export function frameFromPayload(
     const classId = readU16(b, start);
     const methodId = readU16(b, start + 2);
     const info = methodInfo(classId, methodId);
-    const args: Record<string, FieldValue> = {};
-    if (info !== undefined) decodeArgs(b, start + 4, end, info.argNames, info.argTypes, args);
+    let args: Record<string, FieldValue> | null = info !== undefined ? sharedArgs(info, b, start + 4, end) : null;
+    if (args === null) {
+      args = {};
+      if (info !== undefined) decodeArgs(b, start + 4, end, info.argNames, info.argTypes, args);
+    }
     return methodFrame(channel, size, packet, tsSec, tsNsec, firstPacket, classId, methodId, info?.name ?? methodName(classId, methodId), args);
   }
   if (type === FRAME_HEADER) {

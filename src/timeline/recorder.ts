@@ -20,7 +20,7 @@ import { FrameFacts } from './frame-facts.js';
 import { DELIVER, methodFacts, QUIET_ACK, QUIET_PUBLISH } from './method-facts.js';
 import { frameEntry, tcpEntry } from './raw-events.js';
 import { TimelineSelection } from './selection.js';
-import { copyEvidence, moment, newEvidence } from './silence-evidence.js';
+import { copyEvidence, copyMoment, moment, newEvidence } from './silence-evidence.js';
 import { NOTABLE_ANALYSIS, newStats, tcpEventType, TcpFacts } from './tcp-facts.js';
 import type { ConnectionFacts, Moment, TimelineEntry } from './types.js';
 
@@ -328,7 +328,8 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
   private takeEndSnapshot(): void {
     const f = this.facts;
     f.atFirstEnd = {
-      lastPayload: { ...f.lastPayload },
+      // Copies: the live moments are moved in place by later segments (tcp-facts.ts).
+      lastPayload: { c2s: copyMoment(f.lastPayload.c2s), s2c: copyMoment(f.lastPayload.s2c) },
       lastFrame: { c2s: this.frames.frameMoment('c2s'), s2c: this.frames.frameMoment('s2c') },
       trailing: { c2s: copyEvidence(f.trailing.c2s), s2c: copyEvidence(f.trailing.s2c) },
     };

@@ -68,6 +68,10 @@ export function moment(packet: number, tsSec: number, tsNsec: number): Moment {
   return { packet, tsSec, tsNsec };
 }
 
+export function copyMoment(m: Moment | null): Moment | null {
+  return m === null ? null : moment(m.packet, m.tsSec, m.tsNsec);
+}
+
 export function seconds(a: Moment, b: { tsSec: number; tsNsec: number }): number {
   return b.tsSec - a.tsSec + (b.tsNsec - a.tsNsec) / 1e9;
 }

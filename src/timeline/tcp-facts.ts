@@ -45,6 +45,11 @@ export class TcpFacts {
   /** Each side's last advertised window, and since when it has been zero (null: open). */
   private readonly lastWindow: Record<Dir, number> = { c2s: -1, s2c: -1 };
   private readonly zeroWindowSince: Record<Dir, Moment | null> = { c2s: null, s2c: null };
+  /**
+   * Whether each side's lastPayload moment is also held elsewhere (as firstPayload, or as a recorded silence's
+   * end) and must be replaced rather than moved. The end snapshot copies it.
+   */
+  private readonly lastPayloadShared: Record<Dir, boolean> = { c2s: false, s2c: false };
 
   /** @param takeEndSnapshot freezes the per-side state; called just before the first FIN or RST changes it. */
   constructor(
@@ -77,18 +82,32 @@ export class TcpFacts {
     if (isActivity) {
       st.payloadSegments++;
       st.payloadBytes += seg.payloadLength;
-      const now = moment(seg.packet, seg.tsSec, seg.tsNsec);
       const last = f.lastPayload[dir];
       let recorded = false;
-      if (last !== null) {
-        const gap = seconds(last, now);
+      if (last === null) {
+        const now = moment(seg.packet, seg.tsSec, seg.tsNsec);
+        f.firstPayload[dir] = now;
+        f.lastPayload[dir] = now;
+        this.lastPayloadShared[dir] = true;
+      } else {
+        const gap = seconds(last, seg);
         if (gap >= MIN_RECORDED_SILENCE) {
+          const now = moment(seg.packet, seg.tsSec, seg.tsNsec);
           recordSilence(f.silences, { dir, from: last, to: now, duration: gap, evidence: f.trailing[dir] });
           recorded = true;
+          f.lastPayload[dir] = now;
+          this.lastPayloadShared[dir] = true;
+        } else if (this.lastPayloadShared[dir]) {
+          f.lastPayload[dir] = moment(seg.packet, seg.tsSec, seg.tsNsec);
+          this.lastPayloadShared[dir] = false;
+        } else {
+          // Moved in place: a moment per data segment outlived the young generation when thousands of
+          // connections take turns (each is kept until the side's next segment).
+          last.packet = seg.packet;
+          last.tsSec = seg.tsSec;
+          last.tsNsec = seg.tsNsec;
         }
       }
-      if (f.firstPayload[dir] === null) f.firstPayload[dir] = now;
-      f.lastPayload[dir] = now;
       // A recorded silence keeps its evidence; otherwise the object is reused (no allocation per data segment).
       if (recorded) f.trailing[dir] = newEvidence();
       else resetEvidence(f.trailing[dir]);
