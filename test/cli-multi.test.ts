@@ -67,6 +67,15 @@ describe('several captures, one fleet report', () => {
     expect(text[0]).toBe('2 captures, one report · 40 AMQP connections in all');
   });
 
+  it('keeps a broker that stopped accepting (fleet-fd-limit) beside another capture, as it was alone', () => {
+    const fd = json([cap('fleet-fd-limit.pcap')]);
+    const pair = json([cap('fleet-fd-limit.pcap'), cap('fleet-host-freeze.pcap')]);
+    expect(fd.fleet.notAccepting.count).toBe(11);
+    expect(pair.fleet.notAccepting).toMatchObject({ count: 11, connections: fd.fleet.notAccepting.connections });
+    expect(pair.fleet.waves.map((w) => `${w.count} ${w.verdict} ${w.notAccepted}`)).toEqual(['3 missed-heartbeats false', '11 handshake-failed true']);
+    expect(pair.fleet.headline.join(' ')).toMatch(/The broker stopped accepting connections: 11 connections/);
+  });
+
   it('keeps ids unique when one capture is given twice', () => {
     const twice = json([cap('pika-long-callback.pcap'), cap('pika-long-callback.pcap')]);
     expect(twice.connections.map((c) => c.id)).toEqual(['127.0.0.1:47712->127.0.0.1:5672', `127.0.0.1:47712->127.0.0.1:5672@${cap('pika-long-callback.pcap')}`]);

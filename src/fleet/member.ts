@@ -43,7 +43,7 @@ export function countNonAmqp(counts: NonAmqpCounts, kind: NonAmqpKind, facts: Co
  * when a descriptor frees up, into a socket the client has long closed (fleet-fd-limit.pcap: the late Start is
  * answered by RST): that connection was not accepted either.
  */
-function notAccepted(facts: ConnectionFacts): boolean {
+export function notAccepted(facts: ConnectionFacts): boolean {
   const fromClient = facts.firstPayload.c2s;
   if (!facts.info.synSeen || fromClient === null || !facts.synAckSeen) return false;
   const fromBroker = facts.firstPayload.s2c;

@@ -7,6 +7,7 @@ import { identifyClient } from '../diagnosis/client-library.js';
 import { isSignificantSilence, roundMicros } from '../diagnosis/heartbeat.js';
 import type { Diagnosis } from '../diagnosis/index.js';
 import { worstSeverity, type Finding } from '../diagnosis/types.js';
+import { notAccepted } from '../fleet/member.js';
 import { describeEntry } from '../timeline/describe.js';
 import type { ConnectionFacts, FrameMoment, Moment, TimelineEntry } from '../timeline/types.js';
 import type { ReportConnection, ReportEvent, ReportFinding, When } from './types.js';
@@ -116,6 +117,8 @@ export function buildConnection(clock: CaptureClock, facts: ConnectionFacts, d: 
       explanation: j.explanation,
       ...(keyless ? { inferredFrom: 'tls-records' } : {}),
       ...j.evidence,
+      // Carried in the report so that a fleet rebuilt from it (--merge, several captures) finds the same connections.
+      ...(notAccepted(f) ? { notAccepted: true as const } : {}),
     },
     severity,
     tcp: {

@@ -36,9 +36,7 @@ export function memberFromReport(c: ReportConnection, capture: string | null): F
     heartbeat: hb !== null && hb > 0 ? hb : null,
     explanation: c.end.explanation,
     warnings: eventWarnings(c.findings),
-    // The report keeps no SYN-ACK flag; a connection in a report carried bytes, so "the client wrote and the
-    // broker never did" is the same test on everything but a capture that started mid-connection.
-    unanswered: c.lastClientByte !== null && c.lastServerByte === null && !c.handshakeSeen && c.end.verdict !== 'open',
+    unanswered: c.end.notAccepted === true,
   };
 }
 

@@ -114,6 +114,11 @@ export interface ReportConnection {
     replyCode: number | null;
     replyText: string | null;
     explanation: string;
+    /**
+     * Present (true) when the broker never answered: the TCP handshake completed and the client wrote, but no byte
+     * came back before the client gave up or the capture ended (fleet `notAccepting`; read back by --merge).
+     */
+    notAccepted?: true;
     [evidence: string]: unknown;
   };
   /** The most severe of the verdict and the findings. */
