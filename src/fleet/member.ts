@@ -87,5 +87,6 @@ export function memberOf(facts: ConnectionFacts, d: Diagnosis, capture: string |
     explanation: j.explanation,
     warnings: eventWarnings(d.findings),
     unanswered: notAccepted(facts),
+    beginningSeen: facts.start !== null || facts.info.synSeen,
   };
 }

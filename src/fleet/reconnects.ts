@@ -26,13 +26,16 @@ export function endedAbnormally(m: FleetMember): boolean {
   return m.ended !== null && m.verdict !== 'closed-by-client';
 }
 
-/** Every reconnect, from each group's members in order of opening. */
+/**
+ * Every reconnect, from each group's members in order of opening; then, for connections the capture joined midway
+ * (their names unknown), the host's next new connection.
+ */
 export function findReconnects(byGroup: Map<string, FleetMember[]>): Reconnect[] {
   const out: Reconnect[] = [];
+  const used = new Set<FleetMember>();
   for (const list of byGroup.values()) {
     // Without an application (no handshake captured) one host's connections may be different programs.
     if (list[0]!.application === null) continue;
-    const used = new Set<FleetMember>();
     const ends = list.filter(endedAbnormally).sort((a, b) => compareInstants(a.ended!, b.ended!));
     for (const gone of ends) {
       // The same process's next connection when names tell processes apart (oslo.messaging's APP:PID:UUID),
@@ -52,14 +55,59 @@ export function findReconnects(byGroup: Map<string, FleetMember[]>): Reconnect[]
       out.push({ from: gone, to: next, delaySeconds });
     }
   }
+  out.push(...joinedMidwayReconnects(byGroup, used));
   out.sort((a, b) => compareInstants(a.to.opened, b.to.opened));
+  return out;
+}
+
+/**
+ * A capture started during an incident joins its connections midway: their Connection.Start-Ok (the name, the
+ * application) went by before it, so they group under their host alone. When one of them ends abnormally, the
+ * host's next new connection (its beginning captured) that no other end claimed is its reconnect: a capture cut
+ * from fleet-host-freeze.pcap after the clients connected must still say that all of them came back. On a host
+ * running several programs this may pair an end with another program's connection; counts stay right as long as
+ * each program comes back once per end, which is what a reconnect storm does.
+ */
+function joinedMidwayReconnects(byGroup: Map<string, FleetMember[]>, used: ReadonlySet<FleetMember>): Reconnect[] {
+  const out: Reconnect[] = [];
+  const newByHost = new Map<string, FleetMember[]>();
+  const gone: FleetMember[] = [];
+  for (const members of byGroup.values()) {
+    for (const m of members) {
+      if (m.beginningSeen) {
+        if (used.has(m)) continue;
+        const list = newByHost.get(m.host);
+        if (list === undefined) newByHost.set(m.host, [m]);
+        else list.push(m);
+      } else if (m.application === null && endedAbnormally(m)) gone.push(m);
+    }
+  }
+  // Ends in order of time, each host's new connections in order of opening: each end takes the first one opened
+  // after it, so one cursor per host walks its list once.
+  gone.sort((a, b) => compareInstants(a.ended!, b.ended!));
+  for (const list of newByHost.values()) list.sort((a, b) => compareInstants(a.opened, b.opened));
+  const cursor = new Map<string, number>();
+  for (const g of gone) {
+    const list = newByHost.get(g.host);
+    if (list === undefined) continue;
+    let i = cursor.get(g.host) ?? 0;
+    while (i < list.length && compareInstants(list[i]!.opened, g.ended!) < 0) i++;
+    cursor.set(g.host, i);
+    const next = list[i];
+    if (next === undefined) continue;
+    const delaySeconds = secondsFrom(g.ended!, next.opened);
+    if (delaySeconds > MAX_RECONNECT_DELAY_SECONDS) continue;
+    cursor.set(g.host, i + 1);
+    out.push({ from: g, to: next, delaySeconds });
+  }
   return out;
 }
 
 export function reconnectExamples(reconnects: readonly Reconnect[]): FleetReconnect[] {
   return reconnects.slice(0, MAX_EXAMPLES).map((r) => ({
     host: r.from.host,
-    application: r.from.application,
+    // A connection the capture joined midway has no application of its own: its reconnect's names it.
+    application: r.from.application ?? r.to.application,
     from: r.from.id,
     to: r.to.id,
     delaySeconds: micros(r.delaySeconds),

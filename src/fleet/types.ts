@@ -47,6 +47,11 @@ export interface FleetMember {
    * not accept the connection (the kernel did, into the listen backlog).
    */
   unanswered: boolean;
+  /**
+   * The capture holds the connection's beginning (its SYN or Connection.Start); false when the capture joined it
+   * midway, so that its name and application are unknown.
+   */
+  beginningSeen: boolean;
 }
 
 /** TCP connections that never carried AMQP, counted as they end (nothing of them is kept). */

@@ -37,6 +37,7 @@ export function memberFromReport(c: ReportConnection, capture: string | null): F
     explanation: c.end.explanation,
     warnings: eventWarnings(c.findings),
     unanswered: c.end.notAccepted === true,
+    beginningSeen: c.handshakeSeen,
   };
 }
 

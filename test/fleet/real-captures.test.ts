@@ -38,6 +38,21 @@ describe('fleet on real captures', () => {
     expect(f.headline[2]).toMatch(/^127\.0\.0\.14 \(heat-engine\) is in a reconnect loop: 6 connections .* each handshake-failed with 403 ACCESS_REFUSED .*retrying will not change that/);
   });
 
+  it('fleet-host-freeze cut after the clients connected: the wave and its reconnects, though no name of the frozen connections is in it', () => {
+    const f = fleetOf('fleet-host-freeze-from-packet-300.pcap').fleet;
+    expect(f).toMatchObject({ connections: 10, open: 0, hosts: 3, byVerdict: { 'missed-heartbeats': 3, 'closed-by-client': 7 } });
+    expect(f.waves).toEqual([expect.objectContaining({ count: 3, verdict: 'missed-heartbeats', cause: 'client-stalled', scope: 'host', hosts: ['127.0.0.11'], reconnected: 3 })]);
+    // Each end in order with the host's next new connection: the same three delays as the whole capture's.
+    expect(f.reconnects.examples.map((x) => [x.from, x.to, x.delaySeconds, x.application])).toEqual([
+      ['127.0.0.11:40517->127.0.0.1:5672', '127.0.0.11:38693->127.0.0.1:5672', 7.286977, 'nova-compute'],
+      ['127.0.0.11:58039->127.0.0.1:5672', '127.0.0.11:41945->127.0.0.1:5672', 7.257527, 'nova-compute'],
+      ['127.0.0.11:42831->127.0.0.1:5672', '127.0.0.11:38097->127.0.0.1:5672', 7.164236, 'nova-compute'],
+    ]);
+    expect(f.headline[1]).toMatch(/^3 connections from 127\.0\.0\.11 stopped sending .* All reconnected, after 7\.3 s \(median\)\.$/);
+    // The four .12/.13 connections it also joined midway ended cleanly: nothing of theirs is a reconnect.
+    expect(f.reconnects.count).toBe(3);
+  });
+
   it('fleet-broker-restart: 12 forced closes in 2 ms are one broker-scoped wave; 108 refused attempts; all 12 back', () => {
     const f = fleetOf('fleet-broker-restart.pcap').fleet;
     expect(f).toMatchObject({ connections: 24, open: 0, hosts: 3, byVerdict: { 'closed-by-server': 12, 'closed-by-client': 12 } });

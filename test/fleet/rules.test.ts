@@ -34,6 +34,7 @@ function member(o: Partial<FleetMember> & { open: number; end: number | null }):
     explanation: '',
     warnings: null,
     unanswered: false,
+    beginningSeen: true,
     ...rest,
   };
 }
@@ -86,6 +87,23 @@ describe('reconnects', () => {
       [b.id, b2.id, 0.5],
       [a.id, a2.id, 3],
     ]);
+  });
+
+  it("pair a connection the capture joined midway with its host's next new connection, one each, within ten minutes", () => {
+    const midway = (host: string, end: number, o: Partial<FleetMember> = {}) => member({ host, application: null, beginningSeen: false, open: 0, end, ...o });
+    const gone = [midway('10.0.0.1', 100), midway('10.0.0.1', 101)];
+    const cleanly = midway('10.0.0.1', 102, { verdict: 'closed-by-client', cause: null });
+    const elsewhere = member({ host: '10.0.0.2', open: 103, end: null });
+    // A named connection that ended and came back claims its own new connection first.
+    const named = member({ instance: 'nova-compute:9', open: 0, end: 104 });
+    const back = [member({ instance: 'nova-compute:9', open: 104.5, end: null }), member({ open: 105, end: null }), member({ open: 106, end: null })];
+    const f = fleet([...gone, cleanly, elsewhere, named, ...back]);
+    expect(f.reconnects.examples.map((r) => [r.from, r.to, r.delaySeconds, r.application])).toEqual([
+      [named.id, back[0]!.id, 0.5, 'nova-compute'],
+      [gone[0]!.id, back[1]!.id, 5, 'nova-compute'],
+      [gone[1]!.id, back[2]!.id, 5, 'nova-compute'],
+    ]);
+    expect(fleet([midway('10.0.0.1', 100), member({ open: 701, end: null })], 2000).reconnects.count).toBe(0);
   });
 
   it('are not counted across applications or after ten minutes', () => {
