@@ -158,13 +158,8 @@ export function utf8Text(b: Uint8Array, start: number, end: number, intern = tru
   if (n <= 0) return '';
   if (n > INTERN_MAX) return utf8Slow(b, start, end);
   if (!intern) {
-    let s = '';
-    for (let i = start; i < end; i++) {
-      const c = b[i] as number;
-      if (c >= 0x80) return utf8Slow(b, start, end);
-      s += String.fromCharCode(c);
-    }
-    return s;
+    for (let i = start; i < end; i++) if ((b[i] as number) >= 0x80) return utf8Slow(b, start, end);
+    return asciiText(b, start, end);
   }
   let h = 0x811c9dc5 ^ n;
   for (let i = start; i < end; i++) {
@@ -179,13 +174,27 @@ export function utf8Text(b: Uint8Array, start: number, end: number, intern = tru
     while (i < n && cached.charCodeAt(i) === b[start + i]) i++;
     if (i === n) return cached;
   }
-  let s = '';
-  for (let i = start; i < end; i++) s += String.fromCharCode(b[i] as number);
-  // Flatten now (charCodeAt forces it) so later comparisons against the cached copy are cheap.
-  s.charCodeAt(0);
+  const s = asciiText(b, start, end);
   interned[slot] = s;
   return s;
 }
+
+/**
+ * ASCII bytes as a flat string. Latin-1 reads ASCII exactly: one native slice through a Buffer over the bytes'
+ * ArrayBuffer (made once per buffer: the reader's chunk is reused), where adding a character at a time made a
+ * string per character (message ids and routing keys, on every message of a busy connection). It keeps at most
+ * one buffer alive that would otherwise be collected.
+ */
+function asciiText(b: Uint8Array, start: number, end: number): string {
+  if (b.buffer !== latin1Source) {
+    latin1Source = b.buffer;
+    latin1View = Buffer.from(b.buffer);
+  }
+  return latin1View.toString('latin1', b.byteOffset + start, b.byteOffset + end);
+}
+
+let latin1Source: ArrayBufferLike | null = null;
+let latin1View: Buffer = Buffer.alloc(0);
 
 function utf8Slow(b: Uint8Array, start: number, end: number): string {
   try {

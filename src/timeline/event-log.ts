@@ -183,8 +183,12 @@ export class EventLog {
     }
     this.unsigned(n);
     this.room(n);
-    this.buf.set(v.bytes.subarray(v.start, v.start + n), this.at);
-    this.at += n;
+    // At most BLOB_BYTES, copied byte by byte: `set` would need a subarray, an object per frame.
+    const buf = this.buf;
+    const bytes = v.bytes;
+    let at = this.at;
+    for (let i = v.start, end = v.start + n; i < end; i++) buf[at++] = bytes[i]!;
+    this.at = at;
   }
 
   addEntry(e: TimelineEntry, dir: Dir, notable: boolean): void {

@@ -37,6 +37,8 @@ export class RunTracker {
   private current: TrafficRun | null = null;
   /** The method of the run in progress (its type without "+content"). */
   private method = '';
+  /** A run too short to keep, reused by the next one (start). */
+  private spare: TrafficRun | null = null;
 
   /** A frame: `frameType` is its type octet, `name` its display name, `size` its payload size. */
   frame(dir: Dir, frameType: number, name: string, size: number, packet: number, tsSec: number, tsNsec: number, ordinal: number): void {
@@ -48,13 +50,12 @@ export class RunTracker {
         return;
       }
       this.close();
-      const at = { packet, tsSec, tsNsec };
       this.method = name;
-      this.current = { dir, type: name, count: 1, bodyBytes: 0, first: at, last: { ...at }, firstOrdinal: ordinal, lastOrdinal: ordinal };
+      this.current = this.start(dir, name, packet, tsSec, tsNsec, ordinal);
       return;
     }
     if ((frameType === FRAME_HEADER || frameType === FRAME_BODY) && cur !== null && cur.dir === dir) {
-      cur.type = `${this.method}+content`;
+      if (cur.type.length === this.method.length) cur.type = `${this.method}+content`;
       if (frameType === FRAME_BODY) cur.bodyBytes += size;
       this.extend(cur, packet, tsSec, tsNsec, ordinal);
       return;
@@ -83,6 +84,25 @@ export class RunTracker {
     return this.runs.filter((r) => r.firstOrdinal <= from && r.lastOrdinal >= to);
   }
 
+  /**
+   * A new run, in the last discarded one's objects when there is one: with thousands of connections taking turns,
+   * each connection's short run outlives a young-generation collection, so fresh ones were all promoted to die old.
+   */
+  private start(dir: Dir, type: string, packet: number, tsSec: number, tsNsec: number, ordinal: number): TrafficRun {
+    const r = this.spare;
+    if (r === null) return { dir, type, count: 1, bodyBytes: 0, first: { packet, tsSec, tsNsec }, last: { packet, tsSec, tsNsec }, firstOrdinal: ordinal, lastOrdinal: ordinal };
+    this.spare = null;
+    r.dir = dir;
+    r.type = type;
+    r.count = 1;
+    r.bodyBytes = 0;
+    r.first.packet = r.last.packet = packet;
+    r.first.tsSec = r.last.tsSec = tsSec;
+    r.first.tsNsec = r.last.tsNsec = tsNsec;
+    r.firstOrdinal = r.lastOrdinal = ordinal;
+    return r;
+  }
+
   private extend(r: TrafficRun, packet: number, tsSec: number, tsNsec: number, ordinal: number): void {
     r.last.packet = packet;
     r.last.tsSec = tsSec;
@@ -93,7 +113,11 @@ export class RunTracker {
   private close(): void {
     const cur = this.current;
     this.current = null;
-    if (cur === null || cur.count < MIN_RUN) return;
+    if (cur === null) return;
+    if (cur.count < MIN_RUN) {
+      this.spare = cur;
+      return;
+    }
     this.runs.push(cur);
     if (this.runs.length > MAX_RUNS) {
       let shortest = 0;

@@ -64,6 +64,17 @@ export function recordSilence(list: Silence[], s: Silence): void {
   }
 }
 
+/**
+ * Whether recordSilence would keep a silence this long: once the list is full it drops the shortest (the earlier
+ * one on a tie), so a silence shorter than every kept one would be dropped at once. Asked first, so that such a
+ * silence is not built at all: on a capture of thousands of idle connections, every heartbeat gap is one.
+ */
+export function keepsSilence(list: readonly Silence[], duration: number): boolean {
+  if (list.length < MAX_SILENCES) return true;
+  for (const s of list) if (s.duration <= duration) return true;
+  return false;
+}
+
 export function moment(packet: number, tsSec: number, tsNsec: number): Moment {
   return { packet, tsSec, tsNsec };
 }

@@ -20,7 +20,7 @@ import {
   type Dir,
   type SegmentInfo,
 } from '../tcp/types.js';
-import { at, MIN_RECORDED_SILENCE, moment, newEvidence, recordSilence, resetEvidence, seconds } from './silence-evidence.js';
+import { at, keepsSilence, MIN_RECORDED_SILENCE, moment, newEvidence, recordSilence, resetEvidence, seconds } from './silence-evidence.js';
 import type { ConnectionFacts, DirectionStats, Moment, TcpEnd } from './types.js';
 
 /** Segments whose analysis makes them notable on the timeline (kept with context). */
@@ -50,6 +50,14 @@ export class TcpFacts {
    * end) and must be replaced rather than moved. The end snapshot copies it.
    */
   private readonly lastPayloadShared: Record<Dir, boolean> = { c2s: false, s2c: false };
+
+  /**
+   * The moments of each side's last reset evidence, which nothing references any more: the next sign of life or
+   * ACK moves them instead of making new ones (two moments per data segment, each outliving a young-generation
+   * collection when thousands of connections take turns).
+   */
+  private readonly spareSignOfLife: Record<Dir, Moment | null> = { c2s: null, s2c: null };
+  private readonly spareAck: Record<Dir, Moment | null> = { c2s: null, s2c: null };
 
   /** @param takeEndSnapshot freezes the per-side state; called just before the first FIN or RST changes it. */
   constructor(
@@ -91,7 +99,7 @@ export class TcpFacts {
         this.lastPayloadShared[dir] = true;
       } else {
         const gap = seconds(last, seg);
-        if (gap >= MIN_RECORDED_SILENCE) {
+        if (gap >= MIN_RECORDED_SILENCE && keepsSilence(f.silences, gap)) {
           const now = moment(seg.packet, seg.tsSec, seg.tsNsec);
           recordSilence(f.silences, { dir, from: last, to: now, duration: gap, evidence: f.trailing[dir] });
           recorded = true;
@@ -110,7 +118,12 @@ export class TcpFacts {
       }
       // A recorded silence keeps its evidence; otherwise the object is reused (no allocation per data segment).
       if (recorded) f.trailing[dir] = newEvidence();
-      else resetEvidence(f.trailing[dir]);
+      else {
+        const e = f.trailing[dir];
+        if (e.lastSignOfLife !== null) this.spareSignOfLife[dir] = e.lastSignOfLife;
+        if (e.lastAck !== null) this.spareAck[dir] = e.lastAck;
+        resetEvidence(e);
+      }
       f.trailing[peer].peerPayloadSegments++;
     }
     const silentSelf = f.trailing[dir];
@@ -118,7 +131,7 @@ export class TcpFacts {
     // Any segment proves this side's kernel is alive: the peer's earlier probes and retransmissions were answered.
     // The evidence's moments are updated in place: only recorded silences (whose evidence is never touched again)
     // and the end snapshot (which copies them) keep them.
-    silentSelf.lastSignOfLife = at(silentSelf.lastSignOfLife, seg);
+    silentSelf.lastSignOfLife = atReusing(silentSelf.lastSignOfLife, this.spareSignOfLife, dir, seg);
     silentSelf.peerRetransmissionsUnanswered = 0;
     silentSelf.peerKeepAlivesUnanswered = 0;
     if ((a & TA_ANY_RETRANSMISSION) !== 0) {
@@ -128,7 +141,7 @@ export class TcpFacts {
     }
     if ((a & TA_ACK_ADVANCED) !== 0) {
       silentSelf.acksAdvanced++;
-      silentSelf.lastAck = at(silentSelf.lastAck, seg);
+      silentSelf.lastAck = atReusing(silentSelf.lastAck, this.spareAck, dir, seg);
     }
     if ((a & TA_PURE_ACK) !== 0) silentSelf.pureAcks++;
     if ((a & TA_ZERO_WINDOW) !== 0) {
@@ -229,4 +242,13 @@ export function tcpEventType(flags: number, a: number, payloadLength: number): s
   if ((a & TA_WINDOW_UPDATE) !== 0) return 'Window Update';
   if ((a & TA_PURE_ACK) !== 0) return 'ACK';
   return null;
+}
+
+/** `m` moved to the segment's moment; else the side's spare moment, moved (and no longer spare); else a new one. */
+function atReusing(m: Moment | null, spares: Record<Dir, Moment | null>, dir: Dir, seg: SegmentInfo): Moment {
+  if (m !== null) return at(m, seg);
+  const spare = spares[dir];
+  if (spare === null) return at(null, seg);
+  spares[dir] = null;
+  return at(spare, seg);
 }
