@@ -64,6 +64,14 @@ export function eventWarnings(findings: readonly { code: string; severity: strin
   return codes.length > 0 ? [...new Set(codes)] : null;
 }
 
+/**
+ * The capture holds the connection's beginning: its SYN, or its Connection.Start (the report's `handshakeSeen`).
+ * Without it the connection was joined midway and its name is unknown.
+ */
+export function beginningSeen(facts: ConnectionFacts): boolean {
+  return facts.start !== null || facts.info.synSeen;
+}
+
 export function memberOf(facts: ConnectionFacts, d: Diagnosis, capture: string | null): FleetMember {
   const j = d.judgement;
   const name = facts.clientProperties !== null && typeof facts.clientProperties['connection_name'] === 'string' ? facts.clientProperties['connection_name'] : null;
@@ -87,6 +95,6 @@ export function memberOf(facts: ConnectionFacts, d: Diagnosis, capture: string |
     explanation: j.explanation,
     warnings: eventWarnings(d.findings),
     unanswered: notAccepted(facts),
-    beginningSeen: facts.start !== null || facts.info.synSeen,
+    beginningSeen: beginningSeen(facts),
   };
 }

@@ -7,7 +7,7 @@ import { identifyClient } from '../diagnosis/client-library.js';
 import { isSignificantSilence, roundMicros } from '../diagnosis/heartbeat.js';
 import type { Diagnosis } from '../diagnosis/index.js';
 import { worstSeverity, type Finding } from '../diagnosis/types.js';
-import { notAccepted } from '../fleet/member.js';
+import { beginningSeen, notAccepted } from '../fleet/member.js';
 import { describeEntry } from '../timeline/describe.js';
 import type { ConnectionFacts, FrameMoment, Moment, TimelineEntry } from '../timeline/types.js';
 import type { ReportConnection, ReportEvent, ReportFinding, When } from './types.js';
@@ -93,7 +93,7 @@ export function buildConnection(clock: CaptureClock, facts: ConnectionFacts, d: 
     library: lib.label,
     clientProperties: f.clientProperties,
     serverProperties: f.serverProperties,
-    handshakeSeen: f.start !== null || f.info.synSeen,
+    handshakeSeen: beginningSeen(f),
     ...(tls !== null ? { tls: { version: tls.version, cipher: tls.cipher, sni: tls.sni, alpn: tls.alpn, decrypted: tls.decrypted } } : {}),
     vhost: f.vhost,
     heartbeat,

@@ -55,7 +55,8 @@ export class RunTracker {
       return;
     }
     if ((frameType === FRAME_HEADER || frameType === FRAME_BODY) && cur !== null && cur.dir === dir) {
-      if (cur.type.length === this.method.length) cur.type = `${this.method}+content`;
+      // Named once per run: a string built per content frame would be garbage on every message.
+      if (cur.type === this.method) cur.type = `${this.method}+content`;
       if (frameType === FRAME_BODY) cur.bodyBytes += size;
       this.extend(cur, packet, tsSec, tsNsec, ordinal);
       return;
