@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createReadStream, openSync, readFileSync } from 'node:fs';
+import { cpSync, createReadStream, openSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -249,7 +249,10 @@ describe('readCaptureSource', () => {
         return;
       }
       await chmod(dir, 0o755); // mkdtemp's 0700 would stop nobody before the file's own mode does
-      const module = pathToFileURL(join(import.meta.dirname, '..', '..', 'dist', 'capture', 'source.js')).href;
+      // The built modules are copied beside the file: the checkout itself may sit where nobody cannot go (a clone
+      // in another mkdtemp directory, a home directory of mode 0700).
+      cpSync(join(import.meta.dirname, '..', '..', 'dist'), join(dir, 'dist'), { recursive: true });
+      const module = pathToFileURL(join(dir, 'dist', 'capture', 'source.js')).href;
       const script = `import { readCaptureSource } from ${JSON.stringify(module)};
 try { for await (const _ of readCaptureSource(${JSON.stringify(path)})) {} console.log('{}'); }
 catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
