@@ -8,12 +8,21 @@
  */
 import type { Clock } from './clock.js';
 import { listed, plural } from './stats.js';
-import { compareInstants, type Fleet, type FleetMember, type NonAmqpCounts } from './types.js';
+import { compareInstants, secondsFrom, type Fleet, type FleetMember, type Instant, type NonAmqpCounts } from './types.js';
 
 const MAX_LISTED = 50;
+/**
+ * A connection still waiting for Connection.Start when the capture ended counts only if the capture went on this
+ * long after it opened: RabbitMQ answers the protocol header within milliseconds, but a capture cut (or stopped)
+ * just after a client connected holds no answer yet, and that is no sign of a broker out of sockets. One that the
+ * client gave up on (FIN or RST) waited its own timeout, and counts whatever the capture's end.
+ */
+const MIN_WAIT_AT_CAPTURE_END_SECONDS = 1;
 
-export function notAccepting(members: readonly FleetMember[], clock: Clock): Fleet['notAccepting'] {
-  const list = members.filter((m) => m.unanswered).sort((a, b) => compareInstants(a.opened, b.opened));
+/** `end`: the run's last packet. */
+export function notAccepting(members: readonly FleetMember[], clock: Clock, end: Instant): Fleet['notAccepting'] {
+  const waited = (m: FleetMember) => m.ended !== null || secondsFrom(m.opened, end) >= MIN_WAIT_AT_CAPTURE_END_SECONDS;
+  const list = members.filter((m) => m.unanswered && waited(m)).sort((a, b) => compareInstants(a.opened, b.opened));
   if (list.length === 0) return { count: 0, connections: [] };
   const hosts = [...new Set(list.map((m) => m.host))];
   const first = list[0]!;

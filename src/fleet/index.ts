@@ -51,7 +51,7 @@ export function summarizeFleet(input: FleetInput): Fleet {
       loops: findLoops(byGroup, clock),
     },
     waves: findWaves(members, reconnects, clock),
-    notAccepting: notAccepting(members, clock),
+    notAccepting: notAccepting(members, clock, input.end),
     refused: refused(input.nonAmqp, clock),
     noAmqp: { count: input.nonAmqp.noAmqp },
   };

@@ -123,6 +123,8 @@ const EXPECTED: Expected[] = [
   { capture: 'fleet-network-blackhole.pcap', conn: '10.98.0.12:45679', verdict: 'missed-heartbeats', cause: 'client-unreachable', by: 'server', how: 'rst', endPacket: 363, lastClientFrame: ['Heartbeat', 177], findings: ['retransmissions'] },
   // A long callback in three clients on three hosts, 0.6-0.8 s apart: each client-stalled.
   { capture: 'fleet-clients-stalled.pcap', conn: '127.0.0.51:43307', verdict: 'missed-heartbeats', cause: 'client-stalled', by: 'server', how: 'rst', endPacket: 371, lastClientFrame: ['Basic.Ack', 202] },
+  // The same, stopped early (head -c): the wave as in the full capture; the last connection's header 0.6 ms before the end.
+  { capture: 'fleet-clients-stalled-cut-60k.pcap', conn: '127.0.0.51:43307', verdict: 'missed-heartbeats', cause: 'client-stalled', by: 'server', how: 'rst', endPacket: 371, lastClientFrame: ['Basic.Ack', 202] },
   { capture: 'pika-injection-name.pcap', conn: ':47938', verdict: 'closed-by-client', by: 'client', how: 'amqp-close', endPacket: 27 },
 ];
 

@@ -53,6 +53,16 @@ describe('fleet on real captures', () => {
     expect(f.reconnects.count).toBe(3);
   });
 
+  it('fleet-clients-stalled stopped early: a connection 0.6 ms old with no Connection.Start yet is no broker out of sockets', () => {
+    const r = fleetOf('fleet-clients-stalled-cut-60k.pcap');
+    const waiting = r.connections.find((c) => c.id === '127.0.0.51:49459->127.0.0.1:5672')!;
+    expect(waiting).toMatchObject({ end: { verdict: 'open', notAccepted: true }, opened: { t: 27.374641 } });
+    expect(r.capture.durationSeconds).toBe(27.375234);
+    expect(r.fleet.notAccepting.count).toBe(0);
+    expect(r.fleet.headline.join(' ')).not.toMatch(/stopped accepting/);
+    expect(r.fleet.waves).toEqual([expect.objectContaining({ count: 3, verdict: 'missed-heartbeats', scope: 'clients' })]);
+  });
+
   it('fleet-broker-restart: 12 forced closes in 2 ms are one broker-scoped wave; 108 refused attempts; all 12 back', () => {
     const f = fleetOf('fleet-broker-restart.pcap').fleet;
     expect(f).toMatchObject({ connections: 24, open: 0, hosts: 3, byVerdict: { 'closed-by-server': 12, 'closed-by-client': 12 } });

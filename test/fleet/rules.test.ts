@@ -113,6 +113,16 @@ describe('reconnects', () => {
   });
 });
 
+describe('not accepting', () => {
+  it('counts a connection still waiting at the capture end only once the capture went on a second after it opened', () => {
+    const waiting = (open: number) => member({ verdict: 'open', cause: null, severity: 'info', unanswered: true, open, end: null });
+    expect(fleet([waiting(999.5)], 1000).notAccepting.count).toBe(0);
+    expect(fleet([waiting(999)], 1000).notAccepting.count).toBe(1);
+    // One the client gave up on counts whatever the end.
+    expect(fleet([member({ verdict: 'handshake-failed', cause: null, unanswered: true, open: 999.5, end: 999.9 })], 1000).notAccepting.count).toBe(1);
+  });
+});
+
 describe('application names', () => {
   it("strips what changes per process or connection from real clients' names", () => {
     expect(applicationName('nova-compute:17020:634118d2-4cc3-4de9-8d19-0373decde726', null)).toBe('nova-compute');
