@@ -9,6 +9,7 @@ import type { Report, ReportConnection } from '../report/types.js';
 import { paragraph, plain } from './paragraph.js';
 import { paint, severityStyle } from './style.js';
 import { renderTable, type Cell, type Column } from './table.js';
+import { listedWaves } from './phrases.js';
 import { formatT } from './text.js';
 
 /** Groups shown in the terminal (the JSON lists more). */
@@ -67,10 +68,7 @@ export function fleetLines(report: Report, width: number, color: boolean): strin
   }
 
   const facts: string[] = [];
-  // A wave of connections the broker never accepted is said once, by the "not accepting" line below (with when
-  // they were opened and what to do), not also as a wave of handshake failures at the time their clients gave up.
-  // (By the wave's flag: both lists of connections stop at 50, each in its own order.)
-  const waves = fleet.waves.filter((w) => !w.notAccepted);
+  const waves = listedWaves(fleet);
   for (const w of waves.slice(0, MAX_WAVE_LINES)) {
     facts.push(
       `wave at ${formatT(w.t)}-${formatT(w.endT)} s: ${w.count} ${w.verdict}${w.cause !== null ? ` (${w.cause})` : ''}${w.replyCode !== null ? ` ${w.replyCode}` : ''}, scope ${w.scope}, from ${w.hosts.join(', ')}; ${w.reconnected} reconnected`,

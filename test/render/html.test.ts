@@ -178,4 +178,17 @@ describe('renderHtml', () => {
       expect(subpaths(html, 'tick'), name).toBe(ticks);
     }
   });
+
+  it('says a broker that stopped accepting once: its block and band, not also a wave of handshake failures', () => {
+    const r = analyzeCapture('fleet-fd-limit.pcap').report;
+    // The report has both: a wave flagged notAccepted (the clients giving up together) and the not-accepting block.
+    expect(r.fleet.waves.filter((w) => w.notAccepted === true).length).toBeGreaterThan(0);
+    expect(r.fleet.notAccepting.count).toBe(11);
+    const html = renderHtml(r);
+    expect(html).toContain('<h3>broker not accepting: 11</h3>'); // the block in the summary
+    expect(html).toMatch(/>broker not accepting: 11</); // the chart's band label
+    expect(html).not.toMatch(/wave \d+: \d+ × handshake-failed/);
+    const shown = r.fleet.waves.filter((w) => w.notAccepted !== true).length;
+    expect(html.match(/<div class="wave"><h3><span class="swatch"/g) ?? []).toHaveLength(shown);
+  });
 });

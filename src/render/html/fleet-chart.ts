@@ -10,7 +10,7 @@
  * keep their shape. Hover and click are handled by the page script from the row data (page.ts), never from the DOM.
  */
 import type { Report, ReportConnection, ReportFleet } from '../../report/types.js';
-import { isProblem, openedAt } from '../phrases.js';
+import { isProblem, listedWaves, openedAt } from '../phrases.js';
 import { formatDuration, groupDigits, shorten } from '../text.js';
 import { num, text } from './escape.js';
 import { CAUSE_KEYS, CAUSE_MARKER, VERDICT_COLOUR, VERDICT_ORDER, axisLabel, axisTicks, niceStep } from './theme.js';
@@ -60,7 +60,7 @@ interface Band {
 }
 
 function bands(fleet: ReportFleet): Band[] {
-  const out: Band[] = fleet.waves.map((w, i) => ({
+  const out: Band[] = listedWaves(fleet).map((w, i) => ({
     kind: 'wave' as const,
     from: w.t,
     to: w.endT,
