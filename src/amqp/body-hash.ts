@@ -138,6 +138,32 @@ export class BodyHasher {
 
   /** The hash of everything fed since the reset, an integer in [0, 2^53). Does not disturb the state. */
   digest(): number {
+    this.#finish();
+    return 4294967296 * (FINAL[1] as number) + (FINAL[0] as number);
+  }
+
+  /**
+   * `digest()` as 14 lowercase hex digits (53 bits, zero-padded so identities compare as plain strings). Written
+   * from the two 32-bit halves with a byte table: Number#toString(16) on a 53-bit double took about 1 us a message
+   * (a tenth of a synthetic capture's message path), the table about 0.1 us.
+   */
+  digestHex(): string {
+    this.#finish();
+    const hi = FINAL[1] as number;
+    const lo = FINAL[0] as number;
+    return (
+      (HEX_BYTE[hi >>> 16] as string) +
+      (HEX_BYTE[(hi >>> 8) & 0xff] as string) +
+      (HEX_BYTE[hi & 0xff] as string) +
+      (HEX_BYTE[lo >>> 24] as string) +
+      (HEX_BYTE[(lo >>> 16) & 0xff] as string) +
+      (HEX_BYTE[(lo >>> 8) & 0xff] as string) +
+      (HEX_BYTE[lo & 0xff] as string)
+    );
+  }
+
+  /** The digest's two halves into FINAL: [low 32 bits, high 21 bits], both unsigned. */
+  #finish(): void {
     let h1 = this.#h1;
     let h2 = this.#h2;
     if (this.#carryBytes > 0) {
@@ -159,14 +185,15 @@ export class BodyHasher {
     h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
     h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
     h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-    return 4294967296 * (2097151 & h2) + (h1 >>> 0);
-  }
-
-  /** `digest()` as 14 lowercase hex digits (53 bits, zero-padded so identities compare as plain strings). */
-  digestHex(): string {
-    return this.digest().toString(16).padStart(14, '0');
+    FINAL[0] = h1 >>> 0;
+    FINAL[1] = 2097151 & h2;
   }
 }
+
+/** `#finish`'s result, reused: the digest is read at once, and a scratch array spares an object per message. */
+const FINAL = new Uint32Array(2);
+/** Two lowercase hex digits of each byte value. */
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
 /** One-shot convenience: the hex digest of `bytes`. */
 export function hashBytesHex(bytes: Uint8Array, seed = 0): string {
