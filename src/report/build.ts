@@ -14,11 +14,16 @@ import type { ReportConnection, ReportEvent, ReportFinding, When } from './types
 
 /** The capture clock: origin (first packet) and the precision of `at`. */
 export class CaptureClock {
+  /** 10^digits (at most 10^9): `t` rounds to the capture's precision. */
+  readonly #scale: number;
+
   constructor(
     readonly originSec: number,
     readonly originNsec: number,
     readonly digits: number,
-  ) {}
+  ) {
+    this.#scale = 10 ** Math.min(digits, 9);
+  }
 
   when(m: Moment): When {
     return { t: this.t(m), at: isoTime(m.tsSec, m.tsNsec, this.digits), packet: m.packet };
@@ -27,8 +32,7 @@ export class CaptureClock {
   t(m: { tsSec: number; tsNsec: number }): number {
     const v = m.tsSec - this.originSec + (m.tsNsec - this.originNsec) / 1e9;
     // Round to the capture's precision so that JSON shows 12.004117, not 12.004117000000001.
-    const scale = 10 ** Math.min(this.digits, 9);
-    return Math.round(v * scale) / scale;
+    return Math.round(v * this.#scale) / this.#scale;
   }
 }
 

@@ -76,7 +76,10 @@ export function noteSynOptions(fwd: FlowAnalysis, rev: FlowAnalysis, tcpFlags: n
   }
 }
 
-/** The scale shift to apply to a direction's window field, or 0 when none or unknown. */
+/**
+ * The scale shift to apply to a direction's window field, or 0 when none or unknown: at most 14 (noteSynOptions caps
+ * it as RFC 7323 says), so `1 << shift` is exact.
+ */
 export function windowShift(flow: FlowAnalysis): number {
   return flow.winScale >= 0 ? flow.winScale : 0;
 }
@@ -118,7 +121,7 @@ export function analyzeSegment(
     if (sameAckAtNext && window !== 0 && window !== fwd.window) ta |= TA_WINDOW_UPDATE;
     // Rule 6: window full: the segment fills the receiver's advertised window exactly.
     if (seglen > 0 && rev.winScale !== WSCALE_UNKNOWN && rev.hasLastack && synFinRst === 0) {
-      const edge = (rev.lastack + rev.window * 2 ** windowShift(rev)) % 2 ** 32;
+      const edge = (rev.lastack + rev.window * (1 << windowShift(rev))) % 2 ** 32;
       if (((seq + seglen) >>> 0) === edge) ta |= TA_WINDOW_FULL;
     }
     let finished = false;

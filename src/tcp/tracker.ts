@@ -177,8 +177,9 @@ export class TcpTracker {
     info.analysis = analysis;
     info.seq = seg.seq;
     info.ack = seg.ack;
-    // SYN windows are never scaled (RFC 7323 §2.2).
-    info.window = (flags & TCP_SYN) !== 0 ? seg.window : seg.window * 2 ** windowShift(fwd);
+    // SYN windows are never scaled (RFC 7323 §2.2). A shift (at most 14) as a bit shift: `2 ** shift` is a call
+    // to Math.pow on every packet.
+    info.window = (flags & TCP_SYN) !== 0 ? seg.window : seg.window * (1 << windowShift(fwd));
     info.payloadLength = seg.payloadLength;
     info.ttl = seg.ttl;
     info.ipId = seg.ipId;
