@@ -26,7 +26,15 @@ export class CaptureClock {
   }
 
   when(m: Moment): When {
-    return { t: this.t(m), at: isoTime(m.tsSec, m.tsNsec, this.digits), packet: m.packet };
+    return { t: this.t(m), at: this.at(m), packet: m.packet };
+  }
+
+  /**
+   * The moment's ISO time. With `t`, for report objects that begin with a moment's fields: written in place,
+   * without a `when` object spread into them (a report of thousands of connections makes millions).
+   */
+  at(m: { tsSec: number; tsNsec: number }): string {
+    return isoTime(m.tsSec, m.tsNsec, this.digits);
   }
 
   t(m: { tsSec: number; tsNsec: number }): number {
@@ -37,7 +45,7 @@ export class CaptureClock {
 }
 
 export function reportEvent(clock: CaptureClock, e: TimelineEntry): ReportEvent {
-  const ev: ReportEvent = { ...clock.when(e), dir: e.dir, kind: e.kind, type: e.type, summary: describeEntry(e) };
+  const ev: ReportEvent = { t: clock.t(e), at: clock.at(e), packet: e.packet, dir: e.dir, kind: e.kind, type: e.type, summary: describeEntry(e) };
   if (e.channel !== undefined && e.kind === 'amqp') ev.channel = e.channel;
   if (e.kind === 'elided') ev.count = e.elided ?? 0;
   if (e.runs !== undefined) {
@@ -47,11 +55,11 @@ export function reportEvent(clock: CaptureClock, e: TimelineEntry): ReportEvent 
 }
 
 export function reportFinding(clock: CaptureClock, f: Finding): ReportFinding {
-  return { ...clock.when(f.at), code: f.code, severity: f.severity, message: f.message, ...f.evidence };
+  return { t: clock.t(f.at), at: clock.at(f.at), packet: f.at.packet, code: f.code, severity: f.severity, message: f.message, ...f.evidence };
 }
 
 function frameWhen(clock: CaptureClock, f: FrameMoment | null) {
-  return f === null ? null : { ...clock.when(f), type: f.type, channel: f.channel };
+  return f === null ? null : { t: clock.t(f), at: clock.at(f), packet: f.packet, type: f.type, channel: f.channel };
 }
 
 function str(v: unknown): string | null {
@@ -110,7 +118,9 @@ export function buildConnection(clock: CaptureClock, facts: ConnectionFacts, d: 
     lastClientByte: f.lastPayload.c2s !== null ? clock.when(f.lastPayload.c2s) : null,
     lastServerByte: f.lastPayload.s2c !== null ? clock.when(f.lastPayload.s2c) : null,
     end: {
-      ...clock.when(j.at),
+      t: clock.t(j.at),
+      at: clock.at(j.at),
+      packet: j.at.packet,
       verdict: j.verdict,
       cause: j.cause,
       severity: j.severity,
