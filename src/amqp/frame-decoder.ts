@@ -912,11 +912,12 @@ export class FrameDecoder extends FrameEmitter {
       this.issue('resync', `skipped ${this.rsSkipped} bytes ${this.rsReason}; resumed at ${verified} ${what} frame`, resumePkt, resumeSec, resumeNsec, this.rsSkipped);
     }
     if (off < end) segs.push({ b, off, end, pkt, sec, nsec });
-    // The queued segments reference `buf`: give the next search a fresh buffer instead of overwriting it.
+    // The queued segments reference `buf`: give the next search a fresh buffer instead of overwriting it. The marks'
+    // arrays too: a stream that began without a protocol header (every broker side) resumes here once, at its start.
     this.rsBuf = null;
     this.rsPos = 0;
     this.rsLen = 0;
-    this.clearMarks();
+    this.releaseMarks();
     this.state = S_HDR;
     this.hdrLen = 0;
     (this.work ??= []).unshift(...segs);

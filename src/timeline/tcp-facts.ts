@@ -40,24 +40,44 @@ export function other(dir: Dir): Dir {
   return dir === 'c2s' ? 's2c' : 'c2s';
 }
 
-export class TcpFacts {
-  private readonly usualTtl: Record<Dir, number> = { c2s: -1, s2c: -1 };
-  /** Each side's last advertised window, and since when it has been zero (null: open). */
-  private readonly lastWindow: Record<Dir, number> = { c2s: -1, s2c: -1 };
-  private readonly zeroWindowSince: Record<Dir, Moment | null> = { c2s: null, s2c: null };
+/** What TcpFacts follows of one side of the connection. */
+class TcpSide {
+  /** The TTL of the side's packets other than resets (a reset with another TTL may be forged). */
+  usualTtl = -1;
+  /** The side's last advertised window, and since when it has been zero (null: open). */
+  lastWindow = -1;
+  zeroWindowSince: Moment | null = null;
   /**
-   * Whether each side's lastPayload moment is also held elsewhere (as firstPayload, or as a recorded silence's
-   * end) and must be replaced rather than moved. The end snapshot copies it.
+   * Whether the side's lastPayload moment is also held elsewhere (as firstPayload, or as a recorded silence's end)
+   * and must be replaced rather than moved. The end snapshot copies it.
    */
-  private readonly lastPayloadShared: Record<Dir, boolean> = { c2s: false, s2c: false };
-
+  lastPayloadShared = false;
   /**
-   * The moments of each side's last reset evidence, which nothing references any more: the next sign of life or
-   * ACK moves them instead of making new ones (two moments per data segment, each outliving a young-generation
+   * The moments of the side's last reset evidence, which nothing references any more: the next sign of life or ACK
+   * moves them instead of making new ones (two moments per data segment, each outliving a young-generation
    * collection when thousands of connections take turns).
    */
-  private readonly spareSignOfLife: Record<Dir, Moment | null> = { c2s: null, s2c: null };
-  private readonly spareAck: Record<Dir, Moment | null> = { c2s: null, s2c: null };
+  spareSignOfLife: Moment | null = null;
+  spareAck: Moment | null = null;
+
+  /** The spare sign-of-life moment, no longer spare (null: none, `at` makes a new one). */
+  takeSpareSignOfLife(): Moment | null {
+    const m = this.spareSignOfLife;
+    this.spareSignOfLife = null;
+    return m;
+  }
+
+  takeSpareAck(): Moment | null {
+    const m = this.spareAck;
+    this.spareAck = null;
+    return m;
+  }
+}
+
+export class TcpFacts {
+  /** Each side's own state (two objects, not a { c2s, s2c } record per field: a fleet holds thousands of these). */
+  private readonly c2sSide = new TcpSide();
+  private readonly s2cSide = new TcpSide();
 
   /** @param takeEndSnapshot freezes the per-side state; called just before the first FIN or RST changes it. */
   constructor(
@@ -71,6 +91,7 @@ export class TcpFacts {
     let reopened = false;
     const dir = seg.dir;
     const peer = other(dir);
+    const own = this.side(dir);
     const st = f.stats[dir];
     const a = seg.analysis;
     // Updated in place: nothing keeps this object before the connection ends.
@@ -82,7 +103,7 @@ export class TcpFacts {
     const flags = seg.tcpFlags;
     // Freeze the per-side state just before the first FIN or RST changes it.
     if ((flags & (TCP_FIN | TCP_RST)) !== 0 && f.atFirstEnd === null) this.takeEndSnapshot();
-    if ((flags & TCP_RST) === 0) this.usualTtl[dir] = seg.ttl;
+    if ((flags & TCP_RST) === 0) own.usualTtl = seg.ttl;
     if (dir === 's2c' && (flags & (TCP_SYN | TCP_ACK)) === (TCP_SYN | TCP_ACK)) f.synAckSeen = true;
 
     // Payload that moves the stream forward counts as activity (RabbitMQ's receiver counts received bytes).
@@ -96,7 +117,7 @@ export class TcpFacts {
         const now = moment(seg.packet, seg.tsSec, seg.tsNsec);
         f.firstPayload[dir] = now;
         f.lastPayload[dir] = now;
-        this.lastPayloadShared[dir] = true;
+        own.lastPayloadShared = true;
       } else {
         const gap = seconds(last, seg);
         if (gap >= MIN_RECORDED_SILENCE && keepsSilence(f.silences, gap)) {
@@ -104,10 +125,10 @@ export class TcpFacts {
           recordSilence(f.silences, { dir, from: last, to: now, duration: gap, evidence: f.trailing[dir] });
           recorded = true;
           f.lastPayload[dir] = now;
-          this.lastPayloadShared[dir] = true;
-        } else if (this.lastPayloadShared[dir]) {
+          own.lastPayloadShared = true;
+        } else if (own.lastPayloadShared) {
           f.lastPayload[dir] = moment(seg.packet, seg.tsSec, seg.tsNsec);
-          this.lastPayloadShared[dir] = false;
+          own.lastPayloadShared = false;
         } else {
           // Moved in place: a moment per data segment outlived the young generation when thousands of
           // connections take turns (each is kept until the side's next segment).
@@ -120,8 +141,8 @@ export class TcpFacts {
       if (recorded) f.trailing[dir] = newEvidence();
       else {
         const e = f.trailing[dir];
-        if (e.lastSignOfLife !== null) this.spareSignOfLife[dir] = e.lastSignOfLife;
-        if (e.lastAck !== null) this.spareAck[dir] = e.lastAck;
+        if (e.lastSignOfLife !== null) own.spareSignOfLife = e.lastSignOfLife;
+        if (e.lastAck !== null) own.spareAck = e.lastAck;
         resetEvidence(e);
       }
       f.trailing[peer].peerPayloadSegments++;
@@ -131,7 +152,7 @@ export class TcpFacts {
     // Any segment proves this side's kernel is alive: the peer's earlier probes and retransmissions were answered.
     // The evidence's moments are updated in place: only recorded silences (whose evidence is never touched again)
     // and the end snapshot (which copies them) keep them.
-    silentSelf.lastSignOfLife = atReusing(silentSelf.lastSignOfLife, this.spareSignOfLife, dir, seg);
+    silentSelf.lastSignOfLife = silentSelf.lastSignOfLife !== null ? at(silentSelf.lastSignOfLife, seg) : at(own.takeSpareSignOfLife(), seg);
     silentSelf.peerRetransmissionsUnanswered = 0;
     silentSelf.peerKeepAlivesUnanswered = 0;
     if ((a & TA_ANY_RETRANSMISSION) !== 0) {
@@ -141,7 +162,7 @@ export class TcpFacts {
     }
     if ((a & TA_ACK_ADVANCED) !== 0) {
       silentSelf.acksAdvanced++;
-      silentSelf.lastAck = atReusing(silentSelf.lastAck, this.spareAck, dir, seg);
+      silentSelf.lastAck = silentSelf.lastAck !== null ? at(silentSelf.lastAck, seg) : at(own.takeSpareAck(), seg);
     }
     if ((a & TA_PURE_ACK) !== 0) silentSelf.pureAcks++;
     if ((a & TA_ZERO_WINDOW) !== 0) {
@@ -150,20 +171,20 @@ export class TcpFacts {
       const m = moment(seg.packet, seg.tsSec, seg.tsNsec);
       if (st.firstZeroWindow === null) st.firstZeroWindow = m;
       st.lastZeroWindow = m;
-      if (this.zeroWindowSince[dir] === null) {
-        this.zeroWindowSince[dir] = m;
+      if (own.zeroWindowSince === null) {
+        own.zeroWindowSince = m;
         st.zeroWindowEpisodes++;
       }
     } else if ((flags & (TCP_SYN | TCP_RST)) === 0 && seg.window > 0) {
-      if (this.zeroWindowSince[dir] !== null) {
+      if (own.zeroWindowSince !== null) {
         this.closeZeroWindow(dir, moment(seg.packet, seg.tsSec, seg.tsNsec));
         reopened = true;
       }
     }
-    if ((flags & (TCP_SYN | TCP_RST)) === 0) this.lastWindow[dir] = seg.window;
+    if ((flags & (TCP_SYN | TCP_RST)) === 0) own.lastWindow = seg.window;
     if ((a & TA_KEEP_ALIVE) !== 0) {
       st.keepAlives++;
-      if (this.lastWindow[peer] === 0) {
+      if (this.side(peer).lastWindow === 0) {
         st.keepAlivesIntoZeroWindow++;
       } else {
         silentPeer.peerKeepAlives++;
@@ -196,7 +217,7 @@ export class TcpFacts {
   finish(): void {
     const f = this.facts;
     for (const dir of ['c2s', 's2c'] as const) {
-      if (this.zeroWindowSince[dir] !== null) {
+      if (this.side(dir).zeroWindowSince !== null) {
         f.stats[dir].zeroWindowAtEnd = true;
         this.closeZeroWindow(dir, f.lastPacket);
       }
@@ -212,15 +233,20 @@ export class TcpFacts {
   }
 
   private closeZeroWindow(dir: Dir, at: Moment): void {
-    const since = this.zeroWindowSince[dir];
+    const side = this.side(dir);
+    const since = side.zeroWindowSince;
     if (since === null) return;
-    this.zeroWindowSince[dir] = null;
+    side.zeroWindowSince = null;
     const st = this.facts.stats[dir];
     st.longestZeroWindow = Math.max(st.longestZeroWindow, seconds(since, at));
   }
 
+  private side(dir: Dir): TcpSide {
+    return dir === 'c2s' ? this.c2sSide : this.s2cSide;
+  }
+
   private tcpEnd(seg: SegmentInfo): TcpEnd {
-    return { packet: seg.packet, tsSec: seg.tsSec, tsNsec: seg.tsNsec, ttl: seg.ttl, usualTtl: this.usualTtl[seg.dir] };
+    return { packet: seg.packet, tsSec: seg.tsSec, tsNsec: seg.tsNsec, ttl: seg.ttl, usualTtl: this.side(seg.dir).usualTtl };
   }
 }
 
@@ -242,13 +268,4 @@ export function tcpEventType(flags: number, a: number, payloadLength: number): s
   if ((a & TA_WINDOW_UPDATE) !== 0) return 'Window Update';
   if ((a & TA_PURE_ACK) !== 0) return 'ACK';
   return null;
-}
-
-/** `m` moved to the segment's moment; else the side's spare moment, moved (and no longer spare); else a new one. */
-function atReusing(m: Moment | null, spares: Record<Dir, Moment | null>, dir: Dir, seg: SegmentInfo): Moment {
-  if (m !== null) return at(m, seg);
-  const spare = spares[dir];
-  if (spare === null) return at(null, seg);
-  spares[dir] = null;
-  return at(spare, seg);
 }
