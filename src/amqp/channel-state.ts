@@ -4,12 +4,14 @@
  * transaction state.
  */
 import type { BodyHasher } from './body-hash.js';
-import type { UnackedDelivery } from './session-types.js';
+import type { Direction, UnackedDelivery } from './session-types.js';
 import { TagQueue } from './tag-queue.js';
 
 /** Directions as indexes (session.ts keeps per-direction state in pairs). */
 export const C2S = 0 as const;
 export const S2C = 1 as const;
+/** The directions' names, by index. */
+export const DIRS: readonly [Direction, Direction] = ['c2s', 's2c'];
 
 // Assembly states.
 export const IDLE = 0;

@@ -7,13 +7,13 @@
  * and Basic.Get-Ok, increasing from 1 after Channel.Open; a C->S Basic.Ack/Nack with `multiple` settles every
  * outstanding tag up to and including its own, and tag 0 with `multiple` settles all of them.
  */
-import { C2S, S2C, type ChannelState, type MutableDelivery } from './channel-state.js';
-import type { IssueSink } from './message-assembly.js';
-import type { AckEvent, AckKind, At, ConfirmStats, Direction, RequeueEvent, SessionListener, SessionStats, UnackedDelivery } from './session-types.js';
+import { C2S, DIRS, S2C, type ChannelState, type MutableDelivery } from './channel-state.js';
+import type { AckEvent, AckKind, At, ConfirmStats, Direction, IssueSink, RequeueEvent, SessionListener, SessionStats, UnackedDelivery } from './session-types.js';
 import { TagQueue } from './tag-queue.js';
 import type { MethodFrame } from './types.js';
 
-const DIRS: readonly [Direction, Direction] = ['c2s', 's2c'];
+/** Bounds on the request FIFOs (Consume -> Consume-Ok, Get -> Get-Ok/Empty), in case replies were not captured. */
+const MAX_PENDING_REQUESTS = 256;
 
 const NO_DELIVERIES: readonly UnackedDelivery[] = Object.freeze([]);
 
@@ -25,12 +25,16 @@ export class DeliveryLedger {
   #confirmOutstanding = 0;
   #confirmDropped = 0;
 
+  readonly #listener: SessionListener;
+  readonly #stats: SessionStats;
+  readonly #issue: IssueSink;
+
   /** `stats` is the session's: the ledger counts deliveries, redeliveries, acks, nacks and rejects in it. */
-  constructor(
-    private readonly listener: SessionListener,
-    private readonly stats: SessionStats,
-    private readonly issue: IssueSink,
-  ) {}
+  constructor(listener: SessionListener, stats: SessionStats, issue: IssueSink) {
+    this.#listener = listener;
+    this.#stats = stats;
+    this.#issue = issue;
+  }
 
   /** Deliveries not yet settled, across channels (acks inside an uncommitted transaction do not count yet). */
   get unackedCount(): number {
@@ -58,6 +62,39 @@ export class DeliveryLedger {
     return out;
   }
 
+  /** A C->S Basic.Consume: its ack mode, by its tag (or, with an empty tag, by its Consume-Ok's). */
+  onConsume(ch: ChannelState, tag: string, noAck: boolean, nowait: boolean): void {
+    if (tag !== '') this.setConsumer(ch, tag, noAck);
+    if (nowait) return;
+    const q = (ch.pendingConsumes ??= []);
+    if (q.length >= MAX_PENDING_REQUESTS) q.shift();
+    q.push({ tag, noAck });
+  }
+
+  /** A S->C Basic.Consume-Ok: the server names the consumer when the client left the tag empty. */
+  onConsumeOk(ch: ChannelState, tag: string): void {
+    const req = ch.pendingConsumes?.shift();
+    if (ch.pendingConsumes?.length === 0) ch.pendingConsumes = null; // thousands of channels hold none
+    if (req !== undefined) this.setConsumer(ch, tag, req.noAck);
+  }
+
+  /** A C->S Basic.Get: its Get-Ok's ack mode. */
+  onGet(ch: ChannelState, noAck: boolean): void {
+    const q = (ch.pendingGets ??= []);
+    if (q.length >= MAX_PENDING_REQUESTS) q.shift();
+    q.push(noAck);
+  }
+
+  /** A S->C Basic.Get-Empty answers the oldest Basic.Get. */
+  onGetEmpty(ch: ChannelState): void {
+    ch.pendingGets?.shift();
+  }
+
+  /** A C->S Basic.Qos. */
+  onQos(ch: ChannelState, prefetchCount: number): void {
+    ch.prefetchCount = prefetchCount;
+  }
+
   /** A C->S Basic.Publish: numbered for publisher confirms once the channel is in confirm mode. */
   onPublish(ch: ChannelState, at: At): void {
     if (ch.confirmMode && ch.confirms !== null && !ch.closed) {
@@ -76,6 +113,11 @@ export class DeliveryLedger {
     ch.confirmMode = true;
     ch.nextPublishSeq = 1;
     ch.confirms = new TagQueue<number>();
+  }
+
+  /** A C->S Tx.Select: from now on the channel's acks are final only at Tx.Commit. */
+  txSelect(ch: ChannelState): void {
+    ch.txMode = true;
   }
 
   txCommit(ch: ChannelState): void {
@@ -112,7 +154,7 @@ export class DeliveryLedger {
     exchange: string,
     routingKey: string,
   ): MutableDelivery | null {
-    const stats = this.stats;
+    const stats = this.#stats;
     stats.messagesDelivered++;
     if (redelivered) stats.redelivered++;
     const consumerTag = consumerTagArg;
@@ -176,11 +218,11 @@ export class DeliveryLedger {
    * connection's handshake, so every delivery tag of a channel opened in it was seen.
    */
   settleDeliveries(ch: ChannelState, kind: AckKind, tag: number, multiple: boolean, requeue: boolean | null, at: At, ignored: boolean, wholeConnection: boolean): void {
-    const stats = this.stats;
+    const stats = this.#stats;
     if (kind === 'ack') stats.acks++;
     else if (kind === 'nack') stats.nacks++;
     else stats.rejects++;
-    const onAck = this.listener.onAck;
+    const onAck = this.#listener.onAck;
     if (ch.closed || ignored) {
       // rabbit_channel in 'closing' (and the reader after its Connection.Close) drops every frame but Close-Ok.
       onAck?.(ackEvent(C2S, ch.id, kind, tag, multiple, requeue, NO_DELIVERIES, 0, true, true, false, at));
@@ -210,7 +252,7 @@ export class DeliveryLedger {
     if (!known && !excused(ch, tag, wholeConnection)) {
       const name = kind === 'ack' ? 'Basic.Ack' : kind === 'nack' ? 'Basic.Nack' : 'Basic.Reject';
       const methodId = kind === 'ack' ? 80 : kind === 'nack' ? 120 : 90;
-      this.issue(
+      this.#issue(
         'unknown-delivery-tag',
         C2S,
         ch.id,
@@ -224,7 +266,7 @@ export class DeliveryLedger {
   /** A S->C Basic.Ack or Nack: publisher confirms. */
   settleConfirms(ch: ChannelState, kind: AckKind, tag: number, multiple: boolean, requeue: boolean | null, at: At): void {
     const q = ch.confirms;
-    const onAck = this.listener.onAck;
+    const onAck = this.#listener.onAck;
     if (q === null) {
       // No Confirm.Select captured: nothing to settle, and nothing to blame the broker for.
       onAck?.(ackEvent(S2C, ch.id, kind, tag, multiple, requeue, NO_DELIVERIES, 0, false, false, false, at));
@@ -246,7 +288,7 @@ export class DeliveryLedger {
   }
 
   requeueAll(ch: ChannelState, reason: RequeueEvent['reason'], f: MethodFrame): void {
-    const onRequeue = this.listener.onRequeue;
+    const onRequeue = this.#listener.onRequeue;
     const out: MutableDelivery[] | null = onRequeue !== undefined ? [] : null;
     // Acks of an uncommitted transaction die with it: those deliveries go back to the queue too.
     const tx = ch.txSettled;

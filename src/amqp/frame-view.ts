@@ -74,7 +74,7 @@ export class FrameView implements HeaderScan {
     return (this.built ??= frameFromPayload(this.type, this.channel, this.size, this.packet, this.tsSec, this.tsNsec, this.firstPacket, this.bytes, this.start, this.end));
   }
 
-  /** An unsigned 64-bit method argument at payload offset `at` (delivery tags), as the session's num() reads it. */
+  /** An unsigned 64-bit method argument at payload offset `at` (delivery tags), as num() in method-args.ts reads it. */
   u64(at: number): number {
     const o = this.start + at;
     return readU32(this.bytes, o) * 4294967296 + readU32(this.bytes, o + 4);

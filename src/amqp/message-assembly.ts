@@ -14,23 +14,22 @@
  * message whose last body frame has been counted may wait (HASH_PENDING) until its bytes are hashed.
  */
 import { BodyHasher } from './body-hash.js';
-import { Assembly, BODY, HASH_PENDING, HEADER, IDLE, S2C, SKIP, type MutableDelivery } from './channel-state.js';
-import type { At, Direction, SessionIssueCode, SessionListener } from './session-types.js';
-
-const DIRS: readonly [Direction, Direction] = ['c2s', 's2c'];
-
-/** How the session's parts report a protocol anomaly: as data, through the listener. */
-export type IssueSink = (code: SessionIssueCode, d: number, channel: number, at: At, message: string) => void;
+import { Assembly, BODY, DIRS, HASH_PENDING, HEADER, IDLE, S2C, SKIP, type MutableDelivery } from './channel-state.js';
+import type { At, Direction, IssueSink, SessionListener } from './session-types.js';
 
 export class MessageAssembler {
   /** A message per direction whose body frames are all counted but whose bytes are still to be hashed. */
   readonly #pendingHash: [Assembly | null, Assembly | null] = [null, null];
 
-  constructor(
-    private readonly listener: SessionListener,
-    private readonly hashBodies: boolean,
-    private readonly issue: IssueSink,
-  ) {}
+  readonly #listener: SessionListener;
+  readonly #hashBodies: boolean;
+  readonly #issue: IssueSink;
+
+  constructor(listener: SessionListener, hashBodies: boolean, issue: IssueSink) {
+    this.#listener = listener;
+    this.#hashBodies = hashBodies;
+    this.#issue = issue;
+  }
 
   /** Direction d's decoder has moved past its previous frame, so every byte of it has been passed to onBodyData. */
   settlePending(d: number): void {
@@ -50,7 +49,7 @@ export class MessageAssembler {
       asm.state === HEADER
         ? `${m} not followed by its content header: got ${name} (RabbitMQ answers 505 UNEXPECTED_FRAME - expected content header for class 60, got non content header frame instead)`
         : `${m} content cut short after ${asm.bodyReceived} of ${asm.bodySize} body bytes: got ${name} (RabbitMQ answers 505 UNEXPECTED_FRAME - expected content body, got non content body frame instead)`;
-    this.issue('unexpected-frame', d, asm.channel, at, expected);
+    this.#issue('unexpected-frame', d, asm.channel, at, expected);
     this.#finalize(asm, false);
   }
 
@@ -61,7 +60,7 @@ export class MessageAssembler {
 
   /** A Basic.Deliver or Get-Ok (S->C): its body is hashed for its identity unless hashing is off. */
   startDelivery(asm: Assembly, method: string, at: At, redelivered: boolean, delivery: MutableDelivery | null, exchange: string, routingKey: string): void {
-    this.#start(asm, method, 60, at, redelivered, delivery, this.hashBodies, exchange, routingKey);
+    this.#start(asm, method, 60, at, redelivered, delivery, this.#hashBodies, exchange, routingKey);
   }
 
   onHeader(d: number, asm: Assembly, channel: number, classId: number, bodySize: number, mid: string | null, correlationId: string | null, at: At): void {
@@ -71,13 +70,13 @@ export class MessageAssembler {
         asm.state === IDLE
           ? `content header with no content method before it (RabbitMQ answers 505 UNEXPECTED_FRAME - expected method frame, got non method frame instead)`
           : `content header while ${asm.method ?? 'a message'} still expected ${asm.bodySize - asm.bodyReceived} body bytes (RabbitMQ answers 505 UNEXPECTED_FRAME - expected content body, got non content body frame instead)`;
-      this.issue('unexpected-frame', d, channel, at, text);
+      this.#issue('unexpected-frame', d, channel, at, text);
       if (asm.state === BODY) this.#finalize(asm, false);
       asm.state = SKIP;
       return;
     }
     if (classId !== asm.methodClassId) {
-      this.issue(
+      this.#issue(
         'unexpected-frame',
         d,
         channel,
@@ -123,7 +122,7 @@ export class MessageAssembler {
         asm.state === IDLE
           ? `content body with no content header before it (RabbitMQ answers 505 UNEXPECTED_FRAME - expected method frame, got non method frame instead)`
           : `${asm.method ?? 'content method'} followed by a content body before its content header (RabbitMQ answers 505 UNEXPECTED_FRAME - expected content header for class 60, got non content header frame instead)`;
-      this.issue('unexpected-frame', d, channel, at, text);
+      this.#issue('unexpected-frame', d, channel, at, text);
       if (asm.state === HEADER) this.#finalize(asm, false);
       asm.state = SKIP;
       return;
@@ -134,7 +133,7 @@ export class MessageAssembler {
     asm.endPacket = at.packet;
     if (asm.bodyReceived < asm.bodySize) return;
     if (asm.bodyReceived > asm.bodySize) {
-      this.issue(
+      this.#issue(
         'frame-error',
         d,
         channel,
@@ -211,8 +210,8 @@ export class MessageAssembler {
     asm.state = IDLE;
     if (method === null) return;
     const dl = asm.delivery;
-    const onMessage = this.listener.onMessage;
-    const onRedelivered = asm.redelivered && asm.dir === S2C ? this.listener.onRedelivered : undefined;
+    const onMessage = this.#listener.onMessage;
+    const onRedelivered = asm.redelivered && asm.dir === S2C ? this.#listener.onRedelivered : undefined;
     if (dl !== null || onMessage !== undefined || onRedelivered !== undefined) {
       let identity: string | null = null;
       if (asm.messageId !== null) {

@@ -11,6 +11,9 @@ export interface At {
 
 export type Direction = 'c2s' | 's2c';
 
+/** How the session's parts report a protocol anomaly: as data, through the listener (d: C2S or S2C). */
+export type IssueSink = (code: SessionIssueCode, d: number, channel: number, at: At, message: string) => void;
+
 /** A delivery (Basic.Deliver, or Basic.Get-Ok without no-ack) the client has not yet settled. */
 export interface UnackedDelivery {
   readonly channel: number;

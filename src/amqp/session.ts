@@ -14,11 +14,12 @@
  *   per channel and direction. Bodies are hashed as they pass and never kept.
  *
  * Its parts: message assembly (message-assembly.ts: content method, header and body frames, body hashes) and the
- * delivery ledger (delivery-ledger.ts: unacked deliveries, acks, publisher confirms, channel lifecycles); the
- * session dispatches each frame to them and keeps what the handshake negotiated.
+ * delivery ledger (delivery-ledger.ts: unacked deliveries and the consumers' and gets' ack modes, acks, publisher
+ * confirms, transactions, channel lifecycles). The session dispatches each frame to them (by the numeric method
+ * ids of method-ids.ts, reading arguments through method-args.ts) and keeps what the handshake negotiated.
  */
 import { utf8Text } from './codec.js';
-import { C2S, ChannelState, IDLE, S2C, SKIP } from './channel-state.js';
+import { C2S, ChannelState, DIRS, IDLE, S2C, SKIP } from './channel-state.js';
 import { DeliveryLedger } from './delivery-ledger.js';
 import type { FrameView } from './frame-view.js';
 import { MessageAssembler } from './message-assembly.js';
@@ -67,11 +68,6 @@ export type { Direction, UnackedDelivery, CompletedMessage, AckKind, AckEvent, R
 const FRAME_METHOD: number = wire.FRAME_METHOD;
 const FRAME_HEADER: number = wire.FRAME_HEADER;
 const FRAME_BODY: number = wire.FRAME_BODY;
-
-const DIRS: readonly [Direction, Direction] = ['c2s', 's2c'];
-
-/** Bounds on the request FIFOs (Consume -> Consume-Ok, Get -> Get-Ok/Empty), in case replies were not captured. */
-const MAX_PENDING_REQUESTS = 256;
 
 export class AmqpSession {
   readonly #listener: SessionListener;
@@ -395,26 +391,12 @@ export class AmqpSession {
         if (d === S2C) this.#stats.returned++;
         this.#assembler.start(asm, f.name, f.classId, f, false);
         return;
-      case BASIC_CONSUME: {
-        if (d !== C2S) return;
-        const tag = str(a['consumer-tag']);
-        const noAck = a['no-ack'] === true;
-        if (tag !== '') this.#ledger.setConsumer(ch, tag, noAck);
-        if (a['nowait'] !== true) {
-          const q = (ch.pendingConsumes ??= []);
-          if (q.length >= MAX_PENDING_REQUESTS) q.shift();
-          q.push({ tag, noAck });
-        }
+      case BASIC_CONSUME:
+        if (d === C2S) this.#ledger.onConsume(ch, str(a['consumer-tag']), a['no-ack'] === true, a['nowait'] === true);
         return;
-      }
-      case BASIC_CONSUME_OK: {
-        if (d !== S2C) return;
-        const req = ch.pendingConsumes?.shift();
-        if (ch.pendingConsumes?.length === 0) ch.pendingConsumes = null; // thousands of channels hold none
-        // The server names the consumer when the client left the tag empty.
-        if (req !== undefined) this.#ledger.setConsumer(ch, str(a['consumer-tag']), req.noAck);
+      case BASIC_CONSUME_OK:
+        if (d === S2C) this.#ledger.onConsumeOk(ch, str(a['consumer-tag']));
         return;
-      }
       case BASIC_CANCEL:
         // A server-sent cancel (F21) means no more deliveries for it; a client's waits for Cancel-Ok, since
         // deliveries already in flight still arrive under the old registration.
@@ -424,17 +406,13 @@ export class AmqpSession {
         this.#ledger.deleteConsumer(ch, str(a['consumer-tag']));
         return;
       case BASIC_GET:
-        if (d === C2S) {
-          const q = (ch.pendingGets ??= []);
-          if (q.length >= MAX_PENDING_REQUESTS) q.shift();
-          q.push(a['no-ack'] === true);
-        }
+        if (d === C2S) this.#ledger.onGet(ch, a['no-ack'] === true);
         return;
       case BASIC_GET_EMPTY:
-        if (d === S2C) ch.pendingGets?.shift();
+        if (d === S2C) this.#ledger.onGetEmpty(ch);
         return;
       case BASIC_QOS:
-        if (d === C2S) ch.prefetchCount = num(a['prefetch-count']);
+        if (d === C2S) this.#ledger.onQos(ch, num(a['prefetch-count']));
         return;
       case BASIC_RECOVER:
       case BASIC_RECOVER_ASYNC:
@@ -449,7 +427,7 @@ export class AmqpSession {
         if (f.methodId === 10 ? d === C2S : d === S2C) this.#ledger.confirmSelect(ch);
         return;
       case TX_SELECT:
-        if (d === C2S) ch.txMode = true;
+        if (d === C2S) this.#ledger.txSelect(ch);
         return;
       case TX_COMMIT:
         if (d === C2S) this.#ledger.txCommit(ch);

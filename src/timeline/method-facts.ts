@@ -2,6 +2,7 @@
  * The facts method frames give (handshake, closes, blocks, returns, cancels, redeliveries), and which methods are
  * notable on the timeline.
  */
+import { BASIC_ACK, BASIC_DELIVER, BASIC_PUBLISH } from '../amqp/method-ids.js';
 import type { MethodFrame } from '../amqp/types.js';
 import type { Dir } from '../tcp/types.js';
 import { moment } from './silence-evidence.js';
@@ -17,9 +18,9 @@ export const MAX_RETURNS = 200;
  * view path skips building them. If methodFacts ever reads them, the reports with and without views differ and
  * test/amqp/frame-view.test.ts (and every fuzz case) fails.
  */
-export const QUIET_PUBLISH = 0x003c0028;
-export const QUIET_ACK = 0x003c0050;
-export const DELIVER = 0x003c003c;
+export const QUIET_PUBLISH = BASIC_PUBLISH;
+export const QUIET_ACK = BASIC_ACK;
+export const DELIVER = BASIC_DELIVER;
 
 /** Facts from method frames. Returns whether the frame is notable. */
 export function methodFacts(f: ConnectionFacts, dir: Dir, m: MethodFrame, setFrameMax: (frameMax: number) => void): boolean {
