@@ -9,6 +9,7 @@ import { HEALTHY_VERDICTS } from './groups.js';
 import type { Reconnect } from './reconnects.js';
 import { grouped, listed, plural, spoken } from './stats.js';
 import type { Fleet, FleetMember, FleetWave } from './types.js';
+import { toldWaves } from './waves.js';
 import { median } from './stats.js';
 
 const MAX_SENTENCES = 5;
@@ -96,7 +97,7 @@ export function headline(
   // Waves: the largest and most severe first.
   const waves = [...fleet.waves].sort((a, b) => b.count - a.count || a.t - b.t);
   // A wave of connections the broker never answered is the not-accepting sentence below, said once.
-  const told = waves.filter((w) => !w.notAccepted);
+  const told = toldWaves(waves);
   for (const w of told.slice(0, 2)) sentences.push(`${w.explanation} ${reconnectClause(w, reconnects)}`);
   const na = fleet.notAccepting;
   if (na.count > 0 && na.t !== undefined) {

@@ -47,6 +47,16 @@ function waveKey(m: FleetMember): string {
   return `${m.verdict}|${m.cause ?? ''}|${code}|${m.unanswered ? 'u' : ''}`;
 }
 
+/**
+ * The waves a report tells. A wave of connections the broker never accepted is said once, by the "not accepting"
+ * finding (when they were opened and what to do), not also as a wave of handshake failures at the time their clients
+ * gave up. By the wave's flag: the wave's and the not-accepting finding's lists of connections both stop at 50,
+ * each in its own order.
+ */
+export function toldWaves<W extends Pick<FleetWave, 'notAccepted'>>(waves: readonly W[]): W[] {
+  return waves.filter((w) => !w.notAccepted);
+}
+
 export function findWaves(members: readonly FleetMember[], reconnects: readonly Reconnect[], clock: Clock): FleetWave[] {
   const byKey = new Map<string, FleetMember[]>();
   for (const m of members) {

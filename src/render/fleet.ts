@@ -5,11 +5,11 @@
  */
 import { SEVERITY_RANK } from '../diagnosis/types.js';
 import { plural } from '../fleet/stats.js';
+import { toldWaves } from '../fleet/waves.js';
 import type { Report, ReportConnection } from '../report/types.js';
 import { paragraph, plain } from './paragraph.js';
 import { paint, severityStyle } from './style.js';
 import { renderTable, type Cell, type Column } from './table.js';
-import { listedWaves } from './phrases.js';
 import { formatT } from './text.js';
 
 /** Groups shown in the terminal (the JSON lists more). */
@@ -68,7 +68,7 @@ export function fleetLines(report: Report, width: number, color: boolean): strin
   }
 
   const facts: string[] = [];
-  const waves = listedWaves(fleet);
+  const waves = toldWaves(fleet.waves);
   for (const w of waves.slice(0, MAX_WAVE_LINES)) {
     facts.push(
       `wave at ${formatT(w.t)}-${formatT(w.endT)} s: ${w.count} ${w.verdict}${w.cause !== null ? ` (${w.cause})` : ''}${w.replyCode !== null ? ` ${w.replyCode}` : ''}, scope ${w.scope}, from ${w.hosts.join(', ')}; ${w.reconnected} reconnected`,
@@ -113,9 +113,14 @@ export function orderProblems(report: Report, problems: readonly ReportConnectio
   return { detailed, waveMembers };
 }
 
-/** One line per other member of a wave, under the timeline that stands for it. */
-export function waveMemberLines(members: readonly ReportConnection[], width: number, color: boolean): string[] {
-  const lines = paragraph([plain(`The same in ${members.length} more connection(s) of this wave:`, 'bold')], width, color);
+/**
+ * One line per other member of a wave, under the timeline that stands for it. The members of a wave the broker
+ * never accepted are named as such: that wave is not listed (the "not accepting" line says it).
+ */
+export function waveMemberLines(report: Report, first: ReportConnection, members: readonly ReportConnection[], width: number, color: boolean): string[] {
+  const notAccepted = report.fleet.waves.some((w) => w.notAccepted && w.connections.includes(first.id));
+  const what = notAccepted ? 'that the broker never accepted' : 'of this wave';
+  const lines = paragraph([plain(`The same in ${members.length} more connection(s) ${what}:`, 'bold')], width, color);
   for (const c of members) {
     lines.push(
       ...paragraph(

@@ -3,7 +3,7 @@
  * findings counted by severity, and which connections are problems. Pure; raw wire text in, raw text out: each
  * renderer escapes for its own medium.
  */
-import type { ReportConnection, ReportFinding, ReportFleet } from '../report/types.js';
+import type { ReportConnection, ReportFinding } from '../report/types.js';
 import { formatT, groupDigits } from './text.js';
 
 export function heartbeatText(c: ReportConnection): string {
@@ -93,12 +93,3 @@ export function openedAt(c: ReportConnection): number {
   return c.opened?.t ?? c.timeline[0]?.t ?? c.lastClientByte?.t ?? c.end.t;
 }
 
-/**
- * The waves a report lists. A wave of connections the broker never accepted is said once, by the "not accepting"
- * block (when they were opened and what to do), not also as a wave of handshake failures at the time their clients
- * gave up. By the wave's flag: the wave's and the not-accepting block's lists of connections both stop at 50, each
- * in its own order.
- */
-export function listedWaves(fleet: ReportFleet): ReportFleet['waves'] {
-  return fleet.waves.filter((w) => !w.notAccepted);
-}

@@ -304,7 +304,7 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
     for (const c of sections.slice(0, big ? SECTIONS_BIG : undefined)) {
       out.push('', ...sectionLines(c, width, color));
       const others = waveMembers.get(c.id);
-      if (others !== undefined) out.push('', ...waveMemberLines(others, width, color));
+      if (others !== undefined) out.push('', ...waveMemberLines(report, c, others, width, color));
     }
     if (big && sections.length > SECTIONS_BIG) {
       const rest = sections.slice(SECTIONS_BIG);

@@ -186,9 +186,11 @@ describe('renderHtml', () => {
     expect(r.fleet.notAccepting.count).toBe(11);
     const html = renderHtml(r);
     expect(html).toContain('<h3>broker not accepting: 11</h3>'); // the block in the summary
-    expect(html).toMatch(/>broker not accepting: 11</); // the chart's band label
+    expect(html.match(/<g class="band band-not-accepting">/g)).toHaveLength(1); // the chart's band
+    expect(html).toMatch(/<text [^>]*>broker not accepting: 11<\/text>/);
     expect(html).not.toMatch(/wave \d+: \d+ × handshake-failed/);
     const shown = r.fleet.waves.filter((w) => w.notAccepted !== true).length;
+    expect(html.match(/<g class="band band-wave">/g) ?? []).toHaveLength(shown);
     expect(html.match(/<div class="wave"><h3><span class="swatch"/g) ?? []).toHaveLength(shown);
   });
 });

@@ -9,8 +9,9 @@
  * End markers (a few bytes each, <use> of a shape) are drawn for problem connections only, in pixel space so they
  * keep their shape. Hover and click are handled by the page script from the row data (page.ts), never from the DOM.
  */
+import { toldWaves } from '../../fleet/waves.js';
 import type { Report, ReportConnection, ReportFleet } from '../../report/types.js';
-import { isProblem, listedWaves, openedAt } from '../phrases.js';
+import { isProblem, openedAt } from '../phrases.js';
 import { formatDuration, groupDigits, shorten } from '../text.js';
 import { num, text } from './escape.js';
 import { CAUSE_KEYS, CAUSE_MARKER, VERDICT_COLOUR, VERDICT_ORDER, axisLabel, axisTicks, niceStep } from './theme.js';
@@ -60,7 +61,7 @@ interface Band {
 }
 
 function bands(fleet: ReportFleet): Band[] {
-  const out: Band[] = listedWaves(fleet).map((w, i) => ({
+  const out: Band[] = toldWaves(fleet.waves).map((w, i) => ({
     kind: 'wave' as const,
     from: w.t,
     to: w.endT,

@@ -5,9 +5,10 @@
  */
 import { SEVERITY_RANK } from '../../diagnosis/types.js';
 import { plural } from '../../fleet/stats.js';
+import { toldWaves } from '../../fleet/waves.js';
 import type { Report, ReportConnection, ReportFinding, ReportFleet } from '../../report/types.js';
 import { shortLibrary } from '../fold.js';
-import { connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, listedWaves } from '../phrases.js';
+import { connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem } from '../phrases.js';
 import { formatDuration, formatT, groupDigits } from '../text.js';
 import { text } from './escape.js';
 import { renderEventTable } from './event-table.js';
@@ -50,7 +51,7 @@ function byVerdictText(m: ReportFleet['byVerdict']): string {
 /** Groups, waves, broker-side events and reconnects, when the report has a fleet section. */
 export function renderFleet(fleet: ReportFleet): string {
   const parts: string[] = [];
-  for (const [i, w] of listedWaves(fleet).entries()) {
+  for (const [i, w] of toldWaves(fleet.waves).entries()) {
     parts.push(
       `<div class="wave"><h3><span class="swatch" style="background:${VERDICT_COLOUR[w.verdict]}"></span>wave ${i + 1}: ${w.count} × ${text(w.verdict)}` +
         `${w.cause !== null ? ` (${text(w.cause)})` : ''}${w.replyCode !== null ? ` ${w.replyCode}` : ''}, scope ${text(w.scope)}, ` +
