@@ -1,9 +1,10 @@
 /**
  * Outstanding tags of one channel in ascending order, with a head index. Tags arrive increasing and are mostly
  * settled in order, so the common ack is `head++`; an out-of-order one is found by binary search and marked
- * settled by negating its tag (tags are >= 1), and holes are compacted away so memory follows the live count.
+ * settled by negating its tag (tags are >= 1), and holes are compacted away.
  *
- * The entries are tags[head, end): the arrays keep their room past `end` for the next pushes. A publisher with
+ * The entries are tags[head, end): the arrays keep their room past `end` for the next pushes, so memory follows the
+ * larger of the live count and the room kept (at most MAX_KEPT_ROOM entries past a burst). A publisher with
  * confirms settles its queue every few hundred messages; emptying the arrays then freed their storage, and growing
  * them again made new storage that outlived young-generation collections (a quarter of what survived them while
  * reading the load capture).
@@ -100,6 +101,11 @@ export class TagQueue<T> {
     return count;
   }
 
+  /** Entries the arrays hold, live, settled or room: what the queue costs in memory (for tests of its bound). */
+  get capacity(): number {
+    return this.#tags.length;
+  }
+
   forEach(fn: (val: T) => void): void {
     const tags = this.#tags;
     for (let i = this.#head; i < this.#end; i++) if ((tags[i] as number) > 0) fn(this.#vals[i] as T);
@@ -165,5 +171,9 @@ export class TagQueue<T> {
   }
 }
 
-/** Room (entries) a queue keeps past its live ones: bounds what a past burst costs a quiet channel. */
-const MAX_KEPT_ROOM = 1 << 14;
+/**
+ * Room (entries) a queue keeps past its live ones: bounds what a past burst costs a quiet channel, at most 16,384
+ * entries in two arrays (about 128 KiB) per queue, and a channel has two (unacked deliveries, publisher confirms).
+ * Channels that never had a burst keep what they usually have outstanding.
+ */
+export const MAX_KEPT_ROOM = 1 << 14;

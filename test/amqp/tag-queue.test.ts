@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TagQueue } from '../../src/amqp/tag-queue.js';
+import { MAX_KEPT_ROOM, TagQueue } from '../../src/amqp/tag-queue.js';
 
 /** The queue's meaning, spelled out: outstanding (tag, value) in tag order, settled as RabbitMQ's channel settles acks. */
 class Model {
@@ -30,7 +30,7 @@ class Model {
     const i = this.#lowerBound(tag);
     const found = this.tags[i] === tag;
     const from = multiple ? 0 : i;
-    const to = found ? i + 1 : multiple ? i : i;
+    const to = found ? i + 1 : i;
     this.tags.splice(from, to - from);
     return { settled: this.vals.splice(from, to - from), found };
   }
@@ -110,5 +110,28 @@ describe('TagQueue', () => {
       }
       expect(valuesOf(q)).toEqual(m.vals);
     }
+  });
+
+  it('reuses its room after everything is settled, and gives back the storage of a burst once few are left', () => {
+    const q = new TagQueue<number>();
+    for (let tag = 1; tag <= 2_000; tag++) q.push(tag, tag);
+    q.settle(2_000, true, null);
+    const room = q.capacity;
+    expect(room).toBeGreaterThanOrEqual(2_000);
+    for (let tag = 2_001; tag <= 3_000; tag++) q.push(tag, tag);
+    expect(q.capacity).toBe(room); // the pushes went into the room: no new storage
+    q.drain(null);
+
+    const burst = MAX_KEPT_ROOM + 5_000;
+    for (let tag = 1; tag <= burst; tag++) q.push(tag, tag);
+    expect(q.capacity).toBeGreaterThanOrEqual(burst);
+    // Acked one by one, in order, all but the newest ten: the settled prefix is compacted away and, being far past
+    // MAX_KEPT_ROOM and four times what is live, its storage is given back.
+    for (let tag = 1; tag <= burst - 10; tag++) q.settle(tag, false, null);
+    expect(q.live).toBe(10);
+    expect(q.capacity).toBeLessThanOrEqual(MAX_KEPT_ROOM);
+    const left: number[] = [];
+    q.forEach((v) => left.push(v));
+    expect(left).toEqual(Array.from({ length: 10 }, (_, i) => burst - 9 + i));
   });
 });
