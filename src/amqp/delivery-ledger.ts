@@ -14,6 +14,14 @@ import type { MethodFrame } from './types.js';
 
 /** Bounds on the request FIFOs (Consume -> Consume-Ok, Get -> Get-Ok/Empty), in case replies were not captured. */
 const MAX_PENDING_REQUESTS = 256;
+/**
+ * Records of deliveries settled by an ack nobody else saw (no listener, no transaction), reused by the next
+ * deliveries of any connection: a record per message was a quarter of what reading the load capture allocated, and
+ * each one that waited for its ack through a young-generation collection was copied by it. Shared by all sessions
+ * (one thread), so that thousands of connections do not each keep spares.
+ */
+const spareRecords: MutableDelivery[] = [];
+const MAX_SPARE_RECORDS = 1024;
 
 const NO_DELIVERIES: readonly UnackedDelivery[] = Object.freeze([]);
 
@@ -187,23 +195,22 @@ export class DeliveryLedger {
     let delivery: MutableDelivery | null = null;
     // After a Channel.Close the broker requeues whatever it had in flight: those are never the client's to ack.
     if (!noAck && !ch.closed) {
-      delivery = {
-        channel: ch.id,
-        deliveryTag: tag,
-        consumerTag,
-        via,
-        exchange,
-        routingKey,
-        redelivered,
-        identity: null,
-        messageId: null,
-        correlationId: null,
-        bodySize: null,
-        ackModeKnown,
-        packet: at.packet,
-        tsSec: at.tsSec,
-        tsNsec: at.tsNsec,
-      };
+      delivery = spareRecords.pop() ?? newDeliveryRecord();
+      delivery.channel = ch.id;
+      delivery.deliveryTag = tag;
+      delivery.consumerTag = consumerTag;
+      delivery.via = via;
+      delivery.exchange = exchange;
+      delivery.routingKey = routingKey;
+      delivery.redelivered = redelivered;
+      delivery.identity = null;
+      delivery.messageId = null;
+      delivery.correlationId = null;
+      delivery.bodySize = null;
+      delivery.ackModeKnown = ackModeKnown;
+      delivery.packet = at.packet;
+      delivery.tsSec = at.tsSec;
+      delivery.tsNsec = at.tsNsec;
       const before = ch.unacked.live;
       ch.unacked.push(tag, delivery);
       // A repeated tag replaces the earlier delivery (its settlement was not captured) instead of adding one.
@@ -229,7 +236,10 @@ export class DeliveryLedger {
       return;
     }
     const collect = onAck !== undefined || ch.txMode;
-    const out: MutableDelivery[] | null = collect ? [] : null;
+    // Records nobody else is given go to the spares (keepSpares checks them), the others to the listener or the
+    // transaction.
+    const sparesBefore = spareRecords.length;
+    const out: MutableDelivery[] | null = collect ? [] : sparesBefore < MAX_SPARE_RECORDS ? spareRecords : null;
     let count: number;
     let known: boolean;
     if (multiple && tag === 0) {
@@ -242,6 +252,7 @@ export class DeliveryLedger {
       count = ch.unacked.settle(tag, multiple, out);
       known = tag !== 0 && ch.unacked.found;
     }
+    if (!collect && out !== null) keepSpares(ch, sparesBefore);
     if (ch.txMode && out !== null && out.length > 0) {
       // Still unacked for the broker until Tx.Commit (Tx.Rollback restores them).
       const tx = (ch.txSettled ??= []);
@@ -260,7 +271,7 @@ export class DeliveryLedger {
         `${name} of delivery tag ${tag}${multiple ? ' (multiple)' : ''} on channel ${ch.id}, which is not outstanding (already settled, never delivered on this channel, or delivered no-ack): RabbitMQ answers Channel.Close 406 PRECONDITION_FAILED - unknown delivery tag ${tag} (class 60, method ${methodId})`,
       );
     }
-    onAck?.(ackEvent(C2S, ch.id, kind, tag, multiple, requeue, out ?? NO_DELIVERIES, count, known, false, ch.txMode, at));
+    onAck?.(ackEvent(C2S, ch.id, kind, tag, multiple, requeue, collect && out !== null ? out : NO_DELIVERIES, count, known, false, ch.txMode, at));
   }
 
   /** A S->C Basic.Ack or Nack: publisher confirms. */
@@ -349,6 +360,40 @@ export class DeliveryLedger {
     ch.consumers?.delete(tag);
     if (ch.lastConsumerTag === tag) ch.lastConsumerTag = null;
   }
+}
+
+/** A record whose every field the caller sets (one shape for all: made here, or reused from the spares). */
+function newDeliveryRecord(): MutableDelivery {
+  return {
+    channel: 0,
+    deliveryTag: 0,
+    consumerTag: null,
+    via: 'deliver',
+    exchange: '',
+    routingKey: '',
+    redelivered: false,
+    identity: null,
+    messageId: null,
+    correlationId: null,
+    bodySize: null,
+    ackModeKnown: false,
+    packet: 0,
+    tsSec: 0,
+    tsNsec: 0,
+  };
+}
+
+/**
+ * The records just settled into the spares (from index `from`): all but the one whose message is still in assembly
+ * (acked before its body was complete: the assembly still writes its identity), and none past the bound.
+ */
+function keepSpares(ch: ChannelState, from: number): void {
+  const assembling = ch.s2c.delivery;
+  if (assembling !== null) {
+    const i = spareRecords.indexOf(assembling, from);
+    if (i >= 0) spareRecords.splice(i, 1);
+  }
+  if (spareRecords.length > MAX_SPARE_RECORDS) spareRecords.length = MAX_SPARE_RECORDS;
 }
 
 /** Whether an unknown tag may simply be one whose delivery the capture did not hold. */

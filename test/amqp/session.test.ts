@@ -75,7 +75,8 @@ function heartbeat(channel = 0): HeartbeatFrame {
 
 const enc = new TextEncoder();
 
-function harness(options?: SessionOptions) {
+/** `listenAcks` false: no onAck or onRequeue, as the timeline's session runs (acked delivery records are reused). */
+function harness(options?: SessionOptions, listenAcks = true) {
   const messages: CompletedMessage[] = [];
   const acks: AckEvent[] = [];
   const requeues: RequeueEvent[] = [];
@@ -83,8 +84,7 @@ function harness(options?: SessionOptions) {
   const s = new AmqpSession(
     {
       onMessage: (m) => messages.push(m),
-      onAck: (e) => acks.push(e),
-      onRequeue: (e) => requeues.push(e),
+      ...(listenAcks ? { onAck: (e: AckEvent) => acks.push(e), onRequeue: (e: RequeueEvent) => requeues.push(e) } : {}),
       onIssue: (i) => issues.push(i),
     },
     options,
@@ -801,6 +801,51 @@ describe('AmqpSession publisher confirms', () => {
       [1, false],
       [2, true],
     ]);
+  });
+});
+
+// ---- delivery records, reused once settled ------------------------------------------------------------------------
+
+describe('AmqpSession delivery records without an ack listener', () => {
+  it('gives each outstanding delivery its own record while settled ones are reused', () => {
+    const h = harness(undefined, false);
+    handshake(h, 1);
+    consume(h, 1, 'c');
+    for (let round = 0; round < 50; round++) {
+      for (let i = 1; i <= 20; i++) deliver(h, 1, round * 20 + i, { ctag: 'c', size: 4 + (i % 3) });
+      h.c(ack(round * 20 + 15, true)); // the first 15 of the round; 5 stay outstanding
+      h.c(ack(round * 20 + 16), ack(round * 20 + 17), ack(round * 20 + 18), ack(round * 20 + 19), ack(round * 20 + 20));
+    }
+    for (let i = 1; i <= 6; i++) deliver(h, 1, 1000 + i, { ctag: 'c', size: i });
+    const left = h.s.unacked();
+    expect(left.map((d) => [d.deliveryTag, d.bodySize])).toEqual([1, 2, 3, 4, 5, 6].map((i) => [1000 + i, i]));
+    expect(new Set(left).size).toBe(6);
+    // Each record carries its own message's identity (the body bytes are the tag's low byte).
+    const byTag = new Map(h.messages.map((m) => [m.packet, m.identity]));
+    for (const d of left) expect(d.identity).toBe(byTag.get(d.packet));
+  });
+
+  it('does not reuse the record of a delivery acked before its body is complete: that message still writes to it', () => {
+    const h = harness(undefined, false);
+    handshake(h, 1, 2);
+    consume(h, 1, 'a');
+    consume(h, 2, 'b');
+    // Channel 1: a delivery whose body has not come yet, acked by a hasty client.
+    h.sv(method('Basic.Deliver', { 'consumer-tag': 'a', 'delivery-tag': 1, redelivered: false, exchange: 'x', 'routing-key': 'rk' }, 1));
+    h.sv(header(4, {}, 1));
+    h.c(ack(1, false, 1));
+    // Channel 2: a whole delivery, its record made after that ack.
+    deliver(h, 2, 1, { ctag: 'b', size: 4 });
+    // Channel 1's body now completes: its identity goes to its own record, not to channel 2's.
+    h.s.onBodyData('s2c', 1, enc.encode('zzzz'));
+    h.sv(body(4, 1));
+    const [left] = h.s.unacked();
+    expect(h.s.unacked()).toHaveLength(1);
+    expect(left).toMatchObject({ channel: 2, deliveryTag: 1, bodySize: 4 });
+    const channel2 = h.messages.find((m) => m.channel === 2);
+    const channel1 = h.messages.find((m) => m.channel === 1);
+    expect(channel1?.identity).not.toBe(channel2?.identity);
+    expect(left!.identity).toBe(channel2!.identity);
   });
 });
 
