@@ -33,6 +33,9 @@
  * process, timed the same way; amqpscope's median time is printed as a multiple of the floor's, so the distance to
  * what this stack can do at the least is visible on every machine.
  *
+ * GC and idle (unless --quick): `node --cpu-prof` on the profile capture (the 107 MB one), --runs times: the share
+ * of the samples spent in the garbage collector or idle, median against issue 15's target (under 10%).
+ *
  * Fleet (unless --no-fleet or --quick): scripts/bench-fleet.js --json, its 150 MB captures kept in the work
  * directory: 10,000 connections against 300 in the same size (time, MB/s, peak RSS, JSON size, terminal lines
  * before the first timeline) and a SYN flood.
@@ -593,6 +596,26 @@ function profile(opts) {
   return { capture: captureName(target), profileFile: path.relative(ROOT, path.join(dir, file)), seconds: run.seconds, intervalUs: opts.profileInterval, ...summary };
 }
 
+/** Issue 15's target: idle plus garbage collection under this share of a profiled run of the 107 MB capture. */
+const GC_IDLE_TARGET_PERCENT = 10;
+
+/**
+ * Idle plus garbage collection in --runs profiled runs of the profile capture (the 107 MB one): the share of each
+ * run's samples, and their median against the target. One run's share moved between 9 and 14% within an hour here.
+ */
+function gcIdle(opts) {
+  const runs = [];
+  for (let i = 0; i < opts.runs; i++) {
+    const p = profile(opts);
+    const ms = (name) => p.functions.find((f) => f.name === name && f.location === '')?.selfMs ?? 0;
+    const gcMs = ms('(garbage collector)');
+    const idleMs = ms('(idle)');
+    runs.push({ gcMs, idleMs, sampledMs: p.totalMs, percent: (100 * (gcMs + idleMs)) / p.totalMs });
+  }
+  const percent = median(runs.map((r) => r.percent));
+  return { capture: captureName(opts.profileCapture), targetPercent: GC_IDLE_TARGET_PERCENT, runs, medianPercent: percent, met: percent < GC_IDLE_TARGET_PERCENT };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Output
 
@@ -686,6 +709,13 @@ function printFleet(f) {
   ];
   process.stdout.write(`\nFleet: scripts/bench-fleet.js (${f.size} synthetic captures, one run each)\n\n${padLeftText(table)}\n\n`);
   for (const t of f.targets) process.stdout.write(`${(t.ok ? 'ok' : 'MISSED').padEnd(7)} ${t.what}\n`);
+}
+
+function printGcIdle(g) {
+  process.stdout.write(
+    `\nGC and idle: node --cpu-prof dist/cli.js --json ${g.capture} > /dev/null, ${g.runs.length} run(s): median ${f1(g.medianPercent)}% of the samples ` +
+      `(target under ${g.targetPercent}%: ${g.met ? 'met' : 'not met'}); runs ${g.runs.map((r) => `${f1(r.percent)}% (GC ${k(r.gcMs)} ms, idle ${k(r.idleMs)} ms of ${k(r.sampledMs)})`).join(', ')}\n`,
+  );
 }
 
 function printProfile(p, top) {
@@ -809,6 +839,7 @@ function main() {
     speedRows.push(speed(opts, tlsFile, tsharkVersion, { keys: TLS_KEYS, amqpscopeKeys: TLS_KEYS }));
     speedRows.push(speed(opts, tlsFile, tsharkVersion, { keys: TLS_KEYS, amqpscopeKeys: null }));
   }
+  const gc = opts.quick ? null : gcIdle(opts);
   const mem = opts.memory && opts.sizeList.length > 0 ? memory(opts) : null;
   const fleetFigures = opts.fleet ? fleet(opts) : null;
 
@@ -821,6 +852,7 @@ function main() {
           tsharkCommand: `tshark -r F -T fields ${TSHARK_FIELDS.map((f) => `-e ${f}`).join(' ')}`,
           speedTarget: SPEED_TARGET,
           speed: speedRows,
+          gcIdle: gc,
           memory: mem,
           fleet: fleetFigures,
         },
@@ -834,6 +866,7 @@ function main() {
     const busy = m.loadAverageAtStart > 0.5 ? ': other processes were using the cores, the times are noisy' : '';
     process.stdout.write(`load average at start ${m.loadAverageAtStart.toFixed(2)}${busy}\n`);
     printSpeed(speedRows);
+    if (gc !== null) printGcIdle(gc);
     if (mem !== null) printMemory(mem);
     if (fleetFigures !== null) printFleet(fleetFigures);
   }
