@@ -170,7 +170,9 @@ export class AmqpSession {
 
   /**
    * The unsettled deliveries, oldest first. A fresh array of the live records: identity and bodySize fill in as
-   * the message completes. Do not mutate them.
+   * the message completes. Do not mutate them, and read them before the next frame: without an onAck listener a
+   * record settled by an ack is reused for a later delivery of any session (delivery-ledger.ts), so copy what must
+   * be kept.
    */
   unacked(): UnackedDelivery[] {
     return this.#ledger.unacked(this.#channels.values());

@@ -825,6 +825,39 @@ describe('AmqpSession delivery records without an ack listener', () => {
     for (const d of left) expect(d.identity).toBe(byTag.get(d.packet));
   });
 
+  it('reuses the record of an acked delivery with every field of the new delivery, none of the old', () => {
+    const h = harness(undefined, false);
+    handshake(h, 1);
+    consume(h, 1, 'a');
+    deliver(h, 1, 1, { ctag: 'a', messageId: 'm-1', size: 4 });
+    const first = h.s.unacked()[0]!;
+    expect(first).toMatchObject({ deliveryTag: 1, messageId: 'm-1', identity: 'mid:m-1', bodySize: 4, redelivered: false });
+    h.c(ack(1));
+    // A redelivery whose header never comes (cut by a gap): nothing of it may come from the record's last use.
+    h.sv(method('Basic.Deliver', { 'consumer-tag': 'a', 'delivery-tag': 2, redelivered: true, exchange: 'x2', 'routing-key': 'rk2' }, 1));
+    h.s.onGap('s2c');
+    const [second] = h.s.unacked();
+    expect(second).toBe(first); // the same object: reused
+    expect(second).toEqual({
+      channel: 1,
+      deliveryTag: 2,
+      consumerTag: 'a',
+      via: 'deliver',
+      exchange: 'x2',
+      routingKey: 'rk2',
+      redelivered: true,
+      identity: null,
+      messageId: null,
+      correlationId: null,
+      bodySize: null,
+      ackModeKnown: true,
+      packet: second!.packet,
+      tsSec: second!.tsSec,
+      tsNsec: second!.tsNsec,
+    });
+    expect(second!.packet).toBeGreaterThan(1);
+  });
+
   it('does not reuse the record of a delivery acked before its body is complete: that message still writes to it', () => {
     const h = harness(undefined, false);
     handshake(h, 1, 2);
