@@ -61,7 +61,7 @@ if (stage === 'analyze' || stage === 'warm') {
   }
 } else {
   const { CaptureReader } = await load('capture/reader.js');
-  const { createTcpSegment, decodePacket } = await load('net/decode.js');
+  const { createTcpSegment, decodePacketAt } = await load('net/decode.js');
   const { TcpTracker } = await load('tcp/tracker.js');
   const { FrameDecoder } = await load('amqp/frame-decoder.js');
   const { AmqpSession } = await load('amqp/session.js');
@@ -93,7 +93,7 @@ if (stage === 'analyze' || stage === 'warm') {
     {
       onPacket(p) {
         if (stage === 'read') return;
-        const kind = decodePacket(p.linkType, p.data, p.origLen, segment);
+        const kind = decodePacketAt(p.linkType, p.bytes, p.offset, p.caplen, p.origLen, segment);
         if (stage !== 'net' && kind === 'tcp') tracker.onSegment(segment, p.index, p.tsSec, p.tsNsec);
       },
       onWarning() {},

@@ -20,7 +20,7 @@ import { countNonAmqp, eventWarnings, memberOf, nonAmqpKind } from './fleet/memb
 import { outcomeMatters, outcomeOf, redeliveredAfterClose, type ConnectionOutcome } from './fleet/redelivery.js';
 import { LiveMonitor, type Followed } from './live/monitor.js';
 import type { LiveEvent, LiveStatus } from './live/types.js';
-import { countKind, createNetStats, createTcpSegment, decodePacket, linkTypeName } from './net/decode.js';
+import { countKind, createNetStats, createTcpSegment, decodePacketAt, linkTypeName } from './net/decode.js';
 import { CaptureClock, buildConnection, reportEvent, reportFinding } from './report/build.js';
 import type { Report, ReportConnection, ReportEvent } from './report/types.js';
 import type { ConnectionFacts } from './timeline/types.js';
@@ -287,7 +287,7 @@ export class Analyzer implements CaptureSink {
     this.lastSec = p.tsSec;
     this.lastNsec = p.tsNsec;
     this.packets++;
-    const kind = decodePacket(p.linkType, p.data, p.origLen, this.segment);
+    const kind = decodePacketAt(p.linkType, p.bytes, p.offset, p.caplen, p.origLen, this.segment);
     countKind(this.netStats, kind);
     this.live?.beforePacket({ packet: p.index, tsSec: p.tsSec, tsNsec: p.tsNsec });
     if (kind === 'tcp') this.tracker.onSegment(this.segment, p.index, p.tsSec, p.tsNsec);

@@ -5,9 +5,9 @@
 export type CaptureFormat = 'pcap' | 'pcapng';
 
 /**
- * One captured packet. OWNERSHIP: the reader reuses one CapturedPacket object and `data` is a view into its own
- * buffers; both are valid only during the `onPacket` call. A consumer that keeps anything must copy it
- * (gopacket's tcpassembly makes the same rule for the same reason: no per-packet allocation on the hot path).
+ * One captured packet. OWNERSHIP: the reader reuses one CapturedPacket object and `bytes` is its own buffer; both
+ * are valid only during the `onPacket` call. A consumer that keeps anything must copy it (gopacket's tcpassembly
+ * makes the same rule for the same reason: no per-packet allocation on the hot path).
  */
 export interface CapturedPacket {
   /** 1-based packet number, as Wireshark shows it. */
@@ -18,9 +18,16 @@ export interface CapturedPacket {
   tsNsec: number;
   /** LINKTYPE_* value of the interface that captured it (pcap: low 16 bits of the header's link-type word). */
   linkType: number;
-  /** Captured bytes (caplen of them). */
-  data: Uint8Array;
-  /** Length of the packet on the wire (>= data.length when the snap length cut it). */
+  /**
+   * The captured bytes are bytes[offset, offset + caplen): a window of the reader's buffer, so that reading makes
+   * nothing per packet.
+   */
+  bytes: Uint8Array;
+  offset: number;
+  caplen: number;
+  /** The captured bytes as a view of their own, made at each read (for consumers that want one array). */
+  readonly data: Uint8Array;
+  /** Length of the packet on the wire (>= caplen when the snap length cut it). */
   origLen: number;
   /** pcapng interface id (0 for classic pcap). */
   interfaceId: number;

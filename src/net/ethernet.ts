@@ -48,12 +48,12 @@ for (const t of ETHER_TYPES) NET_BY_ETHERTYPE[t.etherType] = t.net;
  * number of VLAN tags, and fills `link` with the network layer and where it starts. A tag cut short is
  * NET_MALFORMED. Shared by Ethernet and both SLL versions, whose EtherType sits in different places.
  */
-export function resolveEtherType(data: Uint8Array, etherType: number, payloadOffset: number, link: LinkResult): void {
+export function resolveEtherType(data: Uint8Array, end: number, etherType: number, payloadOffset: number, link: LinkResult): void {
   let at = payloadOffset;
   let net = NET_BY_ETHERTYPE[etherType]!;
   // Each tag is TCI (2) then the next EtherType (2). Terminates: `at` grows by 4 until the length check fails.
   while (net === NET_VLAN) {
-    if (at + VLAN_TAG_BYTES > data.length) {
+    if (at + VLAN_TAG_BYTES > end) {
       link.net = NET_MALFORMED;
       link.offset = 0;
       return;
@@ -66,11 +66,11 @@ export function resolveEtherType(data: Uint8Array, etherType: number, payloadOff
 }
 
 /** LINKTYPE_ETHERNET (1). The frame check sequence, if the capture kept it, is cut later by the IP length. */
-export function decodeEthernet(data: Uint8Array, link: LinkResult): void {
-  if (data.length < ETHERNET_HEADER_BYTES) {
+export function decodeEthernet(data: Uint8Array, start: number, end: number, link: LinkResult): void {
+  if (end - start < ETHERNET_HEADER_BYTES) {
     link.net = NET_MALFORMED;
     link.offset = 0;
     return;
   }
-  resolveEtherType(data, u16be(data, 12), ETHERNET_HEADER_BYTES, link);
+  resolveEtherType(data, end, u16be(data, start + 12), start + ETHERNET_HEADER_BYTES, link);
 }

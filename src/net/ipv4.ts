@@ -40,18 +40,20 @@ const FRAGMENT_MASK = 0x3fff;
 const MAPPED_PREFIX_WORD = 0xffff;
 
 /**
- * Decodes the IPv4 header at `offset`. Returns 'tcp' when a TCP header should follow at `ip.offset` (then `ip` and
- * the address, TTL and id fields of `out` are filled), else 'not-tcp', 'ip-fragment' or 'malformed'.
- * `wireLength` is the packet's length on the wire (origLen), used only for TSO packets with Total Length 0.
+ * Decodes the IPv4 header at `offset`, the packet's captured bytes ending at `end`. Returns 'tcp' when a TCP header
+ * should follow at `ip.offset` (then `ip` and the address, TTL and id fields of `out` are filled), else 'not-tcp',
+ * 'ip-fragment' or 'malformed'. `wireEnd` is where the packet would end in `data` had all of it been captured (its
+ * start plus origLen), used only for TSO packets with Total Length 0.
  */
 export function decodeIpv4(
   data: Uint8Array,
   offset: number,
-  wireLength: number,
+  end: number,
+  wireEnd: number,
   out: TcpSegment,
   ip: IpResult,
 ): PacketKind {
-  const captured = data.length - offset;
+  const captured = end - offset;
   if (captured < IPV4_MIN_HEADER_BYTES) return 'malformed';
   const versionIhl = data[offset]!;
   if (versionIhl >> 4 !== 4) return 'malformed';
@@ -59,7 +61,7 @@ export function decodeIpv4(
   // IHL < 5 is impossible; options cut by the snap length leave no way to find TCP.
   if (headerLength < IPV4_MIN_HEADER_BYTES || headerLength > captured) return 'malformed';
   let totalLength = u16be(data, offset + 2);
-  if (totalLength === 0) totalLength = (wireLength > data.length ? wireLength : data.length) - offset;
+  if (totalLength === 0) totalLength = (wireEnd > end ? wireEnd : end) - offset;
   if (totalLength < headerLength) return 'malformed';
 
   out.ipVersion = 4;
@@ -82,7 +84,7 @@ export function decodeIpv4(
 
   const datagramEnd = offset + totalLength;
   ip.offset = offset + headerLength;
-  ip.end = datagramEnd < data.length ? datagramEnd : data.length;
+  ip.end = datagramEnd < end ? datagramEnd : end;
   ip.length = totalLength - headerLength;
   return 'tcp';
 }

@@ -51,12 +51,12 @@ const FRAGMENT_HEADER_BYTES = 8;
 const FRAGMENT_OFFSET_AND_M = 0xfff9;
 
 /**
- * Decodes the IPv6 header at `offset` and walks its extension headers. Returns 'tcp' when a TCP header should
- * follow at `ip.offset` (then `ip` and the address and hop-limit fields of `out` are filled), else 'not-tcp',
- * 'ip-fragment' or 'malformed'.
+ * Decodes the IPv6 header at `offset` and walks its extension headers, the packet's captured bytes ending at
+ * `capturedEnd`. Returns 'tcp' when a TCP header should follow at `ip.offset` (then `ip` and the address and
+ * hop-limit fields of `out` are filled), else 'not-tcp', 'ip-fragment' or 'malformed'.
  */
-export function decodeIpv6(data: Uint8Array, offset: number, out: TcpSegment, ip: IpResult): PacketKind {
-  if (data.length - offset < IPV6_HEADER_BYTES) return 'malformed';
+export function decodeIpv6(data: Uint8Array, offset: number, capturedEnd: number, out: TcpSegment, ip: IpResult): PacketKind {
+  if (capturedEnd - offset < IPV6_HEADER_BYTES) return 'malformed';
   if (data[offset]! >> 4 !== 6) return 'malformed';
   const payloadLength = u16be(data, offset + 4);
 
@@ -73,7 +73,7 @@ export function decodeIpv6(data: Uint8Array, offset: number, out: TcpSegment, ip
   out.ipId = -1;
 
   const datagramEnd = offset + IPV6_HEADER_BYTES + payloadLength;
-  const end = datagramEnd < data.length ? datagramEnd : data.length;
+  const end = datagramEnd < capturedEnd ? datagramEnd : capturedEnd;
   let next = data[offset + 6]!;
   let at = offset + IPV6_HEADER_BYTES;
   let remaining = payloadLength; // declared bytes from `at` to the end of the datagram

@@ -27,10 +27,10 @@ export interface LinkResult {
 }
 
 /**
- * A link-layer decoder: reads the header at the start of `data`, fills `link`. One per LINKTYPE in link.ts.
- * Must not throw for any input, however short.
+ * A link-layer decoder: reads the header of the packet in data[start, end), fills `link` (its offset into `data`).
+ * One per LINKTYPE in link.ts. Must not throw for any input, however short.
  */
-export type LinkDecoder = (data: Uint8Array, link: LinkResult) => void;
+export type LinkDecoder = (data: Uint8Array, start: number, end: number, link: LinkResult) => void;
 
 /**
  * Filled by the IP decoders when they answer 'tcp': where the TCP header starts, where the captured bytes of this

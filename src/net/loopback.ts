@@ -40,28 +40,28 @@ function netOfFamily(af: number): number {
   return af < AF_TABLE_SIZE ? NET_BY_AF[af]! : UNKNOWN_AF;
 }
 
-function finish(net: number, link: LinkResult): void {
+function finish(net: number, start: number, link: LinkResult): void {
   link.net = net === UNKNOWN_AF ? NET_NOT_IP : net;
-  link.offset = LOOPBACK_HEADER_BYTES;
+  link.offset = start + LOOPBACK_HEADER_BYTES;
 }
 
 /** LINKTYPE_NULL (0): family in the writer's byte order, whichever reading is a known family wins. */
-export function decodeNull(data: Uint8Array, link: LinkResult): void {
-  if (data.length < LOOPBACK_HEADER_BYTES) {
+export function decodeNull(data: Uint8Array, start: number, end: number, link: LinkResult): void {
+  if (end - start < LOOPBACK_HEADER_BYTES) {
     link.net = NET_MALFORMED;
     link.offset = 0;
     return;
   }
-  const net = netOfFamily(u32le(data, 0));
-  finish(net !== UNKNOWN_AF ? net : netOfFamily(u32be(data, 0)), link);
+  const net = netOfFamily(u32le(data, start));
+  finish(net !== UNKNOWN_AF ? net : netOfFamily(u32be(data, start)), start, link);
 }
 
 /** LINKTYPE_LOOP (108): family in network byte order. */
-export function decodeLoop(data: Uint8Array, link: LinkResult): void {
-  if (data.length < LOOPBACK_HEADER_BYTES) {
+export function decodeLoop(data: Uint8Array, start: number, end: number, link: LinkResult): void {
+  if (end - start < LOOPBACK_HEADER_BYTES) {
     link.net = NET_MALFORMED;
     link.offset = 0;
     return;
   }
-  finish(netOfFamily(u32be(data, 0)), link);
+  finish(netOfFamily(u32be(data, start)), start, link);
 }

@@ -19,19 +19,19 @@ NET_BY_VERSION[4] = NET_IPV4;
 NET_BY_VERSION[6] = NET_IPV6;
 
 /** LINKTYPE_RAW (101), DLT 12, DLT 14. */
-export function decodeRawIp(data: Uint8Array, link: LinkResult): void {
-  link.offset = 0;
-  link.net = data.length === 0 ? NET_MALFORMED : NET_BY_VERSION[data[0]! >> 4]!;
+export function decodeRawIp(data: Uint8Array, start: number, end: number, link: LinkResult): void {
+  link.offset = start;
+  link.net = end === start ? NET_MALFORMED : NET_BY_VERSION[data[start]! >> 4]!;
 }
 
 /** LINKTYPE_IPV4 (228). */
-export function decodeRawIpv4(_data: Uint8Array, link: LinkResult): void {
-  link.offset = 0;
+export function decodeRawIpv4(_data: Uint8Array, start: number, _end: number, link: LinkResult): void {
+  link.offset = start;
   link.net = NET_IPV4;
 }
 
 /** LINKTYPE_IPV6 (229). */
-export function decodeRawIpv6(_data: Uint8Array, link: LinkResult): void {
-  link.offset = 0;
+export function decodeRawIpv6(_data: Uint8Array, start: number, _end: number, link: LinkResult): void {
+  link.offset = start;
   link.net = NET_IPV6;
 }

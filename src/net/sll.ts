@@ -30,27 +30,27 @@ export const SLL2_HEADER_BYTES = 20;
 export const ARPHRD_NETLINK = 824;
 
 /** LINKTYPE_LINUX_SLL (113). */
-export function decodeSll(data: Uint8Array, link: LinkResult): void {
-  if (data.length < SLL_HEADER_BYTES) {
+export function decodeSll(data: Uint8Array, start: number, end: number, link: LinkResult): void {
+  if (end - start < SLL_HEADER_BYTES) {
     link.net = NET_MALFORMED;
     link.offset = 0;
-  } else if (u16be(data, 2) === ARPHRD_NETLINK) {
+  } else if (u16be(data, start + 2) === ARPHRD_NETLINK) {
     link.net = NET_NOT_IP;
-    link.offset = SLL_HEADER_BYTES;
+    link.offset = start + SLL_HEADER_BYTES;
   } else {
-    resolveEtherType(data, u16be(data, 14), SLL_HEADER_BYTES, link);
+    resolveEtherType(data, end, u16be(data, start + 14), start + SLL_HEADER_BYTES, link);
   }
 }
 
 /** LINKTYPE_LINUX_SLL2 (276). */
-export function decodeSll2(data: Uint8Array, link: LinkResult): void {
-  if (data.length < SLL2_HEADER_BYTES) {
+export function decodeSll2(data: Uint8Array, start: number, end: number, link: LinkResult): void {
+  if (end - start < SLL2_HEADER_BYTES) {
     link.net = NET_MALFORMED;
     link.offset = 0;
-  } else if (u16be(data, 8) === ARPHRD_NETLINK) {
+  } else if (u16be(data, start + 8) === ARPHRD_NETLINK) {
     link.net = NET_NOT_IP;
-    link.offset = SLL2_HEADER_BYTES;
+    link.offset = start + SLL2_HEADER_BYTES;
   } else {
-    resolveEtherType(data, u16be(data, 0), SLL2_HEADER_BYTES, link);
+    resolveEtherType(data, end, u16be(data, start), start + SLL2_HEADER_BYTES, link);
   }
 }
