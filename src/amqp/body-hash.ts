@@ -149,25 +149,7 @@ export class BodyHasher {
    */
   digestHex(): string {
     this.#finish();
-    const hi = FINAL[1] as number;
-    const lo = FINAL[0] as number;
-    const d = HEX_DIGIT;
-    return String.fromCharCode(
-      d[(hi >>> 20) & 15] as number,
-      d[(hi >>> 16) & 15] as number,
-      d[(hi >>> 12) & 15] as number,
-      d[(hi >>> 8) & 15] as number,
-      d[(hi >>> 4) & 15] as number,
-      d[hi & 15] as number,
-      d[lo >>> 28] as number,
-      d[(lo >>> 24) & 15] as number,
-      d[(lo >>> 20) & 15] as number,
-      d[(lo >>> 16) & 15] as number,
-      d[(lo >>> 12) & 15] as number,
-      d[(lo >>> 8) & 15] as number,
-      d[(lo >>> 4) & 15] as number,
-      d[lo & 15] as number,
-    );
+    return hexOfHalves(FINAL[1] as number, FINAL[0] as number);
   }
 
   /** The digest's two halves into FINAL: [low 32 bits, high 21 bits], both unsigned. */
@@ -196,6 +178,33 @@ export class BodyHasher {
     FINAL[0] = h1 >>> 0;
     FINAL[1] = 2097151 & h2;
   }
+}
+
+/** A `digest()` value as `digestHex()` writes it: for a digest kept as a number and written later. */
+export function digestHexOf(digest: number): string {
+  const hi = Math.floor(digest / 4294967296);
+  return hexOfHalves(hi, (digest - hi * 4294967296) >>> 0);
+}
+
+/** 14 hex digits of a digest's high 21 and low 32 bits. */
+function hexOfHalves(hi: number, lo: number): string {
+  const d = HEX_DIGIT;
+  return String.fromCharCode(
+    d[(hi >>> 20) & 15] as number,
+    d[(hi >>> 16) & 15] as number,
+    d[(hi >>> 12) & 15] as number,
+    d[(hi >>> 8) & 15] as number,
+    d[(hi >>> 4) & 15] as number,
+    d[hi & 15] as number,
+    d[lo >>> 28] as number,
+    d[(lo >>> 24) & 15] as number,
+    d[(lo >>> 20) & 15] as number,
+    d[(lo >>> 16) & 15] as number,
+    d[(lo >>> 12) & 15] as number,
+    d[(lo >>> 8) & 15] as number,
+    d[(lo >>> 4) & 15] as number,
+    d[lo & 15] as number,
+  );
 }
 
 /** `#finish`'s result, reused: the digest is read at once, and a scratch array spares an object per message. */

@@ -28,7 +28,21 @@ export const HASH_PENDING = 3;
  */
 export const SKIP = 4;
 
-export type MutableDelivery = { -readonly [K in keyof UnackedDelivery]: UnackedDelivery[K] };
+/** An identity not written yet (MutableDelivery.pendingIdentity): none, `mid:<message-id>`, or the body hash. */
+export const NO_PENDING_IDENTITY = 0;
+export const PENDING_MESSAGE_ID = 1;
+export const PENDING_BODY_HASH = 2;
+
+/**
+ * A delivery as the ledger keeps it: the public fields, and the identity still to be written. Most deliveries are
+ * acked long before anyone asks for their identity, so a session whose listener does not see records as they
+ * settle keeps the body hash as a number, and unacked() writes the string (delivery-ledger.ts).
+ */
+export type MutableDelivery = { -readonly [K in keyof UnackedDelivery]: UnackedDelivery[K] } & {
+  pendingIdentity: number;
+  /** With PENDING_BODY_HASH: BodyHasher.digest() of the body. */
+  pendingDigest: number;
+};
 
 /** One message in assembly on one channel and direction. Reused from message to message. */
 export class Assembly {

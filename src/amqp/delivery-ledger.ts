@@ -7,7 +7,8 @@
  * and Basic.Get-Ok, increasing from 1 after Channel.Open; a C->S Basic.Ack/Nack with `multiple` settles every
  * outstanding tag up to and including its own, and tag 0 with `multiple` settles all of them.
  */
-import { C2S, DIRS, S2C, type ChannelState, type MutableDelivery } from './channel-state.js';
+import { digestHexOf } from './body-hash.js';
+import { C2S, DIRS, NO_PENDING_IDENTITY, PENDING_BODY_HASH, PENDING_MESSAGE_ID, S2C, type ChannelState, type MutableDelivery } from './channel-state.js';
 import type { AckEvent, AckKind, At, ConfirmStats, Direction, IssueSink, RequeueEvent, SessionListener, SessionStats, UnackedDelivery } from './session-types.js';
 import { TagQueue } from './tag-queue.js';
 import type { MethodFrame } from './types.js';
@@ -59,12 +60,12 @@ export class DeliveryLedger {
     };
   }
 
-  /** The unsettled deliveries of `channels`, oldest first. */
+  /** The unsettled deliveries of `channels`, oldest first, their identities written. */
   unacked(channels: Iterable<ChannelState>): UnackedDelivery[] {
     const out: UnackedDelivery[] = [];
     for (const ch of channels) {
-      ch.unacked.forEach((d) => out.push(d));
-      if (ch.txSettled !== null) for (const d of ch.txSettled) out.push(d);
+      ch.unacked.forEach((d) => out.push(withIdentity(d)));
+      if (ch.txSettled !== null) for (const d of ch.txSettled) out.push(withIdentity(d));
     }
     out.sort((a, b) => a.packet - b.packet || a.channel - b.channel || a.deliveryTag - b.deliveryTag);
     return out;
@@ -211,6 +212,8 @@ export class DeliveryLedger {
       delivery.packet = at.packet;
       delivery.tsSec = at.tsSec;
       delivery.tsNsec = at.tsNsec;
+      delivery.pendingIdentity = NO_PENDING_IDENTITY;
+      delivery.pendingDigest = 0;
       const before = ch.unacked.live;
       ch.unacked.push(tag, delivery);
       // A repeated tag replaces the earlier delivery (its settlement was not captured) instead of adding one.
@@ -362,6 +365,14 @@ export class DeliveryLedger {
   }
 }
 
+/** The record with its pending identity written (the same strings the assembly writes when it writes them at once). */
+function withIdentity(d: MutableDelivery): MutableDelivery {
+  if (d.pendingIdentity === PENDING_MESSAGE_ID) d.identity = `mid:${d.messageId}`;
+  else if (d.pendingIdentity === PENDING_BODY_HASH) d.identity = `h:${digestHexOf(d.pendingDigest)}:${d.bodySize}`;
+  d.pendingIdentity = NO_PENDING_IDENTITY;
+  return d;
+}
+
 /** A record whose every field the caller sets (one shape for all: made here, or reused from the spares). */
 function newDeliveryRecord(): MutableDelivery {
   return {
@@ -380,6 +391,8 @@ function newDeliveryRecord(): MutableDelivery {
     packet: 0,
     tsSec: 0,
     tsNsec: 0,
+    pendingIdentity: NO_PENDING_IDENTITY,
+    pendingDigest: 0,
   };
 }
 

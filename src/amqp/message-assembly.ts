@@ -14,7 +14,7 @@
  * message whose last body frame has been counted may wait (HASH_PENDING) until its bytes are hashed.
  */
 import { BodyHasher } from './body-hash.js';
-import { Assembly, BODY, DIRS, HASH_PENDING, HEADER, IDLE, S2C, SKIP, type MutableDelivery } from './channel-state.js';
+import { Assembly, BODY, DIRS, HASH_PENDING, HEADER, IDLE, NO_PENDING_IDENTITY, PENDING_BODY_HASH, PENDING_MESSAGE_ID, S2C, SKIP, type MutableDelivery } from './channel-state.js';
 import type { At, Direction, IssueSink, SessionListener } from './session-types.js';
 
 export class MessageAssembler {
@@ -212,14 +212,29 @@ export class MessageAssembler {
     const dl = asm.delivery;
     const onMessage = this.#listener.onMessage;
     const onRedelivered = asm.redelivered && asm.dir === S2C ? this.#listener.onRedelivered : undefined;
-    if (dl !== null || onMessage !== undefined || onRedelivered !== undefined) {
+    if (dl !== null && onMessage === undefined && onRedelivered === undefined && this.#listener.onAck === undefined && this.#listener.onRequeue === undefined) {
+      // Nobody needs the identity now and no listener sees the record: keep what makes it, for unacked() to write
+      // if the delivery is still unacked when asked (most are acked first: no string made for them).
+      dl.identity = null;
+      if (asm.messageId !== null) {
+        dl.pendingIdentity = PENDING_MESSAGE_ID;
+      } else if (complete && asm.hashing && asm.hasher !== null && asm.hasher.length === asm.bodySize) {
+        dl.pendingIdentity = PENDING_BODY_HASH;
+        dl.pendingDigest = asm.hasher.digest();
+      } else {
+        dl.pendingIdentity = NO_PENDING_IDENTITY;
+      }
+    } else if (dl !== null || onMessage !== undefined || onRedelivered !== undefined) {
       let identity: string | null = null;
       if (asm.messageId !== null) {
         identity = `mid:${asm.messageId}`;
       } else if (complete && asm.hashing && asm.hasher !== null && asm.hasher.length === asm.bodySize) {
         identity = `h:${asm.hasher.digestHex()}:${asm.bodySize}`;
       }
-      if (dl !== null) dl.identity = identity;
+      if (dl !== null) {
+        dl.identity = identity;
+        dl.pendingIdentity = NO_PENDING_IDENTITY;
+      }
       if (onRedelivered !== undefined && identity !== null) onRedelivered(identity, asm);
       if (onMessage !== undefined) {
         onMessage({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BodyHasher, hashBytesHex } from '../../src/amqp/body-hash.js';
+import { BodyHasher, digestHexOf, hashBytesHex } from '../../src/amqp/body-hash.js';
 import {
   AmqpSession,
   type AckEvent,
@@ -75,16 +75,20 @@ function heartbeat(channel = 0): HeartbeatFrame {
 
 const enc = new TextEncoder();
 
-/** `listenAcks` false: no onAck or onRequeue, as the timeline's session runs (acked delivery records are reused). */
-function harness(options?: SessionOptions, listenAcks = true) {
+/**
+ * `listen`: 'all' callbacks; 'messages' without onAck and onRequeue (acked delivery records are then reused);
+ * 'none' at all, like the timeline's session for messages that are not redelivered (identities are then written
+ * only when unacked() is asked).
+ */
+function harness(options?: SessionOptions, listen: 'all' | 'messages' | 'none' = 'all') {
   const messages: CompletedMessage[] = [];
   const acks: AckEvent[] = [];
   const requeues: RequeueEvent[] = [];
   const issues: SessionIssue[] = [];
   const s = new AmqpSession(
     {
-      onMessage: (m) => messages.push(m),
-      ...(listenAcks ? { onAck: (e: AckEvent) => acks.push(e), onRequeue: (e: RequeueEvent) => requeues.push(e) } : {}),
+      ...(listen !== 'none' ? { onMessage: (m: CompletedMessage) => messages.push(m) } : {}),
+      ...(listen === 'all' ? { onAck: (e: AckEvent) => acks.push(e), onRequeue: (e: RequeueEvent) => requeues.push(e) } : {}),
       onIssue: (i) => issues.push(i),
     },
     options,
@@ -808,7 +812,7 @@ describe('AmqpSession publisher confirms', () => {
 
 describe('AmqpSession delivery records without an ack listener', () => {
   it('gives each outstanding delivery its own record while settled ones are reused', () => {
-    const h = harness(undefined, false);
+    const h = harness(undefined, 'messages');
     handshake(h, 1);
     consume(h, 1, 'c');
     for (let round = 0; round < 50; round++) {
@@ -826,7 +830,7 @@ describe('AmqpSession delivery records without an ack listener', () => {
   });
 
   it('reuses the record of an acked delivery with every field of the new delivery, none of the old', () => {
-    const h = harness(undefined, false);
+    const h = harness(undefined, 'messages');
     handshake(h, 1);
     consume(h, 1, 'a');
     deliver(h, 1, 1, { ctag: 'a', messageId: 'm-1', size: 4 });
@@ -838,7 +842,7 @@ describe('AmqpSession delivery records without an ack listener', () => {
     h.s.onGap('s2c');
     const [second] = h.s.unacked();
     expect(second).toBe(first); // the same object: reused
-    expect(second).toEqual({
+    expect(second).toMatchObject({
       channel: 1,
       deliveryTag: 2,
       consumerTag: 'a',
@@ -859,7 +863,7 @@ describe('AmqpSession delivery records without an ack listener', () => {
   });
 
   it('does not reuse the record of a delivery acked before its body is complete: that message still writes to it', () => {
-    const h = harness(undefined, false);
+    const h = harness(undefined, 'messages');
     handshake(h, 1, 2);
     consume(h, 1, 'a');
     consume(h, 2, 'b');
@@ -879,6 +883,35 @@ describe('AmqpSession delivery records without an ack listener', () => {
     const channel1 = h.messages.find((m) => m.channel === 1);
     expect(channel1?.identity).not.toBe(channel2?.identity);
     expect(left!.identity).toBe(channel2!.identity);
+  });
+});
+
+describe('AmqpSession identities written when asked', () => {
+  it('gives unacked() the identities a listening session writes at once: hashes, message-ids, cut bodies', () => {
+    const feed = (h: H): void => {
+      handshake(h, 1, 2);
+      consume(h, 1, 'a');
+      consume(h, 2, 'b');
+      for (let tag = 1; tag <= 30; tag++) deliver(h, 1 + (tag % 2), Math.ceil(tag / 2), { ctag: tag % 2 === 0 ? 'a' : 'b', size: tag % 7, ...(tag % 5 === 0 ? { messageId: `m-${tag}` } : {}) });
+      // A delivery whose body a gap cuts: no identity.
+      h.sv(method('Basic.Deliver', { 'consumer-tag': 'a', 'delivery-tag': 16, redelivered: false, exchange: 'x', 'routing-key': 'rk' }, 1));
+      h.sv(header(10, {}, 1));
+      h.s.onBodyData('s2c', 1, new Uint8Array(4));
+      h.sv(body(4, 1));
+      h.s.onGap('s2c');
+      h.c(ack(3, true, 1), ack(2, false, 2));
+    };
+    const eager = harness(undefined, 'messages');
+    const lazy = harness(undefined, 'none');
+    feed(eager);
+    feed(lazy);
+    expect(lazy.messages).toHaveLength(0);
+    const ids = (h: H) => h.s.unacked().map((d) => [d.channel, d.deliveryTag, d.identity]);
+    expect(ids(lazy)).toEqual(ids(eager));
+    const identities = ids(lazy).map((x) => x[2]);
+    expect(identities).toContain(null);
+    expect(identities.some((i) => typeof i === 'string' && i.startsWith('h:'))).toBe(true);
+    expect(identities.some((i) => typeof i === 'string' && i.startsWith('mid:'))).toBe(true);
   });
 });
 
@@ -1029,6 +1062,7 @@ describe('BodyHasher', () => {
       const value = h.digest();
       expect(value).toBeLessThan(2 ** 53);
       expect(h.digestHex()).toBe(value.toString(16).padStart(14, '0'));
+      expect(digestHexOf(value)).toBe(h.digestHex());
       if (value < 2 ** 49) leadingZero++;
       if (value % 2 ** 32 >= 2 ** 31) topBit++;
     }
