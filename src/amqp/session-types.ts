@@ -26,7 +26,8 @@ export interface UnackedDelivery {
   readonly redelivered: boolean;
   /**
    * `mid:<message-id>`, or `h:<53-bit hex>:<body size>` (hash of exchange, routing key and body); null until the
-   * message has been assembled, and for good when its body was cut by a gap or a protocol anomaly.
+   * message has been assembled (without a listener for messages or acks: until unacked() is asked, after that), and
+   * for good when its body was cut by a gap or a protocol anomaly.
    */
   readonly identity: string | null;
   readonly messageId: string | null;

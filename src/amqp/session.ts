@@ -169,8 +169,8 @@ export class AmqpSession {
   }
 
   /**
-   * The unsettled deliveries, oldest first. A fresh array of the live records: identity and bodySize fill in as
-   * the message completes. Do not mutate them, and read them before the next frame: without an onAck listener a
+   * The unsettled deliveries, oldest first. A fresh array of the live records: bodySize fills in as the message
+   * completes, identity then too or (no listener for messages or acks) at the next unacked(). Do not mutate them, and read them before the next frame: without an onAck listener a
    * record settled by an ack is reused for a later delivery of any session (delivery-ledger.ts), so copy what must
    * be kept.
    */

@@ -1,7 +1,7 @@
 /**
  * One captured packet -> one TCP segment, or the reason it is not one. The public surface of src/net.
  *
- *   CapturedPacket.data
+ *   CapturedPacket.bytes[offset, offset + caplen)
  *     -> link decoder, chosen by LINKTYPE from link.ts's table         LinkResult { net, offset }
  *     -> IPv4 / IPv6 decoder, chosen by network-layer code (switch)    IpResult   { offset, end, length }
  *     -> TCP header decoder                                            TcpSegment (types.ts)
@@ -31,7 +31,7 @@ import type { NetStats, PacketKind, TcpSegment } from './types.js';
 
 export { formatAddress, linkTypeName };
 
-/** Per-layer scratch, private to decodePacket, fully rewritten before each read. */
+/** Per-layer scratch, private to decodePacketAt, fully rewritten before each read. */
 const link = createLinkResult();
 const ip = createIpResult();
 

@@ -19,7 +19,7 @@ export const NET_MALFORMED = 3; // the link header itself is cut short or imposs
 /** Only inside EtherType tables: a VLAN tag follows, keep walking (ethernet.ts). Never left in a LinkResult. */
 export const NET_VLAN = 4;
 
-/** Filled by a link decoder. `offset` (into the captured bytes) is meaningful for NET_IPV4 / NET_IPV6 only. */
+/** Filled by a link decoder. `offset` (an index into `data`) is meaningful for NET_IPV4 / NET_IPV6 only. */
 export interface LinkResult {
   /** One of the NET_* codes above, except NET_VLAN. */
   net: number;

@@ -2,8 +2,8 @@
  * The LINKTYPE table: which decoder reads each link layer, and its name for the report (gopacket layers/enums.go
  * LinkType with EnumMetadata{DecodeWith, Name}; values from the IANA / draft-ietf-opsawg-pcaplinktype registry).
  *
- * To support another link type, add one row: a decoder `(data, link) => void` that fills LinkResult (layers.ts)
- * and never throws. decode.ts needs no change.
+ * To support another link type, add one row: a decoder `(data, start, end, link) => void` that reads the packet in
+ * data[start, end), fills LinkResult (layers.ts) and never throws. decode.ts needs no change.
  */
 import { decodeEthernet } from './ethernet.js';
 import type { LinkDecoder } from './layers.js';

@@ -93,6 +93,66 @@ describe('decodePacketAt', () => {
     expect(compared).toBe(80_000);
   });
 
+  it('answers the same in place for the real packets re-framed under every other link type', () => {
+    // The captures are Ethernet and SLL2: their IP packets are re-framed as NULL (both byte orders), LOOP, SLL,
+    // SLL2 and raw IP, so that every decoder reads real headers at an offset into junk.
+    const rnd = lcg(11);
+    const a = createTcpSegment();
+    const b = createTcpSegment();
+    const ip = packets
+      .filter((p) => p.linkType === 1 && p.data.length > 14 && (p.data[12] === 0x08 || p.data[12] === 0x86))
+      .map((p) => ({ v6: p.data[12] === 0x86, payload: p.data.subarray(14), origLen: p.origLen - 14 }));
+    expect(ip.some((p) => p.v6)).toBe(true);
+    const u32 = (n: number, le: boolean): number[] => (le ? [n & 255, (n >> 8) & 255, (n >> 16) & 255, n >>> 24] : [n >>> 24, (n >> 16) & 255, (n >> 8) & 255, n & 255]);
+    const framings: { linkType: number; header: (v6: boolean) => number[] }[] = [
+      { linkType: 0, header: (v6) => u32(v6 ? 30 : 2, true) }, // NULL, the writer's byte order little-endian
+      { linkType: 0, header: (v6) => u32(v6 ? 28 : 2, false) }, // NULL, big-endian
+      { linkType: 108, header: (v6) => u32(v6 ? 24 : 2, false) }, // LOOP
+      { linkType: 113, header: (v6) => [0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, v6 ? 0x86 : 0x08, v6 ? 0xdd : 0x00] }, // SLL
+      { linkType: 276, header: (v6) => [v6 ? 0x86 : 0x08, v6 ? 0xdd : 0x00, 0, 0, 0, 0, 0, 1, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0] }, // SLL2
+      { linkType: 101, header: () => [] }, // raw IP
+    ];
+    let tcp = 0;
+    for (const f of framings) {
+      for (const p of ip.filter((_, i) => i % 7 === 0)) {
+        const frame = Uint8Array.from([...f.header(p.v6), ...p.payload]);
+        const cut = rnd() < 0.3 ? frame.subarray(0, Math.floor(rnd() * frame.length)) : frame;
+        const origLen = frame.length - p.payload.length + p.origLen;
+        const alone = answer(decodePacket(f.linkType, cut.slice(), origLen, a), a);
+        const { data, start } = inJunk(cut, rnd, rnd() < 0.5 ? 0x00 : 0x45);
+        const inPlace = answer(decodePacketAt(f.linkType, data, start, cut.length, origLen, b), b);
+        if (inPlace !== alone) expect({ linkType: f.linkType, inPlace }).toEqual({ linkType: f.linkType, inPlace: alone });
+        if (alone.startsWith('{')) tcp++;
+      }
+    }
+    expect(tcp).toBeGreaterThan(1_000);
+  });
+
+  it('walks IPv6 extension headers within the window, cut at every length', () => {
+    // IPv6, Hop-by-Hop (8 bytes), Authentication Header (16 bytes), then a TCP header: every cut, among junk that
+    // would continue each header.
+    const tcpHeader = [0x13, 0x88, 0x16, 0x28, 0, 0, 0, 1, 0, 0, 0, 2, 0x50, 0x18, 0x01, 0x00, 0, 0, 0, 0];
+    const extensions = [51, 0, 1, 4, 0, 0, 0, 0, 6, 2, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0];
+    const payloadLength = extensions.length + tcpHeader.length;
+    const packet = Uint8Array.from([0x60, 0, 0, 0, 0, payloadLength, 0, 64, ...new Array<number>(15).fill(0), 1, ...new Array<number>(15).fill(0), 2, ...extensions, ...tcpHeader]);
+    const a = createTcpSegment();
+    const b = createTcpSegment();
+    const answers = new Set<string>();
+    for (let length = 0; length <= packet.length; length++) {
+      const cut = packet.subarray(0, length);
+      const alone = answer(decodePacket(229, cut.slice(), packet.length, a), a);
+      answers.add(alone.startsWith('{') ? 'tcp' : alone);
+      for (const junk of [0x00, 0x06, 0x33, 0xff]) {
+        const data = new Uint8Array(length + 64).fill(junk);
+        data.set(cut, 0);
+        const inPlace = answer(decodePacketAt(229, data, 0, length, packet.length, b), b);
+        expect(inPlace, `cut at ${length}, junk ${junk}`).toBe(alone);
+      }
+    }
+    expect(answers.has('tcp')).toBe(true);
+    expect(answers.has('malformed')).toBe(true);
+  });
+
   it('stops a chain of VLAN tags at the window, not at the buffer', () => {
     // Ethernet with three 802.1Q tags, then IPv4: cut at every length, the tag walk must see the cut.
     const frame = Uint8Array.from([...new Array<number>(12).fill(2), 0x81, 0x00, 0, 1, 0x81, 0x00, 0, 2, 0x88, 0xa8, 0, 3, 0x08, 0x00, 0x45, 0, 0, 40]);
