@@ -238,11 +238,11 @@ export class DeliveryLedger {
       onAck?.(ackEvent(C2S, ch.id, kind, tag, multiple, requeue, NO_DELIVERIES, 0, true, true, false, at));
       return;
     }
-    const collect = onAck !== undefined || ch.txMode;
-    // Records nobody else is given go to the spares (keepSpares checks them), the others to the listener or the
-    // transaction.
+    // The settled records go to the listener or the transaction when there is one; otherwise nobody else is given
+    // them, and they go to the spares (keepSpares checks them).
+    const collected: MutableDelivery[] | null = onAck !== undefined || ch.txMode ? [] : null;
     const sparesBefore = spareRecords.length;
-    const out: MutableDelivery[] | null = collect ? [] : sparesBefore < MAX_SPARE_RECORDS ? spareRecords : null;
+    const out = collected ?? (sparesBefore < MAX_SPARE_RECORDS ? spareRecords : null);
     let count: number;
     let known: boolean;
     if (multiple && tag === 0) {
@@ -255,11 +255,11 @@ export class DeliveryLedger {
       count = ch.unacked.settle(tag, multiple, out);
       known = tag !== 0 && ch.unacked.found;
     }
-    if (!collect && out !== null) keepSpares(ch, sparesBefore);
-    if (ch.txMode && out !== null && out.length > 0) {
+    if (collected === null && out !== null) keepSpares(ch, sparesBefore);
+    if (ch.txMode && collected !== null && collected.length > 0) {
       // Still unacked for the broker until Tx.Commit (Tx.Rollback restores them).
       const tx = (ch.txSettled ??= []);
-      for (const dl of out) tx.push(dl);
+      for (const dl of collected) tx.push(dl);
     } else {
       this.#unackedCount -= count;
     }
@@ -274,7 +274,7 @@ export class DeliveryLedger {
         `${name} of delivery tag ${tag}${multiple ? ' (multiple)' : ''} on channel ${ch.id}, which is not outstanding (already settled, never delivered on this channel, or delivered no-ack): RabbitMQ answers Channel.Close 406 PRECONDITION_FAILED - unknown delivery tag ${tag} (class 60, method ${methodId})`,
       );
     }
-    onAck?.(ackEvent(C2S, ch.id, kind, tag, multiple, requeue, collect && out !== null ? out : NO_DELIVERIES, count, known, false, ch.txMode, at));
+    onAck?.(ackEvent(C2S, ch.id, kind, tag, multiple, requeue, collected ?? NO_DELIVERIES, count, known, false, ch.txMode, at));
   }
 
   /** A S->C Basic.Ack or Nack: publisher confirms. */

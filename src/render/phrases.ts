@@ -92,4 +92,3 @@ export function connectionFacts(c: ReportConnection): string[] {
 export function openedAt(c: ReportConnection): number {
   return c.opened?.t ?? c.timeline[0]?.t ?? c.lastClientByte?.t ?? c.end.t;
 }
-

@@ -152,7 +152,7 @@ export class TcpFacts {
     // Any segment proves this side's kernel is alive: the peer's earlier probes and retransmissions were answered.
     // The evidence's moments are updated in place: only recorded silences (whose evidence is never touched again)
     // and the end snapshot (which copies them) keep them.
-    silentSelf.lastSignOfLife = silentSelf.lastSignOfLife !== null ? at(silentSelf.lastSignOfLife, seg) : at(own.takeSpareSignOfLife(), seg);
+    silentSelf.lastSignOfLife = at(silentSelf.lastSignOfLife ?? own.takeSpareSignOfLife(), seg);
     silentSelf.peerRetransmissionsUnanswered = 0;
     silentSelf.peerKeepAlivesUnanswered = 0;
     if ((a & TA_ANY_RETRANSMISSION) !== 0) {
@@ -162,7 +162,7 @@ export class TcpFacts {
     }
     if ((a & TA_ACK_ADVANCED) !== 0) {
       silentSelf.acksAdvanced++;
-      silentSelf.lastAck = silentSelf.lastAck !== null ? at(silentSelf.lastAck, seg) : at(own.takeSpareAck(), seg);
+      silentSelf.lastAck = at(silentSelf.lastAck ?? own.takeSpareAck(), seg);
     }
     if ((a & TA_PURE_ACK) !== 0) silentSelf.pureAcks++;
     if ((a & TA_ZERO_WINDOW) !== 0) {
