@@ -106,6 +106,18 @@ describe.skipIf(!available)('HTML report in Chromium', () => {
     });
   }
 
+  it('fits every bar label in the gutter of the fleet chart (long connection names are shortened to fit)', async () => {
+    const report = analyzeCapture('fleet-fd-limit.pcap').report; // nova-compute:29698:b32e2342-... names
+    const { page } = await open('fleet-fd-limit', report);
+    const overflow = await page.evaluate(() => {
+      const svg = document.querySelector('svg.fleet')!.getBoundingClientRect();
+      return [...document.querySelectorAll('svg.fleet text.rowlabel')].map((t) => t.getBoundingClientRect().left - svg.left).filter((x) => x < 0);
+    });
+    expect(overflow).toEqual([]);
+    expect(await page.evaluate(() => document.querySelectorAll('svg.fleet text.rowlabel').length)).toBe(report.connections.length);
+    await page.close();
+  });
+
   it('the injected connection name is shown as text and runs nothing, even when hovered and clicked', async () => {
     const report = injectionReport();
     const { page, errors, dialogs, counts } = await open('injection-hover', report);

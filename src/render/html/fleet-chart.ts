@@ -23,6 +23,11 @@ const ROW_PX = 14;
 const MAX_PLOT_PX = 600;
 /** Rows up to which each bar gets a text label in the left gutter. */
 const LABELLED_ROWS = 60;
+/**
+ * Characters of a bar's label: what the 214 px left of the gutter hold at 11 px (34 let digit- and hex-heavy names
+ * such as oslo.messaging's "nova-compute:29698:b32e2342-..." run 12 px past the chart's left edge in Chromium).
+ */
+const ROW_LABEL_CHARS = 30;
 
 /** One bar, in chart order; `anchor` is the id of its timeline section, or '' when the report has none for it. */
 export interface ChartRow {
@@ -157,7 +162,7 @@ export function renderFleetChart(report: Report, rows: readonly ChartRow[]): { h
   const labels =
     rows.length <= LABELLED_ROWS
       ? rows
-          .map((r, i) => `<text class="rowlabel" x="${g.gutter - 6}" y="${num(g.top + (i + 0.5) * g.rowPx + 4)}">${text(shorten(r.c.name ?? r.c.id, 34))}</text>`)
+          .map((r, i) => `<text class="rowlabel" x="${g.gutter - 6}" y="${num(g.top + (i + 0.5) * g.rowPx + 4)}">${text(shorten(r.c.name ?? r.c.id, ROW_LABEL_CHARS))}</text>`)
           .join('')
       : '';
 
