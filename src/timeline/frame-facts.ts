@@ -4,35 +4,35 @@
  * when the handshake was not captured).
  */
 import type { Dir } from '../tcp/types.js';
-import { other } from './tcp-facts.js';
+import type { DirectionState } from './direction-state.js';
 import type { ConnectionFacts, FrameMoment } from './types.js';
 
 const MAX_HEARTBEAT_INTERVALS = 64;
 
 export class FrameFacts {
-  /** Each side's latest frame, updated in place; frameMoment() copies it when needed. */
-  private readonly latestFrame: Record<Dir, FrameMoment> = {
-    c2s: { packet: 0, tsSec: 0, tsNsec: 0, type: '', channel: 0 },
-    s2c: { packet: 0, tsSec: 0, tsNsec: 0, type: '', channel: 0 },
-  };
+  /** Each side's counters and latest frame (the facts' stats.c2s and stats.s2c). */
+  private readonly c2s: DirectionState;
+  private readonly s2c: DirectionState;
   private lastHeartbeatOnly = -1; // time (s, relative to the connection) of the last S->C heartbeat with no other S->C frame since
   private readonly heartbeatIntervals: number[] = [];
   private lastServerFrameWasHeartbeat = false;
 
   constructor(
-    private readonly facts: ConnectionFacts,
+    facts: ConnectionFacts,
     private readonly originSec: number,
     private readonly originNsec: number,
-  ) {}
+  ) {
+    this.c2s = facts.stats.c2s as DirectionState;
+    this.s2c = facts.stats.s2c as DirectionState;
+  }
 
   note(dir: Dir, heartbeat: boolean, packet: number, tsSec: number, tsNsec: number, type: string, channel: number): void {
-    const f = this.facts;
-    const st = f.stats[dir];
-    st.frames++;
-    this.noteLatest(dir, packet, tsSec, tsNsec, type, channel);
+    const own = dir === 'c2s' ? this.c2s : this.s2c;
+    own.frames++;
+    setLatest(own, packet, tsSec, tsNsec, type, channel);
     if (heartbeat) {
-      st.heartbeats++;
-      f.trailing[other(dir)].peerHeartbeats++;
+      own.heartbeats++;
+      (dir === 'c2s' ? this.s2c : this.c2s).trailing.peerHeartbeats++;
       if (dir === 's2c') this.noteServerHeartbeat(tsSec, tsNsec);
     } else if (dir === 's2c') {
       this.lastServerFrameWasHeartbeat = false;
@@ -44,18 +44,13 @@ export class FrameFacts {
    * counted, but the latest thing this side sent as one.
    */
   noteLatest(dir: Dir, packet: number, tsSec: number, tsNsec: number, type: string, channel: number): void {
-    const l = this.latestFrame[dir];
-    l.packet = packet;
-    l.tsSec = tsSec;
-    l.tsNsec = tsNsec;
-    l.type = type;
-    l.channel = channel;
+    setLatest(dir === 'c2s' ? this.c2s : this.s2c, packet, tsSec, tsNsec, type, channel);
   }
 
   /** A copy of this side's latest frame, or null if it sent none. */
   frameMoment(dir: Dir): FrameMoment | null {
-    const l = this.latestFrame[dir];
-    return l.type === '' ? null : { packet: l.packet, tsSec: l.tsSec, tsNsec: l.tsNsec, type: l.type, channel: l.channel };
+    const l = dir === 'c2s' ? this.c2s : this.s2c;
+    return l.latestType === '' ? null : { packet: l.latestPacket, tsSec: l.latestTsSec, tsNsec: l.latestTsNsec, type: l.latestType, channel: l.latestChannel };
   }
 
   /** T from the median spacing of the broker's idle heartbeats (every T/2), or null without enough of them. */
@@ -76,4 +71,12 @@ export class FrameFacts {
     this.lastHeartbeatOnly = t;
     this.lastServerFrameWasHeartbeat = true;
   }
+}
+
+function setLatest(side: DirectionState, packet: number, tsSec: number, tsNsec: number, type: string, channel: number): void {
+  side.latestPacket = packet;
+  side.latestTsSec = tsSec;
+  side.latestTsNsec = tsNsec;
+  side.latestType = type;
+  side.latestChannel = channel;
 }

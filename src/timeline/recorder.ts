@@ -21,7 +21,8 @@ import { DELIVER, methodFacts, QUIET_ACK, QUIET_PUBLISH } from './method-facts.j
 import { frameEntry, tcpEntry } from './raw-events.js';
 import { TimelineSelection } from './selection.js';
 import { copyEvidence, copyMoment, moment, newEvidence } from './silence-evidence.js';
-import { NOTABLE_ANALYSIS, newStats, tcpEventType, TcpFacts } from './tcp-facts.js';
+import { NOTABLE_ANALYSIS, tcpEventType, TcpFacts } from './tcp-facts.js';
+import { DirectionState } from './direction-state.js';
 import type { ConnectionFacts, Moment, TimelineEntry } from './types.js';
 
 export { FULL_TIMELINE_EVENTS } from './selection.js';
@@ -58,6 +59,7 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
   ) {
     this.onDone = onDone;
     const first = moment(info.firstPacket, info.firstTsSec, info.firstTsNsec);
+    const trailing = { c2s: newEvidence(), s2c: newEvidence() };
     this.facts = {
       info,
       protocolVersion: null,
@@ -90,10 +92,10 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
       firstPayload: { c2s: null, s2c: null },
       lastPayload: { c2s: null, s2c: null },
       lastFrame: { c2s: null, s2c: null },
-      trailing: { c2s: newEvidence(), s2c: newEvidence() },
+      trailing,
       atFirstEnd: null,
       silences: [],
-      stats: { c2s: newStats(), s2c: newStats() },
+      stats: { c2s: new DirectionState(trailing.c2s), s2c: new DirectionState(trailing.s2c) },
       decodeProblems: [],
       unacked: { count: 0, identities: [], oldest: null },
       redeliveredIdentities: [],

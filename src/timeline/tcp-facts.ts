@@ -21,78 +21,33 @@ import {
   type SegmentInfo,
 } from '../tcp/types.js';
 import { at, keepsSilence, MIN_RECORDED_SILENCE, moment, newEvidence, recordSilence, resetEvidence, seconds } from './silence-evidence.js';
-import type { ConnectionFacts, DirectionStats, Moment, TcpEnd } from './types.js';
+import type { DirectionState } from './direction-state.js';
+import type { ConnectionFacts, Moment, TcpEnd } from './types.js';
 
 /** Segments whose analysis makes them notable on the timeline (kept with context). */
 export const NOTABLE_ANALYSIS = TA_ANY_RETRANSMISSION | TA_LOST_SEGMENT | TA_ZERO_WINDOW | TA_ZERO_WINDOW_PROBE | TA_KEEP_ALIVE | TA_WINDOW_FULL;
 
-export function newStats(): DirectionStats {
-  return {
-    frames: 0, heartbeats: 0, payloadSegments: 0, payloadBytes: 0, keepAlives: 0, keepAliveAcks: 0, zeroWindows: 0,
-    zeroWindowProbes: 0, windowFull: 0, retransmissions: 0, dupAcks: 0, lostSegments: 0, gaps: 0, gapBytes: 0,
-    gapsByReason: { 'not-captured': 0, 'snap-length': 0, 'connection-end': 0 },
-    firstZeroWindow: null, lastZeroWindow: null, zeroWindowEpisodes: 0, longestZeroWindow: 0, zeroWindowAtEnd: false,
-    keepAlivesIntoZeroWindow: 0,
-  };
-}
-
-export function other(dir: Dir): Dir {
-  return dir === 'c2s' ? 's2c' : 'c2s';
-}
-
-/** What TcpFacts follows of one side of the connection. */
-class TcpSide {
-  /** The TTL of the side's packets other than resets (a reset with another TTL may be forged). */
-  usualTtl = -1;
-  /** The side's last advertised window, and since when it has been zero (null: open). */
-  lastWindow = -1;
-  zeroWindowSince: Moment | null = null;
-  /**
-   * Whether the side's lastPayload moment is also held elsewhere (as firstPayload, or as a recorded silence's end)
-   * and must be replaced rather than moved. The end snapshot copies it.
-   */
-  lastPayloadShared = false;
-  /**
-   * The moments of the side's last reset evidence, which nothing references any more: the next sign of life or ACK
-   * moves them instead of making new ones (two moments per data segment, each outliving a young-generation
-   * collection when thousands of connections take turns).
-   */
-  spareSignOfLife: Moment | null = null;
-  spareAck: Moment | null = null;
-
-  /** The spare sign-of-life moment, no longer spare (null: none, `at` makes a new one). */
-  takeSpareSignOfLife(): Moment | null {
-    const m = this.spareSignOfLife;
-    this.spareSignOfLife = null;
-    return m;
-  }
-
-  takeSpareAck(): Moment | null {
-    const m = this.spareAck;
-    this.spareAck = null;
-    return m;
-  }
-}
-
 export class TcpFacts {
-  /** Each side's own state (two objects, not a { c2s, s2c } record per field: a fleet holds thousands of these). */
-  private readonly c2sSide = new TcpSide();
-  private readonly s2cSide = new TcpSide();
+  /** Each side's state and counters: the facts' stats.c2s and stats.s2c. */
+  private readonly c2sSide: DirectionState;
+  private readonly s2cSide: DirectionState;
 
   /** @param takeEndSnapshot freezes the per-side state; called just before the first FIN or RST changes it. */
   constructor(
     private readonly facts: ConnectionFacts,
     private readonly takeEndSnapshot: () => void,
-  ) {}
+  ) {
+    this.c2sSide = facts.stats.c2s as DirectionState;
+    this.s2cSide = facts.stats.s2c as DirectionState;
+  }
 
   /** Notes the segment's facts; returns whether it reopened its side's zero window. */
   onSegment(seg: SegmentInfo): boolean {
     const f = this.facts;
     let reopened = false;
     const dir = seg.dir;
-    const peer = other(dir);
-    const own = this.side(dir);
-    const st = f.stats[dir];
+    const own = dir === 'c2s' ? this.c2sSide : this.s2cSide;
+    const peer = dir === 'c2s' ? this.s2cSide : this.c2sSide;
     const a = seg.analysis;
     // Updated in place: nothing keeps this object before the connection ends.
     const lastPacket = f.lastPacket;
@@ -109,25 +64,25 @@ export class TcpFacts {
     // Payload that moves the stream forward counts as activity (RabbitMQ's receiver counts received bytes).
     const isActivity = seg.payloadLength > 0 && (a & (TA_KEEP_ALIVE | TA_ZERO_WINDOW_PROBE | TA_ANY_RETRANSMISSION)) === 0;
     if (isActivity) {
-      st.payloadSegments++;
-      st.payloadBytes += seg.payloadLength;
-      const last = f.lastPayload[dir];
+      own.payloadSegments++;
+      own.payloadBytes += seg.payloadLength;
+      const last = own.lastPayload;
       let recorded = false;
       if (last === null) {
         const now = moment(seg.packet, seg.tsSec, seg.tsNsec);
         f.firstPayload[dir] = now;
-        f.lastPayload[dir] = now;
+        this.setLastPayload(own, dir, now);
         own.lastPayloadShared = true;
       } else {
         const gap = seconds(last, seg);
         if (gap >= MIN_RECORDED_SILENCE && keepsSilence(f.silences, gap)) {
           const now = moment(seg.packet, seg.tsSec, seg.tsNsec);
-          recordSilence(f.silences, { dir, from: last, to: now, duration: gap, evidence: f.trailing[dir] });
+          recordSilence(f.silences, { dir, from: last, to: now, duration: gap, evidence: own.trailing });
           recorded = true;
-          f.lastPayload[dir] = now;
+          this.setLastPayload(own, dir, now);
           own.lastPayloadShared = true;
         } else if (own.lastPayloadShared) {
-          f.lastPayload[dir] = moment(seg.packet, seg.tsSec, seg.tsNsec);
+          this.setLastPayload(own, dir, moment(seg.packet, seg.tsSec, seg.tsNsec));
           own.lastPayloadShared = false;
         } else {
           // Moved in place: a moment per data segment outlived the young generation when thousands of
@@ -138,17 +93,20 @@ export class TcpFacts {
         }
       }
       // A recorded silence keeps its evidence; otherwise the object is reused (no allocation per data segment).
-      if (recorded) f.trailing[dir] = newEvidence();
-      else {
-        const e = f.trailing[dir];
+      if (recorded) {
+        const fresh = newEvidence();
+        own.trailing = fresh;
+        f.trailing[dir] = fresh;
+      } else {
+        const e = own.trailing;
         if (e.lastSignOfLife !== null) own.spareSignOfLife = e.lastSignOfLife;
         if (e.lastAck !== null) own.spareAck = e.lastAck;
         resetEvidence(e);
       }
-      f.trailing[peer].peerPayloadSegments++;
+      peer.trailing.peerPayloadSegments++;
     }
-    const silentSelf = f.trailing[dir];
-    const silentPeer = f.trailing[peer];
+    const silentSelf = own.trailing;
+    const silentPeer = peer.trailing;
     // Any segment proves this side's kernel is alive: the peer's earlier probes and retransmissions were answered.
     // The evidence's moments are updated in place: only recorded silences (whose evidence is never touched again)
     // and the end snapshot (which copies them) keep them.
@@ -156,7 +114,7 @@ export class TcpFacts {
     silentSelf.peerRetransmissionsUnanswered = 0;
     silentSelf.peerKeepAlivesUnanswered = 0;
     if ((a & TA_ANY_RETRANSMISSION) !== 0) {
-      st.retransmissions++;
+      own.retransmissions++;
       silentPeer.peerRetransmissions++;
       silentPeer.peerRetransmissionsUnanswered++;
     }
@@ -166,14 +124,14 @@ export class TcpFacts {
     }
     if ((a & TA_PURE_ACK) !== 0) silentSelf.pureAcks++;
     if ((a & TA_ZERO_WINDOW) !== 0) {
-      st.zeroWindows++;
+      own.zeroWindows++;
       silentSelf.zeroWindows++;
       const m = moment(seg.packet, seg.tsSec, seg.tsNsec);
-      if (st.firstZeroWindow === null) st.firstZeroWindow = m;
-      st.lastZeroWindow = m;
+      if (own.firstZeroWindow === null) own.firstZeroWindow = m;
+      own.lastZeroWindow = m;
       if (own.zeroWindowSince === null) {
         own.zeroWindowSince = m;
-        st.zeroWindowEpisodes++;
+        own.zeroWindowEpisodes++;
       }
     } else if ((flags & (TCP_SYN | TCP_RST)) === 0 && seg.window > 0) {
       if (own.zeroWindowSince !== null) {
@@ -183,22 +141,22 @@ export class TcpFacts {
     }
     if ((flags & (TCP_SYN | TCP_RST)) === 0) own.lastWindow = seg.window;
     if ((a & TA_KEEP_ALIVE) !== 0) {
-      st.keepAlives++;
-      if (this.side(peer).lastWindow === 0) {
-        st.keepAlivesIntoZeroWindow++;
+      own.keepAlives++;
+      if (peer.lastWindow === 0) {
+        own.keepAlivesIntoZeroWindow++;
       } else {
         silentPeer.peerKeepAlives++;
         silentPeer.peerKeepAlivesUnanswered++;
       }
     }
     if ((a & TA_KEEP_ALIVE_ACK) !== 0) {
-      st.keepAliveAcks++;
+      own.keepAliveAcks++;
       silentSelf.keepAliveAcks++;
     }
-    if ((a & TA_ZERO_WINDOW_PROBE) !== 0) st.zeroWindowProbes++;
-    if ((a & TA_WINDOW_FULL) !== 0) st.windowFull++;
-    if ((a & TA_DUP_ACK) !== 0) st.dupAcks++;
-    if ((a & TA_LOST_SEGMENT) !== 0) st.lostSegments++;
+    if ((a & TA_ZERO_WINDOW_PROBE) !== 0) own.zeroWindowProbes++;
+    if ((a & TA_WINDOW_FULL) !== 0) own.windowFull++;
+    if ((a & TA_DUP_ACK) !== 0) own.dupAcks++;
+    if ((a & TA_LOST_SEGMENT) !== 0) own.lostSegments++;
 
     if ((flags & TCP_FIN) !== 0) {
       const end = this.tcpEnd(seg);
@@ -213,12 +171,18 @@ export class TcpFacts {
     return reopened;
   }
 
+  /** The side's last payload moment, in the facts and in the side's state. */
+  private setLastPayload(side: DirectionState, dir: Dir, m: Moment): void {
+    side.lastPayload = m;
+    this.facts.lastPayload[dir] = m;
+  }
+
   /** At the end: zero windows still open, and the silences still running (often the decisive evidence). */
   finish(): void {
     const f = this.facts;
     for (const dir of ['c2s', 's2c'] as const) {
       if (this.side(dir).zeroWindowSince !== null) {
-        f.stats[dir].zeroWindowAtEnd = true;
+        this.side(dir).zeroWindowAtEnd = true;
         this.closeZeroWindow(dir, f.lastPacket);
       }
     }
@@ -237,11 +201,10 @@ export class TcpFacts {
     const since = side.zeroWindowSince;
     if (since === null) return;
     side.zeroWindowSince = null;
-    const st = this.facts.stats[dir];
-    st.longestZeroWindow = Math.max(st.longestZeroWindow, seconds(since, at));
+    side.longestZeroWindow = Math.max(side.longestZeroWindow, seconds(since, at));
   }
 
-  private side(dir: Dir): TcpSide {
+  private side(dir: Dir): DirectionState {
     return dir === 'c2s' ? this.c2sSide : this.s2cSide;
   }
 
