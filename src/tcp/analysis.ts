@@ -31,7 +31,14 @@ import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../net/types.js';
 export const WSCALE_UNKNOWN = -1; // no SYN seen: the window field cannot be scaled
 export const WSCALE_NONE = -2; // the handshake was seen and scaling is not in use
 
-/** Per-direction analysis state ("fwd" is the sender of the segment being analysed, "rev" the other side). */
+/**
+ * Per-direction analysis state ("fwd" is the sender of the segment being analysed, "rev" the other side).
+ *
+ * Sequence and acknowledgement numbers are kept as signed 32-bit integers (the same value modulo 2^32; every
+ * comparison and sum here is modulo 2^32 anyway): V8 keeps such a number in the object itself, while an unsigned
+ * one from 2^31 up becomes a separate heap object, one more for the garbage collector to copy and one more wait on
+ * memory per packet when thousands of connections take turns.
+ */
 export class FlowAnalysis {
   nextseq = 0;
   hasNextseq = false;
@@ -39,8 +46,11 @@ export class FlowAnalysis {
   lastack = 0;
   hasLastack = false;
   lastackTime = 0;
-  /** Raw window field of the last segment; Wireshark starts it at G_MAXUINT32 so the first segment never matches. */
-  window = 0xffffffff;
+  /**
+   * Raw window field of the last segment. Wireshark starts it at G_MAXUINT32 so that the first segment never
+   * matches; -1 does the same (a window field is 0-65535) and stays a small integer.
+   */
+  window = -1;
   winScale = WSCALE_UNKNOWN;
   lastSegmentFlags = 0;
   dupacknum = 0;
@@ -99,6 +109,9 @@ export function analyzeSegment(
   seglen: number,
   t: number,
 ): number {
+  // As signed 32-bit integers, like the state they are compared with (see FlowAnalysis).
+  seq |= 0;
+  ack |= 0;
   let ta = 0;
   const synFinRst = tcpFlags & (TCP_SYN | TCP_FIN | TCP_RST);
   const nextseq = fwd.nextseq;
@@ -113,7 +126,7 @@ export function analyzeSegment(
     // Rule 3: previous segment not captured.
     if (fwd.hasNextseq && seqGt(seq, nextseq) && (tcpFlags & TCP_RST) === 0) ta |= TA_LOST_SEGMENT;
     // Rule 4: keep-alive: 0 or 1 byte, one below the next expected sequence number.
-    if ((seglen === 0 || seglen === 1) && fwd.hasNextseq && seq === ((nextseq - 1) >>> 0) && synFinRst === 0) {
+    if ((seglen === 0 || seglen === 1) && fwd.hasNextseq && seq === ((nextseq - 1) | 0) && synFinRst === 0) {
       ta |= TA_KEEP_ALIVE;
     }
     const sameAckAtNext = seglen === 0 && seq === nextseq && fwd.hasLastack && ack === fwd.lastack && synFinRst === 0;
@@ -121,8 +134,8 @@ export function analyzeSegment(
     if (sameAckAtNext && window !== 0 && window !== fwd.window) ta |= TA_WINDOW_UPDATE;
     // Rule 6: window full: the segment fills the receiver's advertised window exactly.
     if (seglen > 0 && rev.winScale !== WSCALE_UNKNOWN && rev.hasLastack && synFinRst === 0) {
-      const edge = (rev.lastack + rev.window * (1 << windowShift(rev))) % 2 ** 32;
-      if (((seq + seglen) >>> 0) === edge) ta |= TA_WINDOW_FULL;
+      const edge = (rev.lastack + rev.window * (1 << windowShift(rev))) | 0;
+      if (((seq + seglen) | 0) === edge) ta |= TA_WINDOW_FULL;
     }
     let finished = false;
     // Rule 7: keep-alive ACK.
@@ -138,7 +151,7 @@ export function analyzeSegment(
       window === fwd.window &&
       seq === nextseq &&
       fwd.hasLastack &&
-      (ack === fwd.lastack || ack === ((fwd.lastack + 1) >>> 0)) &&
+      (ack === fwd.lastack || ack === ((fwd.lastack + 1) | 0)) &&
       (rev.lastSegmentFlags & TA_ZERO_WINDOW_PROBE) !== 0 &&
       synFinRst === 0
     ) {
@@ -164,14 +177,14 @@ export function analyzeSegment(
   // Rule 11: the retransmission family, only for segments that occupy sequence space and are not keep-alives.
   if ((ta & (TA_KEEP_ALIVE | TA_ZERO_WINDOW_PROBE)) === 0 && (seglen > 0 || (tcpFlags & (TCP_SYN | TCP_FIN)) !== 0)) {
     let seqNotAdvanced = fwd.hasNextseq && seqLt(seq, nextseq);
-    if (seglen > 1 && fwd.hasNextseq && seq === ((nextseq - 1) >>> 0)) seqNotAdvanced = false;
-    if (seglen > 0 && rev.hasLastack && seqLe((seq + seglen) >>> 0, rev.lastack)) {
+    if (seglen > 1 && fwd.hasNextseq && seq === ((nextseq - 1) | 0)) seqNotAdvanced = false;
+    if (seglen > 0 && rev.hasLastack && seqLe((seq + seglen) | 0, rev.lastack)) {
       ta |= TA_SPURIOUS_RETRANSMISSION;
     } else if (seqNotAdvanced) {
       const oooThreshold = rtt.firstRtt > 0 ? rtt.firstRtt : DEFAULT_OOO_THRESHOLD;
       if (rev.dupacknum >= 2 && rev.lastack === seq && t - rev.lastackTime < FAST_RETRANSMISSION_WINDOW) {
         ta |= TA_FAST_RETRANSMISSION;
-      } else if (t - fwd.nextseqTime < oooThreshold && nextseq !== ((seq + seglen) >>> 0)) {
+      } else if (t - fwd.nextseqTime < oooThreshold && nextseq !== ((seq + seglen) | 0)) {
         ta |= TA_OUT_OF_ORDER;
       } else {
         ta |= TA_RETRANSMISSION;
@@ -180,8 +193,8 @@ export function analyzeSegment(
   }
 
   // Advance the highest sequence number seen (not for zero-window probes, whose byte the receiver refuses).
-  let segEnd = (seq + seglen) >>> 0;
-  if ((tcpFlags & (TCP_SYN | TCP_FIN)) !== 0) segEnd = (segEnd + 1) >>> 0;
+  let segEnd = (seq + seglen) | 0;
+  if ((tcpFlags & (TCP_SYN | TCP_FIN)) !== 0) segEnd = (segEnd + 1) | 0;
   if ((ta & TA_ZERO_WINDOW_PROBE) === 0 && (!fwd.hasNextseq || seqGt(segEnd, fwd.nextseq))) {
     fwd.nextseq = segEnd;
     fwd.hasNextseq = true;

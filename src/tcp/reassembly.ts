@@ -34,11 +34,12 @@ export const MAX_HELD_BYTES = 4 * 1024 * 1024;
 export const MAX_HELD_SEGMENTS = 4096;
 
 export class Reassembler {
-  /** Sequence number of the next byte to deliver; meaningful once `started`. */
+  /** Sequence number of the next byte to deliver (signed 32-bit, see seqAdd); meaningful once `started`. */
   next = 0;
   started = false;
-  /** Sequence number of this direction's FIN, once seen: nothing at or past it is data. */
-  finSeq = -1;
+  /** Sequence number of this direction's FIN, once `finSeen`: nothing at or past it is data. */
+  finSeq = 0;
+  finSeen = false;
   private held: HeldSegment[] = [];
   private heldBytes = 0;
 
@@ -52,7 +53,9 @@ export class Reassembler {
   }
 
   onFin(seq: number, payloadLength: number): void {
-    if (this.finSeq < 0) this.finSeq = seqAdd(seq, payloadLength);
+    if (this.finSeen) return;
+    this.finSeq = seqAdd(seq, payloadLength);
+    this.finSeen = true;
   }
 
   /**
@@ -62,7 +65,7 @@ export class Reassembler {
   onSegment(seq: number, payload: Uint8Array, payloadLength: number, packet: number, tsSec: number, tsNsec: number): void {
     if (!this.started) {
       // No SYN captured: the stream starts here (a capture that began mid-connection).
-      this.next = seq;
+      this.next = seq | 0;
       this.started = true;
     }
     const ahead = seqDiff(seq, this.next);
@@ -82,13 +85,13 @@ export class Reassembler {
     if (!this.started) return;
     let limit = ack;
     // The FIN occupies one sequence number that is not data.
-    if (this.finSeq >= 0 && seqGt(limit, this.finSeq)) limit = this.finSeq;
+    if (this.finSeen && seqGt(limit, this.finSeq)) limit = this.finSeq;
     while (seqGt(limit, this.next)) {
       const first = this.held[0];
       // Held data ahead of the hole ends it; otherwise the hole runs up to what the peer acknowledged.
       const holeEnd = first !== undefined && seqGt(limit, first.seq) ? first.seq : limit;
       this.out.gap(seqDiff(holeEnd, this.next), 'not-captured', packet, tsSec, tsNsec);
-      this.next = holeEnd;
+      this.next = holeEnd | 0;
       this.drain();
     }
   }
@@ -100,7 +103,7 @@ export class Reassembler {
       const missing = seqDiff(first.seq, this.next);
       if (missing > 0) {
         this.out.gap(missing, 'connection-end', packet, tsSec, tsNsec);
-        this.next = first.seq;
+        this.next = first.seq | 0;
       }
       this.drain();
     }
@@ -147,7 +150,7 @@ export class Reassembler {
       const missing = seqDiff(first.seq, this.next);
       if (missing > 0) {
         this.out.gap(missing, 'not-captured', packet, tsSec, tsNsec);
-        this.next = first.seq;
+        this.next = first.seq | 0;
       }
       this.drain();
     }

@@ -77,6 +77,7 @@ class Connection implements RttState {
   handler: StreamHandler | null = null;
   synSeen0 = false;
   synSeen1 = false;
+  /** Initial sequence numbers, as signed 32-bit integers (kept in the object; see FlowAnalysis). */
   isn0 = 0;
   isn1 = 0;
   synTime = -1;
@@ -186,7 +187,7 @@ export class TcpTracker {
       side = this.sideOf(conn, seg);
       const flags = seg.flags;
       const newSyn = (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
-      if (newSyn && (conn.closed || (conn.synSeen(side) && conn.isn(side) !== seg.seq))) {
+      if (newSyn && (conn.closed || (conn.synSeen(side) && conn.isn(side) !== (seg.seq | 0)))) {
         this.finish(conn, 'port-reused');
         conn = undefined;
       }
@@ -208,10 +209,10 @@ export class TcpTracker {
       if (!conn.synSeen(side)) {
         if (side === 0) {
           conn.synSeen0 = true;
-          conn.isn0 = seg.seq;
+          conn.isn0 = seg.seq | 0;
         } else {
           conn.synSeen1 = true;
-          conn.isn1 = seg.seq;
+          conn.isn1 = seg.seq | 0;
         }
         conn.reassembler(side).onSyn(seg.seq);
       }

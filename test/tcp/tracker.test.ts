@@ -190,6 +190,48 @@ describe('TcpTracker: reassembly', () => {
     expect(rec!.segments.flatMap((s) => s.flags)).toEqual([]);
   });
 
+  it('gives the same analysis, bytes and gaps wherever the sequence numbers sit, also across 2^31 and 2^32', () => {
+    // State keeps sequence numbers as signed 32-bit integers: crossing 2^31 flips their sign there, crossing 2^32
+    // flips it back on the wire. One scenario that uses every rule keyed on sequence numbers, at several ISNs.
+    const scenario = (clientIsn: number, serverIsn: number): Recorded => {
+      const c = new Conversation({ clientIsn, serverIsn }).handshake(7);
+      const rel = (side: 'c' | 's', n: number) => (c.nextSeq(side) + n) >>> 0;
+      c.at(0.1).send('c', 'a'.repeat(30)).ack('s');
+      const s1 = c.nextSeq('c');
+      c.at(0.2).send('c', 'b'.repeat(40)); // crosses the boundary when the ISN sits right below it
+      c.at(0.3).send('c', 'b'.repeat(40), { seq: s1 }); // retransmission
+      c.at(0.3005).send('c', 'x'.repeat(10), { seq: rel('c', 20), keepSeq: true }); // ahead of a hole: held
+      c.at(0.31).ack('s', { ack: s1 }).ack('s', { ack: s1 }).ack('s', { ack: s1 }); // duplicate ACKs
+      c.at(0.32).send('c', 'y'.repeat(20)).send('c', 'z'.repeat(10)); // fills the hole, then past the held bytes
+      c.at(0.4).ack('s');
+      c.at(5).keepAlive('c').ack('s');
+      c.at(6).send('s', 'w'.repeat(25), { window: 0 }).ack('c', { window: 0 }); // zero window
+      c.at(6.2).send('s', 'q', { keepSeq: true }).ack('c', { window: 0 }); // zero-window probe and its ACK
+      c.at(7).ack('c', { window: 1000 }); // window update
+      c.at(8).ack('s', { ack: rel('c', 50) }); // acknowledges bytes never captured
+      c.at(9).fin('c').fin('s').ack('c');
+      const [rec] = track(c);
+      return rec!;
+    };
+    const plain = scenario(1000, 500000);
+    for (const [clientIsn, serverIsn] of [
+      [2 ** 31 - 35, 2 ** 31 - 10],
+      [2 ** 31 - 75, 2 ** 32 - 20],
+      [2 ** 32 - 35, 2 ** 31 + 3],
+    ] as const) {
+      const moved = scenario(clientIsn, serverIsn);
+      expect(moved.segments).toEqual(plain.segments);
+      expect(moved.data).toEqual(plain.data);
+      expect(moved.gaps).toEqual(plain.gaps);
+    }
+    // The scenario does reach the rules it is meant to.
+    const flags = new Set(plain.segments.flatMap((x) => x.flags));
+    for (const f of ['Retransmission', 'Dup ACK', 'Keep-Alive', 'Keep-Alive ACK', 'ZeroWindow', 'ZeroWindowProbe', 'Window Update', 'ACKed unseen segment']) {
+      expect(flags, f).toContain(f);
+    }
+    expect(plain.gaps.length).toBeGreaterThan(0);
+  });
+
   it('declares a gap of the exact size when the peer ACKs bytes the capture never saw', () => {
     const c = new Conversation().handshake();
     const s0 = c.nextSeq('c');
