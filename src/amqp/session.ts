@@ -73,8 +73,11 @@ export class AmqpSession {
   readonly #listener: SessionListener;
   readonly #channels = new Map<number, ChannelState>();
   #lastChannel: ChannelState | null = null;
-  readonly #gaps: [number, number] = [0, 0];
-  readonly #frames: [number, number] = [0, 0];
+  // Counts per direction as fields, not pairs in arrays: an array is one more object to fetch on every frame.
+  #gapsC2s = 0;
+  #gapsS2c = 0;
+  #framesC2s = 0;
+  #framesS2c = 0;
 
   #clientProperties: FieldTable | null = null;
   #serverProperties: FieldTable | null = null;
@@ -150,11 +153,11 @@ export class AmqpSession {
 
   /** Frames seen per direction, heartbeats included. */
   get frames(): { c2s: number; s2c: number } {
-    return { c2s: this.#frames[C2S], s2c: this.#frames[S2C] };
+    return { c2s: this.#framesC2s, s2c: this.#framesS2c };
   }
   /** Capture gaps reported per direction: counts built on that direction may be short (e.g. lost acks). */
   get gaps(): { c2s: number; s2c: number } {
-    return { c2s: this.#gaps[C2S], s2c: this.#gaps[S2C] };
+    return { c2s: this.#gapsC2s, s2c: this.#gapsS2c };
   }
   /** Live counters; read, do not mutate. */
   get stats(): Readonly<SessionStats> {
@@ -204,7 +207,8 @@ export class AmqpSession {
   /** Feed every decoded frame of both directions, in capture order. */
   onFrame(dir: Direction, frame: Frame): void {
     const d = dir === 'c2s' ? C2S : S2C;
-    this.#frames[d]++;
+    if (d === C2S) this.#framesC2s++;
+    else this.#framesS2c++;
     // The decoder has moved past the previous frame, so every byte of it has been passed to onBodyData.
     this.#assembler.settlePending(d);
     switch (frame.kind) {
@@ -240,7 +244,8 @@ export class AmqpSession {
       return;
     }
     const d = dir === 'c2s' ? C2S : S2C;
-    this.#frames[d]++;
+    if (d === C2S) this.#framesC2s++;
+    else this.#framesS2c++;
     this.#assembler.settlePending(d);
     if (type === FRAME_BODY) {
       this.#onBody(d, v.channel, v.size, 0, v);
@@ -302,7 +307,8 @@ export class AmqpSession {
    */
   onGap(dir: Direction): void {
     const d = dir === 'c2s' ? C2S : S2C;
-    this.#gaps[d]++;
+    if (d === C2S) this.#gapsC2s++;
+    else this.#gapsS2c++;
     this.#assembler.settlePending(d);
     for (const ch of this.#channels.values()) {
       const asm = d === C2S ? ch.c2s : ch.s2c;
@@ -329,10 +335,10 @@ export class AmqpSession {
     if (ch === undefined) {
       // A channel first seen without the connection's start, or after a gap, may begin with leftovers of a
       // message whose method was not captured: skip content frames until its first method.
-      const c2s = !this.#handshakeSeen || this.#gaps[C2S] > 0 ? SKIP : IDLE;
-      const s2c = !this.#handshakeSeen || this.#gaps[S2C] > 0 ? SKIP : IDLE;
+      const c2s = !this.#handshakeSeen || this.#gapsC2s > 0 ? SKIP : IDLE;
+      const s2c = !this.#handshakeSeen || this.#gapsS2c > 0 ? SKIP : IDLE;
       ch = new ChannelState(id, c2s, s2c);
-      if (this.#gaps[S2C] > 0) ch.gapHi = Infinity;
+      if (this.#gapsS2c > 0) ch.gapHi = Infinity;
       this.#channels.set(id, ch);
     }
     this.#lastChannel = ch;
