@@ -91,15 +91,25 @@ function readI32(b: Uint8Array, o: number): number {
 const TWO_32 = 4294967296;
 
 /**
+ * An unsigned 64-bit integer as a Number (exact below 2^53; callers check isSafeInteger where it matters). The usual
+ * value (a delivery tag, a body size) has a zero high half and is returned as the low half itself: `hi * 2^32 + lo`
+ * is a heap number even when small, and a field that once holds one keeps every later value as a separate heap
+ * object (a delivery tag per channel, a body size per message in assembly).
+ */
+export function readU64(b: Uint8Array, o: number): number {
+  const hi = readU32(b, o);
+  const lo = readU32(b, o + 4);
+  return hi === 0 ? lo : hi * TWO_32 + lo;
+}
+
+/**
  * An unsigned 64-bit integer: a number when exact (< 2^53), else `{type:'int64', value}`. A Number computed from the
  * two halves is exact below 2^53 and rounds to >= 2^53 above it, so isSafeInteger on it decides correctly.
  */
 export function u64Value(b: Uint8Array, o: number): FieldValue {
-  const hi = readU32(b, o);
-  const lo = readU32(b, o + 4);
-  const n = hi * TWO_32 + lo;
+  const n = readU64(b, o);
   if (Number.isSafeInteger(n)) return n;
-  return { type: 'int64', value: ((BigInt(hi) << 32n) | BigInt(lo)).toString() };
+  return { type: 'int64', value: ((BigInt(readU32(b, o)) << 32n) | BigInt(readU32(b, o + 4))).toString() };
 }
 
 /** A signed (two's complement) 64-bit integer, same representation rules as u64Value. */
@@ -592,8 +602,7 @@ export interface ContentHeaderBody {
  */
 export function decodeBasicHeader(b: Uint8Array, off: number, end: number, properties: Record<string, FieldValue> = {}): Result<ContentHeaderBody> {
   if (off + 10 > end) return new CodecError(`content header needs 10 bytes of body-size and flags at ${off}, ${end - off} left`, off);
-  const hi = readU32(b, off);
-  const bodySize = hi * TWO_32 + readU32(b, off + 4);
+  const bodySize = readU64(b, off);
   if (!Number.isSafeInteger(bodySize)) return new CodecError(`body-size ${bodySize} at ${off} is beyond 2^53 bytes`, off);
   const flags = readU16(b, off + 8);
   let p = off + 10;
@@ -750,7 +759,7 @@ const CORRELATION_ID_FLAG = 0x8000 >> 5;
 /** Twin of decodeBasicHeader; fills `out` and returns the offset after the properties, or -1. */
 export function scanBasicHeader(b: Uint8Array, off: number, end: number, out: HeaderScan): number {
   if (off + 10 > end) return -1;
-  const bodySize = readU32(b, off) * TWO_32 + readU32(b, off + 4);
+  const bodySize = readU64(b, off);
   if (!Number.isSafeInteger(bodySize)) return -1;
   const flags = readU16(b, off + 8);
   let p = off + 10;

@@ -5,7 +5,7 @@
  * stream: frame-decoder.ts finds the frames, handles gaps, the start of the stream and the resync search.
  */
 import { BASIC_CLASS_ID, methodInfo, methodName } from './spec.js';
-import { CodecError, decodeArgs, decodeBasicHeader, readU16, readU32 } from './codec.js';
+import { CodecError, decodeArgs, decodeBasicHeader, readU16, readU32, readU64 } from './codec.js';
 import { bodyFrame, headerFrame, heartbeatFrame, methodFrame } from './frame-view.js';
 import { sharedArgs } from './shared-args.js';
 import type { DecodeIssue, DecodeIssueCode, FieldValue, FrameSink, HeaderFrame, MethodFrame } from './types.js';
@@ -156,7 +156,7 @@ export class FrameEmitter {
       if (r[1] !== end) this.issue('frame-error', `content header on channel ${channel}: ${end - r[1]} unexpected bytes after the properties`, pkt, sec, nsec);
       bodySize = r[0].bodySize;
     } else {
-      bodySize = readU32(b, start + 4) * 4294967296 + readU32(b, start + 8);
+      bodySize = readU64(b, start + 4);
       if (!Number.isSafeInteger(bodySize)) return;
       // The properties that lie whole in the captured prefix (each is stored only once decoded whole).
       if (have >= 14) decodeBasicHeader(b, start + 4, end, properties);

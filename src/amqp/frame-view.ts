@@ -9,7 +9,7 @@
  * OWNERSHIP: a view and its bytes are valid only during the `onView` call. `frame()` returns a fresh object the
  * caller may keep.
  */
-import { decodeArgs, decodeBasicHeader, readU16, readU32, type HeaderScan } from './codec.js';
+import { decodeArgs, decodeBasicHeader, readU16, readU32, readU64, type HeaderScan } from './codec.js';
 import { sharedArgs } from './shared-args.js';
 import { methodInfo, methodName } from './spec.js';
 import type { BodyFrame, FieldValue, Frame, HeaderFrame, HeartbeatFrame, MethodFrame } from './types.js';
@@ -76,8 +76,7 @@ export class FrameView implements HeaderScan {
 
   /** An unsigned 64-bit method argument at payload offset `at` (delivery tags), as num() in method-args.ts reads it. */
   u64(at: number): number {
-    const o = this.start + at;
-    return readU32(this.bytes, o) * 4294967296 + readU32(this.bytes, o + 4);
+    return readU64(this.bytes, this.start + at);
   }
 
   /** The octet at payload offset `at` (bit arguments). */
@@ -121,7 +120,7 @@ export function frameFromPayload(
   if (type === FRAME_HEADER) {
     const properties: Record<string, FieldValue> = {};
     decodeBasicHeader(b, start + 4, end, properties);
-    const bodySize = readU32(b, start + 4) * 4294967296 + readU32(b, start + 8);
+    const bodySize = readU64(b, start + 4);
     return headerFrame(channel, size, packet, tsSec, tsNsec, firstPacket, readU16(b, start), readU16(b, start + 2), bodySize, properties);
   }
   if (type === FRAME_BODY) return bodyFrame(channel, size, packet, tsSec, tsNsec, firstPacket);

@@ -11,6 +11,7 @@ import {
   decodeShortstr,
   decodeTable,
   i64Value,
+  readU64,
   u64Value,
   utf8Text,
 } from '../../src/amqp/codec.js';
@@ -194,6 +195,12 @@ describe('integers', () => {
     expect(s(-(2n ** 53n) + 1n)).toBe(-Number.MAX_SAFE_INTEGER);
     expect(s(-(2n ** 53n))).toEqual({ type: 'int64', value: '-9007199254740992' });
     expect(s(2n ** 63n - 1n)).toEqual({ type: 'int64', value: '9223372036854775807' });
+  });
+
+  it('reads an unsigned 64-bit integer as the number hi * 2^32 + lo, with or without a high half', () => {
+    for (const n of [0n, 1n, 2n ** 31n - 1n, 2n ** 31n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 32n + 5n, 2n ** 53n - 1n, 2n ** 63n + 7n, 2n ** 64n - 1n]) {
+      expect(readU64(u64(n), 0), String(n)).toBe(Number(BigInt.asUintN(32, n >> 32n)) * 2 ** 32 + Number(BigInt.asUintN(32, n)));
+    }
   });
 
   it('packs consecutive bits low bit first, nine bits into two octets', () => {
