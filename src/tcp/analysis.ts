@@ -42,10 +42,13 @@ export const WSCALE_NONE = -2; // the handshake was seen and scaling is not in u
 export class FlowAnalysis {
   nextseq = 0;
   hasNextseq = false;
-  nextseqTime = 0;
+  /** When nextseq last advanced and the last segment came, as capture seconds and nanoseconds (see SegmentContext). */
+  nextseqSec = 0;
+  nextseqNsec = 0;
   lastack = 0;
   hasLastack = false;
-  lastackTime = 0;
+  lastackSec = 0;
+  lastackNsec = 0;
   /**
    * Raw window field of the last segment. Wireshark starts it at G_MAXUINT32 so that the first segment never
    * matches; -1 does the same (a window field is 0-65535) and stays a small integer.
@@ -58,10 +61,17 @@ export class FlowAnalysis {
   hasMaxseqtobeacked = false;
 }
 
-/** Connection-wide state used by the retransmission-type rules. */
-export interface RttState {
+/**
+ * What the rules need of the connection beyond its two directions. Times are kept as integer seconds and
+ * nanoseconds, not as fractional seconds: V8 stores a fractional number in a separate heap object, one more per field
+ * for the garbage collector and one more wait on memory per packet, while `seconds` turns them back into exactly the
+ * number the tracker computed for that packet.
+ */
+export interface SegmentContext {
   /** Seconds from SYN to the ACK that completed the handshake; 0 while unknown (Wireshark's ts_first_rtt). */
-  firstRtt: number;
+  readonly firstRtt: number;
+  /** A capture time in seconds since the capture's first packet (the `t` the tracker gives the same time). */
+  seconds(sec: number, nsec: number): number;
 }
 
 /** Wireshark: "if the first RTT is not known, use 3 ms" as the out-of-order threshold. */
@@ -95,19 +105,21 @@ export function windowShift(flow: FlowAnalysis): number {
 }
 
 /**
- * Analyse one segment and update both directions' state. Returns TA_* bits. `t` is the capture time in seconds
- * (any origin, used only for differences).
+ * Analyse one segment and update both directions' state. Returns TA_* bits. `t` is the segment's capture time
+ * (tsSec, tsNsec) as ctx.seconds gives it.
  */
 export function analyzeSegment(
   fwd: FlowAnalysis,
   rev: FlowAnalysis,
-  rtt: RttState,
+  ctx: SegmentContext,
   tcpFlags: number,
   seq: number,
   ack: number,
   window: number,
   seglen: number,
   t: number,
+  tsSec: number,
+  tsNsec: number,
 ): number {
   // As signed 32-bit integers, like the state they are compared with (see FlowAnalysis).
   seq |= 0;
@@ -181,10 +193,11 @@ export function analyzeSegment(
     if (seglen > 0 && rev.hasLastack && seqLe((seq + seglen) | 0, rev.lastack)) {
       ta |= TA_SPURIOUS_RETRANSMISSION;
     } else if (seqNotAdvanced) {
-      const oooThreshold = rtt.firstRtt > 0 ? rtt.firstRtt : DEFAULT_OOO_THRESHOLD;
-      if (rev.dupacknum >= 2 && rev.lastack === seq && t - rev.lastackTime < FAST_RETRANSMISSION_WINDOW) {
+      const firstRtt = ctx.firstRtt;
+      const oooThreshold = firstRtt > 0 ? firstRtt : DEFAULT_OOO_THRESHOLD;
+      if (rev.dupacknum >= 2 && rev.lastack === seq && t - ctx.seconds(rev.lastackSec, rev.lastackNsec) < FAST_RETRANSMISSION_WINDOW) {
         ta |= TA_FAST_RETRANSMISSION;
-      } else if (t - fwd.nextseqTime < oooThreshold && nextseq !== ((seq + seglen) | 0)) {
+      } else if (t - ctx.seconds(fwd.nextseqSec, fwd.nextseqNsec) < oooThreshold && nextseq !== ((seq + seglen) | 0)) {
         ta |= TA_OUT_OF_ORDER;
       } else {
         ta |= TA_RETRANSMISSION;
@@ -198,7 +211,8 @@ export function analyzeSegment(
   if ((ta & TA_ZERO_WINDOW_PROBE) === 0 && (!fwd.hasNextseq || seqGt(segEnd, fwd.nextseq))) {
     fwd.nextseq = segEnd;
     fwd.hasNextseq = true;
-    fwd.nextseqTime = t;
+    fwd.nextseqSec = tsSec;
+    fwd.nextseqNsec = tsNsec;
   }
   // Highest contiguous sequence number, for "ACKed unseen segment".
   if (
@@ -216,7 +230,8 @@ export function analyzeSegment(
   fwd.window = window;
   fwd.lastack = ack;
   fwd.hasLastack = (tcpFlags & TCP_ACK) !== 0 || fwd.hasLastack;
-  fwd.lastackTime = t;
+  fwd.lastackSec = tsSec;
+  fwd.lastackNsec = tsNsec;
   fwd.lastSegmentFlags = ta;
   return ta;
 }

@@ -19,7 +19,7 @@
  */
 import { formatAddress } from '../net/decode.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpSegment } from '../net/types.js';
-import { FlowAnalysis, analyzeSegment, noteSynOptions, windowShift, type RttState } from './analysis.js';
+import { FlowAnalysis, analyzeSegment, noteSynOptions, windowShift, type SegmentContext } from './analysis.js';
 import { Reassembler, type ReassemblyOutput } from './reassembly.js';
 import type { ConnectionInfo, Dir, EndReason, GapReason, SegmentInfo, StreamHandler } from './types.js';
 
@@ -64,13 +64,11 @@ export interface TrackerStats {
  * thousands of connections taking turns, every packet's lookup and update then touches a few cache lines instead of
  * a dozen scattered ones (the 10,000-connection benchmark capture spent more time waiting on memory than working).
  */
-class Connection implements RttState {
+class Connection implements SegmentContext {
   readonly flow0 = new FlowAnalysis();
   readonly flow1 = new FlowAnalysis();
   readonly reassembler0: Reassembler;
   readonly reassembler1: Reassembler;
-  /** RttState: the handshake's round trip (0 until known). */
-  firstRtt = 0;
   role: Role = 'pending';
   clientSide: 0 | 1 = 0;
   clientBy: ConnectionInfo['clientBy'] = 'first-packet';
@@ -80,11 +78,23 @@ class Connection implements RttState {
   /** Initial sequence numbers, as signed 32-bit integers (kept in the object; see FlowAnalysis). */
   isn0 = 0;
   isn1 = 0;
-  synTime = -1;
+  /**
+   * The first SYN's time (synTimed), and the handshake's round trip as the SYN time and ACK time it was measured
+   * between (rttTimed): integer seconds and nanoseconds, turned into seconds by the tracker (see SegmentContext).
+   */
+  synTimed = false;
+  synSec = 0;
+  synNsec = 0;
+  rttTimed = false;
+  /** The round trip is known and not zero (a zero one, SYN and ACK in the same instant, is measured again). */
+  rttSettled = false;
+  rttFromSec = 0;
+  rttFromNsec = 0;
+  rttToSec = 0;
+  rttToNsec = 0;
   finSeen0 = false;
   finSeen1 = false;
   rstSeen = false;
-  lastT = 0;
   lastPacket = 0;
   lastTsSec = 0;
   lastTsNsec = 0;
@@ -109,10 +119,24 @@ class Connection implements RttState {
     readonly firstPacket: number,
     readonly firstTsSec: number,
     readonly firstTsNsec: number,
-    tracker: TcpTracker,
+    private readonly tracker: TcpTracker,
   ) {
     this.reassembler0 = new Reassembler(new SideOutput(tracker, this, 0));
     this.reassembler1 = new Reassembler(new SideOutput(tracker, this, 1));
+  }
+
+  /** SegmentContext: the handshake's round trip (0 until known). */
+  get firstRtt(): number {
+    return this.rttTimed ? this.tracker.seconds(this.rttToSec, this.rttToNsec) - this.tracker.seconds(this.rttFromSec, this.rttFromNsec) : 0;
+  }
+
+  seconds(sec: number, nsec: number): number {
+    return this.tracker.seconds(sec, nsec);
+  }
+
+  /** Seconds of the first SYN, or -1 before it (the tracker's `t` of that packet otherwise). */
+  get synTime(): number {
+    return this.synTimed ? this.tracker.seconds(this.synSec, this.synNsec) : -1;
   }
 
   get closed(): boolean {
@@ -161,7 +185,9 @@ export class TcpTracker {
    */
   private readonly byEndpoints = new Map<number, Connection | Connection[]>();
   private readonly closedConnections = new Set<Connection>();
-  private originSec = -1;
+  /** The capture's first packet, set once: every time here is seconds since it (seconds()). */
+  private hasOrigin = false;
+  private originSec = 0;
   private originNsec = 0;
   private lastSweepT = 0;
   private readonly segmentInfo: SegmentInfo = {
@@ -172,13 +198,19 @@ export class TcpTracker {
 
   constructor(private readonly options: TrackerOptions) {}
 
+  /** A capture time as seconds since the capture's first packet: the one formula for every time compared here. */
+  seconds(sec: number, nsec: number): number {
+    return sec - this.originSec + (nsec - this.originNsec) / 1e9;
+  }
+
   /** One decoded TCP segment, in capture order. `seg` is only read during the call. */
   onSegment(seg: TcpSegment, packet: number, tsSec: number, tsNsec: number): void {
-    if (this.originSec < 0) {
+    if (!this.hasOrigin) {
+      this.hasOrigin = true;
       this.originSec = tsSec;
       this.originNsec = tsNsec;
     }
-    const t = tsSec - this.originSec + (tsNsec - this.originNsec) / 1e9;
+    const t = this.seconds(tsSec, tsNsec);
 
     const key = endpointsKey(seg);
     let conn = this.find(seg, key);
@@ -216,15 +248,25 @@ export class TcpTracker {
         }
         conn.reassembler(side).onSyn(seg.seq);
       }
-      if ((flags & TCP_ACK) === 0 && conn.synTime < 0) conn.synTime = t;
-    } else if (conn.firstRtt === 0 && conn.synTime >= 0 && conn.synSeen0 && conn.synSeen1 && (flags & TCP_ACK) !== 0) {
-      conn.firstRtt = t - conn.synTime; // the ACK that completes the three-way handshake
+      if ((flags & TCP_ACK) === 0 && conn.synTime < 0) {
+        conn.synTimed = true;
+        conn.synSec = tsSec;
+        conn.synNsec = tsNsec;
+      }
+    } else if (!conn.rttSettled && conn.synTimed && conn.synSeen0 && conn.synSeen1 && (flags & TCP_ACK) !== 0 && conn.synTime >= 0) {
+      // The ACK that completes the three-way handshake.
+      conn.rttTimed = true;
+      conn.rttFromSec = conn.synSec;
+      conn.rttFromNsec = conn.synNsec;
+      conn.rttToSec = tsSec;
+      conn.rttToNsec = tsNsec;
+      conn.rttSettled = conn.firstRtt !== 0;
     }
 
     // Connections on an AMQP port are reported from their first segment, once its SYN (if any) is noted.
     if (conn.role === 'pending' && conn.onAmqpPort) this.promote(conn);
 
-    const analysis = analyzeSegment(fwd, rev, conn, flags, seg.seq, seg.ack, seg.window, seg.payloadLength, t);
+    const analysis = analyzeSegment(fwd, rev, conn, flags, seg.seq, seg.ack, seg.window, seg.payloadLength, t, tsSec, tsNsec);
     const info = this.segmentInfo;
     info.packet = packet;
     info.tsSec = tsSec;
@@ -274,7 +316,6 @@ export class TcpTracker {
   }
 
   private noteClose(conn: Connection, side: 0 | 1, seg: TcpSegment, t: number, packet: number, tsSec: number, tsNsec: number): void {
-    conn.lastT = t;
     conn.lastPacket = packet;
     conn.lastTsSec = tsSec;
     conn.lastTsNsec = tsNsec;
@@ -289,7 +330,7 @@ export class TcpTracker {
 
   private evictIdle(t: number): void {
     for (const conn of this.closedConnections) {
-      if (t - conn.lastT > CLOSED_EVICTION_SECONDS) this.finish(conn, 'idle-after-close');
+      if (t - this.seconds(conn.lastTsSec, conn.lastTsNsec) > CLOSED_EVICTION_SECONDS) this.finish(conn, 'idle-after-close');
     }
   }
 

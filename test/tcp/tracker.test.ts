@@ -169,6 +169,43 @@ describe('TcpTracker: reassembly', () => {
     expect(flagsOf(rec!, 5)).toContain('Out-Of-Order');
   });
 
+  it('takes the handshake round trip, once measured, as the out-of-order threshold (Wireshark: 3 ms without it)', () => {
+    const run = (handshakeRtt: number | null): string[] => {
+      const c = new Conversation();
+      if (handshakeRtt !== null) {
+        c.at(0).segment('c', '', { flags: 'S', ack: 0 });
+        c.at(handshakeRtt / 2).segment('s', '', { flags: 'SA' });
+        c.at(handshakeRtt).segment('c', '', { flags: 'A' }); // completes the handshake: the round trip
+      }
+      const s0 = c.nextSeq('c');
+      c.at(1).send('c', 'BBBB', { seq: s0 + 4 });
+      c.at(1.01).send('c', 'AAAA', { seq: s0 }); // 10 ms after the sequence number last advanced
+      const [rec] = track(c);
+      return rec!.segments.at(-1)!.flags;
+    };
+    expect(run(0.05)).toContain('Out-Of-Order'); // within a 50 ms round trip
+    expect(run(0.002)).toContain('Retransmission'); // past a 2 ms one
+    expect(run(null)).toContain('Retransmission'); // no handshake: past Wireshark's default 3 ms
+    // A zero round trip (SYN and ACK in the same instant) is measured again at the next ACK, as in Wireshark:
+    // here the first data segment, a second later.
+    expect(run(0)).toContain('Out-Of-Order');
+  });
+
+  it('ends a closed connection once the capture clock is two minutes past its last packet', () => {
+    const run = (laterPackets: number[]): Recorded[] => {
+      const c = new Conversation().handshake();
+      c.at(10).fin('c').fin('s').ack('c'); // closed, last packet at 10 s
+      const other = new Conversation({ clientPort: 40001 });
+      other.at(60).handshake();
+      for (const t of laterPackets) other.at(t).ack('c');
+      c.packets.push(...other.packets);
+      return track(c);
+    };
+    // The tracker looks every 10 s of capture time: at 125 s the closed one is 115 s idle, at 136 s 126 s.
+    expect(run([125]).map((r) => r.ended)).toEqual(['capture-end', 'capture-end']);
+    expect(run([125, 136]).map((r) => r.ended)).toEqual(['idle-after-close', 'capture-end']);
+  });
+
   it('delivers retransmitted and overlapping bytes once: the first copy wins', () => {
     const c = new Conversation().handshake();
     const s0 = c.nextSeq('c');
