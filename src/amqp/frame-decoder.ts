@@ -582,45 +582,92 @@ export class FrameDecoder extends FrameEmitter {
    * well-known foreign protocol, or frames (possibly starting mid-frame), which the resync search then places.
    */
   private start(b: Uint8Array, off: number, end: number, pkt: number, sec: number, nsec: number): number {
+    if (this.rsLen === 0 && end - off >= 8) {
+      const next = this.startInPlace(b, off, end, pkt, sec, nsec);
+      if (next >= 0) return next;
+    }
     // Room for the 8 bytes that decide, and a little more (append() grows it if the resync search follows).
     if (this.rsBuf === null) this.resetResyncBuffer(START_BYTES);
     const n = Math.min(8 - this.rsLen, end - off);
     this.append(b, off, n, pkt, sec, nsec);
     off += n;
     if (this.rsLen < 8) return off;
-    const r = this.rsBuf as Uint8Array;
-    if (r[0] === 0x41 && r[1] === 0x4d && r[2] === 0x51 && r[3] === 0x50) {
-      // "AMQP" + protocol id/version octets.
-      const v = protocolVersion(r[4] as number, r[5] as number, r[6] as number, r[7] as number);
-      this.sawHeader = true;
-      this.sink.onProtocolHeader({ version: v.version, supported: v.supported, packet: pkt, tsSec: sec, tsNsec: nsec });
+    if (this.opened(this.rsBuf as Uint8Array, 0, pkt, sec, nsec)) {
       this.rsBuf = null;
       this.releaseMarks();
-      if (v.supported) {
-        this.state = S_HDR;
-        return off;
-      }
-      this.issue('unsupported-version', `protocol header for AMQP ${v.version} (${hexBytes(r, 0, 8)}); amqpscope decodes 0-9-1 only, so the rest of this direction is not decoded`, pkt, sec, nsec);
-      this.state = S_DEAD;
-      return end;
-    }
-    const foreign = foreignProtocol(r, 0);
-    if (foreign !== null) {
-      this.issue('not-amqp', `this direction starts with ${foreign} bytes (${hexBytes(r, 0, 8)}), not AMQP; it is not decoded`, pkt, sec, nsec);
-      this.state = S_DEAD;
-      this.rsBuf = null;
-      return end;
+      return this.state === S_DEAD ? end : off;
     }
     // Frames without a protocol header: the capture began mid-connection, perhaps mid-frame. The resync search
     // places the first frame (offset 0 if the capture began on a frame boundary, silently).
     this.state = S_RESYNC;
     this.rsSearch++;
     this.rsSkipped = 0;
+    this.beginStartSearch(pkt, sec, nsec);
+    return this.scanAndMaybeResume(b, off, end, pkt, sec, nsec);
+  }
+
+  /** Why and where the search at the start of a stream began (its resync issue says so if it skips bytes). */
+  private beginStartSearch(pkt: number, sec: number, nsec: number): void {
     this.rsReason = this.expectHeader ? 'at the start of the stream (no protocol header: the capture began mid-connection)' : 'at the start of the stream (the capture began mid-connection)';
     this.rsPacket = pkt;
     this.rsSec = sec;
     this.rsNsec = nsec;
-    return this.scanAndMaybeResume(b, off, end, pkt, sec, nsec);
+  }
+
+  /**
+   * The protocol header or a well-known foreign opening in bytes[at, at + 8): reported, the state set (S_HDR, or
+   * S_DEAD for another protocol or an AMQP version other than 0-9-1), and true; false if neither (frames).
+   */
+  private opened(bytes: Uint8Array, at: number, pkt: number, sec: number, nsec: number): boolean {
+    if (bytes[at] === 0x41 && bytes[at + 1] === 0x4d && bytes[at + 2] === 0x51 && bytes[at + 3] === 0x50) {
+      // "AMQP" + protocol id/version octets.
+      const v = protocolVersion(bytes[at + 4] as number, bytes[at + 5] as number, bytes[at + 6] as number, bytes[at + 7] as number);
+      this.sawHeader = true;
+      this.sink.onProtocolHeader({ version: v.version, supported: v.supported, packet: pkt, tsSec: sec, tsNsec: nsec });
+      if (v.supported) {
+        this.state = S_HDR;
+        return true;
+      }
+      this.issue('unsupported-version', `protocol header for AMQP ${v.version} (${hexBytes(bytes, at, at + 8)}); amqpscope decodes 0-9-1 only, so the rest of this direction is not decoded`, pkt, sec, nsec);
+      this.state = S_DEAD;
+      return true;
+    }
+    const foreign = foreignProtocol(bytes, at);
+    if (foreign === null) return false;
+    this.issue('not-amqp', `this direction starts with ${foreign} bytes (${hexBytes(bytes, at, at + 8)}), not AMQP; it is not decoded`, pkt, sec, nsec);
+    this.state = S_DEAD;
+    return true;
+  }
+
+  /**
+   * The usual start, decided in the first push without copying: the protocol header, a well-known foreign opening,
+   * or (every broker side) a first frame that is complete in this push and plausible at its first byte. Does exactly
+   * what start() and the resync search would (the same state, issues and charges), without the resync buffer, its
+   * packet marks and the replay of the copied bytes: a fleet of thousands of connections starts twice per connection.
+   * Returns where decoding goes on, or -1 to take the general path (nothing changed then).
+   */
+  private startInPlace(b: Uint8Array, off: number, end: number, pkt: number, sec: number, nsec: number): number {
+    if (this.opened(b, off, pkt, sec, nsec)) return this.state === S_DEAD ? end : off + 8;
+    // Frames without a protocol header: what start() sets up for the search, then the search's first candidate
+    // (offset 0 of the bytes it would have buffered, hence the view). Its charge is undone if it is not accepted.
+    const search = this.rsSearch;
+    const charged = this.rsCharged;
+    const chargedSearch = this.rsChargedSearch;
+    const chargedAt = this.rsChargedAt;
+    this.rsSearch++;
+    if (this.plausible(b.subarray(off, end), 0, end - off) !== ACCEPT) {
+      this.rsSearch = search;
+      this.rsCharged = charged;
+      this.rsChargedSearch = chargedSearch;
+      this.rsChargedAt = chargedAt;
+      return -1;
+    }
+    this.rsSkipped = 0;
+    this.beginStartSearch(pkt, sec, nsec);
+    // resumeAt() at offset 0 with nothing skipped: no issue, decoding goes on at the frame.
+    this.state = S_HDR;
+    this.hdrLen = 0;
+    return off;
   }
 
   // ---- gaps -------------------------------------------------------------------------------------------------------

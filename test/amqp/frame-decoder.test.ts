@@ -359,6 +359,33 @@ describe('a capture that starts mid-connection', () => {
   });
 });
 
+describe('the start of a stream decided in place', () => {
+  // The first frame of a stream without a protocol header (every broker side) is normally complete in the first push
+  // and accepted there without the resync buffer; when it is not, the resync search buffers it. Either way the search's
+  // lifetime budget (RESYNC_BUDGET_BASE, 256 KiB of candidate sizes) is charged for it exactly once: a later body-frame
+  // candidate whose size straddles what is left shows a missing or a double charge.
+  const first = methodFrame(1, 60, 60, shortstr('ctag-1'), u64(1), u8(0), shortstr('amq.topic'), shortstr('orders.new'));
+  const edge = 256 * 1024 - 6 - first.length; // the largest candidate body the budget still pays for
+  const decode = (size: number, pieces: number[]) => {
+    const stream = concat(first, u8(0x55), bodyFrame(1, new Uint8Array(size)), HB);
+    const sink = new RecordingSink();
+    const d = new FrameDecoder(sink, { expectProtocolHeader: false });
+    d.setFrameMax(1 << 20); // candidates of 256 KiB are plausible
+    feedPieces(d, stream, pieces);
+    d.end(2, 0, 0);
+    return sink;
+  };
+
+  it('charges the first frame to the resync budget once, whether decided in place or by the search', () => {
+    for (const size of [edge - 1, edge, edge + 1, edge + 2]) {
+      const whole = decode(size, [1 << 30]); // decided in place
+      expect(whole.frames.some((f) => f.kind === 'body'), `body of ${size}`).toBe(size <= edge);
+      // 3 bytes: the search from the start; 8 and 20: in place tried, first frame incomplete, then the search.
+      for (const firstPush of [3, 8, 20, first.length - 1]) expect(outcome(decode(size, [firstPush])), `${size}, ${firstPush}`).toEqual(outcome(whole));
+    }
+  });
+});
+
 describe('capture gaps', () => {
   function decodeWithGap(before: Uint8Array, lost: number, after: Uint8Array, chunk = 0): RecordingSink {
     const sink = new RecordingSink();
