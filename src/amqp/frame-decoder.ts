@@ -49,9 +49,11 @@
  */
 
 import { BASIC_CLASS_ID, methodInfo, methodName } from './spec.js';
-import { CodecError, decodeArgs, decodeBasicHeader, readU16, readU32, scanBasicHeader, skipArgs } from './codec.js';
+import { readU16, readU32, scanBasicHeader, skipArgs } from './codec.js';
 import { FRAME_TYPE_NAMES, FrameEmitter, hexBytes } from './frame-emitter.js';
 import { FrameView } from './frame-view.js';
+import { ACCEPT, NEED_MORE, REJECT, plausibleFrame, type CandidateBudget } from './frame-candidate.js';
+import { foreignProtocol, protocolVersion } from './stream-opening.js';
 import type { FrameSink } from './types.js';
 import * as wire from './types.js';
 
@@ -107,11 +109,6 @@ const S_DROP = 5; // skipping the rest of a payload hit by a capture gap
 const S_RESYNC = 6; // searching for a plausible frame
 const S_DEAD = 7; // not AMQP 0-9-1: ignore the rest of this direction
 
-// Verdicts of the resync plausibility check.
-const REJECT = 0;
-const NEED_MORE = 1;
-const ACCEPT = 2;
-
 /** A run of bytes waiting to be processed, with the packet that delivered it (resync replays, reinjection). */
 interface Segment {
   readonly b: Uint8Array;
@@ -131,54 +128,7 @@ export interface FrameDecoderOptions {
   expectProtocolHeader?: boolean;
 }
 
-/** The version named by the 4 octets after `AMQP`, and whether we decode it. */
-export function protocolVersion(b4: number, b5: number, b6: number, b7: number): { version: string; supported: boolean } {
-  const k = ((b4 << 24) | (b5 << 16) | (b6 << 8) | b7) >>> 0;
-  switch (k) {
-    case 0x00000901:
-      return { version: '0-9-1', supported: true };
-    case 0x01010009:
-      // RabbitMQ treats this 0-9 header as 0-9-1 (rabbit_reader handshake); we report it as asked, see the report.
-      return { version: '0-9', supported: false };
-    case 0x01010800:
-    case 0x01010901: // what py-amqplib sends for 0-8 ("AMQP 1 1 9 1"); RabbitMQ maps it to 0-8 as well
-      return { version: '0-8', supported: false };
-    case 0x0101000a:
-      return { version: '0-10', supported: false };
-    case 0x00010000:
-      return { version: '1.0', supported: false };
-    case 0x02010000:
-      return { version: '1.0-tls', supported: false };
-    case 0x03010000:
-      return { version: '1.0-sasl', supported: false };
-    default:
-      return { version: `unknown(${hexBytes(new Uint8Array([b4, b5, b6, b7]), 0, 4)})`, supported: false };
-  }
-}
-
-const HTTP_PREFIXES = ['GET ', 'POST ', 'PUT ', 'HEAD ', 'DELETE ', 'OPTIONS ', 'PATCH ', 'CONNECT ', 'TRACE ', 'PRI * HT', 'HTTP/1.', 'SSH-'];
-
-/**
- * A name for the protocol if the first 8 bytes are a well-known non-AMQP opening, else null. Deliberately narrow:
- * anything else is treated as a capture that began mid-frame, and resynced.
- */
-export function foreignProtocol(b: Uint8Array, off: number): string | null {
-  const b0 = b[off] as number;
-  const b1 = b[off + 1] as number;
-  const b2 = b[off + 2] as number;
-  // TLS record: content type 20-23 (change_cipher_spec, alert, handshake, application_data), version 3.0-3.4.
-  if (b0 >= 0x14 && b0 <= 0x17 && b1 === 0x03 && b2 <= 0x04) return `TLS (record type ${b0}, version 3.${b2})`;
-  // SSLv2-framed ClientHello (old clients): 2-byte length with the high bit set, msg type 1, version 2 or 3.
-  if ((b0 & 0x80) !== 0 && b2 === 0x01 && ((b[off + 3] as number) === 0x03 || (b[off + 3] as number) === 0x00)) return 'SSLv2 ClientHello';
-  let text = '';
-  for (let i = 0; i < 8; i++) text += String.fromCharCode(b[off + i] as number);
-  for (const p of HTTP_PREFIXES) {
-    if (text.startsWith(p.slice(0, 8))) return p === 'SSH-' ? 'SSH' : 'HTTP';
-  }
-  return null;
-}
-
-export class FrameDecoder extends FrameEmitter {
+export class FrameDecoder extends FrameEmitter implements CandidateBudget {
   private readonly expectHeader: boolean;
   /** The sink takes views (`onView`): the one shared view, valid during the call only. */
   private readonly views: boolean;
@@ -655,7 +605,7 @@ export class FrameDecoder extends FrameEmitter {
     const chargedSearch = this.rsChargedSearch;
     const chargedAt = this.rsChargedAt;
     this.rsSearch++;
-    if (this.plausible(b.subarray(off, end), 0, end - off) !== ACCEPT) {
+    if (plausibleFrame(b.subarray(off, end), 0, end - off, this.resyncLimit(), this) !== ACCEPT) {
       this.rsSearch = search;
       this.rsCharged = charged;
       this.rsChargedSearch = chargedSearch;
@@ -790,7 +740,7 @@ export class FrameDecoder extends FrameEmitter {
     if (this.state === S_RESYNC) {
       const p = this.rsPos;
       const len = this.rsLen;
-      if (len - p < 7 || this.plausible(buf, p, len) !== NEED_MORE) return false;
+      if (len - p < 7 || plausibleFrame(buf, p, len, this.resyncLimit(), this) !== NEED_MORE) return false;
       const type = buf[p] as number;
       if ((type === FRAME_METHOD || type === FRAME_HEADER) && p + 11 > len) return false; // class/method not yet checked
       this.resumeAt(buf, p, len, 'an unverified', buf, 0, 0, pkt, sec, nsec);
@@ -919,7 +869,7 @@ export class FrameDecoder extends FrameEmitter {
       const t = buf[p] as number;
       // Cheap filter first: only four octets can start a frame.
       if (t === FRAME_METHOD || t === FRAME_BODY || t === FRAME_HEARTBEAT || t === FRAME_HEADER) {
-        verdict = this.plausible(buf, p, len);
+        verdict = plausibleFrame(buf, p, len, this.resyncLimit(), this);
         if (verdict !== REJECT) break;
       }
       p++;
@@ -971,7 +921,8 @@ export class FrameDecoder extends FrameEmitter {
   }
 
   /** Charges trying the candidate buf[p, e] to the resync budget, once; false if the budget cannot pay for it. */
-  private affordable(p: number, e: number): boolean {
+  /** @internal (CandidateBudget, for plausibleFrame) */
+  affordable(p: number, e: number): boolean {
     const at = this.rsScanned + (p - this.rsPos); // (the loop in scanAndMaybeResume adds p - rsPos after)
     if (this.rsChargedSearch === this.rsSearch && this.rsChargedAt === at) return true;
     if (this.rsCharged + (e - p) > RESYNC_BUDGET_BASE + RESYNC_BUDGET_PER_BYTE * at) return false;
@@ -979,49 +930,5 @@ export class FrameDecoder extends FrameEmitter {
     this.rsChargedSearch = this.rsSearch;
     this.rsChargedAt = at;
     return true;
-  }
-
-  /**
-   * Is there a plausible frame at buf[p]? Cheap tests first: type 1/2/3/8; heartbeat channel 0 and size 0;
-   * payload within resyncLimit(); method: a known class/method, Connection methods on channel 0 and no others;
-   * content header: class 60, weight 0, channel != 0; body: channel != 0. Then 0xCE exactly at the end, and for
-   * method and header frames, a payload that decodes completely. NEED_MORE if the answer depends on bytes not yet
-   * here (never more than resyncLimit() + 8 of them).
-   */
-  private plausible(buf: Uint8Array, p: number, len: number): number {
-    const type = buf[p] as number;
-    if (type !== FRAME_METHOD && type !== FRAME_HEADER && type !== FRAME_BODY && type !== FRAME_HEARTBEAT) return REJECT;
-    const channel = ((buf[p + 1] as number) << 8) | (buf[p + 2] as number);
-    const size = readU32(buf, p + 3);
-    const e = p + 7 + size;
-    if (type === FRAME_HEARTBEAT) {
-      if (channel !== 0 || size !== 0) return REJECT;
-      if (e >= len) return NEED_MORE;
-      return buf[e] === FRAME_END ? ACCEPT : REJECT;
-    }
-    if (size > this.resyncLimit()) return REJECT;
-    if (type === FRAME_BODY) {
-      if (channel === 0 || !this.affordable(p, e)) return REJECT;
-      if (e >= len) return NEED_MORE;
-      return buf[e] === FRAME_END ? ACCEPT : REJECT;
-    }
-    if (type === FRAME_METHOD) {
-      if (size < 4) return REJECT;
-      if (p + 11 > len) return NEED_MORE;
-      const info = methodInfo(readU16(buf, p + 7), readU16(buf, p + 9));
-      if (info === undefined || (info.classId === 10) !== (channel === 0) || !this.affordable(p, e)) return REJECT;
-      if (e >= len) return NEED_MORE;
-      if (buf[e] !== FRAME_END) return REJECT;
-      // Checked without building the values (skipArgs accepts exactly what decodeArgs does: test/amqp/frame-view.test.ts).
-      return skipArgs(buf, p + 11, e, info.argTypes) === e ? ACCEPT : REJECT;
-    }
-    // Content header.
-    if (size < 14 || channel === 0) return REJECT;
-    if (p + 11 > len) return NEED_MORE;
-    if (readU16(buf, p + 7) !== BASIC_CLASS_ID || readU16(buf, p + 9) !== 0 || !this.affordable(p, e)) return REJECT;
-    if (e >= len) return NEED_MORE;
-    if (buf[e] !== FRAME_END) return REJECT;
-    const r = decodeBasicHeader(buf, p + 11, e);
-    return !(r instanceof CodecError) && r[1] === e ? ACCEPT : REJECT;
   }
 }
