@@ -26,13 +26,13 @@ import type { TerminalOptions } from './render/terminal.js';
 import { DEFAULT_PORTS } from './tcp/tracker.js';
 import { VERSION } from './version.js';
 
-// amqpscope holds little live data (the open connections' state, under 40 MB on a 2 GB capture; about 14 KB per
+// amqpscope holds little live data (the open connections' state, under 40 MB on a 2 GB capture; about 13 KB per
 // connection on a capture of 10,000 open ones) but allocates quickly, and V8's defaults size the heap for the
 // opposite: the young generation grows to 2 x 16 MiB and old space fills with dead objects to several times the live
 // heap before a full collection. The 2 GB synthetic capture peaked at 320 MiB RSS; with the young generation kept at
 // its initial size and old space allowed to grow by 50% between full collections, 152 MiB, at the same speed; by
-// 30%, the 10,000-connection capture peaks at about 245 MiB instead of 280 (`npm run bench`; README: performance),
-// a few percent slower there and no slower on the load captures. Set here, before the heap grows, because flags
+// 30%, the 10,000-connection capture peaked at about 245 MiB instead of 280 (now 215: `npm run bench`; README:
+// performance), a few percent slower there and no slower on the load captures. Set here, before the heap grows, because flags
 // cannot be passed portably on the `#!` line.
 setFlagsFromString('--semi-space-growth-factor=1');
 setFlagsFromString('--heap-growing-percent=30');
