@@ -191,6 +191,36 @@ describe('TcpTracker: reassembly', () => {
     expect(run(0)).toContain('Out-Of-Order');
   });
 
+  it('measures times from the first packet of the capture, also when its clock starts before 1970', () => {
+    // A negative first timestamp (a pcapng if_tsoffset can make one) once reset the tracker's origin at every packet
+    // while it stayed negative: every time difference was 0 and a late segment looked out of order (amqpscope up to
+    // 8c932bf gave Out-Of-Order here).
+    const flags = (start: number): string[] => {
+      const c = new Conversation({ start }).handshake();
+      const s0 = c.nextSeq('c');
+      c.at(1).send('c', 'BBBB', { seq: s0 + 4 });
+      c.at(2).send('c', 'AAAA', { seq: s0 }); // a second after the sequence number last advanced
+      const [rec] = track(c);
+      return rec!.segments.at(-1)!.flags;
+    };
+    expect(flags(1_700_000_000)).toEqual(['Retransmission']);
+    expect(flags(-1000)).toEqual(['Retransmission']);
+  });
+
+  it('takes no round trip from a SYN stamped before the first packet of the capture (timestamps stepping back)', () => {
+    const c = new Conversation({ clientPort: 40001 }).at(10).handshake(); // another connection, first in the capture
+    const late = new Conversation();
+    late.at(0).segment('c', '', { flags: 'S', ack: 0 });
+    late.at(0.025).segment('s', '', { flags: 'SA' });
+    late.at(0.05).segment('c', '', { flags: 'A' }); // a 50 ms handshake, but before the capture's origin
+    const s0 = late.nextSeq('c');
+    late.at(1).send('c', 'BBBB', { seq: s0 + 4 });
+    late.at(1.01).send('c', 'AAAA', { seq: s0 }); // 10 ms later: out of order within 50 ms, not within the default 3
+    c.packets.push(...late.packets);
+    const recs = track(c);
+    expect(recs[1]!.segments.at(-1)!.flags).toEqual(['Retransmission']);
+  });
+
   it('ends a closed connection once the capture clock is two minutes past its last packet', () => {
     const run = (laterPackets: number[]): Recorded[] => {
       const c = new Conversation().handshake();
@@ -233,6 +263,9 @@ describe('TcpTracker: reassembly', () => {
     const scenario = (clientIsn: number, serverIsn: number): Recorded => {
       const c = new Conversation({ clientIsn, serverIsn }).handshake(7);
       const rel = (side: 'c' | 's', n: number) => (c.nextSeq(side) + n) >>> 0;
+      c.at(0.01).segment('c', '', { flags: 'S', seq: clientIsn, ack: 0, windowScale: 7 }); // the SYN again: not a new connection
+      c.at(0.05).ack('s', { window: 1 }); // the broker's window: 128 bytes (scaled by 2^7), ending past 2^31 for the first ISN
+      c.at(0.06).send('c', 'f'.repeat(128)); // fills it exactly: Window Full
       c.at(0.1).send('c', 'a'.repeat(30)).ack('s');
       const s1 = c.nextSeq('c');
       c.at(0.2).send('c', 'b'.repeat(40)); // crosses the boundary when the ISN sits right below it
@@ -247,8 +280,9 @@ describe('TcpTracker: reassembly', () => {
       c.at(7).ack('c', { window: 1000 }); // window update
       c.at(8).ack('s', { ack: rel('c', 50) }); // acknowledges bytes never captured
       c.at(9).fin('c').fin('s').ack('c');
-      const [rec] = track(c);
-      return rec!;
+      const recs = track(c);
+      expect(recs, `ISN ${clientIsn}`).toHaveLength(1);
+      return recs[0]!;
     };
     const plain = scenario(1000, 500000);
     for (const [clientIsn, serverIsn] of [
@@ -263,7 +297,7 @@ describe('TcpTracker: reassembly', () => {
     }
     // The scenario does reach the rules it is meant to.
     const flags = new Set(plain.segments.flatMap((x) => x.flags));
-    for (const f of ['Retransmission', 'Dup ACK', 'Keep-Alive', 'Keep-Alive ACK', 'ZeroWindow', 'ZeroWindowProbe', 'Window Update', 'ACKed unseen segment']) {
+    for (const f of ['Retransmission', 'Dup ACK', 'Keep-Alive', 'Keep-Alive ACK', 'ZeroWindow', 'ZeroWindowProbe', 'Window Update', 'ACKed unseen segment', 'Window Full']) {
       expect(flags, f).toContain(f);
     }
     expect(plain.gaps.length).toBeGreaterThan(0);
