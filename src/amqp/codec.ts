@@ -447,7 +447,7 @@ function decodeNested(b: Uint8Array, off: number, end: number, isArray: boolean)
       }
       case 0x54: // 'T' timestamp: u64 seconds (a Number; exact for any date before the year 285,000,000)
         if (left < 8) return short(key, 'T', 8, p, left);
-        v = { type: 'timestamp', seconds: readU32(b, p) * TWO_32 + readU32(b, p + 4) };
+        v = { type: 'timestamp', seconds: readU64(b, p) };
         p += 8;
         break;
       case 0x56: // 'V' void
@@ -559,7 +559,7 @@ export function decodeInto(
       return p + 1;
     case D_TIMESTAMP:
       if (p + 8 > end) return need(name, 'timestamp', 8, p, end);
-      out[name] = { type: 'timestamp', seconds: readU32(b, p) * TWO_32 + readU32(b, p + 4) };
+      out[name] = { type: 'timestamp', seconds: readU64(b, p) };
       return p + 8;
     case D_LONGSTR: {
       const r = decodeLongstr(b, p, end);

@@ -552,16 +552,11 @@ export class FrameDecoder extends FrameEmitter implements CandidateBudget {
     this.state = S_RESYNC;
     this.rsSearch++;
     this.rsSkipped = 0;
-    this.beginStartSearch(pkt, sec, nsec);
-    return this.scanAndMaybeResume(b, off, end, pkt, sec, nsec);
-  }
-
-  /** Why and where the search at the start of a stream began (its resync issue says so if it skips bytes). */
-  private beginStartSearch(pkt: number, sec: number, nsec: number): void {
     this.rsReason = this.expectHeader ? 'at the start of the stream (no protocol header: the capture began mid-connection)' : 'at the start of the stream (the capture began mid-connection)';
     this.rsPacket = pkt;
     this.rsSec = sec;
     this.rsNsec = nsec;
+    return this.scanAndMaybeResume(b, off, end, pkt, sec, nsec);
   }
 
   /**
@@ -591,15 +586,15 @@ export class FrameDecoder extends FrameEmitter implements CandidateBudget {
 
   /**
    * The usual start, decided in the first push without copying: the protocol header, a well-known foreign opening,
-   * or (every broker side) a first frame that is complete in this push and plausible at its first byte. Does exactly
-   * what start() and the resync search would (the same state, issues and charges), without the resync buffer, its
+   * or (every broker side) a first frame that is complete in this push and plausible at its first byte. Leaves what
+   * start() and the resync search would (the same decoding state, issues and charges), without the resync buffer, its
    * packet marks and the replay of the copied bytes: a fleet of thousands of connections starts twice per connection.
    * Returns where decoding goes on, or -1 to take the general path (nothing changed then).
    */
   private startInPlace(b: Uint8Array, off: number, end: number, pkt: number, sec: number, nsec: number): number {
     if (this.opened(b, off, pkt, sec, nsec)) return this.state === S_DEAD ? end : off + 8;
-    // Frames without a protocol header: what start() sets up for the search, then the search's first candidate
-    // (offset 0 of the bytes it would have buffered, hence the view). Its charge is undone if it is not accepted.
+    // Frames without a protocol header: the search's first candidate, numbered as start() numbers a search, at
+    // offset 0 of the bytes it would have buffered (hence the view). Its charge is undone if it is not accepted.
     const search = this.rsSearch;
     const charged = this.rsCharged;
     const chargedSearch = this.rsChargedSearch;
@@ -612,11 +607,9 @@ export class FrameDecoder extends FrameEmitter implements CandidateBudget {
       this.rsChargedAt = chargedAt;
       return -1;
     }
-    this.rsSkipped = 0;
-    this.beginStartSearch(pkt, sec, nsec);
-    // resumeAt() at offset 0 with nothing skipped: no issue, decoding goes on at the frame.
+    // resumeAt() at offset 0 with nothing skipped: no issue, decoding goes on at the frame. (What start() notes for
+    // the search's issues, its reason and packet, is read only while a search runs, and the next one sets its own.)
     this.state = S_HDR;
-    this.hdrLen = 0;
     return off;
   }
 

@@ -80,12 +80,12 @@ class Connection implements SegmentContext {
   isn1 = 0;
   /**
    * The first SYN's time (synTimed), and the handshake's round trip as the SYN time and ACK time it was measured
-   * between (rttTimed): integer seconds and nanoseconds, turned into seconds by the tracker (see SegmentContext).
+   * between (both 0 until then: a round trip of 0): integer seconds and nanoseconds, turned into seconds by the
+   * tracker (see SegmentContext).
    */
   synTimed = false;
   synSec = 0;
   synNsec = 0;
-  rttTimed = false;
   /** The round trip is known and not zero (a zero one, SYN and ACK in the same instant, is measured again). */
   rttSettled = false;
   rttFromSec = 0;
@@ -127,7 +127,7 @@ class Connection implements SegmentContext {
 
   /** SegmentContext: the handshake's round trip (0 until known). */
   get firstRtt(): number {
-    return this.rttTimed ? this.tracker.seconds(this.rttToSec, this.rttToNsec) - this.tracker.seconds(this.rttFromSec, this.rttFromNsec) : 0;
+    return this.tracker.seconds(this.rttToSec, this.rttToNsec) - this.tracker.seconds(this.rttFromSec, this.rttFromNsec);
   }
 
   seconds(sec: number, nsec: number): number {
@@ -253,9 +253,8 @@ export class TcpTracker {
         conn.synSec = tsSec;
         conn.synNsec = tsNsec;
       }
-    } else if (!conn.rttSettled && conn.synTimed && conn.synSeen0 && conn.synSeen1 && (flags & TCP_ACK) !== 0 && conn.synTime >= 0) {
+    } else if (!conn.rttSettled && conn.synSeen0 && conn.synSeen1 && (flags & TCP_ACK) !== 0 && conn.synTime >= 0) {
       // The ACK that completes the three-way handshake.
-      conn.rttTimed = true;
       conn.rttFromSec = conn.synSec;
       conn.rttFromNsec = conn.synNsec;
       conn.rttToSec = tsSec;
