@@ -74,7 +74,10 @@ export function isProblem(c: ReportConnection): boolean {
   return c.severity !== 'info';
 }
 
-/** The heading's facts: T, the client's last frame and byte, and the broker's last frame when the broker went quiet. */
+/**
+ * The heading's facts: T, the client's last frame and byte, the broker's last frame when the broker went quiet,
+ * and the deliveries still unacked when the capture ended on an open connection.
+ */
 export function connectionFacts(c: ReportConnection): string[] {
   const facts: string[] = [heartbeatPhrase(c)];
   const lf = c.lastClientFrame;
@@ -85,6 +88,10 @@ export function connectionFacts(c: ReportConnection): string[] {
   if (serverSide && c.lastServerFrame !== null) {
     facts.push(`broker's last frame: ${c.lastServerFrame.type} at ${formatT(c.lastServerFrame.t)} s (packet ${c.lastServerFrame.packet})`);
   }
+  // An ended connection's unacked deliveries are its unacked-at-close finding. An open one's are what the broker
+  // requeues if it closes the connection (a stalled consumer's prefetch): said here, or only the JSON had them.
+  const { unacked } = c;
+  if (c.end.verdict === 'open' && unacked > 0) facts.push(`${unacked} ${unacked === 1 ? 'delivery' : 'deliveries'} unacked at the end`);
   return facts;
 }
 
