@@ -6,11 +6,16 @@ wait RETRY s, connect again. SIGTERM: close every open connection cleanly (Conne
 Usage: fleet_client.py --src 127.0.0.11 --app nova-compute [--role consumer|publisher|idle] [--conns 1]
          [--queue Q] [--interval 1.0] [--hb 4] [--password guest] [--attempts 0 (no limit)] [--retry 1]
          [--run 0 (until SIGTERM)] [--no-retry] [--host 127.0.0.1] [--stall-after S --stall-for W]
+         [--blocked-timeout S]
 --host: the broker's address (a client in a network namespace connects to the broker's veth/bridge address).
 --stall-after S (consumer): S s after its first connection opened, the process publishes one message to its own
 queue; the consumer callback acks it (the Basic.Ack is flushed at once) and then blocks W s (--stall-for) without
 returning to pika's I/O loop, like a long-running RPC handler: the process's last AMQP bytes are that Basic.Ack, the
 kernel keeps ACKing the broker's heartbeats. Only the first connection of the process stalls (once).
+--blocked-timeout S: pika's blocked_connection_timeout (default: none, pika's default). S s after the broker's
+Connection.Blocked, if no Unblocked came, pika raises ConnectionBlockedTimeout and drops the TCP connection without
+Connection.Close; the supervisor logs it as a lost connection and reconnects RETRY s later.
+Connection.Blocked / Unblocked received from the broker are logged ("blocked: REASON" / "unblocked").
 Each connection of the process is pumped in turn (process_data_events(time_limit=0)), every ~50 ms.
 Lines on stdout: wall-clock time, connection_name, what happened (opened / lost / refused / closed)."""
 import argparse, os, signal, socket, sys, time, uuid
@@ -26,6 +31,7 @@ ap.add_argument('--retry', type=float, default=1.0); ap.add_argument('--run', ty
 ap.add_argument('--no-retry', action='store_true', help='one connection attempt per slot, no supervisor')
 ap.add_argument('--host', default='127.0.0.1')
 ap.add_argument('--stall-after', type=float, default=0); ap.add_argument('--stall-for', type=float, default=30)
+ap.add_argument('--blocked-timeout', type=float, default=None)
 a = ap.parse_args()
 queue = a.queue or a.app
 
@@ -53,9 +59,10 @@ def connect(s):
     global attempts
     attempts += 1
     s.name = f'{a.app}:{os.getpid()}:{uuid.uuid4()}'
+    extra = {} if a.blocked_timeout is None else {'blocked_connection_timeout': a.blocked_timeout}
     params = pika.ConnectionParameters(a.host, 5672, heartbeat=a.hb, connection_attempts=1,
                                        credentials=pika.PlainCredentials('guest', a.password),
-                                       client_properties={'connection_name': s.name})
+                                       client_properties={'connection_name': s.name}, **extra)
     t = time.time()
     try:
         s.conn = pika.BlockingConnection(params)
@@ -66,6 +73,9 @@ def connect(s):
         return
     port = s.conn._impl._transport._sock.getsockname()[1] if hasattr(s.conn._impl, '_transport') else '?'
     log(f'{s.name} opened {a.src}:{port}')
+    name = s.name
+    s.conn.add_on_connection_blocked_callback(lambda c, m: log(f'{name} blocked: {m.method.reason}'))
+    s.conn.add_on_connection_unblocked_callback(lambda c, m: log(f'{name} unblocked'))
     s.ch = s.conn.channel()
     s.ch.queue_declare(queue)
     if a.role == 'consumer':

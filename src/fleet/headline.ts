@@ -1,7 +1,7 @@
 /**
  * The headline: one to five sentences at the top of every report that answer what an operator asks first: how
- * many connections, which died of what, all at once or one by one, from which hosts, whether they came back, and
- * whether the broker was accepting at all.
+ * many connections, which died of what, all at once or one by one, from which hosts, whether they came back,
+ * whether a resource alarm blocked the publishers, and whether the broker was accepting at all.
  */
 import { replyCodeName } from '../amqp/names.js';
 import type { Verdict } from '../diagnosis/types.js';
@@ -85,15 +85,24 @@ export function reconnectClause(wave: Pick<FleetWave, 'count' | 'reconnected' | 
   return wave.reconnected === wave.count ? `All reconnected${after}.` : `${wave.reconnected} of ${wave.count} reconnected${after}.`;
 }
 
+/** It ended while a Connection.Blocked was in force: the alarm's sentence explains it. */
+function endedBlocked(m: FleetMember): boolean {
+  return m.ended !== null && m.blocked.length > 0 && m.blocked[m.blocked.length - 1]!.until === null;
+}
+
+/** `alarmSummaries`: what each of `fleet.alarms` was, in their order. */
 export function headline(
   members: readonly FleetMember[],
   fleet: Omit<Fleet, 'headline'>,
   reconnects: readonly Reconnect[],
+  alarmSummaries: readonly string[],
   t: (m: FleetMember) => number,
 ): string[] {
   const sentences: string[] = [];
   const first = overview(members, fleet.hosts, t);
   if (first !== null) sentences.push(first);
+  // A resource alarm first: it explains what the blocked publishers did next (timeouts, silences).
+  sentences.push(...alarmSummaries.slice(0, 2));
   // Waves: the largest and most severe first.
   const waves = [...fleet.waves].sort((a, b) => b.count - a.count || a.t - b.t);
   // A wave of connections the broker never answered is the not-accepting sentence below, said once.
@@ -122,8 +131,8 @@ export function headline(
   if (members.length > 1) {
     const inWaves = new Set(fleet.waves.flatMap((w) => w.connections));
     const inLoops = new Set(fleet.reconnects.loops.map((l) => `${l.host}\u0000${l.application ?? ''}`));
-    const others = members.filter((m) => isProblem(m) && !inWaves.has(m.id) && !inLoops.has(`${m.host}\u0000${m.application ?? ''}`) && !m.unanswered);
-    if (others.length > 0 && (fleet.waves.length > 0 || na.count > 0 || fleet.reconnects.loops.length > 0)) {
+    const others = members.filter((m) => isProblem(m) && !inWaves.has(m.id) && !inLoops.has(`${m.host}\u0000${m.application ?? ''}`) && !m.unanswered && !endedBlocked(m));
+    if (others.length > 0 && (fleet.waves.length > 0 || na.count > 0 || fleet.reconnects.loops.length > 0 || fleet.alarms.length > 0)) {
       const hosts = [...new Set(others.map((m) => m.host))];
       sentences.push(`Also ${plural(others.length, 'other problem connection')} (${breakdown(others)}) from ${listed(hosts)}.`);
     } else if (others.length > 0) {

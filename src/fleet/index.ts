@@ -1,9 +1,10 @@
 /**
  * The fleet view: the whole run at a glance, from its judged connections (never from packets). Groups, churn,
- * reconnects and loops, waves, the broker's acceptance, and the headline that sums them up.
+ * reconnects and loops, waves, the broker's resource alarms and acceptance, and the headline that sums them up.
  */
 import type { Cause, Verdict } from '../diagnosis/types.js';
 import { notAccepting, refused } from './acceptance.js';
+import { findAlarms } from './alarms.js';
 import { churn } from './churn.js';
 import type { Clock } from './clock.js';
 import { fleetGroups, membersByGroup } from './groups.js';
@@ -35,6 +36,7 @@ export function summarizeFleet(input: FleetInput): Fleet {
   const reconnects = findReconnects(byGroup);
   const ch = churn(members, input.origin, input.end);
   const medDelay = median(reconnects.map((r) => r.delaySeconds));
+  const alarms = findAlarms(members, clock, input.end);
   const fleet: Omit<Fleet, 'headline'> = {
     connections: members.length,
     open: members.filter((m) => m.ended === null).length,
@@ -51,12 +53,13 @@ export function summarizeFleet(input: FleetInput): Fleet {
       loops: findLoops(byGroup, clock),
     },
     waves: findWaves(members, reconnects, clock),
+    alarms: alarms.map((a) => a.alarm),
     notAccepting: notAccepting(members, clock, input.end),
     refused: refused(input.nonAmqp, clock),
     noAmqp: { count: input.nonAmqp.noAmqp },
   };
   const when = (m: FleetMember) => clock.t(m.ended ?? input.end);
-  return { headline: headline(members, fleet, reconnects, when), ...fleet };
+  return { headline: headline(members, fleet, reconnects, alarms.map((a) => a.summary), when), ...fleet };
 }
 
 export type { Fleet, FleetMember, Instant, NonAmqpCounts } from './types.js';

@@ -6,7 +6,7 @@ import { identifyClient } from '../diagnosis/client-library.js';
 import type { Diagnosis } from '../diagnosis/index.js';
 import type { ConnectionFacts } from '../timeline/types.js';
 import { applicationName, instanceName } from './application.js';
-import type { FleetMember, Instant, NonAmqpCounts } from './types.js';
+import type { BlockedSpan, FleetMember, Instant, NonAmqpCounts } from './types.js';
 import { compareInstants } from './types.js';
 
 export type NonAmqpKind = 'refused-reset' | 'refused-unanswered' | 'no-amqp';
@@ -96,5 +96,9 @@ export function memberOf(facts: ConnectionFacts, d: Diagnosis, capture: string |
     warnings: eventWarnings(d.findings),
     unanswered: notAccepted(facts),
     beginningSeen: beginningSeen(facts),
+    blocked: facts.blocked.length === 0 ? NOT_BLOCKED : facts.blocked.map((b) => ({ from: instant(b.blocked), until: b.unblocked !== null ? instant(b.unblocked) : null, reason: b.blocked.reason })),
   };
 }
+
+/** One empty list for every member never blocked (10,000 members, one array). */
+export const NOT_BLOCKED: readonly BlockedSpan[] = Object.freeze([]);

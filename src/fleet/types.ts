@@ -52,6 +52,17 @@ export interface FleetMember {
    * midway, so that its name and application are unknown.
    */
   beginningSeen: boolean;
+  /** Its Connection.Blocked episodes (a broker resource alarm), in order; empty for none. */
+  blocked: readonly BlockedSpan[];
+}
+
+/** A connection's Connection.Blocked episode: from the Blocked frame to the Unblocked one. */
+export interface BlockedSpan {
+  from: Instant;
+  /** Connection.Unblocked; null when the capture holds none (the connection ended or the capture stopped first). */
+  until: Instant | null;
+  /** The broker's reason: "low on memory", "low on disk", "low on memory & disk". */
+  reason: string;
 }
 
 /** TCP connections that never carried AMQP, counted as they end (nothing of them is kept). */
@@ -125,6 +136,34 @@ export interface FleetWave {
   explanation: string;
 }
 
+/**
+ * A broker resource alarm as the clients saw it: connections blocked (Connection.Blocked) over one span of time.
+ * RabbitMQ's alarms are cluster-wide; it blocks a connection when it next publishes, and unblocks them all when the
+ * alarm clears.
+ */
+export interface FleetAlarm {
+  /** The first Connection.Blocked. */
+  t: number;
+  at: string;
+  /** The last Connection.Unblocked; null when none is in the capture (the alarm outlasted it, or every blocked connection ended first). */
+  clearedT: number | null;
+  /** The broker's reasons, each once ("low on memory", "low on disk"). */
+  reasons: string[];
+  /** Connections blocked. */
+  count: number;
+  /** Of those, the ones that ended while still blocked (a client's blocked-connection timeout, or the client gave up). */
+  endedBlocked: number;
+  /** Of those, the ones still blocked when the capture ended. */
+  stillBlocked: number;
+  /** Distinct client hosts (bounded). */
+  hosts: string[];
+  /** Distinct applications (bounded), null ones left out. */
+  applications: string[];
+  /** Blocked connection ids (bounded; `count` is the full number). */
+  connections: string[];
+  explanation: string;
+}
+
 export interface FleetGroup {
   host: string;
   application: string | null;
@@ -172,6 +211,8 @@ export interface Fleet {
   churn: { bucketSeconds: number; start: string | null; opened: number[]; ended: number[] };
   reconnects: { count: number; medianDelaySeconds: number | null; examples: FleetReconnect[]; loops: FleetReconnectLoop[] };
   waves: FleetWave[];
+  /** Broker resource alarms (Connection.Blocked), in order. */
+  alarms: FleetAlarm[];
   notAccepting: { count: number; t?: number; at?: string; endT?: number; hosts?: string[]; connections: string[]; explanation?: string };
   refused: { count: number; reset: number; unanswered: number; t?: number; at?: string; endT?: number; explanation?: string };
   noAmqp: { count: number };

@@ -37,7 +37,8 @@ export function fleetLines(report: Report, width: number, color: boolean): strin
   const lines: string[] = [];
   fleet.headline.forEach((sentence, i) => lines.push(...paragraph([plain(sentence, i === 0 ? 'bold' : undefined)], width, color)));
   // One connection: the headline says it all, the detail follows.
-  const several = fleet.connections > 1 || fleet.refused.count > 0 || fleet.noAmqp.count > 0 || fleet.notAccepting.count > 0;
+  // (A resource alarm's fix is said only below, so an alarm on one connection counts too.)
+  const several = fleet.connections > 1 || fleet.refused.count > 0 || fleet.noAmqp.count > 0 || fleet.notAccepting.count > 0 || fleet.alarms.length > 0;
   if (!several) return lines;
 
   // A handful of connections: the connections table below says as much; the groups pay from a few more on.
@@ -75,6 +76,8 @@ export function fleetLines(report: Report, width: number, color: boolean): strin
     );
   }
   if (waves.length > MAX_WAVE_LINES) facts.push(`… ${waves.length - MAX_WAVE_LINES} more waves`);
+  for (const a of fleet.alarms.slice(0, MAX_WAVE_LINES)) facts.push(`alarm at ${formatT(a.t)}-${a.clearedT !== null ? `${formatT(a.clearedT)} s` : 'the end'}: ${a.explanation}`);
+  if (fleet.alarms.length > MAX_WAVE_LINES) facts.push(`… ${fleet.alarms.length - MAX_WAVE_LINES} more alarms`);
   const rc = fleet.reconnects;
   if (rc.count > 0) facts.push(`reconnects: ${rc.count}, median delay ${rc.medianDelaySeconds !== null ? `${rc.medianDelaySeconds.toFixed(3)} s` : '-'}; reconnect loops: ${rc.loops.length}`);
   if (fleet.notAccepting.count > 0 && fleet.notAccepting.explanation !== undefined) facts.push(`not accepting: ${fleet.notAccepting.explanation}`);

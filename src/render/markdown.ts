@@ -79,6 +79,9 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = { all: fa
   const n = report.connections.length;
   const out: string[] = [`## amqpscope: ${md(cap.path)}`, ''];
   out.push(`**${md(report.fleet.headline.join(' '))}**`, '');
+  // The headline says that an alarm blocked the publishers; what to do about it is said once, here.
+  for (const a of report.fleet.alarms) out.push(`- resource alarm at ${formatT(a.t)} s: ${md(a.explanation)}`);
+  if (report.fleet.alarms.length > 0) out.push('');
   const facts = [cap.format ?? '', `${groupDigits(cap.packets)} packets`, cap.start !== null ? `${cap.start} + ${formatDuration(cap.durationSeconds)}` : '', `${groupDigits(n)} AMQP connection${n === 1 ? "" : "s"}`];
   out.push(md(facts.filter((f) => f !== '').join(' · ')), '');
   for (const w of cap.warnings) out.push(`- warning ${md(w.code)}: ${md(w.message)}`);

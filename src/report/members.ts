@@ -7,7 +7,7 @@ import { applicationName, instanceName } from '../fleet/application.js';
 import { eventWarnings } from '../fleet/member.js';
 import { emptyNonAmqpCounts, runClock, summarizeFleet, type Fleet, type FleetMember, type Instant, type NonAmqpCounts } from '../fleet/index.js';
 import { parseIsoTime } from '../capture/timestamp.js';
-import { plusSeconds } from '../fleet/types.js';
+import { plusSeconds, type BlockedSpan } from '../fleet/types.js';
 import type { Report, ReportConnection, When } from './types.js';
 
 /** "2026-12-05T09:13:54.799497123Z" → whole seconds and nanoseconds, exactly (Date keeps only milliseconds); 0 if unreadable. */
@@ -38,7 +38,24 @@ export function memberFromReport(c: ReportConnection, capture: string | null): F
     warnings: eventWarnings(c.findings),
     unanswered: c.end.notAccepted === true,
     beginningSeen: c.handshakeSeen,
+    blocked: blockedSpans(c),
   };
+}
+
+/**
+ * Its Connection.Blocked episodes, from its connection-blocked findings: the Blocked frame's moment, and the Unblocked
+ * one as that plus the reported duration (to the microsecond, as the report keeps it) at the reported packet.
+ */
+function blockedSpans(c: ReportConnection): BlockedSpan[] {
+  const spans: BlockedSpan[] = [];
+  for (const f of c.findings) {
+    if (f.code !== 'connection-blocked') continue;
+    const from = instantOf(f);
+    const unblocked = typeof f['unblocked'] === 'number' ? f['unblocked'] : null;
+    const duration = typeof f['durationSeconds'] === 'number' ? f['durationSeconds'] : 0;
+    spans.push({ from, until: unblocked !== null ? plusSeconds(from, duration, unblocked) : null, reason: typeof f['reason'] === 'string' ? f['reason'] : '' });
+  }
+  return spans;
 }
 
 /**

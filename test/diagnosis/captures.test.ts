@@ -121,6 +121,10 @@ const EXPECTED: Expected[] = [
   { capture: 'fleet-many-healthy.pcap', conn: '127.0.0.42:60047', verdict: 'client-aborted', by: 'client', how: 'fin', endPacket: 3639, lastClientFrame: ['Heartbeat', 3134] },
   // Three hosts cut off at once: the broker's heartbeats retransmitted into silence, its RST ~3T after each last byte.
   { capture: 'fleet-network-blackhole.pcap', conn: '10.98.0.12:45679', verdict: 'missed-heartbeats', cause: 'client-unreachable', by: 'server', how: 'rst', endPacket: 363, lastClientFrame: ['Heartbeat', 177], findings: ['retransmissions'] },
+  // A memory alarm: cinder-volume's pika gives up 6 s after Connection.Blocked (blocked_connection_timeout), FIN, no Close;
+  // the broker, no longer reading it, has no Unblocked for it. Consumers of the same alarm are never blocked.
+  { capture: 'fleet-memory-alarm.pcap', conn: '127.0.0.64:51941', verdict: 'client-aborted', by: 'client', how: 'fin', endPacket: 1062, endT: 11.636655, lastClientFrame: ['Content-Body', 1036], findings: ['connection-blocked'] },
+  { capture: 'fleet-memory-alarm.pcap', conn: '127.0.0.63:34207', verdict: 'closed-by-client', by: 'client', how: 'amqp-close', endPacket: 3128, absent: ['connection-blocked'] },
   // A long callback in three clients on three hosts, 0.6-0.8 s apart: each client-stalled.
   { capture: 'fleet-clients-stalled.pcap', conn: '127.0.0.51:43307', verdict: 'missed-heartbeats', cause: 'client-stalled', by: 'server', how: 'rst', endPacket: 371, lastClientFrame: ['Basic.Ack', 202] },
   // The same, stopped early (head -c): the wave as in the full capture; the last connection's header 0.6 ms before the end.

@@ -121,6 +121,50 @@ describe('fleet on real captures', () => {
   });
 });
 
+describe('fleet on real captures: resource alarms', () => {
+  it('pika-blocked-memory-alarm: one publisher blocked 10.4 s (low on memory) is the broker\'s alarm, with its fix', () => {
+    const r = fleetOf('pika-blocked-memory-alarm.pcap');
+    const f = r.fleet;
+    // Connection.Blocked at t=3.331385 (packet 299), Connection.Unblocked at t=13.742545 (packet 733): captures/README.md.
+    expect(f.alarms).toEqual([
+      expect.objectContaining({ t: 3.331385, clearedT: 13.742545, reasons: ['low on memory'], count: 1, endedBlocked: 0, stillBlocked: 0, hosts: ['127.0.0.1'], applications: ['pika-blocked-publisher'] }),
+    ]);
+    expect(f.headline).toEqual([
+      '1 AMQP connection from 127.0.0.1 (pika-blocked-publisher): closed-by-client at 18.007 s.',
+      'A broker resource alarm (low on memory) blocked 1 publishing connection from 127.0.0.1 at 3.331 s, until the alarm cleared at 13.743 s (10.4 s): a broker-side event, not a client fault.',
+    ]);
+    // One connection, but the alarm's fix is said below the headline.
+    const lines = fleetLines(r, 100, false).join('\n').replace(/\s+/g, ' ');
+    expect(lines).toContain('• alarm at 3.331-13.743 s: The broker sent Connection.Blocked (low on memory) to 1 connection (pika-blocked-publisher)');
+    expect(lines).toContain('Fix: free memory on the broker');
+  });
+
+  it('fleet-memory-alarm: 7 publishers on 3 hosts blocked by one alarm, consumers and an idle client not; 2 timed out blocked', () => {
+    const r = fleetOf('fleet-memory-alarm.pcap');
+    const f = r.fleet;
+    // captures/README.md: first Connection.Blocked 5.548541 (#596, cinder-volume), the last Unblocked 23.850154 (#1970);
+    // cinder-volume's first two connections (pika blocked_connection_timeout=6) end while blocked, its third is unblocked.
+    expect(f.alarms).toHaveLength(1);
+    expect(f.alarms[0]).toMatchObject({ t: 5.548541, clearedT: 23.850154, reasons: ['low on memory'], count: 7, endedBlocked: 2, stillBlocked: 0 });
+    expect([...f.alarms[0]!.hosts].sort()).toEqual(['127.0.0.61', '127.0.0.62', '127.0.0.64']);
+    expect([...f.alarms[0]!.applications].sort()).toEqual(['cinder-volume', 'nova-api', 'nova-conductor']);
+    const blocked = r.connections.filter((c) => c.findings.some((x) => x.code === 'connection-blocked')).map((c) => c.id);
+    expect([...f.alarms[0]!.connections].sort()).toEqual([...blocked].sort());
+    expect(blocked.some((id) => id.startsWith('127.0.0.63:') || id.startsWith('127.0.0.65:'))).toBe(false);
+    expect(f.headline).toEqual([
+      '10 AMQP connections from 5 hosts: 2 with problems (2 client-aborted); none still open at the end.',
+      'A broker resource alarm (low on memory) blocked 7 publishing connections from 3 hosts starting at 5.549 s, until the alarm cleared at 23.850 s (18.3 s): a broker-side event, not client faults; 2 of them ended while blocked.',
+    ]);
+    // The two that timed out while blocked are the alarm's, not a wave or "other problems"; cinder-volume came back twice.
+    expect(f.waves).toEqual([]);
+    expect(f.reconnects).toMatchObject({ count: 2, medianDelaySeconds: 1.004431 });
+  });
+
+  it('no alarm where nothing was blocked', () => {
+    for (const name of ['fleet-many-healthy.pcap', 'pika-sigstop-zero-window.pcap', 'fleet-broker-restart.pcap']) expect(fleetOf(name).fleet.alarms, name).toEqual([]);
+  });
+});
+
 describe('fleet on real captures: the network and independent clients', () => {
   it('fleet-network-blackhole: hosts cut off at once are a network-scoped wave of unreachable clients', () => {
     const f = fleetOf('fleet-network-blackhole.pcap').fleet;

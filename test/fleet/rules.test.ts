@@ -35,6 +35,7 @@ function member(o: Partial<FleetMember> & { open: number; end: number | null }):
     warnings: null,
     unanswered: false,
     beginningSeen: true,
+    blocked: [],
     ...rest,
   };
 }
@@ -169,5 +170,61 @@ describe('bounds', () => {
     expect(lines).toMatch(/not accepting: The broker stopped accepting connections: 80 connections/);
     expect(lines).not.toMatch(/wave at/);
     expect(f.headline.filter((s) => /80 connections/.test(s))).toHaveLength(1);
+  });
+});
+
+describe('resource alarms', () => {
+  const healthy = { verdict: 'closed-by-client' as const, cause: null, severity: 'info' as const, by: 'client' as const };
+  const blocked = (from: number, until: number | null, reason = 'low on memory') => ({ from: at(from), until: until === null ? null : at(until), reason });
+
+  it('one alarm of overlapping episodes, however late each publisher was blocked; consumers are not in it', () => {
+    const early = member({ ...healthy, host: '10.0.1.1', application: 'nova-api', open: 0, end: 100, blocked: [blocked(10, 40)] });
+    const late = member({ ...healthy, host: '10.0.2.1', application: 'nova-conductor', open: 0, end: 100, blocked: [blocked(35, 40.001)] });
+    const consumer = member({ ...healthy, host: '10.0.3.1', application: 'nova-scheduler', open: 0, end: 100 });
+    const f = fleet([early, late, consumer]);
+    expect(f.alarms).toEqual([
+      expect.objectContaining({ t: 10, clearedT: 40.001, count: 2, endedBlocked: 0, stillBlocked: 0, reasons: ['low on memory'], hosts: ['10.0.1.1', '10.0.2.1'], connections: [early.id, late.id] }),
+    ]);
+    expect(f.headline[1]).toBe(
+      'A broker resource alarm (low on memory) blocked 2 publishing connections from 2 hosts starting at 10.000 s, until the alarm cleared at 40.001 s (30.0 s): a broker-side event, not client faults.',
+    );
+    expect(f.alarms[0]!.explanation).toMatch(/^The broker sent Connection.Blocked \(low on memory\) to 2 connections \(nova-api and nova-conductor\) from 2 hosts \(10.0.1.1 and 10.0.2.1\).*Fix: free memory on the broker/);
+  });
+
+  it('two alarms apart are two; an episode without Unblocked lasts until its connection ended, or the capture did', () => {
+    const a = member({ ...healthy, open: 0, end: 100, blocked: [blocked(10, 20), blocked(60, 70, 'low on disk')] });
+    const b = member({ ...healthy, open: 0, end: 100, blocked: [blocked(12, 20)] });
+    const f = fleet([a, b]);
+    expect(f.alarms.map((x) => [x.t, x.clearedT, x.count, x.reasons])).toEqual([
+      [10, 20, 2, ['low on memory']],
+      [60, 70, 1, ['low on disk']],
+    ]);
+    expect(f.alarms[1]!.explanation).toMatch(/Fix: free disk space on the broker node/);
+    // Ended while blocked (pika's blocked_connection_timeout): the next publisher blocked after it still overlaps.
+    const timedOut = member({ verdict: 'client-aborted', cause: null, by: 'client', open: 0, end: 16, blocked: [blocked(10, null)] });
+    const next = member({ ...healthy, open: 0, end: 100, blocked: [blocked(15, 30)] });
+    const open = member({ verdict: 'open', cause: null, severity: 'info', by: null, open: 0, end: null, blocked: [blocked(25, null)] });
+    const g = fleet([timedOut, next, open], 50);
+    expect(g.alarms).toEqual([expect.objectContaining({ t: 10, clearedT: 30, count: 3, endedBlocked: 1, stillBlocked: 1 })]);
+    expect(g.headline[1]).toMatch(/: a broker-side event, not client faults; 1 of them ended while blocked; 1 was still blocked when the capture ended\.$/);
+    // The connection that ended while blocked is the alarm's, not an "other problem connection".
+    expect(g.headline.filter((x) => x.startsWith('Also') || x.startsWith(timedOut.id))).toEqual([]);
+    // Never unblocked in the capture.
+    expect(fleet([member({ ...healthy, open: 0, end: 100, blocked: [blocked(10, null)] })]).alarms[0]).toMatchObject({ clearedT: null, endedBlocked: 1 });
+    expect(fleet([member({ ...healthy, open: 0, end: 100, blocked: [blocked(10, null)] })]).headline[1]).toMatch(/at 10.000 s, and no Connection.Unblocked followed in the capture: .*; it ended while blocked\.$/);
+  });
+
+  it('are bounded: 10,000 blocked publishers on 500 hosts are one alarm with 50 listed of each', () => {
+    const members = Array.from({ length: 10_000 }, (_, i) =>
+      member({ ...healthy, host: `10.1.${Math.floor((i % 500) / 250)}.${(i % 500) % 250}`, application: `app-${i % 60}`, open: 0, end: 100, blocked: [blocked(10 + i / 10_000, 50)] }),
+    );
+    const f = fleet(members);
+    expect(f.alarms).toHaveLength(1);
+    expect(f.alarms[0]).toMatchObject({ count: 10_000 });
+    expect(f.alarms[0]!.hosts).toHaveLength(50);
+    expect(f.alarms[0]!.applications).toHaveLength(50);
+    expect(f.alarms[0]!.connections).toHaveLength(50);
+    expect(f.headline[1]).toMatch(/blocked 10,000 publishing connections from 500 hosts/);
+    expect(f.alarms[0]!.explanation).toMatch(/to 10,000 connections \(app-0, app-1, app-2 and 57 more\) from 500 hosts/);
   });
 });

@@ -57,7 +57,7 @@ export function chartRows(report: Report, anchors: ReadonlyMap<ReportConnection,
 }
 
 interface Band {
-  kind: 'wave' | 'not-accepting' | 'refused';
+  kind: 'wave' | 'alarm' | 'not-accepting' | 'refused';
   from: number;
   to: number;
   label: string;
@@ -65,7 +65,8 @@ interface Band {
   colour: string;
 }
 
-function bands(fleet: ReportFleet): Band[] {
+/** `end`: the chart's last second. */
+function bands(fleet: ReportFleet, end: number): Band[] {
   const out: Band[] = toldWaves(fleet.waves).map((w, i) => ({
     kind: 'wave' as const,
     from: w.t,
@@ -74,6 +75,10 @@ function bands(fleet: ReportFleet): Band[] {
     title: w.explanation,
     colour: VERDICT_COLOUR[w.verdict],
   }));
+  // A resource alarm spans the chart from its first Blocked to its clearing (or the chart's end: `end`).
+  for (const a of fleet.alarms) {
+    out.push({ kind: 'alarm', from: a.t, to: a.clearedT ?? end, label: `alarm: ${a.count} blocked (${a.reasons.join('; ')})`, title: a.explanation, colour: '#b8860b' });
+  }
   const na = fleet.notAccepting;
   if (na.count > 0 && na.t !== undefined) {
     out.push({ kind: 'not-accepting', from: na.t, to: na.endT ?? na.t, label: `broker not accepting: ${na.count}`, title: na.explanation ?? '', colour: '#555555' });
@@ -107,7 +112,7 @@ export function renderFleetChart(report: Report, rows: readonly ChartRow[]): { h
   const t0 = 0;
   const t1 = Math.max(report.capture.durationSeconds, ...rows.map((r) => r.end), 1e-3);
   const span = t1 - t0;
-  const allBands = bands(report.fleet);
+  const allBands = bands(report.fleet, t1);
   // Label rows for the bands, from their x in pixels (gutter and width are known before the row count).
   const probe = chartGeometry(rows.length, t0, t1, 0);
   const px = (t: number, g: ChartGeometry): number => g.gutter + ((t - t0) / span) * g.plotWidth;

@@ -58,6 +58,10 @@ export function renderFleet(fleet: ReportFleet): string {
         `${formatT(w.t)}–${formatT(w.endT)} s</h3><p>${text(w.explanation)}</p><p class="dim">hosts: ${w.hosts.map(text).join(', ')}</p></div>`,
     );
   }
+  for (const a of fleet.alarms) {
+    const until = a.clearedT !== null ? `${formatT(a.clearedT)} s` : 'the end';
+    parts.push(`<div class="wave"><h3>resource alarm: ${a.count} blocked (${text(a.reasons.join('; '))}), ${formatT(a.t)} s – ${until}</h3><p>${text(a.explanation)}</p><p class="dim">hosts: ${a.hosts.map(text).join(', ')}</p></div>`);
+  }
   const na = fleet.notAccepting;
   if (na.count > 0) parts.push(`<div class="wave"><h3>broker not accepting: ${na.count}</h3><p>${text(na.explanation ?? '')}</p></div>`);
   const rf = fleet.refused;
