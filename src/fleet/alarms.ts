@@ -53,7 +53,7 @@ function alarmOf(run: readonly Episode[], clock: Clock): ToldAlarm {
   const ids = [...new Set(run.map((e) => e.member.id))];
   const hosts = [...new Set(run.map((e) => e.member.host))];
   const applications = [...new Set(run.flatMap((e) => (e.member.application !== null ? [e.member.application] : [])))];
-  const reasons = [...new Set(run.map((e) => e.span.reason))];
+  const reasons = [...new Set(run.flatMap((e) => (e.span.reason !== null ? [e.span.reason] : [])))];
   let cleared: Instant | null = null;
   for (const e of run) if (e.span.until !== null && (cleared === null || compareInstants(e.span.until, cleared) > 0)) cleared = e.span.until;
   // Each connection's last episode in the alarm says how it stands at the alarm's end.
@@ -67,6 +67,7 @@ function alarmOf(run: readonly Episode[], clock: Clock): ToldAlarm {
     at: clock.at(first),
     clearedT: cleared === null ? null : clock.t(cleared),
     reasons,
+    beforeCapture: run.some((e) => e.span.beforeCapture),
     count: ids.length,
     endedBlocked,
     stillBlocked,
@@ -81,10 +82,16 @@ type AlarmFacts = Omit<FleetAlarm, 'explanation'>;
 
 /** How long, from the first Blocked: "until the alarm cleared at 13.743 s (10.4 s)", or that it never cleared in the capture. */
 function alarmSpan(a: AlarmFacts): string {
-  const start = `${a.count === 1 ? 'at' : 'starting at'} ${a.t.toFixed(3)} s`;
+  // A capture that joined blocked connections holds their Unblocked only: the alarm began before it, by how much is unknown.
+  const start = a.beforeCapture ? 'since before the capture started' : `${a.count === 1 ? 'at' : 'starting at'} ${a.t.toFixed(3)} s`;
   return a.clearedT !== null
-    ? `${start}, until the alarm cleared at ${a.clearedT.toFixed(3)} s (${spoken(a.clearedT - a.t)})`
+    ? `${start}, until the alarm cleared at ${a.clearedT.toFixed(3)} s (${a.beforeCapture ? 'at least ' : ''}${spoken(a.clearedT - a.t)})`
     : `${start}, and no Connection.Unblocked followed in the capture`;
+}
+
+/** " (low on memory)", or nothing when no Blocked frame (with its reason) is in the capture. */
+function reasonsText(a: AlarmFacts): string {
+  return a.reasons.length > 0 ? ` (${a.reasons.join('; ')})` : '';
 }
 
 /** How the blocked connections stood at the alarm's end, or '' when every one was unblocked. */
@@ -101,7 +108,7 @@ function alarmSummary(a: AlarmFacts, hosts: readonly string[]): string {
   const from = hosts.length === 1 ? `from ${hosts[0]}` : `from ${plural(hosts.length, 'host')}`;
   const outcome = alarmOutcome(a);
   return (
-    `A broker resource alarm (${a.reasons.join('; ')}) blocked ${plural(a.count, 'publishing connection')} ${from} ${alarmSpan(a)}: ` +
+    `A broker resource alarm${reasonsText(a)} blocked ${plural(a.count, 'publishing connection')} ${from} ${alarmSpan(a)}: ` +
     `a broker-side event, not ${a.count === 1 ? 'a client fault' : 'client faults'}${outcome !== '' ? `; ${outcome}` : ''}.`
   );
 }
@@ -113,7 +120,7 @@ function alarmExplanation(a: AlarmFacts, hosts: readonly string[], applications:
   const outcome = alarmOutcome(a);
   const ended = a.endedBlocked > 0 ? ' A connection that ended while blocked was closed by its client (a blocked-connection timeout, or a client that gave up) or died.' : '';
   return (
-    `The broker sent Connection.Blocked (${a.reasons.join('; ')}) to ${plural(a.count, 'connection')}${apps} ${from} ${alarmSpan(a)}: ` +
+    `The broker sent Connection.Blocked${reasonsText(a)} to ${plural(a.count, 'connection')}${apps} ${from} ${alarmSpan(a)}: ` +
     `a resource alarm, set for the whole cluster, under which RabbitMQ stops reading every connection that publishes; ` +
     `connections that only consume are not blocked.${outcome !== '' ? ` ${outcome.charAt(0).toUpperCase()}${outcome.slice(1)}.` : ''}${ended} ${alarmAdvice(a.reasons)}`
   );

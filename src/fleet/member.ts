@@ -96,7 +96,7 @@ export function memberOf(facts: ConnectionFacts, d: Diagnosis, capture: string |
     warnings: eventWarnings(d.findings),
     unanswered: notAccepted(facts),
     beginningSeen: beginningSeen(facts),
-    blocked: facts.blocked.length === 0 ? NOT_BLOCKED : facts.blocked.map((b) => ({ from: instant(b.blocked), until: b.unblocked !== null ? instant(b.unblocked) : null, reason: b.blocked.reason })),
+    blocked: facts.blocked.length === 0 ? NOT_BLOCKED : facts.blocked.map((b) => ({ from: instant(b.blocked), until: b.unblocked !== null ? instant(b.unblocked) : null, reason: b.blocked.reason, beforeCapture: b.beforeCapture })),
   };
 }
 

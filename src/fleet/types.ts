@@ -61,8 +61,10 @@ export interface BlockedSpan {
   from: Instant;
   /** Connection.Unblocked; null when the capture holds none (the connection ended or the capture stopped first). */
   until: Instant | null;
-  /** The broker's reason: "low on memory", "low on disk", "low on memory & disk". */
-  reason: string;
+  /** The broker's reason: "low on memory", "low on disk", "low on memory & disk"; null when its Blocked is not in the capture. */
+  reason: string | null;
+  /** Blocked before the capture joined the connection: `from` is its first packet in the capture, a lower bound. */
+  beforeCapture: boolean;
 }
 
 /** TCP connections that never carried AMQP, counted as they end (nothing of them is kept). */
@@ -147,8 +149,10 @@ export interface FleetAlarm {
   at: string;
   /** The last Connection.Unblocked; null when none is in the capture (the alarm outlasted it, or every blocked connection ended first). */
   clearedT: number | null;
-  /** The broker's reasons, each once ("low on memory", "low on disk"). */
+  /** The broker's reasons, each once ("low on memory", "low on disk"); empty when no Blocked frame is in the capture. */
   reasons: string[];
+  /** Its first connection was already blocked when the capture joined it (the alarm began before `t`). */
+  beforeCapture: boolean;
   /** Connections blocked. */
   count: number;
   /** Of those, the ones that ended while still blocked (a client's blocked-connection timeout, or the client gave up). */

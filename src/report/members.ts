@@ -53,7 +53,12 @@ function blockedSpans(c: ReportConnection): BlockedSpan[] {
     const from = instantOf(f);
     const unblocked = typeof f['unblocked'] === 'number' ? f['unblocked'] : null;
     const duration = typeof f['durationSeconds'] === 'number' ? f['durationSeconds'] : 0;
-    spans.push({ from, until: unblocked !== null ? plusSeconds(from, duration, unblocked) : null, reason: typeof f['reason'] === 'string' ? f['reason'] : '' });
+    spans.push({
+      from,
+      until: unblocked !== null ? plusSeconds(from, duration, unblocked) : null,
+      reason: typeof f['reason'] === 'string' ? f['reason'] : null,
+      beforeCapture: f['beforeCapture'] === true,
+    });
   }
   return spans;
 }

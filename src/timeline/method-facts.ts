@@ -65,11 +65,18 @@ export function methodFacts(f: ConnectionFacts, dir: Dir, m: MethodFrame, setFra
       else f.serverCloseOk ??= at();
       return true;
     case 'Connection.Blocked':
-      if (dir === 's2c') f.blocked.push({ blocked: { ...at(), reason: str(args['reason']) }, unblocked: null });
+      if (dir === 's2c') f.blocked.push({ blocked: { ...at(), reason: str(args['reason']) }, unblocked: null, beforeCapture: false });
       return true;
     case 'Connection.Unblocked': {
       const open = f.blocked.find((b) => b.unblocked === null);
       if (open !== undefined) open.unblocked = at();
+      // RabbitMQ sends Unblocked only to a connection it blocked. Without a Blocked in a capture that joined the
+      // connection midway (no Connection.Start), the Blocked came before the capture: blocked at least since the
+      // connection's first packet here. (With the handshake in the capture, a lone Unblocked says nothing.)
+      else if (dir === 's2c' && f.start === null && f.blocked.length === 0) {
+        const first = f.info;
+        f.blocked.push({ blocked: { ...moment(first.firstPacket, first.firstTsSec, first.firstTsNsec), reason: null }, unblocked: at(), beforeCapture: true });
+      }
       return true;
     }
     case 'Channel.Close':

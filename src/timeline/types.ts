@@ -152,8 +152,17 @@ export interface DecodeProblem extends Moment {
 }
 
 export interface BlockedEpisode {
-  blocked: Moment & { reason: string };
+  /**
+   * Connection.Blocked and its reason; for an episode `beforeCapture`, the connection's first packet in the capture
+   * (it was blocked at least since then) and a reason of null (it was in the Blocked frame).
+   */
+  blocked: Moment & { reason: string | null };
   unblocked: Moment | null;
+  /**
+   * The capture joined the connection while it was blocked: the capture holds its Connection.Unblocked and not the
+   * Blocked before it.
+   */
+  beforeCapture: boolean;
 }
 
 export interface ConnectionFacts {

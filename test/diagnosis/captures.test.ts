@@ -125,6 +125,9 @@ const EXPECTED: Expected[] = [
   // the broker, no longer reading it, has no Unblocked for it. Consumers of the same alarm are never blocked.
   { capture: 'fleet-memory-alarm.pcap', conn: '127.0.0.64:51941', verdict: 'client-aborted', by: 'client', how: 'fin', endPacket: 1062, endT: 11.636655, lastClientFrame: ['Content-Body', 1036], findings: ['connection-blocked'] },
   { capture: 'fleet-memory-alarm.pcap', conn: '127.0.0.63:34207', verdict: 'closed-by-client', by: 'client', how: 'amqp-close', endPacket: 3128, absent: ['connection-blocked'] },
+  // The same alarm joined at packet 900: four publishers already blocked (their Unblocked only), one dropped while blocked.
+  { capture: 'fleet-memory-alarm-from-packet-900.pcap', conn: '127.0.0.62:33557', verdict: 'closed-by-client', endPacket: 2207, findings: ['connection-blocked', 'capture-started-midstream'] },
+  { capture: 'fleet-memory-alarm-from-packet-900.pcap', conn: '127.0.0.64:51941', verdict: 'client-aborted', by: 'client', how: 'fin', endPacket: 163, absent: ['connection-blocked'] },
   // A long callback in three clients on three hosts, 0.6-0.8 s apart: each client-stalled.
   { capture: 'fleet-clients-stalled.pcap', conn: '127.0.0.51:43307', verdict: 'missed-heartbeats', cause: 'client-stalled', by: 'server', how: 'rst', endPacket: 371, lastClientFrame: ['Basic.Ack', 202] },
   // The same, stopped early (head -c): the wave as in the full capture; the last connection's header 0.6 ms before the end.

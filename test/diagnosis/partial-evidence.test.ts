@@ -204,3 +204,29 @@ describe('runs of the same traffic fold into one row', () => {
     expect(rows.map((r) => r.info)).toEqual([expect.stringMatching(/^400 x Basic\.Publish\+content c→b, 400\.0 kB, 0\.00\d-0\.20\d, 2,0\d\d\/s/)]);
   });
 });
+
+describe('a capture that joins a connection while a resource alarm blocks it', () => {
+  // Connection.Unblocked (10/61) with no Blocked before it in the capture.
+  const conversation = () => {
+    const c = new Conversation();
+    const t = amqpHandshake(c, 0, { heartbeat: 60 });
+    const joinAt = c.packets.length;
+    c.at(t + 1).send('c', methodFrame(1, 60, 40, u16(0), shortstr(''), shortstr('q'), u8(0))).ack('s');
+    c.at(t + 5).send('s', methodFrame(0, 10, 61)).ack('c');
+    c.at(t + 6).fin('c');
+    return { packets: c.packets, joinAt };
+  };
+
+  it('joined midway (no Connection.Start): blocked before the capture, at least since its first packet here', () => {
+    const { packets, joinAt } = conversation();
+    const conn = analyzeBytes(writePcap(packets.slice(joinAt))).connections[0]!;
+    const blocked = conn.findings.filter((f) => f.code === 'connection-blocked');
+    expect(blocked).toEqual([expect.objectContaining({ packet: 1, t: 0, reason: null, beforeCapture: true, unblocked: 3, durationSeconds: 4 })]);
+    expect(blocked[0]!.message).toBe('Connection.Blocked before the capture started, then Connection.Unblocked: blocked for at least 4.0 s: a broker resource alarm stopped it from publishing.');
+  });
+
+  it('with its handshake in the capture, a lone Unblocked says nothing: no episode is made up', () => {
+    const conn = analyzeBytes(writePcap(conversation().packets)).connections[0]!;
+    expect(conn.findings.map((f) => f.code)).not.toContain('connection-blocked');
+  });
+});

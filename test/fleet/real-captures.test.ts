@@ -160,6 +160,28 @@ describe('fleet on real captures: resource alarms', () => {
     expect(f.reconnects).toMatchObject({ count: 2, medianDelaySeconds: 1.004431 });
   });
 
+  it('fleet-memory-alarm joined at packet 900, during the alarm: publishers already blocked count by their Unblocked, one alarm', () => {
+    const r = fleetOf('fleet-memory-alarm-from-packet-900.pcap');
+    // captures/README.md: four publishers blocked before the capture (Unblocked #1067-#1071 only), cinder-volume's
+    // reconnects blocked at #285 and #858; the first cinder-volume connection shows no sign of its block here.
+    expect(r.fleet.alarms).toEqual([expect.objectContaining({ t: 0, clearedT: 14.272313, reasons: ['low on memory'], beforeCapture: true, count: 6, endedBlocked: 1, stillBlocked: 0 })]);
+    expect(r.fleet.headline[1]).toBe(
+      'A broker resource alarm (low on memory) blocked 6 publishing connections from 3 hosts since before the capture started, until the alarm cleared at 14.272 s (at least 14.3 s): a broker-side event, not client faults; 1 of them ended while blocked.',
+    );
+    const early = r.connections.find((c) => c.id === '127.0.0.62:33557->127.0.0.1:5672')!;
+    expect(early.findings.find((f) => f.code === 'connection-blocked')).toMatchObject({
+      packet: 1,
+      t: 0,
+      reason: null,
+      beforeCapture: true,
+      unblocked: 1069,
+      durationSeconds: 14.272186,
+      message: 'Connection.Blocked before the capture started, then Connection.Unblocked: blocked for at least 14.3 s: a broker resource alarm stopped it from publishing.',
+    });
+    // The whole capture's alarm, for comparison, has no such connection.
+    expect(fleetOf('fleet-memory-alarm.pcap').fleet.alarms[0]).toMatchObject({ beforeCapture: false });
+  });
+
   it('no alarm where nothing was blocked', () => {
     for (const name of ['fleet-many-healthy.pcap', 'pika-sigstop-zero-window.pcap', 'fleet-broker-restart.pcap']) expect(fleetOf(name).fleet.alarms, name).toEqual([]);
   });

@@ -175,7 +175,7 @@ describe('bounds', () => {
 
 describe('resource alarms', () => {
   const healthy = { verdict: 'closed-by-client' as const, cause: null, severity: 'info' as const, by: 'client' as const };
-  const blocked = (from: number, until: number | null, reason = 'low on memory') => ({ from: at(from), until: until === null ? null : at(until), reason });
+  const blocked = (from: number, until: number | null, reason: string | null = 'low on memory', beforeCapture = false) => ({ from: at(from), until: until === null ? null : at(until), reason, beforeCapture });
 
   it('one alarm of overlapping episodes, however late each publisher was blocked; consumers are not in it', () => {
     const early = member({ ...healthy, host: '10.0.1.1', application: 'nova-api', open: 0, end: 100, blocked: [blocked(10, 40)] });
@@ -212,6 +212,19 @@ describe('resource alarms', () => {
     // Never unblocked in the capture.
     expect(fleet([member({ ...healthy, open: 0, end: 100, blocked: [blocked(10, null)] })]).alarms[0]).toMatchObject({ clearedT: null, endedBlocked: 1 });
     expect(fleet([member({ ...healthy, open: 0, end: 100, blocked: [blocked(10, null)] })]).headline[1]).toMatch(/at 10.000 s, and no Connection.Unblocked followed in the capture: .*; it ended while blocked\.$/);
+  });
+
+  it('say so when the capture joined connections already blocked: no reason in the capture, the duration a lower bound', () => {
+    const joined = member({ ...healthy, open: 0, end: 100, beginningSeen: false, blocked: [blocked(0, 30, null, true)] });
+    const f = fleet([joined]);
+    expect(f.alarms[0]).toMatchObject({ t: 0, clearedT: 30, reasons: [], beforeCapture: true, count: 1 });
+    expect(f.headline[1]).toBe(
+      'A broker resource alarm blocked 1 publishing connection from 10.0.0.1 since before the capture started, until the alarm cleared at 30.000 s (at least 30.0 s): a broker-side event, not a client fault.',
+    );
+    expect(f.alarms[0]!.explanation).toMatch(/^The broker sent Connection.Blocked to 1 connection \(nova-compute\) from 10.0.0.1 since before the capture started,/);
+    // With one seen being blocked, the reason is known.
+    const seen = member({ ...healthy, open: 0, end: 100, blocked: [blocked(5, 30.001)] });
+    expect(fleet([joined, seen]).alarms[0]).toMatchObject({ reasons: ['low on memory'], beforeCapture: true, count: 2 });
   });
 
   it('are bounded: 10,000 blocked publishers on 500 hosts are one alarm with 50 listed of each', () => {

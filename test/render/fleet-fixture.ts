@@ -41,6 +41,7 @@ export function fleetFixture(ids: readonly string[]): ReportFleet {
         at: at(8),
         clearedT: 9.5,
         reasons: ['low on memory'],
+        beforeCapture: false,
         count: 2,
         endedBlocked: 0,
         stillBlocked: 0,

@@ -33,12 +33,15 @@ export const amqpFindings: FindingRule = (ctx) => {
   for (const b of f.blocked) {
     const end = b.unblocked ?? f.lastPacket;
     const duration = secondsBetween(b.blocked, end);
+    const what = b.beforeCapture
+      ? `Connection.Blocked before the capture started, then Connection.Unblocked: blocked for at least ${duration.toFixed(1)} s`
+      : `Connection.Blocked (${b.blocked.reason}) for ${duration.toFixed(1)} s${b.unblocked === null ? ', never unblocked in the capture' : ''}`;
     out.push({
       code: 'connection-blocked',
       severity: 'warning',
       at: b.blocked,
-      message: `Connection.Blocked (${b.blocked.reason}) for ${duration.toFixed(1)} s${b.unblocked === null ? ', never unblocked in the capture' : ''}: a broker resource alarm stopped it from publishing.`,
-      evidence: { reason: b.blocked.reason, durationSeconds: roundMicros(duration), unblocked: b.unblocked?.packet ?? null },
+      message: `${what}: a broker resource alarm stopped it from publishing.`,
+      evidence: { reason: b.blocked.reason, durationSeconds: roundMicros(duration), unblocked: b.unblocked?.packet ?? null, ...(b.beforeCapture ? { beforeCapture: true } : {}) },
     });
   }
   if (f.returns.length > 0) {
