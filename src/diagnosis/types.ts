@@ -63,6 +63,8 @@ export interface Finding {
   message: string;
   /** Evidence fields, JSON-safe, merged into the report's finding object. */
   evidence: Record<string, unknown>;
+  /** Evidence moments, merged after `evidence` as ISO times on the capture clock (exact to the capture's precision). */
+  moments?: Record<string, Moment>;
 }
 
 export type EndHow = 'amqp-close' | 'fin' | 'rst' | 'timeout' | null;

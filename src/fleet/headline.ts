@@ -10,6 +10,7 @@ import type { Reconnect } from './reconnects.js';
 import { grouped, listed, plural, spoken } from './stats.js';
 import type { Fleet, FleetMember, FleetWave } from './types.js';
 import { toldWaves } from './waves.js';
+import { clientGaveUpBlocked } from './alarms.js';
 import { median } from './stats.js';
 
 const MAX_SENTENCES = 5;
@@ -85,29 +86,24 @@ export function reconnectClause(wave: Pick<FleetWave, 'count' | 'reconnected' | 
   return wave.reconnected === wave.count ? `All reconnected${after}.` : `${wave.reconnected} of ${wave.count} reconnected${after}.`;
 }
 
-/** It ended while a Connection.Blocked was in force: the alarm's sentence explains it. */
-function endedBlocked(m: FleetMember): boolean {
-  return m.ended !== null && m.blocked.length > 0 && m.blocked[m.blocked.length - 1]!.until === null;
-}
-
-/** `alarmSummaries`: what each of `fleet.alarms` was, in their order. */
+/** `alarms`: the sentence for `fleet.alarms`, or null for none. */
 export function headline(
   members: readonly FleetMember[],
   fleet: Omit<Fleet, 'headline'>,
   reconnects: readonly Reconnect[],
-  alarmSummaries: readonly string[],
+  alarms: string | null,
   t: (m: FleetMember) => number,
 ): string[] {
   const sentences: string[] = [];
   const first = overview(members, fleet.hosts, t);
   if (first !== null) sentences.push(first);
-  // A resource alarm first: it explains what the blocked publishers did next (timeouts, silences).
-  sentences.push(...alarmSummaries.slice(0, 2));
   // Waves: the largest and most severe first.
   const waves = [...fleet.waves].sort((a, b) => b.count - a.count || a.t - b.t);
   // A wave of connections the broker never answered is the not-accepting sentence below, said once.
   const told = toldWaves(waves);
   for (const w of told.slice(0, 2)) sentences.push(`${w.explanation} ${reconnectClause(w, reconnects)}`);
+  // The resource alarms, in one sentence however many: they also explain the publishers whose clients gave up.
+  if (alarms !== null) sentences.push(alarms);
   const na = fleet.notAccepting;
   if (na.count > 0 && na.t !== undefined) {
     const span = na.count === 1 ? `at ${na.t.toFixed(3)} s` : `between ${na.t.toFixed(3)} and ${(na.endT ?? na.t).toFixed(3)} s`;
@@ -131,7 +127,7 @@ export function headline(
   if (members.length > 1) {
     const inWaves = new Set(fleet.waves.flatMap((w) => w.connections));
     const inLoops = new Set(fleet.reconnects.loops.map((l) => `${l.host}\u0000${l.application ?? ''}`));
-    const others = members.filter((m) => isProblem(m) && !inWaves.has(m.id) && !inLoops.has(`${m.host}\u0000${m.application ?? ''}`) && !m.unanswered && !endedBlocked(m));
+    const others = members.filter((m) => isProblem(m) && !inWaves.has(m.id) && !inLoops.has(`${m.host}\u0000${m.application ?? ''}`) && !m.unanswered && !clientGaveUpBlocked(m));
     if (others.length > 0 && (fleet.waves.length > 0 || na.count > 0 || fleet.reconnects.loops.length > 0 || fleet.alarms.length > 0)) {
       const hosts = [...new Set(others.map((m) => m.host))];
       sentences.push(`Also ${plural(others.length, 'other problem connection')} (${breakdown(others)}) from ${listed(hosts)}.`);

@@ -4,7 +4,7 @@
  */
 import type { Cause, Verdict } from '../diagnosis/types.js';
 import { notAccepting, refused } from './acceptance.js';
-import { findAlarms } from './alarms.js';
+import { alarmsSentence, findAlarms, MAX_ALARMS } from './alarms.js';
 import { churn } from './churn.js';
 import type { Clock } from './clock.js';
 import { fleetGroups, membersByGroup } from './groups.js';
@@ -36,7 +36,8 @@ export function summarizeFleet(input: FleetInput): Fleet {
   const reconnects = findReconnects(byGroup);
   const ch = churn(members, input.origin, input.end);
   const medDelay = median(reconnects.map((r) => r.delaySeconds));
-  const alarms = findAlarms(members, clock, input.end);
+  const alarms = findAlarms(members, clock);
+  const keptAlarms = alarms.slice(0, MAX_ALARMS);
   const fleet: Omit<Fleet, 'headline'> = {
     connections: members.length,
     open: members.filter((m) => m.ended === null).length,
@@ -53,13 +54,14 @@ export function summarizeFleet(input: FleetInput): Fleet {
       loops: findLoops(byGroup, clock),
     },
     waves: findWaves(members, reconnects, clock),
-    alarms: alarms.map((a) => a.alarm),
+    alarms: keptAlarms.map((a) => a.alarm),
+    alarmsOmitted: alarms.length - keptAlarms.length,
     notAccepting: notAccepting(members, clock, input.end),
     refused: refused(input.nonAmqp, clock),
     noAmqp: { count: input.nonAmqp.noAmqp },
   };
   const when = (m: FleetMember) => clock.t(m.ended ?? input.end);
-  return { headline: headline(members, fleet, reconnects, alarms.map((a) => a.summary), when), ...fleet };
+  return { headline: headline(members, fleet, reconnects, alarmsSentence(keptAlarms, fleet.alarmsOmitted), when), ...fleet };
 }
 
 export type { Fleet, FleetMember, Instant, NonAmqpCounts } from './types.js';

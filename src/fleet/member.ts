@@ -96,9 +96,17 @@ export function memberOf(facts: ConnectionFacts, d: Diagnosis, capture: string |
     warnings: eventWarnings(d.findings),
     unanswered: notAccepted(facts),
     beginningSeen: beginningSeen(facts),
-    blocked: facts.blocked.length === 0 ? NOT_BLOCKED : facts.blocked.map((b) => ({ from: instant(b.blocked), until: b.unblocked !== null ? instant(b.unblocked) : null, reason: b.blocked.reason, beforeCapture: b.beforeCapture })),
+    blocked: facts.blocked.length === 0 ? NOT_BLOCKED : facts.blocked.map((b) => blockedSpan(instant(b.blocked), b.unblocked !== null ? instant(b.unblocked) : null, b.blocked.reason, b.beforeCapture, instant(j.at))),
   };
 }
 
 /** One empty list for every member never blocked (10,000 members, one array). */
 export const NOT_BLOCKED: readonly BlockedSpan[] = Object.freeze([]);
+
+/**
+ * A Connection.Blocked episode as the fleet sees it. `end`: the connection's judged end, or (still open) its last
+ * packet, where the episode stops without an Unblocked.
+ */
+export function blockedSpan(from: Instant, until: Instant | null, reason: string | null, beforeCapture: boolean, end: Instant): BlockedSpan {
+  return { from, until, reason, beforeCapture, stop: until ?? end };
+}

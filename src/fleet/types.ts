@@ -65,6 +65,11 @@ export interface BlockedSpan {
   reason: string | null;
   /** Blocked before the capture joined the connection: `from` is its first packet in the capture, a lower bound. */
   beforeCapture: boolean;
+  /**
+   * The last moment it is known blocked: its Unblocked, else its connection's end, or (still open when its capture
+   * ended) its last packet.
+   */
+  stop: Instant;
 }
 
 /** TCP connections that never carried AMQP, counted as they end (nothing of them is kept). */
@@ -149,6 +154,8 @@ export interface FleetAlarm {
   at: string;
   /** The last Connection.Unblocked; null when none is in the capture (the alarm outlasted it, or every blocked connection ended first). */
   clearedT: number | null;
+  /** The last moment a connection is known blocked: the last Unblocked, or a later end (last packet) of one never unblocked. */
+  endT: number;
   /** The broker's reasons, each once ("low on memory", "low on disk"); empty when no Blocked frame is in the capture. */
   reasons: string[];
   /** Its first connection was already blocked when the capture joined it (the alarm began before `t`). */
@@ -215,8 +222,9 @@ export interface Fleet {
   churn: { bucketSeconds: number; start: string | null; opened: number[]; ended: number[] };
   reconnects: { count: number; medianDelaySeconds: number | null; examples: FleetReconnect[]; loops: FleetReconnectLoop[] };
   waves: FleetWave[];
-  /** Broker resource alarms (Connection.Blocked), in order. */
+  /** Broker resource alarms (Connection.Blocked), in order: the first MAX_ALARMS (alarmsOmitted counts the others). */
   alarms: FleetAlarm[];
+  alarmsOmitted: number;
   notAccepting: { count: number; t?: number; at?: string; endT?: number; hosts?: string[]; connections: string[]; explanation?: string };
   refused: { count: number; reset: number; unanswered: number; t?: number; at?: string; endT?: number; explanation?: string };
   noAmqp: { count: number };

@@ -13,7 +13,7 @@
 import type { Report, ReportConnection, ReportFinding } from '../report/types.js';
 import { SEVERITY_RANK } from '../diagnosis/types.js';
 import { foldTimeline, isAlarming, shortLibrary, side } from './fold.js';
-import { connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem } from './phrases.js';
+import { alarmSpanText, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem } from './phrases.js';
 import { sanitize } from './sanitize.js';
 import { formatDuration, formatT, groupDigits } from './text.js';
 
@@ -25,6 +25,8 @@ export interface MarkdownOptions {
 export const MARKDOWN_TABLE_LIMIT = 200;
 /** Connections with a packet table, at most: an issue body holds about 64 KB on GitHub (and 1 MB on GitLab). */
 export const MARKDOWN_MAX_SECTIONS = 20;
+/** Resource alarms told in full (each with its fix); a flapping alarm makes many. */
+export const MARKDOWN_MAX_ALARMS = 5;
 
 /** Raw text as inert Markdown inline text (also safe in a table cell). */
 export function md(s: string): string {
@@ -79,9 +81,12 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = { all: fa
   const n = report.connections.length;
   const out: string[] = [`## amqpscope: ${md(cap.path)}`, ''];
   out.push(`**${md(report.fleet.headline.join(' '))}**`, '');
-  // The headline says that an alarm blocked the publishers; what to do about it is said once, here.
-  for (const a of report.fleet.alarms) out.push(`- resource alarm at ${formatT(a.t)} s: ${md(a.explanation)}`);
-  if (report.fleet.alarms.length > 0) out.push('');
+  // The headline says that an alarm blocked the publishers; what to do about it is in each alarm's explanation.
+  const alarms = report.fleet.alarms;
+  for (const a of alarms.slice(0, MARKDOWN_MAX_ALARMS)) out.push(`- resource alarm at ${alarmSpanText(a)}: ${md(a.explanation)}`);
+  const moreAlarms = alarms.length - MARKDOWN_MAX_ALARMS + report.fleet.alarmsOmitted;
+  if (moreAlarms > 0) out.push(`- … ${groupDigits(moreAlarms)} more resource alarm${moreAlarms === 1 ? '' : 's'} (in the JSON report)`);
+  if (alarms.length > 0) out.push('');
   const facts = [cap.format ?? '', `${groupDigits(cap.packets)} packets`, cap.start !== null ? `${cap.start} + ${formatDuration(cap.durationSeconds)}` : '', `${groupDigits(n)} AMQP connection${n === 1 ? "" : "s"}`];
   out.push(md(facts.filter((f) => f !== '').join(' · ')), '');
   for (const w of cap.warnings) out.push(`- warning ${md(w.code)}: ${md(w.message)}`);

@@ -3,7 +3,7 @@
  * findings counted by severity, and which connections are problems. Pure; raw wire text in, raw text out: each
  * renderer escapes for its own medium.
  */
-import type { ReportConnection, ReportFinding } from '../report/types.js';
+import type { ReportAlarm, ReportConnection, ReportFinding } from '../report/types.js';
 import { formatT, groupDigits } from './text.js';
 
 export function heartbeatText(c: ReportConnection): string {
@@ -90,12 +90,27 @@ export function connectionFacts(c: ReportConnection): string[] {
   }
   // An ended connection's unacked deliveries are its unacked-at-close finding. An open one's are what the broker
   // requeues if it closes the connection (a stalled consumer's prefetch): said here, or only the JSON had them.
+  // Joined midway, deliveries from before the capture may be unacked too: the count is a minimum.
   const { unacked } = c;
-  if (c.end.verdict === 'open' && unacked > 0) facts.push(`${unacked} ${unacked === 1 ? 'delivery' : 'deliveries'} unacked at the end`);
+  const atLeast = c.handshakeSeen ? '' : 'at least ';
+  if (c.end.verdict === 'open' && unacked > 0) facts.push(`${atLeast}${groupDigits(unacked)} ${unacked === 1 ? 'delivery' : 'deliveries'} unacked at the end`);
   return facts;
 }
 
 /** When a connection starts on the chart: its first packet, else its first timeline event, else its end. */
 export function openedAt(c: ReportConnection): number {
   return c.opened?.t ?? c.timeline[0]?.t ?? c.lastClientByte?.t ?? c.end.t;
+}
+
+/**
+ * A resource alarm's span on the run's clock, "5.549-23.850 s": from its first Blocked to its last Unblocked, or (none
+ * in the capture) to the last moment a connection was known blocked.
+ */
+export function alarmSpanText(a: ReportAlarm): string {
+  return `${formatT(a.t)}-${formatT(a.clearedT ?? a.endT)} s`;
+}
+
+/** "7 blocked (low on memory)"; without a Blocked frame in the capture, no reason is known. */
+export function alarmCountText(a: ReportAlarm): string {
+  return `${groupDigits(a.count)} blocked${a.reasons.length > 0 ? ` (${a.reasons.join('; ')})` : ''}`;
 }

@@ -55,7 +55,9 @@ export function reportEvent(clock: CaptureClock, e: TimelineEntry): ReportEvent 
 }
 
 export function reportFinding(clock: CaptureClock, f: Finding): ReportFinding {
-  return { t: clock.t(f.at), at: clock.at(f.at), packet: f.at.packet, code: f.code, severity: f.severity, message: f.message, ...f.evidence };
+  const out: ReportFinding = { t: clock.t(f.at), at: clock.at(f.at), packet: f.at.packet, code: f.code, severity: f.severity, message: f.message, ...f.evidence };
+  if (f.moments !== undefined) for (const [name, m] of Object.entries(f.moments)) out[name] = clock.at(m);
+  return out;
 }
 
 function frameWhen(clock: CaptureClock, f: FrameMoment | null) {

@@ -4,7 +4,7 @@
  * this is the same member read back from the report's fields.
  */
 import { applicationName, instanceName } from '../fleet/application.js';
-import { eventWarnings } from '../fleet/member.js';
+import { blockedSpan, eventWarnings, NOT_BLOCKED } from '../fleet/member.js';
 import { emptyNonAmqpCounts, runClock, summarizeFleet, type Fleet, type FleetMember, type Instant, type NonAmqpCounts } from '../fleet/index.js';
 import { parseIsoTime } from '../capture/timestamp.js';
 import { plusSeconds, type BlockedSpan } from '../fleet/types.js';
@@ -43,24 +43,19 @@ export function memberFromReport(c: ReportConnection, capture: string | null): F
 }
 
 /**
- * Its Connection.Blocked episodes, from its connection-blocked findings: the Blocked frame's moment, and the Unblocked
- * one as that plus the reported duration (to the microsecond, as the report keeps it) at the reported packet.
+ * Its Connection.Blocked episodes, from its connection-blocked findings: the Blocked frame's moment (or the first
+ * packet, blocked before the capture) and the Unblocked one (`unblocked`, `unblockedAt`: exact, also to the nanosecond).
  */
-function blockedSpans(c: ReportConnection): BlockedSpan[] {
+function blockedSpans(c: ReportConnection): readonly BlockedSpan[] {
   const spans: BlockedSpan[] = [];
   for (const f of c.findings) {
     if (f.code !== 'connection-blocked') continue;
-    const from = instantOf(f);
     const unblocked = typeof f['unblocked'] === 'number' ? f['unblocked'] : null;
-    const duration = typeof f['durationSeconds'] === 'number' ? f['durationSeconds'] : 0;
-    spans.push({
-      from,
-      until: unblocked !== null ? plusSeconds(from, duration, unblocked) : null,
-      reason: typeof f['reason'] === 'string' ? f['reason'] : null,
-      beforeCapture: f['beforeCapture'] === true,
-    });
+    const unblockedAt = typeof f['unblockedAt'] === 'string' ? f['unblockedAt'] : null;
+    const until = unblocked !== null && unblockedAt !== null ? instantOf({ t: 0, at: unblockedAt, packet: unblocked }) : null;
+    spans.push(blockedSpan(instantOf(f), until, typeof f['reason'] === 'string' ? f['reason'] : null, f['beforeCapture'] === true, instantOf(c.end)));
   }
-  return spans;
+  return spans.length === 0 ? NOT_BLOCKED : spans;
 }
 
 /**

@@ -166,6 +166,7 @@ export interface Report {
 export type {
   Fleet as ReportFleet,
   FleetWave as ReportWave,
+  FleetAlarm as ReportAlarm,
   FleetGroup as ReportFleetGroup,
   FleetReconnect as ReportReconnect,
   FleetReconnectLoop as ReportReconnectLoop,

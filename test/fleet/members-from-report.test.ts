@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Analyzer } from '../../src/analyze.js';
 import { memberFromReport } from '../../src/report/members.js';
 import { captureBytes, keyLogOf, smallCaptures } from '../helpers/captures.js';
+import { pcapRecords } from '../helpers/pcap-records.js';
 
 describe('fleet members read back from a report', () => {
   it.each(smallCaptures())('%s: the same members as from its packets', (name) => {
@@ -25,5 +26,34 @@ describe('fleet members read back from a report', () => {
     const flagged = a.end().connections.filter((c) => c.end.notAccepted === true);
     expect(flagged).toHaveLength(11);
     expect(flagged.every((c) => c.end.verdict === 'handshake-failed' && c.lastServerByte !== null)).toBe(true);
+  });
+});
+
+describe('blocked spans read back exactly, also to the nanosecond', () => {
+  /** The capture with nanosecond timestamps (each microsecond time plus 123 ns), as `editcap -F nsecpcap` with a finer clock. */
+  function nanosecondCopy(bytes: Uint8Array): Uint8Array {
+    const { header, records } = pcapRecords(bytes);
+    const out = new Uint8Array(bytes.length);
+    out.set(header);
+    new DataView(out.buffer).setUint32(0, 0xa1b23c4d, true);
+    let at = header.length;
+    for (const r of records) {
+      out.set(r, at);
+      const view = new DataView(out.buffer, at, 16);
+      view.setUint32(4, view.getUint32(4, true) * 1000 + 123, true);
+      at += r.length;
+    }
+    return out;
+  }
+
+  it('fleet-memory-alarm with nanosecond times: the same members from the report as from the packets', () => {
+    const a = new Analyzer({ path: 'ns.pcap' });
+    a.push(nanosecondCopy(captureBytes('fleet-memory-alarm.pcap')));
+    const report = JSON.parse(JSON.stringify(a.end())) as ReturnType<Analyzer['end']>;
+    const fromReport = new Map(report.connections.map((c) => [c.id, memberFromReport(c, null)]));
+    const blocked = a.fleetInput().members.filter((m) => m.blocked.length > 0);
+    expect(blocked).toHaveLength(7);
+    for (const m of blocked) expect(fromReport.get(m.id), m.id).toEqual(m);
+    expect(blocked.some((m) => m.blocked.some((b) => b.until !== null && b.until.nsec % 1000 === 123))).toBe(true);
   });
 });

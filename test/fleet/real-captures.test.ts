@@ -5,9 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/types.js';
-import { analyzeFile } from '../../src/analyze.js';
+import { analyzeBytes, analyzeFile } from '../../src/analyze.js';
 import { fleetLines } from '../../src/render/fleet.js';
-import { analyzeCapture, CAPTURES_DIR } from '../helpers/captures.js';
+import { mergeReports } from '../../src/report/merge.js';
+import { analyzeCapture, CAPTURES_DIR, captureBytes } from '../helpers/captures.js';
+import { pcapRecords } from '../helpers/pcap-records.js';
 
 const cache = new Map<string, Report>();
 function fleetOf(name: string) {
@@ -131,7 +133,7 @@ describe('fleet on real captures: resource alarms', () => {
     ]);
     expect(f.headline).toEqual([
       '1 AMQP connection from 127.0.0.1 (pika-blocked-publisher): closed-by-client at 18.007 s.',
-      'A broker resource alarm (low on memory) blocked 1 publishing connection from 127.0.0.1 at 3.331 s, until the alarm cleared at 13.743 s (10.4 s): a broker-side event, not a client fault.',
+      'A broker resource alarm (low on memory) blocked 1 publishing connection from 127.0.0.1 at 3.331 s, until the alarm cleared at 13.743 s (10.4 s): the broker throttled it, not a fault of that connection.',
     ]);
     // One connection, but the alarm's fix is said below the headline.
     const lines = fleetLines(r, 100, false).join('\n').replace(/\s+/g, ' ');
@@ -153,7 +155,7 @@ describe('fleet on real captures: resource alarms', () => {
     expect(blocked.some((id) => id.startsWith('127.0.0.63:') || id.startsWith('127.0.0.65:'))).toBe(false);
     expect(f.headline).toEqual([
       '10 AMQP connections from 5 hosts: 2 with problems (2 client-aborted); none still open at the end.',
-      'A broker resource alarm (low on memory) blocked 7 publishing connections from 3 hosts starting at 5.549 s, until the alarm cleared at 23.850 s (18.3 s): a broker-side event, not client faults; 2 of them ended while blocked.',
+      'A broker resource alarm (low on memory) blocked 7 publishing connections from 3 hosts starting at 5.549 s, until the alarm cleared at 23.850 s (18.3 s): the broker throttled them, not a fault of these connections; 2 of them ended while blocked.',
     ]);
     // The two that timed out while blocked are the alarm's, not a wave or "other problems"; cinder-volume came back twice.
     expect(f.waves).toEqual([]);
@@ -166,7 +168,7 @@ describe('fleet on real captures: resource alarms', () => {
     // reconnects blocked at #285 and #858; the first cinder-volume connection shows no sign of its block here.
     expect(r.fleet.alarms).toEqual([expect.objectContaining({ t: 0, clearedT: 14.272313, reasons: ['low on memory'], beforeCapture: true, count: 6, endedBlocked: 1, stillBlocked: 0 })]);
     expect(r.fleet.headline[1]).toBe(
-      'A broker resource alarm (low on memory) blocked 6 publishing connections from 3 hosts since before the capture started, until the alarm cleared at 14.272 s (at least 14.3 s): a broker-side event, not client faults; 1 of them ended while blocked.',
+      'A broker resource alarm (low on memory) blocked 6 publishing connections from 3 hosts since before the capture started, until the alarm cleared at 14.272 s (at least 14.3 s): the broker throttled them, not a fault of these connections; 1 of them ended while blocked.',
     );
     const early = r.connections.find((c) => c.id === '127.0.0.62:33557->127.0.0.1:5672')!;
     expect(early.findings.find((f) => f.code === 'connection-blocked')).toMatchObject({
@@ -180,6 +182,19 @@ describe('fleet on real captures: resource alarms', () => {
     });
     // The whole capture's alarm, for comparison, has no such connection.
     expect(fleetOf('fleet-memory-alarm.pcap').fleet.alarms[0]).toMatchObject({ beforeCapture: false });
+  });
+
+  it('two captures in one run, the first stopped while its publisher was blocked: two alarms, not one spanning 15 days', () => {
+    const { header, records } = pcapRecords(captureBytes('pika-blocked-memory-alarm.pcap'));
+    // Its first 400 packets: Connection.Blocked at packet 299 (t=3.331385), no Unblocked (packet 733).
+    const cut = new Uint8Array([...header, ...records.slice(0, 400).flatMap((r) => [...r])]);
+    const merged = mergeReports([analyzeBytes(cut, { path: 'cut.pcap' }), fleetOf('fleet-memory-alarm.pcap')]);
+    expect(merged.fleet.alarms.map((a) => [a.count, a.stillBlocked, a.clearedT === null, a.hosts])).toEqual([
+      [1, 1, true, ['127.0.0.1']],
+      [7, 0, false, ['127.0.0.64', '127.0.0.61', '127.0.0.62']],
+    ]);
+    // The first ends where its capture's connection was last seen, not at the run's end.
+    expect(merged.fleet.alarms[0]!.endT).toBeLessThan(merged.fleet.alarms[1]!.t);
   });
 
   it('no alarm where nothing was blocked', () => {

@@ -175,61 +175,120 @@ describe('bounds', () => {
 
 describe('resource alarms', () => {
   const healthy = { verdict: 'closed-by-client' as const, cause: null, severity: 'info' as const, by: 'client' as const };
-  const blocked = (from: number, until: number | null, reason: string | null = 'low on memory', beforeCapture = false) => ({ from: at(from), until: until === null ? null : at(until), reason, beforeCapture });
+  /** [from, until (null: no Unblocked), reason, blocked before the capture]. */
+  type Episode = [number, number | null, (string | null)?, boolean?];
+  /** A member with blocked episodes; one without Unblocked stops at the member's end, or (open) at `last`, its last packet. */
+  function blocked(o: Partial<FleetMember> & { open: number; end: number | null; last?: number }, ...episodes: Episode[]): FleetMember {
+    const { last, ...rest } = o;
+    const stopT = o.end ?? last ?? o.open;
+    const spans = episodes.map(([from, until, reason = 'low on memory', beforeCapture = false]) => ({
+      from: at(from),
+      until: until === null ? null : at(until),
+      reason,
+      beforeCapture,
+      stop: at(until ?? stopT),
+    }));
+    return member({ ...rest, blocked: spans });
+  }
 
   it('one alarm of overlapping episodes, however late each publisher was blocked; consumers are not in it', () => {
-    const early = member({ ...healthy, host: '10.0.1.1', application: 'nova-api', open: 0, end: 100, blocked: [blocked(10, 40)] });
-    const late = member({ ...healthy, host: '10.0.2.1', application: 'nova-conductor', open: 0, end: 100, blocked: [blocked(35, 40.001)] });
+    const early = blocked({ ...healthy, host: '10.0.1.1', application: 'nova-api', open: 0, end: 100 }, [10, 40]);
+    const late = blocked({ ...healthy, host: '10.0.2.1', application: 'nova-conductor', open: 0, end: 100 }, [35, 40.001]);
     const consumer = member({ ...healthy, host: '10.0.3.1', application: 'nova-scheduler', open: 0, end: 100 });
     const f = fleet([early, late, consumer]);
     expect(f.alarms).toEqual([
-      expect.objectContaining({ t: 10, clearedT: 40.001, count: 2, endedBlocked: 0, stillBlocked: 0, reasons: ['low on memory'], hosts: ['10.0.1.1', '10.0.2.1'], connections: [early.id, late.id] }),
+      expect.objectContaining({ t: 10, clearedT: 40.001, endT: 40.001, count: 2, endedBlocked: 0, stillBlocked: 0, reasons: ['low on memory'], hosts: ['10.0.1.1', '10.0.2.1'], connections: [early.id, late.id] }),
     ]);
+    expect(f.alarmsOmitted).toBe(0);
     expect(f.headline[1]).toBe(
-      'A broker resource alarm (low on memory) blocked 2 publishing connections from 2 hosts starting at 10.000 s, until the alarm cleared at 40.001 s (30.0 s): a broker-side event, not client faults.',
+      'A broker resource alarm (low on memory) blocked 2 publishing connections from 2 hosts starting at 10.000 s, until the alarm cleared at 40.001 s (30.0 s): the broker throttled them, not a fault of these connections.',
     );
     expect(f.alarms[0]!.explanation).toMatch(/^The broker sent Connection.Blocked \(low on memory\) to 2 connections \(nova-api and nova-conductor\) from 2 hosts \(10.0.1.1 and 10.0.2.1\).*Fix: free memory on the broker/);
   });
 
-  it('two alarms apart are two; an episode without Unblocked lasts until its connection ended, or the capture did', () => {
-    const a = member({ ...healthy, open: 0, end: 100, blocked: [blocked(10, 20), blocked(60, 70, 'low on disk')] });
-    const b = member({ ...healthy, open: 0, end: 100, blocked: [blocked(12, 20)] });
+  it('two alarms apart are two: a disk alarm later, and an episode without Unblocked ends with its connection', () => {
+    const a = blocked({ ...healthy, open: 0, end: 100 }, [10, 20], [60, 70, 'low on disk']);
+    const b = blocked({ ...healthy, open: 0, end: 100 }, [12, 20]);
     const f = fleet([a, b]);
     expect(f.alarms.map((x) => [x.t, x.clearedT, x.count, x.reasons])).toEqual([
       [10, 20, 2, ['low on memory']],
       [60, 70, 1, ['low on disk']],
     ]);
     expect(f.alarms[1]!.explanation).toMatch(/Fix: free disk space on the broker node/);
-    // Ended while blocked (pika's blocked_connection_timeout): the next publisher blocked after it still overlaps.
-    const timedOut = member({ verdict: 'client-aborted', cause: null, by: 'client', open: 0, end: 16, blocked: [blocked(10, null)] });
-    const next = member({ ...healthy, open: 0, end: 100, blocked: [blocked(15, 30)] });
-    const open = member({ verdict: 'open', cause: null, severity: 'info', by: null, open: 0, end: null, blocked: [blocked(25, null)] });
+    expect(f.headline[1]).toMatch(/: the broker throttled them, not a fault of these connections\. One more alarm followed\.$/);
+    // Blocked at 10, given up at 16 without an Unblocked: over by 16, so a block from 40 is another alarm.
+    const gaveUp = blocked({ verdict: 'client-aborted', cause: null, by: 'client', open: 0, end: 16 }, [10, null]);
+    const later = blocked({ ...healthy, open: 0, end: 100 }, [40, 50]);
+    expect(fleet([gaveUp, later]).alarms.map((x) => [x.t, x.clearedT, x.endT, x.endedBlocked])).toEqual([
+      [10, null, 16, 1],
+      [40, 50, 50, 0],
+    ]);
+  });
+
+  it('in a run of several captures, a connection still blocked when its capture ended does not reach into the next one', () => {
+    // Capture A ends at 20 with a publisher still blocked (its last packet at 20); capture B, days later, has its own alarm.
+    const stuck = blocked({ ...healthy, verdict: 'open', by: null, open: 0, end: null, last: 20, capture: 'a.pcap' }, [5, null]);
+    const other = ['10.0.1.1', '10.0.2.1'].map((host) => blocked({ ...healthy, host, open: 100_000, end: 100_100, capture: 'b.pcap' }, [100_010, 100_020]));
+    const f = fleet([stuck, ...other], 200_000);
+    expect(f.alarms.map((x) => [x.t, x.clearedT, x.endT, x.count, x.stillBlocked])).toEqual([
+      [5, null, 20, 1, 1],
+      [100_010, 100_020, 100_020, 2, 0],
+    ]);
+    // The headline tells the larger alarm and counts the other.
+    expect(f.headline[1]).toMatch(/^A broker resource alarm \(low on memory\) blocked 2 publishing connections from 2 hosts starting at 100010.000 s.* One more alarm followed\.$/);
+    expect(f.alarms[0]!.explanation).toMatch(/at 5.000 s; no Connection.Unblocked is in the capture \(the last blocked connection was seen at 20.000 s\): .* It was still blocked at the end\./);
+  });
+
+  it('connections that ended while blocked: their client giving up is the alarm\'s; anything else stays a problem of its own', () => {
+    const timedOut = blocked({ verdict: 'client-aborted', cause: null, by: 'client', open: 0, end: 16 }, [10, null]);
+    const next = blocked({ ...healthy, open: 0, end: 100 }, [15, 30]);
+    const open = blocked({ verdict: 'open', cause: null, severity: 'info', by: null, open: 0, end: null, last: 50 }, [25, null]);
     const g = fleet([timedOut, next, open], 50);
-    expect(g.alarms).toEqual([expect.objectContaining({ t: 10, clearedT: 30, count: 3, endedBlocked: 1, stillBlocked: 1 })]);
-    expect(g.headline[1]).toMatch(/: a broker-side event, not client faults; 1 of them ended while blocked; 1 was still blocked when the capture ended\.$/);
-    // The connection that ended while blocked is the alarm's, not an "other problem connection".
+    expect(g.alarms).toEqual([expect.objectContaining({ t: 10, clearedT: 30, endT: 50, count: 3, endedBlocked: 1, stillBlocked: 1 })]);
+    // One was still blocked past the last Unblocked: no "cleared" claim.
+    expect(g.headline[1]).toMatch(/starting at 10.000 s, until the last Connection.Unblocked at 30.000 s \(20.0 s\): the broker throttled them, not a fault of these connections; 1 of them ended while blocked; 1 of them was still blocked at the end\.$/);
+    expect(g.alarms[0]!.explanation).toMatch(/1 of them ended while blocked; 1 of them was still blocked at the end\. The one that ended was closed by its client \(a blocked-connection timeout, or a client that gave up\)\./);
     expect(g.headline.filter((x) => x.startsWith('Also') || x.startsWith(timedOut.id))).toEqual([]);
-    // Never unblocked in the capture.
-    expect(fleet([member({ ...healthy, open: 0, end: 100, blocked: [blocked(10, null)] })]).alarms[0]).toMatchObject({ clearedT: null, endedBlocked: 1 });
-    expect(fleet([member({ ...healthy, open: 0, end: 100, blocked: [blocked(10, null)] })]).headline[1]).toMatch(/at 10.000 s, and no Connection.Unblocked followed in the capture: .*; it ended while blocked\.$/);
+    // Closed by the broker (541) while blocked: the alarm counts it, but it is still told as a problem of its own.
+    const forced = blocked({ verdict: 'closed-by-server', cause: null, by: 'server', replyCode: 541, open: 0, end: 16 }, [10, null]);
+    const h = fleet([forced, next]);
+    expect(h.alarms[0]).toMatchObject({ endedBlocked: 1 });
+    expect(h.alarms[0]!.explanation).toMatch(/1 ended otherwise while blocked \(their own verdicts say how\)\./);
+    expect(h.alarms[0]!.explanation).not.toMatch(/closed by (its|their) client/);
+    expect(h.headline.join(' ')).toMatch(/Also 1 other problem connection \(1 closed-by-server\)/);
   });
 
   it('say so when the capture joined connections already blocked: no reason in the capture, the duration a lower bound', () => {
-    const joined = member({ ...healthy, open: 0, end: 100, beginningSeen: false, blocked: [blocked(0, 30, null, true)] });
+    const joined = blocked({ ...healthy, open: 0, end: 100, beginningSeen: false }, [0, 30, null, true]);
     const f = fleet([joined]);
     expect(f.alarms[0]).toMatchObject({ t: 0, clearedT: 30, reasons: [], beforeCapture: true, count: 1 });
     expect(f.headline[1]).toBe(
-      'A broker resource alarm blocked 1 publishing connection from 10.0.0.1 since before the capture started, until the alarm cleared at 30.000 s (at least 30.0 s): a broker-side event, not a client fault.',
+      'A broker resource alarm blocked 1 publishing connection from 10.0.0.1 since before the capture started, until the alarm cleared at 30.000 s (at least 30.0 s): the broker throttled it, not a fault of that connection.',
     );
     expect(f.alarms[0]!.explanation).toMatch(/^The broker sent Connection.Blocked to 1 connection \(nova-compute\) from 10.0.0.1 since before the capture started,/);
+    expect(f.alarms[0]!.explanation).toMatch(/Fix: find the alarm in force \(rabbitmqctl status, the broker log\)/);
     // With one seen being blocked, the reason is known.
-    const seen = member({ ...healthy, open: 0, end: 100, blocked: [blocked(5, 30.001)] });
+    const seen = blocked({ ...healthy, open: 0, end: 100 }, [5, 30.001]);
     expect(fleet([joined, seen]).alarms[0]).toMatchObject({ reasons: ['low on memory'], beforeCapture: true, count: 2 });
+  });
+
+  it('come after the waves in the headline, in one sentence however many (a flapping alarm keeps 20 and counts the rest)', () => {
+    const flaps = Array.from({ length: 30 }, (_, i) => blocked({ ...healthy, open: 0, end: 1000 }, [10 + i * 10, 15 + i * 10]));
+    const forced = ['10.0.1.1', '10.0.2.1', '10.0.3.1'].map((host, i) => member({ host, verdict: 'closed-by-server', cause: null, replyCode: 320, open: 0, end: 500 + i / 1000 }));
+    const f = fleet([...flaps, ...forced]);
+    expect(f.alarms).toHaveLength(20);
+    expect(f.alarmsOmitted).toBe(10);
+    expect(f.headline[1]).toMatch(/320/);
+    expect(f.headline[2]).toMatch(/^A broker resource alarm \(low on memory\) blocked 1 publishing connection .* 29 more alarms followed\.$/);
+    expect(f.headline.filter((x) => /resource alarm/.test(x))).toHaveLength(1);
+    const lines = fleetLines({ fleet: f } as Report, 120, false).join('\n');
+    expect(lines.match(/• alarm at /g)).toHaveLength(5);
+    expect(lines).toContain('… 25 more alarms (in the JSON report)');
   });
 
   it('are bounded: 10,000 blocked publishers on 500 hosts are one alarm with 50 listed of each', () => {
     const members = Array.from({ length: 10_000 }, (_, i) =>
-      member({ ...healthy, host: `10.1.${Math.floor((i % 500) / 250)}.${(i % 500) % 250}`, application: `app-${i % 60}`, open: 0, end: 100, blocked: [blocked(10 + i / 10_000, 50)] }),
+      blocked({ ...healthy, host: `10.1.${Math.floor((i % 500) / 250)}.${(i % 500) % 250}`, application: `app-${i % 60}`, open: 0, end: 100 }, [10 + i / 10_000, 50]),
     );
     const f = fleet(members);
     expect(f.alarms).toHaveLength(1);

@@ -125,6 +125,15 @@ describe('renderHtml', () => {
     expect(html).toContain('shut down &lt;script&gt;alert(3)&lt;/script&gt;');
     expect(html).toContain('worker &lt;b&gt;x&lt;/b&gt;');
     expect(html).not.toContain('<script>alert');
+    // The resource alarm: a band on the chart (label, title, legend) and a section with its explanation, all escaped.
+    expect(html.match(/<g class="band band-alarm">/g)).toHaveLength(1);
+    expect(html).toContain('<text x="');
+    expect(html).toContain('alarm: 2 blocked (low on &lt;i&gt;memory&lt;/i&gt; | `x` *y*)</text>');
+    expect(html).toMatch(/<title>alarm: 2 blocked \(low on &lt;i&gt;memory&lt;\/i&gt; \| `x` \*y\*\): The broker blocked 2 publishing connections .* &lt;img src=x onerror=alert\(4\)&gt;/);
+    expect(html).toContain('<h3>resource alarm: 2 blocked (low on &lt;i&gt;memory&lt;/i&gt; | `x` *y*), 8.000-9.500 s</h3>');
+    expect(html).toContain('(low on memory) &lt;img src=x onerror=alert(4)&gt; [x](javascript:alert(5)).</p>');
+    expect(html).not.toContain('<img src=x');
+    expect(html).not.toContain('<i>memory');
   });
 
   it('uses the first timeline event as the start when `opened` is absent, and `opened` when present', () => {

@@ -63,6 +63,10 @@ describe('renderMarkdown', () => {
     expect(renderMarkdown(report(conns)).split('\n')[2]).toMatch(/^\*\*2 AMQP connections from 127\.0\.0\.1: 1 with problems/);
     const withFleet = renderMarkdown(report(conns, { fleet: fleetFixture(conns.map((c) => c.id)) }));
     expect(withFleet.split('\n')[2]).toBe('**12 connections from 127.0.0.1 were closed by the broker within 8 ms with 320 CONNECTION\\_FORCED (shutdown): a broker-side event, not client faults. None reconnected within the capture.**');
+    // The resource alarm under the headline, its wire-borne text inert.
+    expect(withFleet.split('\n')[4]).toBe(
+      '- resource alarm at 8.000-9.500 s: The broker blocked 2 publishing connections with Connection.Blocked (low on memory) \\<img src=x onerror=alert(4)\\> \\[x\\](javascript:alert(5)).',
+    );
   });
 
   it('gives at most MARKDOWN_MAX_SECTIONS connections a table, errors first, and says how many more there are', () => {

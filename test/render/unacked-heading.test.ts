@@ -7,10 +7,16 @@ import { describe, expect, it } from 'vitest';
 import { renderHtml } from '../../src/render/html/page.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
 import { renderTerminal } from '../../src/render/terminal.js';
-import { analyzeCapture } from '../helpers/captures.js';
+import { gunzipSync } from 'node:zlib';
+import { analyzeBytes } from '../../src/analyze.js';
+import type { Report } from '../../src/report/types.js';
+import { analyzeCapture, captureBytes } from '../helpers/captures.js';
+
+const reportOf = (name: string): Report =>
+  name.endsWith('.gz') ? analyzeBytes(gunzipSync(captureBytes(name)), { path: `captures/${name}` }) : analyzeCapture(name).report;
 
 const renderings = (name: string): string[] => {
-  const { report } = analyzeCapture(name);
+  const report = reportOf(name);
   return [
     renderTerminal(report, { width: 100, color: false, all: false }).replace(/\s+/g, ' '),
     renderMarkdown(report),
@@ -38,6 +44,12 @@ describe('heading: deliveries unacked when the capture ended', () => {
       expect(out.match(/deliver(y|ies) unacked at the end/g)).toEqual(['deliveries unacked at the end']);
       expect(out).toContain('12 deliveries unacked at the end');
     }
+  });
+
+  it('joined midway (no handshake in the capture), the count is a minimum', () => {
+    const report = reportOf('pika-sigstop-zero-window-cut.pcap.gz');
+    expect(report.connections.find((c) => c.id === '127.0.0.1:37210->127.0.0.1:5672')).toMatchObject({ handshakeSeen: false, unacked: 2, end: expect.objectContaining({ verdict: 'open' }) });
+    for (const out of renderings('pika-sigstop-zero-window-cut.pcap.gz')) expect(out).toContain('(packet 30) · at least 2 deliveries unacked at the end');
   });
 
   it('one delivery is singular; an ended connection says it in its unacked-at-close finding instead', () => {

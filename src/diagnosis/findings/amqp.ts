@@ -42,6 +42,8 @@ export const amqpFindings: FindingRule = (ctx) => {
       at: b.blocked,
       message: `${what}: a broker resource alarm stopped it from publishing.`,
       evidence: { reason: b.blocked.reason, durationSeconds: roundMicros(duration), unblocked: b.unblocked?.packet ?? null, ...(b.beforeCapture ? { beforeCapture: true } : {}) },
+      // The Unblocked moment itself, to the capture's precision: a fleet rebuilt from reports (--merge) needs it exact.
+      ...(b.unblocked !== null ? { moments: { unblockedAt: b.unblocked } } : {}),
     });
   }
   if (f.returns.length > 0) {

@@ -11,10 +11,10 @@
  */
 import { toldWaves } from '../../fleet/waves.js';
 import type { Report, ReportConnection, ReportFleet } from '../../report/types.js';
-import { isProblem, openedAt } from '../phrases.js';
+import { alarmCountText, isProblem, openedAt } from '../phrases.js';
 import { formatDuration, groupDigits, shorten } from '../text.js';
 import { num, text } from './escape.js';
-import { CAUSE_KEYS, CAUSE_MARKER, VERDICT_COLOUR, VERDICT_ORDER, axisLabel, axisTicks, niceStep } from './theme.js';
+import { CAUSE_KEYS, CAUSE_MARKER, HTML_MAX_ALARMS, VERDICT_COLOUR, VERDICT_ORDER, axisLabel, axisTicks, niceStep } from './theme.js';
 
 export const CHART_WIDTH = 1000;
 /** Bar units across the plot (the nested viewBox width). */
@@ -65,8 +65,7 @@ interface Band {
   colour: string;
 }
 
-/** `end`: the chart's last second. */
-function bands(fleet: ReportFleet, end: number): Band[] {
+function bands(fleet: ReportFleet): Band[] {
   const out: Band[] = toldWaves(fleet.waves).map((w, i) => ({
     kind: 'wave' as const,
     from: w.t,
@@ -75,9 +74,9 @@ function bands(fleet: ReportFleet, end: number): Band[] {
     title: w.explanation,
     colour: VERDICT_COLOUR[w.verdict],
   }));
-  // A resource alarm spans the chart from its first Blocked to its clearing (or the chart's end: `end`).
-  for (const a of fleet.alarms) {
-    out.push({ kind: 'alarm', from: a.t, to: a.clearedT ?? end, label: `alarm: ${a.count} blocked (${a.reasons.join('; ')})`, title: a.explanation, colour: '#b8860b' });
+  // A resource alarm spans the chart from its first Blocked to its last Unblocked (or the last moment one was blocked).
+  for (const a of fleet.alarms.slice(0, HTML_MAX_ALARMS)) {
+    out.push({ kind: 'alarm', from: a.t, to: a.clearedT ?? a.endT, label: `alarm: ${alarmCountText(a)}`, title: a.explanation, colour: '#b8860b' });
   }
   const na = fleet.notAccepting;
   if (na.count > 0 && na.t !== undefined) {
@@ -112,7 +111,7 @@ export function renderFleetChart(report: Report, rows: readonly ChartRow[]): { h
   const t0 = 0;
   const t1 = Math.max(report.capture.durationSeconds, ...rows.map((r) => r.end), 1e-3);
   const span = t1 - t0;
-  const allBands = bands(report.fleet, t1);
+  const allBands = bands(report.fleet);
   // Label rows for the bands, from their x in pixels (gutter and width are known before the row count).
   const probe = chartGeometry(rows.length, t0, t1, 0);
   const px = (t: number, g: ChartGeometry): number => g.gutter + ((t - t0) / span) * g.plotWidth;

@@ -8,12 +8,12 @@ import { plural } from '../../fleet/stats.js';
 import { toldWaves } from '../../fleet/waves.js';
 import type { Report, ReportConnection, ReportFinding, ReportFleet } from '../../report/types.js';
 import { shortLibrary } from '../fold.js';
-import { connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem } from '../phrases.js';
+import { alarmCountText, alarmSpanText, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem } from '../phrases.js';
 import { formatDuration, formatT, groupDigits } from '../text.js';
 import { text } from './escape.js';
 import { renderEventTable } from './event-table.js';
 import { renderSwimlane } from './swimlane.js';
-import { VERDICT_COLOUR } from './theme.js';
+import { HTML_MAX_ALARMS, VERDICT_COLOUR } from './theme.js';
 
 /** Above this many connections the table lists the problem connections only, the most severe first, at most TABLE_MAX_ROWS. */
 export const TABLE_ALL_LIMIT = 1000;
@@ -58,10 +58,11 @@ export function renderFleet(fleet: ReportFleet): string {
         `${formatT(w.t)}–${formatT(w.endT)} s</h3><p>${text(w.explanation)}</p><p class="dim">hosts: ${w.hosts.map(text).join(', ')}</p></div>`,
     );
   }
-  for (const a of fleet.alarms) {
-    const until = a.clearedT !== null ? `${formatT(a.clearedT)} s` : 'the end';
-    parts.push(`<div class="wave"><h3>resource alarm: ${a.count} blocked (${text(a.reasons.join('; '))}), ${formatT(a.t)} s – ${until}</h3><p>${text(a.explanation)}</p><p class="dim">hosts: ${a.hosts.map(text).join(', ')}</p></div>`);
+  for (const a of fleet.alarms.slice(0, HTML_MAX_ALARMS)) {
+    parts.push(`<div class="wave"><h3>resource alarm: ${text(alarmCountText(a))}, ${text(alarmSpanText(a))}</h3><p>${text(a.explanation)}</p><p class="dim">hosts: ${a.hosts.map(text).join(', ')}</p></div>`);
   }
+  const moreAlarms = fleet.alarms.length - HTML_MAX_ALARMS + fleet.alarmsOmitted;
+  if (moreAlarms > 0) parts.push(`<p class="dim">… ${groupDigits(moreAlarms)} more resource alarm${moreAlarms === 1 ? '' : 's'} (in the JSON report)</p>`);
   const na = fleet.notAccepting;
   if (na.count > 0) parts.push(`<div class="wave"><h3>broker not accepting: ${na.count}</h3><p>${text(na.explanation ?? '')}</p></div>`);
   const rf = fleet.refused;

@@ -127,3 +127,6 @@ export function axisLabel(t: number, step: number): string {
   const decimals = Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
   return `${t.toFixed(decimals)} s`;
 }
+
+/** Resource alarms drawn and told in the page (each a band on the chart and a section with its fix); the others are counted. */
+export const HTML_MAX_ALARMS = 5;
