@@ -20,22 +20,26 @@ export function secondsSince(originSec: number, originNsec: number, sec: number,
  * 2026-11-22T02:07:53.701121Z. The fraction is printed from the integer nanoseconds, never through a float.
  */
 export function isoTime(sec: number, nsec: number, digits: number): string {
-  // A report's times cluster within seconds: the date part of the previous one is reused.
-  if (sec !== lastSec) {
-    lastBase =
+  // A report's times cluster within seconds, but a connection's (opened, last frames, end) take turns among a few:
+  // the date part of each recent second is kept, by second modulo the table's size.
+  const slot = sec & (BASE_SLOTS - 1);
+  let base = baseText[slot]!;
+  if (baseSec[slot] !== sec) {
+    base =
       sec >= FIRST_4_DIGIT_YEAR && sec < PAST_4_DIGIT_YEARS
         ? new Date(sec * 1000).toISOString().slice(0, 19) // YYYY-MM-DDTHH:MM:SS
         : expandedIsoSeconds(sec);
-    lastSec = sec;
+    baseSec[slot] = sec;
+    baseText[slot] = base;
   }
-  const base = lastBase;
   if (digits <= 0) return `${base}Z`;
   const frac = String(nsec).padStart(9, '0').slice(0, Math.min(digits, 9));
   return `${base}.${frac}Z`;
 }
 
-let lastSec = Number.NaN;
-let lastBase = '';
+const BASE_SLOTS = 64;
+const baseSec = new Float64Array(BASE_SLOTS).fill(Number.NaN);
+const baseText: string[] = new Array<string>(BASE_SLOTS).fill('');
 
 /** 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z: outside them ISO 8601 needs a signed, expanded year. */
 const FIRST_4_DIGIT_YEAR = -62_167_219_200;

@@ -23,3 +23,16 @@ describe('parseIsoTime', () => {
     }
   });
 });
+
+describe('isoTime', () => {
+  it('writes each second right however the calls alternate (its cache keys seconds by their low bits)', () => {
+    // 64 apart share a cache slot; 1 apart do not; each must still be its own date, as Date writes it.
+    const base = 1_764_000_000;
+    const seconds = [base, base + 64, base, base + 1, base + 64 * 1000, base + 64, -1, 63, -65, base];
+    for (const sec of seconds) {
+      expect(isoTime(sec, 5, 6)).toBe(`${new Date(sec * 1000).toISOString().slice(0, 19)}.000000Z`);
+      expect(isoTime(sec, 123_456_789, 9)).toBe(`${new Date(sec * 1000).toISOString().slice(0, 19)}.123456789Z`);
+    }
+    expect(isoTime(base, 0, 0)).toBe(`${new Date(base * 1000).toISOString().slice(0, 19)}Z`);
+  });
+});
