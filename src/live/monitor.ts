@@ -154,7 +154,12 @@ export class LiveMonitor {
   /** Counts at the capture time of the last packet read. */
   status(packets: number, bytes: number): LiveStatus {
     const when: When = this.now !== null ? this.clock().when(this.now) : { t: 0, at: '', packet: 0 };
-    return { type: 'status', ...when, open: this.openCount, ended: this.endedCount, packets, bytes, alerts: this.alerts };
+    let blocked = 0;
+    for (const f of this.followed) {
+      const episodes = f.source.facts.blocked;
+      if (f.opened && !f.ended && episodes.length > 0 && episodes[episodes.length - 1]!.unblocked === null) blocked++;
+    }
+    return { type: 'status', ...when, open: this.openCount, ended: this.endedCount, packets, bytes, alerts: this.alerts, blocked };
   }
 
   private end(f: Followed, connection: ReportConnection): void {

@@ -54,6 +54,11 @@ export interface LiveStatus extends When {
   bytes: number;
   /** Silence alerts so far. */
   alerts: number;
+  /**
+   * Open connections the broker has blocked (Connection.Blocked, no Unblocked yet): a resource alarm in force, which
+   * no silence shows (a blocked publisher keeps writing into its socket, and RabbitMQ pauses its heartbeat check).
+   */
+  blocked: number;
 }
 
 export type LiveEvent = LiveOpened | LiveSilence | LiveEnded | LiveStatus;

@@ -33,5 +33,6 @@ export function liveLine(e: LiveEvent): string {
 /** The counts of a status event, for the line on stderr and the status rows. */
 export function statusText(s: LiveStatus): string {
   const time = s.at !== '' ? `capture time ${/T([0-9:]+)/.exec(s.at)?.[1] ?? s.at} · ` : '';
-  return `${time}${groupDigits(s.open)} open · ${groupDigits(s.ended)} ended · ${groupDigits(s.alerts)} silence alert(s) · ${groupDigits(s.packets)} packets · ${(s.bytes / 1e6).toFixed(1)} MB`;
+  const blocked = s.blocked > 0 ? ` · ${groupDigits(s.blocked)} blocked by a resource alarm` : '';
+  return `${time}${groupDigits(s.open)} open${blocked} · ${groupDigits(s.ended)} ended · ${groupDigits(s.alerts)} silence alert(s) · ${groupDigits(s.packets)} packets · ${(s.bytes / 1e6).toFixed(1)} MB`;
 }

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Analyzer, type AnalyzeOptions } from '../../src/analyze.js';
 import { heartbeatTolerance } from '../../src/diagnosis/heartbeat.js';
 import type { LiveEvent, LiveSilence } from '../../src/live/types.js';
+import { statusText } from '../../src/render/live.js';
 import type { Report } from '../../src/report/types.js';
 import { captureBytes } from '../helpers/captures.js';
 import { fromPacket, pcapRecords } from '../helpers/pcap-records.js';
@@ -118,6 +119,31 @@ describe('live events (Analyzer onLive)', () => {
     expect(status.t).toBe(report.capture.durationSeconds);
     expect(status.open + status.ended).toBe(report.connections.length);
     expect(new Analyzer().liveStatus()).toBeNull();
+  });
+});
+
+describe('live status during a resource alarm', () => {
+  it('fleet-memory-alarm: status counts the open connections blocked, as the alarm goes on and after it clears', () => {
+    // captures/README.md: Blocked from #596 (5.548541); cinder-volume's first connection FIN at #1062 (its RST #1068
+    // ends it), its second blocked at #1184, FIN at #1631 (half-closed: still counted) and RST at #1752, its third
+    // blocked at #1757; every Unblocked at #1966-#1970 (23.85 s).
+    const a = new Analyzer({ onLive: () => undefined });
+    const { header, records } = pcapRecords(captureBytes('fleet-memory-alarm.pcap'));
+    a.push(header);
+    const blockedAt = new Map<number, number>();
+    const lines = new Map<number, string>();
+    records.forEach((r, i) => {
+      a.push(r);
+      const packet = i + 1;
+      if ([590, 700, 1100, 1300, 1700, 1755, 1800, 1965, 1971, 3000].includes(packet)) {
+        const s = a.liveStatus()!;
+        blockedAt.set(packet, s.blocked);
+        lines.set(packet, statusText(s));
+      }
+    });
+    expect(Object.fromEntries(blockedAt)).toEqual({ 590: 0, 700: 5, 1100: 4, 1300: 5, 1700: 5, 1755: 4, 1800: 5, 1965: 5, 1971: 0, 3000: 0 });
+    expect(lines.get(1300)).toMatch(/ 8 open · 5 blocked by a resource alarm · 1 ended · /);
+    expect(lines.get(3000)).not.toMatch(/blocked/);
   });
 });
 
