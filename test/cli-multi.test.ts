@@ -67,6 +67,19 @@ describe('several captures, one fleet report', () => {
     expect(text[0]).toBe('2 captures, one report · 40 AMQP connections in all');
   });
 
+  it('resource alarms in two captures: two alarms, the same from --merge of their reports, byte for byte', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'amqpscope-merge-'));
+    const names = ['pika-blocked-memory-alarm.pcap', 'fleet-memory-alarm-from-packet-900.pcap'];
+    names.forEach((n, i) => writeFileSync(join(dir, `${i}.json`), run([cap(n), '--json']).stdout));
+    const together = run([...names.map(cap), '--json']);
+    expect(run(['--merge', join(dir, '0.json'), join(dir, '1.json'), '--json']).stdout).toBe(together.stdout);
+    const alarms = (JSON.parse(together.stdout) as Report).fleet.alarms;
+    expect(alarms.map((a) => [a.count, a.beforeCapture, a.clearedT !== null])).toEqual([
+      [1, false, true],
+      [6, true, true],
+    ]);
+  });
+
   it('keeps a broker that stopped accepting (fleet-fd-limit) beside another capture, as it was alone', () => {
     const fd = json([cap('fleet-fd-limit.pcap')]);
     const pair = json([cap('fleet-fd-limit.pcap'), cap('fleet-host-freeze.pcap')]);
