@@ -14,7 +14,7 @@ import { grouped, listed, plural, spoken } from './stats.js';
 import { compareInstants, type BlockedSpan, type FleetAlarm, type FleetMember, type Instant } from './types.js';
 
 const MAX_LISTED = 50;
-/** Alarms kept in the report (the earliest); a flapping alarm makes one per flap. The others are counted. */
+/** Alarms kept in the report (the largest); a flapping alarm makes one per flap. The others are counted. */
 export const MAX_ALARMS = 20;
 
 /** It ended while a Connection.Blocked was in force (its last episode has no Unblocked). */
@@ -68,6 +68,7 @@ function alarmOf(run: readonly Episode[], clock: Clock): ToldAlarm {
   const ids = [...new Set(run.map((e) => e.member.id))];
   const hosts = [...new Set(run.map((e) => e.member.host))];
   const applications = [...new Set(run.flatMap((e) => (e.member.application !== null ? [e.member.application] : [])))];
+  const unnamed = new Set(run.flatMap((e) => (e.member.application === null ? [e.member.id] : []))).size;
   const reasons = [...new Set(run.flatMap((e) => (e.span.reason !== null ? [e.span.reason] : [])))];
   const cleared = latest(run.flatMap((e) => (e.span.until !== null ? [e.span.until] : [])));
   // Each connection's last episode in the alarm says how it stands at the alarm's end.
@@ -81,7 +82,8 @@ function alarmOf(run: readonly Episode[], clock: Clock): ToldAlarm {
     clearedT: cleared === null ? null : clock.t(cleared),
     endT: clock.t(latest(run.map((e) => e.span.stop))!),
     reasons,
-    beforeCapture: run.some((e) => e.span.beforeCapture),
+    // In a run of several captures, one capture may hold the alarm's start and another only its end.
+    beforeCapture: run[0]!.span.beforeCapture,
     count: ids.length,
     endedBlocked: ended.length,
     stillBlocked: unresolved.length - ended.length,
@@ -90,7 +92,7 @@ function alarmOf(run: readonly Episode[], clock: Clock): ToldAlarm {
     connections: ids.slice(0, MAX_LISTED),
   };
   const gaveUp = ended.filter((e) => e.member.by === 'client').length;
-  return { alarm: { ...facts, explanation: alarmExplanation(facts, hosts, applications, gaveUp) }, summary: alarmSummary(facts, hosts) };
+  return { alarm: { ...facts, explanation: alarmExplanation(facts, hosts, applications, unnamed, gaveUp) }, summary: alarmSummary(facts, hosts) };
 }
 
 type AlarmFacts = Omit<FleetAlarm, 'explanation'>;
@@ -104,7 +106,8 @@ function alarmSpan(a: AlarmFacts): string {
   const start = a.beforeCapture ? 'since before the capture started' : `${a.count === 1 ? 'at' : 'starting at'} ${a.t.toFixed(3)} s`;
   const atLeast = a.beforeCapture ? 'at least ' : '';
   if (a.clearedT === null) return `${start}; no Connection.Unblocked is in the capture (the last blocked connection was seen at ${a.endT.toFixed(3)} s)`;
-  const until = a.stillBlocked > 0 ? `until the last Connection.Unblocked at ${a.clearedT.toFixed(3)} s` : `until the alarm cleared at ${a.clearedT.toFixed(3)} s`;
+  const outlived = a.endT > a.clearedT;
+  const until = outlived ? `until the last Connection.Unblocked at ${a.clearedT.toFixed(3)} s` : `until the alarm cleared at ${a.clearedT.toFixed(3)} s`;
   return `${start}, ${until} (${atLeast}${spoken(a.clearedT - a.t)})`;
 }
 
@@ -123,7 +126,7 @@ function howMany(a: AlarmFacts, n: number): string {
 function alarmOutcome(a: AlarmFacts): string {
   const parts: string[] = [];
   if (a.endedBlocked > 0) parts.push(`${howMany(a, a.endedBlocked)} ended while blocked`);
-  if (a.stillBlocked > 0) parts.push(`${howMany(a, a.stillBlocked)} ${a.stillBlocked === 1 && a.count !== 2 ? 'was' : 'were'} still blocked at the end`);
+  if (a.stillBlocked > 0) parts.push(`${howMany(a, a.stillBlocked)} ${a.stillBlocked === 1 ? 'was' : 'were'} still blocked at the end`);
   return parts.join('; ');
 }
 
@@ -140,10 +143,12 @@ function alarmSummary(a: AlarmFacts, hosts: readonly string[]): string {
 
 /**
  * Who was blocked, why, for how long, how they stood, and what to do. `hosts` and `applications` unbounded;
- * `gaveUp`: those of `endedBlocked` that their client closed.
+ * `unnamed`: connections without an application; `gaveUp`: those of `endedBlocked` that their client closed.
  */
-function alarmExplanation(a: AlarmFacts, hosts: readonly string[], applications: readonly string[], gaveUp: number): string {
-  const apps = applications.length > 0 ? ` (${listed(applications)})` : '';
+function alarmExplanation(a: AlarmFacts, hosts: readonly string[], applications: readonly string[], unnamed: number, gaveUp: number): string {
+  // Connections joined midway have no name: counted beside the applications.
+  const named = [applications.length > 0 ? listed(applications) : '', unnamed > 0 && applications.length > 0 ? `${unnamed} unnamed` : ''].filter((x) => x !== '');
+  const apps = named.length > 0 ? ` (${named.join('; ')})` : '';
   const from = hosts.length === 1 ? `from ${hosts[0]}` : `from ${plural(hosts.length, 'host')} (${listed(hosts)})`;
   const outcome = alarmOutcome(a);
   const ended: string[] = [];
@@ -181,12 +186,25 @@ function alarmAdvice(reasons: readonly string[]): string {
   return `Fix: ${free} Publish and consume on separate connections, so that consumers keep draining while publishers are blocked, and give publishers a blocked-connection timeout and publisher confirms.`;
 }
 
+/** The `max` alarms that blocked the most connections (the earlier of equals), in time order. */
+export function largestAlarms(alarms: readonly ToldAlarm[], max: number): ToldAlarm[] {
+  if (alarms.length <= max) return [...alarms];
+  const kept = new Set(
+    alarms
+      .map((a, i) => ({ a, i }))
+      .sort((x, y) => y.a.alarm.count - x.a.alarm.count || x.i - y.i)
+      .slice(0, max)
+      .map((x) => x.i),
+  );
+  return alarms.filter((_, i) => kept.has(i));
+}
+
 /** The headline's sentence for the run's alarms: the one that blocked the most connections (the earliest of those) told in full, the others counted. */
 export function alarmsSentence(told: readonly ToldAlarm[], omitted: number): string | null {
   let first: ToldAlarm | undefined;
   for (const a of told) if (first === undefined || a.alarm.count > first.alarm.count) first = a;
   if (first === undefined) return null;
-  const more = told.length - 1 + omitted;
-  const tail = more === 0 ? '' : more === 1 ? ' One more alarm followed.' : ` ${grouped(more)} more alarms followed.`;
+  const others = told.length - 1 + omitted;
+  const tail = others === 0 ? '' : ` The run had ${others === 1 ? 'one other alarm' : `${grouped(others)} other alarms`}.`;
   return `${first.summary.charAt(0).toUpperCase()}${first.summary.slice(1)}.${tail}`;
 }

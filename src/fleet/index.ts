@@ -4,7 +4,7 @@
  */
 import type { Cause, Verdict } from '../diagnosis/types.js';
 import { notAccepting, refused } from './acceptance.js';
-import { alarmsSentence, findAlarms, MAX_ALARMS } from './alarms.js';
+import { alarmsSentence, findAlarms, largestAlarms, MAX_ALARMS } from './alarms.js';
 import { churn } from './churn.js';
 import type { Clock } from './clock.js';
 import { fleetGroups, membersByGroup } from './groups.js';
@@ -37,7 +37,7 @@ export function summarizeFleet(input: FleetInput): Fleet {
   const ch = churn(members, input.origin, input.end);
   const medDelay = median(reconnects.map((r) => r.delaySeconds));
   const alarms = findAlarms(members, clock);
-  const keptAlarms = alarms.slice(0, MAX_ALARMS);
+  const keptAlarms = largestAlarms(alarms, MAX_ALARMS);
   const fleet: Omit<Fleet, 'headline'> = {
     connections: members.length,
     open: members.filter((m) => m.ended === null).length,

@@ -108,5 +108,7 @@ export const NOT_BLOCKED: readonly BlockedSpan[] = Object.freeze([]);
  * packet, where the episode stops without an Unblocked.
  */
 export function blockedSpan(from: Instant, until: Instant | null, reason: string | null, beforeCapture: boolean, end: Instant): BlockedSpan {
-  return { from, until, reason, beforeCapture, stop: until ?? end };
+  // A client can close (its FIN, the judged end) before the Blocked that answers its last publish arrives.
+  const stop = until ?? end;
+  return { from, until, reason, beforeCapture, stop: compareInstants(stop, from) < 0 ? from : stop };
 }

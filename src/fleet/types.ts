@@ -63,7 +63,7 @@ export interface BlockedSpan {
   until: Instant | null;
   /** The broker's reason: "low on memory", "low on disk", "low on memory & disk"; null when its Blocked is not in the capture. */
   reason: string | null;
-  /** Blocked before the capture joined the connection: `from` is its first packet in the capture, a lower bound. */
+  /** Blocked before the capture joined the connection: `from` is the capture's first packet, a lower bound. */
   beforeCapture: boolean;
   /**
    * The last moment it is known blocked: its Unblocked, else its connection's end, or (still open when its capture
@@ -158,7 +158,7 @@ export interface FleetAlarm {
   endT: number;
   /** The broker's reasons, each once ("low on memory", "low on disk"); empty when no Blocked frame is in the capture. */
   reasons: string[];
-  /** Its first connection was already blocked when the capture joined it (the alarm began before `t`). */
+  /** Its earliest episode was already blocked when its capture began (the alarm began before `t`). */
   beforeCapture: boolean;
   /** Connections blocked. */
   count: number;

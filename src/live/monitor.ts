@@ -19,6 +19,7 @@ import { judgeOpenSilence, timeOfDay } from '../diagnosis/open-silence.js';
 import { diagnose } from '../diagnosis/index.js';
 import { formatSeconds } from '../diagnosis/client-library.js';
 import { heartbeatTolerance } from '../diagnosis/heartbeat.js';
+import { blockedNow } from '../timeline/blocked.js';
 import { isoTime } from '../capture/timestamp.js';
 import { plusSeconds } from '../fleet/types.js';
 import { buildConnection, type CaptureClock } from '../report/build.js';
@@ -155,10 +156,7 @@ export class LiveMonitor {
   status(packets: number, bytes: number): LiveStatus {
     const when: When = this.now !== null ? this.clock().when(this.now) : { t: 0, at: '', packet: 0 };
     let blocked = 0;
-    for (const f of this.followed) {
-      const episodes = f.source.facts.blocked;
-      if (f.opened && !f.ended && episodes.length > 0 && episodes[episodes.length - 1]!.unblocked === null) blocked++;
-    }
+    for (const f of this.followed) if (f.opened && !f.ended && blockedNow(f.source.facts)) blocked++;
     return { type: 'status', ...when, open: this.openCount, ended: this.endedCount, packets, bytes, alerts: this.alerts, blocked };
   }
 
@@ -201,6 +199,9 @@ export class LiveMonitor {
       const crossed = Math.min(2, Math.floor((seconds - heartbeatTolerance(hb.seconds)) / hb.seconds + 1e-9));
       if (crossed > w.level) {
         w.level = crossed as 1 | 2;
+        // A blocked client is silent because the broker stopped reading it (its window closes), and RabbitMQ pauses
+        // its heartbeat check meanwhile: no stall, no close to expect. The status line counts it as blocked.
+        if (dir === 'c2s' && blockedNow(f.source.facts)) return this.schedule(f, dir);
         this.alerts++;
         this.emit(this.silenceEvent(f, dir, seconds, hb, w.level));
       }

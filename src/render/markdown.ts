@@ -13,7 +13,7 @@
 import type { Report, ReportConnection, ReportFinding } from '../report/types.js';
 import { SEVERITY_RANK } from '../diagnosis/types.js';
 import { foldTimeline, isAlarming, shortLibrary, side } from './fold.js';
-import { alarmSpanText, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem } from './phrases.js';
+import { alarmSpanText, connectionFacts, moreAlarmsText, countBySeverity, endPhrase, framesText, heartbeatText, isProblem } from './phrases.js';
 import { sanitize } from './sanitize.js';
 import { formatDuration, formatT, groupDigits } from './text.js';
 
@@ -84,8 +84,8 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = { all: fa
   // The headline says that an alarm blocked the publishers; what to do about it is in each alarm's explanation.
   const alarms = report.fleet.alarms;
   for (const a of alarms.slice(0, MARKDOWN_MAX_ALARMS)) out.push(`- resource alarm at ${alarmSpanText(a)}: ${md(a.explanation)}`);
-  const moreAlarms = alarms.length - MARKDOWN_MAX_ALARMS + report.fleet.alarmsOmitted;
-  if (moreAlarms > 0) out.push(`- … ${groupDigits(moreAlarms)} more resource alarm${moreAlarms === 1 ? '' : 's'} (in the JSON report)`);
+  const moreAlarms = moreAlarmsText(report.fleet, MARKDOWN_MAX_ALARMS);
+  if (moreAlarms !== null) out.push(`- ${md(moreAlarms)}`);
   if (alarms.length > 0) out.push('');
   const facts = [cap.format ?? '', `${groupDigits(cap.packets)} packets`, cap.start !== null ? `${cap.start} + ${formatDuration(cap.durationSeconds)}` : '', `${groupDigits(n)} AMQP connection${n === 1 ? "" : "s"}`];
   out.push(md(facts.filter((f) => f !== '').join(' · ')), '');

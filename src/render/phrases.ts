@@ -3,7 +3,7 @@
  * findings counted by severity, and which connections are problems. Pure; raw wire text in, raw text out: each
  * renderer escapes for its own medium.
  */
-import type { ReportAlarm, ReportConnection, ReportFinding } from '../report/types.js';
+import type { ReportAlarm, ReportConnection, ReportFinding, ReportFleet } from '../report/types.js';
 import { formatT, groupDigits } from './text.js';
 
 export function heartbeatText(c: ReportConnection): string {
@@ -103,14 +103,26 @@ export function openedAt(c: ReportConnection): number {
 }
 
 /**
- * A resource alarm's span on the run's clock, "5.549-23.850 s": from its first Blocked to its last Unblocked, or (none
- * in the capture) to the last moment a connection was known blocked.
+ * A resource alarm's span on the run's clock, "5.549-23.850 s": from its first Blocked to the last moment a connection
+ * was known blocked (the last Unblocked, or a later end of one never unblocked).
  */
 export function alarmSpanText(a: ReportAlarm): string {
-  return `${formatT(a.t)}-${formatT(a.clearedT ?? a.endT)} s`;
+  return `${formatT(a.t)}-${formatT(a.endT)} s`;
 }
 
 /** "7 blocked (low on memory)"; without a Blocked frame in the capture, no reason is known. */
 export function alarmCountText(a: ReportAlarm): string {
   return `${groupDigits(a.count)} blocked${a.reasons.length > 0 ? ` (${a.reasons.join('; ')})` : ''}`;
+}
+
+/**
+ * "… 25 more resource alarms (15 listed in the JSON report, 10 only counted there)" after `shown` of them, or null:
+ * the report lists the largest 20 and counts the others.
+ */
+export function moreAlarmsText(fleet: Pick<ReportFleet, 'alarms' | 'alarmsOmitted'>, shown: number): string | null {
+  const listed = Math.max(0, fleet.alarms.length - shown);
+  const more = listed + fleet.alarmsOmitted;
+  if (more === 0) return null;
+  const where = fleet.alarmsOmitted === 0 ? 'in the JSON report' : listed === 0 ? 'counted in the JSON report' : `${groupDigits(listed)} listed in the JSON report, ${groupDigits(fleet.alarmsOmitted)} only counted there`;
+  return `… ${groupDigits(more)} more resource alarm${more === 1 ? '' : 's'} (${where})`;
 }

@@ -43,17 +43,20 @@ export function memberFromReport(c: ReportConnection, capture: string | null): F
 }
 
 /**
- * Its Connection.Blocked episodes, from its connection-blocked findings: the Blocked frame's moment (or the first
- * packet, blocked before the capture) and the Unblocked one (`unblocked`, `unblockedAt`: exact, also to the nanosecond).
+ * Its Connection.Blocked episodes, from its connection-blocked findings: the Blocked frame's moment (or the capture's
+ * start, blocked before it) and the Unblocked one (`unblocked`, `unblockedAt`: exact, also to the nanosecond; a report
+ * written before `unblockedAt` existed gives it as the Blocked moment plus `durationSeconds`, to the microsecond).
  */
 function blockedSpans(c: ReportConnection): readonly BlockedSpan[] {
   const spans: BlockedSpan[] = [];
   for (const f of c.findings) {
     if (f.code !== 'connection-blocked') continue;
+    const from = instantOf(f);
     const unblocked = typeof f['unblocked'] === 'number' ? f['unblocked'] : null;
     const unblockedAt = typeof f['unblockedAt'] === 'string' ? f['unblockedAt'] : null;
-    const until = unblocked !== null && unblockedAt !== null ? instantOf({ t: 0, at: unblockedAt, packet: unblocked }) : null;
-    spans.push(blockedSpan(instantOf(f), until, typeof f['reason'] === 'string' ? f['reason'] : null, f['beforeCapture'] === true, instantOf(c.end)));
+    const duration = typeof f['durationSeconds'] === 'number' ? f['durationSeconds'] : 0;
+    const until = unblocked === null ? null : unblockedAt !== null ? instantOf({ t: 0, at: unblockedAt, packet: unblocked }) : plusSeconds(from, duration, unblocked);
+    spans.push(blockedSpan(from, until, typeof f['reason'] === 'string' ? f['reason'] : null, f['beforeCapture'] === true, instantOf(c.end)));
   }
   return spans.length === 0 ? NOT_BLOCKED : spans;
 }

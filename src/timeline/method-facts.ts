@@ -71,11 +71,12 @@ export function methodFacts(f: ConnectionFacts, dir: Dir, m: MethodFrame, setFra
       const open = f.blocked.find((b) => b.unblocked === null);
       if (open !== undefined) open.unblocked = at();
       // RabbitMQ sends Unblocked only to a connection it blocked. Without a Blocked in a capture that joined the
-      // connection midway (no Connection.Start), the Blocked came before the capture: blocked at least since the
-      // connection's first packet here. (With the handshake in the capture, a lone Unblocked says nothing.)
-      else if (dir === 's2c' && f.start === null && f.blocked.length === 0) {
-        const first = f.info;
-        f.blocked.push({ blocked: { ...moment(first.firstPacket, first.firstTsSec, first.firstTsNsec), reason: null }, unblocked: at(), beforeCapture: true });
+      // connection midway (neither its SYN nor its Connection.Start), the Blocked came before the capture: blocked at
+      // least since the capture began. (With its beginning in the capture, a Blocked lost in a capture gap is the
+      // likelier story, and a lone Unblocked says nothing of when.)
+      else if (dir === 's2c' && !f.info.synSeen && f.start === null && f.blocked.length === 0) {
+        const c = f.captureStart;
+        f.blocked.push({ blocked: { ...moment(c.packet, c.tsSec, c.tsNsec), reason: null }, unblocked: at(), beforeCapture: true });
       }
       return true;
     }

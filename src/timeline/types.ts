@@ -153,8 +153,8 @@ export interface DecodeProblem extends Moment {
 
 export interface BlockedEpisode {
   /**
-   * Connection.Blocked and its reason; for an episode `beforeCapture`, the connection's first packet in the capture
-   * (it was blocked at least since then) and a reason of null (it was in the Blocked frame).
+   * Connection.Blocked and its reason; for an episode `beforeCapture`, the capture's first packet (it was blocked
+   * at least since then) and a reason of null (it was in the Blocked frame).
    */
   blocked: Moment & { reason: string | null };
   unblocked: Moment | null;

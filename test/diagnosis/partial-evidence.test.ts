@@ -6,7 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzeBytes, analyzeFile } from '../../src/analyze.js';
+import { Analyzer, analyzeBytes, analyzeFile } from '../../src/analyze.js';
+import type { LiveEvent } from '../../src/live/types.js';
 import { heartbeatTolerance } from '../../src/diagnosis/heartbeat.js';
 import { judgeOpenSilence, type OpenSilenceInput } from '../../src/diagnosis/open-silence.js';
 import { foldTimeline } from '../../src/render/fold.js';
@@ -14,7 +15,8 @@ import type { ReportConnection } from '../../src/report/types.js';
 import { newEvidence } from '../../src/timeline/recorder.js';
 import { HEARTBEAT, amqpHandshake } from '../helpers/amqp-conversation.js';
 import { bodyFrame, concat, headerFrame, methodFrame, shortstr, u16, u64, u8 } from '../helpers/amqp-encode.js';
-import { CAPTURES_DIR, analyzeCapture } from '../helpers/captures.js';
+import { CAPTURES_DIR, analyzeCapture, captureBytes } from '../helpers/captures.js';
+import { pcapRecords } from '../helpers/pcap-records.js';
 import { Conversation } from '../helpers/conversation.js';
 import { writePcap } from '../helpers/synth-capture.js';
 
@@ -228,5 +230,55 @@ describe('a capture that joins a connection while a resource alarm blocks it', (
   it('with its handshake in the capture, a lone Unblocked says nothing: no episode is made up', () => {
     const conn = analyzeBytes(writePcap(conversation().packets)).connections[0]!;
     expect(conn.findings.map((f) => f.code)).not.toContain('connection-blocked');
+  });
+});
+
+describe('a capture that ends while the broker blocks a publisher (pika-blocked-memory-alarm, cut at packet 732)', () => {
+  // Connection.Blocked at 3.331 s (packet 299); the broker's window is 0 from 7.76 s and the client's bytes stop; the
+  // Unblocked (packet 733) is just past the cut. RabbitMQ pauses its heartbeat check while a connection is blocked.
+  const { header, records } = pcapRecords(captureBytes('pika-blocked-memory-alarm.pcap'));
+  const cut = new Uint8Array([...header, ...records.slice(0, 732).flatMap((r) => [...r])]);
+  const c = analyzeBytes(cut).connections[0]!;
+
+  it('is open and blocked, not a stalled client with a close to expect', () => {
+    expect(c.end).toMatchObject({ verdict: 'open', cause: null, severity: 'warning' });
+    expect(c.end.explanation).toMatch(/^Still open when the capture ended, blocked by the broker since 3\.331 s \(Connection\.Blocked: low on memory\): a resource alarm/);
+    expect(c.end.explanation).toMatch(/The client's silence \(4\.2 s\) is the block, not a stall: no heartbeat close follows from it\./);
+    expect(c.end.explanation).not.toMatch(/Expect the broker to close it|add_callback_threadsafe/);
+    expect(c.end.expectedClose).toBeUndefined();
+  });
+
+  it('and live mode raises no silence alert for it, before or after the cut', () => {
+    const events: LiveEvent[] = [];
+    const a = new Analyzer({ onLive: (e) => events.push(e) });
+    a.push(captureBytes('pika-blocked-memory-alarm.pcap'));
+    a.end();
+    expect(events.filter((e) => e.type === 'silence')).toEqual([]);
+    expect(events.filter((e) => e.type === 'opened')).toHaveLength(1);
+  });
+});
+
+describe('a lone Connection.Unblocked says "blocked before the capture" only when the capture joined the connection midway', () => {
+  const build = (keep: (i: number, joinAt: number) => boolean, unblockedFrom: 'c' | 's' = 's') => {
+    const c = new Conversation();
+    const t = amqpHandshake(c, 0, { heartbeat: 60 });
+    const joinAt = c.packets.length;
+    c.at(t + 1).send('c', methodFrame(1, 60, 40, u16(0), shortstr(''), shortstr('q'), u8(0))).ack('s');
+    c.at(t + 5).send(unblockedFrom, methodFrame(0, 10, 61)).ack(unblockedFrom === 's' ? 'c' : 's');
+    c.at(t + 6).fin('c');
+    return analyzeBytes(writePcap(c.packets.filter((_, i) => keep(i, joinAt)))).connections[0]!;
+  };
+  const blocked = (conn: ReportConnection) => conn.findings.filter((f) => f.code === 'connection-blocked');
+
+  it('its SYN in the capture, the AMQP handshake lost in a gap: no episode is made up', () => {
+    // Packets 0-2 are the TCP handshake; the AMQP handshake's are dropped.
+    const conn = build((i, joinAt) => i < 3 || i >= joinAt);
+    expect(conn.handshakeSeen).toBe(true);
+    expect(blocked(conn)).toEqual([]);
+  });
+
+  it('an Unblocked from the client is no broker block', () => {
+    expect(blocked(build((i, joinAt) => i >= joinAt, 'c'))).toEqual([]);
+    expect(blocked(build((i, joinAt) => i >= joinAt, 's'))).toHaveLength(1);
   });
 });

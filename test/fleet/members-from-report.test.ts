@@ -57,3 +57,14 @@ describe('blocked spans read back exactly, also to the nanosecond', () => {
     expect(blocked.some((m) => m.blocked.some((b) => b.until !== null && b.until.nsec % 1000 === 123))).toBe(true);
   });
 });
+
+describe('a report written before connection-blocked findings carried unblockedAt', () => {
+  it('gives each Unblocked as the Blocked moment plus the duration: the same alarm, to the microsecond', () => {
+    const a = new Analyzer({ path: 'fleet-memory-alarm.pcap' });
+    a.push(captureBytes('fleet-memory-alarm.pcap'));
+    const report = JSON.parse(JSON.stringify(a.end())) as ReturnType<Analyzer['end']>;
+    for (const c of report.connections) for (const f of c.findings) delete f['unblockedAt'];
+    const fromReport = new Map(report.connections.map((c) => [c.id, memberFromReport(c, null)]));
+    for (const m of a.fleetInput().members) expect(fromReport.get(m.id), m.id).toEqual(m);
+  });
+});

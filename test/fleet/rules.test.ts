@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { applicationName, instanceName } from '../../src/fleet/application.js';
 import { emptyNonAmqpCounts, runClock, summarizeFleet, type FleetMember } from '../../src/fleet/index.js';
+import { blockedSpan } from '../../src/fleet/member.js';
 import { fleetLines } from '../../src/render/fleet.js';
 import type { Report } from '../../src/report/types.js';
 
@@ -215,7 +216,7 @@ describe('resource alarms', () => {
       [60, 70, 1, ['low on disk']],
     ]);
     expect(f.alarms[1]!.explanation).toMatch(/Fix: free disk space on the broker node/);
-    expect(f.headline[1]).toMatch(/: the broker throttled them, not a fault of these connections\. One more alarm followed\.$/);
+    expect(f.headline[1]).toMatch(/: the broker throttled them, not a fault of these connections\. The run had one other alarm\.$/);
     // Blocked at 10, given up at 16 without an Unblocked: over by 16, so a block from 40 is another alarm.
     const gaveUp = blocked({ verdict: 'client-aborted', cause: null, by: 'client', open: 0, end: 16 }, [10, null]);
     const later = blocked({ ...healthy, open: 0, end: 100 }, [40, 50]);
@@ -235,7 +236,7 @@ describe('resource alarms', () => {
       [100_010, 100_020, 100_020, 2, 0],
     ]);
     // The headline tells the larger alarm and counts the other.
-    expect(f.headline[1]).toMatch(/^A broker resource alarm \(low on memory\) blocked 2 publishing connections from 2 hosts starting at 100010.000 s.* One more alarm followed\.$/);
+    expect(f.headline[1]).toMatch(/^A broker resource alarm \(low on memory\) blocked 2 publishing connections from 2 hosts starting at 100010.000 s.* The run had one other alarm\.$/);
     expect(f.alarms[0]!.explanation).toMatch(/at 5.000 s; no Connection.Unblocked is in the capture \(the last blocked connection was seen at 20.000 s\): .* It was still blocked at the end\./);
   });
 
@@ -279,11 +280,30 @@ describe('resource alarms', () => {
     expect(f.alarms).toHaveLength(20);
     expect(f.alarmsOmitted).toBe(10);
     expect(f.headline[1]).toMatch(/320/);
-    expect(f.headline[2]).toMatch(/^A broker resource alarm \(low on memory\) blocked 1 publishing connection .* 29 more alarms followed\.$/);
+    expect(f.headline[2]).toMatch(/^A broker resource alarm \(low on memory\) blocked 1 publishing connection .* The run had 29 other alarms\.$/);
     expect(f.headline.filter((x) => /resource alarm/.test(x))).toHaveLength(1);
     const lines = fleetLines({ fleet: f } as Report, 120, false).join('\n');
     expect(lines.match(/• alarm at /g)).toHaveLength(5);
-    expect(lines).toContain('… 25 more alarms (in the JSON report)');
+    expect(lines).toContain('… 25 more resource alarms (15 listed in the JSON report, 10 only counted there)');
+  });
+
+  it('keep the largest when there are too many, and tell it; "cleared" only if no blocked connection outlived the last Unblocked', () => {
+    const small = Array.from({ length: 24 }, (_, i) => blocked({ ...healthy, open: 0, end: 1000 }, [10 + i * 10, 15 + i * 10]));
+    const big = ['10.0.1.1', '10.0.2.1', '10.0.3.1', '10.0.4.1', '10.0.5.1', '10.0.6.1'].map((host) => blocked({ ...healthy, host, open: 0, end: 1000 }, [500, 505]));
+    const f = fleet([...small, ...big]);
+    expect(f.alarms).toHaveLength(20);
+    expect(f.alarmsOmitted).toBe(5);
+    expect(f.alarms.map((a) => a.t)).toEqual([...f.alarms.map((a) => a.t)].sort((x, y) => x - y));
+    expect(f.alarms.find((a) => a.t === 500)).toMatchObject({ count: 6 });
+    expect(f.headline[1]).toMatch(/^A broker resource alarm \(low on memory\) blocked 6 publishing connections from 6 hosts starting at 500.000 s.* The run had 24 other alarms\.$/);
+    // Unblocked at 30, but another connection blocked since 12 ended at 40 without one: the alarm is not said to clear at 30.
+    const unblocked = blocked({ ...healthy, open: 0, end: 100 }, [10, 30]);
+    const gone = blocked({ verdict: 'client-aborted', cause: null, by: 'client', open: 0, end: 40 }, [12, null]);
+    const g = fleet([unblocked, gone]);
+    expect(g.alarms[0]).toMatchObject({ clearedT: 30, endT: 40 });
+    expect(g.headline[1]).toMatch(/starting at 10.000 s, until the last Connection.Unblocked at 30.000 s \(20.0 s\)/);
+    const lines = fleetLines({ fleet: g } as Report, 200, false).join('\n');
+    expect(lines).toContain('• alarm at 10.000-40.000 s: ');
   });
 
   it('are bounded: 10,000 blocked publishers on 500 hosts are one alarm with 50 listed of each', () => {
@@ -298,5 +318,15 @@ describe('resource alarms', () => {
     expect(f.alarms[0]!.connections).toHaveLength(50);
     expect(f.headline[1]).toMatch(/blocked 10,000 publishing connections from 500 hosts/);
     expect(f.alarms[0]!.explanation).toMatch(/to 10,000 connections \(app-0, app-1, app-2 and 57 more\) from 500 hosts/);
+  });
+});
+
+describe('a blocked span stops', () => {
+  const i = (t: number, packet: number) => ({ sec: ORIGIN.sec + t, nsec: 0, packet });
+  it('at its Unblocked; without one at its connection\'s end; never before it began', () => {
+    expect(blockedSpan(i(10, 1), i(20, 2), 'low on memory', false, i(30, 3)).stop).toEqual(i(20, 2));
+    expect(blockedSpan(i(10, 1), null, 'low on memory', false, i(30, 3)).stop).toEqual(i(30, 3));
+    // A client that published and closed at once: its FIN (the end) before the Blocked that answers the publish.
+    expect(blockedSpan(i(10, 5), null, 'low on memory', false, i(9, 4)).stop).toEqual(i(10, 5));
   });
 });

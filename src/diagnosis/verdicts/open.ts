@@ -6,6 +6,7 @@
  * without heartbeats only the broker's kernel will notice, when its retransmissions run out (tcp_retries2, about 15
  * minutes on Linux).
  */
+import { blockedNow } from '../../timeline/blocked.js';
 import type { SilenceEvidence } from '../../timeline/types.js';
 import { formatSeconds, identifyClient, stalledClientFix } from '../client-library.js';
 import { roundMicros, secondsBetween } from '../heartbeat.js';
@@ -40,9 +41,7 @@ export function stillOpen(ctx: RuleContext): Judgement {
         `${ev.peerRetransmissionsUnanswered >= MIN_UNANSWERED ? `${ev.peerRetransmissionsUnanswered} broker retransmissions` : `${ev.peerKeepAlivesUnanswered} keep-alive probes`} went unanswered: the client host or the path is gone. ` +
         (t === 0
           ? 'With heartbeats disabled the broker notices only when its kernel gives up ({inet_error,etimedout}, about 15 minutes with tcp_retries2=15): enable heartbeats or tune TCP keep-alives.'
-          : closeWindow() !== ''
-            ? closeWindow().trim()
-            : 'Expect the broker to drop it for missed heartbeats, or its kernel to give up ({inet_error,etimedout}).'),
+          : closeWindow().trim() || 'Expect the broker to drop it for missed heartbeats, or its kernel to give up ({inet_error,etimedout}).'),
       evidence: {
         unansweredRetransmissions: ev.peerRetransmissionsUnanswered,
         unansweredKeepAlives: ev.peerKeepAlivesUnanswered,
@@ -51,6 +50,23 @@ export function stillOpen(ctx: RuleContext): Judgement {
     });
     annotateClientEnd(j, ctx, start);
     return j;
+  }
+
+  // Blocked by a resource alarm: the broker reads nothing from the connection (its window closes, so the client's
+  // bytes stop), and RabbitMQ pauses its heartbeat check until the alarm clears (failure-modes.md §1.5). A client
+  // silence then is no stall, and no close follows from it.
+  const blocked = blockedNow(f);
+  if (blocked !== null) {
+    const since = blocked.beforeCapture ? 'since before the capture started' : `since ${secondsBetween(f.captureStart, blocked.blocked).toFixed(3)} s (Connection.Blocked${blocked.blocked.reason !== null ? `: ${blocked.blocked.reason}` : ''})`;
+    const silent = client !== null && t !== null && t > 0 && client.seconds > t ? ` The client's silence (${quiet}) is the block, not a stall: no heartbeat close follows from it.` : '';
+    return judgement('open', f.lastPacket, {
+      severity: 'warning',
+      by: null,
+      how: null,
+      explanation:
+        `Still open when the capture ended, blocked by the broker ${since}: a resource alarm, under which RabbitMQ reads nothing from a connection that publishes and pauses its heartbeat check until the alarm clears.${silent} ` +
+        'Its publishes wait in the client meanwhile. Fix: clear the alarm (free memory or disk on the broker: rabbitmqctl status lists the alarms in force).',
+    });
   }
 
   if (client !== null && client.level > 0 && t !== null) {

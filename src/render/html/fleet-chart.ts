@@ -74,9 +74,9 @@ function bands(fleet: ReportFleet): Band[] {
     title: w.explanation,
     colour: VERDICT_COLOUR[w.verdict],
   }));
-  // A resource alarm spans the chart from its first Blocked to its last Unblocked (or the last moment one was blocked).
+  // A resource alarm spans the chart from its first Blocked to the last moment a connection was known blocked.
   for (const a of fleet.alarms.slice(0, HTML_MAX_ALARMS)) {
-    out.push({ kind: 'alarm', from: a.t, to: a.clearedT ?? a.endT, label: `alarm: ${alarmCountText(a)}`, title: a.explanation, colour: '#b8860b' });
+    out.push({ kind: 'alarm', from: a.t, to: a.endT, label: `alarm: ${alarmCountText(a)}`, title: a.explanation, colour: '#b8860b' });
   }
   const na = fleet.notAccepting;
   if (na.count > 0 && na.t !== undefined) {

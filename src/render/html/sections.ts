@@ -8,7 +8,7 @@ import { plural } from '../../fleet/stats.js';
 import { toldWaves } from '../../fleet/waves.js';
 import type { Report, ReportConnection, ReportFinding, ReportFleet } from '../../report/types.js';
 import { shortLibrary } from '../fold.js';
-import { alarmCountText, alarmSpanText, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem } from '../phrases.js';
+import { alarmCountText, alarmSpanText, connectionFacts, moreAlarmsText, countBySeverity, endPhrase, framesText, heartbeatText, isProblem } from '../phrases.js';
 import { formatDuration, formatT, groupDigits } from '../text.js';
 import { text } from './escape.js';
 import { renderEventTable } from './event-table.js';
@@ -61,8 +61,8 @@ export function renderFleet(fleet: ReportFleet): string {
   for (const a of fleet.alarms.slice(0, HTML_MAX_ALARMS)) {
     parts.push(`<div class="wave"><h3>resource alarm: ${text(alarmCountText(a))}, ${text(alarmSpanText(a))}</h3><p>${text(a.explanation)}</p><p class="dim">hosts: ${a.hosts.map(text).join(', ')}</p></div>`);
   }
-  const moreAlarms = fleet.alarms.length - HTML_MAX_ALARMS + fleet.alarmsOmitted;
-  if (moreAlarms > 0) parts.push(`<p class="dim">… ${groupDigits(moreAlarms)} more resource alarm${moreAlarms === 1 ? '' : 's'} (in the JSON report)</p>`);
+  const moreAlarms = moreAlarmsText(fleet, HTML_MAX_ALARMS);
+  if (moreAlarms !== null) parts.push(`<p class="dim">${text(moreAlarms)}</p>`);
   const na = fleet.notAccepting;
   if (na.count > 0) parts.push(`<div class="wave"><h3>broker not accepting: ${na.count}</h3><p>${text(na.explanation ?? '')}</p></div>`);
   const rf = fleet.refused;
