@@ -157,6 +157,10 @@ describe('fleet on real captures: resource alarms', () => {
       '10 AMQP connections from 5 hosts: 2 with problems (2 client-aborted); none still open at the end.',
       'A broker resource alarm (low on memory) blocked 7 publishing connections from 3 hosts starting at 5.549 s, until the alarm cleared at 23.850 s (18.3 s): the broker throttled them, not a fault of these connections; 2 of them ended while blocked.',
     ]);
+    // Each dropped connection was blocked until its client's FIN (captures/README.md: 11.636655 and 19.276594), not
+    // the RST the broker's next heartbeat drew: 6.1 s each, pika's blocked_connection_timeout of 6 s.
+    const dropped = r.connections.filter((c) => c.end.verdict === 'client-aborted').map((c) => c.findings.find((x) => x.code === 'connection-blocked')!['durationSeconds']);
+    expect(dropped).toEqual([6.088114, 6.128495]);
     // The two that timed out while blocked are the alarm's, not a wave or "other problems"; cinder-volume came back twice.
     expect(f.waves).toEqual([]);
     expect(f.reconnects).toMatchObject({ count: 2, medianDelaySeconds: 1.004431 });

@@ -5,7 +5,7 @@ import type { Finding, FindingRule } from '../types.js';
 /** RabbitMQ's consumer_timeout text (failure-modes.md F10), old and new wording. */
 const ACK_TIMEOUT = /delivery acknowledgement on channel \d+ timed out|consumer ack timed out/;
 
-export const amqpFindings: FindingRule = (ctx) => {
+export const amqpFindings: FindingRule = (ctx, judgement) => {
   const f = ctx.facts;
   const out: Finding[] = [];
   if (f.serverClose !== null && f.serverClose.replyCode >= 300) {
@@ -31,7 +31,9 @@ export const amqpFindings: FindingRule = (ctx) => {
     });
   }
   for (const b of f.blocked) {
-    const end = b.unblocked ?? f.lastPacket;
+    // Never unblocked: blocked until the connection ended (a client giving up: its FIN, not the broker's answer to
+    // it), or, still open, until its last packet.
+    const end = b.unblocked ?? (judgement.verdict === 'open' ? f.lastPacket : judgement.at);
     const duration = secondsBetween(b.blocked, end);
     const what = b.beforeCapture
       ? `Connection.Blocked before the capture started, then Connection.Unblocked: blocked for at least ${duration.toFixed(1)} s`
