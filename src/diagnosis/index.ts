@@ -20,6 +20,7 @@ import { serverUnresponsive } from './verdicts/server-unresponsive.js';
 import { tcpTimeout } from './verdicts/tcp-timeout.js';
 import { tlsHandshakeFailed } from './verdicts/tls-handshake-failed.js';
 import { annotateWindows } from './window-notes.js';
+import { annotateBlocks } from './blocked-notes.js';
 
 export const VERDICT_RULES: readonly VerdictRule[] = [
   tlsHandshakeFailed,
@@ -83,7 +84,10 @@ export function diagnose(facts: ConnectionFacts): Diagnosis {
   const j = judgement;
   let windowsNoted = false;
   const timelineNotes = (): Map<number, string[]> => {
-    if (!windowsNoted) annotateWindows(j, facts);
+    if (!windowsNoted) {
+      annotateWindows(j, facts);
+      annotateBlocks(j, facts);
+    }
     windowsNoted = true;
     return j.notes;
   };

@@ -135,6 +135,12 @@ describe('fleet on real captures: resource alarms', () => {
       '1 AMQP connection from 127.0.0.1 (pika-blocked-publisher): closed-by-client at 18.007 s.',
       'A broker resource alarm (low on memory) blocked 1 publishing connection from 127.0.0.1 at 3.331 s, until the alarm cleared at 13.743 s (10.4 s): the broker throttled it, not a fault of that connection.',
     ]);
+    // Its timeline says what the Blocked and Unblocked rows mean (packets 299 and 733).
+    const noted = r.connections[0]!.timeline.filter((e) => e.note !== undefined && /alarm/.test(e.note)).map((e) => [e.packet, e.note]);
+    expect(noted).toEqual([
+      [299, 'resource alarm: the broker stops reading'],
+      [733, 'alarm cleared: the broker reads again'],
+    ]);
     // One connection, but the alarm's fix is said below the headline.
     const lines = fleetLines(r, 100, false).join('\n').replace(/\s+/g, ' ');
     expect(lines).toContain('• alarm at 3.331-13.743 s: The broker sent Connection.Blocked (low on memory) to 1 connection (pika-blocked-publisher)');
@@ -184,6 +190,7 @@ describe('fleet on real captures: resource alarms', () => {
       durationSeconds: 14.272186,
       message: 'Connection.Blocked before the capture started, then Connection.Unblocked: blocked for at least 14.3 s: a broker resource alarm stopped it from publishing.',
     });
+    expect(early.timeline.find((e) => e.packet === 1069 && e.note !== undefined)?.note).toBe('alarm cleared (blocked before the capture)');
     // The whole capture's alarm, for comparison, has no such connection.
     expect(fleetOf('fleet-memory-alarm.pcap').fleet.alarms[0]).toMatchObject({ beforeCapture: false });
   });

@@ -1,0 +1,15 @@
+/**
+ * Notes on a connection's Connection.Blocked and Unblocked rows: what a resource alarm does to it (the broker stops
+ * reading it until the alarm clears; failure-modes.md §1.5), so that the rows between read as waiting, not stalling.
+ */
+import type { ConnectionFacts } from '../timeline/types.js';
+import { addNote } from './judgement.js';
+import type { Judgement } from './types.js';
+
+export function annotateBlocks(j: Judgement, facts: Pick<ConnectionFacts, 'blocked'>): void {
+  for (const b of facts.blocked) {
+    // An episode blocked before the capture has no Blocked row: its packet is the capture's first one.
+    if (!b.beforeCapture) addNote(j, b.blocked.packet, 'resource alarm: the broker stops reading');
+    if (b.unblocked !== null) addNote(j, b.unblocked.packet, b.beforeCapture ? 'alarm cleared (blocked before the capture)' : 'alarm cleared: the broker reads again');
+  }
+}
