@@ -222,7 +222,7 @@ export interface Fleet {
   churn: { bucketSeconds: number; start: string | null; opened: number[]; ended: number[] };
   reconnects: { count: number; medianDelaySeconds: number | null; examples: FleetReconnect[]; loops: FleetReconnectLoop[] };
   waves: FleetWave[];
-  /** Broker resource alarms (Connection.Blocked), in order: the first MAX_ALARMS (alarmsOmitted counts the others). */
+  /** Broker resource alarms (Connection.Blocked), in time order: the MAX_ALARMS largest (alarmsOmitted counts the others). */
   alarms: FleetAlarm[];
   alarmsOmitted: number;
   notAccepting: { count: number; t?: number; at?: string; endT?: number; hosts?: string[]; connections: string[]; explanation?: string };

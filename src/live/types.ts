@@ -55,8 +55,9 @@ export interface LiveStatus extends When {
   /** Silence alerts so far. */
   alerts: number;
   /**
-   * Open connections the broker has blocked (Connection.Blocked, no Unblocked yet): a resource alarm in force, which
-   * no silence shows (a blocked publisher keeps writing into its socket, and RabbitMQ pauses its heartbeat check).
+   * Open connections the broker has blocked (Connection.Blocked, no Unblocked yet): a resource alarm in force. No
+   * silence alert says it: a blocked client's bytes stop (the broker stops reading, its window closes), but RabbitMQ
+   * pauses its heartbeat check until the alarm clears, so that silence is not alerted.
    */
   blocked: number;
 }

@@ -13,7 +13,7 @@
 import type { Report, ReportConnection, ReportFinding } from '../report/types.js';
 import { SEVERITY_RANK } from '../diagnosis/types.js';
 import { foldTimeline, isAlarming, shortLibrary, side } from './fold.js';
-import { alarmSpanText, connectionFacts, moreAlarmsText, countBySeverity, endPhrase, framesText, heartbeatText, isProblem } from './phrases.js';
+import { alarmSpanText, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, moreAlarmsText } from './phrases.js';
 import { sanitize } from './sanitize.js';
 import { formatDuration, formatT, groupDigits } from './text.js';
 

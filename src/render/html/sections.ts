@@ -8,7 +8,7 @@ import { plural } from '../../fleet/stats.js';
 import { toldWaves } from '../../fleet/waves.js';
 import type { Report, ReportConnection, ReportFinding, ReportFleet } from '../../report/types.js';
 import { shortLibrary } from '../fold.js';
-import { alarmCountText, alarmSpanText, connectionFacts, moreAlarmsText, countBySeverity, endPhrase, framesText, heartbeatText, isProblem } from '../phrases.js';
+import { alarmCountText, alarmSpanText, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, moreAlarmsText } from '../phrases.js';
 import { formatDuration, formatT, groupDigits } from '../text.js';
 import { text } from './escape.js';
 import { renderEventTable } from './event-table.js';
