@@ -9,7 +9,11 @@ import type { Judgement } from './types.js';
 export function annotateBlocks(j: Judgement, facts: Pick<ConnectionFacts, 'blocked'>): void {
   for (const b of facts.blocked) {
     // An episode blocked before the capture has no Blocked row: its packet is the capture's first one.
-    if (!b.beforeCapture) addNote(j, b.blocked.packet, 'resource alarm: the broker stops reading');
-    if (b.unblocked !== null) addNote(j, b.unblocked.packet, b.beforeCapture ? 'alarm cleared (blocked before the capture)' : 'alarm cleared: the broker reads again');
+    // On the frame's own row: the broker's segment that carries it often reopens or still shows a zero window,
+    // a TCP row of the same packet listed first.
+    if (!b.beforeCapture) addNote(j, b.blocked.packet, 'resource alarm: the broker stops reading', 'Connection.Blocked');
+    if (b.unblocked !== null) {
+      addNote(j, b.unblocked.packet, b.beforeCapture ? 'alarm cleared (blocked before the capture)' : 'alarm cleared: the broker reads again', 'Connection.Unblocked');
+    }
   }
 }

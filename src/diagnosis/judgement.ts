@@ -27,11 +27,17 @@ export function judgement(
     replyText: fields.replyText ?? null,
     explanation: fields.explanation,
     notes: new Map(),
+    noteRows: new Map(),
     evidence: fields.evidence ?? {},
   };
 }
 
-export function addNote(j: Judgement, packet: number, note: string): void {
+/**
+ * Notes `packet`'s row. `row`, the type of the frame the note is about, puts the packet's notes on that frame's row
+ * (the first note naming one decides); without it they go on the packet's first row.
+ */
+export function addNote(j: Judgement, packet: number, note: string, row?: string): void {
+  if (row !== undefined && !j.noteRows.has(packet)) j.noteRows.set(packet, row);
   const list = j.notes.get(packet);
   if (list === undefined) j.notes.set(packet, [note]);
   else if (!list.includes(note)) list.push(note);

@@ -82,6 +82,11 @@ export interface Judgement {
   explanation: string;
   /** Timeline annotations: packet number -> notes ("client's last frame", ...). */
   notes: Map<number, string[]>;
+  /**
+   * The row a packet's notes belong on when they are about one frame of it (packet number -> that frame's type,
+   * e.g. "Connection.Unblocked"): a packet can carry a TCP event row (a zero window) before its frames.
+   */
+  noteRows: Map<number, string>;
   evidence: Record<string, unknown>;
 }
 

@@ -90,7 +90,7 @@ export function buildConnection(clock: CaptureClock, facts: ConnectionFacts, d: 
     }
     return ev;
   });
-  dedupeNotes(timeline, f);
+  dedupeNotes(timeline, f, j.noteRows);
 
   const dirs = <T>(get: (dir: 'c2s' | 's2c') => T) => ({ clientToServer: get('c2s'), serverToClient: get('s2c') });
   const tls = f.tls;
@@ -165,20 +165,29 @@ export function buildConnection(clock: CaptureClock, facts: ConnectionFacts, d: 
 }
 
 /**
- * A packet can carry several frames (and a TCP event): a note keyed by packet number belongs on one row only. The
- * client's last frame goes on the last client frame of that packet; other notes on the packet's first row.
+ * A packet can carry several frames (and a TCP event): a note keyed by packet number belongs on one row only. Notes
+ * about one frame (`rows`: packet -> frame type) go on that frame's row when the packet shows it; the client's last
+ * frame goes on the last client frame of that packet; other notes on the packet's first row.
  */
-function dedupeNotes(timeline: ReportEvent[], f: ConnectionFacts): void {
+function dedupeNotes(timeline: ReportEvent[], f: ConnectionFacts, rows: Map<number, string>): void {
   const seen = new Set<number>();
+  const onNamedRow = new Set<number>();
+  for (const ev of timeline) if (ev.note !== undefined && rows.get(ev.packet) === ev.type && ev.kind === 'amqp') onNamedRow.add(ev.packet);
   for (let i = timeline.length - 1; i >= 0; i--) {
     const ev = timeline[i]!;
     if (ev.note === undefined) continue;
-    const lastClient = f.lastFrame.c2s;
-    const isLastClientFrame = lastClient !== null && ev.packet === lastClient.packet && ev.dir === 'c2s' && (ev.kind === 'amqp' || ev.kind === 'tls');
-    // An elided row carries the packet number of the row after it, but is no row of that packet.
-    const prev = timeline[i - 1];
-    const firstOfPacket = prev === undefined || prev.packet !== ev.packet || prev.kind === 'elided';
-    if (seen.has(ev.packet) || (!isLastClientFrame && !firstOfPacket)) {
+    let keep: boolean;
+    if (onNamedRow.has(ev.packet)) {
+      keep = ev.kind === 'amqp' && rows.get(ev.packet) === ev.type;
+    } else {
+      const lastClient = f.lastFrame.c2s;
+      const isLastClientFrame = lastClient !== null && ev.packet === lastClient.packet && ev.dir === 'c2s' && (ev.kind === 'amqp' || ev.kind === 'tls');
+      // An elided row carries the packet number of the row after it, but is no row of that packet.
+      const prev = timeline[i - 1];
+      const firstOfPacket = prev === undefined || prev.packet !== ev.packet || prev.kind === 'elided';
+      keep = isLastClientFrame || firstOfPacket;
+    }
+    if (seen.has(ev.packet) || !keep) {
       delete ev.note;
       continue;
     }

@@ -135,12 +135,15 @@ describe('fleet on real captures: resource alarms', () => {
       '1 AMQP connection from 127.0.0.1 (pika-blocked-publisher): closed-by-client at 18.007 s.',
       'A broker resource alarm (low on memory) blocked 1 publishing connection from 127.0.0.1 at 3.331 s, until the alarm cleared at 13.743 s (10.4 s): the broker throttled it, not a fault of that connection.',
     ]);
-    // Its timeline says what the Blocked and Unblocked rows mean (packets 299 and 733).
-    const noted = r.connections[0]!.timeline.filter((e) => e.note !== undefined && /alarm/.test(e.note)).map((e) => [e.packet, e.note]);
+    // Its timeline says what the Blocked and Unblocked rows mean (packets 299 and 733), on those frames' rows: packet
+    // 733 also shows as a TCP ZeroWindow row (the broker's window was still 0 in the segment carrying Unblocked),
+    // listed first, which used to take the note.
+    const noted = r.connections[0]!.timeline.filter((e) => e.note !== undefined && /alarm/.test(e.note)).map((e) => [e.packet, e.type, e.note]);
     expect(noted).toEqual([
-      [299, 'resource alarm: the broker stops reading'],
-      [733, 'alarm cleared: the broker reads again'],
+      [299, 'Connection.Blocked', 'resource alarm: the broker stops reading'],
+      [733, 'Connection.Unblocked', 'alarm cleared: the broker reads again'],
     ]);
+    expect(r.connections[0]!.timeline.filter((e) => e.packet === 733).map((e) => e.type)).toEqual(['ZeroWindow', 'Connection.Unblocked']);
     // One connection, but the alarm's fix is said below the headline.
     const lines = fleetLines(r, 100, false).join('\n').replace(/\s+/g, ' ');
     expect(lines).toContain('• alarm at 3.331-13.743 s: The broker sent Connection.Blocked (low on memory) to 1 connection (pika-blocked-publisher)');
