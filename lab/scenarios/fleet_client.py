@@ -4,9 +4,10 @@ supervisor like oslo.messaging's: on connection loss or a refused/failed connect
 wait RETRY s, connect again. SIGTERM: close every open connection cleanly (Connection.Close) and exit.
 
 Usage: fleet_client.py --src 127.0.0.11 --app nova-compute [--role consumer|publisher|idle] [--conns 1]
-         [--queue Q] [--interval 1.0] [--hb 4] [--password guest] [--attempts 0 (no limit)] [--retry 1]
-         [--run 0 (until SIGTERM)] [--no-retry] [--host 127.0.0.1] [--stall-after S --stall-for W]
+         [--queue Q] [--interval 1.0] [--hb 4] [--user guest] [--password guest] [--attempts 0 (no limit)]
+         [--retry 1] [--run 0 (until SIGTERM)] [--no-retry] [--host 127.0.0.1] [--stall-after S --stall-for W]
          [--blocked-timeout S]
+--user / --password: the PLAIN credentials (default guest / guest).
 --host: the broker's address (a client in a network namespace connects to the broker's veth/bridge address).
 --stall-after S (consumer): S s after its first connection opened, the process publishes one message to its own
 queue; the consumer callback acks it (the Basic.Ack is flushed at once) and then blocks W s (--stall-for) without
@@ -26,6 +27,7 @@ ap.add_argument('--src', required=True); ap.add_argument('--app', required=True)
 ap.add_argument('--role', default='consumer', choices=['consumer', 'publisher', 'idle'])
 ap.add_argument('--conns', type=int, default=1); ap.add_argument('--queue', default=None)
 ap.add_argument('--interval', type=float, default=1.0); ap.add_argument('--hb', type=int, default=4)
+ap.add_argument('--user', default='guest')
 ap.add_argument('--password', default='guest'); ap.add_argument('--attempts', type=int, default=0)
 ap.add_argument('--retry', type=float, default=1.0); ap.add_argument('--run', type=float, default=0)
 ap.add_argument('--no-retry', action='store_true', help='one connection attempt per slot, no supervisor')
@@ -61,7 +63,7 @@ def connect(s):
     s.name = f'{a.app}:{os.getpid()}:{uuid.uuid4()}'
     extra = {} if a.blocked_timeout is None else {'blocked_connection_timeout': a.blocked_timeout}
     params = pika.ConnectionParameters(a.host, 5672, heartbeat=a.hb, connection_attempts=1,
-                                       credentials=pika.PlainCredentials('guest', a.password),
+                                       credentials=pika.PlainCredentials(a.user, a.password),
                                        client_properties={'connection_name': s.name}, **extra)
     t = time.time()
     try:

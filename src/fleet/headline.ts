@@ -11,6 +11,7 @@ import { grouped, listed, plural, spoken } from './stats.js';
 import type { Fleet, FleetMember, FleetWave } from './types.js';
 import { toldWaves } from './waves.js';
 import { clientGaveUpBlocked } from './alarms.js';
+import { explainedLoop, type ToldRefusal } from './refusals.js';
 import { median } from './stats.js';
 
 const MAX_SENTENCES = 5;
@@ -22,7 +23,8 @@ const MAX_SENTENCES = 5;
  */
 function loopAdvice(replyCode: number | null): string {
   if (replyCode === 403) return ': the broker refuses its login or vhost access, and retrying will not change that (fix the user, password or permissions)';
-  if (replyCode === 530) return ': the broker does not allow it (a vhost that does not exist, or a limit), and retrying will not change that';
+  // A connection limit frees up as connections close: said by the refusals when their text names one.
+  if (replyCode === 530) return ': the broker does not allow it (a vhost the user may not open, or one that does not exist)';
   return '';
 }
 
@@ -86,12 +88,13 @@ export function reconnectClause(wave: Pick<FleetWave, 'count' | 'reconnected' | 
   return wave.reconnected === wave.count ? `All reconnected${after}.` : `${wave.reconnected} of ${wave.count} reconnected${after}.`;
 }
 
-/** `alarms`: the sentence for `fleet.alarms`, or null for none. */
+/** `alarms`: the sentence for `fleet.alarms`, or null for none; `refusals`: the handshake refusals to tell (at most two). */
 export function headline(
   members: readonly FleetMember[],
   fleet: Omit<Fleet, 'headline'>,
   reconnects: readonly Reconnect[],
   alarms: string | null,
+  refusals: readonly ToldRefusal[],
   t: (m: FleetMember) => number,
 ): string[] {
   const sentences: string[] = [];
@@ -117,7 +120,11 @@ export function headline(
     const how = rf.unanswered === 0 ? 'RST: nothing listening on the broker port' : rf.reset === 0 ? 'SYNs never answered' : `${rf.reset} RST, ${rf.unanswered} SYNs never answered`;
     sentences.push(`${plural(rf.count, 'connection attempt')} ${rf.count === 1 ? 'was' : 'were'} refused ${span} (${how}).`);
   }
-  for (const loop of fleet.reconnects.loops.slice(0, 2)) {
+  // Refused at the handshake for one reason: said once, with whether the refused clients got in later; their
+  // reconnect loops are that refusal again.
+  for (const r of refusals) sentences.push(r.summary);
+  const toldRefusals = refusals.map((r) => r.refusal);
+  for (const loop of fleet.reconnects.loops.filter((l) => !explainedLoop(l, toldRefusals)).slice(0, 2)) {
     const app = loop.application !== null ? ` (${loop.application})` : '';
     const code = loop.replyCode !== null ? ` with ${loop.replyCode} ${replyCodeName(loop.replyCode)}` : '';
     sentences.push(
@@ -127,8 +134,11 @@ export function headline(
   if (members.length > 1) {
     const inWaves = new Set(fleet.waves.flatMap((w) => w.connections));
     const inLoops = new Set(fleet.reconnects.loops.map((l) => `${l.host}\u0000${l.application ?? ''}`));
-    const others = members.filter((m) => isProblem(m) && !inWaves.has(m.id) && !inLoops.has(`${m.host}\u0000${m.application ?? ''}`) && !m.unanswered && !clientGaveUpBlocked(m));
-    if (others.length > 0 && (fleet.waves.length > 0 || na.count > 0 || fleet.reconnects.loops.length > 0 || fleet.alarms.length > 0)) {
+    const refused = new Set(toldRefusals.flatMap((r) => r.connections));
+    const others = members.filter(
+      (m) => isProblem(m) && !inWaves.has(m.id) && !inLoops.has(`${m.host}\u0000${m.application ?? ''}`) && !m.unanswered && !clientGaveUpBlocked(m) && !refused.has(m.id),
+    );
+    if (others.length > 0 && (fleet.waves.length > 0 || na.count > 0 || fleet.reconnects.loops.length > 0 || fleet.alarms.length > 0 || refusals.length > 0)) {
       const hosts = [...new Set(others.map((m) => m.host))];
       sentences.push(`Also ${plural(others.length, 'other problem connection')} (${breakdown(others)}) from ${listed(hosts)}.`);
     } else if (others.length > 0) {

@@ -10,6 +10,7 @@ import type { Clock } from './clock.js';
 import { fleetGroups, membersByGroup } from './groups.js';
 import { headline } from './headline.js';
 import { findLoops, findReconnects, reconnectExamples } from './reconnects.js';
+import { findRefusals, keptRefusals, MAX_REFUSALS } from './refusals.js';
 import { median, micros, tally } from './stats.js';
 import type { Fleet, FleetMember, Instant, NonAmqpCounts } from './types.js';
 import { findWaves } from './waves.js';
@@ -38,6 +39,9 @@ export function summarizeFleet(input: FleetInput): Fleet {
   const medDelay = median(reconnects.map((r) => r.delaySeconds));
   const alarms = findAlarms(members, clock);
   const keptAlarms = largestAlarms(alarms, MAX_ALARMS);
+  const loops = findLoops(byGroup, reconnects, clock);
+  const refusals = findRefusals(members, loops, clock);
+  const kept = keptRefusals(refusals, MAX_REFUSALS);
   const fleet: Omit<Fleet, 'headline'> = {
     connections: members.length,
     open: members.filter((m) => m.ended === null).length,
@@ -51,17 +55,19 @@ export function summarizeFleet(input: FleetInput): Fleet {
       count: reconnects.length,
       medianDelaySeconds: medDelay === null ? null : micros(medDelay),
       examples: reconnectExamples(reconnects),
-      loops: findLoops(byGroup, clock),
+      loops,
     },
     waves: findWaves(members, reconnects, clock),
     alarms: keptAlarms.map((a) => a.alarm),
     alarmsOmitted: alarms.length - keptAlarms.length,
+    handshakeRefusals: kept.kept,
+    handshakeRefusalsOmitted: refusals.length - kept.kept.length,
     notAccepting: notAccepting(members, clock, input.end),
     refused: refused(input.nonAmqp, clock),
     noAmqp: { count: input.nonAmqp.noAmqp },
   };
   const when = (m: FleetMember) => clock.t(m.ended ?? input.end);
-  return { headline: headline(members, fleet, reconnects, alarmsSentence(keptAlarms, fleet.alarmsOmitted), when), ...fleet };
+  return { headline: headline(members, fleet, reconnects, alarmsSentence(keptAlarms, fleet.alarmsOmitted), kept.told, when), ...fleet };
 }
 
 export type { Fleet, FleetMember, Instant, NonAmqpCounts } from './types.js';

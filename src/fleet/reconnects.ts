@@ -120,14 +120,20 @@ function shortLived(m: FleetMember): boolean {
   return secondsFrom(m.opened, m.ended!) < limit;
 }
 
-/** Runs of short-lived, abnormally ended connections in a row, each followed by the next within the reconnect delay. */
-export function findLoops(byGroup: Map<string, FleetMember[]>, clock: Clock): FleetReconnectLoop[] {
+/**
+ * Runs of short-lived, abnormally ended connections in a row, each followed by the next within the reconnect delay.
+ * `reconnects` pair each end with its process's next connection: the delays a loop reports (two processes of one
+ * application on one host retrying every second interleave, one attempt every half second from the host).
+ */
+export function findLoops(byGroup: Map<string, FleetMember[]>, reconnects: readonly Reconnect[], clock: Clock): FleetReconnectLoop[] {
+  const delayAfter = new Map<FleetMember, number>();
+  for (const r of reconnects) delayAfter.set(r.from, r.delaySeconds);
   const loops: FleetReconnectLoop[] = [];
   for (const list of byGroup.values()) {
     if (list[0]!.application === null) continue;
     let run: FleetMember[] = [];
     const flush = () => {
-      if (run.length >= LOOP_MIN) loops.push(loopOf(run, clock));
+      if (run.length >= LOOP_MIN) loops.push(loopOf(run, delayAfter, clock));
       run = [];
     };
     for (const m of list) {
@@ -146,7 +152,7 @@ export function findLoops(byGroup: Map<string, FleetMember[]>, clock: Clock): Fl
   return loops.sort((a, b) => a.t - b.t);
 }
 
-function loopOf(run: readonly FleetMember[], clock: Clock): FleetReconnectLoop {
+function loopOf(run: readonly FleetMember[], delayAfter: ReadonlyMap<FleetMember, number>, clock: Clock): FleetReconnectLoop {
   const verdicts = new Map<string, number>();
   for (const m of run) verdicts.set(m.verdict, (verdicts.get(m.verdict) ?? 0) + 1);
   const verdict = [...verdicts.entries()].sort((a, b) => b[1] - a[1])[0]![0] as FleetMember['verdict'];
@@ -154,8 +160,13 @@ function loopOf(run: readonly FleetMember[], clock: Clock): FleetReconnectLoop {
   const codes = new Map<number, number>();
   for (const m of run) if (m.verdict === verdict && m.replyCode !== null) codes.set(m.replyCode, (codes.get(m.replyCode) ?? 0) + 1);
   const replyCode = [...codes.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? null;
+  // Each member's own reconnect (its process's next connection), else the run's next connection.
   const delays: number[] = [];
-  for (let i = 1; i < run.length; i++) delays.push(secondsFrom(run[i - 1]!.ended!, run[i]!.opened));
+  for (let i = 0; i < run.length; i++) {
+    const own = delayAfter.get(run[i]!);
+    if (own !== undefined) delays.push(own);
+    else if (i + 1 < run.length) delays.push(secondsFrom(run[i]!.ended!, run[i + 1]!.opened));
+  }
   const first = run[0]!;
   const last = run[run.length - 1]!;
   const medDelay = median(delays);

@@ -5,6 +5,7 @@
  * The fleet is fed by judged connections, never by packets: the analyzer builds members from its diagnoses, and
  * `--merge` builds them from reports made elsewhere, so the same rules serve one capture, several, and a batch.
  */
+import type { RefusalReason } from '../diagnosis/refusal.js';
 import type { Cause, EndHow, Severity, Verdict } from '../diagnosis/types.js';
 
 /** A moment on the absolute capture clock: whole seconds since the epoch, nanoseconds, and its packet (0: unknown). */
@@ -175,6 +176,40 @@ export interface FleetAlarm {
   explanation: string;
 }
 
+/**
+ * Connections the broker refused during the handshake (Connection.Close before Open-Ok) for one reason: a connection
+ * limit, a vhost, a login (diagnosis/refusal.ts).
+ */
+export interface FleetHandshakeRefusal {
+  /** The first refused connection's end (the broker's Connection.Close). */
+  t: number;
+  at: string;
+  /** The last one's. */
+  endT: number;
+  count: number;
+  replyCode: number;
+  /** The first one's reply text. */
+  replyText: string | null;
+  reason: RefusalReason;
+  /** The connection limit the broker names (the limit reasons), else null. */
+  limit: number | null;
+  /** Distinct refused clients (host and application). */
+  clients: number;
+  /** Of those, the ones that got a connection through the handshake later in the run. */
+  admitted: number;
+  /** When the first of those opened; null for none. */
+  admittedT: number | null;
+  /** The refused clients' median delay between attempts (their reconnect loops); null when none is in a loop. */
+  retryDelaySeconds: number | null;
+  /** Distinct client hosts (bounded). */
+  hosts: string[];
+  /** Distinct applications (bounded), null ones left out. */
+  applications: string[];
+  /** Refused connection ids, in order (bounded; `count` is the full number). */
+  connections: string[];
+  explanation: string;
+}
+
 export interface FleetGroup {
   host: string;
   application: string | null;
@@ -225,6 +260,9 @@ export interface Fleet {
   /** Broker resource alarms (Connection.Blocked), in time order: the MAX_ALARMS largest (alarmsOmitted counts the others). */
   alarms: FleetAlarm[];
   alarmsOmitted: number;
+  /** Handshake refusals of at least 3 connections each, in time order: the MAX_REFUSALS largest (handshakeRefusalsOmitted counts the others). */
+  handshakeRefusals: FleetHandshakeRefusal[];
+  handshakeRefusalsOmitted: number;
   notAccepting: { count: number; t?: number; at?: string; endT?: number; hosts?: string[]; connections: string[]; explanation?: string };
   refused: { count: number; reset: number; unanswered: number; t?: number; at?: string; endT?: number; explanation?: string };
   noAmqp: { count: number };

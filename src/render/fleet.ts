@@ -10,7 +10,7 @@ import type { Report, ReportConnection } from '../report/types.js';
 import { paragraph, plain } from './paragraph.js';
 import { paint, severityStyle } from './style.js';
 import { renderTable, type Cell, type Column } from './table.js';
-import { alarmSpanText, moreAlarmsText } from './phrases.js';
+import { alarmSpanText, moreAlarmsText, moreRefusalsText, refusalSpanText } from './phrases.js';
 import { formatT } from './text.js';
 
 /** Groups shown in the terminal (the JSON lists more). */
@@ -80,6 +80,9 @@ export function fleetLines(report: Report, width: number, color: boolean): strin
   for (const a of fleet.alarms.slice(0, MAX_WAVE_LINES)) facts.push(`alarm at ${alarmSpanText(a)}: ${a.explanation}`);
   const moreAlarms = moreAlarmsText(fleet, MAX_WAVE_LINES);
   if (moreAlarms !== null) facts.push(moreAlarms);
+  for (const r of fleet.handshakeRefusals.slice(0, MAX_WAVE_LINES)) facts.push(`refused at ${refusalSpanText(r)}: ${r.explanation}`);
+  const moreRefusals = moreRefusalsText(fleet, MAX_WAVE_LINES);
+  if (moreRefusals !== null) facts.push(moreRefusals);
   const rc = fleet.reconnects;
   if (rc.count > 0) facts.push(`reconnects: ${rc.count}, median delay ${rc.medianDelaySeconds !== null ? `${rc.medianDelaySeconds.toFixed(3)} s` : '-'}; reconnect loops: ${rc.loops.length}`);
   if (fleet.notAccepting.count > 0 && fleet.notAccepting.explanation !== undefined) facts.push(`not accepting: ${fleet.notAccepting.explanation}`);

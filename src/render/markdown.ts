@@ -13,7 +13,7 @@
 import type { Report, ReportConnection, ReportFinding } from '../report/types.js';
 import { SEVERITY_RANK } from '../diagnosis/types.js';
 import { foldTimeline, isAlarming, shortLibrary, side } from './fold.js';
-import { alarmSpanText, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, moreAlarmsText } from './phrases.js';
+import { alarmSpanText, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, moreAlarmsText, moreRefusalsText, refusalSpanText } from './phrases.js';
 import { sanitize } from './sanitize.js';
 import { formatDuration, formatT, groupDigits } from './text.js';
 
@@ -25,7 +25,7 @@ export interface MarkdownOptions {
 export const MARKDOWN_TABLE_LIMIT = 200;
 /** Connections with a packet table, at most: an issue body holds about 64 KB on GitHub (and 1 MB on GitLab). */
 export const MARKDOWN_MAX_SECTIONS = 20;
-/** Resource alarms told in full (each with its fix); a flapping alarm makes many. */
+/** Resource alarms (and handshake refusals) told in full, each with its fix; a flapping alarm makes many. */
 export const MARKDOWN_MAX_ALARMS = 5;
 
 /** Raw text as inert Markdown inline text (also safe in a table cell). */
@@ -86,7 +86,12 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = { all: fa
   for (const a of alarms.slice(0, MARKDOWN_MAX_ALARMS)) out.push(`- resource alarm at ${alarmSpanText(a)}: ${md(a.explanation)}`);
   const moreAlarms = moreAlarmsText(report.fleet, MARKDOWN_MAX_ALARMS);
   if (moreAlarms !== null) out.push(`- ${md(moreAlarms)}`);
-  if (alarms.length > 0) out.push('');
+  // Likewise a handshake refusal's cause and fix (a connection limit, a login) are in its explanation.
+  const refusals = report.fleet.handshakeRefusals;
+  for (const r of refusals.slice(0, MARKDOWN_MAX_ALARMS)) out.push(`- handshake refusals at ${refusalSpanText(r)}: ${md(r.explanation)}`);
+  const moreRefusals = moreRefusalsText(report.fleet, MARKDOWN_MAX_ALARMS);
+  if (moreRefusals !== null) out.push(`- ${md(moreRefusals)}`);
+  if (alarms.length > 0 || refusals.length > 0) out.push('');
   const facts = [cap.format ?? '', `${groupDigits(cap.packets)} packets`, cap.start !== null ? `${cap.start} + ${formatDuration(cap.durationSeconds)}` : '', `${groupDigits(n)} AMQP connection${n === 1 ? "" : "s"}`];
   out.push(md(facts.filter((f) => f !== '').join(' · ')), '');
   for (const w of cap.warnings) out.push(`- warning ${md(w.code)}: ${md(w.message)}`);

@@ -3,7 +3,8 @@
  * findings counted by severity, and which connections are problems. Pure; raw wire text in, raw text out: each
  * renderer escapes for its own medium.
  */
-import type { ReportAlarm, ReportConnection, ReportFinding, ReportFleet } from '../report/types.js';
+import { replyCodeName } from '../amqp/names.js';
+import type { ReportAlarm, ReportConnection, ReportFinding, ReportFleet, ReportHandshakeRefusal } from '../report/types.js';
 import { formatT, groupDigits } from './text.js';
 
 export function heartbeatText(c: ReportConnection): string {
@@ -116,13 +117,33 @@ export function alarmCountText(a: ReportAlarm): string {
 }
 
 /**
- * "… 25 more resource alarms (15 listed in the JSON report, 10 only counted there)" after `shown` of them, or null:
- * the report lists the largest 20 and counts the others.
+ * "… 25 more resource alarms (15 listed in the JSON report, 10 only counted there)" after `shown` of the `kept` the
+ * report lists (it counts `omitted` others), or null when none is left.
  */
-export function moreAlarmsText(fleet: Pick<ReportFleet, 'alarms' | 'alarmsOmitted'>, shown: number): string | null {
-  const listed = Math.max(0, fleet.alarms.length - shown);
-  const more = listed + fleet.alarmsOmitted;
+function moreListedText(noun: string, kept: number, omitted: number, shown: number): string | null {
+  const listed = Math.max(0, kept - shown);
+  const more = listed + omitted;
   if (more === 0) return null;
-  const where = fleet.alarmsOmitted === 0 ? 'in the JSON report' : listed === 0 ? 'counted in the JSON report' : `${groupDigits(listed)} listed in the JSON report, ${groupDigits(fleet.alarmsOmitted)} only counted there`;
-  return `… ${groupDigits(more)} more resource alarm${more === 1 ? '' : 's'} (${where})`;
+  const where = omitted === 0 ? 'in the JSON report' : listed === 0 ? 'counted in the JSON report' : `${groupDigits(listed)} listed in the JSON report, ${groupDigits(omitted)} only counted there`;
+  return `… ${groupDigits(more)} more ${noun}${more === 1 ? '' : 's'} (${where})`;
+}
+
+/** The resource alarms past the first `shown` (the report lists the largest 20 and counts the others), or null. */
+export function moreAlarmsText(fleet: Pick<ReportFleet, 'alarms' | 'alarmsOmitted'>, shown: number): string | null {
+  return moreListedText('resource alarm', fleet.alarms.length, fleet.alarmsOmitted, shown);
+}
+
+/** The handshake refusals past the first `shown` (the report lists the largest 10 and counts the others), or null. */
+export function moreRefusalsText(fleet: Pick<ReportFleet, 'handshakeRefusals' | 'handshakeRefusalsOmitted'>, shown: number): string | null {
+  return moreListedText('handshake refusal', fleet.handshakeRefusals.length, fleet.handshakeRefusalsOmitted, shown);
+}
+
+/** A handshake refusal's span on the run's clock, "1.213-14.346 s": from the first refused connection's end to the last's. */
+export function refusalSpanText(r: ReportHandshakeRefusal): string {
+  return `${formatT(r.t)}-${formatT(r.endT)} s`;
+}
+
+/** "53 refused (530 NOT_ALLOWED)". */
+export function refusalCountText(r: ReportHandshakeRefusal): string {
+  return `${groupDigits(r.count)} refused (${r.replyCode} ${replyCodeName(r.replyCode)})`;
 }

@@ -167,6 +167,7 @@ export type {
   Fleet as ReportFleet,
   FleetWave as ReportWave,
   FleetAlarm as ReportAlarm,
+  FleetHandshakeRefusal as ReportHandshakeRefusal,
   FleetGroup as ReportFleetGroup,
   FleetReconnect as ReportReconnect,
   FleetReconnectLoop as ReportReconnectLoop,

@@ -133,6 +133,14 @@ const EXPECTED: Expected[] = [
   // The same, stopped early (head -c): the wave as in the full capture; the last connection's header 0.6 ms before the end.
   { capture: 'fleet-clients-stalled-cut-60k.pcap', conn: '127.0.0.51:43307', verdict: 'missed-heartbeats', cause: 'client-stalled', by: 'server', how: 'rst', endPacket: 371, lastClientFrame: ['Basic.Ack', 202] },
   { capture: 'pika-injection-name.pcap', conn: ':47938', verdict: 'closed-by-client', by: 'client', how: 'amqp-close', endPacket: 27 },
+  // A vhost at its connection limit (4): 530 NOT_ALLOWED in answer to Connection.Open (pika sends no Close-Ok); one of
+  // the four that held the limit, and one of the refused processes getting in after the limit was cleared.
+  { capture: 'fleet-connection-limit.pcap', conn: '127.0.0.71:39321', verdict: 'handshake-failed', by: 'server', how: 'amqp-close', replyCode: 530, endPacket: 97, endT: 1.213446, lastClientFrame: ['Connection.Open', 95], findings: ['connection-error'] },
+  { capture: 'fleet-connection-limit.pcap', conn: '127.0.0.71:39601', verdict: 'closed-by-client', by: 'client', how: 'amqp-close', endPacket: 1192 },
+  { capture: 'fleet-connection-limit.pcap', conn: '127.0.0.72:38623', verdict: 'closed-by-client', by: 'client', how: 'amqp-close', endPacket: 1186 },
+  // A stale password: 403 ACCESS_REFUSED right after Start-Ok, 30 times; the same user logs in from the other hosts.
+  { capture: 'fleet-login-refused-storm.pcap', conn: '127.0.0.82:55823', verdict: 'handshake-failed', by: 'server', how: 'amqp-close', replyCode: 403, endPacket: 31, endT: 0.317385, lastClientFrame: ['Connection.Start-Ok', 30], findings: ['connection-error'] },
+  { capture: 'fleet-login-refused-storm.pcap', conn: '127.0.0.81:33451', verdict: 'closed-by-client', by: 'client', how: 'amqp-close', endPacket: 541 },
 ];
 
 const cache = new Map<string, ReturnType<typeof analyzeCapture>>();

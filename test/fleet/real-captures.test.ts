@@ -37,7 +37,11 @@ describe('fleet on real captures', () => {
     expect(f.notAccepting.count).toBe(0);
     expect(f.refused.count).toBe(0);
     expect(f.headline[1]).toMatch(/^3 connections from 127\.0\.0\.11 \(nova-compute\) stopped sending .* stalled .* All reconnected, after 7\.3 s \(median\)\.$/);
-    expect(f.headline[2]).toMatch(/^127\.0\.0\.14 \(heat-engine\) is in a reconnect loop: 6 connections .* each handshake-failed with 403 ACCESS_REFUSED .*retrying will not change that/);
+    // Its loop is told as what the broker said: six logins refused, none let in.
+    expect(f.headline[2]).toBe(
+      'The broker refused 6 connection attempts from 127.0.0.14 (heat-engine) during the handshake between 0.554 and 5.705 s with 403 ACCESS_REFUSED, each client retrying every 1.0 s (median): the login was refused (wrong credentials?); it did not get in within the capture, and retrying will not change that.',
+    );
+    expect(f.handshakeRefusals).toEqual([expect.objectContaining({ count: 6, replyCode: 403, reason: 'login', clients: 1, admitted: 0, hosts: ['127.0.0.14'], applications: ['heat-engine'] })]);
   });
 
   it('fleet-host-freeze cut after the clients connected: the wave and its reconnects, though no name of the frozen connections is in it', () => {
@@ -244,5 +248,68 @@ describe('fleet on real captures: warnings without a failure', () => {
     const frozen = report.connections.find((c) => c.client.port === 37210);
     expect(frozen?.end.verdict).toBe('open');
     expect(frozen?.findings.filter((f) => f.severity === 'warning').map((f) => f.code)).toEqual(['zero-window', 'retransmissions']);
+  });
+});
+
+describe('fleet on real captures: handshake refusals', () => {
+  it('fleet-connection-limit: 53 attempts refused with 530 (vhost connection limit 4) are one refusal, all four clients got in after the clear', () => {
+    const r = fleetOf('fleet-connection-limit.pcap');
+    const f = r.fleet;
+    // captures/README.md: 53 × Connection.Close 530 from 1.213446 (#97) to 14.345830 (#974), 14+13+13+13 from one process per
+    // host; clear_vhost_limits at 14.079-14.603; the first refused process's next SYN at 14.660913 (#981).
+    expect(f.handshakeRefusals).toHaveLength(1);
+    const refusal = f.handshakeRefusals[0]!;
+    expect(refusal).toMatchObject({
+      t: 1.213446,
+      endT: 14.34583,
+      count: 53,
+      replyCode: 530,
+      replyText: "NOT_ALLOWED - access to vhost '/' refused for user 'guest': connection limit (4) is reached",
+      reason: 'vhost-connection-limit',
+      limit: 4,
+      clients: 4,
+      admitted: 4,
+      admittedT: 14.660913,
+    });
+    // Each process retried 1.0046-1.0173 s after its refusal (median 1.006 s).
+    expect(refusal.retryDelaySeconds).toBeGreaterThan(1.004);
+    expect(refusal.retryDelaySeconds).toBeLessThan(1.018);
+    expect([...refusal.hosts].sort()).toEqual(['127.0.0.71', '127.0.0.72', '127.0.0.73', '127.0.0.74']);
+    expect(refusal.connections).toHaveLength(50);
+    expect(f.handshakeRefusalsOmitted).toBe(0);
+    expect(f.headline).toEqual([
+      '61 AMQP connections from 4 hosts: 53 with problems (53 handshake-failed); none still open at the end.',
+      "The broker refused 53 connection attempts from 4 hosts (nova-compute, neutron-openvswitch-agent, cinder-volume and 1 more) during the handshake between 1.213 and 14.346 s with 530 NOT_ALLOWED, each client retrying every 1.0 s (median): the vhost '/' is at its connection limit (4); all 4 refused clients got in later, from 14.661 s.",
+    ]);
+    // The four hosts' loops are that refusal: not told again as host problems.
+    expect(f.reconnects.loops).toHaveLength(4);
+    expect(f.headline.some((x) => x.includes('reconnect loop'))).toBe(false);
+    expect(refusal.explanation).toContain("rabbitmqctl set_vhost_limits -p '/'");
+    // Each refused connection says the same, without the old advice that named only permissions and vhosts.
+    const refused = r.connections.find((c) => c.id === '127.0.0.71:39321->127.0.0.1:5672')!;
+    expect(refused.end.explanation).toContain("The vhost '/' is at its connection limit (4)");
+    const lines = fleetLines(r, 100, false).join('\n').replace(/\s+/g, ' ');
+    expect(lines).toContain('• refused at 1.213-14.346 s: The broker closed 53 connections');
+  });
+
+  it('fleet-login-refused-storm: two processes with a stale password, 30 logins refused, retrying every 1 s each (not every 0.6 s)', () => {
+    const r = fleetOf('fleet-login-refused-storm.pcap');
+    const f = r.fleet;
+    // captures/README.md: 30 × Connection.Close 403 from 0.317385 (#31) to 15.106846 (#518); two neutron-server
+    // processes (pids 20878, 20895), 15 each, each retrying 1.0045-1.0133 s after its refusal; their attempts interleave.
+    expect(f.handshakeRefusals).toEqual([
+      expect.objectContaining({ t: 0.317385, endT: 15.106846, count: 30, replyCode: 403, reason: 'login', limit: null, clients: 1, admitted: 0, admittedT: null, hosts: ['127.0.0.82'], applications: ['neutron-server'] }),
+    ]);
+    // A process's own next attempt, not the host's next one (0.4-0.6 s later, from the other process).
+    const loop = f.reconnects.loops[0]!;
+    expect(loop).toMatchObject({ host: '127.0.0.82', application: 'neutron-server', connections: 30 });
+    for (const delay of [loop.medianDelaySeconds!, f.handshakeRefusals[0]!.retryDelaySeconds!]) {
+      expect(delay).toBeGreaterThan(1.0045);
+      expect(delay).toBeLessThan(1.0134);
+    }
+    expect(f.headline[1]).toBe(
+      'The broker refused 30 connection attempts from 127.0.0.82 (neutron-server) during the handshake between 0.317 and 15.107 s with 403 ACCESS_REFUSED, each client retrying every 1.0 s (median): the login was refused (wrong credentials?); it did not get in within the capture, and retrying will not change that.',
+    );
+    expect(f.headline).toHaveLength(2);
   });
 });

@@ -67,6 +67,11 @@ describe('renderMarkdown', () => {
     expect(withFleet.split('\n')[4]).toBe(
       '- resource alarm at 8.000-9.500 s: The broker blocked 2 publishing connections with Connection.Blocked (low on memory) \\<img src=x onerror=alert(4)\\> \\[x\\](javascript:alert(5)).',
     );
+    // So is a handshake refusal, with its wire-borne reply text.
+    expect(withFleet.split('\n')[5]).toBe(
+      "- handshake refusals at 10.000-11.000 s: The broker closed 3 connections during the handshake with 530 NOT\\_ALLOWED: \"access to vhost '\\<b\\>v\\</b\\>' \\[x\\](javascript:alert(6))\".",
+    );
+    expect(withFleet.split('\n')[6]).toBe('');
   });
 
   it('gives at most MARKDOWN_MAX_SECTIONS connections a table, errors first, and says how many more there are', () => {

@@ -6,6 +6,7 @@
  */
 import { roundMicros, secondsBetween } from '../heartbeat.js';
 import { judgement } from '../judgement.js';
+import { refusalAdvice, refusalOf } from '../refusal.js';
 import { isKeyless } from '../tls-records.js';
 import type { Judgement, RuleContext } from '../types.js';
 
@@ -23,6 +24,7 @@ export function handshakeFailed(ctx: RuleContext): Judgement | null {
   const close = f.serverClose;
   if (close !== null) {
     const login = close.replyCode === 403;
+    const advice = login ? null : refusalAdvice(refusalOf(close.replyCode, close.replyText));
     return judgement('handshake-failed', close, {
       severity: 'error',
       by: 'server',
@@ -31,7 +33,9 @@ export function handshakeFailed(ctx: RuleContext): Judgement | null {
       replyText: close.replyText,
       explanation: login
         ? `The broker refused the login (${close.replyCode}): check the user name and password, and that the user may connect from this host (RabbitMQ's guest user is loopback-only).`
-        : `The broker refused the connection during the handshake with ${close.replyCode} ${close.replyText}: check the virtual host, permissions and connection limits.`,
+        : advice !== null
+          ? `The broker refused the connection during the handshake with ${close.replyCode} ${close.replyText}. ${advice}`
+          : `The broker refused the connection during the handshake with ${close.replyCode} ${close.replyText}: check the virtual host, permissions and connection limits.`,
     });
   }
   if (end === null) return null; // still handshaking when the capture ended: 'open'

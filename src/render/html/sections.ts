@@ -8,7 +8,7 @@ import { plural } from '../../fleet/stats.js';
 import { toldWaves } from '../../fleet/waves.js';
 import type { Report, ReportConnection, ReportFinding, ReportFleet } from '../../report/types.js';
 import { shortLibrary } from '../fold.js';
-import { alarmCountText, alarmSpanText, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, moreAlarmsText } from '../phrases.js';
+import { alarmCountText, alarmSpanText, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, moreAlarmsText, moreRefusalsText, refusalCountText, refusalSpanText } from '../phrases.js';
 import { formatDuration, formatT, groupDigits } from '../text.js';
 import { text } from './escape.js';
 import { renderEventTable } from './event-table.js';
@@ -63,6 +63,11 @@ export function renderFleet(fleet: ReportFleet): string {
   }
   const moreAlarms = moreAlarmsText(fleet, HTML_MAX_ALARMS);
   if (moreAlarms !== null) parts.push(`<p class="dim">${text(moreAlarms)}</p>`);
+  for (const r of fleet.handshakeRefusals.slice(0, HTML_MAX_ALARMS)) {
+    parts.push(`<div class="wave"><h3>handshake refusals: ${text(refusalCountText(r))}, ${text(refusalSpanText(r))}</h3><p>${text(r.explanation)}</p><p class="dim">hosts: ${r.hosts.map(text).join(', ')}</p></div>`);
+  }
+  const moreRefusals = moreRefusalsText(fleet, HTML_MAX_ALARMS);
+  if (moreRefusals !== null) parts.push(`<p class="dim">${text(moreRefusals)}</p>`);
   const na = fleet.notAccepting;
   if (na.count > 0) parts.push(`<div class="wave"><h3>broker not accepting: ${na.count}</h3><p>${text(na.explanation ?? '')}</p></div>`);
   const rf = fleet.refused;
