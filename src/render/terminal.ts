@@ -260,20 +260,26 @@ function sectionLines(c: ReportConnection, width: number, color: boolean): strin
   return lines;
 }
 
-// ---- 4. healthy connections ---------------------------------------------------------------------------------
+// ---- 4. one line per connection -------------------------------------------------------------------------------
 
-function healthyLine(c: ReportConnection, width: number, color: boolean): string[] {
+/**
+ * "✓ id  name  verdict: explanation…" for a healthy connection; a problem connection told in one line (past a large
+ * run's detailed sections) gets its severity's mark and colour instead: "✗" for an error, "!" for a warning.
+ */
+function connectionLine(c: ReportConnection, width: number, color: boolean): string[] {
   const id = sanitize(c.id);
   const name = c.name !== null ? sanitize(c.name) : '';
   const verdict = c.end.verdict;
-  // "✓ id  name  verdict: explanation…": only the explanation is shortened; the id, name and verdict never are.
+  const style = severityStyle(c.severity);
+  const mark = c.severity === 'error' ? '✗' : c.severity === 'warning' ? '!' : '✓';
+  // Only the explanation is shortened; the id, name and verdict never are.
   const used = 2 + displayWidth(id) + (name !== '' ? 2 + displayWidth(name) : 0) + 2 + verdict.length;
   if (used > width) {
-    return paragraph([plain('✓', 'green'), plain(` ${c.id}`), plain(c.name !== null ? ` ${c.name}` : ''), plain(` ${verdict}`, 'green')], width, color, '  ');
+    return paragraph([plain(mark, style), plain(` ${c.id}`), plain(c.name !== null ? ` ${c.name}` : ''), plain(` ${verdict}`, style)], width, color, '  ');
   }
   const room = width - used - 2;
   const explanation = room >= 16 ? `: ${shorten(sanitize(c.end.explanation), room)}` : '';
-  return [`${paint('✓', 'green', color)} ${id}${name !== '' ? `  ${name}` : ''}  ${paint(verdict, 'green', color)}${explanation}`];
+  return [`${paint(mark, style, color)} ${id}${name !== '' ? `  ${name}` : ''}  ${paint(verdict, style, color)}${explanation}`];
 }
 
 // ---- the whole report ----------------------------------------------------------------------------------------
@@ -309,14 +315,14 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
     if (big && sections.length > SECTIONS_BIG) {
       const rest = sections.slice(SECTIONS_BIG);
       out.push('', ...paragraph([plain(`${groupDigits(rest.length)} more problem connections (--connection ID or --problems --all shows their timelines):`, 'bold')], width, color));
-      for (const c of rest.slice(0, REST_LINES_BIG)) out.push(...healthyLine(c, width, color));
+      for (const c of rest.slice(0, REST_LINES_BIG)) out.push(...connectionLine(c, width, color));
       if (rest.length > REST_LINES_BIG) out.push(paint(`… and ${groupDigits(rest.length - REST_LINES_BIG)} more (in the JSON report)`, 'dim', color));
     }
     const untold = big ? detailed.length - sections.length : 0;
     if (untold > 0) out.push('', ...paragraph([plain(`${groupDigits(untold)} connection(s) with warnings about their settings only (such as a low heartbeat timeout): counted above, not detailed.`, 'dim')], width, color));
     if (healthy.length > 0 && healthy.length <= SUMMARY_MAX) {
       out.push('', paint(`Healthy (${healthy.length}):`, 'bold', color));
-      for (const c of healthy) out.push(...healthyLine(c, width, color));
+      for (const c of healthy) out.push(...connectionLine(c, width, color));
     } else if (healthy.length > 0) {
       out.push('', paint(`Healthy (${groupDigits(healthy.length)}): not listed; --all lists them.`, 'bold', color));
     }

@@ -205,3 +205,19 @@ describe('renderTerminal: content', () => {
     expect(r).toEqual(copy);
   });
 });
+
+describe('one line per connection past a large run\'s detailed sections', () => {
+  it('marks a problem connection with its severity, not with the healthy check (fleet-login-refused-storm)', async () => {
+    const { analyzeCapture } = await import('../helpers/captures.js');
+    const out = renderTerminal(analyzeCapture('fleet-login-refused-storm.pcap').report, { width: 100, color: false, all: false });
+    const lines = out.split('\n');
+    const at = lines.findIndex((l) => /^\d+ more problem connections/.test(l));
+    expect(at).toBeGreaterThan(0);
+    const listed = lines.slice(at + 1).filter((l) => /^[✓✗!] /.test(l));
+    // Refused logins (errors) and the healthy clients that only carry a low-heartbeat warning.
+    expect(listed.filter((l) => l.startsWith('✗ ') && l.includes('neutron-server'))).not.toHaveLength(0);
+    expect(listed.filter((l) => l.startsWith('! '))).not.toHaveLength(0);
+    expect(listed.filter((l) => l.startsWith('✓ '))).toHaveLength(0);
+    expect(out).not.toMatch(/✓ [^\n]*\n?\s*handshake-failed/);
+  });
+});
