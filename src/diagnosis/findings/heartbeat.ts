@@ -4,9 +4,11 @@ import { heartbeatTolerance, roundMicros } from '../heartbeat.js';
 import { isKeyless } from '../tls-records.js';
 import type { Finding, FindingRule } from '../types.js';
 
-export const heartbeatSetting: FindingRule = (ctx) => {
+export const heartbeatSetting: FindingRule = (ctx, judgement) => {
   const f = ctx.facts;
   const out: Finding[] = [];
+  // Refused at Connection.Open (a connection limit, a vhost): Tune-Ok went by, but the setting never ran.
+  if (judgement.verdict === 'handshake-failed') return out;
   if (f.tuneOk !== null && f.tuneOk.heartbeat === 0) {
     out.push({
       code: 'heartbeats-disabled',
