@@ -134,7 +134,9 @@ describe('renderHtml', () => {
     expect(html).toContain('(low on memory) &lt;img src=x onerror=alert(4)&gt; [x](javascript:alert(5)).</p>');
     expect(html).not.toContain('<img src=x');
     expect(html).not.toContain('<i>memory');
-    // A handshake refusal: a section with its count, span and explanation, escaped.
+    // A handshake refusal: a band on the chart, a section with its count, span and explanation, escaped.
+    expect(html.match(/<g class="band band-handshake-refusals">/g)).toHaveLength(1);
+    expect(html).toContain('handshake refusals: 3 refused (530 NOT_ALLOWED)</text>');
     expect(html).toContain('<h3>handshake refusals: 3 refused (530 NOT_ALLOWED), 10.000-11.000 s</h3>');
     expect(html).toContain('&lt;b&gt;v&lt;/b&gt;');
     expect(html).toContain('hosts: 127.0.0.1 &lt;svg&gt;</p>');

@@ -11,7 +11,7 @@
  */
 import { toldWaves } from '../../fleet/waves.js';
 import type { Report, ReportConnection, ReportFleet } from '../../report/types.js';
-import { alarmCountText, isProblem, openedAt } from '../phrases.js';
+import { alarmCountText, isProblem, openedAt, refusalCountText } from '../phrases.js';
 import { formatDuration, groupDigits, shorten } from '../text.js';
 import { num, text } from './escape.js';
 import { CAUSE_KEYS, CAUSE_MARKER, HTML_MAX_ALARMS, VERDICT_COLOUR, VERDICT_ORDER, axisLabel, axisTicks, niceStep } from './theme.js';
@@ -57,7 +57,7 @@ export function chartRows(report: Report, anchors: ReadonlyMap<ReportConnection,
 }
 
 interface Band {
-  kind: 'wave' | 'alarm' | 'not-accepting' | 'refused';
+  kind: 'wave' | 'alarm' | 'handshake-refusals' | 'not-accepting' | 'refused';
   from: number;
   to: number;
   label: string;
@@ -77,6 +77,10 @@ function bands(fleet: ReportFleet): Band[] {
   // A resource alarm spans the chart from its first Blocked to the last moment a connection was known blocked.
   for (const a of fleet.alarms.slice(0, HTML_MAX_ALARMS)) {
     out.push({ kind: 'alarm', from: a.t, to: a.endT, label: `alarm: ${alarmCountText(a)}`, title: a.explanation, colour: '#b8860b' });
+  }
+  // Refused during the handshake for one reason: from the first refusal to the last.
+  for (const r of fleet.handshakeRefusals.slice(0, HTML_MAX_ALARMS)) {
+    out.push({ kind: 'handshake-refusals', from: r.t, to: r.endT, label: `handshake refusals: ${refusalCountText(r)}`, title: r.explanation, colour: VERDICT_COLOUR['handshake-failed'] });
   }
   const na = fleet.notAccepting;
   if (na.count > 0 && na.t !== undefined) {
