@@ -82,6 +82,7 @@ export function memberOf(facts: ConnectionFacts, d: Diagnosis, capture: string |
     host: facts.info.clientAddress,
     application: applicationName(name, library),
     instance: instanceName(name),
+    user: facts.user,
     opened: instant({ packet: facts.info.firstPacket, tsSec: facts.info.firstTsSec, tsNsec: facts.info.firstTsNsec }),
     ended: j.verdict === 'open' ? null : instant(j.at),
     verdict: j.verdict,

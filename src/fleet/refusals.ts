@@ -79,6 +79,10 @@ function refusalFrom(refusal: Refusal, refused: FleetMember[], all: readonly Fle
     admitted++;
     if (admittedFirst === null || compareInstants(got, admittedFirst) < 0) admittedFirst = got;
   }
+  // The users refused, and how many connections logged in as one of them in the run: a refused login while the
+  // same user logs in elsewhere is this client's password, not the user or its permissions.
+  const users = [...new Set(refused.flatMap((m) => (m.user !== null ? [m.user] : [])))];
+  const loggedIn = all.filter((m) => m.user !== null && users.includes(m.user) && m.verdict !== 'handshake-failed');
   const partial = { replyCode: first.replyCode!, hosts, applications };
   const retry = median(loops.filter((l) => l.medianDelaySeconds !== null && explainedLoop(l, [partial])).map((l) => l.medianDelaySeconds!));
   const facts: Omit<FleetHandshakeRefusal, 'explanation'> = {
@@ -94,6 +98,9 @@ function refusalFrom(refusal: Refusal, refused: FleetMember[], all: readonly Fle
     admitted,
     admittedT: admittedFirst === null ? null : clock.t(admittedFirst),
     retryDelaySeconds: retry === null ? null : micros(retry),
+    users: users.slice(0, MAX_LISTED),
+    usersLoggedIn: loggedIn.length,
+    usersLoggedInHosts: new Set(loggedIn.map((m) => m.host)).size,
     hosts: hosts.slice(0, MAX_LISTED),
     applications: applications.slice(0, MAX_LISTED),
     connections: refused.slice(0, MAX_LISTED).map((m) => m.id),
@@ -121,8 +128,15 @@ function reasonText(f: RefusalFacts, r: Refusal): string {
       return `the user '${r.user}' may not open the vhost '${r.vhost}'`;
     case 'vhost-not-found':
       return `the vhost '${r.vhost}' does not exist`;
-    case 'login':
-      return 'the login was refused (wrong credentials?)';
+    case 'login': {
+      const who = f.users.length === 1 ? ` of user '${f.users[0]}'` : f.users.length > 1 ? ` of users ${f.users.map((u) => `'${u}'`).join(', ')}` : '';
+      if (f.usersLoggedIn === 0) return `the login${who} was refused (wrong credentials?)`;
+      const elsewhere = `${plural(f.usersLoggedIn, 'other connection')} from ${plural(f.usersLoggedInHosts, 'host')}`;
+      // RabbitMQ sends the same text for every refused login (the reason is in its log): with the user logging in
+      // elsewhere, the password is the likely one; a guest login also fails from a host that is not loopback.
+      const guest = f.users.includes('guest') ? ", or guest from a host that is not loopback (loopback_users)" : '';
+      return `the login${who} was refused while ${elsewhere} logged in as ${f.users.length === 1 ? 'that user' : 'those users'}: most likely a wrong password in ${f.clients === 1 ? "this client's" : "these clients'"} configuration${guest}`;
+    }
     default:
       return `"${f.replyText ?? ''}"`;
   }

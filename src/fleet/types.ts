@@ -25,6 +25,8 @@ export interface FleetMember {
   application: string | null;
   /** The connection name without its per-connection UUID (one process of the application), or null. */
   instance: string | null;
+  /** The user it logged in as, or null when unknown. */
+  user: string | null;
   opened: Instant;
   /** When it ended; null while it is still open at the end of the capture. */
   ended: Instant | null;
@@ -201,6 +203,11 @@ export interface FleetHandshakeRefusal {
   admittedT: number | null;
   /** The refused clients' median delay between attempts (their reconnect loops); null when none is in a loop. */
   retryDelaySeconds: number | null;
+  /** The users the refused connections logged in as (Start-Ok), each once (bounded); empty when unknown. */
+  users: string[];
+  /** Connections of the run that logged in as one of those users (their handshake went on), and from how many hosts. */
+  usersLoggedIn: number;
+  usersLoggedInHosts: number;
   /** Distinct client hosts (bounded). */
   hosts: string[];
   /** Distinct applications (bounded), null ones left out. */

@@ -110,6 +110,7 @@ export function buildConnection(clock: CaptureClock, facts: ConnectionFacts, d: 
     handshakeSeen: beginningSeen(f),
     ...(tls !== null ? { tls: { version: tls.version, cipher: tls.cipher, sni: tls.sni, alpn: tls.alpn, decrypted: tls.decrypted } } : {}),
     vhost: f.vhost,
+    user: f.user,
     heartbeat,
     frameMax: f.tuneOk?.frameMax ?? f.tune?.frameMax ?? null,
     channelMax: f.tuneOk?.channelMax ?? f.tune?.channelMax ?? null,

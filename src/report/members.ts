@@ -24,6 +24,8 @@ export function memberFromReport(c: ReportConnection, capture: string | null): F
     host: c.client.address,
     application: applicationName(c.name, c.library),
     instance: instanceName(c.name),
+    // Reports made before the field existed have no user.
+    user: c.user ?? null,
     opened: instantOf(c.opened),
     ended: c.end.verdict === 'open' ? null : instantOf(c.end),
     verdict: c.end.verdict,

@@ -94,6 +94,8 @@ export interface ReportConnection {
   /** Present for a TLS connection (report-contract.md, AMQPS). */
   tls?: ReportTls;
   vhost: string | null;
+  /** The user the client logged in as (Connection.Start-Ok, PLAIN or AMQPLAIN; the password is never read), or null. */
+  user: string | null;
   /** `inferredFrom`: present when T was inferred from TLS records that could not be decrypted. */
   heartbeat: { proposed: number | null; negotiated: number | null; inferred: number | null; inferredFrom?: 'tls-records' };
   frameMax: number | null;

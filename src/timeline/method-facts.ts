@@ -2,6 +2,7 @@
  * The facts method frames give (handshake, closes, blocks, returns, cancels, redeliveries), and which methods are
  * notable on the timeline.
  */
+import { loginUser } from '../amqp/login.js';
 import { BASIC_ACK, BASIC_DELIVER, BASIC_PUBLISH } from '../amqp/method-ids.js';
 import type { MethodFrame } from '../amqp/types.js';
 import type { Dir } from '../tcp/types.js';
@@ -33,7 +34,10 @@ export function methodFacts(f: ConnectionFacts, dir: Dir, m: MethodFrame, setFra
       f.start ??= at();
       return true;
     case 'Connection.Start-Ok':
-      f.startOk ??= at();
+      if (f.startOk === null) {
+        f.startOk = at();
+        f.user = loginUser(str(args['mechanism']), typeof args['response'] === 'string' ? args['response'] : null);
+      }
       return true;
     case 'Connection.Tune':
       f.tune ??= tuning(m, num(args['heartbeat']), num(args['frame-max']), num(args['channel-max']));

@@ -72,6 +72,7 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
       tuneOk: null,
       openOk: null,
       vhost: null,
+      user: null,
       clientProperties: null,
       serverProperties: null,
       inferredHeartbeat: null,

@@ -178,6 +178,8 @@ export interface ConnectionFacts {
   tuneOk: (Moment & { heartbeat: number; frameMax: number; channelMax: number }) | null;
   openOk: Moment | null;
   vhost: string | null;
+  /** The user the client logged in as (Start-Ok's PLAIN or AMQPLAIN response; never its password), or null. */
+  user: string | null;
   clientProperties: FieldTable | null;
   serverProperties: FieldTable | null;
   /** Heartbeat inferred from the broker's idle cadence (T/2), when no Tune-Ok was captured. */

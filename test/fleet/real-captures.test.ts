@@ -39,9 +39,11 @@ describe('fleet on real captures', () => {
     expect(f.headline[1]).toMatch(/^3 connections from 127\.0\.0\.11 \(nova-compute\) stopped sending .* stalled .* All reconnected, after 7\.3 s \(median\)\.$/);
     // Its loop is told as what the broker said: six logins refused, none let in.
     expect(f.headline[2]).toBe(
-      'The broker refused 6 connection attempts from 127.0.0.14 (heat-engine) during the handshake between 0.554 and 5.705 s with 403 ACCESS_REFUSED, each client retrying every 1.0 s (median): the login was refused (wrong credentials?); it did not get in within the capture, and retrying will not change that.',
+      "The broker refused 6 connection attempts from 127.0.0.14 (heat-engine) during the handshake between 0.554 and 5.705 s with 403 ACCESS_REFUSED, each client retrying every 1.0 s (median): the login of user 'guest' was refused while 10 other connections from 3 hosts logged in as that user: most likely a wrong password in this client's configuration, or guest from a host that is not loopback (loopback_users); it did not get in within the capture, and retrying will not change that.",
     );
-    expect(f.handshakeRefusals).toEqual([expect.objectContaining({ count: 6, replyCode: 403, reason: 'login', clients: 1, admitted: 0, hosts: ['127.0.0.14'], applications: ['heat-engine'] })]);
+    expect(f.handshakeRefusals).toEqual([
+      expect.objectContaining({ count: 6, replyCode: 403, reason: 'login', clients: 1, admitted: 0, hosts: ['127.0.0.14'], applications: ['heat-engine'], users: ['guest'], usersLoggedIn: 10, usersLoggedInHosts: 3 }),
+    ]);
   });
 
   it('fleet-host-freeze cut after the clients connected: the wave and its reconnects, though no name of the frozen connections is in it', () => {
@@ -297,9 +299,28 @@ describe('fleet on real captures: handshake refusals', () => {
     const f = r.fleet;
     // captures/README.md: 30 × Connection.Close 403 from 0.317385 (#31) to 15.106846 (#518); two neutron-server
     // processes (pids 20878, 20895), 15 each, each retrying 1.0045-1.0133 s after its refusal; their attempts interleave.
+    // Every Start-Ok logs in as svc (PLAIN): the four healthy connections on .81 (2), .82 (heat-engine) and .83 too.
     expect(f.handshakeRefusals).toEqual([
-      expect.objectContaining({ t: 0.317385, endT: 15.106846, count: 30, replyCode: 403, reason: 'login', limit: null, clients: 1, admitted: 0, admittedT: null, hosts: ['127.0.0.82'], applications: ['neutron-server'] }),
+      expect.objectContaining({
+        t: 0.317385,
+        endT: 15.106846,
+        count: 30,
+        replyCode: 403,
+        reason: 'login',
+        limit: null,
+        clients: 1,
+        admitted: 0,
+        admittedT: null,
+        hosts: ['127.0.0.82'],
+        applications: ['neutron-server'],
+        users: ['svc'],
+        usersLoggedIn: 4,
+        usersLoggedInHosts: 3,
+      }),
     ]);
+    expect(new Set(r.connections.map((c) => c.user))).toEqual(new Set(['svc']));
+    // The password next to the user in every PLAIN response (old-secret, new-secret) is in no report.
+    expect(JSON.stringify(r)).not.toMatch(/secret/);
     // A process's own next attempt, not the host's next one (0.4-0.6 s later, from the other process).
     const loop = f.reconnects.loops[0]!;
     expect(loop).toMatchObject({ host: '127.0.0.82', application: 'neutron-server', connections: 30 });
@@ -308,7 +329,7 @@ describe('fleet on real captures: handshake refusals', () => {
       expect(delay).toBeLessThan(1.0134);
     }
     expect(f.headline[1]).toBe(
-      'The broker refused 30 connection attempts from 127.0.0.82 (neutron-server) during the handshake between 0.317 and 15.107 s with 403 ACCESS_REFUSED, each client retrying every 1.0 s (median): the login was refused (wrong credentials?); it did not get in within the capture, and retrying will not change that.',
+      "The broker refused 30 connection attempts from 127.0.0.82 (neutron-server) during the handshake between 0.317 and 15.107 s with 403 ACCESS_REFUSED, each client retrying every 1.0 s (median): the login of user 'svc' was refused while 4 other connections from 3 hosts logged in as that user: most likely a wrong password in this client's configuration; it did not get in within the capture, and retrying will not change that.",
     );
     expect(f.headline).toHaveLength(2);
   });

@@ -22,6 +22,7 @@ function member(o: Partial<FleetMember> & { open: number; end: number | null }):
     host: '10.0.0.1',
     application: 'nova-compute',
     instance: null,
+    user: null,
     opened: at(open),
     ended: end === null ? null : at(end),
     verdict: 'missed-heartbeats',

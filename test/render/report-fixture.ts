@@ -97,6 +97,7 @@ export function connection(overrides: Partial<ReportConnection> = {}): ReportCon
     serverProperties: { product: 'RabbitMQ', version: '3.10.8' },
     handshakeSeen: true,
     vhost: '/',
+    user: 'guest',
     heartbeat: { proposed: 60, negotiated: 4, inferred: null },
     frameMax: 131072,
     channelMax: 2047,

@@ -32,7 +32,7 @@ export function handshakeFailed(ctx: RuleContext): Judgement | null {
       replyCode: close.replyCode,
       replyText: close.replyText,
       explanation: login
-        ? `The broker refused the login (${close.replyCode}): check the user name and password, and that the user may connect from this host (RabbitMQ's guest user is loopback-only).`
+        ? `The broker refused the login${f.user !== null ? ` of user '${f.user}'` : ''} (${close.replyCode}): check the user name and password, and that the user may connect from this host (RabbitMQ's guest user is loopback-only).`
         : advice !== null
           ? `The broker refused the connection during the handshake with ${close.replyCode} ${close.replyText}. ${advice}`
           : `The broker refused the connection during the handshake with ${close.replyCode} ${close.replyText}: check the virtual host, permissions and connection limits.`,
