@@ -228,24 +228,21 @@ export class Analyzer implements CaptureSink {
     const eventful = hasEvents(d);
     // Past FULL_TIMELINES_MAX connections an uneventful connection's timeline will not be reported: do not build it.
     const withTimeline = this.options.allTimelines === true || eventful || this.finished.length < FULL_TIMELINES_MAX;
-    const conn = buildConnection(this.clock(), facts, d, withTimeline);
-    if (followed !== null) this.live?.handedOver(followed, conn, !this.inputEnded);
-    const { timeline } = conn;
-    conn.timeline = [];
     this.members.push(memberOf(facts, d, null));
     const outcome = outcomeOf(facts, d.judgement.verdict, d.judgement.at.packet);
     if (outcomeMatters(outcome)) this.outcomes.push(outcome);
+    if (followed === null && this.inputEnded && this.options.retain === undefined) {
+      // Still open when the input ended: its state is alive until the report is written, which comes next. Its
+      // text is made when written and dropped at once, so that a run of thousands of open connections does not
+      // hold (and move into the old generation) every connection's text besides their state.
+      this.finished.push({ firstPacket: facts.info.firstPacket, json: '', timeline: null, timelineText: null, severity, eventful, pending: { clock: this.clock(), facts, d, withTimeline } });
+      return;
+    }
+    const conn = buildConnection(this.clock(), facts, d, withTimeline);
+    if (followed !== null) this.live?.handedOver(followed, conn, !this.inputEnded);
     if (!this.retained(eventful, facts, severity)) return;
-    // Deflated while the input goes on; once it ended, the report is written next and the text is kept as it is.
-    const compress = !this.inputEnded;
-    this.finished.push({
-      firstPacket: facts.info.firstPacket,
-      json: stored(JSON.stringify(conn), compress),
-      timeline: !eventful && timeline.length > 0 ? stored(JSON.stringify(timeline), compress) : null,
-      timelineText: eventful && timeline.length > 0 ? stored(JSON.stringify(timeline), compress) : null,
-      severity,
-      eventful,
-    });
+    // Deflated while the input goes on: a long capture has thousands of finished connections to hold.
+    this.finished.push({ firstPacket: facts.info.firstPacket, ...serialised(conn, eventful, !this.inputEnded), severity, eventful, pending: null });
   }
 
   /**
@@ -391,6 +388,11 @@ interface FinishedConnection {
   severity: Severity;
   /** Its timeline is always reported (see hasEvents). */
   eventful: boolean;
+  /**
+   * A connection still open when the input ended: what its text is built from when the report is written (`json`
+   * and the timelines are then empty); null once serialised.
+   */
+  pending: { clock: CaptureClock; facts: ConnectionFacts; d: Diagnosis; withTimeline: boolean } | null;
 }
 
 /** Text as it is, or deflated (about a tenth of its size: a long capture has thousands of finished connections to hold). */
@@ -407,11 +409,25 @@ function plain(text: StoredText): string {
 
 const EMPTY_TIMELINE_END = '"timeline":[]}';
 
+/** A connection's report object as stored: its one-line JSON without the timeline, and the timeline's apart. */
+function serialised(conn: ReportConnection, eventful: boolean, compress: boolean): Pick<FinishedConnection, 'json' | 'timeline' | 'timelineText'> {
+  const { timeline } = conn;
+  conn.timeline = [];
+  return {
+    json: stored(JSON.stringify(conn), compress),
+    timeline: !eventful && timeline.length > 0 ? stored(JSON.stringify(timeline), compress) : null,
+    timelineText: eventful && timeline.length > 0 ? stored(JSON.stringify(timeline), compress) : null,
+  };
+}
+
 /**
  * A finished connection's one-line JSON text, exactly `JSON.stringify(connection)` of the reported object: its
  * timeline spliced back in, or left empty and marked `timelineOmitted`.
  */
-function connectionText(c: FinishedConnection, fullTimelines: boolean): string {
+function connectionText(finished: FinishedConnection, fullTimelines: boolean): string {
+  // Built from its facts each time (the facts' timeline and notes are made once): kept by nobody once written.
+  const p = finished.pending;
+  const c = p === null ? finished : { ...finished, ...serialised(buildConnection(p.clock, p.facts, p.d, p.withTimeline), finished.eventful, false) };
   const text = plain(c.json);
   const timeline = c.timelineText ?? (fullTimelines ? c.timeline : null);
   if (timeline !== null) return `${text.slice(0, -EMPTY_TIMELINE_END.length)}"timeline":${plain(timeline)}}`;
