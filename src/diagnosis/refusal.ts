@@ -51,6 +51,26 @@ export function refusalOf(replyCode: number, replyText: string | null): Refusal 
   return { reason: 'other', ...none };
 }
 
+/** What the broker said, short: "the vhost '/' is at its connection limit (4)"; an unknown reason by its text. */
+export function refusalReason(r: Refusal, replyText: string | null): string {
+  switch (r.reason) {
+    case 'vhost-connection-limit':
+      return `the vhost '${r.vhost}' is at its connection limit (${r.limit})`;
+    case 'user-connection-limit':
+      return `the user '${r.user}' is at its connection limit (${r.limit})`;
+    case 'node-connection-limit':
+      return `the node is at its connection limit (${r.limit})`;
+    case 'vhost-access':
+      return `the user '${r.user}' may not open the vhost '${r.vhost}'`;
+    case 'vhost-not-found':
+      return `the vhost '${r.vhost}' does not exist`;
+    case 'login':
+      return 'the login was refused (wrong credentials?)';
+    default:
+      return `"${replyText ?? ''}"`;
+  }
+}
+
 /** Whether retrying can succeed without a change on either side: a connection limit frees up as others close. */
 export function retryMaySucceed(r: Refusal): boolean {
   return r.reason === 'vhost-connection-limit' || r.reason === 'user-connection-limit' || r.reason === 'node-connection-limit';

@@ -9,7 +9,7 @@
  * application) that got a connection through later in the run.
  */
 import { replyCodeName } from '../amqp/names.js';
-import { refusalAdvice, refusalOf, retryMaySucceed, type Refusal } from '../diagnosis/refusal.js';
+import { refusalAdvice, refusalOf, refusalReason, retryMaySucceed, type Refusal } from '../diagnosis/refusal.js';
 import type { Clock } from './clock.js';
 import { grouped, listed, median, micros, plural, spoken } from './stats.js';
 import { compareInstants, type FleetHandshakeRefusal, type FleetMember, type FleetReconnectLoop, type Instant } from './types.js';
@@ -115,31 +115,16 @@ function codeText(f: RefusalFacts): string {
   return `${f.replyCode} ${replyCodeName(f.replyCode)}`;
 }
 
-/** What the broker said, short: "the vhost '/' is at its connection limit (4)". */
+/** What the broker said, short; for a refused login, whose, and whether that user logged in elsewhere. */
 function reasonText(f: RefusalFacts, r: Refusal): string {
-  switch (r.reason) {
-    case 'vhost-connection-limit':
-      return `the vhost '${r.vhost}' is at its connection limit (${r.limit})`;
-    case 'user-connection-limit':
-      return `the user '${r.user}' is at its connection limit (${r.limit})`;
-    case 'node-connection-limit':
-      return `the node is at its connection limit (${r.limit})`;
-    case 'vhost-access':
-      return `the user '${r.user}' may not open the vhost '${r.vhost}'`;
-    case 'vhost-not-found':
-      return `the vhost '${r.vhost}' does not exist`;
-    case 'login': {
-      const who = f.users.length === 1 ? ` of user '${f.users[0]}'` : f.users.length > 1 ? ` of users ${f.users.map((u) => `'${u}'`).join(', ')}` : '';
-      if (f.usersLoggedIn === 0) return `the login${who} was refused (wrong credentials?)`;
-      const elsewhere = `${plural(f.usersLoggedIn, 'other connection')} from ${plural(f.usersLoggedInHosts, 'host')}`;
-      // RabbitMQ sends the same text for every refused login (the reason is in its log): with the user logging in
-      // elsewhere, the password is the likely one; a guest login also fails from a host that is not loopback.
-      const guest = f.users.includes('guest') ? ", or guest from a host that is not loopback (loopback_users)" : '';
-      return `the login${who} was refused while ${elsewhere} logged in as ${f.users.length === 1 ? 'that user' : 'those users'}: most likely a wrong password in ${f.clients === 1 ? "this client's" : "these clients'"} configuration${guest}`;
-    }
-    default:
-      return `"${f.replyText ?? ''}"`;
-  }
+  if (r.reason !== 'login') return refusalReason(r, f.replyText);
+  const who = f.users.length === 1 ? ` of user '${f.users[0]}'` : f.users.length > 1 ? ` of users ${f.users.map((u) => `'${u}'`).join(', ')}` : '';
+  if (f.usersLoggedIn === 0) return `the login${who} was refused (wrong credentials?)`;
+  const elsewhere = `${plural(f.usersLoggedIn, 'other connection')} from ${plural(f.usersLoggedInHosts, 'host')}`;
+  // RabbitMQ sends the same text for every refused login (the reason is in its log): with the user logging in
+  // elsewhere, the password is the likely one; a guest login also fails from a host that is not loopback.
+  const guest = f.users.includes('guest') ? ', or guest from a host that is not loopback (loopback_users)' : '';
+  return `the login${who} was refused while ${elsewhere} logged in as ${f.users.length === 1 ? 'that user' : 'those users'}: most likely a wrong password in ${f.clients === 1 ? "this client's" : "these clients'"} configuration${guest}`;
 }
 
 /** "between 1.210 and 14.346 s" (or "at" for one moment). */

@@ -26,7 +26,12 @@ import { buildConnection, type CaptureClock } from '../report/build.js';
 import type { ReportConnection, When } from '../report/types.js';
 import type { Dir, StreamHandler } from '../tcp/types.js';
 import type { ConnectionFacts, Moment } from '../timeline/types.js';
-import { sideOf, type LiveEvent, type LiveSilence, type LiveStatus } from './types.js';
+import { refusalOf } from '../diagnosis/refusal.js';
+import { sideOf, type LiveEnded, type LiveEvent, type LiveSilence, type LiveStatus } from './types.js';
+
+/** Handshake refusal reasons followed (each told once in full, then counted), and hosts counted per reason. */
+const MAX_REFUSAL_REASONS = 64;
+const MAX_REFUSAL_HOSTS = 1000;
 
 /** What live mode reads of a connection being recorded (timeline/recorder.ts's ConnectionRecorder). */
 export interface LiveSource {
@@ -71,6 +76,9 @@ export class LiveMonitor {
   private openCount = 0;
   private endedCount = 0;
   private alerts = 0;
+  /** Handshake refusals so far, by reply code and reason (refusal.ts): the first is told in full, then counted. */
+  private readonly refusals = new Map<string, { count: number; since: When; hosts: Set<string> }>();
+  private refusedCount = 0;
 
   constructor(
     private readonly emit: (event: LiveEvent) => void,
@@ -157,14 +165,36 @@ export class LiveMonitor {
     const when: When = this.now !== null ? this.clock().when(this.now) : { t: 0, at: '', packet: 0 };
     let blocked = 0;
     for (const f of this.followed) if (f.opened && !f.ended && blockedNow(f.source.facts)) blocked++;
-    return { type: 'status', ...when, open: this.openCount, ended: this.endedCount, packets, bytes, alerts: this.alerts, blocked };
+    return { type: 'status', ...when, open: this.openCount, ended: this.endedCount, packets, bytes, alerts: this.alerts, blocked, refused: this.refusedCount };
   }
 
   private end(f: Followed, connection: ReportConnection): void {
     f.ended = true;
     this.openCount--;
     this.endedCount++;
-    this.emit({ type: 'ended', ...this.clock().when(this.now ?? f.source.facts.lastPacket), connection });
+    const when = this.clock().when(this.now ?? f.source.facts.lastPacket);
+    const again = this.refusedAgain(connection, when);
+    this.emit({ type: 'ended', ...when, connection, ...(again !== null ? { refusedAgain: again } : {}) });
+  }
+
+  /** For a connection refused during the handshake: null the first time for its reason, else how it goes on. */
+  private refusedAgain(c: ReportConnection, when: When): LiveEnded['refusedAgain'] | null {
+    const end = c.end;
+    if (end.verdict !== 'handshake-failed' || end.by !== 'server' || end.how !== 'amqp-close' || end.replyCode === null) return null;
+    this.refusedCount++;
+    const r = refusalOf(end.replyCode, end.replyText);
+    // A refused login is one reason per user: the text is the same for all of them.
+    const user = r.reason === 'login' ? (c.user ?? '') : (r.user ?? '');
+    const key = r.reason === 'other' ? `${end.replyCode}\u0000${end.replyText ?? ''}` : `${end.replyCode}\u0000${r.reason}\u0000${r.limit ?? ''}\u0000${r.vhost ?? ''}\u0000${user}`;
+    let seen = this.refusals.get(key);
+    if (seen === undefined) {
+      // Bounded for a run of days: reasons are few; a forged text per connection stops being tracked here.
+      if (this.refusals.size < MAX_REFUSAL_REASONS) this.refusals.set(key, { count: 1, since: when, hosts: new Set([c.client.address]) });
+      return null;
+    }
+    seen.count++;
+    if (seen.hosts.size < MAX_REFUSAL_HOSTS) seen.hosts.add(c.client.address);
+    return { count: seen.count, since: seen.since.t, sinceAt: seen.since.at, hosts: seen.hosts.size };
   }
 
   /** A side not in the heap is put back in it, for the silence it is in now. */

@@ -43,6 +43,12 @@ export interface LiveSilence extends When {
 export interface LiveEnded extends When {
   type: 'ended';
   connection: ReportConnection;
+  /**
+   * The broker refused it during the handshake for a reason it already gave another connection in this run (the
+   * same reply code and reason: a connection limit, a login): how many so far, since when, from how many hosts. A
+   * refusal storm is told once in full; the repeats say how it goes on.
+   */
+  refusedAgain?: { count: number; since: number; sinceAt: string; hosts: number };
 }
 
 /** Periodic counts, at the capture time of the last packet read. */
@@ -60,6 +66,8 @@ export interface LiveStatus extends When {
    * pauses its heartbeat check until the alarm clears, so that silence is not alerted.
    */
   blocked: number;
+  /** Connections the broker refused during the handshake so far (a connection limit, a vhost, a login). */
+  refused: number;
 }
 
 export type LiveEvent = LiveOpened | LiveSilence | LiveEnded | LiveStatus;

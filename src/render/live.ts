@@ -4,6 +4,8 @@
  * names inside explanations) go through `sanitize`: a line is always one line.
  */
 import type { LiveEvent, LiveStatus } from '../live/types.js';
+import { replyCodeName } from '../amqp/names.js';
+import { refusalOf, refusalReason } from '../diagnosis/refusal.js';
 import { sanitize } from './sanitize.js';
 import { formatT, groupDigits } from './text.js';
 
@@ -23,6 +25,15 @@ export function liveLine(e: LiveEvent): string {
       const c = e.connection;
       const name = c.name !== null ? ` (${sanitize(c.name)})` : '';
       const verdict = `${c.end.verdict}${c.end.cause !== null ? ` (${c.end.cause})` : ''}`;
+      const again = e.refusedAgain;
+      if (again !== undefined) {
+        // The first refusal for this reason said why and what to do; a storm's repeats say how it goes on.
+        const hosts = `${groupDigits(again.hosts)} host${again.hosts === 1 ? '' : 's'}`;
+        const code = c.end.replyCode ?? 0;
+        const r = refusalOf(code, c.end.replyText);
+        const reason = sanitize(r.reason === 'login' && c.user !== null ? `the login of user '${c.user}' was refused` : refusalReason(r, c.end.replyText));
+        return `${stamp(e)}  ENDED    ${c.id}${name}  ${c.severity}: ${verdict}: ${code} ${replyCodeName(code)} again (${reason}): refusal ${groupDigits(again.count)} since +${formatT(again.since)} s, from ${hosts}`;
+      }
       return `${stamp(e)}  ENDED    ${c.id}${name}  ${c.severity}: ${verdict}: ${sanitize(c.end.explanation)}`;
     }
     case 'status':
@@ -34,5 +45,6 @@ export function liveLine(e: LiveEvent): string {
 export function statusText(s: LiveStatus): string {
   const time = s.at !== '' ? `capture time ${/T([0-9:]+)/.exec(s.at)?.[1] ?? s.at} · ` : '';
   const blocked = s.blocked > 0 ? ` · ${groupDigits(s.blocked)} blocked by a resource alarm` : '';
-  return `${time}${groupDigits(s.open)} open${blocked} · ${groupDigits(s.ended)} ended · ${groupDigits(s.alerts)} silence alert(s) · ${groupDigits(s.packets)} packets · ${(s.bytes / 1e6).toFixed(1)} MB`;
+  const refused = s.refused > 0 ? ` · ${groupDigits(s.refused)} refused during the handshake` : '';
+  return `${time}${groupDigits(s.open)} open${blocked} · ${groupDigits(s.ended)} ended${refused} · ${groupDigits(s.alerts)} silence alert(s) · ${groupDigits(s.packets)} packets · ${(s.bytes / 1e6).toFixed(1)} MB`;
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Analyzer, type AnalyzeOptions } from '../../src/analyze.js';
 import { heartbeatTolerance } from '../../src/diagnosis/heartbeat.js';
 import type { LiveEvent, LiveSilence } from '../../src/live/types.js';
-import { statusText } from '../../src/render/live.js';
+import { liveLine, statusText } from '../../src/render/live.js';
 import type { Report } from '../../src/report/types.js';
 import { captureBytes } from '../helpers/captures.js';
 import { fromPacket, pcapRecords } from '../helpers/pcap-records.js';
@@ -179,5 +179,43 @@ describe('retain: what a days-long follow keeps', () => {
     const ids = analyzed({ retain: { healthy: 1, problems: 1 } }).connections.map((c) => c.id);
     expect(ids).toContain('127.0.0.41:48531->127.0.0.1:5672');
     expect(ids.length).toBe(open.length + 2);
+  });
+});
+
+describe('live events: a refusal storm', () => {
+  it('fleet-connection-limit: the first 530 is told in full, the other 52 count on, the status counts all 53', () => {
+    const fed = feedPacketByPacket(captureBytes('fleet-connection-limit.pcap'));
+    const refused = fed.events.flatMap((e) => (e.event.type === 'ended' && e.event.connection.end.verdict === 'handshake-failed' ? [e.event] : []));
+    expect(refused).toHaveLength(53);
+    // The first refusal (Connection.Close 530 at packet 97; its client's FIN and the broker's RST follow) is said in full.
+    expect(refused[0]!.refusedAgain).toBeUndefined();
+    expect(refused[0]!.connection.end.explanation).toContain("The vhost '/' is at its connection limit (4)");
+    const since = refused[0]!.t;
+    expect(refused.slice(1).map((e) => e.refusedAgain!.count)).toEqual(Array.from({ length: 52 }, (_, i) => i + 2));
+    expect(refused.every((e, i) => i === 0 || e.refusedAgain!.since === since)).toBe(true);
+    // One refused process per host, started round-robin: the fourth refusal brings the fourth host.
+    expect(refused.slice(1, 5).map((e) => e.refusedAgain!.hosts)).toEqual([2, 3, 4, 4]);
+    expect(refused[52]!.refusedAgain).toMatchObject({ count: 53, hosts: 4 });
+    const line = liveLine(refused[52]!);
+    expect(line).toContain("error: handshake-failed: 530 NOT_ALLOWED again (the vhost '/' is at its connection limit (4)): refusal 53 since +1.214 s, from 4 hosts");
+    expect(line).not.toContain('rabbitmqctl');
+    // The connections that held the limit, and those let in after it was cleared, end as themselves.
+    const others = fed.events.flatMap((e) => (e.event.type === 'ended' && e.event.connection.end.verdict !== 'handshake-failed' ? [e.event] : []));
+    expect(others.every((e) => e.refusedAgain === undefined)).toBe(true);
+    const a = new Analyzer({ onLive: () => undefined });
+    a.push(captureBytes('fleet-connection-limit.pcap'));
+    const status = a.liveStatus()!;
+    expect(status.refused).toBe(53);
+    expect(statusText(status)).toContain('61 ended · 53 refused during the handshake');
+  });
+
+  it('fleet-login-refused-storm: a refused login repeats per user', () => {
+    const fed = feedPacketByPacket(captureBytes('fleet-login-refused-storm.pcap'));
+    const refused = fed.events.flatMap((e) => (e.event.type === 'ended' && e.event.connection.end.verdict === 'handshake-failed' ? [e.event] : []));
+    // 30 refused logins, all of user svc (two processes): one reason, told once.
+    expect(refused).toHaveLength(30);
+    expect(refused[29]!.refusedAgain).toMatchObject({ count: 30, hosts: 1 });
+    expect(refused[0]!.refusedAgain).toBeUndefined();
+    expect(liveLine(refused[1]!)).toContain("403 ACCESS_REFUSED again (the login of user 'svc' was refused): refusal 2 since +0.318 s, from 1 host");
   });
 });
