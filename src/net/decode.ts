@@ -98,6 +98,8 @@ export function createTcpSegment(): TcpSegment {
     window: 0,
     windowScale: -1,
     mss: -1,
+    sackLeft: -1,
+    sackRight: -1,
     payloadLength: 0,
     payload: new Uint8Array(0),
   };

@@ -40,6 +40,9 @@ const OPTION_MSS = 2;
 const OPTION_WINDOW_SCALE = 3;
 const OPTION_MSS_LENGTH = 4;
 const OPTION_WINDOW_SCALE_LENGTH = 3;
+const OPTION_SACK = 5;
+/** Kind, length and one block of two sequence numbers. */
+const OPTION_SACK_MIN_LENGTH = 10;
 /** The payload of every segment that captured no payload bytes. */
 const EMPTY_PAYLOAD = new Uint8Array(0);
 
@@ -67,6 +70,8 @@ export function decodeTcpHeader(
   out.window = u16be(data, offset + 14);
   out.windowScale = -1;
   out.mss = -1;
+  out.sackLeft = -1;
+  out.sackRight = -1;
 
   const headerEnd = offset + headerLength;
   const capturedHeaderEnd = headerEnd < end ? headerEnd : end;
@@ -85,7 +90,7 @@ export function decodeTcpHeader(
 }
 
 /**
- * Reads MSS and window scale from the options in [at, end). A malformed option (length < 2 or past the end) stops
+ * Reads MSS, window scale and the first SACK block from the options in [at, end). A malformed option (length < 2 or past the end) stops
  * the walk without failing the segment: the ports, sequence numbers and flags are still good, and what was read
  * before it stands.
  */
@@ -105,6 +110,12 @@ function walkOptions(data: Uint8Array, at: number, end: number, out: TcpSegment)
     } else if (kind === OPTION_WINDOW_SCALE) {
       // Raw shift as sent. RFC 7323 §2.3: a receiver uses 14 for anything larger; that is the TCP layer's call.
       if (optionLength === OPTION_WINDOW_SCALE_LENGTH) out.windowScale = data[at + 2]!;
+    } else if (kind === OPTION_SACK) {
+      // Only the first block: where RFC 2883 puts a D-SACK. Its meaning against the ACK is the TCP layer's call.
+      if (optionLength >= OPTION_SACK_MIN_LENGTH && (optionLength - 2) % 8 === 0) {
+        out.sackLeft = u32be(data, at + 2);
+        out.sackRight = u32be(data, at + 6);
+      }
     }
     at += optionLength;
   }

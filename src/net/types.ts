@@ -26,6 +26,12 @@ export interface TcpSegment {
   /** MSS option, -1 when absent. */
   mss: number;
   /**
+   * The first block of a SACK option (RFC 2018), as unsigned 32-bit sequence numbers, -1 when there is none: a
+   * block wholly below the acknowledgement number is a D-SACK (RFC 2883), a duplicate the receiver got.
+   */
+  sackLeft: number;
+  sackRight: number;
+  /**
    * Payload length on the wire, from the IP header's length fields (IPv4 total length / IPv6 payload length minus
    * all headers). This is what the sequence space advances by.
    */

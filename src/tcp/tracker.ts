@@ -192,7 +192,7 @@ export class TcpTracker {
   private lastSweepT = 0;
   private readonly segmentInfo: SegmentInfo = {
     packet: 0, tsSec: 0, tsNsec: 0, dir: 'c2s', tcpFlags: 0, analysis: 0, seq: 0, ack: 0, window: 0,
-    payloadLength: 0, ttl: 0, ipId: 0,
+    payloadLength: 0, ttl: 0, ipId: 0, sackLeft: -1, sackRight: -1,
   };
   readonly stats: TrackerStats = { connections: 0, ignoredConnections: 0, segments: 0 };
 
@@ -281,6 +281,8 @@ export class TcpTracker {
     info.payloadLength = seg.payloadLength;
     info.ttl = seg.ttl;
     info.ipId = seg.ipId;
+    info.sackLeft = seg.sackLeft;
+    info.sackRight = seg.sackRight;
 
     if (conn.role === 'amqp') {
       this.stats.segments++;

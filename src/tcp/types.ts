@@ -70,6 +70,9 @@ export interface SegmentInfo {
   payloadLength: number;
   ttl: number;
   ipId: number;
+  /** The segment's first SACK block (TcpSegment.sackLeft/sackRight), -1 when none. */
+  sackLeft: number;
+  sackRight: number;
 }
 
 export type GapReason =

@@ -33,6 +33,12 @@ export class DirectionState implements DirectionStats {
   longestZeroWindow = 0;
   zeroWindowAtEnd = false;
   keepAlivesIntoZeroWindow = 0;
+  spuriousRetransmissions = 0;
+  /**
+   * The side's latest retransmitted ranges (start, end sequence numbers, unsigned), for the peer's D-SACKs to
+   * match; made at the first retransmission (most connections have none), at most RECENT_RETRANSMISSIONS.
+   */
+  recentRetransmissions: number[] | null = null;
 
   // ---- TCP state (tcp-facts.ts) ----
   /** The TTL of the side's packets other than resets (a reset with another TTL may be forged). */

@@ -21,8 +21,29 @@ import {
   type SegmentInfo,
 } from '../tcp/types.js';
 import { at, keepsSilence, MIN_RECORDED_SILENCE, moment, newEvidence, recordSilence, resetEvidence, seconds } from './silence-evidence.js';
+import { seqLe } from '../tcp/sequence.js';
 import type { DirectionState } from './direction-state.js';
 import type { ConnectionFacts, Moment, TcpEnd } from './types.js';
+
+/** Retransmitted ranges a side keeps for the peer's D-SACKs: a D-SACK answers within a round trip. */
+const RECENT_RETRANSMISSIONS = 16;
+
+function noteRetransmission(side: DirectionState, seq: number, length: number): void {
+  const list = (side.recentRetransmissions ??= []);
+  if (list.length >= 2 * RECENT_RETRANSMISSIONS) list.splice(0, 2);
+  list.push(seq, (seq + length) >>> 0);
+}
+
+/** Removes the first kept range within [left, right) (sequence numbers mod 2^32); whether there was one. */
+function takeRetransmission(list: number[], left: number, right: number): boolean {
+  for (let i = 0; i < list.length; i += 2) {
+    if (seqLe(left, list[i]!) && seqLe(list[i + 1]!, right)) {
+      list.splice(i, 2);
+      return true;
+    }
+  }
+  return false;
+}
 
 /** Segments whose analysis makes them notable on the timeline (kept with context). */
 export const NOTABLE_ANALYSIS = TA_ANY_RETRANSMISSION | TA_LOST_SEGMENT | TA_ZERO_WINDOW | TA_ZERO_WINDOW_PROBE | TA_KEEP_ALIVE | TA_WINDOW_FULL;
@@ -117,6 +138,13 @@ export class TcpFacts {
       own.retransmissions++;
       silentPeer.peerRetransmissions++;
       silentPeer.peerRetransmissionsUnanswered++;
+      if (seg.payloadLength > 0) noteRetransmission(own, seg.seq, seg.payloadLength);
+    }
+    // A D-SACK (RFC 2883 §4: a first SACK block at or below the cumulative ACK) reports a duplicate this side
+    // received: a retransmission of the peer's that was not needed. (The other D-SACK form, a first block inside
+    // the second above the ACK, reports a duplicate of out-of-order data: not matched here.)
+    if (seg.sackLeft >= 0 && (flags & TCP_ACK) !== 0 && seqLe(seg.sackRight, seg.ack) && peer.recentRetransmissions !== null) {
+      if (takeRetransmission(peer.recentRetransmissions, seg.sackLeft, seg.sackRight)) peer.spuriousRetransmissions++;
     }
     if ((a & TA_ACK_ADVANCED) !== 0) {
       silentSelf.acksAdvanced++;

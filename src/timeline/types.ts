@@ -114,6 +114,11 @@ export interface DirectionStats {
    * zero-window probes, not SO_KEEPALIVE.
    */
   keepAlivesIntoZeroWindow: number;
+  /**
+   * Of `retransmissions`, those the peer reported as duplicates (a D-SACK, RFC 2883, covering the retransmitted
+   * bytes): the data had arrived the first time; its acknowledgement was late, nothing was lost.
+   */
+  spuriousRetransmissions: number;
 }
 
 export type TimelineKind = 'amqp' | 'tcp' | 'tls' | 'elided';

@@ -82,6 +82,21 @@ describe('options', () => {
     expect(seg.windowScale).toBe(10);
   });
 
+  it('the first SACK block, as unsigned sequence numbers; -1 when absent or malformed, reset between packets', () => {
+    // NOP NOP, timestamps, NOP NOP, SACK with two blocks (kind 5, length 18): a D-SACK first, as Linux sends it.
+    const sack = Uint8Array.of(5, 18, 0xff, 0xff, 0xff, 0xf0, 0, 0, 0, 8, 0, 0, 0x10, 0, 0, 0, 0x20, 0);
+    const options = Uint8Array.of(1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1, 1, ...sack);
+    const seg = createTcpSegment();
+    const withSack = tcpPacket({ ...SPEC, ack: 8, tcpOptions: options });
+    expect(decodePacket(1, withSack, withSack.length, seg)).toBe('tcp');
+    expect([seg.sackLeft, seg.sackRight]).toEqual([0xfffffff0, 8]);
+    const plain = tcpPacket(SPEC);
+    expect(decodePacket(1, plain, plain.length, seg)).toBe('tcp');
+    expect([seg.sackLeft, seg.sackRight]).toEqual([-1, -1]);
+    // A length that is not 2 + 8k is no SACK block.
+    expect(decode(tcpPacket({ ...SPEC, tcpOptions: Uint8Array.of(5, 6, 0, 0, 0, 1) })).seg.sackLeft).toBe(-1);
+  });
+
   it('the window-scale shift is passed on raw, even above RFC 7323 limit of 14', () => {
     expect(decode(tcpPacket({ ...SPEC, flags: 'S', windowScale: 15 })).seg.windowScale).toBe(15);
   });

@@ -40,13 +40,22 @@ export const tcpFindings: FindingRule = (ctx, judgement) => {
       });
     }
     if (st.retransmissions > 0) {
-      const noise = endedWell && st.retransmissions <= NOISE_RETRANSMISSION_SHARE * Math.max(st.payloadSegments, 1);
+      // Retransmissions the peer reported as duplicates (D-SACK) lost nothing: an ACK came late (a delayed ACK, a
+      // broker that stopped reading under a resource alarm while its kernel still took the bytes).
+      const spurious = st.spuriousRetransmissions;
+      const needed = st.retransmissions - spurious;
+      const noise = needed === 0 || (endedWell && needed <= NOISE_RETRANSMISSION_SHARE * Math.max(st.payloadSegments, 1));
+      const peerName = SIDE[dir === 'c2s' ? 's2c' : 'c2s'];
+      const why =
+        needed === 0
+          ? `${st.retransmissions === 1 ? 'it was' : 'all were'} spurious: the ${peerName} reported ${st.retransmissions === 1 ? 'it' : 'each'} as a duplicate (D-SACK), so the data had arrived and only its acknowledgement was late.`
+          : `segments went unacknowledged (loss, or the peer stopped answering)${spurious > 0 ? `; ${spurious} of them spurious (the ${peerName} reported them as duplicates, D-SACK)` : ''}.`;
       out.push({
         code: 'retransmissions',
         severity: noise ? 'info' : 'warning',
         at: f.lastPacket,
-        message: `${st.retransmissions} retransmission(s) from the ${side}: segments went unacknowledged (loss, or the peer stopped answering).`,
-        evidence: { dir, count: st.retransmissions, dataSegments: st.payloadSegments },
+        message: `${st.retransmissions} retransmission(s) from the ${side}: ${why}`,
+        evidence: { dir, count: st.retransmissions, dataSegments: st.payloadSegments, spurious },
       });
     }
     const probes = st.keepAlives - st.keepAlivesIntoZeroWindow;
