@@ -233,8 +233,8 @@ export class Analyzer implements CaptureSink {
     if (outcomeMatters(outcome)) this.outcomes.push(outcome);
     if (followed === null && this.inputEnded && this.options.retain === undefined) {
       // Still open when the input ended: its state is alive until the report is written, which comes next. Its
-      // text is made when written and dropped at once, so that a run of thousands of open connections does not
-      // hold (and move into the old generation) every connection's text besides their state.
+      // text is made when written and not kept, so that a run of thousands of open connections does not hold (and
+      // move into the old generation) every connection's text besides their state, which stays to the end.
       this.finished.push({ firstPacket: facts.info.firstPacket, json: '', timeline: null, timelineText: null, severity, eventful, pending: { clock: this.clock(), facts, d, withTimeline } });
       return;
     }
@@ -425,7 +425,7 @@ function serialised(conn: ReportConnection, eventful: boolean, compress: boolean
  * timeline spliced back in, or left empty and marked `timelineOmitted`.
  */
 function connectionText(finished: FinishedConnection, fullTimelines: boolean): string {
-  // Built from its facts each time (the facts' timeline and notes are made once): kept by nobody once written.
+  // Built from its facts each time (the same text: the facts' timeline and notes are made once), and not kept.
   const p = finished.pending;
   const c = p === null ? finished : { ...finished, ...serialised(buildConnection(p.clock, p.facts, p.d, p.withTimeline), finished.eventful, false) };
   const text = plain(c.json);

@@ -14,11 +14,14 @@
 
 /** User names longer than this are not reported (RabbitMQ's are short; this bounds what a forged frame can inject). */
 const MAX_USER = 255;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export function loginUser(mechanism: string | null, response: string | null): string | null {
   if (mechanism === null || response === null) return null;
   const user = mechanism === 'PLAIN' ? plainUser(response) : mechanism === 'AMQPLAIN' ? amqplainUser(response) : null;
-  return user !== null && user.length > 0 && user.length <= MAX_USER ? user : null;
+  // A name with control characters is no user name RabbitMQ would accept: a misread, or a forgery.
+  return user !== null && user.length > 0 && user.length <= MAX_USER && !CONTROL.test(user) ? user : null;
 }
 
 function plainUser(response: string): string | null {
@@ -29,21 +32,31 @@ function plainUser(response: string): string | null {
   return response.slice(first + 1, second);
 }
 
-/** The LOGIN entry of an AMQPLAIN table body: shortstr name, type octet, then (for 'S') a u32 length and the text. */
+/**
+ * The LOGIN entry of an AMQPLAIN table body: shortstr name, type octet, then (for 'S') a u32 length and the value. The
+ * lengths count bytes: the decoded text is encoded back to its UTF-8 bytes (exact for valid UTF-8, which is what
+ * the decoder could read), and only the LOGIN value's bytes are decoded again. A value read by characters would run
+ * past a non-ASCII user name into the entry after it: the password.
+ */
 function amqplainUser(response: string): string | null {
+  const b = UTF8_OUT.encode(response);
   let at = 0;
-  // A table body of two or three entries: a few loop turns at most; each turn moves forward or returns.
-  while (at < response.length) {
-    const nameLength = response.charCodeAt(at);
-    const name = response.slice(at + 1, at + 1 + nameLength);
-    at += 1 + nameLength;
-    if (response.charAt(at) !== 'S' || at + 5 > response.length) return null;
-    let length = 0;
-    for (let i = 1; i <= 4; i++) length = length * 256 + response.charCodeAt(at + i);
+  // Each turn moves forward or returns: a table body of two or three entries.
+  while (at < b.length) {
+    const nameLength = b[at]!;
+    const nameStart = at + 1;
+    at = nameStart + nameLength;
+    if (at + 5 > b.length || b[at] !== TYPE_LONGSTR) return null;
+    const length = ((b[at + 1]! << 24) | (b[at + 2]! << 16) | (b[at + 3]! << 8) | b[at + 4]!) >>> 0;
     const start = at + 5;
-    if (length > response.length - start) return null;
-    if (name === 'LOGIN') return response.slice(start, start + length);
+    if (length > b.length - start) return null;
+    if (nameLength === LOGIN.length && LOGIN.every((c, i) => b[nameStart + i] === c)) return UTF8_IN.decode(b.subarray(start, start + length));
     at = start + length;
   }
   return null;
 }
+
+const UTF8_OUT = new TextEncoder();
+const UTF8_IN = new TextDecoder('utf-8', { fatal: false });
+const TYPE_LONGSTR = 0x53; // 'S'
+const LOGIN = [0x4c, 0x4f, 0x47, 0x49, 0x4e]; // "LOGIN"

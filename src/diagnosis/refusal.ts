@@ -26,11 +26,12 @@ export interface Refusal {
 /** Reply texts are short strings (at most 255 bytes on the wire); matching stops there anyway. */
 const MAX_TEXT = 512;
 
-const VHOST_LIMIT = /access to vhost '(.*)' refused for user '(.*)': connection limit \((\d+)\) is reached/;
-const USER_LIMIT = /connection refused for user '(.*)': user connection limit \((\d+)\) is reached/;
-const NODE_LIMIT = /node connection limit \((\d+)\) is reached/;
-const VHOST_ACCESS = /access to vhost '(.*)' refused for user '(.*)'$/;
-const VHOST_NOT_FOUND = /vhost (.*) not found$/;
+// Case-blind: RabbitMQ's wording has changed case between releases (3.8's "Connection refused for user").
+const VHOST_LIMIT = /access to vhost '(.*)' refused for user '(.*)': connection limit \((\d+)\) is reached/i;
+const USER_LIMIT = /connection refused for user '(.*)': user connection limit \((\d+)\) is reached/i;
+const NODE_LIMIT = /node connection limit \((\d+)\) is reached/i;
+const VHOST_ACCESS = /access to vhost '(.*)' refused for user '(.*)'$/i;
+const VHOST_NOT_FOUND = /vhost (.*) not found$/i;
 
 /** The refusal a handshake's Connection.Close from the broker stands for. */
 export function refusalOf(replyCode: number, replyText: string | null): Refusal {

@@ -23,8 +23,8 @@ const MAX_SENTENCES = 5;
  */
 function loopAdvice(replyCode: number | null): string {
   if (replyCode === 403) return ': the broker refuses its login or vhost access, and retrying will not change that (fix the user, password or permissions)';
-  // A connection limit frees up as connections close: said by the refusals when their text names one.
-  if (replyCode === 530) return ': the broker does not allow it (a vhost the user may not open, or one that does not exist)';
+  // 530 is a connection limit as often as a vhost refused: the refusals say which, from the reply text.
+  if (replyCode === 530) return ': the broker does not allow it (see its reply text)';
   return '';
 }
 
@@ -123,8 +123,7 @@ export function headline(
   // Refused at the handshake for one reason: said once, with whether the refused clients got in later; their
   // reconnect loops are that refusal again.
   for (const r of refusals) sentences.push(r.summary);
-  const toldRefusals = refusals.map((r) => r.refusal);
-  for (const loop of fleet.reconnects.loops.filter((l) => !explainedLoop(l, toldRefusals)).slice(0, 2)) {
+  for (const loop of fleet.reconnects.loops.filter((l) => !explainedLoop(l, refusals)).slice(0, 2)) {
     const app = loop.application !== null ? ` (${loop.application})` : '';
     const code = loop.replyCode !== null ? ` with ${loop.replyCode} ${replyCodeName(loop.replyCode)}` : '';
     sentences.push(
@@ -134,7 +133,7 @@ export function headline(
   if (members.length > 1) {
     const inWaves = new Set(fleet.waves.flatMap((w) => w.connections));
     const inLoops = new Set(fleet.reconnects.loops.map((l) => `${l.host}\u0000${l.application ?? ''}`));
-    const refused = new Set(toldRefusals.flatMap((r) => r.connections));
+    const refused = new Set(refusals.flatMap((r) => [...r.ids]));
     const others = members.filter(
       (m) => isProblem(m) && !inWaves.has(m.id) && !inLoops.has(`${m.host}\u0000${m.application ?? ''}`) && !m.unanswered && !clientGaveUpBlocked(m) && !refused.has(m.id),
     );

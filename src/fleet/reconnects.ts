@@ -126,8 +126,8 @@ function shortLived(m: FleetMember): boolean {
  * application on one host retrying every second interleave, one attempt every half second from the host).
  */
 export function findLoops(byGroup: Map<string, FleetMember[]>, reconnects: readonly Reconnect[], clock: Clock): FleetReconnectLoop[] {
-  const delayAfter = new Map<FleetMember, number>();
-  for (const r of reconnects) delayAfter.set(r.from, r.delaySeconds);
+  const delayAfter = new Map<FleetMember, Reconnect>();
+  for (const r of reconnects) delayAfter.set(r.from, r);
   const loops: FleetReconnectLoop[] = [];
   for (const list of byGroup.values()) {
     if (list[0]!.application === null) continue;
@@ -152,7 +152,7 @@ export function findLoops(byGroup: Map<string, FleetMember[]>, reconnects: reado
   return loops.sort((a, b) => a.t - b.t);
 }
 
-function loopOf(run: readonly FleetMember[], delayAfter: ReadonlyMap<FleetMember, number>, clock: Clock): FleetReconnectLoop {
+function loopOf(run: readonly FleetMember[], delayAfter: ReadonlyMap<FleetMember, Reconnect>, clock: Clock): FleetReconnectLoop {
   const verdicts = new Map<string, number>();
   for (const m of run) verdicts.set(m.verdict, (verdicts.get(m.verdict) ?? 0) + 1);
   const verdict = [...verdicts.entries()].sort((a, b) => b[1] - a[1])[0]![0] as FleetMember['verdict'];
@@ -160,12 +160,14 @@ function loopOf(run: readonly FleetMember[], delayAfter: ReadonlyMap<FleetMember
   const codes = new Map<number, number>();
   for (const m of run) if (m.verdict === verdict && m.replyCode !== null) codes.set(m.replyCode, (codes.get(m.replyCode) ?? 0) + 1);
   const replyCode = [...codes.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? null;
-  // Each member's own reconnect (its process's next connection), else the run's next connection.
+  // Each member's own reconnect (its process's next connection) when that is in the loop too, else the run's next
+  // connection; the connection that finally held is the way out, and its delay no retry.
+  const members = new Set(run);
   const delays: number[] = [];
   for (let i = 0; i < run.length; i++) {
     const own = delayAfter.get(run[i]!);
-    if (own !== undefined) delays.push(own);
-    else if (i + 1 < run.length) delays.push(secondsFrom(run[i]!.ended!, run[i + 1]!.opened));
+    if (own !== undefined && members.has(own.to)) delays.push(own.delaySeconds);
+    else if (own === undefined && i + 1 < run.length) delays.push(secondsFrom(run[i]!.ended!, run[i + 1]!.opened));
   }
   const first = run[0]!;
   const last = run[run.length - 1]!;

@@ -5,8 +5,9 @@
  * these read as dozens of handshake failures, and each host's reconnect loop as its own problem.
  *
  * A refusal is kept when at least MIN_REFUSED connections share the reply code and reason (refusal.ts reads the
- * reason from RabbitMQ's text: a limit, a vhost, a login); "admitted" counts the refused clients (host and
- * application) that got a connection through later in the run.
+ * reason from RabbitMQ's text: a limit, a vhost, a login); "admitted" counts the refused clients (processes, where
+ * connection names tell them apart) that got a connection of their own through the handshake after their last
+ * refusal.
  */
 import { replyCodeName } from '../amqp/names.js';
 import { refusalAdvice, refusalOf, refusalReason, retryMaySucceed, type Refusal } from '../diagnosis/refusal.js';
@@ -25,17 +26,39 @@ function refusedBy(m: FleetMember): boolean {
   return m.verdict === 'handshake-failed' && m.by === 'server' && m.how === 'amqp-close' && m.replyCode !== null && m.ended !== null;
 }
 
-/** Refusals with one meaning share a key: the reason, and for an unknown one its exact text. */
-function keyOf(code: number, text: string | null, r: Refusal): string {
-  return r.reason === 'other' ? `${code}\u0000${text ?? ''}` : `${code}\u0000${r.reason}\u0000${r.limit ?? ''}\u0000${r.vhost ?? ''}\u0000${r.user ?? ''}`;
+/**
+ * Refusals with one meaning share a key: the reason, and for an unknown one its exact text. The user a limit text
+ * names is left out where the limit is not the user's (a vhost's or node's limit refuses every user alike).
+ */
+export function refusalKey(code: number, text: string | null, r: Refusal, loginUser: string | null): string {
+  if (r.reason === 'other') return `${code}\u0000${text ?? ''}`;
+  const user = r.reason === 'login' ? (loginUser ?? '') : r.reason === 'vhost-connection-limit' || r.reason === 'node-connection-limit' ? '' : (r.user ?? '');
+  return `${code}\u0000${r.reason}\u0000${r.limit ?? ''}\u0000${r.vhost ?? ''}\u0000${user}`;
 }
 
-const clientOf = (m: FleetMember): string => `${m.host}\u0000${m.application ?? ''}`;
+/** A client: one process when connection names tell processes apart (APP:PID:UUID), else a host and application. */
+const clientOf = (m: FleetMember): string => `${m.host}\u0000${m.instance ?? m.application ?? ''}`;
 
-/** A refusal and the headline's words for it (which count every host: the refusal's lists stop at 50). */
+/** Past the login: it went on to tuning, or further (a refusal at Connection.Open comes after a good login). */
+function loggedIn(m: FleetMember): boolean {
+  return m.verdict === 'handshake-failed' ? m.replyCode !== null && m.replyCode !== 403 : m.handshakeDone;
+}
+
+/** 127.0.0.0/8 or ::1: RabbitMQ's loopback_users accepts guest from these. */
+function loopback(host: string): boolean {
+  return host.startsWith('127.') || host === '::1';
+}
+
+/**
+ * A refusal and what the headline and the loops need of it: its sentence, and every refused connection, host and
+ * application (the refusal's own lists stop at 50).
+ */
 export interface ToldRefusal {
   refusal: FleetHandshakeRefusal;
   summary: string;
+  ids: ReadonlySet<string>;
+  hosts: ReadonlySet<string>;
+  applications: ReadonlySet<string>;
 }
 
 /** `loops`: the run's reconnect loops, whose delays say how often the refused clients retried. */
@@ -44,7 +67,7 @@ export function findRefusals(members: readonly FleetMember[], loops: readonly Fl
   for (const m of members) {
     if (!refusedBy(m)) continue;
     const refusal = refusalOf(m.replyCode!, m.replyText);
-    const key = keyOf(m.replyCode!, m.replyText, refusal);
+    const key = refusalKey(m.replyCode!, m.replyText, refusal, m.user);
     const g = groups.get(key);
     if (g === undefined) groups.set(key, { refusal, members: [m] });
     else g.members.push(m);
@@ -60,30 +83,27 @@ function refusalFrom(refusal: Refusal, refused: FleetMember[], all: readonly Fle
   const last = refused[refused.length - 1]!;
   const hosts = [...new Set(refused.map((m) => m.host))];
   const applications = [...new Set(refused.flatMap((m) => (m.application !== null ? [m.application] : [])))];
-  // A refused client got in when a later connection of the same host and application passed the handshake.
-  const clients = new Map<string, Instant>();
-  for (const m of refused) {
-    const k = clientOf(m);
-    const seen = clients.get(k);
-    if (seen === undefined || compareInstants(m.ended!, seen) < 0) clients.set(k, m.ended!);
-  }
+  // A refused client got in when a later connection of its own (the same process, where names tell) went through the
+  // handshake after its last refusal: another process of the same application getting in says nothing of it.
+  const lastRefused = new Map<string, Instant>();
+  for (const m of refused) lastRefused.set(clientOf(m), m.ended!);
   let admitted = 0;
   let admittedFirst: Instant | null = null;
-  for (const [k, firstRefused] of clients) {
+  for (const [k, lastOfClient] of lastRefused) {
     let got: Instant | null = null;
     for (const m of all) {
-      if (clientOf(m) !== k || m.verdict === 'handshake-failed' || compareInstants(m.opened, firstRefused) <= 0) continue;
+      if (clientOf(m) !== k || m.verdict === 'handshake-failed' || !m.handshakeDone || compareInstants(m.opened, lastOfClient) <= 0) continue;
       if (got === null || compareInstants(m.opened, got) < 0) got = m.opened;
     }
     if (got === null) continue;
     admitted++;
     if (admittedFirst === null || compareInstants(got, admittedFirst) < 0) admittedFirst = got;
   }
-  // The users refused, and how many connections logged in as one of them in the run: a refused login while the
-  // same user logs in elsewhere is this client's password, not the user or its permissions.
+  // The users refused, and the connections of other clients that logged in as one of them: a refused login while
+  // the same user logs in elsewhere is this client's password, not the user or its permissions.
   const users = [...new Set(refused.flatMap((m) => (m.user !== null ? [m.user] : [])))];
-  const loggedIn = all.filter((m) => m.user !== null && users.includes(m.user) && m.verdict !== 'handshake-failed');
-  const partial = { replyCode: first.replyCode!, hosts, applications };
+  const others = all.filter((m) => m.user !== null && users.includes(m.user) && !lastRefused.has(clientOf(m)) && loggedIn(m));
+  const partial = { replyCode: first.replyCode!, hosts: new Set(hosts), applications: new Set(applications) };
   const retry = median(loops.filter((l) => l.medianDelaySeconds !== null && explainedLoop(l, [partial])).map((l) => l.medianDelaySeconds!));
   const facts: Omit<FleetHandshakeRefusal, 'explanation'> = {
     t: clock.t(first.ended!),
@@ -94,18 +114,25 @@ function refusalFrom(refusal: Refusal, refused: FleetMember[], all: readonly Fle
     replyText: first.replyText,
     reason: refusal.reason,
     limit: refusal.limit,
-    clients: clients.size,
+    clients: lastRefused.size,
     admitted,
     admittedT: admittedFirst === null ? null : clock.t(admittedFirst),
     retryDelaySeconds: retry === null ? null : micros(retry),
     users: users.slice(0, MAX_LISTED),
-    usersLoggedIn: loggedIn.length,
-    usersLoggedInHosts: new Set(loggedIn.map((m) => m.host)).size,
+    usersLoggedIn: others.length,
+    usersLoggedInHosts: new Set(others.map((m) => m.host)).size,
     hosts: hosts.slice(0, MAX_LISTED),
     applications: applications.slice(0, MAX_LISTED),
     connections: refused.slice(0, MAX_LISTED).map((m) => m.id),
   };
-  return { refusal: { ...facts, explanation: explanation(facts, refusal, hosts, applications) }, summary: summary(facts, refusal, hosts, applications) };
+  const guestRemote = users.includes('guest') && hosts.some((h) => !loopback(h));
+  return {
+    refusal: { ...facts, explanation: explanation(facts, refusal, hosts, applications, guestRemote) },
+    summary: summary(facts, refusal, hosts, applications, guestRemote),
+    ids: new Set(refused.map((m) => m.id)),
+    hosts: partial.hosts,
+    applications: partial.applications,
+  };
 }
 
 type RefusalFacts = Omit<FleetHandshakeRefusal, 'explanation'>;
@@ -116,14 +143,14 @@ function codeText(f: RefusalFacts): string {
 }
 
 /** What the broker said, short; for a refused login, whose, and whether that user logged in elsewhere. */
-function reasonText(f: RefusalFacts, r: Refusal): string {
+function reasonText(f: RefusalFacts, r: Refusal, guestRemote: boolean): string {
   if (r.reason !== 'login') return refusalReason(r, f.replyText);
   const who = f.users.length === 1 ? ` of user '${f.users[0]}'` : f.users.length > 1 ? ` of users ${f.users.map((u) => `'${u}'`).join(', ')}` : '';
   if (f.usersLoggedIn === 0) return `the login${who} was refused (wrong credentials?)`;
   const elsewhere = `${plural(f.usersLoggedIn, 'other connection')} from ${plural(f.usersLoggedInHosts, 'host')}`;
   // RabbitMQ sends the same text for every refused login (the reason is in its log): with the user logging in
   // elsewhere, the password is the likely one; a guest login also fails from a host that is not loopback.
-  const guest = f.users.includes('guest') ? ', or guest from a host that is not loopback (loopback_users)' : '';
+  const guest = guestRemote ? ', or guest from a host that is not loopback (loopback_users)' : '';
   return `the login${who} was refused while ${elsewhere} logged in as ${f.users.length === 1 ? 'that user' : 'those users'}: most likely a wrong password in ${f.clients === 1 ? "this client's" : "these clients'"} configuration${guest}`;
 }
 
@@ -132,7 +159,7 @@ function span(f: RefusalFacts): string {
   return f.t === f.endT ? `at ${f.t.toFixed(3)} s` : `between ${f.t.toFixed(3)} and ${f.endT.toFixed(3)} s`;
 }
 
-/** ", each client retrying every 1.0 s (median)": a client is a host and application (its processes together). */
+/** ", each client retrying every 1.0 s (median)": a client is a process where names tell them apart (reconnects.ts). */
 function retryingText(f: RefusalFacts): string {
   return f.retryDelaySeconds !== null ? `, each client retrying every ${spoken(f.retryDelaySeconds)} (median)` : '';
 }
@@ -146,19 +173,24 @@ function admittedText(f: RefusalFacts, r: Refusal, sayNever = true): string {
   return `${f.admitted} of the ${grouped(f.clients)} refused clients got in later${when}`;
 }
 
-function summary(f: RefusalFacts, r: Refusal, hosts: readonly string[], applications: readonly string[]): string {
+function summary(f: RefusalFacts, r: Refusal, hosts: readonly string[], applications: readonly string[], guestRemote: boolean): string {
   const from = hosts.length === 1 ? `from ${hosts[0]}` : `from ${plural(hosts.length, 'host')}`;
   const apps = applications.length > 0 ? ` (${listed(applications)})` : '';
-  return `The broker refused ${plural(f.count, 'connection attempt')} ${from}${apps} during the handshake ${span(f)} with ${codeText(f)}${retryingText(f)}: ${reasonText(f, r)}; ${admittedText(f, r)}.`;
+  return `The broker refused ${plural(f.count, 'connection attempt')} ${from}${apps} during the handshake ${span(f)} with ${codeText(f)}${retryingText(f)}: ${reasonText(f, r, guestRemote)}; ${admittedText(f, r)}.`;
 }
 
-function explanation(f: RefusalFacts, r: Refusal, hosts: readonly string[], applications: readonly string[]): string {
+function explanation(f: RefusalFacts, r: Refusal, hosts: readonly string[], applications: readonly string[], guestRemote: boolean): string {
   const apps = applications.length > 0 ? ` (${listed(applications)})` : '';
   const from = hosts.length === 1 ? `from ${hosts[0]}` : `from ${plural(hosts.length, 'host')}`;
   const advice = refusalAdvice(r) ?? 'Its reply text says why; the broker log has the detail.';
   const text = f.replyText !== null ? `: "${f.replyText}"` : '';
-  // The advice says whether retrying can help.
-  return `The broker closed ${plural(f.count, 'connection')}${apps} ${from} during the handshake ${span(f)} with ${codeText(f)}${text}${retryingText(f)}; ${admittedText(f, r, false)}. ${advice}`;
+  // The advice says whether retrying can help; for a login, whose it was and whether that user logged in elsewhere.
+  const login = r.reason === 'login' ? ` ${capitalised(reasonText(f, r, guestRemote))}.` : '';
+  return `The broker closed ${plural(f.count, 'connection')}${apps} ${from} during the handshake ${span(f)} with ${codeText(f)}${text}${retryingText(f)}; ${admittedText(f, r, false)}.${login} ${advice}`;
+}
+
+function capitalised(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 }
 
 /**
@@ -173,7 +205,9 @@ export function keptRefusals(all: readonly ToldRefusal[], max: number): { kept: 
 /** A reconnect loop the refusals already explain: the same reply code, from a refused host and application. */
 export function explainedLoop(
   loop: { host: string; application: string | null; replyCode: number | null },
-  refusals: readonly Pick<FleetHandshakeRefusal, 'replyCode' | 'hosts' | 'applications'>[],
+  refusals: readonly { refusal?: { replyCode: number }; replyCode?: number; hosts: ReadonlySet<string>; applications: ReadonlySet<string> }[],
 ): boolean {
-  return refusals.some((r) => r.replyCode === loop.replyCode && r.hosts.includes(loop.host) && (loop.application === null || r.applications.includes(loop.application)));
+  return refusals.some(
+    (r) => (r.refusal?.replyCode ?? r.replyCode) === loop.replyCode && r.hosts.has(loop.host) && (loop.application === null || r.applications.has(loop.application)),
+  );
 }

@@ -27,6 +27,11 @@ export interface FleetMember {
   instance: string | null;
   /** The user it logged in as, or null when unknown. */
   user: string | null;
+  /**
+   * Its handshake went through: not handshake-failed and its client sent Connection.Open (a report does not say
+   * whether Open-Ok came), or the capture joined it running.
+   */
+  handshakeDone: boolean;
   opened: Instant;
   /** When it ended; null while it is still open at the end of the capture. */
   ended: Instant | null;
@@ -195,9 +200,9 @@ export interface FleetHandshakeRefusal {
   reason: RefusalReason;
   /** The connection limit the broker names (the limit reasons), else null. */
   limit: number | null;
-  /** Distinct refused clients (host and application). */
+  /** Distinct refused clients: processes where connection names tell them apart, else host and application. */
   clients: number;
-  /** Of those, the ones that got a connection through the handshake later in the run. */
+  /** Of those, the ones with a connection of their own through the handshake, opened after their last refusal. */
   admitted: number;
   /** When the first of those opened; null for none. */
   admittedT: number | null;
@@ -205,7 +210,7 @@ export interface FleetHandshakeRefusal {
   retryDelaySeconds: number | null;
   /** The users the refused connections logged in as (Start-Ok), each once (bounded); empty when unknown. */
   users: string[];
-  /** Connections of the run that logged in as one of those users (their handshake went on), and from how many hosts. */
+  /** Connections of other clients that logged in as one of those users (past the login), and from how many hosts. */
   usersLoggedIn: number;
   usersLoggedInHosts: number;
   /** Distinct client hosts (bounded). */

@@ -27,11 +27,14 @@ import type { ReportConnection, When } from '../report/types.js';
 import type { Dir, StreamHandler } from '../tcp/types.js';
 import type { ConnectionFacts, Moment } from '../timeline/types.js';
 import { refusalOf } from '../diagnosis/refusal.js';
+import { refusalKey } from '../fleet/refusals.js';
 import { sideOf, type LiveEnded, type LiveEvent, type LiveSilence, type LiveStatus } from './types.js';
 
 /** Handshake refusal reasons followed (each told once in full, then counted), and hosts counted per reason. */
 const MAX_REFUSAL_REASONS = 64;
 const MAX_REFUSAL_HOSTS = 1000;
+/** A reason with no refusal for this long (capture time) is told in full again: another incident. */
+const REFUSALS_FORGOTTEN_SECONDS = 600;
 
 /** What live mode reads of a connection being recorded (timeline/recorder.ts's ConnectionRecorder). */
 export interface LiveSource {
@@ -77,7 +80,7 @@ export class LiveMonitor {
   private endedCount = 0;
   private alerts = 0;
   /** Handshake refusals so far, by reply code and reason (refusal.ts): the first is told in full, then counted. */
-  private readonly refusals = new Map<string, { count: number; since: When; hosts: Set<string> }>();
+  private readonly refusals = new Map<string, { count: number; since: When; lastT: number; hosts: Set<string> }>();
   private refusedCount = 0;
 
   constructor(
@@ -172,27 +175,30 @@ export class LiveMonitor {
     f.ended = true;
     this.openCount--;
     this.endedCount++;
-    const when = this.clock().when(this.now ?? f.source.facts.lastPacket);
-    const again = this.refusedAgain(connection, when);
-    this.emit({ type: 'ended', ...when, connection, ...(again !== null ? { refusedAgain: again } : {}) });
+    const again = this.refusedAgain(connection);
+    this.emit({ type: 'ended', ...this.clock().when(this.now ?? f.source.facts.lastPacket), connection, ...(again !== null ? { refusedAgain: again } : {}) });
   }
 
-  /** For a connection refused during the handshake: null the first time for its reason, else how it goes on. */
-  private refusedAgain(c: ReportConnection, when: When): LiveEnded['refusedAgain'] | null {
+  /**
+   * For a connection refused during the handshake: null the first time for its reason (and again after a quiet
+   * REFUSALS_FORGOTTEN_SECONDS: a new incident is told in full), else how it goes on. Times are the refusals' own
+   * (the broker's Connection.Close), as in the fleet.
+   */
+  private refusedAgain(c: ReportConnection): LiveEnded['refusedAgain'] | null {
     const end = c.end;
     if (end.verdict !== 'handshake-failed' || end.by !== 'server' || end.how !== 'amqp-close' || end.replyCode === null) return null;
     this.refusedCount++;
-    const r = refusalOf(end.replyCode, end.replyText);
-    // A refused login is one reason per user: the text is the same for all of them.
-    const user = r.reason === 'login' ? (c.user ?? '') : (r.user ?? '');
-    const key = r.reason === 'other' ? `${end.replyCode}\u0000${end.replyText ?? ''}` : `${end.replyCode}\u0000${r.reason}\u0000${r.limit ?? ''}\u0000${r.vhost ?? ''}\u0000${user}`;
-    let seen = this.refusals.get(key);
-    if (seen === undefined) {
+    const key = refusalKey(end.replyCode, end.replyText, refusalOf(end.replyCode, end.replyText), c.user);
+    const seen = this.refusals.get(key);
+    if (seen === undefined || end.t - seen.lastT > REFUSALS_FORGOTTEN_SECONDS) {
       // Bounded for a run of days: reasons are few; a forged text per connection stops being tracked here.
-      if (this.refusals.size < MAX_REFUSAL_REASONS) this.refusals.set(key, { count: 1, since: when, hosts: new Set([c.client.address]) });
+      if (seen !== undefined || this.refusals.size < MAX_REFUSAL_REASONS) {
+        this.refusals.set(key, { count: 1, since: { t: end.t, at: end.at, packet: end.packet }, lastT: end.t, hosts: new Set([c.client.address]) });
+      }
       return null;
     }
     seen.count++;
+    seen.lastT = end.t;
     if (seen.hosts.size < MAX_REFUSAL_HOSTS) seen.hosts.add(c.client.address);
     return { count: seen.count, since: seen.since.t, sinceAt: seen.since.at, hosts: seen.hosts.size };
   }

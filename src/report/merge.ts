@@ -63,12 +63,20 @@ function endOf(r: Report): Instant | null {
   return plusSeconds(instantOf({ t: 0, at: r.capture.start, packet: r.capture.packets }), r.capture.durationSeconds, r.capture.packets);
 }
 
+/** Its fleet has every section this version writes (older reports lack handshakeRefusals, alarms). */
+function current(r: Report): boolean {
+  const f = r.fleet as Partial<Report['fleet']> | undefined;
+  return Array.isArray(f?.handshakeRefusals) && Array.isArray(f?.alarms);
+}
+
 /**
  * One report of several. Connection ids stay unique: an id that two captures share (the same client port on the
  * same addresses, or one capture given twice) is written `<id>@<capture>` in the second.
  */
 export function mergeReports(reports: readonly Report[]): Report {
-  if (reports.length === 1) return reports[0]!;
+  // One report is the merge of itself, unless an older amqpscope wrote it: its fleet lacks newer sections (the
+  // renderers read them) and is rebuilt from its connections like several reports' fleet.
+  if (reports.length === 1 && current(reports[0]!)) return reports[0]!;
   const starts = reports.filter((r) => r.capture.start !== null).map((r) => ({ r, at: instantOf({ t: 0, at: r.capture.start!, packet: 1 }) }));
   starts.sort((a, b) => compareInstants(a.at, b.at));
   const digits = Math.max(...reports.map((r) => digitsOf(r.capture.start)));
@@ -88,6 +96,8 @@ export function mergeReports(reports: readonly Report[]): Report {
       const id = uniqueId(c.id, name, seen);
       renamed.set(c.id, id);
       const copy: ReportConnection = { ...structuredClone(c), id, capture: c.capture ?? name };
+      // Reports made before the field existed.
+      if (copy.user === undefined) copy.user = null;
       rebase(copy, clock);
       connections.push(copy);
     }

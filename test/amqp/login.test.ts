@@ -5,14 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import { loginUser } from '../../src/amqp/login.js';
 
-/** An AMQPLAIN table body: shortstr name, 'S', u32 length, text; as the decoder hands it over (latin1 = UTF-8 here). */
+/** An AMQPLAIN table body (shortstr name, 'S', u32 byte length, UTF-8 value), as the decoder hands it over: UTF-8 text. */
 function amqplain(entries: [string, string][]): string {
-  let out = '';
+  const bytes: number[] = [];
   for (const [name, value] of entries) {
-    const n = value.length;
-    out += String.fromCharCode(name.length) + name + 'S' + String.fromCharCode((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255) + value;
+    const v = new TextEncoder().encode(value);
+    bytes.push(name.length, ...new TextEncoder().encode(name), 0x53, (v.length >>> 24) & 255, (v.length >>> 16) & 255, (v.length >>> 8) & 255, v.length & 255, ...v);
   }
-  return out;
+  return new TextDecoder().decode(Uint8Array.from(bytes));
 }
 
 describe('loginUser', () => {
@@ -23,6 +23,14 @@ describe('loginUser', () => {
     expect(loginUser('AMQPLAIN', amqplain([['PASSWORD', 'x'.repeat(40)], ['LOGIN', 'svc']]))).toBe('svc');
   });
 
+  it('counts AMQPLAIN lengths in bytes: a non-ASCII user name ends where it ends, the password after it is not read', () => {
+    for (const user of ['служебныйпользователь', 'サービスアカウントユーザー', 'jürgen']) {
+      expect(loginUser('AMQPLAIN', amqplain([['LOGIN', user], ['PASSWORD', 'hunter2-secret']]))).toBe(user);
+      expect(loginUser('AMQPLAIN', amqplain([['PASSWORD', 'hunter2-sëcret'], ['LOGIN', user]]))).toBe(user);
+      expect(loginUser('PLAIN', `\u0000${user}\u0000hunter2-secret`)).toBe(user);
+    }
+  });
+
   it('gives null for other mechanisms and anything malformed', () => {
     expect(loginUser('EXTERNAL', '')).toBeNull();
     expect(loginUser(null, '\u0000a\u0000b')).toBeNull();
@@ -31,13 +39,16 @@ describe('loginUser', () => {
     expect(loginUser('PLAIN', '\u0000only-user')).toBeNull();
     expect(loginUser('PLAIN', '\u0000\u0000pw')).toBeNull();
     expect(loginUser('AMQPLAIN', '\u0005LOGINS\u0000\u0000\u0000\u0009short')).toBeNull();
+    expect(loginUser('PLAIN', '\u0000a\u0001b\u0000pw')).toBeNull();
     expect(loginUser('AMQPLAIN', '\u0005LOGINX\u0000\u0000\u0000\u0001a')).toBeNull();
     expect(loginUser('AMQPLAIN', amqplain([['PASSWORD', 'p']]))).toBeNull();
     expect(loginUser('AMQPLAIN', '')).toBeNull();
   });
 
   it('passes hostile names through as text for the renderers to escape, bounded in length', () => {
-    expect(loginUser('PLAIN', '\u0000<b>x</b>\u001b[31m\u0000pw')).toBe('<b>x</b>\u001b[31m');
+    expect(loginUser('PLAIN', '\u0000<b>x</b>\u2028\u0000pw')).toBe('<b>x</b>\u2028');
+    // An escape sequence is a control character: not a user name.
+    expect(loginUser('PLAIN', '\u0000<b>x</b>\u001b[31m\u0000pw')).toBeNull();
     expect(loginUser('PLAIN', `\u0000${'a'.repeat(256)}\u0000pw`)).toBeNull();
     // A length field claiming more than the response holds, and random bytes: no throw, no loop.
     expect(loginUser('AMQPLAIN', '\u0005LOGINS\uffff\uffff\uffff\uffffx')).toBeNull();

@@ -10,6 +10,8 @@ describe('handshake refusals', () => {
   it('reads each reason, its limit, vhost and user', () => {
     expect(refusalOf(530, "NOT_ALLOWED - access to vhost '/' refused for user 'guest': connection limit (4) is reached")).toEqual({ reason: 'vhost-connection-limit', limit: 4, vhost: '/', user: 'guest' });
     expect(refusalOf(530, "NOT_ALLOWED - connection refused for user 'svc': user connection limit (10) is reached")).toEqual({ reason: 'user-connection-limit', limit: 10, vhost: null, user: 'svc' });
+    // RabbitMQ 3.8's spelling.
+    expect(refusalOf(530, "NOT_ALLOWED - Connection refused for user 'svc': user connection limit (10) is reached")).toEqual({ reason: 'user-connection-limit', limit: 10, vhost: null, user: 'svc' });
     expect(refusalOf(530, 'NOT_ALLOWED - connection refused: node connection limit (500) is reached')).toEqual({ reason: 'node-connection-limit', limit: 500, vhost: null, user: null });
     expect(refusalOf(530, "NOT_ALLOWED - access to vhost 'prod' refused for user 'svc'")).toEqual({ reason: 'vhost-access', limit: null, vhost: 'prod', user: 'svc' });
     expect(refusalOf(530, 'NOT_ALLOWED - vhost staging not found')).toEqual({ reason: 'vhost-not-found', limit: null, vhost: 'staging', user: null });

@@ -1,7 +1,7 @@
 /**
  * A login user is a wire string any client chooses: in the fleet's refusal sentence, the connection's explanation
  * and its `user`, it reaches the terminal, HTML and Markdown as inert text. Synthetic: three connections logging in
- * as a user made of markup and an escape sequence, each refused with 403 right after Start-Ok (as in
+ * as a user made of markup and a bidirectional override, each refused with 403 right after Start-Ok (as in
  * fleet-login-refused-storm.pcap), 1 s apart.
  */
 import { describe, expect, it } from 'vitest';
@@ -14,7 +14,8 @@ import { field, longstr, methodFrame, shortstr, table, u16, u8 } from '../helper
 import { Conversation } from '../helpers/conversation.js';
 import { writePcap } from '../helpers/synth-capture.js';
 
-const USER = '<img src=x onerror=alert(7)>\u001b[2J';
+// Markup and a right-to-left override (control characters are refused as no user name: test/amqp/login.test.ts).
+const USER = '<img src=x onerror=alert(7)>\u202e';
 
 function refusedLogins(): Uint8Array {
   const packets = [];
@@ -49,13 +50,34 @@ describe('a hostile login user', () => {
 
   it('reaches no renderer as markup or a control sequence', () => {
     const terminal = renderTerminal(report, { width: 100, color: false, all: false });
-    expect(terminal).not.toContain('\u001b');
+    expect(terminal).not.toContain('\u202e');
     expect(terminal).toContain('<img src=x onerror=alert(7)>');
     const html = renderHtml(report);
     expect(html).not.toContain('<img src=x');
     expect(html).toContain('&lt;img src=x onerror=alert(7)&gt;');
     const markdown = renderMarkdown(report);
     expect(markdown).not.toMatch(/(?<!\\)<img/);
-    expect(markdown).not.toContain('\u001b');
+    expect(markdown).not.toContain('\u202e');
+  });
+});
+
+describe('--merge of a report written before the user field and handshake refusals', () => {
+  it('rebuilds its fleet (one report alone too) and reads its connections without user', async () => {
+    const { mergeReports } = await import('../../src/report/merge.js');
+    const { analyzeCapture } = await import('../helpers/captures.js');
+    const fresh = analyzeCapture('fleet-connection-limit.pcap').report;
+    const old = structuredClone(fresh) as unknown as { fleet: Record<string, unknown>; connections: Record<string, unknown>[] };
+    delete old.fleet['handshakeRefusals'];
+    delete old.fleet['handshakeRefusalsOmitted'];
+    for (const c of old.connections) delete c['user'];
+    const merged = mergeReports([old as unknown as typeof fresh]);
+    expect(merged.fleet.handshakeRefusals).toHaveLength(1);
+    expect(merged.fleet.handshakeRefusals[0]).toMatchObject({ count: 53, reason: 'vhost-connection-limit', users: [] });
+    expect(merged.connections.every((c) => c.user === null)).toBe(true);
+    // The renderers read the new sections: they work on it.
+    expect(renderTerminal(merged, { width: 100, color: false, all: false })).toContain('is at its connection limit (4)');
+    expect(renderHtml(merged)).toContain('handshake refusals: 53 refused');
+    // A current report alone is passed through as it is.
+    expect(mergeReports([fresh])).toBe(fresh);
   });
 });

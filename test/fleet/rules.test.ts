@@ -23,6 +23,7 @@ function member(o: Partial<FleetMember> & { open: number; end: number | null }):
     application: 'nova-compute',
     instance: null,
     user: null,
+    handshakeDone: true,
     opened: at(open),
     ended: end === null ? null : at(end),
     verdict: 'missed-heartbeats',
@@ -329,5 +330,60 @@ describe('a blocked span stops', () => {
     expect(blockedSpan(i(10, 1), null, 'low on memory', false, i(30, 3)).stop).toEqual(i(30, 3));
     // A client that published and closed at once: its FIN (the end) before the Blocked that answers the publish.
     expect(blockedSpan(i(10, 5), null, 'low on memory', false, i(9, 4)).stop).toEqual(i(10, 5));
+  });
+});
+
+describe('handshake refusals', () => {
+  const LIMIT = "NOT_ALLOWED - access to vhost '/' refused for user 'guest': connection limit (4) is reached";
+  const refused = (o: Partial<FleetMember> & { open: number }) =>
+    member({ verdict: 'handshake-failed', cause: null, by: 'server', how: 'amqp-close', replyCode: 530, replyText: LIMIT, handshakeDone: false, end: o.open + 0.01, ...o });
+  const healthy = (o: Partial<FleetMember> & { open: number }) => member({ verdict: 'closed-by-client', cause: null, severity: 'info', by: 'client', how: 'amqp-close', end: 900, ...o });
+
+  it("a client got in only when its own process did, after its last refusal: another process's connection says nothing", () => {
+    const a = [1, 2, 3, 4, 5].map((t) => refused({ open: t, instance: 'nova:1', application: 'nova' }));
+    const f = fleet([...a, healthy({ open: 2.5, instance: 'nova:2', application: 'nova' })]);
+    expect(f.handshakeRefusals[0]).toMatchObject({ count: 5, clients: 1, admitted: 0, admittedT: null });
+    // Its own next connection after the last refusal, through the handshake: admitted.
+    const g = fleet([...a, healthy({ open: 6, instance: 'nova:1', application: 'nova' })]);
+    expect(g.handshakeRefusals[0]).toMatchObject({ admitted: 1, admittedT: 6 });
+    // Still in its handshake when the capture ended: not in yet.
+    const h = fleet([...a, member({ verdict: 'open', cause: null, severity: 'info', by: null, how: null, open: 6, end: null, instance: 'nova:1', application: 'nova', handshakeDone: false })]);
+    expect(h.handshakeRefusals[0]).toMatchObject({ admitted: 0 });
+  });
+
+  it('a vhost limit refusing two users is one refusal, not two under three each', () => {
+    const f = fleet([
+      refused({ open: 1, user: 'a', replyText: LIMIT.replace('guest', 'a') }),
+      refused({ open: 2, user: 'a', replyText: LIMIT.replace('guest', 'a') }),
+      refused({ open: 3, user: 'b', replyText: LIMIT.replace('guest', 'b'), host: '10.0.0.2' }),
+      refused({ open: 4, user: 'b', replyText: LIMIT.replace('guest', 'b'), host: '10.0.0.2' }),
+    ]);
+    expect(f.handshakeRefusals).toEqual([expect.objectContaining({ count: 4, reason: 'vhost-connection-limit', users: ['a', 'b'] })]);
+  });
+
+  it('past the 50 listed, no refused connection or host is told again as another problem or loop', () => {
+    const many = Array.from({ length: 60 }, (_, i) => refused({ open: 1 + i * 0.01, host: `10.1.0.${i}`, application: `app${i}` }));
+    const stalled = member({ open: 0, end: 500, host: '10.9.9.9', application: 'other' });
+    const f = fleet([...many, stalled]);
+    expect(f.handshakeRefusals[0]!.connections).toHaveLength(50);
+    // The one other problem is the stalled client: the refused connections past the 50 listed are not it.
+    expect(f.headline.join(' ')).toContain('Also 1 other problem connection (1 missed-heartbeats (client-stalled)) from 10.9.9.9.');
+  });
+
+  it('counts the logins of the user by other clients only, past the login', () => {
+    const login = (o: Partial<FleetMember> & { open: number }) =>
+      refused({ replyCode: 403, replyText: 'ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN.', user: 'svc', instance: 'neutron:1', application: 'neutron', ...o });
+    const f = fleet([
+      login({ open: 1 }),
+      login({ open: 2 }),
+      login({ open: 3 }),
+      // The same process fixed, later, twice: not "elsewhere".
+      healthy({ open: 4, user: 'svc', instance: 'neutron:1', application: 'neutron' }),
+      healthy({ open: 5, user: 'svc', instance: 'neutron:1', application: 'neutron' }),
+      // Another service, logged in; and one refused at Connection.Open (530): its login went through.
+      healthy({ open: 0, user: 'svc', instance: 'heat:1', application: 'heat', host: '10.0.0.7' }),
+      refused({ open: 5, user: 'svc', instance: 'cinder:1', application: 'cinder', host: '10.0.0.8' }),
+    ]);
+    expect(f.handshakeRefusals.find((r) => r.reason === 'login')).toMatchObject({ count: 3, users: ['svc'], usersLoggedIn: 2, usersLoggedInHosts: 2, admitted: 1 });
   });
 });

@@ -190,14 +190,16 @@ describe('live events: a refusal storm', () => {
     // The first refusal (Connection.Close 530 at packet 97; its client's FIN and the broker's RST follow) is said in full.
     expect(refused[0]!.refusedAgain).toBeUndefined();
     expect(refused[0]!.connection.end.explanation).toContain("The vhost '/' is at its connection limit (4)");
-    const since = refused[0]!.t;
+    // Each counts from the first refusal's own moment: its Connection.Close (1.213446, packet 97), as in the fleet.
+    const since = refused[0]!.connection.end.t;
+    expect(since).toBe(1.213446);
     expect(refused.slice(1).map((e) => e.refusedAgain!.count)).toEqual(Array.from({ length: 52 }, (_, i) => i + 2));
     expect(refused.every((e, i) => i === 0 || e.refusedAgain!.since === since)).toBe(true);
     // One refused process per host, started round-robin: the fourth refusal brings the fourth host.
     expect(refused.slice(1, 5).map((e) => e.refusedAgain!.hosts)).toEqual([2, 3, 4, 4]);
     expect(refused[52]!.refusedAgain).toMatchObject({ count: 53, hosts: 4 });
     const line = liveLine(refused[52]!);
-    expect(line).toContain("error: handshake-failed: 530 NOT_ALLOWED again (the vhost '/' is at its connection limit (4)): refusal 53 since +1.214 s, from 4 hosts");
+    expect(line).toContain("error: handshake-failed: 530 NOT_ALLOWED again (the vhost '/' is at its connection limit (4)): refusal 53 since +1.213 s, from 4 hosts");
     expect(line).not.toContain('rabbitmqctl');
     // The connections that held the limit, and those let in after it was cleared, end as themselves.
     const others = fed.events.flatMap((e) => (e.event.type === 'ended' && e.event.connection.end.verdict !== 'handshake-failed' ? [e.event] : []));
@@ -216,6 +218,6 @@ describe('live events: a refusal storm', () => {
     expect(refused).toHaveLength(30);
     expect(refused[29]!.refusedAgain).toMatchObject({ count: 30, hosts: 1 });
     expect(refused[0]!.refusedAgain).toBeUndefined();
-    expect(liveLine(refused[1]!)).toContain("403 ACCESS_REFUSED again (the login of user 'svc' was refused): refusal 2 since +0.318 s, from 1 host");
+    expect(liveLine(refused[1]!)).toContain("403 ACCESS_REFUSED again (the login of user 'svc' was refused): refusal 2 since +0.317 s, from 1 host");
   });
 });
