@@ -3,7 +3,9 @@
  * the groups by host and application, the waves, and the broker's acceptance. Bounded for any run: a capture of
  * 10,000 connections prints the same few dozen lines before its first timeline.
  */
+import { refusalOf } from '../diagnosis/refusal.js';
 import { SEVERITY_RANK } from '../diagnosis/types.js';
+import { refusalKey } from '../fleet/refusals.js';
 import { plural } from '../fleet/stats.js';
 import { toldWaves } from '../fleet/waves.js';
 import type { Report, ReportConnection } from '../report/types.js';
@@ -102,12 +104,23 @@ export function fleetLines(report: Report, width: number, color: boolean): strin
 export function orderProblems(report: Report, problems: readonly ReportConnection[]): { detailed: ReportConnection[]; waveMembers: Map<string, ReportConnection[]> } {
   const waveOf = new Map<string, number>();
   report.fleet.waves.forEach((w, i) => w.connections.forEach((id) => waveOf.set(id, i)));
+  // A handshake refusal is told like a wave: one connection in full, the others refused for the same reason one
+  // line each. Its members are found by reason (its own list stops at 50), after the waves'.
+  const refusals = new Map<string, number>();
+  report.fleet.handshakeRefusals.forEach((r, i) => refusals.set(refusalKey(r.replyCode, r.replyText, refusalOf(r.replyCode, r.replyText), r.users[0] ?? null), report.fleet.waves.length + i));
+  const groupOf = (c: ReportConnection): number | undefined => {
+    const w = waveOf.get(c.id);
+    if (w !== undefined || refusals.size === 0) return w;
+    const e = c.end;
+    if (e.verdict !== 'handshake-failed' || e.by !== 'server' || e.how !== 'amqp-close' || e.replyCode === null) return undefined;
+    return refusals.get(refusalKey(e.replyCode, e.replyText, refusalOf(e.replyCode, e.replyText), c.user));
+  };
   const sorted = [...problems].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
   const detailed: ReportConnection[] = [];
   const waveMembers = new Map<string, ReportConnection[]>();
   const firstOfWave = new Map<number, ReportConnection>();
   for (const c of sorted) {
-    const w = waveOf.get(c.id);
+    const w = groupOf(c);
     const first = w === undefined ? undefined : firstOfWave.get(w);
     if (w === undefined || first === undefined) {
       if (w !== undefined) firstOfWave.set(w, c);
@@ -127,7 +140,8 @@ export function orderProblems(report: Report, problems: readonly ReportConnectio
  */
 export function waveMemberLines(report: Report, first: ReportConnection, members: readonly ReportConnection[], width: number, color: boolean): string[] {
   const notAccepted = report.fleet.waves.some((w) => w.notAccepted && w.connections.includes(first.id));
-  const what = notAccepted ? 'that the broker never accepted' : 'of this wave';
+  const inWave = report.fleet.waves.some((w) => w.connections.includes(first.id));
+  const what = notAccepted ? 'that the broker never accepted' : inWave ? 'of this wave' : 'refused for the same reason';
   const lines = paragraph([plain(`The same in ${members.length} more connection(s) ${what}:`, 'bold')], width, color);
   for (const c of members) {
     lines.push(

@@ -207,17 +207,35 @@ describe('renderTerminal: content', () => {
 });
 
 describe('one line per connection past a large run\'s detailed sections', () => {
-  it('marks a problem connection with its severity, not with the healthy check (fleet-login-refused-storm)', async () => {
-    const { analyzeCapture } = await import('../helpers/captures.js');
-    const out = renderTerminal(analyzeCapture('fleet-login-refused-storm.pcap').report, { width: 100, color: false, all: false });
+  it('marks a problem connection with its severity (✗ error, ! warning), never with the healthy check', () => {
+    const conns = [];
+    // Errors far apart (no wave folds them), more than a large run details.
+    const base = connection();
+    for (let i = 0; i < 24; i++) {
+      const t = base.end.t + i * 1000;
+      conns.push(connection({ id: `10.0.0.${i}:1000->10.0.0.99:5672`, client: { address: `10.0.0.${i}`, port: 1000 }, end: { ...base.end, t, at: at(t) } }));
+    }
+    for (let i = 0; i < 6; i++) conns.push(healthyConnection({ id: `10.0.1.${i}:1000->10.0.0.99:5672`, severity: 'warning' }));
+    for (let i = 0; i < 5; i++) conns.push(healthyConnection({ id: `10.0.2.${i}:1000->10.0.0.99:5672` }));
+    const out = renderTerminal(report(conns), { width: 100, color: false, all: false });
     const lines = out.split('\n');
-    const at = lines.findIndex((l) => /^\d+ more problem connections/.test(l));
-    expect(at).toBeGreaterThan(0);
-    const listed = lines.slice(at + 1).filter((l) => /^[✓✗!] /.test(l));
-    // Refused logins (errors) and the healthy clients that only carry a low-heartbeat warning.
-    expect(listed.filter((l) => l.startsWith('✗ ') && l.includes('neutron-server'))).not.toHaveLength(0);
-    expect(listed.filter((l) => l.startsWith('! '))).not.toHaveLength(0);
-    expect(listed.filter((l) => l.startsWith('✓ '))).toHaveLength(0);
-    expect(out).not.toMatch(/✓ [^\n]*\n?\s*handshake-failed/);
+    const more = lines.findIndex((l) => /^\d+ more problem connections/.test(l));
+    expect(more).toBeGreaterThan(0);
+    const listed = lines.slice(more + 1).filter((l) => /^[✓✗!] /.test(l));
+    expect(listed.filter((l) => l.startsWith('✗ 10.0.0.'))).not.toHaveLength(0);
+    expect(listed.filter((l) => l.startsWith('! 10.0.1.'))).not.toHaveLength(0);
+    // Only the healthy ones, listed under "Healthy", carry the check.
+    expect(listed.filter((l) => l.startsWith('✓ ')).every((l) => l.startsWith('✓ 10.0.2.'))).toBe(true);
+    expect(out).not.toMatch(/✓ 10\.0\.0\./);
+  });
+});
+
+describe('a handshake refusal in the terminal', () => {
+  it('fleet-connection-limit: one refused connection in full, the other 52 one line each under it', async () => {
+    const { analyzeCapture } = await import('../helpers/captures.js');
+    const out = renderTerminal(analyzeCapture('fleet-connection-limit.pcap').report, { width: 100, color: false, all: false });
+    expect(out.match(/^error: handshake-failed/gm)).toHaveLength(1);
+    expect(out).toContain('The same in 52 more connection(s) refused for the same reason:');
+    expect(out.match(/^ {2}• 127\.0\.0\.7\d:\d+->127\.0\.0\.1:5672/gm)).toHaveLength(52);
   });
 });
