@@ -33,11 +33,15 @@ export function judgement(
 }
 
 /**
- * Notes `packet`'s row. `row`, the type of the frame the note is about, puts the packet's notes on that frame's row
- * (the first note naming one decides); without it they go on the packet's first row.
+ * Notes `packet`'s row. `row`, the type of the frame the note is about, puts this note on that frame's row; without
+ * it, the note goes on the packet's first row (or the client's last frame).
  */
 export function addNote(j: Judgement, packet: number, note: string, row?: string): void {
-  if (row !== undefined && !j.noteRows.has(packet)) j.noteRows.set(packet, row);
+  if (row !== undefined) {
+    let byNote = j.noteRows.get(packet);
+    if (byNote === undefined) j.noteRows.set(packet, (byNote = new Map()));
+    if (!byNote.has(note)) byNote.set(note, row);
+  }
   const list = j.notes.get(packet);
   if (list === undefined) j.notes.set(packet, [note]);
   else if (!list.includes(note)) list.push(note);

@@ -83,10 +83,10 @@ export interface Judgement {
   /** Timeline annotations: packet number -> notes ("client's last frame", ...). */
   notes: Map<number, string[]>;
   /**
-   * The row a packet's notes belong on when they are about one frame of it (packet number -> that frame's type,
-   * e.g. "Connection.Unblocked"): a packet can carry a TCP event row (a zero window) before its frames.
+   * The notes about one frame of their packet, and that frame's type (packet number -> note -> e.g.
+   * "Connection.Unblocked"): a packet can carry a TCP event row (a zero window) before its frames.
    */
-  noteRows: Map<number, string>;
+  noteRows: Map<number, Map<string, string>>;
   evidence: Record<string, unknown>;
 }
 

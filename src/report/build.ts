@@ -86,11 +86,15 @@ export function buildConnection(clock: CaptureClock, facts: ConnectionFacts, d: 
     const notes = e.kind !== 'elided' ? notesByPacket.get(e.packet) : undefined;
     if (notes !== undefined) {
       // A note belongs to one row per packet: the last frame of that packet in that direction, or its TCP event.
-      ev.note = notes.join('; ');
+      // Notes about one frame of the packet are placed after (placeNamedNotes).
+      const named = j.noteRows.get(e.packet);
+      const general = named === undefined ? notes : notes.filter((n) => !named.has(n));
+      if (general.length > 0) ev.note = general.join('; ');
     }
     return ev;
   });
-  dedupeNotes(timeline, f, j.noteRows);
+  dedupeNotes(timeline, f);
+  placeNamedNotes(timeline, notesByPacket, j.noteRows);
 
   const dirs = <T>(get: (dir: 'c2s' | 's2c') => T) => ({ clientToServer: get('c2s'), serverToClient: get('s2c') });
   const tls = f.tls;
@@ -166,32 +170,49 @@ export function buildConnection(clock: CaptureClock, facts: ConnectionFacts, d: 
 }
 
 /**
- * A packet can carry several frames (and a TCP event): a note keyed by packet number belongs on one row only. Notes
- * about one frame (`rows`: packet -> frame type) go on that frame's row when the packet shows it; the client's last
- * frame goes on the last client frame of that packet; other notes on the packet's first row.
+ * A packet can carry several frames (and a TCP event): a note keyed by packet number belongs on one row only. The
+ * client's last frame goes on the last client frame of that packet; other notes on the packet's first row.
  */
-function dedupeNotes(timeline: ReportEvent[], f: ConnectionFacts, rows: Map<number, string>): void {
+function dedupeNotes(timeline: ReportEvent[], f: ConnectionFacts): void {
   const seen = new Set<number>();
-  const onNamedRow = new Set<number>();
-  for (const ev of timeline) if (ev.note !== undefined && rows.get(ev.packet) === ev.type && ev.kind === 'amqp') onNamedRow.add(ev.packet);
   for (let i = timeline.length - 1; i >= 0; i--) {
     const ev = timeline[i]!;
     if (ev.note === undefined) continue;
-    let keep: boolean;
-    if (onNamedRow.has(ev.packet)) {
-      keep = ev.kind === 'amqp' && rows.get(ev.packet) === ev.type;
-    } else {
-      const lastClient = f.lastFrame.c2s;
-      const isLastClientFrame = lastClient !== null && ev.packet === lastClient.packet && ev.dir === 'c2s' && (ev.kind === 'amqp' || ev.kind === 'tls');
-      // An elided row carries the packet number of the row after it, but is no row of that packet.
-      const prev = timeline[i - 1];
-      const firstOfPacket = prev === undefined || prev.packet !== ev.packet || prev.kind === 'elided';
-      keep = isLastClientFrame || firstOfPacket;
-    }
-    if (seen.has(ev.packet) || !keep) {
+    const lastClient = f.lastFrame.c2s;
+    const isLastClientFrame = lastClient !== null && ev.packet === lastClient.packet && ev.dir === 'c2s' && (ev.kind === 'amqp' || ev.kind === 'tls');
+    // An elided row carries the packet number of the row after it, but is no row of that packet.
+    const prev = timeline[i - 1];
+    const firstOfPacket = prev === undefined || prev.packet !== ev.packet || prev.kind === 'elided';
+    if (seen.has(ev.packet) || (!isLastClientFrame && !firstOfPacket)) {
       delete ev.note;
       continue;
     }
     seen.add(ev.packet);
+  }
+}
+
+/**
+ * Notes about one frame of a packet (`named`: packet -> note -> frame type) go on that frame's row: the segment that
+ * carries a Connection.Unblocked can also be a TCP zero-window row, listed first. Without that row in the timeline,
+ * on the row that has the packet's other notes, else its first row.
+ */
+function placeNamedNotes(timeline: ReportEvent[], notes: Map<number, string[]>, named: Map<number, Map<string, string>>): void {
+  if (named.size === 0) return;
+  const rowsOf = new Map<number, ReportEvent[]>();
+  for (const ev of timeline) {
+    if (ev.kind === 'elided' || !named.has(ev.packet)) continue;
+    const list = rowsOf.get(ev.packet);
+    if (list === undefined) rowsOf.set(ev.packet, [ev]);
+    else list.push(ev);
+  }
+  for (const [packet, byNote] of named) {
+    const rows = rowsOf.get(packet);
+    if (rows === undefined) continue;
+    for (const note of notes.get(packet) ?? []) {
+      const type = byNote.get(note);
+      if (type === undefined) continue;
+      const row = rows.find((r) => r.kind === 'amqp' && r.type === type) ?? rows.find((r) => r.note !== undefined) ?? rows[0]!;
+      row.note = row.note === undefined ? note : `${row.note}; ${note}`;
+    }
   }
 }

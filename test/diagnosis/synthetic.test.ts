@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeBytes } from '../../src/analyze.js';
 import { checkHeartbeatWindow } from '../../src/diagnosis/heartbeat.js';
 import { CLOSE_OK, HEARTBEAT, PROTOCOL_HEADER, amqpHandshake, connectionClose } from '../helpers/amqp-conversation.js';
+import { methodFrame, shortstr } from '../helpers/amqp-encode.js';
 import { Conversation } from '../helpers/conversation.js';
 import { writePcap } from '../helpers/synth-capture.js';
 
@@ -159,5 +160,24 @@ describe('capture-gap says why the bytes are missing (the TCP layer\'s gap reaso
     const f = gapFinding(c);
     expect(f).toMatchObject({ dir: 'c2s', gaps: 1, bytes: 5, reasons: { 'snap-length': 1 } });
     expect(f.message).toMatch(/: 1 gap\(s\) cut off by the capture's snap length \(tcpdump -s 0 keeps whole packets\);/);
+  });
+});
+
+describe('timeline notes on a packet that is two rows', () => {
+  it('the Blocked note goes on the Connection.Blocked row, the zero-window note stays on the TCP row of the same segment', () => {
+    const c = new Conversation();
+    let t = amqpHandshake(c, 0, { heartbeat: 60 });
+    // The broker's segment carrying Connection.Blocked also closes its window (its first zero window).
+    c.at((t += 0.01)).send('s', methodFrame(0, 10, 60, shortstr('low on memory')), { window: 0 }).ack('c');
+    c.at((t += 2)).send('s', methodFrame(0, 10, 61), { window: 65535 }).ack('c');
+    c.at((t += 1)).send('c', connectionClose(200, 'bye')).ack('s');
+    c.at((t += 0.001)).send('s', CLOSE_OK).ack('c');
+    const conn = report(c).connections[0]!;
+    const blocked = conn.timeline.find((e) => e.type === 'Connection.Blocked')!;
+    const rows = conn.timeline.filter((e) => e.packet === blocked.packet);
+    expect(rows.map((e) => [e.type, e.note])).toEqual([
+      ['ZeroWindow', "broker's receive window is zero"],
+      ['Connection.Blocked', 'resource alarm: the broker stops reading'],
+    ]);
   });
 });
