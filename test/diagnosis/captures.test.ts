@@ -141,6 +141,10 @@ const EXPECTED: Expected[] = [
   // A stale password: 403 ACCESS_REFUSED right after Start-Ok, 30 times; the same user logs in from the other hosts.
   { capture: 'fleet-login-refused-storm.pcap', conn: '127.0.0.82:55823', verdict: 'handshake-failed', by: 'server', how: 'amqp-close', replyCode: 403, endPacket: 31, endT: 0.317385, lastClientFrame: ['Connection.Start-Ok', 30], findings: ['connection-error'] },
   { capture: 'fleet-login-refused-storm.pcap', conn: '127.0.0.81:33451', verdict: 'closed-by-client', by: 'client', how: 'amqp-close', endPacket: 541 },
+  // F7: a firewall one hop away expires the idle flow (heartbeats off) and answers the next packet with a RST in the
+  // other end's name, TTL 64 where that end's packets arrive with 63: seen from the client, and from the broker.
+  { capture: 'netns-middlebox-reset.pcap', conn: ':54726', verdict: 'reset', by: 'server', how: 'rst', endPacket: 22, endT: 25.107935, lastClientFrame: ['Basic.Publish', 21], findings: ['heartbeats-disabled'] },
+  { capture: 'netns-middlebox-reset-broker-side.pcap', conn: ':54726', verdict: 'reset', by: 'client', how: 'rst', endPacket: 22, lastClientFrame: ['Basic.Consume', 18], findings: ['heartbeats-disabled', 'unacked-at-close'] },
 ];
 
 const cache = new Map<string, ReturnType<typeof analyzeCapture>>();

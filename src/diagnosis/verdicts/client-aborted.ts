@@ -11,6 +11,9 @@ export function clientAborted(ctx: RuleContext): Judgement | null {
   const end = ctx.firstTcpEnd;
   if (end === null || end.dir !== 'c2s') return null;
   if (f.clientClose !== null || f.serverClose !== null) return null;
+  // A RST in the client's name with another TTL than the client's packets came from a middlebox in the path (a
+  // firewall whose idle timer expired the flow, failure-modes.md F7): reset.ts says so, whichever end it reached.
+  if (end.kind === 'rst' && end.usualTtl >= 0 && end.ttl !== end.usualTtl) return null;
   const blocked = f.blocked.length > 0 ? ' It happened while the connection was blocked by a resource alarm (a client blocked-connection timeout?).' : '';
   return judgement('client-aborted', end.moment, {
     severity: 'warning',
