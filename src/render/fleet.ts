@@ -138,11 +138,16 @@ export function orderProblems(report: Report, problems: readonly ReportConnectio
  * One line per other member of a wave, under the timeline that stands for it. The members of a wave the broker
  * never accepted are named as such: that wave is not listed (the "not accepting" line says it).
  */
-export function waveMemberLines(report: Report, first: ReportConnection, members: readonly ReportConnection[], width: number, color: boolean): string[] {
+/** "The same in 52 more connection(s) refused for the same reason": what the connections told under `first` share. */
+export function sameAsText(report: Report, first: ReportConnection, others: number): string {
   const notAccepted = report.fleet.waves.some((w) => w.notAccepted && w.connections.includes(first.id));
   const inWave = report.fleet.waves.some((w) => w.connections.includes(first.id));
   const what = notAccepted ? 'that the broker never accepted' : inWave ? 'of this wave' : 'refused for the same reason';
-  const lines = paragraph([plain(`The same in ${members.length} more connection(s) ${what}:`, 'bold')], width, color);
+  return `The same in ${others} more connection(s) ${what}`;
+}
+
+export function waveMemberLines(report: Report, first: ReportConnection, members: readonly ReportConnection[], width: number, color: boolean): string[] {
+  const lines = paragraph([plain(`${sameAsText(report, first, members.length)}:`, 'bold')], width, color);
   for (const c of members) {
     lines.push(
       ...paragraph(

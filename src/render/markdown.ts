@@ -12,6 +12,7 @@
  */
 import type { Report, ReportConnection, ReportFinding } from '../report/types.js';
 import { SEVERITY_RANK } from '../diagnosis/types.js';
+import { orderProblems, sameAsText } from './fleet.js';
 import { foldTimeline, isAlarming, shortLibrary, side } from './fold.js';
 import { alarmSpanText, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, moreAlarmsText, moreRefusalsText, refusalSpanText } from './phrases.js';
 import { sanitize } from './sanitize.js';
@@ -25,6 +26,8 @@ export interface MarkdownOptions {
 export const MARKDOWN_TABLE_LIMIT = 200;
 /** Connections with a packet table, at most: an issue body holds about 64 KB on GitHub (and 1 MB on GitLab). */
 export const MARKDOWN_MAX_SECTIONS = 20;
+/** Connections named in the line under a wave's (or refusal's) first. */
+const MARKDOWN_MAX_NAMED = 10;
 /** Resource alarms (and handshake refusals) told in full, each with its fix; a flapping alarm makes many. */
 export const MARKDOWN_MAX_ALARMS = 5;
 
@@ -75,6 +78,13 @@ function connectionLines(c: ReportConnection): string[] {
   return out;
 }
 
+/** Connection ids in code spans, the first MARKDOWN_MAX_NAMED, then how many more. */
+function namedList(conns: readonly ReportConnection[]): string {
+  const named = conns.slice(0, MARKDOWN_MAX_NAMED).map((c) => `\`${c.id.replace(/`/g, "'")}\``);
+  const more = conns.length - named.length;
+  return `${named.join(', ')}${more > 0 ? ` and ${groupDigits(more)} more` : ''}.`;
+}
+
 /** The Markdown report, ending with a newline. */
 export function renderMarkdown(report: Report, opts: MarkdownOptions = { all: false }): string {
   const cap = report.capture;
@@ -113,12 +123,17 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = { all: fa
     if (listed.length < n) out.push('', `${groupDigits(n - listed.length)} connections without a warning or an error are not listed.`);
     out.push('');
   }
-  // Most severe first, and not more than an issue can hold: the rest are named in a line.
-  const detailed = report.connections
-    .map((c, i) => ({ c, i }))
-    .filter(({ c }) => opts.all || isProblem(c))
-    .sort((a, b) => SEVERITY_RANK[b.c.severity] - SEVERITY_RANK[a.c.severity] || a.i - b.i);
-  for (const { c } of detailed.slice(0, MARKDOWN_MAX_SECTIONS)) out.push(...connectionLines(c), '');
+  // Most severe first, and not more than an issue can hold: the rest are named in a line. A wave's or a handshake
+  // refusal's other connections are named under its first, as in the terminal report.
+  const problems = report.connections.filter((c) => opts.all || isProblem(c));
+  const { detailed, waveMembers } = opts.all
+    ? { detailed: [...problems].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]), waveMembers: new Map<string, ReportConnection[]>() }
+    : orderProblems(report, problems);
+  for (const c of detailed.slice(0, MARKDOWN_MAX_SECTIONS)) {
+    out.push(...connectionLines(c), '');
+    const others = waveMembers.get(c.id);
+    if (others !== undefined) out.push(`${md(sameAsText(report, c, others.length))}: ${namedList(others)}`, '');
+  }
   if (detailed.length > MARKDOWN_MAX_SECTIONS) {
     out.push(`${groupDigits(detailed.length - MARKDOWN_MAX_SECTIONS)} more connections have no table here: narrow the report with --connection, --problems or --since, or attach --html.`, '');
   }

@@ -92,3 +92,17 @@ describe('renderMarkdown', () => {
     expect(renderMarkdown(r)).toContain('| 127.0.0.1:47800-\\>127.0.0.1:5672 | healthy-worker, Pika 1.2.0 |');
   });
 });
+
+describe('Markdown: waves and handshake refusals', () => {
+  it('fleet-connection-limit: one refused connection in full, the other 52 named in a line under it', () => {
+    const out = renderMarkdown(analyzeCapture('fleet-connection-limit.pcap').report);
+    expect(out.match(/^\*\*error: handshake-failed\*\*/gm)).toHaveLength(1);
+    const line = out.split('\n').find((l) => l.startsWith('The same in 52 more connection(s) refused for the same reason: '))!;
+    expect(line).toMatch(/^The same in 52 more connection\(s\) refused for the same reason: (`127\.0\.0\.7\d:\d+->127\.0\.0\.1:5672`, ){9}`127\.0\.0\.7\d:\d+->127\.0\.0\.1:5672` and 42 more\.$/);
+  });
+
+  it('fleet-host-freeze: the wave of three is one section and a line', () => {
+    const out = renderMarkdown(analyzeCapture('fleet-host-freeze.pcap').report);
+    expect(out).toMatch(/^The same in 2 more connection\(s\) of this wave: `127\.0\.0\.11:\d+->127\.0\.0\.1:5672`, `127\.0\.0\.11:\d+->127\.0\.0\.1:5672`\.$/m);
+  });
+});
