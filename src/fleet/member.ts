@@ -83,6 +83,7 @@ export function memberOf(facts: ConnectionFacts, d: Diagnosis, capture: string |
     application: applicationName(name, library),
     instance: instanceName(name),
     user: facts.user,
+    middlebox: j.evidence['middlebox'] === true,
     // As report/members.ts reads it back from a report (--merge gives the same fleet): Connection.Open sent.
     handshakeDone: !beginningSeen(facts) || (j.verdict !== 'handshake-failed' && facts.vhost !== null),
     opened: instant({ packet: facts.info.firstPacket, tsSec: facts.info.firstTsSec, tsNsec: facts.info.firstTsNsec }),

@@ -27,6 +27,8 @@ export interface FleetMember {
   instance: string | null;
   /** The user it logged in as, or null when unknown. */
   user: string | null;
+  /** Its end was a RST forged by a middlebox (reset.ts: another TTL than its side's packets). */
+  middlebox: boolean;
   /**
    * Its handshake went through: not handshake-failed and its client sent Connection.Open (a report does not say
    * whether Open-Ok came), or the capture joined it running.

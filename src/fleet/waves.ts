@@ -105,6 +105,8 @@ export function scopeOf(members: readonly FleetMember[]): WaveScope {
       if (first.unanswered || (brokerEnded && hosts.length > 1)) return 'broker';
       return hosts.length === 1 ? 'host' : 'clients';
     case 'reset':
+      // RSTs forged in either end's name by something in the path (their TTL tells) are the path's, whoever's name.
+      if (members.every((m) => m.middlebox)) return 'network';
       if (brokerEnded) return 'broker';
       return hosts.length === 1 ? 'host' : 'network';
     default:

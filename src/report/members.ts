@@ -26,6 +26,7 @@ export function memberFromReport(c: ReportConnection, capture: string | null): F
     instance: instanceName(c.name),
     // Reports made before the field existed have no user.
     user: c.user ?? null,
+    middlebox: (c.end as { middlebox?: unknown }).middlebox === true,
     // The report does not say whether Open-Ok came: Connection.Open sent (the vhost) is the nearest it tells (the
     // analyzer's members use the same test).
     handshakeDone: !c.handshakeSeen || (c.end.verdict !== 'handshake-failed' && c.vhost !== null),

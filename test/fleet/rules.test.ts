@@ -23,6 +23,7 @@ function member(o: Partial<FleetMember> & { open: number; end: number | null }):
     application: 'nova-compute',
     instance: null,
     user: null,
+    middlebox: false,
     handshakeDone: true,
     opened: at(open),
     ended: end === null ? null : at(end),
@@ -67,6 +68,15 @@ describe('waves', () => {
     expect(fleet(stalled).waves[0]).toMatchObject({ scope: 'clients' });
     const forced = ['10.0.1.1', '10.0.2.1', '10.0.3.1'].map((host, i) => member({ host, verdict: 'closed-by-server', cause: null, replyCode: 320, open: 0, end: 100 + i / 1000 }));
     expect(fleet(forced).waves[0]).toMatchObject({ scope: 'broker', replyCode: 320 });
+  });
+
+  it("calls resets forged by a middlebox in the broker's name a network wave, not a broker-side event", () => {
+    const reset = (host: string, i: number, middlebox: boolean) => member({ host, verdict: 'reset', cause: null, by: 'server', how: 'rst', middlebox, open: 0, end: 100 + i / 10 });
+    const forged = ['10.0.1.1', '10.0.1.2', '10.0.1.3'].map((h, i) => reset(h, i, true));
+    expect(fleet(forged).waves[0]).toMatchObject({ verdict: 'reset', scope: 'network' });
+    expect(fleet(forged).waves[0]!.explanation).toContain('a middlebox (load balancer, NAT, firewall)');
+    // The broker's own RSTs (its TTL) stay a broker-side event.
+    expect(fleet(['10.0.1.1', '10.0.1.2', '10.0.1.3'].map((h, i) => reset(h, i, false))).waves[0]).toMatchObject({ scope: 'broker' });
   });
 
   it("does not make a wave of one client's retries in a row (each opened after the previous ended)", () => {
