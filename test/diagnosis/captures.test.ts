@@ -144,6 +144,8 @@ const EXPECTED: Expected[] = [
   // F7: a firewall one hop away expires the idle flow (heartbeats off) and answers the next packet with a RST in the
   // other end's name, TTL 64 where that end's packets arrive with 63: seen from the client, and from the broker.
   { capture: 'netns-middlebox-reset.pcap', conn: ':54726', verdict: 'reset', by: 'server', how: 'rst', endPacket: 22, endT: 25.107935, lastClientFrame: ['Basic.Publish', 21], findings: ['heartbeats-disabled'] },
+  // The same firewall, three idle clients on three addresses: three forged RSTs within 649 ms (a wave, scope network).
+  { capture: 'fleet-middlebox-reset.pcap', conn: '10.97.1.2:34357', verdict: 'reset', by: 'server', how: 'rst', endPacket: 62, endT: 25.450679, lastClientFrame: ['Basic.Publish', 61], findings: ['heartbeats-disabled'] },
   { capture: 'netns-middlebox-reset-broker-side.pcap', conn: ':54726', verdict: 'reset', by: 'client', how: 'rst', endPacket: 22, lastClientFrame: ['Basic.Consume', 18], findings: ['heartbeats-disabled', 'unacked-at-close'] },
 ];
 

@@ -18,3 +18,19 @@ describe('a middlebox reset on real captures', () => {
     expect(end('netns-middlebox-reset-broker-side.pcap')).toMatchObject({ verdict: 'reset', by: 'client', how: 'rst', packet: 22, middlebox: true, ttl: 64, usualTtl: 63 });
   });
 });
+
+describe('a wave of middlebox resets on a real capture', () => {
+  it('fleet-middlebox-reset: three idle clients on three hosts reset in the broker\'s name within 649 ms: scope network, not a broker-side event', () => {
+    const r = analyzeCapture('fleet-middlebox-reset.pcap').report;
+    // captures/README.md: the forged RSTs are packets 62, 64, 66 (25.450679-26.099465), TTL 64; the broker's packets 63.
+    expect(r.connections.map((c) => [c.end.packet, c.end.middlebox])).toEqual([
+      [62, true],
+      [64, true],
+      [66, true],
+    ]);
+    expect(r.fleet.waves).toEqual([expect.objectContaining({ verdict: 'reset', count: 3, scope: 'network', t: 25.450679, endT: 26.099465 })]);
+    expect(r.fleet.headline[1]).toBe(
+      '3 connections (nova-compute) from 3 hosts (10.97.1.2, 10.97.1.3 and 10.97.1.4) were reset within 649 ms, outside any heartbeat window: a middlebox (load balancer, NAT, firewall) resetting idle or tracked connections. None reconnected within the capture.',
+    );
+  });
+});
