@@ -2,6 +2,7 @@
 import { formatSeconds } from '../client-library.js';
 import { heartbeatTolerance, roundMicros } from '../heartbeat.js';
 import { isKeyless } from '../tls-records.js';
+import type { Moment } from '../../timeline/types.js';
 import type { Finding, FindingRule } from '../types.js';
 
 export const heartbeatSetting: FindingRule = (ctx, judgement) => {
@@ -49,8 +50,12 @@ export const heartbeatNearMiss: FindingRule = (ctx, judgement) => {
   if (t === null || t <= 0) return [];
   if (judgement.verdict === 'missed-heartbeats' || judgement.verdict === 'server-unresponsive') return [];
   const out: Finding[] = [];
+  // RabbitMQ pauses a connection's heartbeat monitor while it is blocked (rabbit_reader: a resource alarm), and the
+  // blocked client cannot write once the broker's window closes: a client silence during a block is no near miss.
+  const blocks = ctx.facts.blocked.map((b) => ({ from: b.blocked.packet, to: b.unblocked?.packet ?? Number.POSITIVE_INFINITY }));
+  const duringBlock = (s: { from: Moment; to: Moment | null }): boolean => blocks.some((b) => s.from.packet < b.to && (s.to?.packet ?? Number.POSITIVE_INFINITY) > b.from);
   for (const dir of ['c2s', 's2c'] as const) {
-    const long = ctx.facts.silences.filter((s) => s.dir === dir && s.duration > t + heartbeatTolerance(t) && s.to !== null);
+    const long = ctx.facts.silences.filter((s) => s.dir === dir && s.duration > t + heartbeatTolerance(t) && s.to !== null && !(dir === 'c2s' && duringBlock(s)));
     if (long.length === 0) continue;
     const worst = long.reduce((a, b) => (b.duration > a.duration ? b : a));
     const side = dir === 'c2s' ? 'client' : 'broker';
