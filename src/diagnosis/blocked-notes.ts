@@ -11,9 +11,10 @@ export function annotateBlocks(j: Judgement, facts: Pick<ConnectionFacts, 'block
     // An episode blocked before the capture has no Blocked row: its packet is the capture's first one.
     // On the frame's own row: the broker's segment that carries it often reopens or still shows a zero window,
     // a TCP row of the same packet listed first.
-    if (!b.beforeCapture) addNote(j, b.blocked.packet, 'resource alarm: the broker stops reading', 'Connection.Blocked');
+    if (!b.beforeCapture && !b.lostInGap) addNote(j, b.blocked.packet, 'resource alarm: the broker stops reading', 'Connection.Blocked');
     if (b.unblocked !== null) {
-      addNote(j, b.unblocked.packet, b.beforeCapture ? 'alarm cleared (blocked before the capture)' : 'alarm cleared: the broker reads again', 'Connection.Unblocked');
+      const cleared = b.beforeCapture ? 'alarm cleared (blocked before the capture)' : b.lostInGap ? 'alarm cleared (its Connection.Blocked lost in a capture gap)' : 'alarm cleared: the broker reads again';
+      addNote(j, b.unblocked.packet, cleared, 'Connection.Unblocked');
     }
   }
 }

@@ -27,6 +27,7 @@ export class DirectionState implements DirectionStats {
   gaps = 0;
   gapBytes = 0;
   gapsByReason = { 'not-captured': 0, 'snap-length': 0, 'connection-end': 0 };
+  lastGap: Moment | null = null;
   firstZeroWindow: Moment | null = null;
   lastZeroWindow: Moment | null = null;
   zeroWindowEpisodes = 0;

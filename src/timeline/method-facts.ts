@@ -69,7 +69,7 @@ export function methodFacts(f: ConnectionFacts, dir: Dir, m: MethodFrame, setFra
       else f.serverCloseOk ??= at();
       return true;
     case 'Connection.Blocked':
-      if (dir === 's2c') f.blocked.push({ blocked: { ...at(), reason: str(args['reason']) }, unblocked: null, beforeCapture: false });
+      if (dir === 's2c') f.blocked.push({ blocked: { ...at(), reason: str(args['reason']) }, unblocked: null, beforeCapture: false, lostInGap: false });
       return true;
     case 'Connection.Unblocked': {
       const open = f.blocked.find((b) => b.unblocked === null);
@@ -77,10 +77,19 @@ export function methodFacts(f: ConnectionFacts, dir: Dir, m: MethodFrame, setFra
       // RabbitMQ sends Unblocked only to a connection it blocked. Without a Blocked in a capture that joined the
       // connection midway (neither its SYN nor its Connection.Start), the Blocked came before the capture: blocked at
       // least since the capture began. (With its beginning in the capture, a Blocked lost in a capture gap is the
-      // likelier story, and a lone Unblocked says nothing of when.)
+      // likelier story: blocked at least since the latest gap in the broker's bytes, if one came after the previous
+      // episode and after Connection.Open-Ok (RabbitMQ registers a connection with its alarms at Connection.Open and
+      // blocks it at a publish after that); without such a gap, a lone Unblocked says nothing of when.)
       else if (dir === 's2c' && !f.info.synSeen && f.start === null && f.blocked.length === 0) {
         const c = f.captureStart;
-        f.blocked.push({ blocked: { ...moment(c.packet, c.tsSec, c.tsNsec), reason: null }, unblocked: at(), beforeCapture: true });
+        f.blocked.push({ blocked: { ...moment(c.packet, c.tsSec, c.tsNsec), reason: null }, unblocked: at(), beforeCapture: true, lostInGap: false });
+      } else if (dir === 's2c') {
+        const gap = f.stats.s2c.lastGap;
+        const previous = f.blocked[f.blocked.length - 1];
+        const afterOpen = f.openOk !== null && gap !== null && f.openOk.packet < gap.packet;
+        if (gap !== null && afterOpen && gap.packet < m.packet && (previous === undefined || (previous.unblocked !== null && previous.unblocked.packet < gap.packet))) {
+          f.blocked.push({ blocked: { ...moment(gap.packet, gap.tsSec, gap.tsNsec), reason: null }, unblocked: at(), beforeCapture: false, lostInGap: true });
+        }
       }
       return true;
     }

@@ -147,6 +147,7 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
     st.gaps++;
     st.gapBytes += length;
     st.gapsByReason[reason]++;
+    st.lastGap = moment(packet, tsSec, tsNsec);
     this.session.onGap(dir);
     this.decoders[dir].gap(length, packet, tsSec, tsNsec);
   }

@@ -98,6 +98,8 @@ export interface DirectionStats {
   gapBytes: number;
   /** The gaps by why the bytes are missing (the TCP layer's reason). */
   gapsByReason: Record<GapReason, number>;
+  /** Where the latest gap was noticed (the packet after the missing bytes); null for none. */
+  lastGap: Moment | null;
   /** First zero window advertised by this side. */
   firstZeroWindow: Moment | null;
   /** Time of the last zero window advertised by this side. */
@@ -168,6 +170,11 @@ export interface BlockedEpisode {
    * Blocked before it.
    */
   beforeCapture: boolean;
+  /**
+   * Its Connection.Blocked is not in the capture, but a gap in the broker's bytes before its Unblocked is: it was
+   * lost there. `blocked` is where the gap was noticed: it was blocked at least since then.
+   */
+  lostInGap: boolean;
 }
 
 export interface ConnectionFacts {

@@ -20,3 +20,14 @@ describe('client silence while blocked', () => {
     expect(codes('amqplib-prefetch-survives.pcap', 47760)).toContain('heartbeat-near-miss');
   });
 });
+
+describe('a Connection.Blocked lost in a capture gap', () => {
+  it('pika-blocked-memory-alarm without its packet 299: the lone Unblocked (#732) after a gap in the broker\'s bytes (#299) is a block from the gap on', () => {
+    const c = analyzeCapture('pika-blocked-memory-alarm-blocked-lost.pcap').report.connections[0]!;
+    const blocked = c.findings.find((f) => f.code === 'connection-blocked')!;
+    expect(blocked).toMatchObject({ packet: 299, t: 3.331777, lostInGap: true, reason: null, unblocked: 732, durationSeconds: 10.410768 });
+    expect(blocked.message).toContain('lost in a gap of the capture');
+    expect(c.findings.map((f) => f.code)).not.toContain('heartbeat-near-miss');
+    expect(c.timeline.find((e) => e.packet === 732 && e.type === 'Connection.Unblocked')!.note).toBe('alarm cleared (its Connection.Blocked lost in a capture gap)');
+  });
+});

@@ -133,6 +133,8 @@ const EXPECTED: Expected[] = [
   // The same, stopped early (head -c): the wave as in the full capture; the last connection's header 0.6 ms before the end.
   { capture: 'fleet-clients-stalled-cut-60k.pcap', conn: '127.0.0.51:43307', verdict: 'missed-heartbeats', cause: 'client-stalled', by: 'server', how: 'rst', endPacket: 371, lastClientFrame: ['Basic.Ack', 202] },
   { capture: 'pika-injection-name.pcap', conn: ':47938', verdict: 'closed-by-client', by: 'client', how: 'amqp-close', endPacket: 27 },
+  // The Blocked frame cut out of the capture: its Unblocked (packet 732) still says the publisher was blocked.
+  { capture: 'pika-blocked-memory-alarm-blocked-lost.pcap', conn: ':52198', verdict: 'closed-by-client', endPacket: 1103, findings: ['connection-blocked', 'capture-gap'], absent: ['heartbeat-near-miss'] },
   // A vhost at its connection limit (4): 530 NOT_ALLOWED in answer to Connection.Open (pika sends no Close-Ok); one of
   // the four that held the limit, and one of the refused processes getting in after the limit was cleared.
   { capture: 'fleet-connection-limit.pcap', conn: '127.0.0.71:39321', verdict: 'handshake-failed', by: 'server', how: 'amqp-close', replyCode: 530, endPacket: 97, endT: 1.213446, lastClientFrame: ['Connection.Open', 95], findings: ['connection-error'] },

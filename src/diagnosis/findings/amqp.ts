@@ -37,13 +37,21 @@ export const amqpFindings: FindingRule = (ctx, judgement) => {
     const duration = secondsBetween(b.blocked, end);
     const what = b.beforeCapture
       ? `Connection.Blocked before the capture started, then Connection.Unblocked: blocked for at least ${duration.toFixed(1)} s`
-      : `Connection.Blocked (${b.blocked.reason}) for ${duration.toFixed(1)} s${b.unblocked === null ? ', never unblocked in the capture' : ''}`;
+      : b.lostInGap
+        ? `Connection.Unblocked without its Connection.Blocked, which was lost in a gap of the capture (the broker's bytes missing before ${secondsBetween(f.captureStart, b.blocked).toFixed(3)} s): blocked for at least ${duration.toFixed(1)} s`
+        : `Connection.Blocked (${b.blocked.reason}) for ${duration.toFixed(1)} s${b.unblocked === null ? ', never unblocked in the capture' : ''}`;
     out.push({
       code: 'connection-blocked',
       severity: 'warning',
       at: b.blocked,
       message: `${what}: a broker resource alarm stopped it from publishing.`,
-      evidence: { reason: b.blocked.reason, durationSeconds: roundMicros(duration), unblocked: b.unblocked?.packet ?? null, ...(b.beforeCapture ? { beforeCapture: true } : {}) },
+      evidence: {
+        reason: b.blocked.reason,
+        durationSeconds: roundMicros(duration),
+        unblocked: b.unblocked?.packet ?? null,
+        ...(b.beforeCapture ? { beforeCapture: true } : {}),
+        ...(b.lostInGap ? { lostInGap: true } : {}),
+      },
       // The Unblocked moment itself, to the capture's precision: a fleet rebuilt from reports (--merge) needs it exact.
       ...(b.unblocked !== null ? { moments: { unblockedAt: b.unblocked } } : {}),
     });
