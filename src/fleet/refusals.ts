@@ -36,8 +36,19 @@ export function refusalKey(code: number, text: string | null, r: Refusal, loginU
   return `${code}\u0000${r.reason}\u0000${r.limit ?? ''}\u0000${r.vhost ?? ''}\u0000${user}`;
 }
 
-/** A client: one process when connection names tell processes apart (APP:PID:UUID), else a host and application. */
-const clientOf = (m: FleetMember): string => `${m.host}\u0000${m.instance ?? m.application ?? ''}`;
+/**
+ * Who a connection's client is: one process when connection names tell processes apart (APP:PID:UUID: several
+ * connections share the name without its UUID), else a host and application (a name unique to each connection, a
+ * counter in it, says nothing of processes).
+ */
+function clientsOf(all: readonly FleetMember[]): (m: FleetMember) => string {
+  const perInstance = new Map<string, number>();
+  for (const m of all) if (m.instance !== null) perInstance.set(`${m.host}\u0000${m.instance}`, (perInstance.get(`${m.host}\u0000${m.instance}`) ?? 0) + 1);
+  return (m) => {
+    const instance = m.instance !== null ? `${m.host}\u0000${m.instance}` : null;
+    return instance !== null && (perInstance.get(instance) ?? 0) > 1 ? `p\u0000${instance}` : `a\u0000${m.host}\u0000${m.application ?? ''}`;
+  };
+}
 
 /** Past the login: it went on to tuning, or further (a refusal at Connection.Open comes after a good login). */
 function loggedIn(m: FleetMember): boolean {
@@ -73,11 +84,19 @@ export function findRefusals(members: readonly FleetMember[], loops: readonly Fl
     else g.members.push(m);
   }
   const told: ToldRefusal[] = [];
-  for (const g of groups.values()) if (g.members.length >= MIN_REFUSED) told.push(refusalFrom(g.refusal, g.members, members, loops, clock));
+  const clientOf = clientsOf(members);
+  for (const g of groups.values()) if (g.members.length >= MIN_REFUSED) told.push(refusalFrom(g.refusal, g.members, members, loops, clientOf, clock));
   return told.sort((a, b) => b.refusal.count - a.refusal.count || a.refusal.t - b.refusal.t);
 }
 
-function refusalFrom(refusal: Refusal, refused: FleetMember[], all: readonly FleetMember[], loops: readonly FleetReconnectLoop[], clock: Clock): ToldRefusal {
+function refusalFrom(
+  refusal: Refusal,
+  refused: FleetMember[],
+  all: readonly FleetMember[],
+  loops: readonly FleetReconnectLoop[],
+  clientOf: (m: FleetMember) => string,
+  clock: Clock,
+): ToldRefusal {
   refused.sort((a, b) => compareInstants(a.ended!, b.ended!));
   const first = refused[0]!;
   const last = refused[refused.length - 1]!;

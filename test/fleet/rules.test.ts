@@ -397,3 +397,13 @@ describe('handshake refusals', () => {
     expect(f.handshakeRefusals.find((r) => r.reason === 'login')).toMatchObject({ count: 3, users: ['svc'], usersLoggedIn: 2, usersLoggedInHosts: 2, admitted: 1 });
   });
 });
+
+describe('handshake refusals: who a client is', () => {
+  it('names unique to each connection (a counter, no UUID) say nothing of processes: the host and application are the client', () => {
+    const LIMIT = "NOT_ALLOWED - access to vhost '/' refused for user 'guest': connection limit (4) is reached";
+    const attempt = (n: number) =>
+      member({ verdict: 'handshake-failed', cause: null, by: 'server', how: 'amqp-close', replyCode: 530, replyText: LIMIT, handshakeDone: false, open: n, end: n + 0.01, application: 'worker', instance: `worker-${n}` });
+    const f = fleet([attempt(1), attempt(2), attempt(3), member({ verdict: 'closed-by-client', cause: null, severity: 'info', by: 'client', how: 'amqp-close', open: 4, end: 900, application: 'worker', instance: 'worker-4' })]);
+    expect(f.handshakeRefusals[0]).toMatchObject({ count: 3, clients: 1, admitted: 1, admittedT: 4 });
+  });
+});
