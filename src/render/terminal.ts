@@ -16,6 +16,8 @@
  * (80 to 160 columns; narrower widths are served on a best-effort basis).
  */
 import { SEVERITY_RANK } from '../diagnosis/types.js';
+import { HEALTHY_VERDICTS } from '../fleet/groups.js';
+import { eventWarnings } from '../fleet/member.js';
 import type { Report, ReportConnection, ReportFinding } from '../report/types.js';
 import { foldTimeline, isAlarming, shortLibrary, side, type DisplayRow } from './fold.js';
 import { connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem } from './phrases.js';
@@ -260,6 +262,11 @@ function sectionLines(c: ReportConnection, width: number, color: boolean): strin
   return lines;
 }
 
+/** A healthy end whose only warnings are about settings (a low heartbeat timeout): nothing happened to tell. */
+function settingsOnly(c: ReportConnection): boolean {
+  return HEALTHY_VERDICTS.has(c.end.verdict) && c.end.severity === 'info' && eventWarnings(c.findings) === null;
+}
+
 // ---- 4. one line per connection -------------------------------------------------------------------------------
 
 /**
@@ -306,7 +313,9 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
     }
     // A large run details its first SECTIONS_BIG problems (most severe first); the rest are one line each, and the
     // connections whose timeline the report left out (a large run's warnings about settings) only counted.
-    const sections = big ? detailed.filter((c) => c.timelineOmitted !== true) : detailed;
+    // (In a run of up to FULL_TIMELINES_MAX connections every timeline is in the report: a healthy connection whose
+    // only warnings are about its settings is counted there too, not detailed.)
+    const sections = big ? detailed.filter((c) => c.timelineOmitted !== true && !settingsOnly(c)) : detailed;
     for (const c of sections.slice(0, big ? SECTIONS_BIG : undefined)) {
       out.push('', ...sectionLines(c, width, color));
       const others = waveMembers.get(c.id);
