@@ -15,8 +15,7 @@ import type { CapturedPacket, CaptureSink, CaptureWarning } from './capture/type
 import { diagnose, type Diagnosis } from './diagnosis/index.js';
 import { worstSeverity, type Severity } from './diagnosis/types.js';
 import { emptyNonAmqpCounts, runClock, summarizeFleet, type Fleet, type FleetMember, type Instant, type NonAmqpCounts } from './fleet/index.js';
-import { HEALTHY_VERDICTS } from './fleet/groups.js';
-import { countNonAmqp, eventWarnings, memberOf, nonAmqpKind } from './fleet/member.js';
+import { countNonAmqp, eventful, memberOf, nonAmqpKind } from './fleet/member.js';
 import { outcomeMatters, outcomeOf, redeliveredAfterClose, type ConnectionOutcome } from './fleet/redelivery.js';
 import { LiveMonitor, type Followed } from './live/monitor.js';
 import type { LiveEvent, LiveStatus } from './live/types.js';
@@ -437,9 +436,7 @@ function connectionText(finished: FinishedConnection, fullTimelines: boolean): s
 
 /** A connection whose timeline a large run still reports: a problem verdict, an error, or a warning about an event. */
 function hasEvents(d: Diagnosis): boolean {
-  const j = d.judgement;
-  if (j.severity !== 'info' || !HEALTHY_VERDICTS.has(j.verdict)) return true;
-  return eventWarnings(d.findings) !== null;
+  return eventful(d.judgement, d.findings);
 }
 
 /**

@@ -52,6 +52,36 @@ export function refusalOf(replyCode: number, replyText: string | null): Refusal 
   return { reason: 'other', ...none };
 }
 
+/** A connection's end as the refusal rules read it: a judgement, a report's end, a fleet member. */
+export interface RefusedEnd {
+  verdict: string;
+  by: 'client' | 'server' | null;
+  how: string | null;
+  replyCode: number | null;
+  replyText: string | null;
+}
+
+/** The broker refused the connection during the handshake: a handshake-failed verdict on its Connection.Close. */
+export function refusedDuringHandshake(e: RefusedEnd): e is RefusedEnd & { replyCode: number } {
+  return e.verdict === 'handshake-failed' && e.by === 'server' && e.how === 'amqp-close' && e.replyCode !== null;
+}
+
+/**
+ * Refusals with one meaning share a key: the reason, and for an unknown one its exact text. The user a limit text
+ * names is left out where the limit is not the user's (a vhost's or node's limit refuses every user alike); a
+ * refused login is one reason per login user (`loginUser`: the text is the same for all).
+ */
+export function refusalKey(code: number, text: string | null, r: Refusal, loginUser: string | null): string {
+  if (r.reason === 'other') return `${code}\u0000${text ?? ''}`;
+  const user = r.reason === 'login' ? (loginUser ?? '') : r.reason === 'vhost-connection-limit' || r.reason === 'node-connection-limit' ? '' : (r.user ?? '');
+  return `${code}\u0000${r.reason}\u0000${r.limit ?? ''}\u0000${r.vhost ?? ''}\u0000${user}`;
+}
+
+/** The key of a connection's handshake refusal (refusalKey), or null when its end is no such refusal. */
+export function handshakeRefusalKey(e: RefusedEnd, loginUser: string | null): string | null {
+  return refusedDuringHandshake(e) ? refusalKey(e.replyCode, e.replyText, refusalOf(e.replyCode, e.replyText), loginUser) : null;
+}
+
 /** What the broker said, short: "the vhost '/' is at its connection limit (4)"; an unknown reason by its text. */
 export function refusalReason(r: Refusal, replyText: string | null): string {
   switch (r.reason) {

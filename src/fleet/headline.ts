@@ -123,7 +123,8 @@ export function headline(
   // Refused at the handshake for one reason: said once, with whether the refused clients got in later; their
   // reconnect loops are that refusal again.
   for (const r of refusals) sentences.push(r.summary);
-  for (const loop of fleet.reconnects.loops.filter((l) => !explainedLoop(l, refusals)).slice(0, 2)) {
+  const explained = (l: (typeof fleet.reconnects.loops)[number]) => refusals.some((r) => explainedLoop(l, r.refusal.replyCode, r.hosts, r.applications));
+  for (const loop of fleet.reconnects.loops.filter((l) => !explained(l)).slice(0, 2)) {
     const app = loop.application !== null ? ` (${loop.application})` : '';
     const code = loop.replyCode !== null ? ` with ${loop.replyCode} ${replyCodeName(loop.replyCode)}` : '';
     sentences.push(

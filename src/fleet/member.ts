@@ -4,8 +4,10 @@
  */
 import { identifyClient } from '../diagnosis/client-library.js';
 import type { Diagnosis } from '../diagnosis/index.js';
+import type { Verdict } from '../diagnosis/types.js';
 import type { ConnectionFacts } from '../timeline/types.js';
 import { applicationName, instanceName } from './application.js';
+import { HEALTHY_VERDICTS } from './groups.js';
 import type { BlockedSpan, FleetMember, Instant, NonAmqpCounts } from './types.js';
 import { compareInstants } from './types.js';
 
@@ -62,6 +64,15 @@ export const SETTING_FINDINGS: ReadonlySet<string> = new Set(['heartbeat-timeout
 export function eventWarnings(findings: readonly { code: string; severity: string }[]): string[] | null {
   const codes = findings.filter((f) => (f.severity === 'warning' || f.severity === 'error') && !SETTING_FINDINGS.has(f.code)).map((f) => f.code);
   return codes.length > 0 ? [...new Set(codes)] : null;
+}
+
+/**
+ * Something happened to the connection to tell: a problem verdict, an error, or a warning about an event. Without,
+ * its only warnings are about settings, and a large run reports its timeline in no detail (the analyzer, the
+ * terminal report).
+ */
+export function eventful(end: { verdict: Verdict; severity: string }, findings: readonly { code: string; severity: string }[]): boolean {
+  return end.severity !== 'info' || !HEALTHY_VERDICTS.has(end.verdict) || eventWarnings(findings) !== null;
 }
 
 /**

@@ -10,7 +10,7 @@
  * refusal.
  */
 import { replyCodeName } from '../amqp/names.js';
-import { refusalAdvice, refusalOf, refusalReason, retryMaySucceed, type Refusal } from '../diagnosis/refusal.js';
+import { handshakeRefusalKey, refusalAdvice, refusalOf, refusalReason, retryMaySucceed, type Refusal } from '../diagnosis/refusal.js';
 import type { Clock } from './clock.js';
 import { grouped, listed, median, micros, plural, spoken } from './stats.js';
 import { compareInstants, type FleetHandshakeRefusal, type FleetMember, type FleetReconnectLoop, type Instant } from './types.js';
@@ -21,33 +21,33 @@ const MAX_LISTED = 50;
 /** Refusals kept in the report (the largest); the others are counted. */
 export const MAX_REFUSALS = 10;
 
-/** The connection ended refused by the broker: a handshake-failed verdict on the broker's Connection.Close. */
-function refusedBy(m: FleetMember): boolean {
-  return m.verdict === 'handshake-failed' && m.by === 'server' && m.how === 'amqp-close' && m.replyCode !== null && m.ended !== null;
-}
-
 /**
- * Refusals with one meaning share a key: the reason, and for an unknown one its exact text. The user a limit text
- * names is left out where the limit is not the user's (a vhost's or node's limit refuses every user alike).
- */
-export function refusalKey(code: number, text: string | null, r: Refusal, loginUser: string | null): string {
-  if (r.reason === 'other') return `${code}\u0000${text ?? ''}`;
-  const user = r.reason === 'login' ? (loginUser ?? '') : r.reason === 'vhost-connection-limit' || r.reason === 'node-connection-limit' ? '' : (r.user ?? '');
-  return `${code}\u0000${r.reason}\u0000${r.limit ?? ''}\u0000${r.vhost ?? ''}\u0000${user}`;
-}
-
-/**
- * Who a connection's client is: one process when connection names tell processes apart (APP:PID:UUID: several
+ * Who each connection's client is: one process when connection names tell processes apart (APP:PID:UUID: several
  * connections share the name without its UUID), else a host and application (a name unique to each connection, a
- * counter in it, says nothing of processes).
+ * counter in it, says nothing of processes). Each member's key, made once, and the members of each client.
  */
-function clientsOf(all: readonly FleetMember[]): (m: FleetMember) => string {
+interface Clients {
+  of: Map<FleetMember, string>;
+  members: Map<string, FleetMember[]>;
+}
+
+function clientsOf(all: readonly FleetMember[]): Clients {
+  const instanceOf = (m: FleetMember) => (m.instance !== null ? `${m.host}\u0000${m.instance}` : null);
   const perInstance = new Map<string, number>();
-  for (const m of all) if (m.instance !== null) perInstance.set(`${m.host}\u0000${m.instance}`, (perInstance.get(`${m.host}\u0000${m.instance}`) ?? 0) + 1);
-  return (m) => {
-    const instance = m.instance !== null ? `${m.host}\u0000${m.instance}` : null;
-    return instance !== null && (perInstance.get(instance) ?? 0) > 1 ? `p\u0000${instance}` : `a\u0000${m.host}\u0000${m.application ?? ''}`;
-  };
+  for (const m of all) {
+    const i = instanceOf(m);
+    if (i !== null) perInstance.set(i, (perInstance.get(i) ?? 0) + 1);
+  }
+  const clients: Clients = { of: new Map(), members: new Map() };
+  for (const m of all) {
+    const i = instanceOf(m);
+    const key = i !== null && (perInstance.get(i) ?? 0) > 1 ? `p\u0000${i}` : `a\u0000${m.host}\u0000${m.application ?? ''}`;
+    clients.of.set(m, key);
+    const list = clients.members.get(key);
+    if (list === undefined) clients.members.set(key, [m]);
+    else list.push(m);
+  }
+  return clients;
 }
 
 /** Past the login: it went on to tuning, or further (a refusal at Connection.Open comes after a good login). */
@@ -74,44 +74,38 @@ export interface ToldRefusal {
 
 /** `loops`: the run's reconnect loops, whose delays say how often the refused clients retried. */
 export function findRefusals(members: readonly FleetMember[], loops: readonly FleetReconnectLoop[], clock: Clock): ToldRefusal[] {
-  const groups = new Map<string, { refusal: Refusal; members: FleetMember[] }>();
+  const groups = new Map<string, FleetMember[]>();
   for (const m of members) {
-    if (!refusedBy(m)) continue;
-    const refusal = refusalOf(m.replyCode!, m.replyText);
-    const key = refusalKey(m.replyCode!, m.replyText, refusal, m.user);
+    const key = m.ended !== null ? handshakeRefusalKey(m, m.user) : null;
+    if (key === null) continue;
     const g = groups.get(key);
-    if (g === undefined) groups.set(key, { refusal, members: [m] });
-    else g.members.push(m);
+    if (g === undefined) groups.set(key, [m]);
+    else g.push(m);
   }
   const told: ToldRefusal[] = [];
-  const clientOf = clientsOf(members);
-  for (const g of groups.values()) if (g.members.length >= MIN_REFUSED) told.push(refusalFrom(g.refusal, g.members, members, loops, clientOf, clock));
+  const clients = clientsOf(members);
+  for (const g of groups.values()) if (g.length >= MIN_REFUSED) told.push(refusalFrom(g, members, loops, clients, clock));
   return told.sort((a, b) => b.refusal.count - a.refusal.count || a.refusal.t - b.refusal.t);
 }
 
-function refusalFrom(
-  refusal: Refusal,
-  refused: FleetMember[],
-  all: readonly FleetMember[],
-  loops: readonly FleetReconnectLoop[],
-  clientOf: (m: FleetMember) => string,
-  clock: Clock,
-): ToldRefusal {
+function refusalFrom(refused: FleetMember[], all: readonly FleetMember[], loops: readonly FleetReconnectLoop[], clients: Clients, clock: Clock): ToldRefusal {
   refused.sort((a, b) => compareInstants(a.ended!, b.ended!));
   const first = refused[0]!;
+  // One key, one meaning: the first member's reading of the reply stands for all.
+  const refusal = refusalOf(first.replyCode!, first.replyText);
   const last = refused[refused.length - 1]!;
   const hosts = [...new Set(refused.map((m) => m.host))];
   const applications = [...new Set(refused.flatMap((m) => (m.application !== null ? [m.application] : [])))];
   // A refused client got in when a later connection of its own (the same process, where names tell) went through the
   // handshake after its last refusal: another process of the same application getting in says nothing of it.
   const lastRefused = new Map<string, Instant>();
-  for (const m of refused) lastRefused.set(clientOf(m), m.ended!);
+  for (const m of refused) lastRefused.set(clients.of.get(m)!, m.ended!);
   let admitted = 0;
   let admittedFirst: Instant | null = null;
   for (const [k, lastOfClient] of lastRefused) {
     let got: Instant | null = null;
-    for (const m of all) {
-      if (clientOf(m) !== k || m.verdict === 'handshake-failed' || !m.handshakeDone || compareInstants(m.opened, lastOfClient) <= 0) continue;
+    for (const m of clients.members.get(k)!) {
+      if (m.verdict === 'handshake-failed' || !m.handshakeDone || compareInstants(m.opened, lastOfClient) <= 0) continue;
       if (got === null || compareInstants(m.opened, got) < 0) got = m.opened;
     }
     if (got === null) continue;
@@ -121,9 +115,10 @@ function refusalFrom(
   // The users refused, and the connections of other clients that logged in as one of them: a refused login while
   // the same user logs in elsewhere is this client's password, not the user or its permissions.
   const users = [...new Set(refused.flatMap((m) => (m.user !== null ? [m.user] : [])))];
-  const others = all.filter((m) => m.user !== null && users.includes(m.user) && !lastRefused.has(clientOf(m)) && loggedIn(m));
-  const partial = { replyCode: first.replyCode!, hosts: new Set(hosts), applications: new Set(applications) };
-  const retry = median(loops.filter((l) => l.medianDelaySeconds !== null && explainedLoop(l, [partial])).map((l) => l.medianDelaySeconds!));
+  const others = all.filter((m) => m.user !== null && users.includes(m.user) && !lastRefused.has(clients.of.get(m)!) && loggedIn(m));
+  const hostSet = new Set(hosts);
+  const applicationSet = new Set(applications);
+  const retry = median(loops.filter((l) => l.medianDelaySeconds !== null && explainedLoop(l, first.replyCode!, hostSet, applicationSet)).map((l) => l.medianDelaySeconds!));
   const facts: Omit<FleetHandshakeRefusal, 'explanation'> = {
     t: clock.t(first.ended!),
     at: clock.at(first.ended!),
@@ -149,8 +144,8 @@ function refusalFrom(
     refusal: { ...facts, explanation: explanation(facts, refusal, hosts, applications, guestRemote) },
     summary: summary(facts, refusal, hosts, applications, guestRemote),
     ids: new Set(refused.map((m) => m.id)),
-    hosts: partial.hosts,
-    applications: partial.applications,
+    hosts: hostSet,
+    applications: applicationSet,
   };
 }
 
@@ -221,12 +216,12 @@ export function keptRefusals(all: readonly ToldRefusal[], max: number): { kept: 
   return { kept: [...largest].sort((a, b) => a.refusal.t - b.refusal.t).map((r) => r.refusal), told: largest.slice(0, 2) };
 }
 
-/** A reconnect loop the refusals already explain: the same reply code, from a refused host and application. */
+/** A reconnect loop a refusal already explains: the same reply code, from a refused host and application. */
 export function explainedLoop(
   loop: { host: string; application: string | null; replyCode: number | null },
-  refusals: readonly { refusal?: { replyCode: number }; replyCode?: number; hosts: ReadonlySet<string>; applications: ReadonlySet<string> }[],
+  replyCode: number,
+  hosts: ReadonlySet<string>,
+  applications: ReadonlySet<string>,
 ): boolean {
-  return refusals.some(
-    (r) => (r.refusal?.replyCode ?? r.replyCode) === loop.replyCode && r.hosts.has(loop.host) && (loop.application === null || r.applications.has(loop.application)),
-  );
+  return replyCode === loop.replyCode && hosts.has(loop.host) && (loop.application === null || applications.has(loop.application));
 }

@@ -26,8 +26,7 @@ import { buildConnection, type CaptureClock } from '../report/build.js';
 import type { ReportConnection, When } from '../report/types.js';
 import type { Dir, StreamHandler } from '../tcp/types.js';
 import type { ConnectionFacts, Moment } from '../timeline/types.js';
-import { refusalOf } from '../diagnosis/refusal.js';
-import { refusalKey } from '../fleet/refusals.js';
+import { handshakeRefusalKey } from '../diagnosis/refusal.js';
 import { sideOf, type LiveEnded, type LiveEvent, type LiveSilence, type LiveStatus } from './types.js';
 
 /** Handshake refusal reasons followed (each told once in full, then counted), and hosts counted per reason. */
@@ -186,9 +185,9 @@ export class LiveMonitor {
    */
   private refusedAgain(c: ReportConnection): LiveEnded['refusedAgain'] | null {
     const end = c.end;
-    if (end.verdict !== 'handshake-failed' || end.by !== 'server' || end.how !== 'amqp-close' || end.replyCode === null) return null;
+    const key = handshakeRefusalKey(end, c.user);
+    if (key === null) return null;
     this.refusedCount++;
-    const key = refusalKey(end.replyCode, end.replyText, refusalOf(end.replyCode, end.replyText), c.user);
     const seen = this.refusals.get(key);
     if (seen === undefined || end.t - seen.lastT > REFUSALS_FORGOTTEN_SECONDS) {
       // Bounded for a run of days: reasons are few; a forged text per connection stops being tracked here.

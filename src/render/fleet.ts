@@ -3,9 +3,8 @@
  * the groups by host and application, the waves, and the broker's acceptance. Bounded for any run: a capture of
  * 10,000 connections prints the same few dozen lines before its first timeline.
  */
-import { refusalOf } from '../diagnosis/refusal.js';
+import { handshakeRefusalKey, refusalKey, refusalOf } from '../diagnosis/refusal.js';
 import { SEVERITY_RANK } from '../diagnosis/types.js';
-import { refusalKey } from '../fleet/refusals.js';
 import { plural } from '../fleet/stats.js';
 import { toldWaves } from '../fleet/waves.js';
 import type { Report, ReportConnection } from '../report/types.js';
@@ -111,9 +110,8 @@ export function orderProblems(report: Report, problems: readonly ReportConnectio
   const groupOf = (c: ReportConnection): number | undefined => {
     const w = waveOf.get(c.id);
     if (w !== undefined || refusals.size === 0) return w;
-    const e = c.end;
-    if (e.verdict !== 'handshake-failed' || e.by !== 'server' || e.how !== 'amqp-close' || e.replyCode === null) return undefined;
-    return refusals.get(refusalKey(e.replyCode, e.replyText, refusalOf(e.replyCode, e.replyText), c.user));
+    const key = handshakeRefusalKey(c.end, c.user);
+    return key === null ? undefined : refusals.get(key);
   };
   const sorted = [...problems].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
   const detailed: ReportConnection[] = [];

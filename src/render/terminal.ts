@@ -16,8 +16,7 @@
  * (80 to 160 columns; narrower widths are served on a best-effort basis).
  */
 import { SEVERITY_RANK } from '../diagnosis/types.js';
-import { HEALTHY_VERDICTS } from '../fleet/groups.js';
-import { eventWarnings } from '../fleet/member.js';
+import { eventful } from '../fleet/member.js';
 import type { Report, ReportConnection, ReportFinding } from '../report/types.js';
 import { foldTimeline, isAlarming, shortLibrary, side, type DisplayRow } from './fold.js';
 import { connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem } from './phrases.js';
@@ -262,11 +261,6 @@ function sectionLines(c: ReportConnection, width: number, color: boolean): strin
   return lines;
 }
 
-/** A healthy end whose only warnings are about settings (a low heartbeat timeout): nothing happened to tell. */
-function settingsOnly(c: ReportConnection): boolean {
-  return HEALTHY_VERDICTS.has(c.end.verdict) && c.end.severity === 'info' && eventWarnings(c.findings) === null;
-}
-
 // ---- 4. one line per connection -------------------------------------------------------------------------------
 
 /**
@@ -315,7 +309,7 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
     // connections whose timeline the report left out (a large run's warnings about settings) only counted.
     // (In a run of up to FULL_TIMELINES_MAX connections every timeline is in the report: a healthy connection whose
     // only warnings are about its settings is counted there too, not detailed.)
-    const sections = big ? detailed.filter((c) => c.timelineOmitted !== true && !settingsOnly(c)) : detailed;
+    const sections = big ? detailed.filter((c) => c.timelineOmitted !== true && eventful(c.end, c.findings)) : detailed;
     for (const c of sections.slice(0, big ? SECTIONS_BIG : undefined)) {
       out.push('', ...sectionLines(c, width, color));
       const others = waveMembers.get(c.id);
