@@ -75,6 +75,21 @@ export function eventful(end: { verdict: Verdict; severity: string }, findings: 
   return end.severity !== 'info' || !HEALTHY_VERDICTS.has(end.verdict) || eventWarnings(findings) !== null;
 }
 
+/** The broker's frames of the handshake before Connection.Open-Ok. */
+const BEFORE_OPEN_OK: ReadonlySet<string> = new Set(['Connection.Start', 'Connection.Secure', 'Connection.Tune']);
+
+/**
+ * The connection got through its handshake: the capture joined it running, or it ended otherwise than
+ * handshake-failed (a failed handshake is judged so once the connection ends), or, still open, the broker has sent
+ * something past its Connection.Tune (Open-Ok, or any later frame). Read alike from the facts and from a report
+ * (`--merge` gives the same fleet): a still-open attempt whose Connection.Open got no answer yet is not through.
+ */
+export function handshakeThrough(beginning: boolean, verdict: Verdict, lastServerFrameType: string | null): boolean {
+  if (!beginning) return true;
+  if (verdict === 'handshake-failed') return false;
+  return verdict !== 'open' || (lastServerFrameType !== null && !BEFORE_OPEN_OK.has(lastServerFrameType));
+}
+
 /**
  * The capture holds the connection's beginning: its SYN, or its Connection.Start (the report's `handshakeSeen`).
  * Without it the connection was joined midway and its name is unknown.
@@ -95,8 +110,7 @@ export function memberOf(facts: ConnectionFacts, d: Diagnosis, capture: string |
     instance: instanceName(name),
     user: facts.user,
     middlebox: j.evidence['middlebox'] === true,
-    // As report/members.ts reads it back from a report (--merge gives the same fleet): Connection.Open sent.
-    handshakeDone: !beginningSeen(facts) || (j.verdict !== 'handshake-failed' && facts.vhost !== null),
+    handshakeDone: handshakeThrough(beginningSeen(facts), j.verdict, facts.lastFrame.s2c?.type ?? null),
     opened: instant({ packet: facts.info.firstPacket, tsSec: facts.info.firstTsSec, tsNsec: facts.info.firstTsNsec }),
     ended: j.verdict === 'open' ? null : instant(j.at),
     verdict: j.verdict,

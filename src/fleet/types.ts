@@ -29,10 +29,7 @@ export interface FleetMember {
   user: string | null;
   /** Its end was a RST forged by a middlebox (reset.ts: another TTL than its side's packets). */
   middlebox: boolean;
-  /**
-   * Its handshake went through: not handshake-failed and its client sent Connection.Open (a report does not say
-   * whether Open-Ok came), or the capture joined it running.
-   */
+  /** Its handshake went through (member.ts handshakeThrough): ended otherwise than handshake-failed, or past Tune. */
   handshakeDone: boolean;
   opened: Instant;
   /** When it ended; null while it is still open at the end of the capture. */

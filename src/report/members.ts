@@ -4,7 +4,7 @@
  * this is the same member read back from the report's fields.
  */
 import { applicationName, instanceName } from '../fleet/application.js';
-import { blockedSpan, eventWarnings, NOT_BLOCKED } from '../fleet/member.js';
+import { blockedSpan, eventWarnings, handshakeThrough, NOT_BLOCKED } from '../fleet/member.js';
 import { emptyNonAmqpCounts, runClock, summarizeFleet, type Fleet, type FleetMember, type Instant, type NonAmqpCounts } from '../fleet/index.js';
 import { parseIsoTime } from '../capture/timestamp.js';
 import { plusSeconds, type BlockedSpan } from '../fleet/types.js';
@@ -27,9 +27,7 @@ export function memberFromReport(c: ReportConnection, capture: string | null): F
     // Reports made before the field existed have no user.
     user: c.user ?? null,
     middlebox: (c.end as { middlebox?: unknown }).middlebox === true,
-    // The report does not say whether Open-Ok came: Connection.Open sent (the vhost) is the nearest it tells (the
-    // analyzer's members use the same test).
-    handshakeDone: !c.handshakeSeen || (c.end.verdict !== 'handshake-failed' && c.vhost !== null),
+    handshakeDone: handshakeThrough(c.handshakeSeen, c.end.verdict, c.lastServerFrame?.type ?? null),
     opened: instantOf(c.opened),
     ended: c.end.verdict === 'open' ? null : instantOf(c.end),
     verdict: c.end.verdict,

@@ -296,6 +296,17 @@ describe('fleet on real captures: handshake refusals', () => {
     expect(lines).toContain('• refused at 1.213-14.346 s: The broker closed 53 connections');
   });
 
+  it('fleet-connection-limit stopped at 9.2 s (head -c 90000), mid-storm: an attempt still waiting for its Open-Ok is no client let in', () => {
+    // The limit is cleared only at 14.1-14.6 s: the attempts open at the cut (e.g. one from 9.186 s) sent
+    // Connection.Open and have no answer in the capture.
+    const r = analyzeBytes(captureBytes('fleet-connection-limit.pcap').subarray(0, 90000));
+    expect(r.fleet.handshakeRefusals[0]).toMatchObject({ count: 31, clients: 4, admitted: 0, admittedT: null });
+    expect(r.fleet.headline[1]).toMatch(/the vhost '\/' is at its connection limit \(4\); none of the 4 refused clients got in within the capture\.$/);
+    // The same read back from the report (--merge with nothing else rebuilds the fleet from it).
+    const merged = mergeReports([r, analyzeBytes(captureBytes('pika-healthy-idle.pcap'), { path: 'other.pcap' })]);
+    expect(merged.fleet.handshakeRefusals[0]).toMatchObject({ count: 31, admitted: 0 });
+  });
+
   it('fleet-login-refused-storm: two processes with a stale password, 30 logins refused, retrying every 1 s each (not every 0.6 s)', () => {
     const r = fleetOf('fleet-login-refused-storm.pcap');
     const f = r.fleet;
