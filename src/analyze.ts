@@ -105,7 +105,7 @@ export class Analyzer implements CaptureSink {
     this.tracker = new TcpTracker({
       ports: new Set(options.ports ?? DEFAULT_PORTS),
       acceptFirstBytes: mayBeAmqpsClientHello,
-      newHandler: (info) => {
+      newHandler: (info, slot) => {
         const onEvent = this.options.onEvent;
         const make = (): StreamHandler => {
           let followed: Followed | null = null;
@@ -117,14 +117,15 @@ export class Analyzer implements CaptureSink {
             { packet: 1, tsSec: this.originSec, tsNsec: this.originNsec },
           );
           // TCP -> TLS (records, decryption when keys are known; plain AMQP passes through) -> the recorder.
-          const stream = new TlsStream(recorder, { keyLog: this.options.keyLog ?? null }, info);
+          // Live mode wraps the stream: the wrapper stays the tracker's handler.
+          const stream = new TlsStream(recorder, { keyLog: this.options.keyLog ?? null, slot: this.live === null ? slot : null }, info);
           if (this.live === null) return stream;
           followed = this.live.follow(recorder);
           return this.live.watched(stream, followed);
         };
         // A stream of events (--frames) is in capture order across connections, and live mode follows each
         // connection from its first packet: their handlers are made at once.
-        return onEvent === undefined && this.live === null ? new DeferredStream(make) : make();
+        return onEvent === undefined && this.live === null ? new DeferredStream(make, slot) : make();
       },
     });
     const onLive = options.onLive;

@@ -4,9 +4,10 @@
  * full handler each (TLS sniffing, frame decoders, session, timeline: tens of kilobytes) would make memory follow
  * the attempts instead of the connections. Until the first byte (or gap) arrives, the segments are held as a few
  * plain copies and replayed into the handler, in order, when it is made; a connection that ends without a byte gets
- * its handler at its end. The handler sees exactly the calls it would have seen, only later.
+ * its handler at its end. The handler sees exactly the calls it would have seen, only later. Once made, the handler
+ * takes this one's place in the tracker's slot (HandlerSlot): nothing is deferred any more.
  */
-import type { Dir, EndReason, GapReason, SegmentInfo, StreamHandler } from './types.js';
+import type { Dir, EndReason, GapReason, HandlerSlot, SegmentInfo, StreamHandler } from './types.js';
 
 /** Segments held before a connection without bytes gets its handler anyway (a long idle stream of bare ACKs). */
 const MAX_HELD_SEGMENTS = 8;
@@ -15,7 +16,10 @@ export class DeferredStream implements StreamHandler {
   private handler: StreamHandler | null = null;
   private held: SegmentInfo[] = [];
 
-  constructor(private readonly make: () => StreamHandler) {}
+  constructor(
+    private readonly make: () => StreamHandler,
+    private readonly slot: HandlerSlot | null = null,
+  ) {}
 
   onSegment(segment: SegmentInfo): void {
     if (this.handler !== null) {
@@ -44,6 +48,7 @@ export class DeferredStream implements StreamHandler {
     if (this.handler !== null) return this.handler;
     const handler = this.make();
     this.handler = handler;
+    if (this.slot !== null && this.slot.handler === this) this.slot.handler = handler;
     for (const s of this.held) handler.onSegment(s);
     this.held = [];
     return handler;

@@ -14,9 +14,10 @@
 import { seqAdd, seqDiff, seqGt } from './sequence.js';
 import type { GapReason } from './types.js';
 
+/** Where both directions' bytes go, told which side (0 or 1) they came from: one object for the two. */
 export interface ReassemblyOutput {
-  data(bytes: Uint8Array, packet: number, tsSec: number, tsNsec: number): void;
-  gap(length: number, reason: GapReason, packet: number, tsSec: number, tsNsec: number): void;
+  data(side: 0 | 1, bytes: Uint8Array, packet: number, tsSec: number, tsNsec: number): void;
+  gap(side: 0 | 1, length: number, reason: GapReason, packet: number, tsSec: number, tsNsec: number): void;
 }
 
 interface HeldSegment {
@@ -33,6 +34,12 @@ interface HeldSegment {
 export const MAX_HELD_BYTES = 4 * 1024 * 1024;
 export const MAX_HELD_SEGMENTS = 4096;
 
+/**
+ * Nothing held, shared by every direction until it holds something: an in-order stream (nearly all of them) never
+ * makes an array of its own, nor fetches one from memory on every delivery.
+ */
+const NOTHING_HELD: HeldSegment[] = [];
+
 export class Reassembler {
   /** Sequence number of the next byte to deliver (signed 32-bit, see seqAdd); meaningful once `started`. */
   next = 0;
@@ -40,10 +47,13 @@ export class Reassembler {
   /** Sequence number of this direction's FIN, once `finSeen`: nothing at or past it is data. */
   finSeq = 0;
   finSeen = false;
-  private held: HeldSegment[] = [];
+  private held: HeldSegment[] = NOTHING_HELD;
   private heldBytes = 0;
 
-  constructor(private readonly out: ReassemblyOutput) {}
+  constructor(
+    private readonly out: ReassemblyOutput,
+    private readonly side: 0 | 1,
+  ) {}
 
   /** The SYN fixes where the data starts: ISN + 1. */
   onSyn(seq: number): void {
@@ -90,7 +100,7 @@ export class Reassembler {
       const first = this.held[0];
       // Held data ahead of the hole ends it; otherwise the hole runs up to what the peer acknowledged.
       const holeEnd = first !== undefined && seqGt(limit, first.seq) ? first.seq : limit;
-      this.out.gap(seqDiff(holeEnd, this.next), 'not-captured', packet, tsSec, tsNsec);
+      this.out.gap(this.side, seqDiff(holeEnd, this.next), 'not-captured', packet, tsSec, tsNsec);
       this.next = holeEnd | 0;
       this.drain();
     }
@@ -102,7 +112,7 @@ export class Reassembler {
       const first = this.held[0]!;
       const missing = seqDiff(first.seq, this.next);
       if (missing > 0) {
-        this.out.gap(missing, 'connection-end', packet, tsSec, tsNsec);
+        this.out.gap(this.side, missing, 'connection-end', packet, tsSec, tsNsec);
         this.next = first.seq | 0;
       }
       this.drain();
@@ -121,12 +131,12 @@ export class Reassembler {
     if (skip < captured.length) {
       const fresh = skip === 0 ? captured : captured.subarray(skip);
       this.next = seqAdd(this.next, fresh.length);
-      this.out.data(fresh, packet, tsSec, tsNsec);
+      this.out.data(this.side, fresh, packet, tsSec, tsNsec);
     }
     const stillMissing = total - Math.max(skip, captured.length);
     if (stillMissing > 0) {
       this.next = seqAdd(this.next, stillMissing);
-      this.out.gap(stillMissing, 'snap-length', packet, tsSec, tsNsec);
+      this.out.gap(this.side, stillMissing, 'snap-length', packet, tsSec, tsNsec);
     }
   }
 
@@ -139,6 +149,7 @@ export class Reassembler {
       tsSec,
       tsNsec,
     };
+    if (this.held === NOTHING_HELD) this.held = [];
     // Keep `held` sorted by sequence number; segments mostly arrive in order, so search from the end.
     let i = this.held.length;
     while (i > 0 && seqGt(this.held[i - 1]!.seq, seq)) i--;
@@ -149,7 +160,7 @@ export class Reassembler {
       const first = this.held[0]!;
       const missing = seqDiff(first.seq, this.next);
       if (missing > 0) {
-        this.out.gap(missing, 'not-captured', packet, tsSec, tsNsec);
+        this.out.gap(this.side, missing, 'not-captured', packet, tsSec, tsNsec);
         this.next = first.seq | 0;
       }
       this.drain();

@@ -21,7 +21,7 @@ import { formatAddress } from '../net/decode.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpSegment } from '../net/types.js';
 import { FlowAnalysis, analyzeSegment, noteSynOptions, windowShift, type SegmentContext } from './analysis.js';
 import { Reassembler, type ReassemblyOutput } from './reassembly.js';
-import type { ConnectionInfo, Dir, EndReason, GapReason, SegmentInfo, StreamHandler } from './types.js';
+import type { ConnectionInfo, Dir, EndReason, GapReason, HandlerSlot, SegmentInfo, StreamHandler } from './types.js';
 
 export const DEFAULT_AMQP_PORT = 5672;
 /** AMQP over TLS (IANA "amqps"). */
@@ -44,8 +44,11 @@ interface ReplaySegment {
 export interface TrackerOptions {
   /** Ports on which every connection is AMQP. */
   ports: ReadonlySet<number>;
-  /** Called once per AMQP connection, when it is first known to be AMQP. */
-  newHandler(info: ConnectionInfo): StreamHandler;
+  /**
+   * Called once per AMQP connection, when it is first known to be AMQP. The handler may later put another in its
+   * place in `slot` (HandlerSlot).
+   */
+  newHandler(info: ConnectionInfo, slot: HandlerSlot): StreamHandler;
   /**
    * First payload bytes (of either side) that make a connection on another port AMQP besides the protocol header,
    * e.g. a TLS ClientHello. Its sender is taken as the client when no SYN said otherwise.
@@ -64,7 +67,7 @@ export interface TrackerStats {
  * thousands of connections taking turns, every packet's lookup and update then touches a few cache lines instead of
  * a dozen scattered ones (the 10,000-connection benchmark capture spent more time waiting on memory than working).
  */
-class Connection implements SegmentContext {
+class Connection implements SegmentContext, HandlerSlot, ReassemblyOutput {
   readonly flow0 = new FlowAnalysis();
   readonly flow1 = new FlowAnalysis();
   readonly reassembler0: Reassembler;
@@ -121,8 +124,18 @@ class Connection implements SegmentContext {
     readonly firstTsNsec: number,
     private readonly tracker: TcpTracker,
   ) {
-    this.reassembler0 = new Reassembler(new SideOutput(tracker, this, 0));
-    this.reassembler1 = new Reassembler(new SideOutput(tracker, this, 1));
+    this.reassembler0 = new Reassembler(this, 0);
+    this.reassembler1 = new Reassembler(this, 1);
+  }
+
+  /** ReassemblyOutput: side `side`'s bytes, in order. */
+  data(side: 0 | 1, bytes: Uint8Array, packet: number, tsSec: number, tsNsec: number): void {
+    this.tracker.onBytes(this, side, bytes, packet, tsSec, tsNsec);
+  }
+
+  /** ReassemblyOutput: bytes of side `side` that will never be seen. */
+  gap(side: 0 | 1, length: number, reason: GapReason, packet: number, tsSec: number, tsNsec: number): void {
+    if (this.role === 'amqp') this.handler!.onGap(this.dirOf(side), length, reason, packet, tsSec, tsNsec);
   }
 
   /** SegmentContext: the handshake's round trip (0 until known). */
@@ -409,7 +422,7 @@ export class TcpTracker {
   }
 
   /** Bytes in order from one side. A pending connection is decided by its first bytes. */
-  /** @internal (SideOutput) */
+  /** @internal (Connection.data) */
   onBytes(conn: Connection, side: 0 | 1, bytes: Uint8Array, packet: number, tsSec: number, tsNsec: number): void {
     if (conn.role === 'pending') {
       const amqp = startsWithAmqp(bytes);
@@ -451,7 +464,7 @@ export class TcpTracker {
       firstTsNsec: conn.firstTsNsec,
     };
     this.stats.connections++;
-    conn.handler = this.options.newHandler(info);
+    conn.handler = this.options.newHandler(info, conn);
     const replay = conn.replay;
     conn.replay = null;
     if (replay !== null) {
@@ -494,22 +507,4 @@ function startsWithAmqp(bytes: Uint8Array): boolean {
   const n = Math.min(bytes.length, AMQP_MAGIC.length);
   for (let i = 0; i < n; i++) if (bytes[i] !== AMQP_MAGIC[i]) return false;
   return n === AMQP_MAGIC.length;
-}
-
-/** Where a side's reassembled bytes and gaps go: one object per side, not a closure per callback. */
-class SideOutput implements ReassemblyOutput {
-  constructor(
-    private readonly tracker: TcpTracker,
-    private readonly conn: Connection,
-    private readonly side: 0 | 1,
-  ) {}
-
-  data(bytes: Uint8Array, packet: number, tsSec: number, tsNsec: number): void {
-    this.tracker.onBytes(this.conn, this.side, bytes, packet, tsSec, tsNsec);
-  }
-
-  gap(length: number, reason: GapReason, packet: number, tsSec: number, tsNsec: number): void {
-    const conn = this.conn;
-    if (conn.role === 'amqp') conn.handler!.onGap(conn.dirOf(this.side), length, reason, packet, tsSec, tsNsec);
-  }
 }

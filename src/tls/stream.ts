@@ -12,7 +12,7 @@
  * (CLIENT_RANDOM). A connection whose keys are missing or do not authenticate its records is analysed keyless
  * from that record on, with `keyProblem` saying why: never an exception.
  */
-import type { ConnectionInfo, Dir, EndReason, GapReason, SegmentInfo, StreamHandler } from '../tcp/types.js';
+import type { ConnectionInfo, Dir, EndReason, GapReason, HandlerSlot, SegmentInfo, StreamHandler } from '../tcp/types.js';
 import { ALERT_CLOSE_NOTIFY, alertName } from './alerts.js';
 import { RecordDecrypter, type Decrypted } from './decrypt.js';
 import { HandshakeReader, handshakeTypeName, parseClientHello, parseServerHello, versionName, type HandshakeMessage } from './handshake.js';
@@ -66,6 +66,11 @@ interface Side {
 
 export interface TlsStreamOptions {
   keyLog: KeyLog | null;
+  /**
+   * Where the tracker keeps this handler, when nothing wraps it: once both sides have spoken plain AMQP, every call
+   * is passed on unchanged, so the inner handler takes this one's place there.
+   */
+  slot?: HandlerSlot | null;
 }
 
 export class TlsStream implements StreamHandler {
@@ -111,6 +116,8 @@ export class TlsStream implements StreamHandler {
     if (this.mode === 'plain') {
       if (dir === 's2c' && !this.serverSpoke) this.noteServerFirstBytes(bytes, packet, tsSec, tsNsec);
       this.inner.onData(dir, bytes, packet, tsSec, tsNsec);
+      // Plain on both sides: nothing more to look at (onSegment, onGap and onEnd of a plain stream pass through).
+      if (this.serverSpoke && this.options.slot?.handler === this) this.options.slot.handler = this.inner;
       return;
     }
     if (this.mode === 'sniff') {

@@ -10,11 +10,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FrameDecoder } from '../../src/amqp/frame-decoder.js';
 import type { FieldValue, Frame } from '../../src/amqp/types.js';
-import { createTcpSegment, decodePacket } from '../../src/net/decode.js';
-import { CaptureReader } from '../../src/capture/reader.js';
 import { TcpTracker } from '../../src/tcp/tracker.js';
 import type { Dir } from '../../src/tcp/types.js';
-import { captureBytes } from '../helpers/captures.js';
+import { captureBytes, trackCapture } from '../helpers/captures.js';
 
 interface WiresharkFrame {
   packet: number;
@@ -35,7 +33,6 @@ const expected = JSON.parse(
 /** Our frames of every connection, in decoding order, with their direction. */
 function decodeAll(bytes: Uint8Array): { dir: Dir; frame: Frame }[] {
   const out: { dir: Dir; frame: Frame }[] = [];
-  const seg = createTcpSegment();
   const tracker = new TcpTracker({
     ports: new Set([5672]),
     newHandler: () => {
@@ -44,13 +41,7 @@ function decodeAll(bytes: Uint8Array): { dir: Dir; frame: Frame }[] {
       return { onSegment() {}, onData: (dir, b, p, s, n) => d[dir].push(b, p, s, n), onGap() {}, onEnd() {} };
     },
   });
-  const reader = new CaptureReader(
-    { onPacket: (p) => decodePacket(p.linkType, p.data, p.origLen, seg) === 'tcp' && tracker.onSegment(seg, p.index, p.tsSec, p.tsNsec), onWarning() {} },
-    'x',
-  );
-  reader.push(bytes);
-  reader.end();
-  tracker.end();
+  trackCapture(bytes, tracker);
   return out;
 }
 

@@ -3,6 +3,9 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Analyzer, type AnalyzeOptions } from '../../src/analyze.js';
+import { CaptureReader } from '../../src/capture/reader.js';
+import { createTcpSegment, decodePacket } from '../../src/net/decode.js';
+import type { TcpTracker } from '../../src/tcp/tracker.js';
 import type { Report, ReportEvent } from '../../src/report/types.js';
 import { parseKeyLog, type KeyLog } from '../../src/tls/keylog.js';
 
@@ -26,6 +29,23 @@ export function captureBytes(name: string): Uint8Array {
   const path = join(CAPTURES_DIR, name);
   if (name.endsWith('.xz')) return execFileSync('xz', ['-dc', path], { maxBuffer: 1 << 30 });
   return readFileSync(path);
+}
+
+/** Every TCP segment of a capture (its name in captures/, or its bytes) through `tracker`, then the tracker's end. */
+export function trackCapture(capture: string | Uint8Array, tracker: TcpTracker): void {
+  const seg = createTcpSegment();
+  const reader = new CaptureReader(
+    {
+      onPacket: (p) => {
+        if (decodePacket(p.linkType, p.data, p.origLen, seg) === 'tcp') tracker.onSegment(seg, p.index, p.tsSec, p.tsNsec);
+      },
+      onWarning() {},
+    },
+    typeof capture === 'string' ? capture : 'capture',
+  );
+  reader.push(typeof capture === 'string' ? captureBytes(capture) : capture);
+  reader.end();
+  tracker.end();
 }
 
 export interface AnalyzedCapture {

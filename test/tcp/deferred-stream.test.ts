@@ -5,13 +5,10 @@
  * copied segments each instead of a full handler.
  */
 import { describe, expect, it } from 'vitest';
-import { CaptureReader } from '../../src/capture/reader.js';
-import type { CapturedPacket } from '../../src/capture/types.js';
-import { createTcpSegment, decodePacket } from '../../src/net/decode.js';
 import { DeferredStream } from '../../src/tcp/deferred-stream.js';
 import { TcpTracker } from '../../src/tcp/tracker.js';
-import type { StreamHandler } from '../../src/tcp/types.js';
-import { captureBytes } from '../helpers/captures.js';
+import type { HandlerSlot, StreamHandler } from '../../src/tcp/types.js';
+import { trackCapture } from '../helpers/captures.js';
 
 interface Run {
   /** Per connection id, every call its handler received, as text. */
@@ -21,44 +18,52 @@ interface Run {
   made: number;
   /** Connections that carried bytes. */
   withBytes: number;
+  /** Calls that reached a made handler through the DeferredStream instead of straight from the tracker's slot. */
+  relayed: number;
 }
 
-function run(capture: string, deferred: boolean): Run {
+function run(capture: string, deferred: boolean, withSlot = false): Run {
   const calls = new Map<string, string[]>();
   let made = 0;
+  let relayed = 0;
   const tracker = new TcpTracker({
     ports: new Set([5672]),
-    newHandler(info) {
+    newHandler(info, slot: HandlerSlot) {
       const log: string[] = [];
       calls.set(info.id, log);
+      let deferredStream: DeferredStream | null = null;
+      // After its first calls (the replay of held segments, made from inside the DeferredStream), is the tracker
+      // still going through the DeferredStream?
+      const via = () => {
+        if (slot.handler === deferredStream && deferredStream !== null && log.length > 0) relayed++;
+      };
       const make = (): StreamHandler => {
         made++;
         return {
-          onSegment: (s) => log.push(`seg ${s.packet} ${s.dir} ${s.tcpFlags} ${s.analysis} ${s.seq} ${s.ack} ${s.window} ${s.payloadLength} ${s.tsSec}.${s.tsNsec}`),
+          onSegment: (s) => {
+            via();
+            log.push(`seg ${s.packet} ${s.dir} ${s.tcpFlags} ${s.analysis} ${s.seq} ${s.ack} ${s.window} ${s.payloadLength} ${s.tsSec}.${s.tsNsec}`);
+          },
           onData: (dir, bytes, packet) => log.push(`data ${dir} ${bytes.length} ${packet}`),
           onGap: (dir, length, reason, packet) => log.push(`gap ${dir} ${length} ${reason} ${packet}`),
           onEnd: (reason) => log.push(`end ${reason}`),
         };
       };
-      return deferred ? new DeferredStream(make) : make();
+      if (!deferred) return make();
+      deferredStream = new DeferredStream(make, withSlot ? slot : null);
+      return deferredStream;
     },
   });
-  const seg = createTcpSegment();
-  const reader = new CaptureReader(
-    {
-      onPacket(p: CapturedPacket) {
-        if (decodePacket(p.linkType, p.data, p.origLen, seg) === 'tcp') tracker.onSegment(seg, p.index, p.tsSec, p.tsNsec);
-      },
-      onWarning() {},
-    },
-    capture,
-  );
-  reader.push(captureBytes(capture));
-  reader.end();
-  const madeWhileReading = made;
-  tracker.end();
+  let madeWhileReading = -1;
+  // The count before the tracker's end, which makes the handlers of connections that never carried a byte.
+  const end = tracker.end.bind(tracker);
+  tracker.end = () => {
+    madeWhileReading = made;
+    end();
+  };
+  trackCapture(capture, tracker);
   const withBytes = [...calls.values()].filter((log) => log.some((c) => c.startsWith('data'))).length;
-  return { calls, madeWhileReading, made, withBytes };
+  return { calls, madeWhileReading, made, withBytes, relayed };
 }
 
 describe('DeferredStream', () => {
@@ -74,5 +79,15 @@ describe('DeferredStream', () => {
     expect(lazy.madeWhileReading).toBeLessThanOrEqual(eager.made - 100);
     const endedWithoutBytes = [...lazy.calls.values()].filter((log) => !log.some((c) => c.startsWith('data')) && log.at(-1) !== 'end capture-end').length;
     expect(lazy.madeWhileReading).toBe(lazy.withBytes + endedWithoutBytes);
+  });
+
+  it('hands its place in the tracker to the handler it made, with the same calls', () => {
+    const eager = run('fleet-broker-restart.pcap', false);
+    const relaying = run('fleet-broker-restart.pcap', true);
+    const handingOver = run('fleet-broker-restart.pcap', true, true);
+    expect(handingOver.calls).toEqual(eager.calls);
+    // Without a slot every segment after the first bytes still goes through the DeferredStream; with one, none.
+    expect(relaying.relayed).toBeGreaterThan(1000);
+    expect(handingOver.relayed).toBe(0);
   });
 });
