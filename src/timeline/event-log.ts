@@ -7,6 +7,7 @@
  * its events are replayed into the bounded selection).
  */
 import type { FrameView } from '../amqp/frame-view.js';
+import { ByContent, contentHash } from '../amqp/by-content.js';
 import { FRAME_HEADER, FRAME_METHOD } from '../amqp/types.js';
 import type { Dir, SegmentInfo } from '../tcp/types.js';
 import { payloadFrameEntry, tcpEntry } from './raw-events.js';
@@ -31,27 +32,28 @@ const BLOB = 64;
 /**
  * Payloads longer than this are looked up among the ones earlier logs stored: each client of a broker gets the same
  * Connection.Start, half a kilobyte of server properties, and a fleet keeps one copy of it (a blob), not one per
- * connection. A payload seen for the first time is stored in the log itself, and remembered.
+ * connection. A payload seen for the first time is stored in the log itself.
  */
 const BLOB_BYTES = 96;
-/** Payloads seen, by content; forgotten all at once when full (a new broker version, many distinct payloads). */
-const sharedBlobs = new Map<string, Uint8Array>();
-const MAX_SHARED_BLOBS = 512;
-/** Larger payloads are never shared (the cache, with its keys, stays under about 4 MiB). */
+/** Payloads seen more than once, by content (ByContent: forgotten all at once when full). */
+const sharedBlobs = new ByContent<Uint8Array>(512);
+/** Larger payloads are never shared (the cache stays under about 2 MiB). */
 const MAX_SHARED_BLOB_BYTES = 4096;
 
-/** The shared copy of bytes[start, end) if an earlier log stored the same; null the first time (it is remembered). */
+/**
+ * The shared copy of bytes[start, end) once the same bytes have come before (kept from the second time on); null
+ * when there is none yet: the log stores the payload itself.
+ */
 function sharedCopy(bytes: Uint8Array, start: number, end: number): Uint8Array | null {
   if (end - start > MAX_SHARED_BLOB_BYTES) return null;
-  const key = LATIN1.decode(bytes.subarray(start, end));
-  const blob = sharedBlobs.get(key);
+  const hash = contentHash(bytes, start, end);
+  const blob = sharedBlobs.get(bytes, start, end, hash);
   if (blob !== undefined) return blob;
-  if (sharedBlobs.size >= MAX_SHARED_BLOBS) sharedBlobs.clear();
-  sharedBlobs.set(key, Uint8Array.prototype.slice.call(bytes, start, end));
-  return null;
+  if (!sharedBlobs.repeated(hash)) return null;
+  const copy = Uint8Array.prototype.slice.call(bytes, start, end);
+  sharedBlobs.set(hash, copy, copy);
+  return copy;
 }
-
-const LATIN1 = new TextDecoder('latin1');
 
 /** One decoded event (reused from event to event while reading). Shaped like the fields RawEvents' writers read. */
 export class LoggedEvent {

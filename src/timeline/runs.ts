@@ -34,31 +34,42 @@ export const FLOW_TCP = new Set(['ACK', 'Window Update', 'Window Full', 'Dup ACK
 
 export class RunTracker {
   readonly runs: TrafficRun[] = [];
-  private current: TrafficRun | null = null;
+  // The run in progress, as fields of this object: it changes with every frame of a busy connection, and with
+  // thousands of connections taking turns each object on that path is a cache miss per frame (a run object and its
+  // two moments were three; made only when a run is long enough to keep).
+  private running = false;
+  private runDir: Dir = 'c2s';
   /** The method of the run in progress (its type without "+content"). */
   private method = '';
-  /** A run too short to keep, reused by the next one (start). */
-  private spare: TrafficRun | null = null;
+  private runType = '';
+  private count = 0;
+  private bodyBytes = 0;
+  private firstPacket = 0;
+  private firstTsSec = 0;
+  private firstTsNsec = 0;
+  private firstOrdinal = 0;
+  private lastPacket = 0;
+  private lastTsSec = 0;
+  private lastTsNsec = 0;
+  private lastOrdinal = 0;
 
   /** A frame: `frameType` is its type octet, `name` its display name, `size` its payload size. */
   frame(dir: Dir, frameType: number, name: string, size: number, packet: number, tsSec: number, tsNsec: number, ordinal: number): void {
-    const cur = this.current;
     if (frameType === FRAME_METHOD) {
-      if (cur !== null && cur.dir === dir && this.method === name) {
-        cur.count++;
-        this.extend(cur, packet, tsSec, tsNsec, ordinal);
+      if (this.running && this.runDir === dir && this.method === name) {
+        this.count++;
+        this.extend(packet, tsSec, tsNsec, ordinal);
         return;
       }
       this.close();
-      this.method = name;
-      this.current = this.start(dir, name, packet, tsSec, tsNsec, ordinal);
+      this.start(dir, name, packet, tsSec, tsNsec, ordinal);
       return;
     }
-    if ((frameType === FRAME_HEADER || frameType === FRAME_BODY) && cur !== null && cur.dir === dir) {
+    if ((frameType === FRAME_HEADER || frameType === FRAME_BODY) && this.running && this.runDir === dir) {
       // Named once per run: a string built per content frame would be garbage on every message.
-      if (cur.type === this.method) cur.type = `${this.method}+content`;
-      if (frameType === FRAME_BODY) cur.bodyBytes += size;
-      this.extend(cur, packet, tsSec, tsNsec, ordinal);
+      if (this.runType === this.method) this.runType = `${this.method}+content`;
+      if (frameType === FRAME_BODY) this.bodyBytes += size;
+      this.extend(packet, tsSec, tsNsec, ordinal);
       return;
     }
     // A heartbeat, or content that belongs to no method of this run: the run ends here.
@@ -85,41 +96,40 @@ export class RunTracker {
     return this.runs.filter((r) => r.firstOrdinal <= from && r.lastOrdinal >= to);
   }
 
-  /**
-   * A new run, in the last discarded one's objects when there is one: with thousands of connections taking turns,
-   * each connection's short run outlives a young-generation collection, so fresh ones were all promoted to die old.
-   */
-  private start(dir: Dir, type: string, packet: number, tsSec: number, tsNsec: number, ordinal: number): TrafficRun {
-    const r = this.spare;
-    if (r === null) return { dir, type, count: 1, bodyBytes: 0, first: { packet, tsSec, tsNsec }, last: { packet, tsSec, tsNsec }, firstOrdinal: ordinal, lastOrdinal: ordinal };
-    this.spare = null;
-    r.dir = dir;
-    r.type = type;
-    r.count = 1;
-    r.bodyBytes = 0;
-    r.first.packet = r.last.packet = packet;
-    r.first.tsSec = r.last.tsSec = tsSec;
-    r.first.tsNsec = r.last.tsNsec = tsNsec;
-    r.firstOrdinal = r.lastOrdinal = ordinal;
-    return r;
+  private start(dir: Dir, name: string, packet: number, tsSec: number, tsNsec: number, ordinal: number): void {
+    this.running = true;
+    this.runDir = dir;
+    this.method = name;
+    this.runType = name;
+    this.count = 1;
+    this.bodyBytes = 0;
+    this.firstPacket = this.lastPacket = packet;
+    this.firstTsSec = this.lastTsSec = tsSec;
+    this.firstTsNsec = this.lastTsNsec = tsNsec;
+    this.firstOrdinal = this.lastOrdinal = ordinal;
   }
 
-  private extend(r: TrafficRun, packet: number, tsSec: number, tsNsec: number, ordinal: number): void {
-    r.last.packet = packet;
-    r.last.tsSec = tsSec;
-    r.last.tsNsec = tsNsec;
-    r.lastOrdinal = ordinal;
+  private extend(packet: number, tsSec: number, tsNsec: number, ordinal: number): void {
+    this.lastPacket = packet;
+    this.lastTsSec = tsSec;
+    this.lastTsNsec = tsNsec;
+    this.lastOrdinal = ordinal;
   }
 
   private close(): void {
-    const cur = this.current;
-    this.current = null;
-    if (cur === null) return;
-    if (cur.count < MIN_RUN) {
-      this.spare = cur;
-      return;
-    }
-    this.runs.push(cur);
+    if (!this.running) return;
+    this.running = false;
+    if (this.count < MIN_RUN) return;
+    this.runs.push({
+      dir: this.runDir,
+      type: this.runType,
+      count: this.count,
+      bodyBytes: this.bodyBytes,
+      first: { packet: this.firstPacket, tsSec: this.firstTsSec, tsNsec: this.firstTsNsec },
+      last: { packet: this.lastPacket, tsSec: this.lastTsSec, tsNsec: this.lastTsNsec },
+      firstOrdinal: this.firstOrdinal,
+      lastOrdinal: this.lastOrdinal,
+    });
     if (this.runs.length > MAX_RUNS) {
       let shortest = 0;
       for (let i = 1; i < this.runs.length; i++) if (this.runs[i]!.count < this.runs[shortest]!.count) shortest = i;
