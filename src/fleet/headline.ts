@@ -8,7 +8,8 @@ import type { Verdict } from '../diagnosis/types.js';
 import { HEALTHY_VERDICTS } from './groups.js';
 import type { Reconnect } from './reconnects.js';
 import { grouped, listed, plural, spoken } from './stats.js';
-import type { Fleet, FleetMember, FleetWave } from './types.js';
+import type { Clock } from './clock.js';
+import { compareInstants, secondsFrom, type Fleet, type FleetMember, type FleetWave, type Instant } from './types.js';
 import { toldWaves } from './waves.js';
 import { clientGaveUpBlocked } from './alarms.js';
 import { explainedLoop, type ToldRefusal } from './refusals.js';
@@ -88,15 +89,20 @@ export function reconnectClause(wave: Pick<FleetWave, 'count' | 'reconnected' | 
   return wave.reconnected === wave.count ? `All reconnected${after}.` : `${wave.reconnected} of ${wave.count} reconnected${after}.`;
 }
 
-/** `alarms`: the sentence for `fleet.alarms`, or null for none; `refusals`: the handshake refusals to tell (at most two). */
+/**
+ * `alarms`: the sentence for `fleet.alarms`, or null for none; `refusals`: the handshake refusals to tell (at most
+ * two); `end`: the run's last packet (where a connection still open stands).
+ */
 export function headline(
   members: readonly FleetMember[],
   fleet: Omit<Fleet, 'headline'>,
   reconnects: readonly Reconnect[],
   alarms: string | null,
   refusals: readonly ToldRefusal[],
-  t: (m: FleetMember) => number,
+  clock: Clock,
+  end: Instant,
 ): string[] {
+  const t = (m: FleetMember) => clock.t(m.ended ?? end);
   const sentences: string[] = [];
   const first = overview(members, fleet.hosts, t);
   if (first !== null) sentences.push(first);
@@ -138,19 +144,91 @@ export function headline(
     const others = members.filter(
       (m) => isProblem(m) && !inWaves.has(m.id) && !inLoops.has(`${m.host}\u0000${m.application ?? ''}`) && !m.unanswered && !clientGaveUpBlocked(m) && !refused.has(m.id),
     );
-    if (others.length > 0 && (fleet.waves.length > 0 || na.count > 0 || fleet.reconnects.loops.length > 0 || fleet.alarms.length > 0 || refusals.length > 0)) {
-      const hosts = [...new Set(others.map((m) => m.host))];
-      sentences.push(`Also ${plural(others.length, 'other problem connection')} (${breakdown(others)}) from ${listed(hosts)}.`);
-    } else if (others.length > 0) {
-      const hosts = [...new Set(others.map((m) => m.host))];
-      if (others.length <= 3) {
-        for (const m of others) sentences.push(`${m.id}${m.application !== null ? ` (${m.application})` : ''}: ${verdictLabel(m)} at ${t(m).toFixed(3)} s.`);
+    // Still open and silent together: the incident is going on as the capture ends (a capture stopped mid-way).
+    const together = silentTogether(others);
+    if (together !== null) sentences.push(silentTogetherSentence(together, clock));
+    const rest = together === null ? others : others.filter((m) => !together.includes(m));
+    if (rest.length > 0 && (fleet.waves.length > 0 || na.count > 0 || fleet.reconnects.loops.length > 0 || fleet.alarms.length > 0 || refusals.length > 0 || together !== null)) {
+      const hosts = [...new Set(rest.map((m) => m.host))];
+      sentences.push(`Also ${plural(rest.length, 'other problem connection')} (${breakdown(rest)}) from ${listed(hosts)}.`);
+    } else if (rest.length > 0) {
+      const ended = rest.filter((m) => m.ended !== null);
+      const open = rest.filter((m) => m.ended === null);
+      if (rest.length <= 3) {
+        for (const m of rest) sentences.push(`${m.id}${m.application !== null ? ` (${m.application})` : ''}: ${oneConnection(m, t, clock)}.`);
+      } else if (open.length === 0) {
+        sentences.push(`They ended one by one, not in a wave, from ${listed([...new Set(ended.map((m) => m.host))])}.`);
       } else {
-        sentences.push(`They ended one by one, not in a wave, from ${listed(hosts)}.`);
+        const hosts = listed([...new Set(rest.map((m) => m.host))]);
+        const openText = `${plural(open.length, 'connection')} still open at the end of the capture (${breakdown(open)})`;
+        sentences.push(ended.length === 0 ? `Also ${openText}, from ${hosts}.` : `${grouped(ended.length)} ended one by one, not in a wave, and ${openText}, from ${hosts}.`);
       }
     }
   }
   return sentences.slice(0, MAX_SENTENCES);
+}
+
+/** "missed-heartbeats (client-stalled) at 16.220 s", or, still open, "still open at the end of the capture, client-stalled since 6.104 s". */
+function oneConnection(m: FleetMember, t: (m: FleetMember) => number, clock: Clock): string {
+  if (m.ended !== null) return `${verdictLabel(m)} at ${t(m).toFixed(3)} s`;
+  if (m.cause === null) return `still open at the end of the capture (${m.severity})`;
+  return `still open at the end of the capture, ${m.cause} ${m.silentSince !== null ? `since ${clock.t(m.silentSince).toFixed(3)} s` : 'since before the capture started'}`;
+}
+
+/** At least this many silent connections make a "went silent together" sentence, as for waves. */
+const MIN_TOGETHER = 3;
+/** T when unknown (RabbitMQ's default), for how far apart silences may start (as waves.ts). */
+const DEFAULT_T = 60;
+
+/**
+ * The largest set of connections still open at the end whose client silences have the same cause and began within
+ * T of each other (each client's last heartbeat falls up to T/2 before the event that silenced it); null for fewer
+ * than MIN_TOGETHER.
+ */
+function silentTogether(members: readonly FleetMember[]): FleetMember[] | null {
+  const byCause = new Map<string, FleetMember[]>();
+  for (const m of members) {
+    if (m.ended !== null || m.silentSince === null || m.cause === null) continue;
+    const list = byCause.get(m.cause);
+    if (list === undefined) byCause.set(m.cause, [m]);
+    else list.push(m);
+  }
+  let best: FleetMember[] | null = null;
+  for (const list of byCause.values()) {
+    list.sort((a, b) => compareInstants(a.silentSince!, b.silentSince!));
+    let from = 0;
+    for (let i = 0; i < list.length; i++) {
+      const window = Math.max(1, list[i]!.heartbeat ?? DEFAULT_T);
+      while (secondsFrom(list[from]!.silentSince!, list[i]!.silentSince!) > window) from++;
+      if (i - from + 1 >= MIN_TOGETHER && (best === null || i - from + 1 > best.length)) best = list.slice(from, i + 1);
+    }
+  }
+  return best;
+}
+
+function silentTogetherSentence(list: readonly FleetMember[], clock: Clock): string {
+  const hosts = [...new Set(list.map((m) => m.host))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const apps = [...new Set(list.flatMap((m) => (m.application !== null ? [m.application] : [])))];
+  const who = `${plural(list.length, 'connection')}${apps.length > 0 ? ` (${listed(apps)})` : ''} from ${hosts.length === 1 ? hosts[0] : `${plural(hosts.length, 'host')} (${listed(hosts)})`}`;
+  const from = clock.t(list[0]!.silentSince!).toFixed(3);
+  const to = clock.t(list[list.length - 1]!.silentSince!).toFixed(3);
+  const cause = list[0]!.cause!;
+  const why =
+    cause === 'client-unreachable'
+      ? hosts.length === 1
+        ? `the broker's data goes unacknowledged, so ${hosts[0]} or its network path vanished`
+        : "the broker's data goes unacknowledged, so a network failure between those hosts and the broker (switch, firewall, security group, partition), not the applications"
+      : cause === 'client-not-reading'
+        ? 'their receive windows are zero, so the client processes stopped reading their sockets'
+        : hosts.length === 1
+          ? `their kernel keeps ACKing, so the processes on ${hosts[0]} are stalled (frozen, swapping, a blocked event loop, a long GC pause), not the network`
+          : 'their kernels keep ACKing, so the same stall hit independent clients at once (a shared dependency, a deployment, a common load spike)';
+  // RabbitMQ's heartbeat timer closes each 2T-3T after its client's last byte, when T is known for all.
+  const ts = list.map((m) => m.heartbeat);
+  const closes = ts.every((x) => x !== null)
+    ? ` RabbitMQ will close them for missed heartbeats between ${Math.min(...list.map((m) => clock.t(m.silentSince!) + 2 * m.heartbeat!)).toFixed(3)} and ${Math.max(...list.map((m) => clock.t(m.silentSince!) + 3 * m.heartbeat!)).toFixed(3)} s if nothing changes.`
+    : '';
+  return `${who} went silent between ${from} and ${to} s and ${list.length === 1 ? 'is' : 'are'} still open at the end of the capture (${cause}): ${why}.${closes}`;
 }
 
 export type { Verdict };

@@ -66,8 +66,7 @@ export function summarizeFleet(input: FleetInput): Fleet {
     refused: refused(input.nonAmqp, clock),
     noAmqp: { count: input.nonAmqp.noAmqp },
   };
-  const when = (m: FleetMember) => clock.t(m.ended ?? input.end);
-  return { headline: headline(members, fleet, reconnects, alarmsSentence(keptAlarms, fleet.alarmsOmitted), kept.told, when), ...fleet };
+  return { headline: headline(members, fleet, reconnects, alarmsSentence(keptAlarms, fleet.alarmsOmitted), kept.told, clock, input.end), ...fleet };
 }
 
 export type { Fleet, FleetMember, Instant, NonAmqpCounts } from './types.js';

@@ -61,6 +61,11 @@ export interface FleetMember {
   beginningSeen: boolean;
   /** Its Connection.Blocked episodes (a broker resource alarm), in order; empty for none. */
   blocked: readonly BlockedSpan[];
+  /**
+   * Still open at the end with a client silence whose cause the wire shows (stalled, unreachable, not reading):
+   * when that silence began, the client's last byte; null otherwise, and when that byte is before the capture.
+   */
+  silentSince: Instant | null;
 }
 
 /** A connection's Connection.Blocked episode: from the Blocked frame to the Unblocked one. */

@@ -37,6 +37,9 @@ function window(m: FleetMember): number {
       return Math.max(1, m.heartbeat ?? DEFAULT_T);
     case 'tcp-timeout':
       return TCP_TIMEOUT_SPREAD_SECONDS;
+    case 'reset':
+      // Silent clients dropped by the broker, T unknown (reset.ts): each on its own heartbeat timer, as above.
+      return m.cause !== null ? DEFAULT_T : BROKER_BURST_SECONDS;
     default:
       return BROKER_BURST_SECONDS;
   }
@@ -107,14 +110,25 @@ export function scopeOf(members: readonly FleetMember[]): WaveScope {
     case 'reset':
       // RSTs forged in either end's name by something in the path (their TTL tells) are the path's, whoever's name.
       if (members.every((m) => m.middlebox)) return 'network';
+      // The broker dropped clients whose silence has a cause, T unknown (reset.ts): read as missed heartbeats are.
+      if (first.cause !== null) return silentClientsScope(first, hosts, spread);
       if (brokerEnded) return 'broker';
       return hosts.length === 1 ? 'host' : 'network';
     default:
-      if (hosts.length === 1) return 'host';
-      if (first.cause === 'client-unreachable' || first.verdict === 'tcp-timeout') return 'network';
-      if (first.verdict === 'missed-heartbeats' && spread <= SIMULTANEOUS_SECONDS) return 'broker';
-      return 'clients';
+      return silentClientsScope(first, hosts, spread);
   }
+}
+
+/** Connections whose ends follow their clients' silence (missed heartbeats, a TCP timeout, a reset with a cause). */
+function silentClientsScope(first: FleetMember, hosts: readonly string[], spread: number): WaveScope {
+  if (hosts.length === 1) return 'host';
+  if (first.cause === 'client-unreachable' || first.verdict === 'tcp-timeout') return 'network';
+  if ((first.verdict === 'missed-heartbeats' || first.verdict === 'reset') && spread <= SIMULTANEOUS_SECONDS) return 'broker';
+  return 'clients';
+}
+
+function resetExplanation(who: string, spread: string, scope: WaveScope): string {
+  return `${who} were reset within ${spread}${scope === 'broker' ? ' by the broker side' : ''}, outside any heartbeat window: ${scope === 'broker' ? 'a broker-side event' : scope === 'network' ? 'a middlebox (load balancer, NAT, firewall) resetting idle or tracked connections' : 'the client host or something on its path'}.`;
 }
 
 /** "CONNECTION_FORCED - broker forced connection closure with reason 'shutdown'" -> "shutdown". */
@@ -176,8 +190,12 @@ export function waveExplanation(members: readonly FleetMember[], hosts: readonly
     }
     case 'server-unresponsive':
       return `${who} gave up on the broker within ${spread} after it stopped sending, heartbeats included: the broker was stalled (a paused VM, long GC, disk or memory alarm) or its host unreachable. Look at the broker's logs and host around ${clock.t(first.ended!).toFixed(1)} s.`;
-    case 'missed-heartbeats': {
-      const heartbeat = t !== null ? ` (T=${t} s)` : '';
+    case 'missed-heartbeats':
+    case 'reset': {
+      if (first.verdict === 'reset' && (first.cause === null || members.every((m) => m.middlebox))) return resetExplanation(who, spread, scope);
+      // A reset with a cause: the broker dropped silent clients, T unknown (reset.ts).
+      const closed =
+        first.verdict === 'reset' ? 'the broker reset each (T unknown: the timing of a heartbeat timeout cannot be checked, the silence fits one)' : `the broker closed each for missed heartbeats${t !== null ? ` (T=${t} s)` : ''}`;
       if (scope === 'host') {
         const cause =
           first.cause === 'client-unreachable'
@@ -185,15 +203,16 @@ export function waveExplanation(members: readonly FleetMember[], hosts: readonly
             : first.cause === 'client-not-reading'
               ? 'their receive windows were zero: the processes on that host stopped reading their sockets'
               : 'their kernel kept ACKing, so the processes on that host were stalled (frozen, swapping, a blocked event loop, a long GC pause), not the network';
-        return `${who} stopped sending at about the same time and the broker closed each for missed heartbeats${heartbeat} ${between}: ${cause}. Look at ${hosts[0]}: its load, memory and the client processes around the last bytes they sent.`;
+        return `${who} stopped sending at about the same time and ${closed} ${between}: ${cause}. Look at ${hosts[0]}: its load, memory and the client processes around the last bytes they sent.`;
       }
       if (scope === 'network') {
-        return `${who} became unreachable at about the same time and the broker closed each for missed heartbeats${heartbeat} ${between}: a network failure between those hosts and the broker (switch, firewall, security group, partition), not the applications.`;
+        return `${who} became unreachable at about the same time and ${closed} ${between}: a network failure between those hosts and the broker (switch, firewall, security group, partition), not the applications.`;
       }
       if (scope === 'broker') {
         return `${who} were dropped by the broker within ${spread}, all at once rather than each on its own heartbeat timer: a broker-side event, not client faults.`;
       }
-      return `${who} were closed for missed heartbeats${heartbeat} ${between}: the same stall in independent clients at once (a shared dependency, a deployment, a common load spike), not one host.`;
+      const what = first.verdict === 'reset' ? `went silent and ${closed}` : `were closed for missed heartbeats${t !== null ? ` (T=${t} s)` : ''}`;
+      return `${who} ${what} ${between}: the same stall in independent clients at once (a shared dependency, a deployment, a common load spike), not one host.`;
     }
     case 'tcp-timeout':
       return `${who} stopped acknowledging the broker's data and its kernel gave up on each ${between}: ${scope === 'network' ? 'a network failure between those hosts and the broker' : `${hosts[0]} or its network path vanished`}.`;
@@ -203,8 +222,6 @@ export function waveExplanation(members: readonly FleetMember[], hosts: readonly
       // The wave is when their clients gave up; the fleet's notAccepting says when they were opened.
       if (first.unanswered) return `${who} gave up ${between}, never answered by the broker: it was not accepting connections (see the connections it did not accept).`;
       return `${who} failed their AMQP handshake within ${spread}${first.replyCode !== null ? ` with ${first.replyCode}` : ''}: ${first.explanation}`;
-    case 'reset':
-      return `${who} were reset within ${spread}${scope === 'broker' ? ' by the broker side' : ''}, outside any heartbeat window: ${scope === 'broker' ? 'a broker-side event' : scope === 'network' ? 'a middlebox (load balancer, NAT, firewall) resetting idle or tracked connections' : 'the client host or something on its path'}.`;
     default:
       return `${who} ended with ${first.verdict} within ${spread}.`;
   }

@@ -43,6 +43,7 @@ export function memberFromReport(c: ReportConnection, capture: string | null): F
     unanswered: c.end.notAccepted === true,
     beginningSeen: c.handshakeSeen,
     blocked: blockedSpans(c),
+    silentSince: c.end.verdict === 'open' && c.end.cause !== null && c.end.cause !== 'server-stalled' && c.lastClientByte !== null ? instantOf(c.lastClientByte) : null,
   };
 }
 

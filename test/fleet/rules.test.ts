@@ -40,6 +40,7 @@ function member(o: Partial<FleetMember> & { open: number; end: number | null }):
     unanswered: false,
     beginningSeen: true,
     blocked: [],
+    silentSince: null,
     ...rest,
   };
 }

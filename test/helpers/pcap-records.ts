@@ -25,8 +25,17 @@ export function pcapRecords(bytes: Uint8Array): PcapRecords {
 
 /** The capture from packet `first` (1-based) on, as `editcap -r in out first-`. */
 export function fromPacket(bytes: Uint8Array, first: number): Uint8Array {
+  return packets(bytes, first, Infinity);
+}
+
+/** The capture up to packet `last` (1-based) included: a capture stopped there. */
+export function untilPacket(bytes: Uint8Array, last: number): Uint8Array {
+  return packets(bytes, 1, last);
+}
+
+function packets(bytes: Uint8Array, first: number, last: number): Uint8Array {
   const { header, records } = pcapRecords(bytes);
-  const rest = records.slice(first - 1);
+  const rest = records.slice(first - 1, last);
   const out = new Uint8Array(header.length + rest.reduce((n, r) => n + r.length, 0));
   out.set(header, 0);
   let at = header.length;

@@ -4,9 +4,9 @@
  * retransmissions run out, but does reset one interval after the last unanswered keep-alive probe.
  */
 import { formatSeconds } from '../client-library.js';
-import { secondsBetween } from '../heartbeat.js';
+import { roundMicros, secondsBetween } from '../heartbeat.js';
 import { addNote, judgement } from '../judgement.js';
-import { annotateClientSilence } from '../silence-notes.js';
+import { annotateClientSilence, clientSilenceStart } from '../silence-notes.js';
 import type { Judgement, RuleContext } from '../types.js';
 
 /** Unanswered retransmissions before we call the peer unreachable at TCP level. */
@@ -23,16 +23,21 @@ export function tcpTimeout(ctx: RuleContext): Judgement | null {
   const end = ctx.firstTcpEnd;
   // Only the broker's own reset shows its kernel gave up (Linux resets one interval after the last unanswered
   // keep-alive probe). Retransmissions that run out end silently: a capture that stops while they go on shows a
-  // half-open connection, judged 'open' with cause client-unreachable (see open.ts), not a timeout.
+  // half-open connection, judged 'open' with cause client-unreachable (see open.ts), not a timeout; and a broker
+  // RST or FIN while its data goes unanswered is RabbitMQ closing the socket (its heartbeat timer, most often:
+  // missed-heartbeats when T is known, else a reset with that cause, reset.ts), not its kernel.
   if (end === null) return null;
+  if (end.dir === 's2c' && !unansweredProbes) return null;
   // A client that comes back after the broker gave up finds no socket: its FIN or RST is answered by an
   // immediate RST. The broker's kernel had timed the connection out before.
   const rst = f.serverRst;
   const cameBackTooLate = end.dir === 'c2s' && rst !== null && rst.packet > end.moment.packet && ctx.seconds(end.moment, rst) < 1;
   if (end.dir === 'c2s' && !cameBackTooLate) return null;
   const at = end.moment;
-  const last = ctx.atEnd.lastPayload.c2s;
-  const silence = last !== null ? secondsBetween(last, at) : null;
+  const start = clientSilenceStart(ctx);
+  const last = start.lastByte;
+  // No client byte in a capture that started late: silent at least since the capture's start (a bound).
+  const silence = start.since !== null ? secondsBetween(start.since, at) : null;
   const hb = ctx.heartbeat;
   const what = unansweredProbes
     ? `${ev.peerKeepAlivesUnanswered} TCP keep-alive probes from the broker went unanswered`
@@ -44,7 +49,7 @@ export function tcpTimeout(ctx: RuleContext): Judgement | null {
     how: end.kind,
     explanation:
       `The client's host stopped answering at TCP level: ${what}` +
-      (silence !== null ? ` over ${formatSeconds(silence)}` : '') +
+      (silence !== null ? ` over ${start.atLeast ? 'at least ' : ''}${formatSeconds(silence)}` : '') +
       `, so the broker's kernel gave up ({inet_error,etimedout} in the RabbitMQ log)` +
       (cameBackTooLate ? `; when the client came back (${end.kind.toUpperCase()} at packet ${end.moment.packet}) the broker had already dropped the connection and answered with RST. ` : '. ') +
       (hb === 0
@@ -54,7 +59,8 @@ export function tcpTimeout(ctx: RuleContext): Judgement | null {
       unansweredRetransmissions: ev.peerRetransmissionsUnanswered,
       unansweredKeepAlives: ev.peerKeepAlivesUnanswered,
       clientLastSignOfLife: ev.lastSignOfLife?.packet ?? null,
-      silenceSeconds: silence,
+      ...(silence !== null ? { silenceSeconds: roundMicros(silence) } : {}),
+      ...(silence !== null && start.atLeast ? { silenceAtLeast: true } : {}),
     },
   });
   if (last !== null) {

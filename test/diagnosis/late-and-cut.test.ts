@@ -1,0 +1,88 @@
+/**
+ * Captures that start late or stop mid-incident, cut from real ones (captures/README.md), judged without claims the
+ * wire cannot back (review 26):
+ * - fleet-network-blackhole from packet 200: the broker's RSTs after its data went unanswered are RabbitMQ closing
+ *   the sockets (the full capture: missed heartbeats, T=4 s), not its kernel giving up (that ends without a RST,
+ *   failure-modes.md F5); T is unknown, so a reset with the silence's cause and the T a heartbeat timeout would need.
+ * - pika-sigstop-consumer from packet 400: a stalled consumer dropped by the broker, T unknown: not "outside the
+ *   2T-3T window".
+ * - fleet-network-blackhole and fleet-clients-stalled stopped before the broker's RSTs: the connections that went
+ *   silent together are said to be silent together and still open, with when RabbitMQ will close them.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Analyzer, analyzeBytes } from '../../src/analyze.js';
+import { fleetFromReport } from '../../src/report/members.js';
+import type { Report, ReportConnection } from '../../src/report/types.js';
+import { captureBytes } from '../helpers/captures.js';
+import { formatErrors, validate, type JsonSchema } from '../helpers/json-schema.js';
+import { fromPacket, untilPacket } from '../helpers/pcap-records.js';
+
+const schema = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'report.schema.json'), 'utf8')) as JsonSchema;
+const problems = (r: Report): ReportConnection[] => r.connections.filter((c) => c.end.verdict !== 'closed-by-client' && c.end.verdict !== 'open');
+
+describe('fleet-network-blackhole.pcap from packet 200 (the handshakes and the last client bytes before it)', () => {
+  const report = analyzeBytes(fromPacket(captureBytes('fleet-network-blackhole.pcap'), 200));
+  const cut = problems(report);
+
+  it('resets with cause client-unreachable, not a TCP timeout: the broker sent the RSTs, T unknown', () => {
+    expect(cut).toHaveLength(4);
+    for (const c of cut) {
+      expect(c.heartbeat).toEqual({ proposed: null, negotiated: null, inferred: null });
+      expect(c.end).toMatchObject({ verdict: 'reset', cause: 'client-unreachable', by: 'server', how: 'rst', silenceAtLeast: true, middlebox: false });
+      expect(c.end.silenceSeconds).toBeGreaterThan(11.5);
+      expect(c.end.explanation).toMatch(/^The broker reset the connection without Connection\.Close at least 1\d\.\d s after the capture's start/);
+      expect(c.end.explanation).toMatch(/T is unknown .* it fits a T of at least [34]\.\d s \(the broker log then says "missed heartbeats from client"\)/);
+      expect(c.end.explanation).not.toMatch(/etimedout|kernel gave up/);
+    }
+    expect(formatErrors(validate(schema, JSON.parse(JSON.stringify(report))))).toBe('');
+  });
+
+  it('is one wave of scope network, said in the headline without a heartbeat timing it cannot check', () => {
+    expect(report.fleet.waves).toHaveLength(1);
+    expect(report.fleet.waves[0]).toMatchObject({ verdict: 'reset', cause: 'client-unreachable', scope: 'network', count: 4, hosts: ['10.98.0.11', '10.98.0.12', '10.98.0.13'] });
+    expect(report.fleet.headline[1]).toMatch(/became unreachable at about the same time and the broker reset each \(T unknown: the timing of a heartbeat timeout cannot be checked, the silence fits one\) between 11\.596 and 11\.885 s: a network failure/);
+  });
+});
+
+describe('pika-sigstop-consumer.pcap from packet 400 (its last client byte before it)', () => {
+  const [c] = problems(analyzeBytes(fromPacket(captureBytes('pika-sigstop-consumer.pcap'), 400)));
+
+  it('is a reset of a stalled client, with the T a heartbeat timeout would need, not "outside the 2T-3T window"', () => {
+    expect(c!.end).toMatchObject({ verdict: 'reset', cause: 'client-stalled', by: 'server', how: 'rst', silenceAtLeast: true });
+    expect(c!.end.explanation).toMatch(/the client's kernel kept ACKing the broker's data while its application sent nothing: the client stalled/);
+    expect(c!.end.explanation).toMatch(/it fits a T of at least 2\.\d s/);
+    expect(c!.end.explanation).not.toMatch(/outside the 2T-3T window/);
+  });
+});
+
+describe('a capture stopped mid-incident, before the broker dropped the silent clients', () => {
+  const analyse = (name: string, last: number) => {
+    const a = new Analyzer({ path: name });
+    a.push(untilPacket(captureBytes(name), last));
+    return { report: a.end(), members: a.fleetInput().members };
+  };
+
+  it('fleet-network-blackhole up to packet 299: went silent together, still open, and when RabbitMQ will close them', () => {
+    const { report, members } = analyse('fleet-network-blackhole.pcap', 299);
+    expect(report.fleet.headline.join(' ')).not.toMatch(/ended one by one/);
+    expect(report.fleet.headline[1]).toBe(
+      '4 connections (neutron-l3-agent, nova-compute and cinder-volume) from 3 hosts (10.98.0.11, 10.98.0.12 and 10.98.0.13) went silent between 4.068 and 4.363 s and are still open at the end of the capture (client-unreachable): the broker\'s data goes unacknowledged, so a network failure between those hosts and the broker (switch, firewall, security group, partition), not the applications. RabbitMQ will close them for missed heartbeats between 12.068 and 16.363 s if nothing changes.',
+    );
+    // It did: the full capture's RSTs came at 16.012-16.300 s.
+    const full = analyzeBytes(captureBytes('fleet-network-blackhole.pcap'));
+    for (const c of problems(full)) expect(c.end.t).toBeGreaterThanOrEqual(12.068), expect(c.end.t).toBeLessThanOrEqual(16.363);
+    // The same fleet from the report alone (--merge): the silences' starts come from lastClientByte.
+    expect(fleetFromReport(report).headline).toEqual(report.fleet.headline);
+    expect(members.filter((m) => m.silentSince !== null)).toHaveLength(4);
+  });
+
+  it('fleet-clients-stalled up to packet 349: three independent clients stalled at once', () => {
+    const { report } = analyse('fleet-clients-stalled.pcap', 349);
+    expect(report.fleet.headline[1]).toMatch(
+      /^3 connections \(nova-compute, neutron-l3-agent and cinder-volume\) from 3 hosts \(127\.0\.0\.51, 127\.0\.0\.52 and 127\.0\.0\.53\) went silent between 6\.126 and 7\.282 s and are still open at the end of the capture \(client-stalled\): their kernels keep ACKing/,
+    );
+    expect(report.fleet.headline.join(' ')).not.toMatch(/open \(client-stalled\) at 1\d\.\d+ s/);
+  });
+});
