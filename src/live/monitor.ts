@@ -237,7 +237,11 @@ export class LiveMonitor {
         // A blocked client is silent because the broker stopped reading it (its window closes), and RabbitMQ pauses
         // its heartbeat check meanwhile: no stall, no close to expect. The threshold is passed all the same (the next
         // deadline is the next one); the status line counts the connection as blocked.
-        if (dir !== 'c2s' || blockedNow(f.source.facts) === null) {
+        // The broker is silent only in new bytes when it retransmits into a client that no longer answers (a
+        // half-open connection: its retransmissions are not fresh payload): the path is gone, not the broker
+        // stalled, and the client's side says so (client-unreachable). The final report has no broker finding.
+        const brokerRetransmitting = dir === 's2c' && f.source.facts.trailing.c2s.peerRetransmissionsUnanswered > 0;
+        if ((dir !== 'c2s' || blockedNow(f.source.facts) === null) && !brokerRetransmitting) {
           this.alerts++;
           this.emit(this.silenceEvent(f, dir, seconds, hb, w.level));
         }

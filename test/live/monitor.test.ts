@@ -34,6 +34,17 @@ function feedPacketByPacket(bytes: Uint8Array, options: AnalyzeOptions = {}): Fe
 const silences = (fed: Fed): LiveSilence[] => fed.events.flatMap((e) => (e.event.type === 'silence' ? [e.event] : []));
 
 describe('live events (Analyzer onLive)', () => {
+  it('fleet-network-blackhole: the cut clients are silent, the broker retransmitting to them is not (no server silence)', () => {
+    const fed = feedPacketByPacket(captureBytes('fleet-network-blackhole.pcap'));
+    const cut = fed.report.connections.filter((c) => c.end.verdict === 'missed-heartbeats');
+    expect(cut).toHaveLength(4);
+    const all = silences(fed);
+    // Past T and 2T for each cut client, with its cause; nothing about the broker, whose heartbeats were
+    // retransmitted into the dead path (no fresh bytes, yet not a stall: the report has no broker finding either).
+    expect(all.filter((e) => e.side === 'client' && e.cause === 'client-unreachable').map((e) => e.crossed).sort()).toEqual([1, 1, 1, 1, 2, 2, 2, 2]);
+    expect(all.filter((e) => e.side === 'server')).toEqual([]);
+  });
+
   it('pika-long-callback: the stalled client is reported past T and 2T before the broker RST is fed', () => {
     const fed = feedPacketByPacket(captureBytes('pika-long-callback.pcap'));
     const conn = fed.report.connections[0]!;
