@@ -217,9 +217,9 @@ export class Analyzer implements CaptureSink {
   }
 
   private finishConnection(facts: ConnectionFacts, followed: Followed | null): void {
-    const kind = nonAmqpKind(facts);
+    const kind = nonAmqpKind(facts, { packet: this.packets, tsSec: this.lastSec, tsNsec: this.lastNsec });
     if (kind !== null) {
-      countNonAmqp(this.nonAmqp, kind, facts);
+      if (kind !== 'undecided') countNonAmqp(this.nonAmqp, kind, facts);
       if (followed !== null) this.live?.handedOver(followed, null, false);
       return;
     }

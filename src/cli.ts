@@ -5,7 +5,7 @@
  * matched; 2 bad usage or unreadable input (one line on stderr); 3 a bug in amqpscope (one line, stack with --debug).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { setFlagsFromString } from 'node:v8';
@@ -375,6 +375,22 @@ function readReport(path: string): Report {
   return value as Report;
 }
 
+/** The first file named twice (the same file under two paths too: a glob and a symlink), or null. */
+function namedTwice(paths: readonly string[]): string | null {
+  const seen = new Set<string>();
+  for (const p of paths) {
+    let key = p;
+    try {
+      key = realpathSync(p);
+    } catch {
+      // A path that does not resolve is reported as unreadable when it is opened.
+    }
+    if (seen.has(key)) return p;
+    seen.add(key);
+  }
+  return null;
+}
+
 /** The terminal renderer (and cli-table3) is loaded only when a terminal report is written: --json starts faster. */
 async function renderTerminal(report: Report, options: TerminalOptions): Promise<string> {
   const { renderTerminal: render } = await import('./render/terminal.js');
@@ -452,11 +468,14 @@ async function main(argv: string[]): Promise<number> {
   if (paths.length === 0) throw new AnalyzerError('usage', "missing required argument 'capture' (a capture file, or '-' for standard input)");
   if (opts.follow) {
     if (opts.live !== undefined && program.args.length > 0) throw new AnalyzerError('usage', '--live reads from tcpdump: name no capture file with it');
-    if (paths.length > 1 || opts.merge) throw new AnalyzerError('usage', '--follow reads one capture as it grows: name one file, or - for standard input');
+    if (opts.merge) throw new AnalyzerError('usage', '--follow reads a capture as it grows and --merge reads finished reports: choose one');
+    if (paths.length > 1) throw new AnalyzerError('usage', '--follow reads one capture as it grows: name one file, or - for standard input');
     if (opts.frames) throw new AnalyzerError('usage', '--follow and --frames are two different streams: choose one');
   }
   if (opts.merge && opts.frames) throw new AnalyzerError('usage', '--merge reads reports, which hold no frame stream: --frames needs the captures');
   if (paths.length > 1 && paths.includes('-')) throw new AnalyzerError('usage', "'-' (standard input) is one capture: name the others in another run, or --merge their reports");
+  const twice = namedTwice(paths);
+  if (twice !== null) throw new AnalyzerError('usage', `'${twice}' is named twice: its connections would be counted twice (name each ${opts.merge ? 'report' : 'capture'} once)`);
   const out = new Output();
   const keys = loadKeyLog(opts);
   const keyLog = keys?.log ?? null;

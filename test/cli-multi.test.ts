@@ -3,7 +3,7 @@
  * elsewhere gives the same report; through the built CLI, on real captures.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -89,9 +89,15 @@ describe('several captures, one fleet report', () => {
     expect(pair.fleet.headline.join(' ')).toMatch(/The broker stopped accepting connections: 11 connections/);
   });
 
-  it('keeps ids unique when one capture is given twice', () => {
-    const twice = json([cap('pika-long-callback.pcap'), cap('pika-long-callback.pcap')]);
-    expect(twice.connections.map((c) => c.id)).toEqual(['127.0.0.1:47712->127.0.0.1:5672', `127.0.0.1:47712->127.0.0.1:5672@${cap('pika-long-callback.pcap')}`]);
+  it('keeps ids unique when two captures hold the same connection (both ends of it, or a copy), and refuses one file named twice', () => {
+    const copy = join(mkdtempSync(join(tmpdir(), 'amqpscope-copy-')), 'client-side.pcap');
+    copyFileSync(cap('pika-long-callback.pcap'), copy);
+    const both = json([cap('pika-long-callback.pcap'), copy]);
+    expect(both.connections.map((c) => c.id)).toEqual(['127.0.0.1:47712->127.0.0.1:5672', `127.0.0.1:47712->127.0.0.1:5672@${copy}`]);
+    // The same file twice (overlapping globs) would count every connection twice: a usage error.
+    const r = run([cap('pika-long-callback.pcap'), cap('pika-long-callback.pcap')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/pika-long-callback\.pcap' is named twice/);
   });
 
   it('refuses what it cannot merge in one line, exit 2', () => {

@@ -76,6 +76,19 @@ describe('amqpscope command line', () => {
     expect(isoTimes.every((t: number) => t >= 9.37)).toBe(true);
   });
 
+  it('says when a report is narrowed: the fleet summary still covers every connection (terminal, Markdown, JSON)', () => {
+    const json = JSON.parse(run([cap('fleet-host-freeze.pcap'), '--json', '--since', '20']).stdout);
+    expect(json.connections).toHaveLength(7);
+    expect(json.fleet.connections).toBe(16);
+    expect(json.narrowed).toEqual({ connections: 16, filters: ['--since 20'] });
+    expect(JSON.parse(run([cap('fleet-host-freeze.pcap'), '--json']).stdout).narrowed).toBeUndefined();
+    const line = 'narrowed by --since 20: 7 of 16 AMQP connections listed; the summary covers all 16';
+    expect(run([cap('fleet-host-freeze.pcap'), '--since', '20']).stdout).toContain(line);
+    expect(run([cap('fleet-host-freeze.pcap'), '--markdown', '--since', '20', '--connection', '127.0.0.1']).stdout).toContain(
+      '*narrowed by --connection 127.0.0.1 --since 20: 7 of 16 AMQP connections listed; the summary covers all 16*',
+    );
+  });
+
   it('exits 1 with --fail-on when a finding of that severity exists, 0 otherwise', () => {
     expect(run([cap('pika-long-callback.pcap'), '--json', '--fail-on', 'error']).status).toBe(1);
     expect(run([cap('pika-kitchen-sink.pcap'), '--json', '--fail-on', 'error']).status).toBe(0);
@@ -97,6 +110,9 @@ describe('amqpscope command line', () => {
       ['an unknown option', [cap('pika-healthy-idle.pcap'), '--bogus'], /unknown option '--bogus'/],
       ['a bad port', [cap('pika-healthy-idle.pcap'), '--port', '70000'], /--port: '70000' is not a TCP port/],
       ['a bad time', [cap('pika-healthy-idle.pcap'), '--since', 'yesterday'], /--since: 'yesterday'/],
+      ['--since after --until', [cap('pika-healthy-idle.pcap'), '--since', '10', '--until', '5'], /--since 10 is after --until 5/],
+      ['a capture named twice', [cap('pika-healthy-idle.pcap'), `${CAPTURES_DIR}/./pika-healthy-idle.pcap`], /pika-healthy-idle\.pcap' is named twice/],
+      ['--follow with --merge', ['--follow', '--merge', cap('pika-healthy-idle.pcap')], /--follow reads a capture as it grows and --merge reads finished reports/],
       ['no capture at all', [], /missing required argument/],
     ];
     for (const [what, args, message] of cases) {

@@ -17,7 +17,7 @@ const MAX_LISTED = 50;
  * just after a client connected holds no answer yet, and that is no sign of a broker out of sockets. One that the
  * client gave up on (FIN or RST) waited its own timeout, and counts whatever the capture's end.
  */
-const MIN_WAIT_AT_CAPTURE_END_SECONDS = 1;
+export const MIN_WAIT_AT_CAPTURE_END_SECONDS = 1;
 
 /** `end`: the run's last packet. */
 export function notAccepting(members: readonly FleetMember[], clock: Clock, end: Instant): Fleet['notAccepting'] {
@@ -29,7 +29,11 @@ export function notAccepting(members: readonly FleetMember[], clock: Clock, end:
   const last = list[list.length - 1]!;
   const answered = members.filter((m) => !m.unanswered && m.verdict !== 'handshake-failed').length;
   const span = list.length === 1 ? `at ${clock.t(first.opened).toFixed(3)} s` : `between ${clock.t(first.opened).toFixed(3)} and ${clock.t(last.opened).toFixed(3)} s`;
-  const others = answered > 0 ? ` while ${plural(answered, 'connection')} opened before or beside them worked` : '';
+  const others = answered > 0 ? `, while ${plural(answered, 'connection')} opened before or beside them worked` : '';
+  // A broker out of sockets may still write Connection.Start much later, into sockets their clients have closed
+  // (fleet-fd-limit.pcap): it did not come in time, which is not "never".
+  const open = list.filter((m) => m.ended === null).length;
+  const until = open === 0 ? 'their clients gave up' : open === list.length ? 'the capture ended' : 'their clients gave up or the capture ended';
   return {
     count: list.length,
     t: clock.t(first.opened),
@@ -39,7 +43,7 @@ export function notAccepting(members: readonly FleetMember[], clock: Clock, end:
     connections: list.slice(0, MAX_LISTED).map((m) => m.id),
     explanation:
       `The broker stopped accepting connections: ${plural(list.length, 'connection')} from ${plural(hosts.length, 'host')} (${listed(hosts)}) ` +
-      `completed the TCP handshake and sent the AMQP protocol header ${span}, but the broker never sent Connection.Start${others}. ` +
+      `completed the TCP handshake and sent the AMQP protocol header ${span}, but the broker sent no Connection.Start before ${until}${others}. ` +
       `The kernel accepted them into the listen backlog and RabbitMQ did not take them: it is out of file descriptors or ` +
       `sockets (rabbitmqctl status: File Descriptors, Sockets), or stalled. Raise its open-files limit (LimitNOFILE / ulimit -n) ` +
       `and look for clients that leak connections.`,

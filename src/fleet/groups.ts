@@ -46,6 +46,7 @@ export function fleetGroups(byGroup: Map<string, FleetMember[]>, captureEnd: Ins
       open: list.filter((m) => m.ended === null).length,
       byVerdict,
       medianLifetimeSeconds: med === null ? null : micros(med),
+      ...(list.some((m) => !m.beginningSeen) ? { lifetimeAtLeast: true as const } : {}),
     };
     return { group, problems };
   });

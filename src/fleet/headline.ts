@@ -75,7 +75,9 @@ function overview(members: readonly FleetMember[], hosts: number, t: (m: FleetMe
     // Healthy verdicts, yet something happened on some (a zero window, retransmissions): not "all healthy".
     const warned = members.filter((m) => m.warnings !== null);
     if (warned.length === 0) return `${plural(n, 'AMQP connection')} ${from}, all healthy; ${openText}.`;
-    return `${plural(n, 'AMQP connection')} ${from}, none failed; ${warned.length} with warnings (${warningBreakdown(warned)}); ${openText}.`;
+    const kinds = new Set(warned.map((m) => m.warningsInclude));
+    const what = kinds.size === 2 ? 'warnings or errors' : kinds.has('errors') ? 'errors' : 'warnings';
+    return `${plural(n, 'AMQP connection')} ${from}, none failed; ${warned.length} with ${what} (${warningBreakdown(warned)}); ${openText}.`;
   }
   return `${plural(n, 'AMQP connection')} ${from}: ${problems.length} with problems (${breakdown(problems)}); ${openText}.`;
 }
@@ -123,7 +125,7 @@ export function headline(
   const rf = fleet.refused;
   if (rf.count > 0 && rf.t !== undefined) {
     const span = rf.count === 1 ? `at ${rf.t.toFixed(3)} s` : `between ${rf.t.toFixed(3)} and ${(rf.endT ?? rf.t).toFixed(3)} s`;
-    const how = rf.unanswered === 0 ? 'RST: nothing listening on the broker port' : rf.reset === 0 ? 'SYNs never answered' : `${rf.reset} RST, ${rf.unanswered} SYNs never answered`;
+    const how = rf.unanswered === 0 ? 'RST: nothing listening on the broker port' : rf.reset === 0 ? `${rf.unanswered === 1 ? 'SYN' : 'SYNs'} never answered` : `${rf.reset} RST, ${plural(rf.unanswered, 'SYN')} never answered`;
     sentences.push(`${plural(rf.count, 'connection attempt')} ${rf.count === 1 ? 'was' : 'were'} refused ${span} (${how}).`);
   }
   // Refused at the handshake for one reason: said once, with whether the refused clients got in later; their

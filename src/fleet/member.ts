@@ -5,7 +5,9 @@
 import { identifyClient } from '../diagnosis/client-library.js';
 import type { Diagnosis } from '../diagnosis/index.js';
 import type { Verdict } from '../diagnosis/types.js';
-import type { ConnectionFacts } from '../timeline/types.js';
+import { secondsBetween } from '../diagnosis/heartbeat.js';
+import type { ConnectionFacts, Moment } from '../timeline/types.js';
+import { MIN_WAIT_AT_CAPTURE_END_SECONDS } from './acceptance.js';
 import { applicationName, instanceName } from './application.js';
 import { HEALTHY_VERDICTS } from './groups.js';
 import type { BlockedSpan, FleetMember, Instant, NonAmqpCounts } from './types.js';
@@ -20,10 +22,17 @@ function instant(m: { packet: number; tsSec: number; tsNsec: number }): Instant 
 /**
  * What a connection that carried no byte either way was: an attempt refused with RST, a SYN never answered, or a
  * completed handshake with nothing on it (a health check or a port scan). Null for a connection that carried bytes.
+ * 'undecided': a SYN still unanswered when the capture ended less than MIN_WAIT_AT_CAPTURE_END_SECONDS after it
+ * (`captureEnd`, the run's last packet): its answer may be the next packet (fleet-broker-restart cut between a SYN
+ * and its RST, 4 us apart, read as a SYN never answered, with a host-down explanation).
  */
-export function nonAmqpKind(facts: ConnectionFacts): NonAmqpKind | null {
+export function nonAmqpKind(facts: ConnectionFacts, captureEnd: Moment): NonAmqpKind | 'undecided' | null {
   if (facts.firstPayload.c2s !== null || facts.firstPayload.s2c !== null) return null;
-  if (facts.info.synSeen && !facts.synAckSeen) return facts.serverRst !== null ? 'refused-reset' : 'refused-unanswered';
+  if (facts.info.synSeen && !facts.synAckSeen) {
+    if (facts.serverRst !== null) return 'refused-reset';
+    const first = { packet: facts.info.firstPacket, tsSec: facts.info.firstTsSec, tsNsec: facts.info.firstTsNsec };
+    return facts.endedBy === 'capture-end' && secondsBetween(first, captureEnd) < MIN_WAIT_AT_CAPTURE_END_SECONDS ? 'undecided' : 'refused-unanswered';
+  }
   return 'no-amqp';
 }
 
@@ -64,6 +73,11 @@ export const SETTING_FINDINGS: ReadonlySet<string> = new Set(['heartbeat-timeout
 export function eventWarnings(findings: readonly { code: string; severity: string }[]): string[] | null {
   const codes = findings.filter((f) => (f.severity === 'warning' || f.severity === 'error') && !SETTING_FINDINGS.has(f.code)).map((f) => f.code);
   return codes.length > 0 ? [...new Set(codes)] : null;
+}
+
+/** Among `findings`, an error about an event (a channel closed with an error code, ...). */
+export function eventErrors(findings: readonly { code: string; severity: string }[]): boolean {
+  return findings.some((f) => f.severity === 'error' && !SETTING_FINDINGS.has(f.code));
 }
 
 /**
@@ -123,6 +137,7 @@ export function memberOf(facts: ConnectionFacts, d: Diagnosis, capture: string |
     heartbeat: d.heartbeat !== null && d.heartbeat > 0 ? d.heartbeat : null,
     explanation: j.explanation,
     warnings: eventWarnings(d.findings),
+    warningsInclude: eventErrors(d.findings) ? 'errors' : 'warnings',
     unanswered: notAccepted(facts),
     beginningSeen: beginningSeen(facts),
     blocked: facts.blocked.length === 0 ? NOT_BLOCKED : facts.blocked.map((b) => blockedSpan(instant(b.blocked), b.unblocked !== null ? instant(b.unblocked) : null, b.blocked.reason, b.beforeCapture, instant(j.at))),

@@ -49,6 +49,8 @@ export interface FleetMember {
    * timeout): a connection with a healthy verdict can carry them (a zero window, retransmissions); null for none.
    */
   warnings: string[] | null;
+  /** Whether those include an error ('errors') or are all warnings. */
+  warningsInclude: 'errors' | 'warnings';
   /**
    * The TCP handshake completed and the client sent its first bytes, but the broker never sent a byte: it did
    * not accept the connection (the kernel did, into the listen backlog).
@@ -233,6 +235,8 @@ export interface FleetGroup {
   open: number;
   byVerdict: Partial<Record<Verdict, number>>;
   medianLifetimeSeconds: number | null;
+  /** Some of its connections were joined midway (their opening is before the capture): the median is a lower bound. */
+  lifetimeAtLeast?: true;
 }
 
 export interface FleetReconnect {

@@ -7,7 +7,7 @@ import { handshakeRefusalKey, refusalKey, refusalOf } from '../diagnosis/refusal
 import { SEVERITY_RANK } from '../diagnosis/types.js';
 import { plural } from '../fleet/stats.js';
 import { toldWaves } from '../fleet/waves.js';
-import type { Report, ReportConnection } from '../report/types.js';
+import type { Report, ReportConnection, ReportFleetGroup } from '../report/types.js';
 import { paragraph, plain } from './paragraph.js';
 import { paint, severityStyle } from './style.js';
 import { renderTable, type Cell, type Column } from './table.js';
@@ -29,6 +29,12 @@ function verdictCounts(byVerdict: Partial<Record<string, number>>): string {
     .join(', ');
 }
 
+/** The group's median lifetime, "≥" when some of its connections were joined midway. */
+function lifeText(g: ReportFleetGroup): string {
+  const s = seconds(g.medianLifetimeSeconds);
+  return g.lifetimeAtLeast === true && g.medianLifetimeSeconds !== null ? `≥ ${s}` : s;
+}
+
 function seconds(s: number | null): string {
   if (s === null) return '-';
   return s < 10 ? `${s.toFixed(1)} s` : s < 600 ? `${Math.round(s)} s` : `${(s / 60).toFixed(0)} min`;
@@ -47,7 +53,7 @@ export function fleetLines(report: Report, width: number, color: boolean): strin
   if (fleet.groups.length > 1 && fleet.connections > GROUPS_FROM) {
     const rows: Cell[][] = fleet.groups.slice(0, MAX_GROUP_ROWS).map((g) => {
       const problems = Object.entries(g.byVerdict).some(([v, n]) => v !== 'closed-by-client' && v !== 'open' && (n ?? 0) > 0);
-      return [g.host, g.application ?? '-', String(g.connections), String(g.open), { text: verdictCounts(g.byVerdict), ...(problems ? { style: 'yellow' as const } : {}) }, seconds(g.medianLifetimeSeconds)];
+      return [g.host, g.application ?? '-', String(g.connections), String(g.open), { text: verdictCounts(g.byVerdict), ...(problems ? { style: 'yellow' as const } : {}) }, lifeText(g)];
     });
     const columns: Column[] = [
       { header: 'Host', min: 9 },
@@ -62,7 +68,7 @@ export function fleetLines(report: Report, width: number, color: boolean): strin
       // Too narrow for six columns: one wrapped line per group.
       lines.push('');
       for (const g of fleet.groups.slice(0, MAX_GROUP_ROWS)) {
-        const text = `${g.host} ${g.application ?? '-'}: ${g.connections} connection(s), ${g.open} open; ${verdictCounts(g.byVerdict)}; median life ${seconds(g.medianLifetimeSeconds)}`;
+        const text = `${g.host} ${g.application ?? '-'}: ${g.connections} connection(s), ${g.open} open; ${verdictCounts(g.byVerdict)}; median life ${lifeText(g)}`;
         lines.push(...paragraph([plain('• '), plain(text)], width, color, '  '));
       }
     }

@@ -14,7 +14,7 @@ import type { Report, ReportConnection, ReportFinding } from '../report/types.js
 import { SEVERITY_RANK } from '../diagnosis/types.js';
 import { orderProblems, sameAsText } from './fleet.js';
 import { foldTimeline, isAlarming, shortLibrary, side } from './fold.js';
-import { alarmSpanText, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, moreAlarmsText, moreRefusalsText, refusalSpanText } from './phrases.js';
+import { alarmSpanText, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, moreAlarmsText, moreRefusalsText, narrowedText, refusalSpanText } from './phrases.js';
 import { sanitize } from './sanitize.js';
 import { formatDuration, formatT, groupDigits } from './text.js';
 
@@ -104,6 +104,8 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = { all: fa
   if (alarms.length > 0 || refusals.length > 0) out.push('');
   const facts = [cap.format ?? '', `${groupDigits(cap.packets)} packets`, cap.start !== null ? `${cap.start} + ${formatDuration(cap.durationSeconds)}` : '', `${groupDigits(n)} AMQP connection${n === 1 ? "" : "s"}`];
   out.push(md(facts.filter((f) => f !== '').join(' · ')), '');
+  const narrowed = narrowedText(report);
+  if (narrowed !== null) out.push(`*${md(narrowed)}*`, '');
   for (const w of cap.warnings) out.push(`- warning ${md(w.code)}: ${md(w.message)}`);
   if (cap.warnings.length > 0) out.push('');
   if (n > 0) {

@@ -4,7 +4,7 @@
  * renderer escapes for its own medium.
  */
 import { replyCodeName } from '../amqp/names.js';
-import type { ReportAlarm, ReportConnection, ReportFinding, ReportFleet, ReportHandshakeRefusal } from '../report/types.js';
+import type { Report, ReportAlarm, ReportConnection, ReportFinding, ReportFleet, ReportHandshakeRefusal } from '../report/types.js';
 import { formatT, groupDigits } from './text.js';
 
 export function heartbeatText(c: ReportConnection): string {
@@ -53,7 +53,8 @@ export function endPhrase(c: ReportConnection): string {
     case 'fin':
       return s('FIN');
     case 'rst':
-      return s('RST');
+      // Forged by a middlebox (reset.ts: another TTL than the side's own packets): sent in that side's name only.
+      return (e as { middlebox?: unknown }).middlebox === true ? `RST in the ${sender}'s name (a middlebox) ${at}` : s('RST');
     case 'timeout':
       return s('timeout');
     default:
@@ -146,4 +147,14 @@ export function refusalSpanText(r: ReportHandshakeRefusal): string {
 /** "53 refused (530 NOT_ALLOWED)". */
 export function refusalCountText(r: ReportHandshakeRefusal): string {
   return `${groupDigits(r.count)} refused (${r.replyCode} ${replyCodeName(r.replyCode)})`;
+}
+
+/**
+ * "narrowed by --since 20: 7 of 16 AMQP connections listed; the summary covers all 16", for a report narrowed by
+ * the filters (report.narrowed); null otherwise.
+ */
+export function narrowedText(report: Report): string | null {
+  const n = report.narrowed;
+  if (n === undefined) return null;
+  return `narrowed by ${n.filters.join(' ')}: ${groupDigits(report.connections.length)} of ${groupDigits(n.connections)} AMQP connection${n.connections === 1 ? '' : 's'} listed; the summary covers all ${groupDigits(n.connections)}`;
 }

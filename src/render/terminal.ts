@@ -19,7 +19,7 @@ import { SEVERITY_RANK } from '../diagnosis/types.js';
 import { eventful } from '../fleet/member.js';
 import type { Report, ReportConnection, ReportFinding } from '../report/types.js';
 import { foldTimeline, isAlarming, shortLibrary, side, type DisplayRow } from './fold.js';
-import { connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem } from './phrases.js';
+import { connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, narrowedText } from './phrases.js';
 import { fleetLines, orderProblems, waveMemberLines } from './fleet.js';
 import { paragraph, plain, type Segment } from './paragraph.js';
 import { sanitize } from './sanitize.js';
@@ -290,6 +290,8 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
   const width = Math.max(MIN_WIDTH, Math.floor(opts.width));
   const color = opts.color;
   const out: string[] = [...captureLines(report, width, color)];
+  const narrowed = narrowedText(report);
+  if (narrowed !== null) out.push(...paragraph([plain(narrowed, 'dim')], width, color, '  '));
 
   out.push('', ...fleetLines(report, width, color));
 

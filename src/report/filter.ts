@@ -31,12 +31,20 @@ function matches(c: ReportConnection, needle: string): boolean {
 }
 
 export function filterReport(report: Report, filter: ReportFilter): Report {
+  const given = [
+    ...(filter.connection ?? []).map((n) => `--connection ${n}`),
+    ...(filter.problems === true ? ['--problems'] : []),
+    ...(filter.since !== undefined ? [`--since ${filter.since}`] : []),
+    ...(filter.until !== undefined ? [`--until ${filter.until}`] : []),
+  ];
+  if (given.length === 0) return report;
   let connections = report.connections;
   const needles = filter.connection ?? [];
   if (needles.length > 0) connections = connections.filter((c) => needles.some((n) => matches(c, n)));
   if (filter.problems) connections = connections.filter((c) => c.severity !== 'info');
   const since = filter.since !== undefined ? parseTimeArgument(filter.since, report.capture.start, '--since') : null;
   const until = filter.until !== undefined ? parseTimeArgument(filter.until, report.capture.start, '--until') : null;
+  if (since !== null && until !== null && since > until) throw new AnalyzerError('usage', `--since ${filter.since} is after --until ${filter.until}: no time is in both`);
   if (since !== null || until !== null) {
     const lo = since ?? -Infinity;
     const hi = until ?? Infinity;
@@ -50,6 +58,8 @@ export function filterReport(report: Report, filter: ReportFilter): Report {
   const ids = new Set(connections.map((c) => c.id));
   return {
     ...report,
+    // The fleet section still covers every connection: said, so that "16 connections" above a list of 7 adds up.
+    narrowed: { connections: report.narrowed?.connections ?? report.connections.length, filters: [...(report.narrowed?.filters ?? []), ...given] },
     connections,
     findings: report.findings.filter((f) => ids.has(f.from) || ids.has(f.to)),
   };

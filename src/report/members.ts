@@ -4,7 +4,7 @@
  * this is the same member read back from the report's fields.
  */
 import { applicationName, instanceName } from '../fleet/application.js';
-import { blockedSpan, eventWarnings, handshakeThrough, NOT_BLOCKED } from '../fleet/member.js';
+import { blockedSpan, eventErrors, eventWarnings, handshakeThrough, NOT_BLOCKED } from '../fleet/member.js';
 import { emptyNonAmqpCounts, runClock, summarizeFleet, type Fleet, type FleetMember, type Instant, type NonAmqpCounts } from '../fleet/index.js';
 import { parseIsoTime } from '../capture/timestamp.js';
 import { plusSeconds, type BlockedSpan } from '../fleet/types.js';
@@ -40,6 +40,7 @@ export function memberFromReport(c: ReportConnection, capture: string | null): F
     heartbeat: hb !== null && hb > 0 ? hb : null,
     explanation: c.end.explanation,
     warnings: eventWarnings(c.findings),
+    warningsInclude: eventErrors(c.findings) ? 'errors' : 'warnings',
     unanswered: c.end.notAccepted === true,
     beginningSeen: c.handshakeSeen,
     blocked: blockedSpans(c),

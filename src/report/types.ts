@@ -144,6 +144,11 @@ export interface ReportConnection {
 
 export interface Report {
   schemaVersion: number;
+  /**
+   * Only in a report narrowed by --connection, --problems, --since or --until: how many connections it had before
+   * (the fleet section, the headline included, still covers them all), and the options given.
+   */
+  narrowed?: { connections: number; filters: string[] };
   tool: { name: 'amqpscope'; version: string };
   capture: {
     path: string;

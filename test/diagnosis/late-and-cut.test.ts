@@ -8,6 +8,7 @@
  *   2T-3T window".
  * - fleet-network-blackhole and fleet-clients-stalled stopped before the broker's RSTs: the connections that went
  *   silent together are said to be silent together and still open, with when RabbitMQ will close them.
+ * - fleet-broker-restart stopped between a SYN and its RST (4 us apart): not a SYN "never answered".
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,8 @@ import { Analyzer, analyzeBytes } from '../../src/analyze.js';
 import { fleetFromReport } from '../../src/report/members.js';
 import type { Report, ReportConnection } from '../../src/report/types.js';
 import { captureBytes } from '../helpers/captures.js';
+import { Conversation } from '../helpers/conversation.js';
+import { writePcap } from '../helpers/synth-capture.js';
 import { formatErrors, validate, type JsonSchema } from '../helpers/json-schema.js';
 import { fromPacket, untilPacket } from '../helpers/pcap-records.js';
 
@@ -84,5 +87,24 @@ describe('a capture stopped mid-incident, before the broker dropped the silent c
       /^3 connections \(nova-compute, neutron-l3-agent and cinder-volume\) from 3 hosts \(127\.0\.0\.51, 127\.0\.0\.52 and 127\.0\.0\.53\) went silent between 6\.126 and 7\.282 s and are still open at the end of the capture \(client-stalled\): their kernels keep ACKing/,
     );
     expect(report.fleet.headline.join(' ')).not.toMatch(/open \(client-stalled\) at 1\d\.\d+ s/);
+  });
+});
+
+describe('a capture stopped between a SYN and its answer', () => {
+  it('fleet-broker-restart up to packet 699: the last SYN (its RST is packet 700) is not a SYN never answered', () => {
+    const cut = analyzeBytes(untilPacket(captureBytes('fleet-broker-restart.pcap'), 699));
+    expect(cut.fleet.refused).toMatchObject({ reset: 87, unanswered: 0 });
+    expect(cut.fleet.headline.join(' ')).not.toMatch(/never answered/);
+    expect(analyzeBytes(untilPacket(captureBytes('fleet-broker-restart.pcap'), 700)).fleet.refused).toMatchObject({ reset: 88, unanswered: 0 });
+  });
+
+  it('a SYN the capture saw go unanswered for a second or more still counts, said in the singular', () => {
+    const syn = (t: number, port: number) => new Conversation({ client: '10.0.0.5', server: '10.0.0.10', clientPort: port, start: 1_700_000_000 }).at(t).segment('c', '', { flags: 'S' }).packets;
+    const other = new Conversation({ client: '10.0.0.6', server: '10.0.0.10', clientPort: 42000, start: 1_700_000_000 }).at(2).handshake().packets;
+    const report = (...synAt: number[]) => analyzeBytes(writePcap([...synAt.flatMap((t, i) => syn(t, 41000 + i)), ...other].sort((a, b) => a.tsSec - b.tsSec || a.tsNsec - b.tsNsec)));
+    expect(report(0.5).fleet.refused).toMatchObject({ count: 1, unanswered: 1 });
+    expect(report(0.5).fleet.headline.join(' ')).toMatch(/1 connection attempt was refused at 0\.000 s \(SYN never answered\)/);
+    // 0.5 s before the capture's end: undecided, not counted.
+    expect(report(1.5).fleet.refused).toMatchObject({ count: 0, unanswered: 0 });
   });
 });

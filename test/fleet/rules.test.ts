@@ -41,6 +41,7 @@ function member(o: Partial<FleetMember> & { open: number; end: number | null }):
     beginningSeen: true,
     blocked: [],
     silentSince: null,
+    warningsInclude: 'warnings',
     ...rest,
   };
 }

@@ -84,7 +84,7 @@ export function renderFleet(fleet: ReportFleet): string {
   const groups = fleet.groups.slice(0, 50).map(
     (g) =>
       `<tr><td>${text(g.host)}</td><td>${text(g.application ?? '-')}</td><td class="num">${g.connections}</td><td class="num">${g.open}</td>` +
-      `<td>${text(byVerdictText(g.byVerdict))}</td><td class="num">${g.medianLifetimeSeconds === null ? '-' : text(formatDuration(g.medianLifetimeSeconds))}</td></tr>`,
+      `<td>${text(byVerdictText(g.byVerdict))}</td><td class="num">${g.medianLifetimeSeconds === null ? '-' : text(`${g.lifetimeAtLeast === true ? '≥ ' : ''}${formatDuration(g.medianLifetimeSeconds)}`)}</td></tr>`,
   );
   const table =
     groups.length > 0
