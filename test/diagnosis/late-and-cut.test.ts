@@ -108,3 +108,13 @@ describe('a capture stopped between a SYN and its answer', () => {
     expect(report(1.5).fleet.refused).toMatchObject({ count: 0, unanswered: 0 });
   });
 });
+
+describe('a capture stopped in the middle of the AMQP handshake', () => {
+  it('pika-long-callback up to packet 9 (Connection.Tune): still open, mid-handshake, its last frame named', () => {
+    const [c] = analyzeBytes(untilPacket(captureBytes('pika-long-callback.pcap'), 9)).connections;
+    expect(c!.end).toMatchObject({ verdict: 'open', severity: 'info', cause: null });
+    expect(c!.end.explanation).toBe(
+      "Still open when the capture ended, in the middle of its AMQP handshake (no Connection.Open-Ok yet); its last frame was the broker's Connection.Tune (packet 9): whether it completed is not in the capture.",
+    );
+  });
+});

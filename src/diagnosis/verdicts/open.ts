@@ -115,6 +115,19 @@ export function stillOpen(ctx: RuleContext): Judgement {
     return j;
   }
 
+  // A capture stopped in the middle of the AMQP handshake: say so, rather than a plain "still open".
+  if (f.start !== null && f.openOk === null) {
+    const { c2s, s2c } = ctx.atEnd.lastFrame;
+    const last = c2s === null ? s2c : s2c === null ? c2s : c2s.packet > s2c.packet ? c2s : s2c;
+    const lastText = last !== null ? `; its last frame was the ${last === c2s ? "client's" : "broker's"} ${last.type} (packet ${last.packet})` : '';
+    return judgement('open', f.lastPacket, {
+      severity: 'info',
+      by: null,
+      how: null,
+      explanation: `Still open when the capture ended, in the middle of its AMQP handshake (no Connection.Open-Ok yet)${lastText}: whether it completed is not in the capture.`,
+    });
+  }
+
   return judgement('open', f.lastPacket, {
     severity: 'info',
     by: null,
