@@ -8,8 +8,8 @@
  *   node scripts/bench-fleet.js [--size 150M] [--keep DIR] [--json] [--cli dist/cli.js]
  *
  * The synthetic captures are made by scripts/gen-synthetic.js (same seed, 10,000 vs 300 open connections); the SYN
- * flood (32,000 SYNs from as many ports, never answered, plus the 300-connection traffic's first megabyte) is
- * written here. Everything goes to a temporary directory, removed at the end unless --keep names one (captures
+ * flood (32,000 SYNs from as many ports, 10 us apart, never answered, and one more a second later, so that the
+ * capture outlasts every answer that could have come) is written here. Everything goes to a temporary directory, removed at the end unless --keep names one (captures
  * already there are reused). --json prints the rows and the targets as one JSON object instead (scripts/bench.js
  * runs this script as part of `npm run bench`).
  */
@@ -88,6 +88,14 @@ function synFlood(file, n) {
     rec.writeUInt32LE(frame.length, 12);
     packets.push(rec, frame);
   }
+  // The capture goes on for a second after the flood (one more SYN then, from another port): a SYN seen in a
+  // capture's last 10 ms may have its answer cut off, and amqpscope does not count it as never answered.
+  packets.push(Buffer.from(packets[packets.length - 2]), Buffer.from(packets[packets.length - 1]));
+  const tail = packets[packets.length - 2];
+  const usec = (n - 1) * 10 + 1_000_000;
+  tail.writeUInt32LE(1_767_268_800 + Math.floor(usec / 1e6), 0);
+  tail.writeUInt32LE(usec % 1e6, 4);
+  packets[packets.length - 1].writeUInt16BE(1023, 14 + 20);
   writeFileSync(file, Buffer.concat(packets));
 }
 

@@ -17,7 +17,7 @@ const MAX_LISTED = 50;
  * just after a client connected holds no answer yet, and that is no sign of a broker out of sockets. One that the
  * client gave up on (FIN or RST) waited its own timeout, and counts whatever the capture's end.
  */
-export const MIN_WAIT_AT_CAPTURE_END_SECONDS = 1;
+const MIN_WAIT_AT_CAPTURE_END_SECONDS = 1;
 
 /** `end`: the run's last packet. */
 export function notAccepting(members: readonly FleetMember[], clock: Clock, end: Instant): Fleet['notAccepting'] {

@@ -7,7 +7,6 @@ import type { Diagnosis } from '../diagnosis/index.js';
 import type { Verdict } from '../diagnosis/types.js';
 import { secondsBetween } from '../diagnosis/heartbeat.js';
 import type { ConnectionFacts, Moment } from '../timeline/types.js';
-import { MIN_WAIT_AT_CAPTURE_END_SECONDS } from './acceptance.js';
 import { applicationName, instanceName } from './application.js';
 import { HEALTHY_VERDICTS } from './groups.js';
 import type { BlockedSpan, FleetMember, Instant, NonAmqpCounts } from './types.js';
@@ -20,9 +19,15 @@ function instant(m: { packet: number; tsSec: number; tsNsec: number }): Instant 
 }
 
 /**
+ * A SYN is answered (SYN-ACK or RST) one round trip after it: within microseconds on the broker's host, a
+ * millisecond on a LAN. One seen less than this before the capture's end may have its answer cut off.
+ */
+const SYN_ANSWER_WAIT_SECONDS = 0.01;
+
+/**
  * What a connection that carried no byte either way was: an attempt refused with RST, a SYN never answered, or a
  * completed handshake with nothing on it (a health check or a port scan). Null for a connection that carried bytes.
- * 'undecided': a SYN still unanswered when the capture ended less than MIN_WAIT_AT_CAPTURE_END_SECONDS after it
+ * 'undecided': a SYN still unanswered when the capture ended less than SYN_ANSWER_WAIT_SECONDS after it
  * (`captureEnd`, the run's last packet): its answer may be the next packet (fleet-broker-restart cut between a SYN
  * and its RST, 4 us apart, read as a SYN never answered, with a host-down explanation).
  */
@@ -31,7 +36,7 @@ export function nonAmqpKind(facts: ConnectionFacts, captureEnd: Moment): NonAmqp
   if (facts.info.synSeen && !facts.synAckSeen) {
     if (facts.serverRst !== null) return 'refused-reset';
     const first = { packet: facts.info.firstPacket, tsSec: facts.info.firstTsSec, tsNsec: facts.info.firstTsNsec };
-    return facts.endedBy === 'capture-end' && secondsBetween(first, captureEnd) < MIN_WAIT_AT_CAPTURE_END_SECONDS ? 'undecided' : 'refused-unanswered';
+    return facts.endedBy === 'capture-end' && secondsBetween(first, captureEnd) < SYN_ANSWER_WAIT_SECONDS ? 'undecided' : 'refused-unanswered';
   }
   return 'no-amqp';
 }
