@@ -184,8 +184,8 @@ const DEFAULT_T = 60;
 
 /**
  * The largest set of connections still open at the end whose client silences have the same cause and began within
- * T of each other (each client's last heartbeat falls up to T/2 before the event that silenced it); null for fewer
- * than MIN_TOGETHER.
+ * T/2 + 1 s of each other (a client writes at least a heartbeat every T/2, so its last byte falls up to T/2 before
+ * the event that silenced it); null for fewer than MIN_TOGETHER.
  */
 function silentTogether(members: readonly FleetMember[]): FleetMember[] | null {
   const byCause = new Map<string, FleetMember[]>();
@@ -200,7 +200,7 @@ function silentTogether(members: readonly FleetMember[]): FleetMember[] | null {
     list.sort((a, b) => compareInstants(a.silentSince!, b.silentSince!));
     let from = 0;
     for (let i = 0; i < list.length; i++) {
-      const window = Math.max(1, list[i]!.heartbeat ?? DEFAULT_T);
+      const window = (list[i]!.heartbeat ?? DEFAULT_T) / 2 + 1;
       while (secondsFrom(list[from]!.silentSince!, list[i]!.silentSince!) > window) from++;
       if (i - from + 1 >= MIN_TOGETHER && (best === null || i - from + 1 > best.length)) best = list.slice(from, i + 1);
     }

@@ -89,6 +89,29 @@ describe('waves', () => {
   });
 });
 
+describe('silences still running at the end', () => {
+  const silent = (host: string, since: number, o: Partial<FleetMember> = {}) =>
+    member({ host, verdict: 'open', cause: 'client-stalled', by: null, how: null, heartbeat: 4, silentSince: at(since), open: 0, end: null, ...o });
+
+  it('are told together when they began within T/2 + 1 s of each other, with when RabbitMQ will close them', () => {
+    const f = fleet([silent('10.0.2.1', 10), silent('10.0.2.2', 10.5), silent('10.0.2.3', 12.9)], 20);
+    expect(f.headline[1]).toMatch(/^3 connections \(nova-compute\) from 3 hosts \(10\.0\.2\.1, 10\.0\.2\.2 and 10\.0\.2\.3\) went silent between 10\.000 and 12\.900 s and are still open at the end of the capture \(client-stalled\)/);
+    expect(f.headline[1]).toMatch(/RabbitMQ will close them for missed heartbeats between 18\.000 and 24\.900 s if nothing changes\.$/);
+  });
+
+  it('are not "together" further apart, nor with different causes: told one by one', () => {
+    const apart = fleet([silent('10.0.2.1', 10), silent('10.0.2.2', 13.5), silent('10.0.2.3', 17)], 20);
+    expect(apart.headline.join(' ')).not.toMatch(/went silent between/);
+    expect(apart.headline.slice(1)).toEqual([
+      expect.stringMatching(/: still open at the end of the capture, client-stalled since 10\.000 s\.$/),
+      expect.stringMatching(/: still open at the end of the capture, client-stalled since 13\.500 s\.$/),
+      expect.stringMatching(/: still open at the end of the capture, client-stalled since 17\.000 s\.$/),
+    ]);
+    const mixed = fleet([silent('10.0.2.1', 10), silent('10.0.2.2', 10.2, { cause: 'client-unreachable' }), silent('10.0.2.3', 10.4)], 20);
+    expect(mixed.headline.join(' ')).not.toMatch(/went silent between/);
+  });
+});
+
 describe('reconnects', () => {
   it('follow an abnormal end only, and pair each process with its own next connection', () => {
     const a = member({ instance: 'nova-compute:1', open: 0, end: 100 });
