@@ -76,7 +76,7 @@ describe('amqpscope command line', () => {
     expect(isoTimes.every((t: number) => t >= 9.37)).toBe(true);
   });
 
-  it('says when a report is narrowed: the fleet summary still covers every connection (terminal, Markdown, JSON)', () => {
+  it('says when a report is narrowed: the fleet summary still covers every connection (terminal, Markdown, HTML, JSON)', () => {
     const json = JSON.parse(run([cap('fleet-host-freeze.pcap'), '--json', '--since', '20']).stdout);
     expect(json.connections).toHaveLength(7);
     expect(json.fleet.connections).toBe(16);
@@ -84,6 +84,9 @@ describe('amqpscope command line', () => {
     expect(JSON.parse(run([cap('fleet-host-freeze.pcap'), '--json']).stdout).narrowed).toBeUndefined();
     const line = 'narrowed by --since 20: 7 of 16 AMQP connections listed; the summary covers all 16';
     expect(run([cap('fleet-host-freeze.pcap'), '--since', '20']).stdout).toContain(line);
+    const html = join(mkdtempSync(join(tmpdir(), 'amqpscope-narrowed-')), 'r.html');
+    run([cap('fleet-host-freeze.pcap'), '--since', '20', '--html', html]);
+    expect(readFileSync(html, 'utf8')).toContain(`<li><em>${line}</em></li>`);
     expect(run([cap('fleet-host-freeze.pcap'), '--markdown', '--since', '20', '--connection', '127.0.0.1']).stdout).toContain(
       '*narrowed by --connection 127.0.0.1 --since 20: 7 of 16 AMQP connections listed; the summary covers all 16*',
     );

@@ -8,7 +8,7 @@ import { plural } from '../../fleet/stats.js';
 import { toldWaves } from '../../fleet/waves.js';
 import type { Report, ReportConnection, ReportFinding, ReportFleet } from '../../report/types.js';
 import { shortLibrary } from '../fold.js';
-import { alarmCountText, alarmSpanText, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, moreAlarmsText, moreRefusalsText, refusalCountText, refusalSpanText } from '../phrases.js';
+import { alarmCountText, alarmSpanText, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, moreAlarmsText, moreRefusalsText, narrowedText, refusalCountText, refusalSpanText } from '../phrases.js';
 import { formatDuration, formatT, groupDigits } from '../text.js';
 import { text } from './escape.js';
 import { renderEventTable } from './event-table.js';
@@ -35,7 +35,8 @@ function captureFacts(cap: Report['capture']): string {
 export function renderCapture(report: Report): string {
   const caps = report.captures ?? [report.capture];
   const n = report.connections.length;
-  return `<ul class="capture">${caps.map(captureFacts).join('')}<li>${groupDigits(n)} AMQP connection${n === 1 ? '' : 's'}</li></ul>`;
+  const narrowed = narrowedText(report);
+  return `<ul class="capture">${caps.map(captureFacts).join('')}<li>${groupDigits(n)} AMQP connection${n === 1 ? '' : 's'}</li>${narrowed !== null ? `<li><em>${text(narrowed)}</em></li>` : ''}</ul>`;
 }
 
 export function renderHeadline(report: Report): string {
