@@ -33,6 +33,8 @@ export class DirectionState implements DirectionStats {
   zeroWindowEpisodes = 0;
   longestZeroWindow = 0;
   zeroWindowAtEnd = false;
+  lastZeroWindowFrom: Moment | null = null;
+  lastZeroWindowUntil: Moment | null = null;
   keepAlivesIntoZeroWindow = 0;
   spuriousRetransmissions = 0;
   /**

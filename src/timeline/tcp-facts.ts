@@ -160,6 +160,8 @@ export class TcpFacts {
       if (own.zeroWindowSince === null) {
         own.zeroWindowSince = m;
         own.zeroWindowEpisodes++;
+        own.lastZeroWindowFrom = m;
+        own.lastZeroWindowUntil = null;
       }
     } else if ((flags & (TCP_SYN | TCP_RST)) === 0 && seg.window > 0) {
       if (own.zeroWindowSince !== null) {
@@ -211,7 +213,7 @@ export class TcpFacts {
     for (const dir of ['c2s', 's2c'] as const) {
       if (this.side(dir).zeroWindowSince !== null) {
         this.side(dir).zeroWindowAtEnd = true;
-        this.closeZeroWindow(dir, f.lastPacket);
+        this.closeZeroWindow(dir, f.lastPacket, false);
       }
     }
     for (const dir of ['c2s', 's2c'] as const) {
@@ -224,11 +226,13 @@ export class TcpFacts {
     f.silences.sort((x, y) => x.from.packet - y.from.packet);
   }
 
-  private closeZeroWindow(dir: Dir, at: Moment): void {
+  /** `reopened`: the window opened again at `at` (false: the connection ended with it still zero). */
+  private closeZeroWindow(dir: Dir, at: Moment, reopened = true): void {
     const side = this.side(dir);
     const since = side.zeroWindowSince;
     if (since === null) return;
     side.zeroWindowSince = null;
+    if (reopened) side.lastZeroWindowUntil = at;
     side.longestZeroWindow = Math.max(side.longestZeroWindow, seconds(since, at));
   }
 

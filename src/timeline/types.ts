@@ -111,6 +111,13 @@ export interface DirectionStats {
   /** The window was still zero when the connection ended. */
   zeroWindowAtEnd: boolean;
   /**
+   * The latest zero-window stretch: where it began, and where the window opened again (null while still zero).
+   * The broker's zero window means it stopped reading from the client (a resource alarm, flow control), and
+   * RabbitMQ's heartbeat check does not count the client's silence meanwhile.
+   */
+  lastZeroWindowFrom: Moment | null;
+  lastZeroWindowUntil: Moment | null;
+  /**
    * Keep-alive-shaped probes this side sent while the peer advertised a zero window. Linux probes a zero window
    * with seq = snd_una - 1, so Wireshark labels them Keep-Alive (and counts them in keepAlives); they are
    * zero-window probes, not SO_KEEPALIVE.

@@ -119,3 +119,20 @@ describe('a capture stopped in the middle of the AMQP handshake', () => {
     );
   });
 });
+
+describe('a capture taken during a resource alarm (pika-blocked-memory-alarm.pcap)', () => {
+  const bytes = captureBytes('pika-blocked-memory-alarm.pcap');
+
+  it('packets 400-732 (no Connection.Blocked in it, the broker window at zero at the end): not a stalled client', () => {
+    const [c] = analyzeBytes(untilPacket(fromPacket(bytes, 400), 333)).connections;
+    expect(c!.end).toMatchObject({ verdict: 'open', cause: null, severity: 'warning' });
+    expect(c!.end.explanation).toMatch(/^Still open when the capture ended, with the broker's receive window at zero since \d+\.\d{3} s: it stopped reading from this client/);
+    expect(c!.end.explanation).toMatch(/is that, not a stall: RabbitMQ pauses its heartbeat check while it does not read, so no close follows from it/);
+    expect(c!.end).not.toHaveProperty('expectedClose');
+  });
+
+  it('packets 1-735 (stopped just after Connection.Unblocked): the silence counts from the broker reading again', () => {
+    const [c] = analyzeBytes(untilPacket(bytes, 735)).connections;
+    expect(c!.end).toMatchObject({ verdict: 'open', cause: null, severity: 'info', explanation: 'Still open when the capture ended.' });
+  });
+});

@@ -7,7 +7,7 @@
  * minutes on Linux).
  */
 import { blockedNow } from '../../timeline/blocked.js';
-import type { SilenceEvidence } from '../../timeline/types.js';
+import type { Moment, SilenceEvidence } from '../../timeline/types.js';
 import { formatSeconds, identifyClient, stalledClientFix } from '../client-library.js';
 import { roundMicros, secondsBetween } from '../heartbeat.js';
 import { addNote, judgement } from '../judgement.js';
@@ -21,12 +21,17 @@ export function stillOpen(ctx: RuleContext): Judgement {
   const f = ctx.facts;
   const t = ctx.heartbeat;
   const start = clientSilenceStart(ctx);
-  const { since, atLeast } = start;
+  const { atLeast } = start;
+  // While the broker does not read from the client (blocked by a resource alarm, or its window at zero), RabbitMQ's
+  // heartbeat check is paused and starts again when it reads again (failure-modes.md §1.1): the silence that counts
+  // runs from then, when that is after the client's last byte.
+  const resumed = readingResumed(f, start.since);
+  const since = resumed ?? start.since;
   const ev = ctx.atEnd.trailing.c2s;
   const client = since === null ? null : judgeOpenSilence({
-    side: 'client', heartbeat: t, since: secondsBetween(f.captureStart, since), atLeast, now: secondsBetween(f.captureStart, f.lastPacket), evidence: ev,
+    side: 'client', heartbeat: t, since: secondsBetween(f.captureStart, since), atLeast: atLeast && resumed === null, now: secondsBetween(f.captureStart, f.lastPacket), evidence: ev,
   });
-  const quiet = client !== null ? `${atLeast ? 'at least ' : ''}${formatSeconds(client.seconds)}` : null;
+  const quiet = client !== null ? `${atLeast && resumed === null ? 'at least ' : ''}${formatSeconds(client.seconds)}${resumed !== null ? ' since the broker read from it again' : ''}` : null;
   // Made only where said: a healthy open connection (10,000 of them at the end of a large capture) never says it.
   const closeWindow = (): string => (client?.expectedClose != null ? ` ${expectedCloseSentence(f.captureStart, client.expectedClose)}` : '');
 
@@ -66,6 +71,22 @@ export function stillOpen(ctx: RuleContext): Judgement {
       explanation:
         `Still open when the capture ended, blocked by the broker ${since}: a resource alarm, under which RabbitMQ reads nothing from a connection that publishes and pauses its heartbeat check until the alarm clears.${silent} ` +
         'Its publishes wait in the client meanwhile. Fix: clear the alarm (free memory or disk on the broker: rabbitmqctl status lists the alarms in force).',
+    });
+  }
+
+  // The broker's receive window at zero at the end, without a Connection.Blocked in the capture (it began before
+  // the capture, or flow control): the broker stopped reading, the client's bytes cannot go out.
+  const broker = f.stats.s2c;
+  if (broker.zeroWindowAtEnd && broker.lastZeroWindowFrom !== null && since !== null) {
+    const from = secondsBetween(f.captureStart, broker.lastZeroWindowFrom);
+    const silent = client !== null && t !== null && t > 0 && client.seconds > t ? ` The client's silence (${quiet}) is that, not a stall: RabbitMQ pauses its heartbeat check while it does not read, so no close follows from it.` : '';
+    return judgement('open', f.lastPacket, {
+      severity: 'warning',
+      by: null,
+      how: null,
+      explanation:
+        `Still open when the capture ended, with the broker's receive window at zero since ${from.toFixed(3)} s: it stopped reading from this client (blocked by a resource alarm, or flow control), so the client's bytes wait in its send buffer.${silent} ` +
+        'Fix: clear the alarm if there is one (rabbitmqctl status lists the alarms in force), else find why the broker stopped reading (a slow queue, disk or memory pressure).',
     });
   }
 
@@ -162,4 +183,16 @@ function silenceEvidence(s: OpenSilence, t: number, ev: SilenceEvidence): Record
     serverRetransmissionsDuringSilence: ev.peerRetransmissions,
     clientZeroWindowsDuringSilence: ev.zeroWindows,
   };
+}
+
+/**
+ * When the broker began reading from the client again after the client's last byte (`since`): its latest
+ * Connection.Unblocked, or its receive window opening again after a zero; null when neither came after `since`.
+ */
+function readingResumed(f: RuleContext['facts'], since: Moment | null): Moment | null {
+  if (since === null) return null;
+  const after = (m: Moment | null): Moment | null => (m !== null && m.packet > since.packet ? m : null);
+  const last = f.blocked[f.blocked.length - 1];
+  const candidates = [after(last?.unblocked ?? null), after(f.stats.s2c.lastZeroWindowUntil)].filter((m): m is Moment => m !== null);
+  return candidates.length === 0 ? null : candidates.reduce((a, b) => (b.packet > a.packet ? b : a));
 }
