@@ -195,7 +195,7 @@ export function waveExplanation(members: readonly FleetMember[], hosts: readonly
       if (first.verdict === 'reset' && (first.cause === null || members.every((m) => m.middlebox))) return resetExplanation(who, spread, scope);
       // A reset with a cause: the broker dropped silent clients, T unknown (reset.ts).
       const closed =
-        first.verdict === 'reset' ? 'the broker reset each (T unknown: the timing of a heartbeat timeout cannot be checked, the silence fits one)' : `the broker closed each for missed heartbeats${t !== null ? ` (T=${t} s)` : ''}`;
+        first.verdict === 'reset' ? 'the broker reset each (whether for missed heartbeats the capture cannot show: its start is too late; the silences fit them)' : `the broker closed each for missed heartbeats${t !== null ? ` (T=${t} s)` : ''}`;
       if (scope === 'host') {
         const cause =
           first.cause === 'client-unreachable'

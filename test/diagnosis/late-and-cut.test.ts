@@ -45,7 +45,7 @@ describe('fleet-network-blackhole.pcap from packet 200 (the handshakes and the l
   it('is one wave of scope network, said in the headline without a heartbeat timing it cannot check', () => {
     expect(report.fleet.waves).toHaveLength(1);
     expect(report.fleet.waves[0]).toMatchObject({ verdict: 'reset', cause: 'client-unreachable', scope: 'network', count: 4, hosts: ['10.98.0.11', '10.98.0.12', '10.98.0.13'] });
-    expect(report.fleet.headline[1]).toMatch(/became unreachable at about the same time and the broker reset each \(T unknown: the timing of a heartbeat timeout cannot be checked, the silence fits one\) between 11\.596 and 11\.885 s: a network failure/);
+    expect(report.fleet.headline[1]).toMatch(/became unreachable at about the same time and the broker reset each \(whether for missed heartbeats the capture cannot show: its start is too late; the silences fit them\) between 11\.596 and 11\.885 s: a network failure/);
   });
 });
 
@@ -134,5 +134,21 @@ describe('a capture taken during a resource alarm (pika-blocked-memory-alarm.pca
   it('packets 1-735 (stopped just after Connection.Unblocked): the silence counts from the broker reading again', () => {
     const [c] = analyzeBytes(untilPacket(bytes, 735)).connections;
     expect(c!.end).toMatchObject({ verdict: 'open', cause: null, severity: 'info', explanation: 'Still open when the capture ended.' });
+  });
+});
+
+describe('a late start with T known but the silence only a lower bound shorter than 2T', () => {
+  it('pika-long-callback-midstream packets 7-13: a heartbeat timeout is neither confirmed nor ruled out', () => {
+    const [c] = analyzeBytes(untilPacket(fromPacket(captureBytes('pika-long-callback-midstream.pcap'), 7), 7)).connections;
+    expect(c!.heartbeat.inferred).toBe(4);
+    expect(c!.end).toMatchObject({ verdict: 'reset', cause: 'client-stalled', silenceAtLeast: true });
+    expect(c!.end.explanation).not.toMatch(/outside the 2T-3T window/);
+    expect(c!.end.explanation).toMatch(/With T=4 s \(inferred from its heartbeats\), RabbitMQ's heartbeat timeout closes a silent client this way 2T-3T after its last byte: it fits if that byte came 2\.0-6\.0 s before the capture started/);
+  });
+
+  it('handshake-wrong-protocol from packet 19: a broker RST 0.3 ms after the client wrote is no silence to explain', () => {
+    const [c] = analyzeBytes(fromPacket(captureBytes('handshake-wrong-protocol.pcap'), 19)).connections;
+    expect(c!.end.cause).toBeNull();
+    expect(c!.end.explanation).not.toMatch(/fits a T/);
   });
 });

@@ -31,7 +31,7 @@ export function reset(ctx: RuleContext): Judgement | null {
       evidence,
     });
   }
-  if (by === 'server' && f.clientClose === null && f.serverClose === null && (ctx.heartbeat === null || ctx.heartbeat <= 0) && f.tuneOk?.heartbeat !== 0) {
+  if (by === 'server' && f.clientClose === null && f.serverClose === null && f.tuneOk?.heartbeat !== 0) {
     const silent = silentClientDropped(ctx, end.kind, evidence);
     if (silent !== null) return silent;
   }
@@ -49,22 +49,33 @@ const CAUSE_TEXT: Record<Cause, string> = {
   'server-stalled': 'the broker had stopped sending',
 };
 
+/** A silence shorter than this is no silence that a heartbeat timeout could end (a client answered just before). */
+const MIN_SILENCE_SECONDS = 1;
+
 /**
- * The broker dropped the connection after a silence of the client whose cause the wire shows, T unknown; null when
- * the client was not silent before the end or the silence shows no cause.
+ * The broker dropped the connection after a silence of the client whose cause the wire shows, when RabbitMQ's
+ * heartbeat timeout can be neither confirmed nor ruled out: T unknown, or T known but the silence only a lower bound
+ * shorter than 2T (the client's last byte is before the capture; missed-heartbeats.ts takes the bounds that fit).
+ * Null otherwise, when the client was not silent before the end, or the silence shows no cause.
  */
 function silentClientDropped(ctx: RuleContext, how: 'fin' | 'rst', evidence: Record<string, unknown>): Judgement | null {
   const end = ctx.firstTcpEnd!;
   const start = clientSilenceStart(ctx);
   if (start.since === null) return null;
+  const t = ctx.heartbeat !== null && ctx.heartbeat > 0 ? ctx.heartbeat : null;
+  const silence = secondsBetween(start.since, end.moment);
+  if (t !== null && !(start.atLeast && silence < 2 * t)) return null;
+  if (silence < MIN_SILENCE_SECONDS) return null;
   const cause = clientSilenceCause(ctx.atEnd.trailing.c2s);
   if (cause === null) return null;
-  const silence = secondsBetween(start.since, end.moment);
-  if (silence <= 0) return null;
   const atLeast = start.atLeast ? 'at least ' : '';
   const from = start.atLeast ? "the capture's start (the client's last byte is before it)" : "the client's last byte";
   // RabbitMQ drops a client after 2T-3T without its bytes: a silence S fits T in [S/3, S/2] (a bound: T >= S/3).
   const range = start.atLeast ? `a T of at least ${formatSeconds(silence / 3)}` : `a T between ${formatSeconds(silence / 3)} and ${formatSeconds(silence / 2)}`;
+  const check =
+    t === null
+      ? `T is unknown (the handshake is not in the capture), so this cannot be checked against RabbitMQ's heartbeat timeout, which closes a silent client this way 2T-3T after its last byte: it fits ${range}`
+      : `With T=${t} s${ctx.heartbeatSource === 'inferred' ? ' (inferred from its heartbeats)' : ''}, RabbitMQ's heartbeat timeout closes a silent client this way 2T-3T after its last byte: it fits if that byte came ${(2 * t - silence).toFixed(1)}-${formatSeconds(3 * t - silence)} before the capture started`;
   const j = judgement('reset', end.moment, {
     cause,
     severity: 'error',
@@ -72,7 +83,7 @@ function silentClientDropped(ctx: RuleContext, how: 'fin' | 'rst', evidence: Rec
     how,
     explanation:
       `The broker ${how === 'rst' ? 'reset' : 'closed'} the connection without Connection.Close ${atLeast}${formatSeconds(silence)} after ${from}; ${CAUSE_TEXT[cause]}. ` +
-      `T is unknown (the handshake is not in the capture), so this cannot be checked against RabbitMQ's heartbeat timeout, which closes a silent client this way 2T-3T after its last byte: it fits ${range} (the broker log then says "missed heartbeats from client").`,
+      `${check} (the broker log then says "missed heartbeats from client").`,
     evidence: { ...evidence, silenceSeconds: roundMicros(silence), ...(start.atLeast ? { silenceAtLeast: true } : {}) },
   });
   annotateClientEnd(j, ctx, start);
