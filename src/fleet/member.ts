@@ -128,7 +128,7 @@ export function memberOf(facts: ConnectionFacts, d: Diagnosis, capture: string |
     application: applicationName(name, library),
     instance: instanceName(name),
     user: facts.user,
-    middlebox: j.evidence['middlebox'] === true,
+    middlebox: middleboxOf(j.verdict, j.how, j.evidence['middlebox'], j.evidence['usualTtl']),
     handshakeDone: handshakeThrough(beginningSeen(facts), j.verdict, facts.lastFrame.s2c?.type ?? null),
     opened: instant({ packet: facts.info.firstPacket, tsSec: facts.info.firstTsSec, tsNsec: facts.info.firstTsNsec }),
     ended: j.verdict === 'open' ? null : instant(j.at),
@@ -148,6 +148,15 @@ export function memberOf(facts: ConnectionFacts, d: Diagnosis, capture: string |
     blocked: facts.blocked.length === 0 ? NOT_BLOCKED : facts.blocked.map((b) => blockedSpan(instant(b.blocked), b.unblocked !== null ? instant(b.unblocked) : null, b.blocked.reason, b.beforeCapture, instant(j.at))),
     silentSince: j.verdict === 'open' && j.cause !== null && j.cause !== 'server-stalled' && facts.lastPayload.c2s !== null ? instant(facts.lastPayload.c2s) : null,
   };
+}
+
+/**
+ * Whether a reset's RST was forged by a middlebox (its end's `middlebox`), or null when its TTL could not be
+ * compared (`usualTtl` unknown: the side's earlier packets are not in the capture). Read alike from a report.
+ */
+export function middleboxOf(verdict: Verdict, how: string | null, middlebox: unknown, usualTtl: unknown): boolean | null {
+  if (middlebox === true) return true;
+  return verdict === 'reset' && how === 'rst' && (usualTtl === null || usualTtl === -1) ? null : false;
 }
 
 /** One empty list for every member never blocked (10,000 members, one array). */

@@ -27,8 +27,11 @@ export interface FleetMember {
   instance: string | null;
   /** The user it logged in as, or null when unknown. */
   user: string | null;
-  /** Its end was a RST forged by a middlebox (reset.ts: another TTL than its side's packets). */
-  middlebox: boolean;
+  /**
+   * Its end was a RST forged by a middlebox (reset.ts: another TTL than its side's packets); null for a RST whose
+   * TTL could not be compared (none of that side's earlier packets in the capture).
+   */
+  middlebox: boolean | null;
   /** Its handshake went through (member.ts handshakeThrough): ended otherwise than handshake-failed, or past Tune. */
   handshakeDone: boolean;
   opened: Instant;

@@ -109,7 +109,8 @@ export function scopeOf(members: readonly FleetMember[]): WaveScope {
       return hosts.length === 1 ? 'host' : 'clients';
     case 'reset':
       // RSTs forged in either end's name by something in the path (their TTL tells) are the path's, whoever's name.
-      if (members.every((m) => m.middlebox)) return 'network';
+      // One whose TTL could not be compared (its side's packets are before the capture) does not outvote them.
+      if (forgedResets(members)) return 'network';
       // The broker dropped clients whose silence has a cause, T unknown (reset.ts): read as missed heartbeats are.
       if (first.cause !== null) return silentClientsScope(first, hosts, spread);
       if (brokerEnded) return 'broker';
@@ -117,6 +118,11 @@ export function scopeOf(members: readonly FleetMember[]): WaveScope {
     default:
       return silentClientsScope(first, hosts, spread);
   }
+}
+
+/** RSTs forged by a middlebox: some shown so by their TTL, and none shown otherwise. */
+function forgedResets(members: readonly FleetMember[]): boolean {
+  return members.some((m) => m.middlebox === true) && members.every((m) => m.middlebox !== false);
 }
 
 /** Connections whose ends follow their clients' silence (missed heartbeats, a TCP timeout, a reset with a cause). */
@@ -127,8 +133,10 @@ function silentClientsScope(first: FleetMember, hosts: readonly string[], spread
   return 'clients';
 }
 
-function resetExplanation(who: string, spread: string, scope: WaveScope): string {
-  return `${who} were reset within ${spread}${scope === 'broker' ? ' by the broker side' : ''}, outside any heartbeat window: ${scope === 'broker' ? 'a broker-side event' : scope === 'network' ? 'a middlebox (load balancer, NAT, firewall) resetting idle or tracked connections' : 'the client host or something on its path'}.`;
+function resetExplanation(who: string, spread: string, scope: WaveScope, members: readonly FleetMember[]): string {
+  // Outside the heartbeat window only where T is known (reset.ts judged each against it).
+  const window = members.every((m) => m.heartbeat !== null) ? ', outside any heartbeat window' : '';
+  return `${who} were reset within ${spread}${scope === 'broker' ? ' by the broker side' : ''}${window}: ${scope === 'broker' ? 'a broker-side event' : scope === 'network' ? 'a middlebox (load balancer, NAT, firewall) resetting idle or tracked connections' : 'the client host or something on its path'}.`;
 }
 
 /** "CONNECTION_FORCED - broker forced connection closure with reason 'shutdown'" -> "shutdown". */
@@ -192,7 +200,7 @@ export function waveExplanation(members: readonly FleetMember[], hosts: readonly
       return `${who} gave up on the broker within ${spread} after it stopped sending, heartbeats included: the broker was stalled (a paused VM, long GC, disk or memory alarm) or its host unreachable. Look at the broker's logs and host around ${clock.t(first.ended!).toFixed(1)} s.`;
     case 'missed-heartbeats':
     case 'reset': {
-      if (first.verdict === 'reset' && (first.cause === null || members.every((m) => m.middlebox))) return resetExplanation(who, spread, scope);
+      if (first.verdict === 'reset' && (first.cause === null || forgedResets(members))) return resetExplanation(who, spread, scope, members);
       // A reset with a cause: the broker dropped silent clients, T unknown (reset.ts).
       const closed =
         first.verdict === 'reset' ? 'the broker reset each (whether for missed heartbeats the capture cannot show: its start is too late; the silences fit them)' : `the broker closed each for missed heartbeats${t !== null ? ` (T=${t} s)` : ''}`;

@@ -4,7 +4,7 @@
  * this is the same member read back from the report's fields.
  */
 import { applicationName, instanceName } from '../fleet/application.js';
-import { blockedSpan, eventErrors, eventWarnings, handshakeThrough, NOT_BLOCKED } from '../fleet/member.js';
+import { blockedSpan, eventErrors, eventWarnings, handshakeThrough, middleboxOf, NOT_BLOCKED } from '../fleet/member.js';
 import { emptyNonAmqpCounts, runClock, summarizeFleet, type Fleet, type FleetMember, type Instant, type NonAmqpCounts } from '../fleet/index.js';
 import { parseIsoTime } from '../capture/timestamp.js';
 import { plusSeconds, type BlockedSpan } from '../fleet/types.js';
@@ -26,7 +26,7 @@ export function memberFromReport(c: ReportConnection, capture: string | null): F
     instance: instanceName(c.name),
     // Reports made before the field existed have no user.
     user: c.user ?? null,
-    middlebox: (c.end as { middlebox?: unknown }).middlebox === true,
+    middlebox: middleboxOf(c.end.verdict, c.end.how, (c.end as { middlebox?: unknown }).middlebox, (c.end as { usualTtl?: unknown }).usualTtl),
     handshakeDone: handshakeThrough(c.handshakeSeen, c.end.verdict, c.lastServerFrame?.type ?? null),
     opened: instantOf(c.opened),
     ended: c.end.verdict === 'open' ? null : instantOf(c.end),

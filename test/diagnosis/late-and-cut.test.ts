@@ -152,3 +152,20 @@ describe('a late start with T known but the silence only a lower bound shorter t
     expect(c!.end.explanation).not.toMatch(/fits a T/);
   });
 });
+
+describe('fleet-middlebox-reset.pcap from packet 33 (one connection has no packet of the broker before its RST)', () => {
+  it('is a network wave: a reset whose TTL cannot be compared does not outvote two forged ones', () => {
+    const report = analyzeBytes(fromPacket(captureBytes('fleet-middlebox-reset.pcap'), 33));
+    expect(report.connections.map((c) => [c.end.verdict, c.end.middlebox, c.end.usualTtl])).toEqual(
+      expect.arrayContaining([
+        ['reset', true, 63],
+        ['reset', false, null],
+      ]),
+    );
+    expect(report.fleet.waves).toMatchObject([{ verdict: 'reset', scope: 'network', count: 3 }]);
+    // T is unknown for two of them: no claim about a heartbeat window.
+    expect(report.fleet.headline[1]).toBe(
+      '3 connections (nova-compute) from 3 hosts (10.97.1.2, 10.97.1.3 and 10.97.1.4) were reset within 649 ms: a middlebox (load balancer, NAT, firewall) resetting idle or tracked connections. None reconnected within the capture.',
+    );
+  });
+});

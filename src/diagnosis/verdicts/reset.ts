@@ -21,7 +21,8 @@ export function reset(ctx: RuleContext): Judgement | null {
   const by = end.dir === 'c2s' ? 'client' : 'server';
   const foreign = end.kind === 'rst' && end.usualTtl >= 0 && end.ttl !== end.usualTtl;
   const who = by === 'server' ? 'broker' : 'client';
-  const evidence = { ttl: end.kind === 'rst' ? end.ttl : null, usualTtl: end.usualTtl, middlebox: foreign };
+  // usualTtl -1: none of that side's earlier packets is in the capture (null in the report, not a sentinel).
+  const evidence = { ttl: end.kind === 'rst' ? end.ttl : null, usualTtl: end.usualTtl >= 0 ? end.usualTtl : null, middlebox: foreign };
   if (foreign) {
     return judgement('reset', end.moment, {
       severity: 'error',
