@@ -33,7 +33,12 @@ const SYN_ANSWER_WAIT_SECONDS = 0.01;
  */
 export function nonAmqpKind(facts: ConnectionFacts, captureEnd: Moment): NonAmqpKind | 'undecided' | null {
   if (facts.firstPayload.c2s !== null || facts.firstPayload.s2c !== null) return null;
-  if (facts.info.synSeen && !facts.synAckSeen) {
+  // Joined midway (no SYN in the capture): a connection whose bytes are before the capture, not a health check; an
+  // idle one whose keep-alive probes go unanswered until the broker resets it is all there is to see of a half-open
+  // connection (netns-blackhole-keepalive from packet 18).
+  // A lone RST of the broker, though, is the refusal of an attempt whose SYN came just before the capture.
+  if (!facts.info.synSeen) return facts.serverRst !== null && facts.serverRst.packet === facts.info.firstPacket ? 'refused-reset' : null;
+  if (!facts.synAckSeen) {
     if (facts.serverRst !== null) return 'refused-reset';
     const first = { packet: facts.info.firstPacket, tsSec: facts.info.firstTsSec, tsNsec: facts.info.firstTsNsec };
     return facts.endedBy === 'capture-end' && secondsBetween(first, captureEnd) < SYN_ANSWER_WAIT_SECONDS ? 'undecided' : 'refused-unanswered';

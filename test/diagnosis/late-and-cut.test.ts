@@ -169,3 +169,19 @@ describe('fleet-middlebox-reset.pcap from packet 33 (one connection has no packe
     );
   });
 });
+
+describe('connections joined midway without a byte of payload in the capture', () => {
+  it('netns-blackhole-keepalive from packet 18: the half-open connection is listed, not counted as a health check', () => {
+    const report = analyzeBytes(fromPacket(captureBytes('netns-blackhole-keepalive.pcap'), 18));
+    expect(report.connections).toHaveLength(1);
+    expect(report.connections[0]!.end).toMatchObject({ verdict: 'reset', by: 'server', how: 'rst' });
+    expect(report.fleet.noAmqp.count).toBe(0);
+    expect(report.fleet.headline).toEqual(['1 AMQP connection from 10.99.0.2: reset at 7.108 s.']);
+  });
+
+  it('fleet-broker-restart from packet 600: a lone broker RST (its SYN just before the capture) is a refused attempt', () => {
+    const report = analyzeBytes(fromPacket(captureBytes('fleet-broker-restart.pcap'), 600));
+    expect(report.fleet.refused).toMatchObject({ count: 71, reset: 71, t: 0 });
+    expect(report.fleet.noAmqp.count).toBe(0);
+  });
+});

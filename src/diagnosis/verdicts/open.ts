@@ -50,6 +50,8 @@ export function stillOpen(ctx: RuleContext): Judgement {
       evidence: {
         unansweredRetransmissions: ev.peerRetransmissionsUnanswered,
         unansweredKeepAlives: ev.peerKeepAlivesUnanswered,
+        // The silence the text quotes, also when T is unknown or not yet passed.
+        ...(client !== null ? { silenceSeconds: roundMicros(client.seconds), ...(client.atLeast ? { silenceAtLeast: true } : {}) } : {}),
         ...(client !== null && client.level > 0 ? silenceEvidence(client, t as number, ev) : {}),
       },
     });
