@@ -185,3 +185,18 @@ describe('connections joined midway without a byte of payload in the capture', (
     expect(report.fleet.noAmqp.count).toBe(0);
   });
 });
+
+describe('broker-sigstop-client-timeout.pcap joined after the handshake (T unknown)', () => {
+  const bytes = captureBytes('broker-sigstop-client-timeout.pcap');
+
+  it('from packet 15: the client gave up on a broker silent through its heartbeats, not a client abort', () => {
+    const [c] = analyzeBytes(fromPacket(bytes, 15)).connections;
+    expect(c!.heartbeat.negotiated).toBeNull();
+    expect(c!.end).toMatchObject({ verdict: 'server-unresponsive', cause: 'server-stalled', by: 'client', clientHeartbeatsDuringSilence: 8 });
+    expect(c!.end.explanation).toMatch(/^The broker sent nothing for 16\.0 s while the client kept sending heartbeats \(8\) and the broker's kernel ACKed them: the broker process stalled/);
+  });
+
+  it('from packet 29: three heartbeats are too few to say so (a client abort, as the wire alone shows)', () => {
+    expect(analyzeBytes(fromPacket(bytes, 29)).connections[0]!.end.verdict).toBe('client-aborted');
+  });
+});

@@ -8,11 +8,22 @@ import { heartbeatTolerance, roundMicros, secondsBetween } from '../heartbeat.js
 import { addNote, judgement } from '../judgement.js';
 import type { Judgement, RuleContext } from '../types.js';
 
+/**
+ * T unknown (a capture joined after the handshake): a broker silent this long while the client sent at least
+ * MIN_CLIENT_HEARTBEATS heartbeats, its kernel ACKing them, is a stalled broker all the same: the client's heartbeats
+ * show heartbeats are on, and a broker with heartbeats on writes as often as its client (every T/2), so a healthy
+ * one is not silent through several of them. (Data alone proves nothing: a publisher on a connection without
+ * heartbeats hears nothing from a healthy broker.)
+ */
+const MIN_SILENCE_UNKNOWN_T = 5;
+const MIN_CLIENT_HEARTBEATS = 4;
+
 export function serverUnresponsive(ctx: RuleContext): Judgement | null {
   const f = ctx.facts;
   const t = ctx.heartbeat;
   const end = ctx.firstTcpEnd;
   const last = ctx.atEnd.lastPayload.s2c;
+  if ((t === null || t <= 0) && f.tuneOk?.heartbeat !== 0) return stalledBrokerUnknownT(ctx);
   if (t === null || t <= 0 || end === null || end.dir !== 'c2s' || last === null) return null;
   if (f.clientClose !== null || f.serverClose !== null) return null;
   const silence = secondsBetween(last, end.moment);
@@ -34,5 +45,33 @@ export function serverUnresponsive(ctx: RuleContext): Judgement | null {
   });
   addNote(j, last.packet, "broker's last byte");
   addNote(j, end.moment.packet, `client gives up ${formatSeconds(silence)} after the broker's last byte`);
+  return j;
+}
+
+/** The client gave up on a broker that wrote nothing while it kept writing and the broker's kernel ACKed, T unknown. */
+function stalledBrokerUnknownT(ctx: RuleContext): Judgement | null {
+  const f = ctx.facts;
+  const end = ctx.firstTcpEnd;
+  if (end === null || end.dir !== 'c2s' || f.clientClose !== null || f.serverClose !== null) return null;
+  const lastByte = ctx.atEnd.lastPayload.s2c;
+  // The broker's last byte, or the capture's start when none of its bytes is in the capture (a bound).
+  const since = lastByte ?? (f.info.synSeen ? null : f.captureStart);
+  if (since === null) return null;
+  const silence = secondsBetween(since, end.moment);
+  const ev = ctx.atEnd.trailing.s2c;
+  if (silence < MIN_SILENCE_UNKNOWN_T || ev.peerHeartbeats < MIN_CLIENT_HEARTBEATS || ev.acksAdvanced === 0) return null;
+  const atLeast = lastByte === null ? 'at least ' : '';
+  const j = judgement('server-unresponsive', end.moment, {
+    cause: 'server-stalled',
+    severity: 'error',
+    by: 'client',
+    how: end.kind,
+    explanation:
+      `The broker sent nothing for ${atLeast}${formatSeconds(silence)} while the client kept sending heartbeats (${ev.peerHeartbeats}) and the broker's kernel ACKed them: the broker process stalled (GC, disk, VM pause, SIGSTOP). ` +
+      `T is unknown (the handshake is not in the capture), but a broker with heartbeats on writes as often as its client: the client timed out and closed the socket without Connection.Close. Check the broker's health.`,
+    evidence: { silenceSeconds: roundMicros(silence), ...(lastByte === null ? { silenceAtLeast: true } : {}), clientSegmentsDuringSilence: ev.peerPayloadSegments, clientHeartbeatsDuringSilence: ev.peerHeartbeats, brokerAcksDuringSilence: ev.acksAdvanced },
+  });
+  if (lastByte !== null) addNote(j, lastByte.packet, "broker's last byte");
+  addNote(j, end.moment.packet, `client gives up ${atLeast}${formatSeconds(silence)} after ${lastByte !== null ? "the broker's last byte" : "the capture's start"}`);
   return j;
 }
