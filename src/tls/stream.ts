@@ -121,17 +121,19 @@ export class TlsStream implements StreamHandler {
       return;
     }
     if (this.mode === 'sniff') {
-      if (dir === 'c2s') {
-        if (isClientHelloStart(bytes) || (bytes.length >= 5 && looksLikeRecordHeader(bytes, 0))) {
-          // A ClientHello, or (capture started mid-connection) any record.
-          this.mode = 'tls';
-          this.opened = 'tls';
-          this.facts.clientOpened = 'tls';
-          this.inner.attachTls(this.facts);
-        } else {
-          this.mode = 'plain';
-          this.opened = startsWith(bytes, AMQP) ? 'amqp' : 'other';
-        }
+      const hello = dir === 'c2s' && isClientHelloStart(bytes);
+      const record = bytes.length >= 5 && looksLikeRecordHeader(bytes, 0);
+      // A ClientHello; or any record from the client, or from the broker of a connection whose SYN is not in the
+      // capture: a capture that started after the TLS handshake.
+      if (hello || (record && (dir === 'c2s' || !this.info.synSeen))) {
+        this.mode = 'tls';
+        this.opened = 'tls';
+        this.facts.clientOpened = 'tls';
+        this.inner.attachTls(this.facts);
+        if (!hello) this.joinedAfterHandshake({ packet, tsSec, tsNsec });
+      } else if (dir === 'c2s') {
+        this.mode = 'plain';
+        this.opened = startsWith(bytes, AMQP) ? 'amqp' : 'other';
       } else {
         // The server spoke first: not a TLS client. Plain from here on.
         this.mode = 'plain';
@@ -168,6 +170,23 @@ export class TlsStream implements StreamHandler {
       f.decrypted = f.keyProblem === null && !this.sides.c2s.keyless && !this.sides.s2c.keyless && this.sides.c2s.decrypter !== null && this.sides.s2c.decrypter !== null;
     }
     this.inner.onEnd(reason);
+  }
+
+  /**
+   * The capture joined the connection after its TLS handshake: every record from here on is protected, alerts
+   * included (a TLS 1.2 close_notify read as a plaintext alert said "alert 63"), and there is no handshake to judge,
+   * nor keys to find (a key log is indexed by the ClientHello's random). The records are read as a keyless
+   * connection's: sizes and times.
+   */
+  private joinedAfterHandshake(at: TlsMoment): void {
+    for (const dir of ['c2s', 's2c'] as const) {
+      const side = this.sides[dir];
+      side.changedCipher = true;
+      side.phase = 'application';
+      side.keyless = true;
+    }
+    this.facts.handshakeDone ??= at;
+    if (this.options.keyLog !== null) this.facts.keyProblem ??= 'the capture started after the TLS handshake: its keys cannot be found without the ClientHello';
   }
 
   // ---- records -------------------------------------------------------------------------------------------------
@@ -309,13 +328,14 @@ export class TlsStream implements StreamHandler {
         this.encryptedAlert(dir, at, size);
         return;
       }
-    } else if (f.version !== null) {
+    } else {
       // TLS 1.2: after ChangeCipherSpec, the first handshake record is Finished.
-      if (r.contentType === CT_HANDSHAKE) {
+      if (f.version !== null && r.contentType === CT_HANDSHAKE) {
         this.noteFinished(dir, side, at);
         this.event(dir, { ...at, kind: 'handshake', text: `TLS encrypted handshake ${size} B (Finished)`, size, heartbeatSized: false, notable: false });
         return;
       }
+      // An alert's content type shows before 1.3, also when the capture joined after the handshake (version unknown).
       if (r.contentType === CT_ALERT) {
         this.encryptedAlert(dir, at, size);
         return;

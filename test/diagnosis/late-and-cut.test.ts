@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { Analyzer, analyzeBytes } from '../../src/analyze.js';
 import { fleetFromReport } from '../../src/report/members.js';
 import type { Report, ReportConnection } from '../../src/report/types.js';
-import { captureBytes } from '../helpers/captures.js';
+import { captureBytes, keyLogOf } from '../helpers/captures.js';
 import { Conversation } from '../helpers/conversation.js';
 import { writePcap } from '../helpers/synth-capture.js';
 import { formatErrors, validate, type JsonSchema } from '../helpers/json-schema.js';
@@ -198,5 +198,24 @@ describe('broker-sigstop-client-timeout.pcap joined after the handshake (T unkno
 
   it('from packet 29: three heartbeats are too few to say so (a client abort, as the wire alone shows)', () => {
     expect(analyzeBytes(fromPacket(bytes, 29)).connections[0]!.end.verdict).toBe('client-aborted');
+  });
+});
+
+describe('AMQPS captures joined after the TLS handshake', () => {
+  it('amqps12-long-callback from packet 12: records read as a keyless connection, no handshake failure invented', () => {
+    // With its key log: the keys cannot be found without the ClientHello, and the report says why.
+    const [c] = analyzeBytes(fromPacket(captureBytes('amqps12-long-callback.pcap'), 12), { keyLog: keyLogOf('amqps12-long-callback.pcap')! }).connections;
+    expect(c!.end.verdict).not.toBe('handshake-failed');
+    expect(c!.end).toMatchObject({ verdict: 'reset', cause: 'client-stalled', by: 'server' });
+    expect(c!.end.explanation).not.toMatch(/alert/);
+    expect(c!.frames).toEqual({ clientToServer: null, serverToClient: null });
+    expect(c!.findings.find((f) => f.code === 'tls-not-decrypted')?.message).toMatch(/the capture started after the TLS handshake/);
+  });
+
+  it('amqps13-healthy-idle from packet 23: a client FIN whose clean close the records cannot show is said so', () => {
+    const [c] = analyzeBytes(fromPacket(captureBytes('amqps13-healthy-idle.pcap'), 23)).connections;
+    expect(c!.end.verdict).toBe('client-aborted');
+    expect(c!.end.explanation).toMatch(/without Connection\.Close that the capture can see/);
+    expect(c!.end.explanation).toMatch(/the capture started after the TLS handshake: the cipher, hence those sizes, are unknown\): it may also have closed cleanly inside them\.$/);
   });
 });

@@ -4,6 +4,7 @@
  * RabbitMQ logs "client unexpectedly closed TCP connection".
  */
 import { judgement } from '../judgement.js';
+import { isKeyless } from '../tls-records.js';
 import type { Judgement, RuleContext } from '../types.js';
 
 export function clientAborted(ctx: RuleContext): Judgement | null {
@@ -15,10 +16,15 @@ export function clientAborted(ctx: RuleContext): Judgement | null {
   // firewall whose idle timer expired the flow, failure-modes.md F7): reset.ts says so, whichever end it reached.
   if (end.kind === 'rst' && end.usualTtl >= 0 && end.ttl !== end.usualTtl) return null;
   const blocked = f.blocked.length > 0 ? ' It happened while the connection was blocked by a resource alarm (a client blocked-connection timeout?).' : '';
+  // Encrypted without keys: a Connection.Close would be inside a record; only its size could show it (closed-by-client
+  // reads it when the cipher is known), and nothing did.
+  const hidden = isKeyless(f)
+    ? ` Its AMQP is in TLS records that could not be decrypted, and neither a close_notify nor a record the size of Connection.Close-Ok shows a clean close${f.tls?.clientHello === null ? ' (the capture started after the TLS handshake: the cipher, hence those sizes, are unknown)' : ''}: it may also have closed cleanly inside them.`
+    : '';
   return judgement('client-aborted', end.moment, {
     severity: 'warning',
     by: 'client',
     how: end.kind,
-    explanation: `The client closed the TCP connection (${end.kind.toUpperCase()}) without Connection.Close: its process exited, was killed, or gave up on its own timeout. RabbitMQ logs "client unexpectedly closed TCP connection".${blocked}`,
+    explanation: `The client closed the TCP connection (${end.kind.toUpperCase()}) without Connection.Close${hidden === '' ? '' : ' that the capture can see'}: its process exited, was killed, or gave up on its own timeout. RabbitMQ logs "client unexpectedly closed TCP connection".${hidden}${blocked}`,
   });
 }
