@@ -219,3 +219,15 @@ describe('AMQPS captures joined after the TLS handshake', () => {
     expect(c!.end.explanation).toMatch(/the capture started after the TLS handshake: the cipher, hence those sizes, are unknown\): it may also have closed cleanly inside them\.$/);
   });
 });
+
+describe('fleet-fd-limit.pcap from packet 303 (the clients giving up, their SYNs before the capture)', () => {
+  it('says how long a connection had been open only as a bound', () => {
+    const failed = analyzeBytes(fromPacket(captureBytes('fleet-fd-limit.pcap'), 303)).connections.filter((c) => c.end.verdict === 'handshake-failed');
+    expect(failed.length).toBeGreaterThan(5);
+    for (const c of failed) {
+      expect(c.end.explanation).not.toMatch(/0\.0 s after it opened/);
+      expect(c.end.explanation).toMatch(/at least \d+\.\d s after it opened \(before the capture started\)/);
+      expect(c.end).toMatchObject({ elapsedAtLeast: true });
+    }
+  });
+});

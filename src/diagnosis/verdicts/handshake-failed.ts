@@ -66,17 +66,21 @@ export function handshakeFailed(ctx: RuleContext): Judgement | null {
   // client it never came.
   const lateStart = f.start !== null && end.dir === 'c2s' && f.start.packet > endMoment.packet ? f.start : null;
   const stage = f.start === null || lateStart !== null ? 'before the broker sent Connection.Start' : f.startOk === null ? 'before the client answered Connection.Start' : f.tuneOk === null ? 'during authentication and tuning' : 'before Connection.Open completed';
-  const timedOut = end.dir === 's2c' && end.kind === 'rst' && Math.abs(elapsed - HANDSHAKE_TIMEOUT) < 1.5;
+  const timedOut = f.info.synSeen && end.dir === 's2c' && end.kind === 'rst' && Math.abs(elapsed - HANDSHAKE_TIMEOUT) < 1.5;
+  // Its SYN before the capture: how long it had been open is only a bound, from the capture's start.
+  const opened = f.info.synSeen
+    ? `${elapsed.toFixed(1)} s after it opened`
+    : `at least ${secondsBetween(f.captureStart, endMoment).toFixed(1)} s after it opened (before the capture started)`;
   return judgement('handshake-failed', endMoment, {
     severity: 'error',
     by: end.dir === 'c2s' ? 'client' : 'server',
     how: end.kind,
     explanation: timedOut
       ? `The handshake did not finish within RabbitMQ's handshake_timeout (10 s): the connection stalled ${stage}. Look for a slow or blocked client, or TLS sent to the plain port.`
-      : `The connection closed ${stage}, ${elapsed.toFixed(1)} s after it opened${end.dir === 'c2s' ? ' (the client gave up)' : ''}.` +
+      : `The connection closed ${stage}, ${opened}${end.dir === 'c2s' ? ' (the client gave up)' : ''}.` +
         (lateStart !== null
           ? ` The broker's Connection.Start came ${secondsBetween(endMoment, lateStart).toFixed(1)} s after that, into the closed socket: it was not accepting connections in time (out of file descriptors or sockets? rabbitmqctl status shows both).`
           : ''),
-    evidence: { elapsedSeconds: roundMicros(elapsed) },
+    evidence: f.info.synSeen ? { elapsedSeconds: roundMicros(elapsed) } : { elapsedSeconds: roundMicros(secondsBetween(f.captureStart, endMoment)), elapsedAtLeast: true },
   });
 }
