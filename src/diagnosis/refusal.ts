@@ -33,6 +33,17 @@ const NODE_LIMIT = /node connection limit \((\d+)\) is reached/i;
 const VHOST_ACCESS = /access to vhost '(.*)' refused for user '(.*)'$/i;
 const VHOST_NOT_FOUND = /vhost (.*) not found$/i;
 
+const LOGIN_REFUSED = /login was refused/i;
+
+/**
+ * A broker's Connection.Close that only the handshake can get: a refused login, or one of the 530 refusals above.
+ * It tells a refusal also in a capture that joined after the handshake began (its Start not in it).
+ */
+export function handshakeOnlyRefusal(replyCode: number, replyText: string | null): boolean {
+  if (replyCode === 403) return LOGIN_REFUSED.test((replyText ?? '').slice(0, MAX_TEXT));
+  return refusalOf(replyCode, replyText).reason !== 'other';
+}
+
 /** The refusal a handshake's Connection.Close from the broker stands for. */
 export function refusalOf(replyCode: number, replyText: string | null): Refusal {
   const text = (replyText ?? '').slice(0, MAX_TEXT);

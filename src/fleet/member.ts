@@ -109,8 +109,9 @@ const BEFORE_OPEN_OK: ReadonlySet<string> = new Set(['Connection.Start', 'Connec
  * (`--merge` gives the same fleet): a still-open attempt whose Connection.Open got no answer yet is not through.
  */
 export function handshakeThrough(beginning: boolean, verdict: Verdict, lastServerFrameType: string | null): boolean {
-  if (!beginning) return true;
+  // A refusal can be told without the beginning (handshake-failed.ts): not through, joined or not.
   if (verdict === 'handshake-failed') return false;
+  if (!beginning) return true;
   return verdict !== 'open' || (lastServerFrameType !== null && !BEFORE_OPEN_OK.has(lastServerFrameType));
 }
 

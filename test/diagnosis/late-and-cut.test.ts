@@ -231,3 +231,14 @@ describe('fleet-fd-limit.pcap from packet 303 (the clients giving up, their SYNs
     }
   });
 });
+
+describe('a refused login whose Connection.Start is before the capture', () => {
+  it('pika-login-refused from packet 8: still a handshake failure (only the handshake gets a refused login), not through', () => {
+    const a = new Analyzer({ path: 'x' });
+    a.push(fromPacket(captureBytes('pika-login-refused.pcap'), 8));
+    const report = a.end();
+    expect(report.connections[0]!.handshakeSeen).toBe(false);
+    expect(report.connections[0]!.end).toMatchObject({ verdict: 'handshake-failed', replyCode: 403, by: 'server' });
+    expect(a.fleetInput().members[0]).toMatchObject({ verdict: 'handshake-failed', handshakeDone: false, beginningSeen: false });
+  });
+});

@@ -6,7 +6,7 @@
  */
 import { roundMicros, secondsBetween } from '../heartbeat.js';
 import { judgement } from '../judgement.js';
-import { refusalAdvice, refusalOf } from '../refusal.js';
+import { handshakeOnlyRefusal, refusalAdvice, refusalOf } from '../refusal.js';
 import { isKeyless } from '../tls-records.js';
 import type { Judgement, RuleContext } from '../types.js';
 
@@ -15,9 +15,11 @@ const HANDSHAKE_TIMEOUT = 10;
 
 export function handshakeFailed(ctx: RuleContext): Judgement | null {
   const f = ctx.facts;
-  // The handshake can only be judged if its start was captured.
+  // The handshake can only be judged if its start was captured, or by a Close that only a handshake gets (a
+  // capture that joined after Connection.Start of a refused login).
   const startSeen = f.info.synSeen || f.protocolVersion !== null || f.start !== null;
-  if (!startSeen || f.openOk !== null) return null;
+  const refusal = f.serverClose !== null && handshakeOnlyRefusal(f.serverClose.replyCode, f.serverClose.replyText);
+  if ((!startSeen && !refusal) || f.openOk !== null) return null;
   // Over TLS without keys the AMQP handshake is invisible (a failed TLS handshake has its own rule).
   if (isKeyless(f)) return null;
   const end = ctx.firstTcpEnd;
