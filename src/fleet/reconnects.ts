@@ -74,8 +74,10 @@ function joinedMidwayReconnects(byGroup: Map<string, FleetMember[]>, used: Reado
   const gone: FleetMember[] = [];
   for (const members of byGroup.values()) {
     for (const m of members) {
+      // The new connection must have named its application: one that never got that far (a health check, another
+      // protocol on the port) is no AMQP client coming back.
       if (m.beginningSeen) {
-        if (used.has(m)) continue;
+        if (used.has(m) || m.application === null) continue;
         const list = newByHost.get(m.host);
         if (list === undefined) newByHost.set(m.host, [m]);
         else list.push(m);

@@ -242,3 +242,11 @@ describe('a refused login whose Connection.Start is before the capture', () => {
     expect(a.fleetInput().members[0]).toMatchObject({ verdict: 'handshake-failed', handshakeDone: false, beginningSeen: false });
   });
 });
+
+describe('a reconnect of a connection joined midway', () => {
+  it('handshake-wrong-protocol from packet 6: a later connection that never named an application is no reconnect', () => {
+    expect(analyzeBytes(fromPacket(captureBytes('handshake-wrong-protocol.pcap'), 6)).fleet.reconnects.count).toBe(0);
+    // fleet-host-freeze-from-packet-300 still pairs its joined connections with their host's new nova-compute ones.
+    expect(analyzeBytes(captureBytes('fleet-host-freeze-from-packet-300.pcap')).fleet.waves[0]).toMatchObject({ reconnected: 3 });
+  });
+});
