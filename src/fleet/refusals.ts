@@ -82,11 +82,27 @@ export function findRefusals(members: readonly FleetMember[], loops: readonly Fl
     if (g === undefined) groups.set(key, [m]);
     else g.push(m);
   }
+  joinUnknownUsers(groups);
   const told: ToldRefusal[] = [];
   // Every member's client key, made only when there is a refusal to tell (10,000 healthy connections: 20 ms).
   let clients: Clients | null = null;
   for (const g of groups.values()) if (g.length >= MIN_REFUSED) told.push(refusalFrom(g, members, loops, (clients ??= clientsOf(members)), clock));
   return told.sort((a, b) => b.refusal.count - a.refusal.count || a.refusal.t - b.refusal.t);
+}
+
+/**
+ * A refused login whose user is unknown (its Start-Ok before the capture: the key's user part is empty, its last)
+ * belongs with the refusal of the same reply when there is exactly one: it was told apart, as "another problem
+ * connection", in windows cut from fleet-login-refused-storm.
+ */
+function joinUnknownUsers(groups: Map<string, FleetMember[]>): void {
+  for (const [key, list] of [...groups]) {
+    if (!key.includes('\u0000login\u0000') || !key.endsWith('\u0000') || list.some((m) => m.user !== null)) continue;
+    const same = [...groups.keys()].filter((k) => k !== key && k.startsWith(key));
+    if (same.length !== 1) continue;
+    groups.get(same[0]!)!.push(...list);
+    groups.delete(key);
+  }
 }
 
 function refusalFrom(refused: FleetMember[], all: readonly FleetMember[], loops: readonly FleetReconnectLoop[], clients: Clients, clock: Clock): ToldRefusal {

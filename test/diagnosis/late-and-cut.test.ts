@@ -250,3 +250,11 @@ describe('a reconnect of a connection joined midway', () => {
     expect(analyzeBytes(captureBytes('fleet-host-freeze-from-packet-300.pcap')).fleet.waves[0]).toMatchObject({ reconnected: 3 });
   });
 });
+
+describe('a refusal storm cut so that one refused login has no Start-Ok (its user unknown)', () => {
+  it('fleet-login-refused-storm packets 338-535: all 13 refused logins are one refusal', () => {
+    const report = analyzeBytes(untilPacket(fromPacket(captureBytes('fleet-login-refused-storm.pcap'), 338), 198));
+    expect(report.fleet.handshakeRefusals).toMatchObject([{ count: 13, replyCode: 403 }]);
+    expect(report.fleet.headline.join(' ')).not.toMatch(/other problem connection/);
+  });
+});
