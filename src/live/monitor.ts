@@ -138,9 +138,12 @@ export class LiveMonitor {
         });
       }
       if (!f.opened) continue;
-      if (facts.clientRst !== null || facts.serverRst !== null || (facts.clientFin !== null && facts.serverFin !== null)) {
+      if (facts.clientRst !== null || facts.serverRst !== null || facts.clientFin !== null) {
         // The tracker hands a closed connection over only once stray segments stop coming (minutes of capture
-        // time); the operator wants the verdict now. Judged on the state at the first FIN or RST, as always.
+        // time); the operator wants the verdict now. Judged on the state at the first FIN or RST, as always. The
+        // client's FIN is enough: RabbitMQ closes a connection whose client has closed its side, and a frozen or
+        // overloaded broker may never answer it (a client-side heartbeat timeout, a broker not accepting: their
+        // ENDED came only with the broker's next packet, or never). A broker's FIN waits for the client's answer.
         const preview = f.source.preview();
         this.end(f, buildConnection(this.clock(), preview, diagnose(preview), false));
         continue;
@@ -240,8 +243,13 @@ export class LiveMonitor {
         // The broker is silent only in new bytes when it retransmits into a client that no longer answers (a
         // half-open connection: its retransmissions are not fresh payload): the path is gone, not the broker
         // stalled, and the client's side says so (client-unreachable). The final report has no broker finding.
-        const brokerRetransmitting = dir === 's2c' && f.source.facts.trailing.c2s.peerRetransmissionsUnanswered > 0;
-        if ((dir !== 'c2s' || blockedNow(f.source.facts) === null) && !brokerRetransmitting) {
+        const facts = f.source.facts;
+        const brokerRetransmitting = dir === 's2c' && facts.trailing.c2s.peerRetransmissionsUnanswered > 0;
+        // Likewise a side whose peer advertises a zero window cannot send (the client not reading, or the broker
+        // not reading from a publisher it blocked or throttles): that silence is the peer's, said on its own side,
+        // and RabbitMQ pauses its heartbeat check while it does not read.
+        const peerWindowShut = windowShut(dir === 'c2s' ? facts.stats.s2c : facts.stats.c2s);
+        if ((dir !== 'c2s' || blockedNow(facts) === null) && !brokerRetransmitting && !peerWindowShut) {
           this.alerts++;
           this.emit(this.silenceEvent(f, dir, seconds, hb, w.level));
         }
@@ -289,6 +297,11 @@ export class LiveMonitor {
 }
 
 const DIRS: readonly Dir[] = ['c2s', 's2c'];
+
+/** The side advertises a zero window now (its latest zero-window stretch has not ended). */
+function windowShut(side: { lastZeroWindowFrom: unknown; lastZeroWindowUntil: unknown }): boolean {
+  return side.lastZeroWindowFrom !== null && side.lastZeroWindowUntil === null;
+}
 
 const CAUSE_PHRASE: Record<string, string> = {
   'client-stalled': ": its kernel ACKs the broker's bytes but the application writes nothing (client-stalled)",

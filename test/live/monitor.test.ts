@@ -9,7 +9,7 @@ import type { LiveEvent, LiveSilence } from '../../src/live/types.js';
 import { liveLine, statusText } from '../../src/render/live.js';
 import type { Report } from '../../src/report/types.js';
 import { captureBytes } from '../helpers/captures.js';
-import { fromPacket, pcapRecords } from '../helpers/pcap-records.js';
+import { fromPacket, pcapRecords, untilPacket } from '../helpers/pcap-records.js';
 
 interface Fed {
   /** Each event with the number of records pushed before the one being pushed when it came out. */
@@ -34,6 +34,22 @@ function feedPacketByPacket(bytes: Uint8Array, options: AnalyzeOptions = {}): Fe
 const silences = (fed: Fed): LiveSilence[] => fed.events.flatMap((e) => (e.event.type === 'silence' ? [e.event] : []));
 
 describe('live events (Analyzer onLive)', () => {
+  it('a side whose peer advertises a zero window is not alerted as silent: the peer is (review 28)', () => {
+    // pika-sigstop-zero-window: client A's window is zero, the broker can only probe it: no "server has sent nothing".
+    const frozen = silences(feedPacketByPacket(captureBytes('pika-sigstop-zero-window.pcap')));
+    expect(frozen.filter((e) => e.side === 'server')).toEqual([]);
+    expect(frozen.filter((e) => e.side === 'client' && e.cause === 'client-not-reading').length).toBeGreaterThan(0);
+    // A publisher the broker stopped reading from (its Blocked lost in a capture gap): no "client-stalled" forecast.
+    expect(silences(feedPacketByPacket(captureBytes('pika-blocked-memory-alarm-blocked-lost.pcap')))).toEqual([]);
+  });
+
+  it("broker-sigstop-client-timeout up to the client's FIN: ENDED at that FIN, though the frozen broker never answers it", () => {
+    const fed = feedPacketByPacket(untilPacket(captureBytes('broker-sigstop-client-timeout.pcap'), 36));
+    const ended = fed.events.filter((e) => e.event.type === 'ended');
+    expect(ended).toHaveLength(1);
+    expect(ended[0]!.event).toMatchObject({ type: 'ended', packet: 35, connection: { end: { verdict: 'server-unresponsive', cause: 'server-stalled', packet: 35 } } });
+  });
+
   it('fleet-network-blackhole: the cut clients are silent, the broker retransmitting to them is not (no server silence)', () => {
     const fed = feedPacketByPacket(captureBytes('fleet-network-blackhole.pcap'));
     const cut = fed.report.connections.filter((c) => c.end.verdict === 'missed-heartbeats');
@@ -136,7 +152,7 @@ describe('live events (Analyzer onLive)', () => {
 describe('live status during a resource alarm', () => {
   it('fleet-memory-alarm: status counts the open connections blocked, as the alarm goes on and after it clears', () => {
     // captures/README.md: Blocked from #596 (5.548541); cinder-volume's first connection FIN at #1062 (its RST #1068
-    // ends it), its second blocked at #1184, FIN at #1631 (half-closed: still counted) and RST at #1752, its third
+    // ends it), its second blocked at #1184, FIN at #1631 (ended there: the client closed its side) and RST at #1752, its third
     // blocked at #1757; every Unblocked at #1966-#1970 (23.85 s).
     const a = new Analyzer({ onLive: () => undefined });
     const { header, records } = pcapRecords(captureBytes('fleet-memory-alarm.pcap'));
@@ -152,7 +168,7 @@ describe('live status during a resource alarm', () => {
         lines.set(packet, statusText(s));
       }
     });
-    expect(Object.fromEntries(blockedAt)).toEqual({ 590: 0, 700: 5, 1100: 4, 1300: 5, 1700: 5, 1755: 4, 1800: 5, 1965: 5, 1971: 0, 3000: 0 });
+    expect(Object.fromEntries(blockedAt)).toEqual({ 590: 0, 700: 5, 1100: 4, 1300: 5, 1700: 4, 1755: 4, 1800: 5, 1965: 5, 1971: 0, 3000: 0 });
     expect(lines.get(1300)).toMatch(/ 8 open · 5 blocked by a resource alarm · 1 ended · /);
     expect(lines.get(3000)).not.toMatch(/blocked/);
   });
