@@ -282,7 +282,11 @@ async function followOne(path: string, opts: CliOptions, out: Output, keyLog: Ke
     },
   });
   const stdin = tcpdump?.stdout ?? (path === '-' ? process.stdin : null);
-  const input = stdin !== null ? untilAborted(new CaptureSource('-', { stdin }), signal) : followFile(path, { signal });
+  const gone = (why: string): void => {
+    status?.clear();
+    process.stderr.write(`amqpscope: warning: ${oneLine(why)}\n`);
+  };
+  const input = stdin !== null ? untilAborted(new CaptureSource('-', { stdin }), signal) : followFile(path, { signal, onGone: gone });
   const statusNow = (): void => {
     const s = analyzer.liveStatus();
     if (s !== null) status?.show(`amqpscope --follow ${path}: ${statusText(s)}`);

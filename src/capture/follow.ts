@@ -6,7 +6,7 @@
  *
  * No gzip: a compressed stream cannot be read while it is being written (the writer's buffers hold its tail).
  */
-import { readSync } from 'node:fs';
+import { fstatSync, readSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AnalyzerError } from '../errors.js';
 import { closeQuietly, ioError, openCaptureFile } from './source.js';
@@ -19,6 +19,12 @@ export interface FollowOptions {
   /** Stop at the next end of the file (or at once while waiting): SIGINT, SIGTERM, the end of tcpdump. */
   signal: AbortSignal;
   pollMs?: number;
+  /**
+   * Told, in one line, when the file is truncated or another file takes its path (log rotation, tcpdump restarted
+   * over it): following stops there, and the report covers what was read. Without it, the run went on reading an
+   * old file's offset and saying nothing.
+   */
+  onGone?: (why: string) => void;
 }
 
 /** The file's bytes as they are appended, until `signal` aborts. Errors as readCaptureSource's. */
@@ -26,6 +32,7 @@ export async function* followFile(path: string, opts: FollowOptions): AsyncGener
   const fd = openCaptureFile(path);
   try {
     let first = true;
+    let offset = 0;
     // A fresh buffer only once the last one was handed on (the reader may keep a chunk), not at every empty look.
     let buf = Buffer.allocUnsafe(CHUNK_SIZE);
     for (;;) {
@@ -40,9 +47,15 @@ export async function* followFile(path: string, opts: FollowOptions): AsyncGener
           throw new AnalyzerError('usage', `${path}: --follow reads an uncompressed capture (this one is gzip)`);
         }
         first = first && n < 2;
+        offset += n;
         yield buf.subarray(0, n);
         buf = Buffer.allocUnsafe(CHUNK_SIZE);
         continue;
+      }
+      const gone = goneFrom(path, fd, offset);
+      if (gone !== null) {
+        opts.onGone?.(`${path}: ${gone}: stopped following it; the report covers the ${offset} bytes read`);
+        return;
       }
       if (opts.signal.aborted) return;
       try {
@@ -54,6 +67,19 @@ export async function* followFile(path: string, opts: FollowOptions): AsyncGener
   } finally {
     closeQuietly(fd);
   }
+}
+
+/** Why the file at `path` is no longer the one being read (truncated below `offset`, another file there), or null. */
+function goneFrom(path: string, fd: number, offset: number): string | null {
+  try {
+    const open = fstatSync(fd);
+    if (open.size < offset) return `truncated to ${open.size} bytes`;
+    const now = statSync(path);
+    if (now.ino !== open.ino || now.dev !== open.dev) return 'replaced by another file';
+  } catch {
+    // Removed: the writer may still append to the open file, which is read on.
+  }
+  return null;
 }
 
 /**

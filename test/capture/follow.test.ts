@@ -1,5 +1,5 @@
 /** capture/follow.ts: a file read as it grows until told to stop, and a stream left behind when told to stop. */
-import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -37,6 +37,33 @@ describe('followFile', () => {
     await new Promise((r) => setTimeout(r, 50));
     controller.abort();
     expect(Buffer.compare(await reading, Buffer.from(bytes))).toBe(0);
+  });
+
+  it('stops, saying why, when the file is truncated or another file takes its path (log rotation)', async () => {
+    const bytes = captureBytes('pika-long-callback.pcap');
+    for (const [name, change, why] of [
+      ['truncated.pcap', async (path: string) => writeFile(path, bytes.subarray(0, 100)), /truncated.pcap: truncated to \d+ bytes: stopped following it; the report covers the 4432 bytes read$/],
+      [
+        'replaced.pcap',
+        async (path: string) => {
+          await writeFile(`${path}.new`, captureBytes('fleet-host-freeze.pcap'));
+          await rename(`${path}.new`, path);
+        },
+        /replaced.pcap: replaced by another file: stopped following it/,
+      ],
+    ] as const) {
+      const path = join(dir, name);
+      await writeFile(path, bytes);
+      const told: string[] = [];
+      const controller = new AbortController();
+      const it = followFile(path, { signal: controller.signal, pollMs: 10, onGone: (w) => told.push(w) })[Symbol.asyncIterator]();
+      // The whole file in the first chunk, then the change, then the end: by itself, no abort needed.
+      const first = await it.next();
+      expect(Buffer.compare(Buffer.from(first.value as Uint8Array), Buffer.from(bytes))).toBe(0);
+      await change(path);
+      expect((await it.next()).done).toBe(true);
+      expect(told).toEqual([expect.stringMatching(why)]);
+    }
   });
 
   it('refuses gzip, a directory and a missing file in one line', async () => {
