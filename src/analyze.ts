@@ -132,8 +132,10 @@ export class Analyzer implements CaptureSink {
     this.live = onLive === undefined ? null : new LiveMonitor(onLive, () => this.clock());
   }
 
-  /** Live mode's periodic counts, at the capture time of the last packet read (null without onLive). */
+  /** Live mode's periodic counts, at the capture time of the last packet read (null without onLive, or before a packet). */
   liveStatus(): LiveStatus | null {
+    // Before the first packet there is no capture time to stamp it with (it came out with "at": "").
+    if (this.packets === 0) return null;
     return this.live?.status(this.packets, this.reader.bytes) ?? null;
   }
 

@@ -312,7 +312,8 @@ async function followOne(path: string, opts: CliOptions, out: Output, keyLog: Ke
     if (stdin === process.stdin && signal.aborted) process.stdin.destroy();
   }
   const failure = tcpdump !== null ? await tcpdump.failed : null;
-  if (failure !== null && analyzer.liveStatus()?.packets === 0) throw new AnalyzerError('unreadable-input', failure);
+  // No packet read (liveStatus is null until the first): tcpdump's reason is the whole story.
+  if (failure !== null && analyzer.liveStatus() === null) throw new AnalyzerError('unreadable-input', failure);
   if (!opts.json) return reportOf(analyzer, path, opts, out);
   // NDJSON to the end: the last status, then the full report (the object of --json) on one line, streamed when
   // unfiltered (JSON strings hold no raw newline: dropping each newline and its indentation keeps the same JSON).

@@ -162,6 +162,13 @@ describe('--follow --json: the live events of report-contract.md', () => {
 });
 
 describe('--live', () => {
+  it('writes no status event before the first packet (it has no capture time): an empty stdin is one line, exit 2', () => {
+    const r = spawnSync(process.execPath, [CLI, '--follow', '--json', '-'], { encoding: 'utf8', input: '' });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('amqpscope: -: empty file\n');
+  });
+
   it('without tcpdump: one line, exit status 2', () => {
     const r = spawnSync(process.execPath, [CLI, '--live', 'lo'], { encoding: 'utf8', env: { ...process.env, PATH: join(tmpdir(), 'amqpscope-no-such-dir') } });
     expect(r.status).toBe(2);
