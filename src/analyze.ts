@@ -14,7 +14,7 @@ import { CaptureSource } from './capture/source.js';
 import type { CapturedPacket, CaptureSink, CaptureWarning } from './capture/types.js';
 import { diagnose, type Diagnosis } from './diagnosis/index.js';
 import { worstSeverity, type Severity } from './diagnosis/types.js';
-import { emptyNonAmqpCounts, runClock, summarizeFleet, type Fleet, type FleetMember, type Instant, type NonAmqpCounts } from './fleet/index.js';
+import { emptyNonAmqpCounts, FoldedMembers, runClock, summarizeFleet, type Fleet, type FleetMember, type Instant, type NonAmqpCounts } from './fleet/index.js';
 import { countNonAmqp, eventful, memberOf, nonAmqpKind } from './fleet/member.js';
 import { outcomeMatters, outcomeOf, redeliveredAfterClose, type ConnectionOutcome } from './fleet/redelivery.js';
 import { LiveMonitor, type Followed } from './live/monitor.js';
@@ -63,9 +63,10 @@ export interface AnalyzeOptions {
    * Keep ended connections for the report by this budget instead of all of them (--follow, which may run for days):
    * the latest `healthy` ones that ended healthy and the latest `problems` ones with a problem; the others are only
    * counted (fleet section). A run within the budget reports as without it. Connections still open at the end are
-   * always reported.
+   * always reported. Past the latest `members` ended connections, the fleet section keeps the older ones as counts
+   * (fleet/folded.ts): totals, groups and churn, not the rules that compare connections.
    */
-  retain?: { healthy: number; problems: number } | undefined;
+  retain?: { healthy: number; problems: number; members?: number } | undefined;
 }
 
 /** Up to this many AMQP connections in a run, every connection keeps its timeline in the report. */
@@ -85,6 +86,8 @@ export class Analyzer implements CaptureSink {
   private readonly finished: FinishedConnection[] = [];
   /** What the fleet view needs of every AMQP connection, and the counts of those that carried no AMQP. */
   private readonly members: FleetMember[] = [];
+  /** Under `retain`: the ended connections whose members were folded into counts, oldest first. */
+  private folded: FoldedMembers | null = null;
   private readonly nonAmqp: NonAmqpCounts = emptyNonAmqpCounts();
   /** What the redelivery rule needs, only of connections that left or received redelivered messages. */
   private readonly outcomes: ConnectionOutcome[] = [];
@@ -233,6 +236,7 @@ export class Analyzer implements CaptureSink {
     this.members.push(memberOf(facts, d, null));
     const outcome = outcomeOf(facts, d.judgement.verdict, d.judgement.at.packet);
     if (outcomeMatters(outcome)) this.outcomes.push(outcome);
+    this.foldOldMembers();
     if (followed === null && this.inputEnded && this.options.retain === undefined) {
       // Still open when the input ended: its state is alive until the report is written, which comes next. Its
       // text is made when written and not kept, so that a run of thousands of open connections does not hold (and
@@ -245,6 +249,23 @@ export class Analyzer implements CaptureSink {
     if (!this.retained(eventful, facts, severity)) return;
     // Deflated while the input goes on: a long capture has thousands of finished connections to hold.
     this.finished.push({ firstPacket: facts.info.firstPacket, ...serialised(conn, eventful, !this.inputEnded), severity, eventful, pending: null });
+  }
+
+  /**
+   * Under `retain`, while the input goes on (every member so far has ended): the oldest members past the budget
+   * are folded into counts, so that a --follow of days keeps memory with the open connections.
+   */
+  private foldOldMembers(): void {
+    const budget = this.options.retain?.members;
+    if (budget === undefined || this.inputEnded) return;
+    const origin = { sec: this.originSec, nsec: this.originNsec, packet: 1 };
+    while (this.members.length > budget) {
+      const oldest = this.members.shift()!;
+      (this.folded ??= new FoldedMembers()).fold(oldest, origin);
+      // Outcomes are kept in the same order, for some of the members: the rule that compares them (redelivered
+      // after close) looks at the same latest connections as the other rules that compare connections.
+      if (this.outcomes[0]?.id === oldest.id) this.outcomes.shift();
+    }
   }
 
   /**
@@ -354,6 +375,24 @@ export class Analyzer implements CaptureSink {
 
   /** Under `retain`: how many ended connections the fleet section counts but the report does not list. */
   private notListedWarning(): CaptureWarning[] {
+    return [...this.notListedConnections(), ...this.foldedMembersWarning()];
+  }
+
+  private foldedMembersWarning(): CaptureWarning[] {
+    const f = this.folded;
+    if (f === null || f.until === null) return [];
+    const until = runClock({ sec: this.originSec, nsec: this.originNsec }, 3).t(f.until).toFixed(3);
+    return [
+      {
+        code: 'connections-folded',
+        message:
+          `${f.count} connection(s) that ended by ${until} s, the earliest to end, are counted in the fleet's totals, groups and churn only: ` +
+          `its reconnects, waves, alarms, refusals and redeliveries look at the latest ${this.options.retain?.members ?? 0} connections that ended (a bound on memory).`,
+      },
+    ];
+  }
+
+  private notListedConnections(): CaptureWarning[] {
     const { healthy, problems } = this.notListed;
     if (healthy + problems === 0) return [];
     const retain = this.options.retain;
@@ -370,12 +409,12 @@ export class Analyzer implements CaptureSink {
   }
 
   /** What the fleet view is made of (several captures in one run combine these); ends the input. */
-  fleetInput(): { members: FleetMember[]; nonAmqp: NonAmqpCounts; origin: Instant; end: Instant; clock: ReturnType<typeof runClock>; digits: number } {
+  fleetInput(): { members: FleetMember[]; folded: FoldedMembers | null; nonAmqp: NonAmqpCounts; origin: Instant; end: Instant; clock: ReturnType<typeof runClock>; digits: number } {
     this.finish();
     const digits = this.reader.tsDigits > 0 ? this.reader.tsDigits : 6;
     const origin = { sec: this.originSec, nsec: this.originNsec, packet: this.packets > 0 ? 1 : 0 };
     const members = [...this.members].sort((a, b) => a.opened.packet - b.opened.packet);
-    return { members, nonAmqp: this.nonAmqp, origin, end: { sec: this.lastSec, nsec: this.lastNsec, packet: this.packets }, clock: runClock(origin, digits), digits };
+    return { members, folded: this.folded, nonAmqp: this.nonAmqp, origin, end: { sec: this.lastSec, nsec: this.lastNsec, packet: this.packets }, clock: runClock(origin, digits), digits };
   }
 }
 

@@ -213,7 +213,7 @@ function reportOf(analyzer: Analyzer, path: string, opts: CliOptions, out: Outpu
 }
 
 /** The ended connections a --follow run keeps for its final report, the latest of each kind (README: "Live"). */
-const FOLLOW_RETAIN = { healthy: 100, problems: 200 };
+const FOLLOW_RETAIN = { healthy: 100, problems: 200, members: 10_000 };
 /** How often the status line is redrawn (stderr on a terminal), and a status event written (--follow --json). */
 const STATUS_LINE_MS = 1000;
 const STATUS_EVENT_MS = 10_000;

@@ -40,7 +40,8 @@ export type CaptureWarningCode =
   | 'unknown-interface' // an EPB names an interface no IDB described
   | 'gzip-truncated' // the gzip stream ended early or is corrupt; what was decompressed is analysed
   | 'timestamp-resolution' // if_tsresol finer than 1 ns: times are truncated to nanoseconds
-  | 'connections-not-listed'; // --follow: ended connections counted in the fleet section, not listed (a budget)
+  | 'connections-not-listed' // --follow: ended connections counted in the fleet section, not listed (a budget)
+  | 'connections-folded'; // --follow: the oldest ended connections kept in the fleet section as counts (a budget)
 
 export interface CaptureWarning {
   code: CaptureWarningCode;

@@ -1,6 +1,7 @@
 /** Groups: connections per client host and application, the ones with problems first. */
 import type { Verdict } from '../diagnosis/types.js';
 import { median, micros, tally } from './stats.js';
+import type { FoldedGroup } from './folded.js';
 import { secondsFrom, type FleetGroup, type FleetMember, type Instant } from './types.js';
 
 /** Groups listed at the most; the rest are counted. */
@@ -30,26 +31,40 @@ export function lifetime(m: FleetMember, captureEnd: Instant): number {
   return Math.max(0, secondsFrom(m.opened, m.ended ?? captureEnd));
 }
 
-export function fleetGroups(byGroup: Map<string, FleetMember[]>, captureEnd: Instant): { groups: FleetGroup[]; omitted: number } {
-  const all = [...byGroup.values()].map((list) => {
+/**
+ * `folded`: groups of members folded away (folded.ts), counted with the members still kept; a group's median
+ * lifetime is over its kept members (null when all were folded).
+ */
+export function fleetGroups(byGroup: Map<string, FleetMember[]>, captureEnd: Instant, folded: ReadonlyMap<string, FoldedGroup> = new Map()): { groups: FleetGroup[]; omitted: number } {
+  const all = [...byGroup.entries()].map(([key, list]) => {
     const byVerdict: Partial<Record<Verdict, number>> = {};
     let problems = 0;
     for (const m of list) {
       tally(byVerdict, m.verdict);
       if (!HEALTHY_VERDICTS.has(m.verdict) || m.severity === 'error') problems++;
     }
+    const earlier = folded.get(key);
+    if (earlier !== undefined) {
+      for (const [verdict, n] of Object.entries(earlier.byVerdict) as [Verdict, number][]) byVerdict[verdict] = (byVerdict[verdict] ?? 0) + n;
+      problems += earlier.problems;
+    }
     const med = median(list.map((m) => lifetime(m, captureEnd)));
     const group: FleetGroup = {
       host: list[0]!.host,
       application: list[0]!.application,
-      connections: list.length,
+      connections: list.length + (earlier?.connections ?? 0),
       open: list.filter((m) => m.ended === null).length,
       byVerdict,
       medianLifetimeSeconds: med === null ? null : micros(med),
-      ...(list.some((m) => !m.beginningSeen) ? { lifetimeAtLeast: true as const } : {}),
+      ...(list.some((m) => !m.beginningSeen) || earlier?.lifetimeAtLeast === true ? { lifetimeAtLeast: true as const } : {}),
     };
     return { group, problems };
   });
+  for (const [key, earlier] of folded) {
+    if (byGroup.has(key)) continue;
+    const { host, application, connections, problems, byVerdict, lifetimeAtLeast } = earlier;
+    all.push({ group: { host, application, connections, open: 0, byVerdict: { ...byVerdict }, medianLifetimeSeconds: null, ...(lifetimeAtLeast ? { lifetimeAtLeast: true as const } : {}) }, problems });
+  }
   all.sort(
     (a, b) =>
       b.problems - a.problems ||

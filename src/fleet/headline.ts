@@ -5,6 +5,7 @@
  */
 import { replyCodeName } from '../amqp/names.js';
 import type { Verdict } from '../diagnosis/types.js';
+import type { FoldedMembers } from './folded.js';
 import { HEALTHY_VERDICTS } from './groups.js';
 import type { Reconnect } from './reconnects.js';
 import { grouped, listed, plural, spoken } from './stats.js';
@@ -33,53 +34,62 @@ export function isProblem(m: FleetMember): boolean {
   return !HEALTHY_VERDICTS.has(m.verdict) || m.severity === 'error';
 }
 
-function verdictLabel(m: Pick<FleetMember, 'verdict' | 'cause'>): string {
+export function verdictLabel(m: Pick<FleetMember, 'verdict' | 'cause'>): string {
   return m.cause !== null ? `${m.verdict} (${m.cause})` : m.verdict;
 }
 
-function breakdown(list: readonly FleetMember[]): string {
-  const counts = new Map<string, number>();
+/** "3 missed-heartbeats (client-stalled), 1 reset": most common first; `earlier`: labels of folded members. */
+function breakdown(list: readonly FleetMember[], earlier: ReadonlyMap<string, number> | undefined): string {
+  const counts = new Map<string, number>(earlier);
   for (const m of list) counts.set(verdictLabel(m), (counts.get(verdictLabel(m)) ?? 0) + 1);
+  return mostFirst(counts, (label, n) => `${n} ${label}`);
+}
+
+function mostFirst(counts: ReadonlyMap<string, number>, say: (key: string, n: number) => string): string {
   return [...counts.entries()]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .map(([label, n]) => `${n} ${label}`)
+    .map(([key, n]) => say(key, n))
     .join(', ');
 }
 
 /** "zero-window on 2, retransmissions on 1" (the codes alone for one connection): most common first. */
-function warningBreakdown(list: readonly FleetMember[]): string {
-  const counts = new Map<string, number>();
+function warningBreakdown(list: readonly FleetMember[], earlier: FoldedMembers | null): string {
+  const counts = new Map<string, number>(earlier?.warningCodes);
   for (const m of list) for (const code of m.warnings ?? []) counts.set(code, (counts.get(code) ?? 0) + 1);
-  return [...counts.entries()]
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .map(([code, k]) => (list.length === 1 ? code : `${code} on ${k}`))
-    .join(', ');
+  const one = list.length + (earlier?.warned ?? 0) === 1;
+  return mostFirst(counts, (code, k) => (one ? code : `${code} on ${k}`));
 }
 
-function overview(members: readonly FleetMember[], hosts: number, t: (m: FleetMember) => number): string | null {
-  const n = members.length;
+/** `folded`: ended connections folded into counts (a long --follow run), counted here like the others. */
+function overview(members: readonly FleetMember[], hosts: number, t: (m: FleetMember) => number, folded: FoldedMembers | null): string | null {
+  const n = members.length + (folded?.count ?? 0);
   if (n === 0) return null;
-  if (n === 1) {
-    const m = members[0]!;
-    const name = m.application !== null ? ` (${m.application})` : '';
+  const only = members[0];
+  if (n === 1 && only !== undefined) {
+    const name = only.application !== null ? ` (${only.application})` : '';
     // Still open, yet judged (a side silent past T): the cause, since RabbitMQ's timer may be about to close it.
-    const open = m.cause !== null ? `still open at the end of the capture, but ${m.cause} (${m.severity})` : 'still open at the end of the capture';
-    const end = m.ended === null ? open : `${verdictLabel(m)} at ${t(m).toFixed(3)} s`;
-    return `1 AMQP connection from ${m.host}${name}: ${end}.`;
+    const open = only.cause !== null ? `still open at the end of the capture, but ${only.cause} (${only.severity})` : 'still open at the end of the capture';
+    const end = only.ended === null ? open : `${verdictLabel(only)} at ${t(only).toFixed(3)} s`;
+    return `1 AMQP connection from ${only.host}${name}: ${end}.`;
   }
   const problems = members.filter(isProblem);
+  let problemCount = problems.length;
+  for (const k of folded?.problemLabels.values() ?? []) problemCount += k;
   const open = members.filter((m) => m.ended === null).length;
-  const from = hosts === 1 ? `from ${members[0]!.host}` : `from ${plural(hosts, 'host')}`;
+  const host = only?.host ?? folded?.groups.values().next().value?.host ?? '';
+  const from = hosts === 1 ? `from ${host}` : `from ${plural(hosts, 'host')}`;
   const openText = open > 0 ? `${open === n ? 'all' : grouped(open)} still open at the end` : 'none still open at the end';
-  if (problems.length === 0) {
+  if (problemCount === 0) {
     // Healthy verdicts, yet something happened on some (a zero window, retransmissions): not "all healthy".
     const warned = members.filter((m) => m.warnings !== null);
-    if (warned.length === 0) return `${plural(n, 'AMQP connection')} ${from}, all healthy; ${openText}.`;
-    const kinds = new Set(warned.map((m) => m.warningsInclude));
-    const what = kinds.size === 2 ? 'warnings or errors' : kinds.has('errors') ? 'errors' : 'warnings';
-    return `${plural(n, 'AMQP connection')} ${from}, none failed; ${warned.length} with ${what} (${warningBreakdown(warned)}); ${openText}.`;
+    const warnedCount = warned.length + (folded?.warned ?? 0);
+    if (warnedCount === 0) return `${plural(n, 'AMQP connection')} ${from}, all healthy; ${openText}.`;
+    const errors = warned.some((m) => m.warningsInclude === 'errors') || folded?.warnedWithErrors === true;
+    const warnings = warned.some((m) => m.warningsInclude === 'warnings') || folded?.warnedWithWarnings === true;
+    const what = errors && warnings ? 'warnings or errors' : errors ? 'errors' : 'warnings';
+    return `${plural(n, 'AMQP connection')} ${from}, none failed; ${warnedCount} with ${what} (${warningBreakdown(warned, folded)}); ${openText}.`;
   }
-  return `${plural(n, 'AMQP connection')} ${from}: ${problems.length} with problems (${breakdown(problems)}); ${openText}.`;
+  return `${plural(n, 'AMQP connection')} ${from}: ${problemCount} with problems (${breakdown(problems, folded?.problemLabels)}); ${openText}.`;
 }
 
 export function reconnectClause(wave: Pick<FleetWave, 'count' | 'reconnected' | 'connections'>, reconnects: readonly Reconnect[]): string {
@@ -103,10 +113,11 @@ export function headline(
   refusals: readonly ToldRefusal[],
   clock: Clock,
   end: Instant,
+  folded: FoldedMembers | null = null,
 ): string[] {
   const t = (m: FleetMember) => clock.t(m.ended ?? end);
   const sentences: string[] = [];
-  const first = overview(members, fleet.hosts, t);
+  const first = overview(members, fleet.hosts, t, folded);
   if (first !== null) sentences.push(first);
   // Waves: the largest and most severe first.
   const waves = [...fleet.waves].sort((a, b) => b.count - a.count || a.t - b.t);
@@ -152,7 +163,7 @@ export function headline(
     const rest = together === null ? others : others.filter((m) => !together.includes(m));
     if (rest.length > 0 && (fleet.waves.length > 0 || na.count > 0 || fleet.reconnects.loops.length > 0 || fleet.alarms.length > 0 || refusals.length > 0 || together !== null)) {
       const hosts = [...new Set(rest.map((m) => m.host))];
-      sentences.push(`Also ${plural(rest.length, 'other problem connection')} (${breakdown(rest)}) from ${listed(hosts)}.`);
+      sentences.push(`Also ${plural(rest.length, 'other problem connection')} (${breakdown(rest, undefined)}) from ${listed(hosts)}.`);
     } else if (rest.length > 0) {
       const ended = rest.filter((m) => m.ended !== null);
       const open = rest.filter((m) => m.ended === null);
@@ -162,7 +173,7 @@ export function headline(
         sentences.push(`They ended one by one, not in a wave, from ${listed([...new Set(ended.map((m) => m.host))])}.`);
       } else {
         const hosts = listed([...new Set(rest.map((m) => m.host))]);
-        const openText = `${plural(open.length, 'connection')} still open at the end of the capture (${breakdown(open)})`;
+        const openText = `${plural(open.length, 'connection')} still open at the end of the capture (${breakdown(open, undefined)})`;
         sentences.push(ended.length === 0 ? `Also ${openText}, from ${hosts}.` : `${grouped(ended.length)} ended one by one, not in a wave, and ${openText}, from ${hosts}.`);
       }
     }

@@ -12,6 +12,7 @@ import { headline } from './headline.js';
 import { findLoops, findReconnects, reconnectExamples } from './reconnects.js';
 import { findRefusals, keptRefusals, MAX_REFUSALS } from './refusals.js';
 import { median, micros, tally } from './stats.js';
+import type { FoldedMembers } from './folded.js';
 import type { Fleet, FleetMember, Instant, NonAmqpCounts } from './types.js';
 import { findWaves } from './waves.js';
 
@@ -22,20 +23,25 @@ export interface FleetInput {
   origin: Instant;
   end: Instant;
   clock: Clock;
+  /** Ended connections folded into counts (a long --follow run), or null. */
+  folded?: FoldedMembers | null;
 }
 
 export function summarizeFleet(input: FleetInput): Fleet {
   const { members, clock } = input;
-  const byVerdict: Partial<Record<Verdict, number>> = {};
-  const byCause: Partial<Record<Cause, number>> = {};
+  const folded = input.folded ?? null;
+  const byVerdict: Partial<Record<Verdict, number>> = { ...folded?.byVerdict };
+  const byCause: Partial<Record<Cause, number>> = { ...folded?.byCause };
   for (const m of members) {
     tally(byVerdict, m.verdict);
     if (m.cause !== null) tally(byCause, m.cause);
   }
   const byGroup = membersByGroup(members);
-  const { groups, omitted } = fleetGroups(byGroup, input.end);
+  const { groups, omitted } = fleetGroups(byGroup, input.end, folded?.groups);
   const reconnects = findReconnects(byGroup);
-  const ch = churn(members, input.origin, input.end);
+  const ch = churn(members, input.origin, input.end, folded?.churn ?? null);
+  const hosts = new Set(members.map((m) => m.host));
+  for (const g of folded?.groups.values() ?? []) hosts.add(g.host);
   const medDelay = median(reconnects.map((r) => r.delaySeconds));
   const alarms = findAlarms(members, clock);
   const keptAlarms = largestAlarms(alarms, MAX_ALARMS);
@@ -43,14 +49,14 @@ export function summarizeFleet(input: FleetInput): Fleet {
   const refusals = findRefusals(members, loops, clock);
   const kept = keptRefusals(refusals, MAX_REFUSALS);
   const fleet: Omit<Fleet, 'headline'> = {
-    connections: members.length,
+    connections: members.length + (folded?.count ?? 0),
     open: members.filter((m) => m.ended === null).length,
-    hosts: new Set(members.map((m) => m.host)).size,
+    hosts: hosts.size,
     byVerdict,
     byCause,
     groups,
     groupsOmitted: omitted,
-    churn: { bucketSeconds: ch.bucketSeconds, start: members.length > 0 || input.end.packet > 0 ? clock.at(input.origin) : null, opened: ch.opened, ended: ch.ended },
+    churn: { bucketSeconds: ch.bucketSeconds, start: members.length > 0 || folded !== null || input.end.packet > 0 ? clock.at(input.origin) : null, opened: ch.opened, ended: ch.ended },
     reconnects: {
       count: reconnects.length,
       medianDelaySeconds: medDelay === null ? null : micros(medDelay),
@@ -66,10 +72,11 @@ export function summarizeFleet(input: FleetInput): Fleet {
     refused: refused(input.nonAmqp, clock),
     noAmqp: { count: input.nonAmqp.noAmqp },
   };
-  return { headline: headline(members, fleet, reconnects, alarmsSentence(keptAlarms, fleet.alarmsOmitted), kept.told, clock, input.end), ...fleet };
+  return { headline: headline(members, fleet, reconnects, alarmsSentence(keptAlarms, fleet.alarmsOmitted), kept.told, clock, input.end, folded), ...fleet };
 }
 
 export type { Fleet, FleetMember, Instant, NonAmqpCounts } from './types.js';
 export { emptyNonAmqpCounts, addNonAmqpCounts } from './types.js';
+export { FoldedMembers } from './folded.js';
 export { applicationName } from './application.js';
 export { runClock, type Clock } from './clock.js';

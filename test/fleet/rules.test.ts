@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { applicationName, instanceName } from '../../src/fleet/application.js';
 import { emptyNonAmqpCounts, runClock, summarizeFleet, type FleetMember } from '../../src/fleet/index.js';
+import { FoldedMembers, foldWidth } from '../../src/fleet/folded.js';
 import { blockedSpan } from '../../src/fleet/member.js';
 import { fleetLines } from '../../src/render/fleet.js';
 import type { Report } from '../../src/report/types.js';
@@ -430,5 +431,53 @@ describe('handshake refusals: who a client is', () => {
       member({ verdict: 'handshake-failed', cause: null, by: 'server', how: 'amqp-close', replyCode: 530, replyText: LIMIT, handshakeDone: false, open: n, end: n + 0.01, application: 'worker', instance: `worker-${n}` });
     const f = fleet([attempt(1), attempt(2), attempt(3), member({ verdict: 'closed-by-client', cause: null, severity: 'info', by: 'client', how: 'amqp-close', open: 4, end: 900, application: 'worker', instance: 'worker-4' })]);
     expect(f.handshakeRefusals[0]).toMatchObject({ count: 3, clients: 1, admitted: 1, admittedT: 4 });
+  });
+});
+
+describe('folded members (a --follow of days)', () => {
+  // Connections ending over three days, in order of ending, from two hosts; some problems, some healthy with a
+  // warning. Folding the oldest as they go (as the analyzer does under retain) must keep every count the fleet had.
+  const endT = 3 * 86_400 + 5_000;
+  const ended: FleetMember[] = [];
+  for (let i = 0; i < 400; i++) {
+    const end = Math.floor((i * i * endT) / 400 / 400) + 0.5;
+    const problem = i % 7 === 0;
+    ended.push(
+      member({
+        open: Math.max(0, end - 1 - (i % 13) * 37),
+        end,
+        host: i % 3 === 0 ? '10.0.0.2' : '10.0.0.1',
+        application: i % 5 === 0 ? 'cinder-volume' : 'nova-compute',
+        ...(problem ? {} : { verdict: 'closed-by-client', cause: null, severity: 'info', warnings: i % 11 === 0 ? ['zero-window'] : null }),
+      }),
+    );
+  }
+  const open = [member({ open: 10, end: null, verdict: 'open', cause: null, severity: 'info' })];
+  const end = at(endT);
+  const whole = summarizeFleet({ members: [...ended, ...open], nonAmqp: emptyNonAmqpCounts(), origin: ORIGIN, end, clock: runClock(ORIGIN, 6) });
+
+  it('keeps the totals, groups, churn and the headline overview of the members folded away', () => {
+    for (const keep of [0, 1, 57, 399]) {
+      const folded = new FoldedMembers();
+      // Folded while the run goes on: the churn bins widen from 1 s to a day as the run's duration grows.
+      for (const m of ended.slice(0, ended.length - keep)) folded.fold(m, ORIGIN);
+      const kept = [...ended.slice(ended.length - keep), ...open];
+      const part = summarizeFleet({ members: kept, folded, nonAmqp: emptyNonAmqpCounts(), origin: ORIGIN, end, clock: runClock(ORIGIN, 6) });
+      expect(folded.count).toBe(ended.length - keep);
+      expect(part.churn).toEqual(whole.churn);
+      expect([part.connections, part.open, part.hosts, part.byVerdict, part.byCause]).toEqual([whole.connections, whole.open, whole.hosts, whole.byVerdict, whole.byCause]);
+      const counts = (groups: typeof whole.groups) => groups.map(({ medianLifetimeSeconds: _, ...g }) => g);
+      expect(counts(part.groups)).toEqual(counts(whole.groups));
+      expect(part.headline[0]).toBe(whole.headline[0]);
+    }
+  });
+
+  it('the churn bins stay few however long the run (a day-wide bin past 120 days)', () => {
+    const folded = new FoldedMembers();
+    for (let day = 0; day < 200; day++) folded.fold(member({ open: day * 86_400, end: day * 86_400 + 10 }), ORIGIN);
+    expect(folded.churn.width).toBe(86_400);
+    expect(folded.churn.opened.length).toBe(200);
+    // A bin divides the bucket width now and every width that may follow: 2 s buckets may become 5 s ones.
+    expect([100, 200, 300, 70_000, 200 * 86_400].map(foldWidth)).toEqual([1, 1, 5, 300, 86_400]);
   });
 });

@@ -9,6 +9,7 @@ import type { LiveEvent, LiveSilence } from '../../src/live/types.js';
 import { liveLine, statusText } from '../../src/render/live.js';
 import type { Report } from '../../src/report/types.js';
 import { captureBytes } from '../helpers/captures.js';
+import { tcpPacket } from '../helpers/packets.js';
 import { fromPacket, pcapRecords, untilPacket } from '../helpers/pcap-records.js';
 
 interface Fed {
@@ -206,6 +207,49 @@ describe('retain: what a days-long follow keeps', () => {
     const ids = analyzed({ retain: { healthy: 1, problems: 1 } }).connections.map((c) => c.id);
     expect(ids).toContain('127.0.0.41:48531->127.0.0.1:5672');
     expect(ids.length).toBe(open.length + 2);
+  });
+
+  it('past the members budget, the oldest ended connections are counts in the fleet section: totals, groups, churn, headline', () => {
+    // The tracker lets a closed connection go 120 s of capture time after its last packet (stray segments): a SYN
+    // 200 s after the capture's last packet (nothing answers it before the end: undecided, counted nowhere) makes
+    // the connections closed in the capture end while the input goes on, as in a follow of hours.
+    const { header, records } = pcapRecords(bytes);
+    const last = new DataView(records[records.length - 1]!.buffer, records[records.length - 1]!.byteOffset);
+    const syn = tcpPacket({ src: '127.0.0.99', dst: '127.0.0.1', sport: 40000, dport: 5672, seq: 1, flags: 'S' });
+    const record = new Uint8Array(16 + syn.length);
+    const view = new DataView(record.buffer);
+    view.setUint32(0, last.getUint32(0, true) + 200, true);
+    view.setUint32(8, syn.length, true);
+    view.setUint32(12, syn.length, true);
+    record.set(syn, 16);
+    const later = (options: AnalyzeOptions) => {
+      const a = new Analyzer(options);
+      a.push(bytes);
+      a.push(record.subarray(0, 16));
+      a.push(record.subarray(16));
+      return a.end();
+    };
+    const unfolded = later({ retain: { healthy: 1000, problems: 1000 } });
+    expect(unfolded.connections).toEqual(all.connections);
+    const folded = later({ retain: { healthy: 1000, problems: 1000, members: 10 } });
+    expect(folded.connections).toEqual(all.connections);
+    const f = folded.fleet;
+    const u = unfolded.fleet;
+    expect([f.connections, f.open, f.hosts, f.byVerdict, f.byCause, f.churn]).toEqual([u.connections, u.open, u.hosts, u.byVerdict, u.byCause, u.churn]);
+    expect(f.connections).toBe(all.fleet.connections);
+    const counts = (groups: typeof f.groups) => groups.map(({ medianLifetimeSeconds: _, ...g }) => g);
+    expect(counts(f.groups)).toEqual(counts(u.groups));
+    expect(f.headline[0]).toBe(u.headline[0]);
+    expect(unfolded.capture.warnings.map((w) => w.code)).not.toContain('connections-folded');
+    const warning = folded.capture.warnings.find((w) => w.code === 'connections-folded')!;
+    const m = /^(\d+) connection\(s\) that ended by (\d+\.\d{3}) s, the earliest to end, are counted in the fleet's totals, groups and churn only: its reconnects, waves, alarms, refusals and redeliveries look at the latest 10 connections that ended \(a bound on memory\)\.$/.exec(warning.message)!;
+    expect(Number(m[1])).toBe(closed.length - 10);
+    // The latest end among those folded: at the earliest the eleventh latest end (ten ended connections are kept).
+    const ends = closed.map((c) => c.end.t).sort((a, b) => a - b);
+    expect(Number(m[2])).toBeGreaterThanOrEqual(ends[ends.length - 11]! - 0.0005);
+    expect(Number(m[2])).toBeLessThanOrEqual(ends[ends.length - 1]! + 0.0005);
+    // Within it, nothing changes.
+    expect(later({ retain: { healthy: 1000, problems: 1000, members: closed.length } })).toEqual(unfolded);
   });
 });
 
