@@ -146,6 +146,11 @@ export class Analyzer implements CaptureSink {
     this.reader.push(chunk);
   }
 
+  /** Why the capture cannot be read further (corrupt from some record on), or null: more input is of no use. */
+  readingStopped(): string | null {
+    return this.reader.stoppedBy;
+  }
+
   /** Adds a warning found outside the reader (e.g. a truncated gzip stream). */
   warn(warning: CaptureWarning): void {
     this.warnings.push(warning);

@@ -301,6 +301,14 @@ async function followOne(path: string, opts: CliOptions, out: Output, keyLog: Ke
     for await (const chunk of input) {
       analyzer.push(chunk);
       out.flush();
+      // A corrupt record: nothing after it can be read (pcap has no marker to find the next one). Waiting on
+      // tcpdump for more would say nothing until SIGINT: end now, the report covers what was read.
+      const stopped = analyzer.readingStopped();
+      if (stopped !== null) {
+        gone(`${stopped}; the report covers what was read`);
+        controller.abort();
+        break;
+      }
     }
   } finally {
     for (const t of timers) if (t !== null) clearInterval(t);

@@ -171,6 +171,7 @@ export class CaptureReader {
   #ifaces: Iface[] = [];
   /** Interface ids already reported as unknown in this section (one warning each). */
   #unknownIfaces: number[] = [];
+  #stoppedBy: string | null = null;
   #warnedNoTimestamp = false;
   #warnedResolution = false;
 
@@ -197,6 +198,11 @@ export class CaptureReader {
   /** Packets emitted so far (also the index of the last one). */
   get packets(): number {
     return this.#packets;
+  }
+
+  /** Why reading stopped for good (a record or block with an impossible length), or null while it goes on. */
+  get stoppedBy(): string | null {
+    return this.#stoppedBy;
   }
 
   /** Bytes consumed as whole headers, records and blocks (a cut-off tail is not counted). */
@@ -448,10 +454,7 @@ export class CaptureReader {
   }
 
   #badRecord(caplen: number): void {
-    this.#state = S_STOPPED;
-    this.#carryLen = 0;
-    this.#warn(
-      'bad-block',
+    this.#stop(
       `${this.#name}: the record at offset ${this.#bytes} claims ${caplen} captured bytes (snaplen ${this.#snaplen}); ` +
         `the file is corrupt from there on and reading stopped after packet ${this.#packets}`,
     );
@@ -498,6 +501,7 @@ export class CaptureReader {
   }
 
   #stop(message: string): void {
+    this.#stoppedBy = message;
     this.#state = S_STOPPED;
     this.#carryLen = 0;
     this.#warn('bad-block', message);

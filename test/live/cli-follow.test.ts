@@ -88,6 +88,22 @@ describe('--follow through a pipe', () => {
   });
 });
 
+describe('--follow: a corrupt record', () => {
+  it('ends the run at once with a one-line warning and the report of what was read, the pipe still open', async () => {
+    const { header, records } = pcapRecords(captureBytes('pika-long-callback.pcap'));
+    // Record 10 claims 979,727,477 captured bytes: nothing after it can be found.
+    const bad = Uint8Array.from(records[9]!);
+    new DataView(bad.buffer).setUint32(8, 979_727_477, true);
+    const run = start(['--follow', '-']);
+    run.child.stdin.write(Buffer.concat([header, ...records.slice(0, 9), bad, ...records.slice(10)])); // and the pipe stays open
+    expect(await run.exited).toBe(0);
+    expect(run.err()).toBe(
+      'amqpscope: warning: -: the record at offset 1647 claims 979727477 captured bytes (snaplen 262144); the file is corrupt from there on and reading stopped after packet 9; the report covers what was read\n',
+    );
+    expect(run.out()).toContain('-: pcap · EN10MB (Ethernet) · 9 packets');
+  });
+});
+
 describe('--follow FILE (tail -f)', () => {
   it('reads the file as it grows, a record written in two halves included, until SIGTERM', async () => {
     const bytes = captureBytes('pika-long-callback.pcap');
