@@ -21,6 +21,7 @@ import { filterReport } from './report/filter.js';
 import { mergeReports } from './report/merge.js';
 import { parseKeyLog, type KeyLog } from './tls/keylog.js';
 import type { Report, ReportEvent } from './report/types.js';
+import { liveEventFilter } from './live/filter.js';
 import { liveLine, statusText } from './render/live.js';
 import type { TerminalOptions } from './render/terminal.js';
 import { DEFAULT_PORTS } from './tcp/tracker.js';
@@ -270,6 +271,7 @@ async function followOne(path: string, opts: CliOptions, out: Output, keyLog: Ke
   process.once('SIGTERM', stop);
   const status = process.stderr.isTTY === true ? new StatusLine() : null;
   const tcpdump = opts.live !== undefined ? startTcpdump(opts.live, opts.port) : null;
+  const shown = liveEventFilter(opts);
   const analyzer = new Analyzer({
     path,
     ports: opts.port.length > 0 ? opts.port : undefined,
@@ -277,6 +279,7 @@ async function followOne(path: string, opts: CliOptions, out: Output, keyLog: Ke
     allTimelines: opts.all,
     retain: FOLLOW_RETAIN,
     onLive: (event) => {
+      if (shown !== null && !shown(event)) return;
       status?.clear();
       out.line(opts.json ? JSON.stringify(event) : liveLine(event));
     },

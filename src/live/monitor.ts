@@ -40,6 +40,8 @@ export interface LiveSource {
   readonly facts: ConnectionFacts;
   /** T in force now: Tune-Ok's, else inferred from the broker's heartbeats so far; null when unknown. */
   liveHeartbeat(): { seconds: number; source: 'negotiated' | 'inferred' } | null;
+  /** The client's connection_name so far (its Start-Ok), or null. */
+  liveName(): string | null;
   /** A copy of the facts as they stand, judged when the connection closes. */
   preview(): ConnectionFacts;
 }
@@ -281,6 +283,7 @@ export class LiveMonitor {
     return {
       type: 'silence',
       connection: facts.info.id,
+      name: f.source.liveName(),
       ...clock.when(this.now!),
       side,
       seconds: round6(seconds),

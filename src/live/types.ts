@@ -21,6 +21,8 @@ export interface LiveOpened extends When {
 export interface LiveSilence extends When {
   type: 'silence';
   connection: string;
+  /** The client's connection_name (its Connection.Start-Ok), null when it gave none or the capture missed it. */
+  name: string | null;
   side: 'client' | 'server';
   /** Seconds since the side's last byte (or since the connection's first captured packet: see `silenceAtLeast`). */
   seconds: number;

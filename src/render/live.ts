@@ -20,7 +20,7 @@ export function liveLine(e: LiveEvent): string {
     case 'opened':
       return `${stamp(e)}  opened   ${e.connection}${e.midStream ? ' (opened before the capture started)' : ''}`;
     case 'silence':
-      return `${stamp(e)}  SILENCE  ${e.connection}  ${sanitize(e.message)}`;
+      return `${stamp(e)}  SILENCE  ${e.connection}${e.name !== null ? ` (${sanitize(e.name)})` : ''}  ${sanitize(e.message)}`;
     case 'ended': {
       const c = e.connection;
       const name = c.name !== null ? ` (${sanitize(c.name)})` : '';

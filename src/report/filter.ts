@@ -24,7 +24,8 @@ export function parseTimeArgument(value: string, captureStart: string | null, op
   return (abs - Date.parse(captureStart)) / 1000;
 }
 
-function matches(c: ReportConnection, needle: string): boolean {
+/** --connection: the id, either port, or (any case) the connection_name contains the needle. */
+export function connectionMatches(c: Pick<ReportConnection, 'id' | 'name'> & { client: { port: number }; server: { port: number } }, needle: string): boolean {
   if (c.id.includes(needle)) return true;
   if (String(c.client.port) === needle || String(c.server.port) === needle) return true;
   return c.name !== null && c.name.toLowerCase().includes(needle.toLowerCase());
@@ -40,7 +41,7 @@ export function filterReport(report: Report, filter: ReportFilter): Report {
   if (given.length === 0) return report;
   let connections = report.connections;
   const needles = filter.connection ?? [];
-  if (needles.length > 0) connections = connections.filter((c) => needles.some((n) => matches(c, n)));
+  if (needles.length > 0) connections = connections.filter((c) => needles.some((n) => connectionMatches(c, n)));
   if (filter.problems) connections = connections.filter((c) => c.severity !== 'info');
   const since = filter.since !== undefined ? parseTimeArgument(filter.since, report.capture.start, '--since') : null;
   const until = filter.until !== undefined ? parseTimeArgument(filter.until, report.capture.start, '--until') : null;
@@ -59,7 +60,8 @@ export function filterReport(report: Report, filter: ReportFilter): Report {
   return {
     ...report,
     // The fleet section still covers every connection: said, so that "16 connections" above a list of 7 adds up.
-    narrowed: { connections: report.narrowed?.connections ?? report.connections.length, filters: [...(report.narrowed?.filters ?? []), ...given] },
+    // Under --follow's budget the report lists fewer connections than the fleet section counts: the count is the fleet's.
+    narrowed: { connections: report.narrowed?.connections ?? Math.max(report.connections.length, report.fleet.connections), filters: [...(report.narrowed?.filters ?? []), ...given] },
     connections,
     findings: report.findings.filter((f) => ids.has(f.from) || ids.has(f.to)),
   };

@@ -176,6 +176,12 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
     return t !== null ? { seconds: t, source: 'inferred' } : null;
   }
 
+  /** The client's connection_name so far (its Start-Ok), or null. */
+  liveName(): string | null {
+    const name = this.session.clientProperties?.['connection_name'];
+    return typeof name === 'string' ? name : null;
+  }
+
   /**
    * The facts as they stand now, completed the way onEnd completes them, for live mode to judge a connection the
    * moment it closes (the tracker hands it over only once stray segments stop coming). A copy: the recording goes

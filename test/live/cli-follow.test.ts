@@ -88,6 +88,20 @@ describe('--follow through a pipe', () => {
   });
 });
 
+describe('--follow with filters', () => {
+  it('--problems: the live lines are the alerts and the problem endings, and the report is narrowed', () => {
+    const input = captureBytes('fleet-many-healthy.pcap');
+    const r = spawnSync(process.execPath, [CLI, '--follow', '--problems', '-'], { input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '' } });
+    expect(r.status).toBe(0);
+    const live = r.stdout.split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d+ \+/.test(l));
+    expect(live.map((l) => /  (opened|SILENCE|ENDED) /.exec(l)?.[1])).toEqual(['ENDED', 'SILENCE', 'SILENCE', 'ENDED']);
+    expect(live[1]).toContain('127.0.0.41:48531->127.0.0.1:5672 (nova-compute:31220:');
+    // The report: the two problem connections, of the 112 the fleet section counts (--follow lists the latest 100
+    // healthy ones of 110; it said 2 of 102).
+    expect(r.stdout).toContain('narrowed by --problems: 2 of 112 AMQP connections listed; the summary covers all 112');
+  });
+});
+
 describe('--follow: a corrupt record', () => {
   it('ends the run at once with a one-line warning and the report of what was read, the pipe still open', async () => {
     const { header, records } = pcapRecords(captureBytes('pika-long-callback.pcap'));
@@ -149,6 +163,7 @@ describe('--follow --json: the live events of report-contract.md', () => {
           break;
         case 'silence':
           expect(e).toMatchObject({ connection: expect.any(String), side: expect.stringMatching(/^(client|server)$/), seconds: expect.any(Number), crossed: expect.any(Number) });
+          expect(e['name'] === null || typeof e['name'] === 'string').toBe(true);
           expect(e['cause'] === null || (CAUSES as readonly unknown[]).includes(e['cause'])).toBe(true);
           if (e['side'] === 'client') expect(e['expectedClose']).toMatchObject({ earliest: expect.any(Number), latest: expect.any(Number) });
           else expect(e['expectedClose']).toBeNull();

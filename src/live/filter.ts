@@ -1,0 +1,45 @@
+/**
+ * The report's filters (--connection, --problems, --since, --until) applied to live events as they come, so that
+ * `--follow --problems` on a broker with thousands of healthy clients prints the alerts and the problem endings,
+ * not a line per connection opened and closed. Status events always pass: they are the run's heartbeat.
+ */
+import { connectionMatches, parseTimeArgument, type ReportFilter } from '../report/filter.js';
+import type { LiveEvent } from './types.js';
+
+/** Null when nothing is filtered (every event is printed). */
+export function liveEventFilter(filter: ReportFilter): ((event: LiveEvent) => boolean) | null {
+  const needles = filter.connection ?? [];
+  const problems = filter.problems === true;
+  const { since, until } = filter;
+  if (needles.length === 0 && !problems && since === undefined && until === undefined) return null;
+  // A time argument: seconds since the capture start, or an ISO time, resolved against the first event's start.
+  const bound = (value: string | undefined, option: string, at: { t: number; at: string }): number | null =>
+    value === undefined ? null : parseTimeArgument(value, startOf(at), option);
+  return (event) => {
+    if (event.type === 'status') return true;
+    const lo = bound(since, '--since', event);
+    const hi = bound(until, '--until', event);
+    if ((lo !== null && event.t < lo) || (hi !== null && event.t > hi)) return false;
+    switch (event.type) {
+      case 'opened':
+        // Opening is no problem; its name is not known yet (Start-Ok comes later): ids and ports only.
+        return !problems && (needles.length === 0 || needles.some((n) => connectionMatches({ id: event.connection, client: event.client, server: event.server, name: null }, n)));
+      case 'silence':
+        // Every silence alert is a warning.
+        return needles.length === 0 || needles.some((n) => connectionMatches({ ...endpoints(event.connection), name: event.name }, n));
+      case 'ended':
+        return (!problems || event.connection.severity !== 'info') && (needles.length === 0 || needles.some((n) => connectionMatches(event.connection, n)));
+    }
+  };
+}
+
+/** The capture's start as an ISO time, from an event's capture time and its seconds since that start. */
+function startOf(e: { t: number; at: string }): string {
+  return new Date(Date.parse(e.at) - e.t * 1000).toISOString();
+}
+
+/** "10.0.0.1:40000->10.0.0.9:5672" (or bracketed IPv6): the id and its ports, as a connection's. */
+function endpoints(id: string): { id: string; client: { port: number }; server: { port: number } } {
+  const m = /:(\d+)->.*:(\d+)$/.exec(id);
+  return { id, client: { port: m !== null ? Number(m[1]) : -1 }, server: { port: m !== null ? Number(m[2]) : -1 } };
+}

@@ -1,0 +1,60 @@
+/**
+ * The report's filters on live events (src/live/filter.ts), on the events of a real capture fed to the analyzer:
+ * `--follow --problems` prints the alerts and the problem endings, not a line per healthy connection.
+ */
+import { describe, expect, it } from 'vitest';
+import { Analyzer } from '../../src/analyze.js';
+import { liveEventFilter } from '../../src/live/filter.js';
+import type { LiveEvent } from '../../src/live/types.js';
+import type { ReportFilter } from '../../src/report/filter.js';
+import { captureBytes } from '../helpers/captures.js';
+
+const events: LiveEvent[] = [];
+const a = new Analyzer({ onLive: (e) => events.push(e) });
+a.push(captureBytes('fleet-many-healthy.pcap'));
+const report = a.end();
+const shown = (filter: ReportFilter) => events.filter(liveEventFilter(filter) ?? (() => true));
+const connectionOf = (e: LiveEvent) => (e.type === 'ended' ? e.connection.id : e.type === 'status' ? null : e.connection);
+
+describe('live events through the report filters', () => {
+  it('none given: every event', () => {
+    expect(liveEventFilter({})).toBeNull();
+    expect(liveEventFilter({ connection: [], problems: false })).toBeNull();
+  });
+
+  it('--problems: the silence alerts and the problem endings, no connection opened, status always', () => {
+    const kept = shown({ problems: true });
+    const problems = report.connections.filter((c) => c.severity !== 'info' && c.end.verdict !== 'open').map((c) => c.id);
+    expect(problems.length).toBeGreaterThanOrEqual(2);
+    expect(kept.flatMap((e) => (e.type === 'ended' ? [e.connection.id] : [])).sort()).toEqual([...problems].sort());
+    expect(kept.filter((e) => e.type === 'opened')).toEqual([]);
+    const silences = events.filter((e) => e.type === 'silence');
+    expect(silences.length).toBeGreaterThanOrEqual(2);
+    expect(kept.filter((e) => e.type === 'silence')).toEqual(silences);
+    expect(kept.length).toBeLessThan(events.length / 10);
+  });
+
+  it('--connection: by address and port from the first event, by connection_name once Start-Ok said it', () => {
+    const byHost = shown({ connection: ['127.0.0.41:'] });
+    expect(byHost.length).toBeGreaterThan(2);
+    expect(byHost.every((e) => connectionOf(e)?.startsWith('127.0.0.41:') ?? true)).toBe(true);
+    expect(byHost.filter((e) => e.type !== 'status')).toEqual(events.filter((e) => connectionOf(e)?.startsWith('127.0.0.41:')));
+    // The stalled nova-compute client: its silence alerts carry its name, so a name filter keeps them.
+    const stalled = events.find((e) => e.type === 'silence')!;
+    expect(stalled.type === 'silence' && stalled.name).toMatch(/^nova-compute:/);
+    const byName = shown({ connection: ['NOVA-compute:31220'] }).filter((e) => e.type !== 'status');
+    expect(byName.map((e) => e.type)).toEqual(['silence', 'silence', 'ended']);
+  });
+
+  it('--since and --until: capture time, in seconds or ISO; the status events all pass', () => {
+    const late = shown({ since: '18' });
+    expect(late.filter((e) => e.type !== 'status').every((e) => e.t >= 18)).toBe(true);
+    expect(late.filter((e) => e.type !== 'status').length).toBe(events.filter((e) => e.type !== 'status' && e.t >= 18).length);
+    const start = Date.parse(report.capture.start!);
+    const iso = new Date(start + 18_000).toISOString();
+    expect(shown({ since: iso }).length).toBe(late.length);
+    const early = shown({ until: '1' }).filter((e) => e.type !== 'status');
+    expect(early.length).toBeGreaterThan(0);
+    expect(early.every((e) => e.t <= 1)).toBe(true);
+  });
+});
