@@ -24,6 +24,9 @@ export function liveEventFilter(filter: ReportFilter): ((event: LiveEvent) => bo
       case 'opened':
         // Opening is no problem; its name is not known yet (Start-Ok comes later): ids and ports only.
         return !problems && (needles.length === 0 || needles.some((n) => connectionMatches({ id: event.connection, client: event.client, server: event.server, name: null }, n)));
+      case 'unanswered':
+        // A broker not taking connections: a problem; its name is not known (no Start-Ok without a Start).
+        return needles.length === 0 || needles.some((n) => connectionMatches({ id: event.connection, client: event.client, server: event.server, name: null }, n));
       case 'silence':
         // Every silence alert is a warning.
         return needles.length === 0 || needles.some((n) => connectionMatches({ ...endpoints(event.connection), name: event.name }, n));

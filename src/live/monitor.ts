@@ -27,7 +27,14 @@ import type { ReportConnection, When } from '../report/types.js';
 import type { Dir, StreamHandler } from '../tcp/types.js';
 import type { ConnectionFacts, Moment } from '../timeline/types.js';
 import { handshakeRefusalKey } from '../diagnosis/refusal.js';
-import { sideOf, type LiveEnded, type LiveEvent, type LiveSilence, type LiveStatus } from './types.js';
+import { sideOf, type LiveEnded, type LiveEndpoints, type LiveEvent, type LiveSilence, type LiveStatus, type LiveUnanswered } from './types.js';
+
+/**
+ * Seconds the broker may leave a client's first bytes unanswered before the alert. RabbitMQ writes Connection.Start
+ * (or its TLS ServerHello) within milliseconds of the protocol header; clients give up after their connection
+ * timeout, 10-15 s (pika's 15 s stack timeout in fleet-fd-limit.pcap): an alert at 5 s comes while they still wait.
+ */
+export const UNANSWERED_ALERT_SECONDS = 5;
 
 /** Handshake refusal reasons followed (each told once in full, then counted), and hosts counted per reason. */
 const MAX_REFUSAL_REASONS = 64;
@@ -62,6 +69,8 @@ export interface Followed {
   /** Its end was reported (at its close, or when the analyzer handed it over). */
   ended: boolean;
   readonly sides: Record<Dir, SideWatch>;
+  /** The wait for the broker's first byte: not watched, its deadline queued, alerted (still waiting), or over. */
+  firstAnswer: 'unwatched' | 'queued' | 'alerted' | 'over';
 }
 
 interface Deadline {
@@ -69,6 +78,8 @@ interface Deadline {
   t: number;
   followed: Followed;
   dir: Dir;
+  /** The deadline of the wait for the broker's first byte, not of a silence. */
+  firstAnswer: boolean;
 }
 
 export class LiveMonitor {
@@ -83,6 +94,9 @@ export class LiveMonitor {
   /** Handshake refusals so far, by reply code and reason (refusal.ts): the first is told in full, then counted. */
   private readonly refusals = new Map<string, { count: number; since: When; lastT: number; hosts: Set<string> }>();
   private refusedCount = 0;
+  /** Connections alerted as unanswered and still waiting; the current run of those alerts (told once in full). */
+  private waiting = 0;
+  private unansweredRun: { count: number; since: When; lastT: number } | null = null;
 
   constructor(
     private readonly emit: (event: LiveEvent) => void,
@@ -91,7 +105,7 @@ export class LiveMonitor {
 
   /** A connection the analyzer starts recording; returns the handle to pass to `watched` and `handedOver`. */
   follow(source: LiveSource): Followed {
-    const f: Followed = { source, opened: false, ended: false, sides: { c2s: newWatch(), s2c: newWatch() } };
+    const f: Followed = { source, opened: false, ended: false, sides: { c2s: newWatch(), s2c: newWatch() }, firstAnswer: 'unwatched' };
     this.followed.add(f);
     return f;
   }
@@ -116,6 +130,10 @@ export class LiveMonitor {
     const heap = this.heap;
     while (heap.length > 0 && heap[0]!.t <= this.nowT) {
       const d = popMin(heap);
+      if (d.firstAnswer) {
+        if (!d.followed.ended && d.followed.firstAnswer === 'queued') this.settleFirstAnswer(d.followed);
+        continue;
+      }
       d.followed.sides[d.dir].queued = false;
       if (d.followed.ended) continue;
       this.settle(d.followed, d.dir);
@@ -134,8 +152,7 @@ export class LiveMonitor {
           type: 'opened',
           connection: facts.info.id,
           ...this.clock().when(this.now ?? facts.lastPacket),
-          client: { address: facts.info.clientAddress, port: facts.info.clientPort },
-          server: { address: facts.info.serverAddress, port: facts.info.serverPort },
+          ...ends(facts.info),
           midStream: !facts.info.synSeen,
         });
       }
@@ -150,9 +167,70 @@ export class LiveMonitor {
         this.end(f, buildConnection(this.clock(), preview, diagnose(preview), false));
         continue;
       }
+      this.watchFirstAnswer(f);
       for (const dir of DIRS) this.watch(f, dir);
     }
     this.touched.clear();
+  }
+
+  /**
+   * A connection whose beginning is in the capture and whose client has written, with nothing from the broker yet:
+   * a deadline UNANSWERED_ALERT_SECONDS after the client's first bytes. Its first answer ends the wait.
+   */
+  private watchFirstAnswer(f: Followed): void {
+    const facts = f.source.facts;
+    if (f.firstAnswer === 'unwatched') {
+      const sent = facts.firstPayload.c2s;
+      if (!facts.info.synSeen || sent === null || facts.firstPayload.s2c !== null) return;
+      pushHeap(this.heap, { t: this.clock().t(sent) + UNANSWERED_ALERT_SECONDS, followed: f, dir: 's2c', firstAnswer: true });
+      f.firstAnswer = 'queued';
+    } else if (facts.firstPayload.s2c !== null) {
+      this.stopWaiting(f);
+    }
+  }
+
+  private stopWaiting(f: Followed): void {
+    if (f.firstAnswer === 'alerted') this.waiting--;
+    f.firstAnswer = 'over';
+  }
+
+  /** The first-answer deadline came due: the alert, unless the broker answered in the meantime. */
+  private settleFirstAnswer(f: Followed): void {
+    const facts = f.source.facts;
+    const sent = facts.firstPayload.c2s;
+    if (facts.firstPayload.s2c !== null || sent === null) {
+      f.firstAnswer = 'over';
+      return;
+    }
+    f.firstAnswer = 'alerted';
+    this.waiting++;
+    const clock = this.clock();
+    const now = clock.when(this.now!);
+    const run = this.unansweredRun;
+    const again = run !== null && now.t - run.lastT <= REFUSALS_FORGOTTEN_SECONDS;
+    if (again) {
+      run.count++;
+      run.lastT = now.t;
+    } else {
+      this.unansweredRun = { count: 1, since: now, lastT: now.t };
+    }
+    const seconds = round6(this.nowT - clock.t(sent));
+    const what = facts.protocolVersion !== null ? 'its AMQP protocol header' : facts.tls !== null ? 'its TLS ClientHello' : 'its first bytes';
+    const waiting = `${this.waiting} connection${this.waiting === 1 ? '' : 's'} waiting now`;
+    const event: LiveUnanswered = {
+      type: 'unanswered',
+      connection: facts.info.id,
+      ...now,
+      ...ends(facts.info),
+      seconds,
+      sent: clock.when(sent),
+      waiting: this.waiting,
+      ...(again ? { again: { count: run.count, since: run.since.t, sinceAt: run.since.at } } : {}),
+      message: again
+        ? `again nothing from the broker ${formatSeconds(seconds)} after the client's first bytes: ${run.count} such connections since +${run.since.t.toFixed(3)} s, ${waiting}`
+        : `the broker has sent nothing ${formatSeconds(seconds)} after the client sent ${what}: the kernel accepted the TCP connection into the listen backlog and RabbitMQ has not taken it: it is out of file descriptors or sockets (rabbitmqctl status: File Descriptors, Sockets), or stalled; ${waiting}`,
+    };
+    this.emit(event);
   }
 
   /**
@@ -162,6 +240,7 @@ export class LiveMonitor {
   handedOver(f: Followed, connection: ReportConnection | null, whileReading: boolean): void {
     if (!f.ended && connection !== null && f.opened && whileReading) this.end(f, connection);
     if (!f.ended && f.opened) this.openCount--;
+    this.stopWaiting(f);
     f.ended = true;
     this.followed.delete(f);
     this.touched.delete(f);
@@ -172,10 +251,11 @@ export class LiveMonitor {
     const when: When = this.now !== null ? this.clock().when(this.now) : { t: 0, at: '', packet: 0 };
     let blocked = 0;
     for (const f of this.followed) if (f.opened && !f.ended && blockedNow(f.source.facts)) blocked++;
-    return { type: 'status', ...when, open: this.openCount, ended: this.endedCount, packets, bytes, alerts: this.alerts, blocked, refused: this.refusedCount };
+    return { type: 'status', ...when, open: this.openCount, ended: this.endedCount, packets, bytes, alerts: this.alerts, blocked, refused: this.refusedCount, unanswered: this.waiting };
   }
 
   private end(f: Followed, connection: ReportConnection): void {
+    this.stopWaiting(f);
     f.ended = true;
     this.openCount--;
     this.endedCount++;
@@ -219,7 +299,7 @@ export class LiveMonitor {
     const hb = f.source.liveHeartbeat();
     if (hb === null || hb.seconds <= 0) return;
     const t = this.silenceStart(f, dir) + (w.level + 1) * hb.seconds + heartbeatTolerance(hb.seconds);
-    pushHeap(this.heap, { t, followed: f, dir });
+    pushHeap(this.heap, { t, followed: f, dir, firstAnswer: false });
     w.queued = true;
   }
 
@@ -300,6 +380,10 @@ export class LiveMonitor {
 }
 
 const DIRS: readonly Dir[] = ['c2s', 's2c'];
+
+function ends(info: ConnectionFacts['info']): Pick<LiveEndpoints, 'client' | 'server'> {
+  return { client: { address: info.clientAddress, port: info.clientPort }, server: { address: info.serverAddress, port: info.serverPort } };
+}
 
 /** The side advertises a zero window now (its latest zero-window stretch has not ended). */
 function windowShut(side: { lastZeroWindowFrom: unknown; lastZeroWindowUntil: unknown }): boolean {

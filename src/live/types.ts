@@ -7,12 +7,16 @@ import type { Cause } from '../diagnosis/types.js';
 import type { Dir } from '../tcp/types.js';
 import type { ReportConnection, When } from '../report/types.js';
 
-/** A connection carried its first byte (either way): it is AMQP, and live mode follows it. */
-export interface LiveOpened extends When {
-  type: 'opened';
+/** A connection's id and its two ends. */
+export interface LiveEndpoints {
   connection: string;
   client: { address: string; port: number };
   server: { address: string; port: number };
+}
+
+/** A connection carried its first byte (either way): it is AMQP, and live mode follows it. */
+export interface LiveOpened extends When, LiveEndpoints {
+  type: 'opened';
   /** No SYN was captured: the connection opened before the capture started. */
   midStream: boolean;
 }
@@ -38,6 +42,27 @@ export interface LiveSilence extends When {
   expectedClose: { earliest: number; latest: number; earliestAt: string; latestAt: string } | null;
   /** The side's last byte, null when it sent none since the capture started. */
   lastByte: When | null;
+  message: string;
+}
+
+/**
+ * The client sent its first bytes (the AMQP protocol header, or a TLS ClientHello) and the broker has sent nothing
+ * back for a few seconds: its kernel accepted the TCP connection, RabbitMQ has not taken it (out of file descriptors
+ * or sockets, or stalled). Told while the clients still wait, before they give up (10-15 s) and their ends say it.
+ */
+export interface LiveUnanswered extends When, LiveEndpoints {
+  type: 'unanswered';
+  /** Seconds since the client's first bytes. */
+  seconds: number;
+  /** The client's first bytes. */
+  sent: When;
+  /** Connections waiting for the broker's first byte past the threshold now, this one included. */
+  waiting: number;
+  /**
+   * Not the first such alert of this run of them (alerts less than 10 minutes of capture time apart): how many so
+   * far and since when. The first is told in full, the repeats say how it goes on.
+   */
+  again?: { count: number; since: number; sinceAt: string };
   message: string;
 }
 
@@ -70,8 +95,10 @@ export interface LiveStatus extends When {
   blocked: number;
   /** Connections the broker refused during the handshake so far (a connection limit, a vhost, a login). */
   refused: number;
+  /** Open connections whose first bytes the broker has left unanswered past the alert's threshold (`unanswered`). */
+  unanswered: number;
 }
 
-export type LiveEvent = LiveOpened | LiveSilence | LiveEnded | LiveStatus;
+export type LiveEvent = LiveOpened | LiveSilence | LiveUnanswered | LiveEnded | LiveStatus;
 
 export const sideOf = (dir: Dir): 'client' | 'server' => (dir === 'c2s' ? 'client' : 'server');

@@ -34,6 +34,18 @@ describe('live events through the report filters', () => {
     expect(kept.length).toBeLessThan(events.length / 10);
   });
 
+  it('--problems keeps the alerts of a broker that stops accepting (fleet-fd-limit)', () => {
+    const fd: LiveEvent[] = [];
+    const b = new Analyzer({ onLive: (e) => fd.push(e) });
+    b.push(captureBytes('fleet-fd-limit.pcap'));
+    b.end();
+    const keep = liveEventFilter({ problems: true })!;
+    const unanswered = fd.filter((e) => e.type === 'unanswered');
+    expect(unanswered).toHaveLength(11);
+    expect(fd.filter(keep).filter((e) => e.type === 'unanswered')).toEqual(unanswered);
+    expect(fd.filter(liveEventFilter({ connection: ['127.0.0.33:'] })!).filter((e) => e.type === 'unanswered').map((e) => e.type === 'unanswered' && e.client.address)).toEqual(['127.0.0.33', '127.0.0.33', '127.0.0.33']);
+  });
+
   it('--connection: by address and port from the first event, by connection_name once Start-Ok said it', () => {
     const byHost = shown({ connection: ['127.0.0.41:'] });
     expect(byHost.length).toBeGreaterThan(2);

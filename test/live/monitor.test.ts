@@ -175,6 +175,53 @@ describe('live status during a resource alarm', () => {
   });
 });
 
+describe('live events: a broker that stops accepting', () => {
+  it('fleet-fd-limit: each connection left without Connection.Start is told 5 s after its protocol header, before its client gives up', () => {
+    const fed = feedPacketByPacket(captureBytes('fleet-fd-limit.pcap'));
+    const unanswered = fed.events.flatMap((e) => (e.event.type === 'unanswered' ? [e.event] : []));
+    // The same connections as the final report's not-accepting finding, in order.
+    expect(unanswered.map((e) => e.connection)).toEqual(fed.report.fleet.notAccepting.connections);
+    expect(unanswered).toHaveLength(11);
+    for (const e of unanswered) {
+      expect(e.seconds).toBeGreaterThanOrEqual(5);
+      expect(e.seconds).toBeLessThan(5.5);
+      // Told while the client still waits: its end (its client's FIN, about 15 s after it opened) comes later.
+      const ended = fed.events.find((x) => x.event.type === 'ended' && x.event.connection.id === e.connection);
+      if (ended !== undefined) expect(ended.event.t - e.t).toBeGreaterThan(8);
+    }
+    // Told in full once, then how it goes on; `waiting` counts those still waiting.
+    const [first, ...rest] = unanswered;
+    expect(first).toMatchObject({ connection: '127.0.0.32:41597->127.0.0.1:5672', waiting: 1, sent: { packet: 166 } });
+    expect(first!.again).toBeUndefined();
+    expect(liveLine(first!)).toMatch(
+      /^10:15:26\.825664 \+7\.846 #273  NO START 127\.0\.0\.32:41597->127\.0\.0\.1:5672  the broker has sent nothing 5\.1 s after the client sent its AMQP protocol header: the kernel accepted the TCP connection into the listen backlog and RabbitMQ has not taken it: it is out of file descriptors or sockets/,
+    );
+    expect(rest.map((e) => e.again?.count)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(rest.every((e) => e.again?.since === first!.t)).toBe(true);
+    expect(rest.map((e) => e.waiting)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  });
+
+  it('the status counts the connections still waiting, back to none once they ended; no alert on healthy captures', () => {
+    const a = new Analyzer({ onLive: () => undefined });
+    const { header, records } = pcapRecords(captureBytes('fleet-fd-limit.pcap'));
+    a.push(header);
+    const waiting: number[] = [];
+    records.forEach((r, i) => {
+      a.push(r);
+      if ([272, 273, 305, records.length].includes(i + 1)) waiting.push(a.liveStatus()!.unanswered);
+    });
+    expect(waiting).toEqual([0, 1, 10, 0]);
+    expect(statusText({ ...a.liveStatus()!, unanswered: 3 })).toMatch(/ open · 3 waiting for the broker's first byte · /);
+    for (const name of ['fleet-many-healthy.pcap', 'fleet-broker-restart.pcap', 'amqps13-bad-cert.pcap']) {
+      const events: string[] = [];
+      const b = new Analyzer({ onLive: (e) => events.push(e.type) });
+      b.push(captureBytes(name));
+      b.end();
+      expect(events.filter((t) => t === 'unanswered'), name).toEqual([]);
+    }
+  });
+});
+
 describe('retain: what a days-long follow keeps', () => {
   const bytes = captureBytes('fleet-many-healthy.pcap');
   const analyzed = (options: AnalyzeOptions) => {
