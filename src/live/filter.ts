@@ -24,6 +24,7 @@ export function liveEventFilter(filter: ReportFilter): ((event: LiveEvent) => bo
       case 'opened':
         // Opening is no problem; its name is not known yet (Start-Ok comes later): ids and ports only.
         return !problems && (needles.length === 0 || needles.some((n) => connectionMatches({ id: event.connection, client: event.client, server: event.server, name: null }, n)));
+      case 'refused':
       case 'unanswered':
         // A broker not taking connections: a problem; its name is not known (no Start-Ok without a Start).
         return needles.length === 0 || needles.some((n) => connectionMatches({ id: event.connection, client: event.client, server: event.server, name: null }, n));

@@ -27,7 +27,7 @@ import type { ReportConnection, When } from '../report/types.js';
 import type { Dir, StreamHandler } from '../tcp/types.js';
 import type { ConnectionFacts, Moment } from '../timeline/types.js';
 import { handshakeRefusalKey } from '../diagnosis/refusal.js';
-import { sideOf, type LiveEnded, type LiveEndpoints, type LiveEvent, type LiveSilence, type LiveStatus, type LiveUnanswered } from './types.js';
+import { sideOf, type LiveEnded, type LiveEndpoints, type LiveEvent, type LiveRefused, type LiveSilence, type LiveStatus, type LiveUnanswered } from './types.js';
 
 /**
  * Seconds the broker may leave a client's first bytes unanswered before the alert. RabbitMQ writes Connection.Start
@@ -35,6 +35,9 @@ import { sideOf, type LiveEnded, type LiveEndpoints, type LiveEvent, type LiveSi
  * timeout, 10-15 s (pika's 15 s stack timeout in fleet-fd-limit.pcap): an alert at 5 s comes while they still wait.
  */
 export const UNANSWERED_ALERT_SECONDS = 5;
+
+/** Attempts refused with RST after the first of a run are told at most once per this much capture time. */
+const REFUSED_REPEAT_SECONDS = 5;
 
 /** Handshake refusal reasons followed (each told once in full, then counted), and hosts counted per reason. */
 const MAX_REFUSAL_REASONS = 64;
@@ -69,6 +72,8 @@ export interface Followed {
   /** Its end was reported (at its close, or when the analyzer handed it over). */
   ended: boolean;
   readonly sides: Record<Dir, SideWatch>;
+  /** Told as an attempt refused with RST. */
+  refused: boolean;
   /** The wait for the broker's first byte: not watched, its deadline queued, alerted (still waiting), or over. */
   firstAnswer: 'unwatched' | 'queued' | 'alerted' | 'over';
 }
@@ -97,6 +102,9 @@ export class LiveMonitor {
   /** Connections alerted as unanswered and still waiting; the current run of those alerts (told once in full). */
   private waiting = 0;
   private unansweredRun: { count: number; since: When; lastT: number } | null = null;
+  /** Attempts refused with RST so far, and the current run of them (told once in full). */
+  private attemptsRefused = 0;
+  private refusedRun: { count: number; since: When; lastT: number; toldT: number; hosts: Set<string> } | null = null;
 
   constructor(
     private readonly emit: (event: LiveEvent) => void,
@@ -105,7 +113,7 @@ export class LiveMonitor {
 
   /** A connection the analyzer starts recording; returns the handle to pass to `watched` and `handedOver`. */
   follow(source: LiveSource): Followed {
-    const f: Followed = { source, opened: false, ended: false, sides: { c2s: newWatch(), s2c: newWatch() }, firstAnswer: 'unwatched' };
+    const f: Followed = { source, opened: false, ended: false, sides: { c2s: newWatch(), s2c: newWatch() }, refused: false, firstAnswer: 'unwatched' };
     this.followed.add(f);
     return f;
   }
@@ -156,7 +164,10 @@ export class LiveMonitor {
           midStream: !facts.info.synSeen,
         });
       }
-      if (!f.opened) continue;
+      if (!f.opened) {
+        if (!f.refused && refusedWithRst(facts)) this.refusedAttempt(f);
+        continue;
+      }
       if (facts.clientRst !== null || facts.serverRst !== null || facts.clientFin !== null) {
         // The tracker hands a closed connection over only once stray segments stop coming (minutes of capture
         // time); the operator wants the verdict now. Judged on the state at the first FIN or RST, as always. The
@@ -187,6 +198,38 @@ export class LiveMonitor {
     } else if (facts.firstPayload.s2c !== null) {
       this.stopWaiting(f);
     }
+  }
+
+  /** An attempt refused with RST: told in full the first time in a while, then how the refusals go on. */
+  private refusedAttempt(f: Followed): void {
+    f.refused = true;
+    this.attemptsRefused++;
+    const facts = f.source.facts;
+    const now = this.clock().when(this.now ?? facts.lastPacket);
+    const run = this.refusedRun;
+    const again = run !== null && now.t - run.lastT <= REFUSALS_FORGOTTEN_SECONDS;
+    if (again) {
+      run.count++;
+      run.lastT = now.t;
+      if (run.hosts.size < MAX_REFUSAL_HOSTS) run.hosts.add(facts.info.clientAddress);
+      // Clients retry every second or faster while the broker is down: a line per attempt would bury the rest.
+      if (now.t - run.toldT < REFUSED_REPEAT_SECONDS) return;
+      run.toldT = now.t;
+    } else {
+      this.refusedRun = { count: 1, since: now, lastT: now.t, toldT: now.t, hosts: new Set([facts.info.clientAddress]) };
+    }
+    const hosts = run?.hosts.size ?? 1;
+    const event: LiveRefused = {
+      type: 'refused',
+      connection: facts.info.id,
+      ...now,
+      ...ends(facts.info),
+      ...(again ? { again: { count: run.count, since: run.since.t, sinceAt: run.since.at, hosts } } : {}),
+      message: again
+        ? `again refused with RST: ${run.count} attempts since +${run.since.t.toFixed(3)} s, from ${hosts} host${hosts === 1 ? '' : 's'}`
+        : "the broker's host answered the SYN with RST: nothing is listening on the port (RabbitMQ stopped, restarting, or its app stopped with rabbitmqctl stop_app)",
+    };
+    this.emit(event);
   }
 
   private stopWaiting(f: Followed): void {
@@ -251,7 +294,7 @@ export class LiveMonitor {
     const when: When = this.now !== null ? this.clock().when(this.now) : { t: 0, at: '', packet: 0 };
     let blocked = 0;
     for (const f of this.followed) if (f.opened && !f.ended && blockedNow(f.source.facts)) blocked++;
-    return { type: 'status', ...when, open: this.openCount, ended: this.endedCount, packets, bytes, alerts: this.alerts, blocked, refused: this.refusedCount, unanswered: this.waiting };
+    return { type: 'status', ...when, open: this.openCount, ended: this.endedCount, packets, bytes, alerts: this.alerts, blocked, refused: this.refusedCount, unanswered: this.waiting, attemptsRefused: this.attemptsRefused };
   }
 
   private end(f: Followed, connection: ReportConnection): void {
@@ -380,6 +423,11 @@ export class LiveMonitor {
 }
 
 const DIRS: readonly Dir[] = ['c2s', 's2c'];
+
+/** A SYN answered by RST, before any byte either way (fleet/member.ts nonAmqpKind's 'refused-reset'). */
+function refusedWithRst(facts: ConnectionFacts): boolean {
+  return facts.info.synSeen && !facts.synAckSeen && facts.serverRst !== null && facts.firstPayload.c2s === null && facts.firstPayload.s2c === null;
+}
 
 function ends(info: ConnectionFacts['info']): Pick<LiveEndpoints, 'client' | 'server'> {
   return { client: { address: info.clientAddress, port: info.clientPort }, server: { address: info.serverAddress, port: info.serverPort } };

@@ -66,6 +66,21 @@ export interface LiveUnanswered extends When, LiveEndpoints {
   message: string;
 }
 
+/**
+ * A connection attempt the broker's host answered with RST (its SYN, no SYN-ACK): nothing listens on the port
+ * (RabbitMQ stopped or restarting, its app stopped). No connection follows, so no `ended`: told when it happens.
+ */
+export interface LiveRefused extends When, LiveEndpoints {
+  type: 'refused';
+  /**
+   * Not the first refused attempt of this run of them (less than 10 minutes of capture time apart): how many so
+   * far, since when, from how many hosts. The first is told in full, then at most one every 5 s of capture time
+   * (clients retry every second or faster while the broker is down); `status` counts every one.
+   */
+  again?: { count: number; since: number; sinceAt: string; hosts: number };
+  message: string;
+}
+
 /** A connection ended (closed, or replaced by a new one on the same ports): its object as in `--json`. */
 export interface LiveEnded extends When {
   type: 'ended';
@@ -97,8 +112,10 @@ export interface LiveStatus extends When {
   refused: number;
   /** Open connections whose first bytes the broker has left unanswered past the alert's threshold (`unanswered`). */
   unanswered: number;
+  /** Connection attempts answered with RST so far (`refused` events; not the handshake refusals of `refused`). */
+  attemptsRefused: number;
 }
 
-export type LiveEvent = LiveOpened | LiveSilence | LiveUnanswered | LiveEnded | LiveStatus;
+export type LiveEvent = LiveOpened | LiveSilence | LiveUnanswered | LiveRefused | LiveEnded | LiveStatus;
 
 export const sideOf = (dir: Dir): 'client' | 'server' => (dir === 'c2s' ? 'client' : 'server');

@@ -21,6 +21,8 @@ export function liveLine(e: LiveEvent): string {
       return `${stamp(e)}  opened   ${e.connection}${e.midStream ? ' (opened before the capture started)' : ''}`;
     case 'unanswered':
       return `${stamp(e)}  NO START ${e.connection}  ${sanitize(e.message)}`;
+    case 'refused':
+      return `${stamp(e)}  REFUSED  ${e.connection}  ${sanitize(e.message)}`;
     case 'silence':
       return `${stamp(e)}  SILENCE  ${e.connection}${e.name !== null ? ` (${sanitize(e.name)})` : ''}  ${sanitize(e.message)}`;
     case 'ended': {
@@ -47,8 +49,9 @@ export function liveLine(e: LiveEvent): string {
 export function statusText(s: LiveStatus): string {
   const time = s.at !== '' ? `capture time ${/T([0-9:]+)/.exec(s.at)?.[1] ?? s.at} · ` : '';
   const blocked = s.blocked > 0 ? ` · ${groupDigits(s.blocked)} blocked by a resource alarm` : '';
-  const refused = s.refused > 0 ? ` · ${groupDigits(s.refused)} refused during the handshake` : '';
-  // Reports written before the field: undefined.
+  const refused =
+    (s.attemptsRefused > 0 ? ` · ${groupDigits(s.attemptsRefused)} attempt(s) refused with RST` : '') +
+    (s.refused > 0 ? ` · ${groupDigits(s.refused)} refused during the handshake` : '');
   const unanswered = s.unanswered > 0 ? ` · ${groupDigits(s.unanswered)} waiting for the broker's first byte` : '';
   return `${time}${groupDigits(s.open)} open${blocked}${unanswered} · ${groupDigits(s.ended)} ended${refused} · ${groupDigits(s.alerts)} silence alert(s) · ${groupDigits(s.packets)} packets · ${(s.bytes / 1e6).toFixed(1)} MB`;
 }

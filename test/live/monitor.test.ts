@@ -32,6 +32,15 @@ function feedPacketByPacket(bytes: Uint8Array, options: AnalyzeOptions = {}): Fe
   return { events, report: a.end() };
 }
 
+/** The types of the live events of a whole capture. */
+function eventTypes(name: string): string[] {
+  const types: string[] = [];
+  const a = new Analyzer({ onLive: (e) => types.push(e.type) });
+  a.push(captureBytes(name));
+  a.end();
+  return types;
+}
+
 const silences = (fed: Fed): LiveSilence[] => fed.events.flatMap((e) => (e.event.type === 'silence' ? [e.event] : []));
 
 describe('live events (Analyzer onLive)', () => {
@@ -212,13 +221,34 @@ describe('live events: a broker that stops accepting', () => {
     });
     expect(waiting).toEqual([0, 1, 10, 0]);
     expect(statusText({ ...a.liveStatus()!, unanswered: 3 })).toMatch(/ open · 3 waiting for the broker's first byte · /);
-    for (const name of ['fleet-many-healthy.pcap', 'fleet-broker-restart.pcap', 'amqps13-bad-cert.pcap']) {
-      const events: string[] = [];
-      const b = new Analyzer({ onLive: (e) => events.push(e.type) });
-      b.push(captureBytes(name));
-      b.end();
-      expect(events.filter((t) => t === 'unanswered'), name).toEqual([]);
-    }
+    for (const name of ['fleet-many-healthy.pcap', 'fleet-broker-restart.pcap', 'amqps13-bad-cert.pcap']) expect(eventTypes(name), name).not.toContain('unanswered');
+  });
+});
+
+describe('live events: a broker that is down', () => {
+  it('fleet-broker-restart: the first attempt refused with RST is told in full, then at most one line per 5 s; the status counts all', () => {
+    const a = new Analyzer({ onLive: () => undefined });
+    const fed = feedPacketByPacket(captureBytes('fleet-broker-restart.pcap'));
+    const refused = fed.events.flatMap((e) => (e.event.type === 'refused' ? [e.event] : []));
+    const fleet = fed.report.fleet.refused;
+    expect(fleet.reset).toBe(108);
+    expect(refused.map((e) => [e.t, e.again?.count ?? 1])).toEqual([
+      [6.239759, 1],
+      [11.27247, 61],
+    ]);
+    // The RST 19 us after its SYN (the fleet times an attempt by its SYN).
+    expect(refused[0]!.t - fleet.t!).toBeCloseTo(0.000019, 6);
+    expect(liveLine(refused[0]!)).toBe(
+      "10:14:17.122147 +6.240 #526  REFUSED  127.0.0.23:41203->127.0.0.1:5672  the broker's host answered the SYN with RST: nothing is listening on the port (RabbitMQ stopped, restarting, or its app stopped with rabbitmqctl stop_app)",
+    );
+    expect(liveLine(refused[1]!)).toMatch(/  REFUSED  127\.0\.0\.23:37269->127\.0\.0\.1:5672  again refused with RST: 61 attempts since \+6\.240 s, from 3 hosts$/);
+    // Told when the RST arrives, not when the tracker lets the attempt go (minutes later).
+    expect(refused[0]!.packet).toBe(526);
+    a.push(captureBytes('fleet-broker-restart.pcap'));
+    const status = a.liveStatus()!;
+    expect(status.attemptsRefused).toBe(108);
+    expect(statusText(status)).toMatch(/ ended · 108 attempt\(s\) refused with RST · /);
+    for (const name of ['fleet-many-healthy.pcap', 'fleet-fd-limit.pcap', 'fleet-connection-limit.pcap']) expect(eventTypes(name), name).not.toContain('refused');
   });
 });
 
