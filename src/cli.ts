@@ -22,7 +22,7 @@ import { mergeReports } from './report/merge.js';
 import { parseKeyLog, type KeyLog } from './tls/keylog.js';
 import type { Report, ReportEvent } from './report/types.js';
 import { liveEventFilter } from './live/filter.js';
-import { liveLine, statusText } from './render/live.js';
+import { liveJson, liveLine, statusText } from './render/live.js';
 import type { TerminalOptions } from './render/terminal.js';
 import { DEFAULT_PORTS } from './tcp/tracker.js';
 import { VERSION } from './version.js';
@@ -281,7 +281,7 @@ async function followOne(path: string, opts: CliOptions, out: Output, keyLog: Ke
     onLive: (event) => {
       if (shown !== null && !shown(event)) return;
       status?.clear();
-      out.line(opts.json ? JSON.stringify(event) : liveLine(event));
+      out.line(opts.json ? JSON.stringify(liveJson(event, analyzer.liveStatus())) : liveLine(event));
     },
   });
   const stdin = tcpdump?.stdout ?? (path === '-' ? process.stdin : null);

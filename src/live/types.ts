@@ -49,6 +49,7 @@ export interface LiveSilence extends When {
  * The client sent its first bytes (the AMQP protocol header, or a TLS ClientHello) and the broker has sent nothing
  * back for a few seconds: its kernel accepted the TCP connection, RabbitMQ has not taken it (out of file descriptors
  * or sockets, or stalled). Told while the clients still wait, before they give up (10-15 s) and their ends say it.
+ * In NDJSON: a `status` event's `alert` (render/live.ts liveJson: the contract's event types stay four).
  */
 export interface LiveUnanswered extends When, LiveEndpoints {
   type: 'unanswered';
@@ -69,6 +70,7 @@ export interface LiveUnanswered extends When, LiveEndpoints {
 /**
  * A connection attempt the broker's host answered with RST (its SYN, no SYN-ACK): nothing listens on the port
  * (RabbitMQ stopped or restarting, its app stopped). No connection follows, so no `ended`: told when it happens.
+ * In NDJSON: a `status` event's `alert`, as `unanswered`.
  */
 export interface LiveRefused extends When, LiveEndpoints {
   type: 'refused';

@@ -45,6 +45,18 @@ export function liveLine(e: LiveEvent): string {
   }
 }
 
+/**
+ * A live event as its NDJSON line's object. report-contract.md fixes the event types (opened, silence, ended,
+ * status): the alerts that came later (a broker leaving first bytes unanswered, attempts refused with RST) are
+ * written as a `status` event at the alert's capture time, with its counts as they stand and the alert under
+ * `alert`, so that a consumer of the contract sees only the types it knows.
+ */
+export function liveJson(e: LiveEvent, status: LiveStatus | null): object {
+  if (e.type !== 'unanswered' && e.type !== 'refused') return e;
+  const counts = status ?? { type: 'status', open: 0, ended: 0, packets: 0, bytes: 0, alerts: 0, blocked: 0, refused: 0, unanswered: 0, attemptsRefused: 0 };
+  return { ...counts, t: e.t, at: e.at, packet: e.packet, alert: e };
+}
+
 /** The counts of a status event, for the line on stderr and the status rows. */
 export function statusText(s: LiveStatus): string {
   const time = s.at !== '' ? `capture time ${/T([0-9:]+)/.exec(s.at)?.[1] ?? s.at} · ` : '';

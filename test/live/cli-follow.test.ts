@@ -88,6 +88,29 @@ describe('--follow through a pipe', () => {
   });
 });
 
+describe('--follow --json: the later alerts within the contract', () => {
+  it('a broker down or not accepting: status events carrying the alert, only the four event types of report-contract.md', () => {
+    const alertsOf = (capture: string) => {
+      const r = spawnSync(process.execPath, [CLI, '--follow', '--json', '-'], { input: captureBytes(capture), encoding: 'utf8' });
+      expect(r.status).toBe(0);
+      const all = events(r.stdout.trim().split('\n'));
+      const report = all.pop()!;
+      expect(report['schemaVersion']).toBe(1);
+      expect(new Set(all.map((e) => e['type']))).toSatisfy((types: Set<unknown>) => [...types].every((t) => ['opened', 'silence', 'ended', 'status'].includes(String(t))));
+      return all.filter((e) => e['alert'] !== undefined);
+    };
+    const refused = alertsOf('fleet-broker-restart.pcap');
+    expect(refused.map((e) => [e['type'], e['attemptsRefused'], (e['alert'] as Record<string, unknown>)['type'], e['packet']])).toEqual([
+      ['status', 1, 'refused', 526],
+      ['status', 61, 'refused', 646],
+    ]);
+    expect(refused[0]!['alert']).toMatchObject({ connection: '127.0.0.23:41203->127.0.0.1:5672', t: refused[0]!['t'] });
+    const unanswered = alertsOf('fleet-fd-limit.pcap');
+    expect(unanswered.map((e) => e['unanswered'])).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(unanswered.every((e) => (e['alert'] as Record<string, unknown>)['type'] === 'unanswered')).toBe(true);
+  });
+});
+
 describe('--follow with filters', () => {
   it('--problems: the live lines are the alerts and the problem endings, and the report is narrowed', () => {
     const input = captureBytes('fleet-many-healthy.pcap');
