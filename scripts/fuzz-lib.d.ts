@@ -73,7 +73,7 @@ export function runCase(
   bytes: Uint8Array,
   chunks?: number[] | null,
   path?: string,
-  options?: { frameObjects?: boolean; onLive?: (event: unknown) => void; retain?: { healthy: number; problems: number } },
+  options?: { frameObjects?: boolean; onLive?: (event: unknown) => void; retain?: { healthy: number; problems: number; members?: number } },
 ): RunResult;
 export function checkCase(
   api: AnalyzerApi,
