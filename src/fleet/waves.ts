@@ -45,6 +45,16 @@ function window(m: FleetMember): number {
   }
 }
 
+/**
+ * Ends on each connection's own heartbeat timer: members frozen at one instant end within about T of each other,
+ * so a wave of them spans at most its window from its first end. Chained end to end instead, a fleet whose
+ * clients fail one by one, one every few seconds, became one "wave" of hundreds spread over minutes (a 12 h
+ * synthetic follow: 77 closes over 302 s with T = 4 s, told as "the same stall at once").
+ */
+function timerDriven(m: FleetMember): boolean {
+  return m.verdict === 'missed-heartbeats' || m.verdict === 'server-unresponsive' || (m.verdict === 'reset' && m.cause !== null);
+}
+
 function waveKey(m: FleetMember): string {
   const code = m.verdict === 'closed-by-server' || m.verdict === 'handshake-failed' ? (m.replyCode ?? '') : '';
   return `${m.verdict}|${m.cause ?? ''}|${code}|${m.unanswered ? 'u' : ''}`;
@@ -83,7 +93,8 @@ export function findWaves(members: readonly FleetMember[], reconnects: readonly 
     };
     for (const m of list) {
       const prev = cluster[cluster.length - 1];
-      if (prev !== undefined && secondsFrom(prev.ended!, m.ended!) > window(m)) flush();
+      const from = timerDriven(m) ? cluster[0] : prev;
+      if (from !== undefined && secondsFrom(from.ended!, m.ended!) > window(m)) flush();
       cluster.push(m);
     }
     flush();

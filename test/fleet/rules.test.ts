@@ -64,6 +64,21 @@ describe('waves', () => {
     expect(fleet(apart).waves).toEqual([]);
   });
 
+  it('does not chain a steady trickle of heartbeat closes into one wave: a wave spans at most T from its first end', () => {
+    // 100 clients on 100 hosts failing one by one, one every 3 s with T = 4 s, for 300 s: each close is within T
+    // of the one before, yet no freeze took them together.
+    const trickle = Array.from({ length: 100 }, (_, i) => member({ host: `10.0.${i}.1`, heartbeat: 4, open: 0, end: 1000 + 3 * i }));
+    expect(fleet(trickle, 2000).waves).toEqual([]);
+    // One every 1.5 s: three fall within T of each other each time, and each such wave spans at most T.
+    const dense = Array.from({ length: 100 }, (_, i) => member({ host: `10.0.${i}.1`, heartbeat: 4, open: 0, end: 1000 + 1.5 * i }));
+    const waves = fleet(dense, 2000).waves;
+    expect(waves.length).toBeGreaterThan(20);
+    expect(waves.every((w) => w.count === 3 && w.endT - w.t <= 4)).toBe(true);
+    // A broker's burst still chains end to end: closes 0.5 s apart for 3 s are one broker action.
+    const burst = Array.from({ length: 7 }, (_, i) => member({ host: `10.0.${i}.1`, verdict: 'closed-by-server', cause: null, replyCode: 320, open: 0, end: 1000 + i / 2 }));
+    expect(fleet(burst, 2000).waves).toEqual([expect.objectContaining({ count: 7, scope: 'broker' })]);
+  });
+
   it('calls unreachable clients on several hosts a network wave, stalled ones independent clients', () => {
     const unreachable = ['10.0.1.1', '10.0.2.1', '10.0.3.1'].map((host, i) => member({ host, cause: 'client-unreachable', open: 0, end: 100 + i }));
     expect(fleet(unreachable).waves[0]).toMatchObject({ scope: 'network', hosts: ['10.0.1.1', '10.0.2.1', '10.0.3.1'] });
