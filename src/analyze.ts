@@ -14,7 +14,7 @@ import { CaptureSource } from './capture/source.js';
 import type { CapturedPacket, CaptureSink, CaptureWarning } from './capture/types.js';
 import { diagnose, type Diagnosis } from './diagnosis/index.js';
 import { worstSeverity, type Severity } from './diagnosis/types.js';
-import { emptyNonAmqpCounts, FoldedMembers, runClock, summarizeFleet, type Fleet, type FleetMember, type Instant, type NonAmqpCounts } from './fleet/index.js';
+import { emptyNonAmqpCounts, FoldedMembers, grouped, runClock, summarizeFleet, type Fleet, type FleetMember, type Instant, type NonAmqpCounts } from './fleet/index.js';
 import { countNonAmqp, eventful, memberOf, nonAmqpKind } from './fleet/member.js';
 import { outcomeMatters, outcomeOf, redeliveredAfterClose, type ConnectionOutcome } from './fleet/redelivery.js';
 import { LiveMonitor, type Followed } from './live/monitor.js';
@@ -257,8 +257,9 @@ export class Analyzer implements CaptureSink {
   }
 
   /**
-   * Under `retain`, while the input goes on (every member so far has ended): the oldest members past the budget
-   * are folded into counts, so that a --follow of days keeps memory with the open connections.
+   * Under `retain`, while the input goes on (every member so far was handed over: ended, or replaced by a new
+   * connection on its ports): the oldest members past the budget are folded into counts, so that a --follow of
+   * days keeps memory with the open connections.
    */
   private foldOldMembers(): void {
     const budget = this.options.retain?.members;
@@ -391,8 +392,9 @@ export class Analyzer implements CaptureSink {
       {
         code: 'connections-folded',
         message:
-          `${f.count} connection(s) that ended by ${until} s, the earliest to end, are counted in the fleet's totals, groups and churn only: ` +
-          `its reconnects, waves, alarms, refusals and redeliveries look at the latest ${this.options.retain?.members ?? 0} connections that ended (a bound on memory).`,
+          `${grouped(f.count)} connection(s) that ended by ${until} s, the earliest to end, are counted in the fleet's totals, groups and churn only: ` +
+          `its reconnects, waves, alarms, refusals and redeliveries look at the latest ${grouped(this.options.retain?.members ?? 0)} connections that ended, ` +
+          `and a group's median lifetime at those of its connections (a bound on memory).`,
       },
     ];
   }

@@ -18,6 +18,8 @@ export interface FoldedGroup {
   host: string;
   application: string | null;
   connections: number;
+  /** Handed over unended (a new connection reused their ports): open, as the fleet counts them. */
+  open: number;
   problems: number;
   byVerdict: Partial<Record<Verdict, number>>;
   lifetimeAtLeast: boolean;
@@ -49,6 +51,8 @@ function gcd(a: number, b: number): number {
 
 export class FoldedMembers {
   count = 0;
+  /** Of them, handed over with no end seen (a new connection reused their ports): open, as the fleet counts them. */
+  open = 0;
   /** The latest end among them (members fold about in the order they ended: as the TCP tracker lets them go). */
   until: Instant | null = null;
   readonly byVerdict: Partial<Record<Verdict, number>> = {};
@@ -62,22 +66,29 @@ export class FoldedMembers {
   warnedWithWarnings = false;
   readonly churn: FoldedChurn = { width: 1, opened: [], ended: [] };
 
-  /** Adds an ended member; `origin`: the run's first packet. */
+  /** The latest time folded, seconds from the run's origin: the bins' width only grows with it. */
+  private span = 0;
+
+  /**
+   * Adds a member the analyzer handed over while the input went on; `origin`: the run's first packet. Nearly all
+   * have ended; one whose ports a new connection reused with no end seen (a client host rebooted) is open.
+   */
   fold(m: FleetMember, origin: Instant): void {
     const ended = m.ended;
-    if (ended === null) throw new Error('only ended connections are folded');
     this.count++;
-    if (this.until === null || compareInstants(ended, this.until) > 0) this.until = ended;
+    if (ended === null) this.open++;
+    else if (this.until === null || compareInstants(ended, this.until) > 0) this.until = ended;
     tally(this.byVerdict, m.verdict);
     if (m.cause !== null) tally(this.byCause, m.cause);
     const problem = !HEALTHY_VERDICTS.has(m.verdict) || m.severity === 'error';
     const key = groupKey(m);
     let group = this.groups.get(key);
     if (group === undefined) {
-      group = { host: m.host, application: m.application, connections: 0, problems: 0, byVerdict: {}, lifetimeAtLeast: false };
+      group = { host: m.host, application: m.application, connections: 0, open: 0, problems: 0, byVerdict: {}, lifetimeAtLeast: false };
       this.groups.set(key, group);
     }
     group.connections++;
+    if (ended === null) group.open++;
     if (problem) group.problems++;
     tally(group.byVerdict, m.verdict);
     if (!m.beginningSeen) group.lifetimeAtLeast = true;
@@ -88,9 +99,11 @@ export class FoldedMembers {
       else this.warnedWithWarnings = true;
       for (const code of m.warnings) this.warningCodes.set(code, (this.warningCodes.get(code) ?? 0) + 1);
     }
-    this.rebin(foldWidth(Math.max(0, secondsFrom(origin, ended))));
+    // Members fold about in the order they ended, not exactly: the width follows the latest time seen.
+    this.span = Math.max(this.span, secondsFrom(origin, ended ?? m.opened));
+    this.rebin(foldWidth(this.span));
     this.add(this.churn.opened, secondsFrom(origin, m.opened));
-    this.add(this.churn.ended, secondsFrom(origin, ended));
+    if (ended !== null) this.add(this.churn.ended, secondsFrom(origin, ended));
   }
 
   private add(bins: number[], seconds: number): void {

@@ -53,7 +53,7 @@ export function fleetGroups(byGroup: Map<string, FleetMember[]>, captureEnd: Ins
       host: list[0]!.host,
       application: list[0]!.application,
       connections: list.length + (earlier?.connections ?? 0),
-      open: list.filter((m) => m.ended === null).length,
+      open: list.filter((m) => m.ended === null).length + (earlier?.open ?? 0),
       byVerdict,
       medianLifetimeSeconds: med === null ? null : micros(med),
       ...(list.some((m) => !m.beginningSeen) || earlier?.lifetimeAtLeast === true ? { lifetimeAtLeast: true as const } : {}),
@@ -62,8 +62,8 @@ export function fleetGroups(byGroup: Map<string, FleetMember[]>, captureEnd: Ins
   });
   for (const [key, earlier] of folded) {
     if (byGroup.has(key)) continue;
-    const { host, application, connections, problems, byVerdict, lifetimeAtLeast } = earlier;
-    all.push({ group: { host, application, connections, open: 0, byVerdict: { ...byVerdict }, medianLifetimeSeconds: null, ...(lifetimeAtLeast ? { lifetimeAtLeast: true as const } : {}) }, problems });
+    const { host, application, connections, open, problems, byVerdict, lifetimeAtLeast } = earlier;
+    all.push({ group: { host, application, connections, open, byVerdict: { ...byVerdict }, medianLifetimeSeconds: null, ...(lifetimeAtLeast ? { lifetimeAtLeast: true as const } : {}) }, problems });
   }
   all.sort(
     (a, b) =>

@@ -75,7 +75,7 @@ function overview(members: readonly FleetMember[], hosts: number, t: (m: FleetMe
   const problems = members.filter(isProblem);
   let problemCount = problems.length;
   for (const k of folded?.problemLabels.values() ?? []) problemCount += k;
-  const open = members.filter((m) => m.ended === null).length;
+  const open = members.filter((m) => m.ended === null).length + (folded?.open ?? 0);
   const host = only?.host ?? folded?.groups.values().next().value?.host ?? '';
   const from = hosts === 1 ? `from ${host}` : `from ${plural(hosts, 'host')}`;
   const openText = open > 0 ? `${open === n ? 'all' : grouped(open)} still open at the end` : 'none still open at the end';
@@ -87,9 +87,9 @@ function overview(members: readonly FleetMember[], hosts: number, t: (m: FleetMe
     const errors = warned.some((m) => m.warningsInclude === 'errors') || folded?.warnedWithErrors === true;
     const warnings = warned.some((m) => m.warningsInclude === 'warnings') || folded?.warnedWithWarnings === true;
     const what = errors && warnings ? 'warnings or errors' : errors ? 'errors' : 'warnings';
-    return `${plural(n, 'AMQP connection')} ${from}, none failed; ${warnedCount} with ${what} (${warningBreakdown(warned, folded)}); ${openText}.`;
+    return `${plural(n, 'AMQP connection')} ${from}, none failed; ${grouped(warnedCount)} with ${what} (${warningBreakdown(warned, folded)}); ${openText}.`;
   }
-  return `${plural(n, 'AMQP connection')} ${from}: ${problemCount} with problems (${breakdown(problems, folded?.problemLabels)}); ${openText}.`;
+  return `${plural(n, 'AMQP connection')} ${from}: ${grouped(problemCount)} with problems (${breakdown(problems, folded?.problemLabels)}); ${openText}.`;
 }
 
 export function reconnectClause(wave: Pick<FleetWave, 'count' | 'reconnected' | 'connections'>, reconnects: readonly Reconnect[]): string {

@@ -50,7 +50,7 @@ export function summarizeFleet(input: FleetInput): Fleet {
   const kept = keptRefusals(refusals, MAX_REFUSALS);
   const fleet: Omit<Fleet, 'headline'> = {
     connections: members.length + (folded?.count ?? 0),
-    open: members.filter((m) => m.ended === null).length,
+    open: members.filter((m) => m.ended === null).length + (folded?.open ?? 0),
     hosts: hosts.size,
     byVerdict,
     byCause,
@@ -78,5 +78,6 @@ export function summarizeFleet(input: FleetInput): Fleet {
 export type { Fleet, FleetMember, Instant, NonAmqpCounts } from './types.js';
 export { emptyNonAmqpCounts, addNonAmqpCounts } from './types.js';
 export { FoldedMembers } from './folded.js';
+export { grouped } from './stats.js';
 export { applicationName } from './application.js';
 export { runClock, type Clock } from './clock.js';

@@ -9,7 +9,10 @@ import type { LiveEvent, LiveSilence } from '../../src/live/types.js';
 import { liveLine, statusText } from '../../src/render/live.js';
 import type { Report } from '../../src/report/types.js';
 import { captureBytes } from '../helpers/captures.js';
+import { amqpHandshake, HEARTBEAT } from '../helpers/amqp-conversation.js';
+import { Conversation } from '../helpers/conversation.js';
 import { tcpPacket } from '../helpers/packets.js';
+import { writePcap } from '../helpers/synth-capture.js';
 import { fromPacket, pcapRecords, untilPacket } from '../helpers/pcap-records.js';
 
 interface Fed {
@@ -286,6 +289,28 @@ describe('retain: what a days-long follow keeps', () => {
     expect(ids.length).toBe(open.length + 2);
   });
 
+  it('folds a connection handed over unended (a new one reused its ports, review 29) as open, without failing', () => {
+    // The client host rebooted: its new process reuses the source port with a new ISN while the broker's side of the
+    // old connection never closed. The tracker hands the old one over, unended, while the input goes on.
+    const old = new Conversation({ clientPort: 40000, clientIsn: 1000 });
+    const t = amqpHandshake(old, 0, { heartbeat: 60, name: 'first' });
+    old.at(t + 1).send('c', HEARTBEAT);
+    const reborn = new Conversation({ clientPort: 40000, clientIsn: 777777 });
+    amqpHandshake(reborn, 30, { heartbeat: 60, name: 'second' });
+    const packets = [...old.packets, ...reborn.packets].sort((a, b) => a.tsSec - b.tsSec || a.tsNsec - b.tsNsec);
+    const bytes = writePcap(packets);
+    const run = (members: number) => {
+      const a = new Analyzer({ retain: { healthy: 100, problems: 100, members }, onLive: () => undefined });
+      a.push(bytes);
+      return a.end();
+    };
+    const kept = run(10);
+    const folded = run(0);
+    expect([folded.fleet.connections, folded.fleet.open, folded.fleet.byVerdict]).toEqual([2, 2, { open: 2 }]);
+    expect([folded.fleet.connections, folded.fleet.open, folded.fleet.churn, folded.fleet.headline[0]]).toEqual([kept.fleet.connections, kept.fleet.open, kept.fleet.churn, kept.fleet.headline[0]]);
+    expect(folded.fleet.groups.map((g) => [g.connections, g.open])).toEqual(kept.fleet.groups.map((g) => [g.connections, g.open]));
+  });
+
   it('past the members budget, the oldest ended connections are counts in the fleet section: totals, groups, churn, headline', () => {
     // The tracker lets a closed connection go 120 s of capture time after its last packet (stray segments): a SYN
     // 200 s after the capture's last packet (nothing answers it before the end: undecided, counted nowhere) makes
@@ -319,7 +344,7 @@ describe('retain: what a days-long follow keeps', () => {
     expect(f.headline[0]).toBe(u.headline[0]);
     expect(unfolded.capture.warnings.map((w) => w.code)).not.toContain('connections-folded');
     const warning = folded.capture.warnings.find((w) => w.code === 'connections-folded')!;
-    const m = /^(\d+) connection\(s\) that ended by (\d+\.\d{3}) s, the earliest to end, are counted in the fleet's totals, groups and churn only: its reconnects, waves, alarms, refusals and redeliveries look at the latest 10 connections that ended \(a bound on memory\)\.$/.exec(warning.message)!;
+    const m = /^(\d+) connection\(s\) that ended by (\d+\.\d{3}) s, the earliest to end, are counted in the fleet's totals, groups and churn only: its reconnects, waves, alarms, refusals and redeliveries look at the latest 10 connections that ended, and a group's median lifetime at those of its connections \(a bound on memory\)\.$/.exec(warning.message)!;
     expect(Number(m[1])).toBe(closed.length - 10);
     // The latest end among those folded: at the earliest the eleventh latest end (ten ended connections are kept).
     const ends = closed.map((c) => c.end.t).sort((a, b) => a - b);
