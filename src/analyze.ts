@@ -59,6 +59,8 @@ export interface AnalyzeOptions {
    * side's silence crossed T or 2T, a connection ended.
    */
   onLive?: ((event: LiveEvent) => void) | undefined;
+  /** Which live events to pass to onLive (the operator's filters: live/filter.ts); default all. */
+  liveFilter?: ((event: LiveEvent) => boolean) | null | undefined;
   /**
    * Keep ended connections for the report by this budget instead of all of them (--follow, which may run for days):
    * the latest `healthy` ones that ended healthy and the latest `problems` ones with a problem; the others are only
@@ -132,7 +134,7 @@ export class Analyzer implements CaptureSink {
       },
     });
     const onLive = options.onLive;
-    this.live = onLive === undefined ? null : new LiveMonitor(onLive, () => this.clock());
+    this.live = onLive === undefined ? null : new LiveMonitor(onLive, () => this.clock(), options.liveFilter ?? null);
   }
 
   /** Live mode's periodic counts, at the capture time of the last packet read (null without onLive, or before a packet). */

@@ -271,15 +271,14 @@ async function followOne(path: string, opts: CliOptions, out: Output, keyLog: Ke
   process.once('SIGTERM', stop);
   const status = process.stderr.isTTY === true ? new StatusLine() : null;
   const tcpdump = opts.live !== undefined ? startTcpdump(opts.live, opts.port) : null;
-  const shown = liveEventFilter(opts);
   const analyzer = new Analyzer({
     path,
     ports: opts.port.length > 0 ? opts.port : undefined,
     keyLog,
     allTimelines: opts.all,
     retain: FOLLOW_RETAIN,
+    liveFilter: liveEventFilter(opts),
     onLive: (event) => {
-      if (shown !== null && !shown(event)) return;
       status?.clear();
       out.line(opts.json ? JSON.stringify(liveJson(event, analyzer.liveStatus())) : liveLine(event));
     },

@@ -104,12 +104,26 @@ export class LiveMonitor {
   private unansweredRun: { count: number; since: When; lastT: number } | null = null;
   /** Attempts refused with RST so far, and the current run of them (told once in full). */
   private attemptsRefused = 0;
-  private refusedRun: { count: number; since: When; lastT: number; toldT: number; hosts: Set<string> } | null = null;
+  private refusedRun: { count: number; since: When; lastT: number; toldT: number; told: number; hosts: Set<string>; last: LiveEndpoints } | null = null;
 
+  /**
+   * `shown`: the operator's filters (live/filter.ts), or null. Applied before an alert joins its run (the first of a
+   * run is told in full, the next ones count on): with --connection, the first alert of that connection's host is
+   * the one told in full, and the counts are of what is shown. Status counts stay whole.
+   */
   constructor(
     private readonly emit: (event: LiveEvent) => void,
     private readonly clock: () => CaptureClock,
+    private readonly shown: ((event: LiveEvent) => boolean) | null = null,
   ) {}
+
+  private say(event: LiveEvent): void {
+    if (this.shown === null || this.shown(event)) this.emit(event);
+  }
+
+  private hidden(event: LiveEvent): boolean {
+    return this.shown !== null && !this.shown(event);
+  }
 
   /** A connection the analyzer starts recording; returns the handle to pass to `watched` and `handedOver`. */
   follow(source: LiveSource): Followed {
@@ -135,6 +149,8 @@ export class LiveMonitor {
   beforePacket(m: Moment): void {
     this.now = m;
     this.nowT = this.clock().t(m);
+    const run = this.refusedRun;
+    if (run !== null && run.told < run.count && this.nowT - run.lastT > REFUSED_REPEAT_SECONDS) this.refusalsOver(run);
     const heap = this.heap;
     while (heap.length > 0 && heap[0]!.t <= this.nowT) {
       const d = popMin(heap);
@@ -156,7 +172,10 @@ export class LiveMonitor {
       if (!f.opened && (facts.firstPayload.c2s !== null || facts.firstPayload.s2c !== null)) {
         f.opened = true;
         this.openCount++;
-        this.emit({
+        // The broker accepts again: refusals left untold by the throttle are summed up before this opening.
+        const run = this.refusedRun;
+        if (run !== null && run.told < run.count && facts.synAckSeen) this.refusalsOver(run);
+        this.say({
           type: 'opened',
           connection: facts.info.id,
           ...this.clock().when(this.now ?? facts.lastPacket),
@@ -206,17 +225,21 @@ export class LiveMonitor {
     this.attemptsRefused++;
     const facts = f.source.facts;
     const now = this.clock().when(this.now ?? facts.lastPacket);
+    if (this.hidden({ type: 'refused', connection: facts.info.id, ...now, ...ends(facts.info), message: '' })) return;
     const run = this.refusedRun;
     const again = run !== null && now.t - run.lastT <= REFUSALS_FORGOTTEN_SECONDS;
+    const last = { connection: facts.info.id, ...ends(facts.info) };
     if (again) {
       run.count++;
       run.lastT = now.t;
+      run.last = last;
       if (run.hosts.size < MAX_REFUSAL_HOSTS) run.hosts.add(facts.info.clientAddress);
       // Clients retry every second or faster while the broker is down: a line per attempt would bury the rest.
       if (now.t - run.toldT < REFUSED_REPEAT_SECONDS) return;
       run.toldT = now.t;
+      run.told = run.count;
     } else {
-      this.refusedRun = { count: 1, since: now, lastT: now.t, toldT: now.t, hosts: new Set([facts.info.clientAddress]) };
+      this.refusedRun = { count: 1, since: now, lastT: now.t, toldT: now.t, told: 1, hosts: new Set([facts.info.clientAddress]), last };
     }
     const hosts = run?.hosts.size ?? 1;
     const event: LiveRefused = {
@@ -229,7 +252,24 @@ export class LiveMonitor {
         ? `again refused with RST: ${run.count} attempts since +${run.since.t.toFixed(3)} s, from ${hosts} host${hosts === 1 ? '' : 's'}`
         : "the broker's host answered the SYN with RST: nothing is listening on the port (RabbitMQ stopped, restarting, or its app stopped with rabbitmqctl stop_app)",
     };
-    this.emit(event);
+    this.say(event);
+  }
+
+  /**
+   * The broker accepted a connection, or no attempt was refused for REFUSED_REPEAT_SECONDS, after some were left
+   * untold by the throttle: the run's total and its span, so that the last line says how many and until when.
+   */
+  private refusalsOver(run: NonNullable<LiveMonitor['refusedRun']>): void {
+    run.told = run.count;
+    const hosts = run.hosts.size;
+    this.say({
+      type: 'refused',
+      ...run.last,
+      ...this.clock().when(this.now!),
+      again: { count: run.count, since: run.since.t, sinceAt: run.since.at, hosts },
+      over: true,
+      message: `refused with RST: ${run.count} attempts from ${hosts} host${hosts === 1 ? '' : 's'} between +${run.since.t.toFixed(3)} and +${run.lastT.toFixed(3)} s, none since`,
+    });
   }
 
   private stopWaiting(f: Followed): void {
@@ -249,6 +289,8 @@ export class LiveMonitor {
     this.waiting++;
     const clock = this.clock();
     const now = clock.when(this.now!);
+    const seconds = round6(this.nowT - clock.t(sent));
+    if (this.hidden({ type: 'unanswered', connection: facts.info.id, ...now, ...ends(facts.info), seconds, sent: clock.when(sent), waiting: this.waiting, message: '' })) return;
     const run = this.unansweredRun;
     const again = run !== null && now.t - run.lastT <= REFUSALS_FORGOTTEN_SECONDS;
     if (again) {
@@ -257,7 +299,6 @@ export class LiveMonitor {
     } else {
       this.unansweredRun = { count: 1, since: now, lastT: now.t };
     }
-    const seconds = round6(this.nowT - clock.t(sent));
     const what = facts.protocolVersion !== null ? 'its AMQP protocol header' : facts.tls !== null ? 'its TLS ClientHello' : 'its first bytes';
     const waiting = `${this.waiting} connection${this.waiting === 1 ? '' : 's'} waiting now`;
     const event: LiveUnanswered = {
@@ -273,7 +314,7 @@ export class LiveMonitor {
         ? `again nothing from the broker ${formatSeconds(seconds)} after the client's first bytes: ${run.count} such connections since +${run.since.t.toFixed(3)} s, ${waiting}`
         : `the broker has sent nothing ${formatSeconds(seconds)} after the client sent ${what}: the kernel accepted the TCP connection into the listen backlog and RabbitMQ has not taken it: it is out of file descriptors or sockets (rabbitmqctl status: File Descriptors, Sockets), or stalled; ${waiting}`,
     };
-    this.emit(event);
+    this.say(event);
   }
 
   /**
@@ -302,8 +343,10 @@ export class LiveMonitor {
     f.ended = true;
     this.openCount--;
     this.endedCount++;
-    const again = this.refusedAgain(connection);
-    this.emit({ type: 'ended', ...this.clock().when(this.now ?? f.source.facts.lastPacket), connection, ...(again !== null ? { refusedAgain: again } : {}) });
+    const event: LiveEnded = { type: 'ended', ...this.clock().when(this.now ?? f.source.facts.lastPacket), connection };
+    const shown = !this.hidden(event);
+    const again = this.refusedAgain(connection, shown);
+    if (shown) this.emit(again !== null ? { ...event, refusedAgain: again } : event);
   }
 
   /**
@@ -311,11 +354,13 @@ export class LiveMonitor {
    * REFUSALS_FORGOTTEN_SECONDS: a new incident is told in full), else how it goes on. Times are the refusals' own
    * (the broker's Connection.Close), as in the fleet.
    */
-  private refusedAgain(c: ReportConnection): LiveEnded['refusedAgain'] | null {
+  private refusedAgain(c: ReportConnection, shown: boolean): LiveEnded['refusedAgain'] | null {
     const end = c.end;
     const key = handshakeRefusalKey(end, c.user);
     if (key === null) return null;
     this.refusedCount++;
+    // Filtered out: counted in the status, not in the run the shown refusals tell.
+    if (!shown) return null;
     const seen = this.refusals.get(key);
     if (seen === undefined || end.t - seen.lastT > REFUSALS_FORGOTTEN_SECONDS) {
       // Bounded for a run of days: reasons are few; a forged text per connection stops being tracked here.
@@ -376,7 +421,7 @@ export class LiveMonitor {
         const peerWindowShut = windowShut(dir === 'c2s' ? facts.stats.s2c : facts.stats.c2s);
         if ((dir !== 'c2s' || blockedNow(facts) === null) && !brokerRetransmitting && !peerWindowShut) {
           this.alerts++;
-          this.emit(this.silenceEvent(f, dir, seconds, hb, w.level));
+          this.say(this.silenceEvent(f, dir, seconds, hb, w.level));
         }
       }
     }

@@ -80,6 +80,11 @@ export interface LiveRefused extends When, LiveEndpoints {
    * (clients retry every second or faster while the broker is down); `status` counts every one.
    */
   again?: { count: number; since: number; sinceAt: string; hosts: number };
+  /**
+   * The run is over: the broker accepted a connection, or no attempt was refused for 5 s of capture time;
+   * `again.count` is its total (the connection is its last attempt).
+   */
+  over?: true;
   message: string;
 }
 

@@ -103,6 +103,7 @@ describe('--follow --json: the later alerts within the contract', () => {
     expect(refused.map((e) => [e['type'], e['attemptsRefused'], (e['alert'] as Record<string, unknown>)['type'], e['packet']])).toEqual([
       ['status', 1, 'refused', 526],
       ['status', 61, 'refused', 646],
+      ['status', 108, 'refused', 744],
     ]);
     expect(refused[0]!['alert']).toMatchObject({ connection: '127.0.0.23:41203->127.0.0.1:5672', t: refused[0]!['t'] });
     const unanswered = alertsOf('fleet-fd-limit.pcap');

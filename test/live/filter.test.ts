@@ -43,7 +43,33 @@ describe('live events through the report filters', () => {
     const unanswered = fd.filter((e) => e.type === 'unanswered');
     expect(unanswered).toHaveLength(11);
     expect(fd.filter(keep).filter((e) => e.type === 'unanswered')).toEqual(unanswered);
-    expect(fd.filter(liveEventFilter({ connection: ['127.0.0.33:'] })!).filter((e) => e.type === 'unanswered').map((e) => e.type === 'unanswered' && e.client.address)).toEqual(['127.0.0.33', '127.0.0.33', '127.0.0.33']);
+  });
+
+  it('filters before an alert joins its run: the first alert shown is told in full, the counts are of what is shown (review 29)', () => {
+    const filtered = (name: string, filter: ReportFilter) => {
+      const shown: LiveEvent[] = [];
+      const b = new Analyzer({ onLive: (e) => shown.push(e), liveFilter: liveEventFilter(filter) });
+      b.push(captureBytes(name));
+      b.end();
+      return shown;
+    };
+    // fleet-fd-limit: 127.0.0.33's three connections left unanswered; the first is explained, the others count 2, 3.
+    const fd = filtered('fleet-fd-limit.pcap', { connection: ['127.0.0.33:'] }).flatMap((e) => (e.type === 'unanswered' ? [e] : []));
+    expect(fd.map((e) => [e.client.address, e.again?.count ?? 1])).toEqual([
+      ['127.0.0.33', 1],
+      ['127.0.0.33', 2],
+      ['127.0.0.33', 3],
+    ]);
+    expect(fd[0]!.message).toMatch(/^the broker has sent nothing 5\.\d s after the client sent its AMQP protocol header: /);
+    // fleet-broker-restart: the two lines unfiltered are both 127.0.0.23's; 127.0.0.21's attempts have their own.
+    const refused = filtered('fleet-broker-restart.pcap', { connection: ['127.0.0.21:'] }).flatMap((e) => (e.type === 'refused' ? [e] : []));
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(refused.every((e) => e.client.address === '127.0.0.21')).toBe(true);
+    expect(refused[0]!.again).toBeUndefined();
+    // --since: the first alert shown after it is told in full.
+    const late = filtered('fleet-fd-limit.pcap', { since: '10' }).flatMap((e) => (e.type === 'unanswered' ? [e] : []));
+    expect(late[0]!.again).toBeUndefined();
+    expect(late.map((e) => e.again?.count ?? 1)).toEqual(late.map((_, i) => i + 1));
   });
 
   it('--connection: by address and port from the first event, by connection_name once Start-Ok said it', () => {

@@ -229,16 +229,21 @@ describe('live events: a broker that stops accepting', () => {
 });
 
 describe('live events: a broker that is down', () => {
-  it('fleet-broker-restart: the first attempt refused with RST is told in full, then at most one line per 5 s; the status counts all', () => {
+  it('fleet-broker-restart: the first attempt refused with RST is told in full, then at most one line per 5 s, then the total; the status counts all', () => {
     const a = new Analyzer({ onLive: () => undefined });
     const fed = feedPacketByPacket(captureBytes('fleet-broker-restart.pcap'));
     const refused = fed.events.flatMap((e) => (e.event.type === 'refused' ? [e.event] : []));
     const fleet = fed.report.fleet.refused;
     expect(fleet.reset).toBe(108);
-    expect(refused.map((e) => [e.t, e.again?.count ?? 1])).toEqual([
-      [6.239759, 1],
-      [11.27247, 61],
+    // The first, one 5 s later with the count so far, and the total when the broker accepts again (+15.298 s).
+    expect(refused.map((e) => [e.t, e.again?.count ?? 1, e.over ?? false])).toEqual([
+      [6.239759, 1, false],
+      [11.27247, 61, false],
+      [15.298009, 108, true],
     ]);
+    expect(liveLine(refused[2]!)).toMatch(/  REFUSED  127\.0\.0\.23:60025->127\.0\.0\.1:5672  refused with RST: 108 attempts from 3 hosts between \+6\.240 and \+14\.354 s, none since$/);
+    const next = fed.events.find((e) => e.event.t > refused[2]!.t - 1e-9 && e.event.type === 'opened')!;
+    expect(next.event.packet).toBe(refused[2]!.packet);
     // The RST 19 us after its SYN (the fleet times an attempt by its SYN).
     expect(refused[0]!.t - fleet.t!).toBeCloseTo(0.000019, 6);
     expect(liveLine(refused[0]!)).toBe(
