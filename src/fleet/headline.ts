@@ -92,6 +92,41 @@ function overview(members: readonly FleetMember[], hosts: number, t: (m: FleetMe
   return `${plural(n, 'AMQP connection')} ${from}: ${grouped(problemCount)} with problems (${breakdown(problems, folded?.problemLabels)}); ${openText}.`;
 }
 
+/** Clusters of independent clients' failures of one kind past this many in a run are a rate, not events. */
+const RECURRING_WAVES = 5;
+
+/**
+ * Waves of independent clients (scope `clients`) that recur, many of one verdict and cause over the run: a fleet
+ * whose clients fail one by one at a steady rate makes clusters of three within T by chance (a 2 h synthetic
+ * follow: 317 of them), and telling two of them as "the same stall at once" would invent an event. They are one
+ * sentence about the rate instead; the other waves are told one by one.
+ */
+function recurringWaves(waves: readonly FleetWave[]): { single: FleetWave[]; recurring: string[] } {
+  const byKind = new Map<string, FleetWave[]>();
+  for (const w of waves) {
+    if (w.scope !== 'clients') continue;
+    const key = `${w.verdict}|${w.cause ?? ''}`;
+    byKind.set(key, [...(byKind.get(key) ?? []), w]);
+  }
+  const rate = new Set<FleetWave>();
+  const recurring: string[] = [];
+  for (const list of [...byKind.values()].sort((a, b) => b.length - a.length)) {
+    if (list.length < RECURRING_WAVES) continue;
+    for (const w of list) rate.add(w);
+    const first = list.reduce((a, b) => (b.t < a.t ? b : a));
+    const last = list.reduce((a, b) => (b.endT > a.endT ? b : a));
+    const sizes = list.map((w) => w.count);
+    const hosts = new Set(list.flatMap((w) => w.hosts)).size;
+    const total = sizes.reduce((a, b) => a + b, 0);
+    recurring.push(
+      `${plural(list.length, 'cluster')} of ${Math.min(...sizes) === Math.max(...sizes) ? Math.min(...sizes) : `${Math.min(...sizes)} to ${Math.max(...sizes)}`} ${verdictLabel(first)} closes on independent clients recur between ` +
+        `${first.t.toFixed(3)} and ${last.endT.toFixed(3)} s (${plural(total, 'connection')} from ${plural(hosts, 'host')}): a steady rate of independent failures, ` +
+        `not one event; each connection's verdict says what its client did.`,
+    );
+  }
+  return { single: waves.filter((w) => !rate.has(w)), recurring };
+}
+
 export function reconnectClause(wave: Pick<FleetWave, 'count' | 'reconnected' | 'connections'>, reconnects: readonly Reconnect[]): string {
   if (wave.reconnected === 0) return 'None reconnected within the capture.';
   const ids = new Set(wave.connections);
@@ -122,8 +157,9 @@ export function headline(
   // Waves: the largest and most severe first.
   const waves = [...fleet.waves].sort((a, b) => b.count - a.count || a.t - b.t);
   // A wave of connections the broker never answered is the not-accepting sentence below, said once.
-  const told = toldWaves(waves);
-  for (const w of told.slice(0, 2)) sentences.push(`${w.explanation} ${reconnectClause(w, reconnects)}`);
+  const { single, recurring } = recurringWaves(toldWaves(waves));
+  for (const w of single.slice(0, 2)) sentences.push(`${w.explanation} ${reconnectClause(w, reconnects)}`);
+  for (const r of recurring.slice(0, 1)) sentences.push(r);
   // The resource alarms, in one sentence however many: they also explain the publishers whose clients gave up.
   if (alarms !== null) sentences.push(alarms);
   const na = fleet.notAccepting;

@@ -71,9 +71,16 @@ describe('waves', () => {
     expect(fleet(trickle, 2000).waves).toEqual([]);
     // One every 1.5 s: three fall within T of each other each time, and each such wave spans at most T.
     const dense = Array.from({ length: 100 }, (_, i) => member({ host: `10.0.${i}.1`, heartbeat: 4, open: 0, end: 1000 + 1.5 * i }));
-    const waves = fleet(dense, 2000).waves;
-    expect(waves.length).toBeGreaterThan(20);
-    expect(waves.every((w) => w.count === 3 && w.endT - w.t <= 4)).toBe(true);
+    const f = fleet(dense, 2000);
+    expect(f.waves.length).toBeGreaterThan(20);
+    expect(f.waves.every((w) => w.count === 3 && w.endT - w.t <= 4)).toBe(true);
+    // The headline tells them as the rate they are, in one sentence, not as simultaneous stalls.
+    expect(f.headline.filter((h) => h.includes('at once'))).toEqual([]);
+    expect(f.headline[1]).toBe(
+      '33 clusters of 3 missed-heartbeats (client-stalled) closes on independent clients recur between 1000.000 and 1147.000 s (99 connections from 99 hosts): a steady rate of independent failures, not one event; each connection\'s verdict says what its client did.',
+    );
+    // Four such clusters are still told as waves.
+    expect(fleet(dense.slice(0, 12), 2000).headline[1]).toMatch(/the same stall in independent clients at once/);
     // A broker's burst still chains end to end: closes 0.5 s apart for 3 s are one broker action.
     const burst = Array.from({ length: 7 }, (_, i) => member({ host: `10.0.${i}.1`, verdict: 'closed-by-server', cause: null, replyCode: 320, open: 0, end: 1000 + i / 2 }));
     expect(fleet(burst, 2000).waves).toEqual([expect.objectContaining({ count: 7, scope: 'broker' })]);
