@@ -14,7 +14,7 @@ import { CaptureSource } from './capture/source.js';
 import type { CapturedPacket, CaptureSink, CaptureWarning } from './capture/types.js';
 import { diagnose, type Diagnosis } from './diagnosis/index.js';
 import { worstSeverity, type Severity } from './diagnosis/types.js';
-import { emptyNonAmqpCounts, FoldedMembers, grouped, runClock, summarizeFleet, type Fleet, type FleetMember, type Instant, type NonAmqpCounts } from './fleet/index.js';
+import { emptyNonAmqpCounts, FoldedMembers, grouped, MAX_FOLDED_GROUPS, runClock, summarizeFleet, type Fleet, type FleetMember, type Instant, type NonAmqpCounts } from './fleet/index.js';
 import { countNonAmqp, eventful, memberOf, nonAmqpKind } from './fleet/member.js';
 import { outcomeMatters, outcomeOf, redeliveredAfterClose, type ConnectionOutcome } from './fleet/redelivery.js';
 import { LiveMonitor, type Followed } from './live/monitor.js';
@@ -396,7 +396,8 @@ export class Analyzer implements CaptureSink {
         message:
           `${grouped(f.count)} connection(s) that ended by ${until} s, the earliest to end, are counted in the fleet's totals, groups and churn only: ` +
           `its reconnects, waves, alarms, refusals and redeliveries look at the latest ${grouped(this.options.retain?.members ?? 0)} connections that ended, ` +
-          `and a group's median lifetime at those of its connections (a bound on memory).`,
+          `and a group's median lifetime at those of its connections (a bound on memory)` +
+          (f.ungrouped > 0 ? `; ${grouped(f.ungrouped)} of them came from past ${grouped(MAX_FOLDED_GROUPS)} distinct hosts and applications and are in no group, nor in the count of hosts.` : '.'),
       },
     ];
   }

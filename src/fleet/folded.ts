@@ -49,10 +49,19 @@ function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
 
+/**
+ * Distinct (host, application) groups kept for folded members (about 260 bytes each). Where client addresses or
+ * names churn without end (pods), a group per pair would grow memory with the connections ever seen: past this
+ * many, a new pair's connections count in the totals, churn and headline, in no group.
+ */
+export const MAX_FOLDED_GROUPS = 20_000;
+
 export class FoldedMembers {
   count = 0;
   /** Of them, handed over with no end seen (a new connection reused their ports): open, as the fleet counts them. */
   open = 0;
+  /** Of them, in no group (past MAX_FOLDED_GROUPS), nor in the fleet's count of hosts. */
+  ungrouped = 0;
   /** The latest end among them (members fold about in the order they ended: as the TCP tracker lets them go). */
   until: Instant | null = null;
   readonly byVerdict: Partial<Record<Verdict, number>> = {};
@@ -83,15 +92,18 @@ export class FoldedMembers {
     const problem = !HEALTHY_VERDICTS.has(m.verdict) || m.severity === 'error';
     const key = groupKey(m);
     let group = this.groups.get(key);
-    if (group === undefined) {
+    if (group === undefined && this.groups.size < MAX_FOLDED_GROUPS) {
       group = { host: m.host, application: m.application, connections: 0, open: 0, problems: 0, byVerdict: {}, lifetimeAtLeast: false };
       this.groups.set(key, group);
     }
-    group.connections++;
-    if (ended === null) group.open++;
-    if (problem) group.problems++;
-    tally(group.byVerdict, m.verdict);
-    if (!m.beginningSeen) group.lifetimeAtLeast = true;
+    if (group === undefined) this.ungrouped++;
+    else {
+      group.connections++;
+      if (ended === null) group.open++;
+      if (problem) group.problems++;
+      tally(group.byVerdict, m.verdict);
+      if (!m.beginningSeen) group.lifetimeAtLeast = true;
+    }
     if (problem) this.problemLabels.set(verdictLabel(m), (this.problemLabels.get(verdictLabel(m)) ?? 0) + 1);
     if (m.warnings !== null) {
       this.warned++;

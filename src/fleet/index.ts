@@ -77,7 +77,7 @@ export function summarizeFleet(input: FleetInput): Fleet {
 
 export type { Fleet, FleetMember, Instant, NonAmqpCounts } from './types.js';
 export { emptyNonAmqpCounts, addNonAmqpCounts } from './types.js';
-export { FoldedMembers } from './folded.js';
+export { FoldedMembers, MAX_FOLDED_GROUPS } from './folded.js';
 export { grouped } from './stats.js';
 export { applicationName } from './application.js';
 export { runClock, type Clock } from './clock.js';

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { applicationName, instanceName } from '../../src/fleet/application.js';
 import { emptyNonAmqpCounts, runClock, summarizeFleet, type FleetMember } from '../../src/fleet/index.js';
-import { FoldedMembers, foldWidth } from '../../src/fleet/folded.js';
+import { FoldedMembers, foldWidth, MAX_FOLDED_GROUPS } from '../../src/fleet/folded.js';
 import { blockedSpan } from '../../src/fleet/member.js';
 import { fleetLines } from '../../src/render/fleet.js';
 import type { Report } from '../../src/report/types.js';
@@ -492,6 +492,16 @@ describe('folded members (a --follow of days)', () => {
       expect(counts(part.groups)).toEqual(counts(whole.groups));
       expect(part.headline[0]).toBe(whole.headline[0]);
     }
+  });
+
+  it('keeps at most MAX_FOLDED_GROUPS groups: clients whose addresses never repeat (pods) count in the totals only', () => {
+    const folded = new FoldedMembers();
+    const n = MAX_FOLDED_GROUPS + 5;
+    for (let i = 0; i < n; i++) folded.fold(member({ host: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, open: i / 100, end: i / 100 + 1 }), ORIGIN);
+    expect([folded.count, folded.groups.size, folded.ungrouped]).toEqual([n, MAX_FOLDED_GROUPS, 5]);
+    const f = summarizeFleet({ members: [], folded, nonAmqp: emptyNonAmqpCounts(), origin: ORIGIN, end: at(1000), clock: runClock(ORIGIN, 6) });
+    expect([f.connections, f.churn.opened.reduce((a, b) => a + b, 0)]).toEqual([n, n]);
+    expect(f.groups.reduce((k, g) => k + g.connections, 0) + f.groupsOmitted).toBe(MAX_FOLDED_GROUPS);
   });
 
   it('the churn bins stay few however long the run (a day-wide bin past 120 days)', () => {
