@@ -103,6 +103,7 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
       lastPacket: first,
       captureStart: captureStart !== null ? moment(captureStart.packet, captureStart.tsSec, captureStart.tsNsec) : moment(first.packet, first.tsSec, first.tsNsec),
       endedBy: 'capture-end',
+      portReused: false,
       timeline: NO_ROWS,
       eventCount: 0,
       tls: null,
@@ -158,6 +159,7 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
     const f = this.facts;
     this.tcp.finish();
     f.endedBy = reason === 'capture-end' && f.clientRst === null && f.serverRst === null && (f.clientFin === null || f.serverFin === null) ? 'capture-end' : 'closed';
+    f.portReused = reason === 'port-reused';
     this.session.finish(); // messages cut off by the end of the connection still count
     Object.assign(f, this.completion());
     let rows: TimelineEntry[] | null = null;

@@ -242,6 +242,11 @@ export interface ConnectionFacts {
   /** How the TCP layer ended it: the capture ended while it was open, or it closed. */
   endedBy: 'capture-end' | 'closed';
   /**
+   * A new connection took its ports (a SYN with another initial sequence number) while it was open: the client
+   * lost it without a FIN or RST in the capture.
+   */
+  portReused: boolean;
+  /**
    * Builds the timeline's rows, the first time it is called (a large run reports no timeline for most healthy
    * connections: their rows are never built).
    */

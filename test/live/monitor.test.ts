@@ -314,6 +314,11 @@ describe('retain: what a days-long follow keeps', () => {
     expect([folded.fleet.connections, folded.fleet.open, folded.fleet.byVerdict]).toEqual([2, 2, { open: 2 }]);
     expect([folded.fleet.connections, folded.fleet.open, folded.fleet.churn, folded.fleet.headline[0]]).toEqual([kept.fleet.connections, kept.fleet.open, kept.fleet.churn, kept.fleet.headline[0]]);
     expect(folded.fleet.groups.map((g) => [g.connections, g.open])).toEqual(kept.fleet.groups.map((g) => [g.connections, g.open]));
+    // Not "still open when the capture ended": the capture went on, and the client lost it.
+    const lost = kept.connections.find((c) => c.name === 'first')!;
+    expect([lost.end.verdict, lost.severity]).toEqual(['open', 'warning']);
+    expect(lost.end.explanation).toMatch(/^No close seen, and after its last packet at \d+\.\d{3} s a new connection from the same client address and port \(a SYN with another sequence number\) took its place: /);
+    expect(kept.connections.find((c) => c.name === 'second')!.end.explanation).toBe('Still open when the capture ended.');
   });
 
   it('past the members budget, the oldest ended connections are counts in the fleet section: totals, groups, churn, headline', () => {

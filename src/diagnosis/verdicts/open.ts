@@ -151,6 +151,19 @@ export function stillOpen(ctx: RuleContext): Judgement {
     });
   }
 
+  if (f.portReused) {
+    // Not "still open when the capture ended": the capture went on, and the client's side of it is gone.
+    return judgement('open', f.lastPacket, {
+      severity: 'warning',
+      by: null,
+      how: null,
+      explanation:
+        `No close seen, and after its last packet at ${secondsBetween(f.captureStart, f.lastPacket).toFixed(3)} s a new connection from the same client address and port ` +
+        `(a SYN with another sequence number) took its place: the client lost this connection without a FIN or RST reaching the capture ` +
+        `(a host or process restart). The broker may keep its side open until its heartbeat timeout (or TCP keep-alive) reaps it.`,
+    });
+  }
+
   return judgement('open', f.lastPacket, {
     severity: 'info',
     by: null,
