@@ -115,6 +115,8 @@ const EXPECTED: Expected[] = [
   { capture: 'fleet-host-freeze-from-packet-300.pcap', conn: '127.0.0.11:40517', verdict: 'missed-heartbeats', cause: 'client-stalled', by: 'server', how: 'rst', endPacket: 89, endT: 7.988993, findings: ['capture-started-midstream', 'heartbeat-inferred'] },
   // rabbitmqctl stop_app: 320 CONNECTION_FORCED to every client.
   { capture: 'fleet-broker-restart.pcap', conn: '127.0.0.23:52441', verdict: 'closed-by-server', by: 'server', how: 'amqp-close', replyCode: 320, endPacket: 498, endT: 5.230409, findings: ['connection-error'] },
+  // close_all_connections while a firewall drops SYNs: 320 CONNECTION_FORCED to every client (its reconnects dropped).
+  { capture: 'fleet-syn-dropped.pcap', conn: '127.0.0.31:34431', verdict: 'closed-by-server', by: 'server', how: 'amqp-close', replyCode: 320, endPacket: 369, endT: 5.217326, findings: ['connection-error'] },
   // Out of sockets: the client gives up after 15 s; the broker's late Start (packet 538+) does not make it answered.
   { capture: 'fleet-fd-limit.pcap', conn: '127.0.0.32:41597', verdict: 'handshake-failed', by: 'client', how: 'fin', endPacket: 392, endT: 17.774775 },
   { capture: 'fleet-many-healthy.pcap', conn: '127.0.0.41:48531', verdict: 'missed-heartbeats', cause: 'client-stalled', by: 'server', how: 'rst', endPacket: 5044, lastClientFrame: ['Basic.Ack', 2924], findings: ['unacked-at-close'] },

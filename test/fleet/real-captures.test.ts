@@ -88,6 +88,17 @@ describe('fleet on real captures', () => {
     expect(f.headline[2]).toBe('108 connection attempts were refused between 6.240 and 14.354 s (RST: nothing listening on the broker port).');
   });
 
+  it('fleet-syn-dropped: 9 attempts whose SYNs a firewall dropped are counted unanswered, not reset; all 9 back after the 320 wave', () => {
+    const f = fleetOf('fleet-syn-dropped.pcap').fleet;
+    expect(f).toMatchObject({ connections: 18, open: 0, hosts: 3, byVerdict: { 'closed-by-server': 9, 'closed-by-client': 9 } });
+    // captures/README.md: original SYNs 6.244406 (#399) - 6.268172 (#407), each retransmitted 6 times, no answer.
+    expect(f.refused).toMatchObject({ count: 9, reset: 0, unanswered: 9, t: 6.244406, endT: 6.268172 });
+    expect(f.refused.explanation).toMatch(/9 SYNs never answered: the broker host was down or unreachable, a firewall dropped them, or its listen backlog was full/);
+    expect(f.waves).toEqual([expect.objectContaining({ count: 9, verdict: 'closed-by-server', replyCode: 320, scope: 'broker', reconnected: 9 })]);
+    expect(f.notAccepting.count).toBe(0);
+    expect(f.headline[2]).toBe('9 connection attempts were refused between 6.244 and 6.268 s (SYNs never answered).');
+  });
+
   it('fleet-fd-limit: 11 handshakes the broker never answered (its late Start after the client gave up does not count)', () => {
     const r = fleetOf('fleet-fd-limit.pcap');
     const f = r.fleet;
