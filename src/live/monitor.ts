@@ -36,8 +36,13 @@ import { sideOf, type LiveEnded, type LiveEndpoints, type LiveEvent, type LiveRe
  */
 export const UNANSWERED_ALERT_SECONDS = 5;
 
-/** Attempts refused with RST after the first of a run are told at most once per this much capture time. */
+/** Attempts refused after the first of a run are told at most once per this much capture time. */
 const REFUSED_REPEAT_SECONDS = 5;
+/**
+ * Seconds a SYN may go unanswered before the alert: a SYN-ACK comes within a round trip; Linux retransmits the SYN
+ * after 1 s and 3 s, so past 3 s two retransmissions went unanswered as well.
+ */
+const SYN_UNANSWERED_ALERT_SECONDS = 3;
 
 /** Handshake refusal reasons followed (each told once in full, then counted), and hosts counted per reason. */
 const MAX_REFUSAL_REASONS = 64;
@@ -72,8 +77,10 @@ export interface Followed {
   /** Its end was reported (at its close, or when the analyzer handed it over). */
   ended: boolean;
   readonly sides: Record<Dir, SideWatch>;
-  /** Told as an attempt refused with RST. */
+  /** Told as an attempt refused (RST, or its SYN unanswered). */
   refused: boolean;
+  /** A deadline is queued for its SYN's answer. */
+  synWatched: boolean;
   /** The wait for the broker's first byte: not watched, its deadline queued, alerted (still waiting), or over. */
   firstAnswer: 'unwatched' | 'queued' | 'alerted' | 'over';
 }
@@ -83,8 +90,21 @@ interface Deadline {
   t: number;
   followed: Followed;
   dir: Dir;
-  /** The deadline of the wait for the broker's first byte, not of a silence. */
-  firstAnswer: boolean;
+  /** What comes due: a side's silence, the wait for the broker's first byte, or the wait for a SYN's answer. */
+  kind: 'silence' | 'first-answer' | 'syn';
+}
+
+/** How an attempt was refused: answered with RST, or its SYN never answered. */
+type RefusedHow = LiveRefused['how'];
+
+interface RefusedRun {
+  count: number;
+  since: When;
+  lastT: number;
+  toldT: number;
+  told: number;
+  hosts: Set<string>;
+  last: LiveEndpoints;
 }
 
 export class LiveMonitor {
@@ -102,9 +122,10 @@ export class LiveMonitor {
   /** Connections alerted as unanswered and still waiting; the current run of those alerts (told once in full). */
   private waiting = 0;
   private unansweredRun: { count: number; since: When; lastT: number } | null = null;
-  /** Attempts refused with RST so far, and the current run of them (told once in full). */
+  /** Attempts refused with RST, and attempts whose SYN got no answer, so far; the current run of each. */
   private attemptsRefused = 0;
-  private refusedRun: { count: number; since: When; lastT: number; toldT: number; told: number; hosts: Set<string>; last: LiveEndpoints } | null = null;
+  private attemptsUnanswered = 0;
+  private readonly refusedRuns: Record<RefusedHow, RefusedRun | null> = { rst: null, 'no-answer': null };
 
   /**
    * `shown`: the operator's filters (live/filter.ts), or null. Applied before an alert joins its run (the first of a
@@ -127,7 +148,7 @@ export class LiveMonitor {
 
   /** A connection the analyzer starts recording; returns the handle to pass to `watched` and `handedOver`. */
   follow(source: LiveSource): Followed {
-    const f: Followed = { source, opened: false, ended: false, sides: { c2s: newWatch(), s2c: newWatch() }, refused: false, firstAnswer: 'unwatched' };
+    const f: Followed = { source, opened: false, ended: false, sides: { c2s: newWatch(), s2c: newWatch() }, refused: false, synWatched: false, firstAnswer: 'unwatched' };
     this.followed.add(f);
     return f;
   }
@@ -149,13 +170,20 @@ export class LiveMonitor {
   beforePacket(m: Moment): void {
     this.now = m;
     this.nowT = this.clock().t(m);
-    const run = this.refusedRun;
-    if (run !== null && run.told < run.count && this.nowT - run.lastT > REFUSED_REPEAT_SECONDS) this.refusalsOver(run);
+    for (const how of REFUSED_HOWS) {
+      const run = this.refusedRuns[how];
+      if (run !== null && run.told < run.count && this.nowT - run.lastT > REFUSED_REPEAT_SECONDS) this.refusalsOver(how, run);
+    }
     const heap = this.heap;
     while (heap.length > 0 && heap[0]!.t <= this.nowT) {
       const d = popMin(heap);
-      if (d.firstAnswer) {
+      if (d.kind === 'first-answer') {
         if (!d.followed.ended && d.followed.firstAnswer === 'queued') this.settleFirstAnswer(d.followed);
+        continue;
+      }
+      if (d.kind === 'syn') {
+        const f = d.followed;
+        if (!f.ended && !f.opened && !f.refused && synUnanswered(f.source.facts)) this.refusedAttempt(f, 'no-answer');
         continue;
       }
       d.followed.sides[d.dir].queued = false;
@@ -173,8 +201,10 @@ export class LiveMonitor {
         f.opened = true;
         this.openCount++;
         // The broker accepts again: refusals left untold by the throttle are summed up before this opening.
-        const run = this.refusedRun;
-        if (run !== null && run.told < run.count && facts.synAckSeen) this.refusalsOver(run);
+        for (const how of REFUSED_HOWS) {
+          const run = this.refusedRuns[how];
+          if (run !== null && run.told < run.count && facts.synAckSeen) this.refusalsOver(how, run);
+        }
         this.say({
           type: 'opened',
           connection: facts.info.id,
@@ -184,7 +214,13 @@ export class LiveMonitor {
         });
       }
       if (!f.opened) {
-        if (!f.refused && refusedWithRst(facts)) this.refusedAttempt(f);
+        if (!f.refused && refusedWithRst(facts)) this.refusedAttempt(f, 'rst');
+        else if (!f.synWatched && synUnanswered(facts)) {
+          // Linux retransmits an unanswered SYN after 1 s and 3 s: past that, two went unanswered.
+          const first = { tsSec: facts.info.firstTsSec, tsNsec: facts.info.firstTsNsec };
+          pushHeap(this.heap, { t: this.clock().t(first) + SYN_UNANSWERED_ALERT_SECONDS, followed: f, dir: 'c2s', kind: 'syn' });
+          f.synWatched = true;
+        }
         continue;
       }
       if (facts.clientRst !== null || facts.serverRst !== null || facts.clientFin !== null) {
@@ -212,26 +248,29 @@ export class LiveMonitor {
     if (f.firstAnswer === 'unwatched') {
       const sent = facts.firstPayload.c2s;
       if (!facts.info.synSeen || sent === null || facts.firstPayload.s2c !== null) return;
-      pushHeap(this.heap, { t: this.clock().t(sent) + UNANSWERED_ALERT_SECONDS, followed: f, dir: 's2c', firstAnswer: true });
+      pushHeap(this.heap, { t: this.clock().t(sent) + UNANSWERED_ALERT_SECONDS, followed: f, dir: 's2c', kind: 'first-answer' });
       f.firstAnswer = 'queued';
     } else if (facts.firstPayload.s2c !== null) {
       this.stopWaiting(f);
     }
   }
 
-  /** An attempt refused with RST: told in full the first time in a while, then how the refusals go on. */
-  private refusedAttempt(f: Followed): void {
+  /** An attempt refused (RST, or no answer): told in full the first time in a while, then how the refusals go on. */
+  private refusedAttempt(f: Followed, how: RefusedHow): void {
     f.refused = true;
-    this.attemptsRefused++;
+    if (how === 'rst') this.attemptsRefused++;
+    else this.attemptsUnanswered++;
     const facts = f.source.facts;
     const now = this.clock().when(this.now ?? facts.lastPacket);
-    if (this.hidden({ type: 'refused', connection: facts.info.id, ...now, ...ends(facts.info), message: '' })) return;
-    const run = this.refusedRun;
-    const again = run !== null && now.t - run.lastT <= REFUSALS_FORGOTTEN_SECONDS;
+    if (this.hidden({ type: 'refused', how, connection: facts.info.id, ...now, ...ends(facts.info), message: '' })) return;
+    // A run's span is its attempts' SYNs (as the fleet's), told when their refusal is known (the RST, or 3 s on).
+    const attempt = this.clock().when({ packet: facts.info.firstPacket, tsSec: facts.info.firstTsSec, tsNsec: facts.info.firstTsNsec });
+    const run = this.refusedRuns[how];
+    const again = run !== null && attempt.t - run.lastT <= REFUSALS_FORGOTTEN_SECONDS;
     const last = { connection: facts.info.id, ...ends(facts.info) };
     if (again) {
       run.count++;
-      run.lastT = now.t;
+      run.lastT = attempt.t;
       run.last = last;
       if (run.hosts.size < MAX_REFUSAL_HOSTS) run.hosts.add(facts.info.clientAddress);
       // Clients retry every second or faster while the broker is down: a line per attempt would bury the rest.
@@ -239,36 +278,40 @@ export class LiveMonitor {
       run.toldT = now.t;
       run.told = run.count;
     } else {
-      this.refusedRun = { count: 1, since: now, lastT: now.t, toldT: now.t, told: 1, hosts: new Set([facts.info.clientAddress]), last };
+      this.refusedRuns[how] = { count: 1, since: attempt, lastT: attempt.t, toldT: now.t, told: 1, hosts: new Set([facts.info.clientAddress]), last };
     }
     const hosts = run?.hosts.size ?? 1;
-    const event: LiveRefused = {
+    const seconds = formatSeconds(round6(this.nowT - attempt.t));
+    this.say({
       type: 'refused',
+      how,
       connection: facts.info.id,
       ...now,
       ...ends(facts.info),
       ...(again ? { again: { count: run.count, since: run.since.t, sinceAt: run.since.at, hosts } } : {}),
       message: again
-        ? `again refused with RST: ${run.count} attempts since +${run.since.t.toFixed(3)} s, from ${hosts} host${hosts === 1 ? '' : 's'}`
-        : "the broker's host answered the SYN with RST: nothing is listening on the port (RabbitMQ stopped, restarting, or its app stopped with rabbitmqctl stop_app)",
-    };
-    this.say(event);
+        ? `again ${REFUSED_WORDS[how]}: ${run.count} attempts since +${run.since.t.toFixed(3)} s, from ${hosts} host${hosts === 1 ? '' : 's'}`
+        : how === 'rst'
+          ? "the broker's host answered the SYN with RST: nothing is listening on the port (RabbitMQ stopped, restarting, or its app stopped with rabbitmqctl stop_app)"
+          : `the SYN got no answer for ${seconds} (no SYN-ACK, no RST; the client retransmits it): the broker's host is down or unreachable, a firewall drops the attempts, or the listen backlog is full (a broker out of file descriptors stops taking connections)`,
+    });
   }
 
   /**
    * The broker accepted a connection, or no attempt was refused for REFUSED_REPEAT_SECONDS, after some were left
    * untold by the throttle: the run's total and its span, so that the last line says how many and until when.
    */
-  private refusalsOver(run: NonNullable<LiveMonitor['refusedRun']>): void {
+  private refusalsOver(how: RefusedHow, run: RefusedRun): void {
     run.told = run.count;
     const hosts = run.hosts.size;
     this.say({
       type: 'refused',
+      how,
       ...run.last,
       ...this.clock().when(this.now!),
       again: { count: run.count, since: run.since.t, sinceAt: run.since.at, hosts },
       over: true,
-      message: `refused with RST: ${run.count} attempts from ${hosts} host${hosts === 1 ? '' : 's'} between +${run.since.t.toFixed(3)} and +${run.lastT.toFixed(3)} s, none since`,
+      message: `${REFUSED_WORDS[how]}: ${run.count} attempts from ${hosts} host${hosts === 1 ? '' : 's'} between +${run.since.t.toFixed(3)} and +${run.lastT.toFixed(3)} s, none since`,
     });
   }
 
@@ -335,7 +378,7 @@ export class LiveMonitor {
     const when: When = this.now !== null ? this.clock().when(this.now) : { t: 0, at: '', packet: 0 };
     let blocked = 0;
     for (const f of this.followed) if (f.opened && !f.ended && blockedNow(f.source.facts)) blocked++;
-    return { type: 'status', ...when, open: this.openCount, ended: this.endedCount, packets, bytes, alerts: this.alerts, blocked, refused: this.refusedCount, unanswered: this.waiting, attemptsRefused: this.attemptsRefused };
+    return { type: 'status', ...when, open: this.openCount, ended: this.endedCount, packets, bytes, alerts: this.alerts, blocked, refused: this.refusedCount, unanswered: this.waiting, attemptsRefused: this.attemptsRefused, attemptsUnanswered: this.attemptsUnanswered };
   }
 
   private end(f: Followed, connection: ReportConnection): void {
@@ -387,7 +430,7 @@ export class LiveMonitor {
     const hb = f.source.liveHeartbeat();
     if (hb === null || hb.seconds <= 0) return;
     const t = this.silenceStart(f, dir) + (w.level + 1) * hb.seconds + heartbeatTolerance(hb.seconds);
-    pushHeap(this.heap, { t, followed: f, dir, firstAnswer: false });
+    pushHeap(this.heap, { t, followed: f, dir, kind: 'silence' });
     w.queued = true;
   }
 
@@ -468,6 +511,14 @@ export class LiveMonitor {
 }
 
 const DIRS: readonly Dir[] = ['c2s', 's2c'];
+
+/** A SYN, no answer (no SYN-ACK, no RST) and no byte yet (fleet/member.ts nonAmqpKind's 'refused-unanswered'). */
+function synUnanswered(facts: ConnectionFacts): boolean {
+  return facts.info.synSeen && !facts.synAckSeen && facts.serverRst === null && facts.clientRst === null && facts.firstPayload.c2s === null && facts.firstPayload.s2c === null;
+}
+
+const REFUSED_HOWS: readonly RefusedHow[] = ['rst', 'no-answer'];
+const REFUSED_WORDS: Record<RefusedHow, string> = { rst: 'refused with RST', 'no-answer': 'SYN unanswered' };
 
 /** A SYN answered by RST, before any byte either way (fleet/member.ts nonAmqpKind's 'refused-reset'). */
 function refusedWithRst(facts: ConnectionFacts): boolean {

@@ -75,6 +75,11 @@ export interface LiveUnanswered extends When, LiveEndpoints {
 export interface LiveRefused extends When, LiveEndpoints {
   type: 'refused';
   /**
+   * rst: the broker's host answered the SYN with RST (nothing listens); no-answer: 3 s and two retransmissions
+   * later the SYN has no answer at all (host down or unreachable, a firewall dropping it, a full listen backlog).
+   */
+  how: 'rst' | 'no-answer';
+  /**
    * Not the first refused attempt of this run of them (less than 10 minutes of capture time apart): how many so
    * far, since when, from how many hosts. The first is told in full, then at most one every 5 s of capture time
    * (clients retry every second or faster while the broker is down); `status` counts every one.
@@ -121,6 +126,8 @@ export interface LiveStatus extends When {
   unanswered: number;
   /** Connection attempts answered with RST so far (`refused` events; not the handshake refusals of `refused`). */
   attemptsRefused: number;
+  /** Connection attempts whose SYN got no answer for 3 s so far (`refused` events, how `no-answer`). */
+  attemptsUnanswered: number;
 }
 
 export type LiveEvent = LiveOpened | LiveSilence | LiveUnanswered | LiveRefused | LiveEnded | LiveStatus;

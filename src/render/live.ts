@@ -22,7 +22,7 @@ export function liveLine(e: LiveEvent): string {
     case 'unanswered':
       return `${stamp(e)}  NO START ${e.connection}  ${sanitize(e.message)}`;
     case 'refused':
-      return `${stamp(e)}  REFUSED  ${e.connection}  ${sanitize(e.message)}`;
+      return `${stamp(e)}  ${e.how === 'rst' ? 'REFUSED ' : 'NO REPLY'} ${e.connection}  ${sanitize(e.message)}`;
     case 'silence':
       return `${stamp(e)}  SILENCE  ${e.connection}${e.name !== null ? ` (${sanitize(e.name)})` : ''}  ${sanitize(e.message)}`;
     case 'ended': {
@@ -53,7 +53,7 @@ export function liveLine(e: LiveEvent): string {
  */
 export function liveJson(e: LiveEvent, status: LiveStatus | null): object {
   if (e.type !== 'unanswered' && e.type !== 'refused') return e;
-  const counts = status ?? { type: 'status', open: 0, ended: 0, packets: 0, bytes: 0, alerts: 0, blocked: 0, refused: 0, unanswered: 0, attemptsRefused: 0 };
+  const counts = status ?? { type: 'status', open: 0, ended: 0, packets: 0, bytes: 0, alerts: 0, blocked: 0, refused: 0, unanswered: 0, attemptsRefused: 0, attemptsUnanswered: 0 };
   return { ...counts, t: e.t, at: e.at, packet: e.packet, alert: e };
 }
 
@@ -63,6 +63,7 @@ export function statusText(s: LiveStatus): string {
   const blocked = s.blocked > 0 ? ` · ${groupDigits(s.blocked)} blocked by a resource alarm` : '';
   const refused =
     (s.attemptsRefused > 0 ? ` · ${groupDigits(s.attemptsRefused)} attempt(s) refused with RST` : '') +
+    (s.attemptsUnanswered > 0 ? ` · ${groupDigits(s.attemptsUnanswered)} attempt(s) unanswered` : '') +
     (s.refused > 0 ? ` · ${groupDigits(s.refused)} refused during the handshake` : '');
   const unanswered = s.unanswered > 0 ? ` · ${groupDigits(s.unanswered)} waiting for the broker's first byte` : '';
   return `${time}${groupDigits(s.open)} open${blocked}${unanswered} · ${groupDigits(s.ended)} ended${refused} · ${groupDigits(s.alerts)} silence alert(s) · ${groupDigits(s.packets)} packets · ${(s.bytes / 1e6).toFixed(1)} MB`;

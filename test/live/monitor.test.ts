@@ -44,6 +44,15 @@ function eventTypes(name: string): string[] {
   return types;
 }
 
+/** How each attempt-refused event of a capture was refused. */
+function fedRefusals(name: string): string[] {
+  const hows: string[] = [];
+  const a = new Analyzer({ onLive: (e) => (e.type === 'refused' ? hows.push(e.how) : undefined) });
+  a.push(captureBytes(name));
+  a.end();
+  return hows;
+}
+
 const silences = (fed: Fed): LiveSilence[] => fed.events.flatMap((e) => (e.event.type === 'silence' ? [e.event] : []));
 
 describe('live events (Analyzer onLive)', () => {
@@ -257,6 +266,31 @@ describe('live events: a broker that is down', () => {
     expect(status.attemptsRefused).toBe(108);
     expect(statusText(status)).toMatch(/ ended · 108 attempt\(s\) refused with RST · /);
     for (const name of ['fleet-many-healthy.pcap', 'fleet-fd-limit.pcap', 'fleet-connection-limit.pcap']) expect(eventTypes(name), name).not.toContain('refused');
+  });
+});
+
+describe('live events: attempts nothing answers', () => {
+  it('fleet-syn-dropped: SYNs dropped by a firewall are told 3 s on (NO REPLY), in full once, then their total; no RST refusal', () => {
+    const fed = feedPacketByPacket(captureBytes('fleet-syn-dropped.pcap'));
+    const refused = fed.events.flatMap((e) => (e.event.type === 'refused' ? [e.event] : []));
+    // captures/README.md: 9 original SYNs 6.244406 (#399) - 6.268172 (#407); the first packet past 9.244 s is the
+    // retransmission batch at 9.318841 (#426); the total once 5 s pass after the last attempt (the batch at 11.3668).
+    expect(refused.map((e) => [e.how, e.packet, e.again?.count ?? 1, e.over ?? false])).toEqual([
+      ['no-answer', 426, 1, false],
+      ['no-answer', 444, 9, true],
+    ]);
+    expect(liveLine(refused[0]!)).toMatch(
+      /^11:16:23\.350915 \+9\.319 #426  NO REPLY 127\.0\.0\.32:43683->127\.0\.0\.1:5672  the SYN got no answer for 3\.1 s \(no SYN-ACK, no RST; the client retransmits it\): the broker's host is down or unreachable, a firewall drops the attempts, or the listen backlog is full/,
+    );
+    expect(liveLine(refused[1]!)).toMatch(/  NO REPLY 127\.0\.0\.32:55375->127\.0\.0\.1:5672  SYN unanswered: 9 attempts from 3 hosts between \+6\.244 and \+6\.268 s, none since$/);
+    const a = new Analyzer({ onLive: () => undefined });
+    a.push(captureBytes('fleet-syn-dropped.pcap'));
+    expect(a.liveStatus()).toMatchObject({ attemptsUnanswered: 9, attemptsRefused: 0, unanswered: 0 });
+    expect(statusText(a.liveStatus()!)).toMatch(/ · 9 attempt\(s\) unanswered · /);
+    // Elsewhere no attempt goes unanswered for 3 s.
+    for (const name of ['fleet-broker-restart.pcap', 'fleet-fd-limit.pcap', 'fleet-many-healthy.pcap']) {
+      expect(fedRefusals(name), name).not.toContain('no-answer');
+    }
   });
 });
 
