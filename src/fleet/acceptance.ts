@@ -65,6 +65,13 @@ export function refused(counts: NonAmqpCounts, clock: Clock): Fleet['refused'] {
   if (counts.refusedUnanswered > 0) {
     parts.push(`${plural(counts.refusedUnanswered, 'SYN')} never answered: the broker host was down or unreachable, a firewall dropped them, or its listen backlog was full`);
   }
-  out.explanation = `${plural(count, 'connection attempt')} ${count === 1 ? 'was' : 'were'} refused ${span}: ${parts.join('; ')}.`;
+  out.explanation = `${plural(count, 'connection attempt')} ${attemptsVerb(out)} ${span}: ${parts.join('; ')}.`;
   return out;
+}
+
+/** What happened to the attempts: refused (RST), no answer at all (SYNs dropped), or both ("failed"). */
+export function attemptsVerb(r: Pick<Fleet['refused'], 'count' | 'reset' | 'unanswered'>): string {
+  if (r.unanswered === 0) return r.count === 1 ? 'was refused' : 'were refused';
+  if (r.reset === 0) return 'got no answer';
+  return 'failed';
 }

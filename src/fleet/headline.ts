@@ -6,6 +6,7 @@
 import { replyCodeName } from '../amqp/names.js';
 import type { Verdict } from '../diagnosis/types.js';
 import type { FoldedMembers } from './folded.js';
+import { attemptsVerb } from './acceptance.js';
 import { HEALTHY_VERDICTS } from './groups.js';
 import type { Reconnect } from './reconnects.js';
 import { grouped, listed, plural, spoken } from './stats.js';
@@ -173,7 +174,7 @@ export function headline(
   if (rf.count > 0 && rf.t !== undefined) {
     const span = rf.count === 1 ? `at ${rf.t.toFixed(3)} s` : `between ${rf.t.toFixed(3)} and ${(rf.endT ?? rf.t).toFixed(3)} s`;
     const how = rf.unanswered === 0 ? 'RST: nothing listening on the broker port' : rf.reset === 0 ? `${rf.unanswered === 1 ? 'SYN' : 'SYNs'} never answered` : `${rf.reset} RST, ${plural(rf.unanswered, 'SYN')} never answered`;
-    sentences.push(`${plural(rf.count, 'connection attempt')} ${rf.count === 1 ? 'was' : 'were'} refused ${span} (${how}).`);
+    sentences.push(`${plural(rf.count, 'connection attempt')} ${attemptsVerb(rf)} ${span} (${how}).`);
   }
   // Refused at the handshake for one reason: said once, with whether the refused clients got in later; their
   // reconnect loops are that refusal again.

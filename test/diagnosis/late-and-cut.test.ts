@@ -103,7 +103,7 @@ describe('a capture stopped between a SYN and its answer', () => {
     const other = new Conversation({ client: '10.0.0.6', server: '10.0.0.10', clientPort: 42000, start: 1_700_000_000 }).at(2).handshake().packets;
     const report = (...synAt: number[]) => analyzeBytes(writePcap([...synAt.flatMap((t, i) => syn(t, 41000 + i)), ...other].sort((a, b) => a.tsSec - b.tsSec || a.tsNsec - b.tsNsec)));
     expect(report(0.5).fleet.refused).toMatchObject({ count: 1, unanswered: 1 });
-    expect(report(0.5).fleet.headline.join(' ')).toMatch(/1 connection attempt was refused at 0\.000 s \(SYN never answered\)/);
+    expect(report(0.5).fleet.headline.join(' ')).toMatch(/1 connection attempt got no answer at 0\.000 s \(SYN never answered\)/);
     // 5 ms before the capture's end: undecided, not counted; 50 ms before it, never answered.
     expect(report(1.995).fleet.refused).toMatchObject({ count: 0, unanswered: 0 });
     expect(report(1.95).fleet.refused).toMatchObject({ count: 1, unanswered: 1 });

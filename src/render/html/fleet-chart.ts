@@ -88,7 +88,7 @@ function bands(fleet: ReportFleet): Band[] {
   }
   const rf = fleet.refused;
   if (rf.count > 0 && rf.t !== undefined) {
-    out.push({ kind: 'refused', from: rf.t, to: rf.endT ?? rf.t, label: `refused: ${rf.count}`, title: rf.explanation ?? '', colour: '#222222' });
+    out.push({ kind: 'refused', from: rf.t, to: rf.endT ?? rf.t, label: `${rf.reset > 0 ? 'refused' : 'unanswered'}: ${rf.count}`, title: rf.explanation ?? '', colour: '#222222' });
   }
   return out;
 }

@@ -73,7 +73,7 @@ export function renderFleet(fleet: ReportFleet): string {
   if (na.count > 0) parts.push(`<div class="wave"><h3>broker not accepting: ${na.count}</h3><p>${text(na.explanation ?? '')}</p></div>`);
   const rf = fleet.refused;
   if (rf.count > 0) {
-    parts.push(`<div class="wave"><h3>refused: ${rf.count} (${rf.reset} reset, ${rf.unanswered} unanswered)</h3><p>${text(rf.explanation ?? '')}</p></div>`);
+    parts.push(`<div class="wave"><h3>connection attempts failed: ${rf.count} (${rf.reset} refused with RST, ${rf.unanswered} unanswered)</h3><p>${text(rf.explanation ?? '')}</p></div>`);
   }
   const facts = [`${groupDigits(fleet.connections)} connections, ${groupDigits(fleet.open)} open at the end`];
   if (fleet.reconnects.count > 0) {
