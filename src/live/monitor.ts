@@ -39,10 +39,17 @@ export const UNANSWERED_ALERT_SECONDS = 5;
 /** Attempts refused after the first of a run are told at most once per this much capture time. */
 const REFUSED_REPEAT_SECONDS = 5;
 /**
- * Seconds a SYN may go unanswered before the alert: a SYN-ACK comes within a round trip; Linux retransmits the SYN
- * after 1 s and 3 s, so past 3 s two retransmissions went unanswered as well.
+ * A run of refused attempts is summed up when the broker accepts again, or after this much capture time with no new
+ * attempt: longer than clients wait between attempts (pika: a 10 s connect timeout, then 1 s), so that a run still
+ * going on is not said to be over between two of its attempts (review 30).
  */
-const SYN_UNANSWERED_ALERT_SECONDS = 3;
+const REFUSALS_QUIET_SECONDS = 30;
+/**
+ * Seconds a SYN may go unanswered before the alert: a SYN-ACK comes within a round trip; Linux retransmits the SYN
+ * after 1 s and about 3 s (exponential backoff; 1, 2, 3 s with tcp_syn_linear_timeouts), so 3.5 s on the second
+ * retransmission has gone unanswered too, with room for the timers' slack (3.012 s seen).
+ */
+const SYN_UNANSWERED_ALERT_SECONDS = 3.5;
 
 /** Handshake refusal reasons followed (each told once in full, then counted), and hosts counted per reason. */
 const MAX_REFUSAL_REASONS = 64;
@@ -172,7 +179,7 @@ export class LiveMonitor {
     this.nowT = this.clock().t(m);
     for (const how of REFUSED_HOWS) {
       const run = this.refusedRuns[how];
-      if (run !== null && run.told < run.count && this.nowT - run.lastT > REFUSED_REPEAT_SECONDS) this.refusalsOver(how, run);
+      if (run !== null && run.told < run.count && this.nowT - run.lastT > REFUSALS_QUIET_SECONDS) this.refusalsOver(how, run);
     }
     const heap = this.heap;
     while (heap.length > 0 && heap[0]!.t <= this.nowT) {
@@ -298,11 +305,12 @@ export class LiveMonitor {
   }
 
   /**
-   * The broker accepted a connection, or no attempt was refused for REFUSED_REPEAT_SECONDS, after some were left
+   * The broker accepted a connection, or no attempt was refused for REFUSALS_QUIET_SECONDS, after some were left
    * untold by the throttle: the run's total and its span, so that the last line says how many and until when.
    */
   private refusalsOver(how: RefusedHow, run: RefusedRun): void {
     run.told = run.count;
+    run.toldT = this.nowT;
     const hosts = run.hosts.size;
     this.say({
       type: 'refused',

@@ -75,7 +75,7 @@ export interface LiveUnanswered extends When, LiveEndpoints {
 export interface LiveRefused extends When, LiveEndpoints {
   type: 'refused';
   /**
-   * rst: the broker's host answered the SYN with RST (nothing listens); no-answer: 3 s and two retransmissions
+   * rst: the broker's host answered the SYN with RST (nothing listens); no-answer: 3.5 s and two retransmissions
    * later the SYN has no answer at all (host down or unreachable, a firewall dropping it, a full listen backlog).
    */
   how: 'rst' | 'no-answer';
@@ -86,7 +86,7 @@ export interface LiveRefused extends When, LiveEndpoints {
    */
   again?: { count: number; since: number; sinceAt: string; hosts: number };
   /**
-   * The run is over: the broker accepted a connection, or no attempt was refused for 5 s of capture time;
+   * The run is over: the broker accepted a connection, or no attempt was refused for 30 s of capture time;
    * `again.count` is its total (the connection is its last attempt).
    */
   over?: true;
@@ -126,7 +126,7 @@ export interface LiveStatus extends When {
   unanswered: number;
   /** Connection attempts answered with RST so far (`refused` events; not the handshake refusals of `refused`). */
   attemptsRefused: number;
-  /** Connection attempts whose SYN got no answer for 3 s so far (`refused` events, how `no-answer`). */
+  /** Connection attempts whose SYN got no answer for 3.5 s so far (`refused` events, how `no-answer`). */
   attemptsUnanswered: number;
 }
 

@@ -270,17 +270,18 @@ describe('live events: a broker that is down', () => {
 });
 
 describe('live events: attempts nothing answers', () => {
-  it('fleet-syn-dropped: SYNs dropped by a firewall are told 3 s on (NO REPLY), in full once, then their total; no RST refusal', () => {
+  it('fleet-syn-dropped: SYNs dropped by a firewall are told 3.5 s on (NO REPLY), in full once, then their total; no RST refusal', () => {
     const fed = feedPacketByPacket(captureBytes('fleet-syn-dropped.pcap'));
     const refused = fed.events.flatMap((e) => (e.event.type === 'refused' ? [e.event] : []));
-    // captures/README.md: 9 original SYNs 6.244406 (#399) - 6.268172 (#407); the first packet past 9.244 s is the
-    // retransmission batch at 9.318841 (#426); the total once 5 s pass after the last attempt (the batch at 11.3668).
+    // captures/README.md: 9 original SYNs 6.244406 (#399) - 6.268172 (#407); the first packet past 9.744 s is the
+    // retransmission batch at 10.342788 (#435); the total when the broker accepts again (SYN-ACKs from #463), not
+    // while the attempts still retransmit (review 30: it said "none since" at 11.367 s).
     expect(refused.map((e) => [e.how, e.packet, e.again?.count ?? 1, e.over ?? false])).toEqual([
-      ['no-answer', 426, 1, false],
-      ['no-answer', 444, 9, true],
+      ['no-answer', 435, 1, false],
+      ['no-answer', 468, 9, true],
     ]);
     expect(liveLine(refused[0]!)).toMatch(
-      /^11:16:23\.350915 \+9\.319 #426  NO REPLY 127\.0\.0\.32:43683->127\.0\.0\.1:5672  the SYN got no answer for 3\.1 s \(no SYN-ACK, no RST; the client retransmits it\): the broker's host is down or unreachable, a firewall drops the attempts, or the listen backlog is full/,
+      /^11:16:24\.374862 \+10\.343 #435  NO REPLY 127\.0\.0\.32:43683->127\.0\.0\.1:5672  the SYN got no answer for 4\.1 s \(no SYN-ACK, no RST; the client retransmits it\): the broker's host is down or unreachable, a firewall drops the attempts, or the listen backlog is full/,
     );
     expect(liveLine(refused[1]!)).toMatch(/  NO REPLY 127\.0\.0\.32:55375->127\.0\.0\.1:5672  SYN unanswered: 9 attempts from 3 hosts between \+6\.244 and \+6\.268 s, none since$/);
     const a = new Analyzer({ onLive: () => undefined });
