@@ -397,7 +397,7 @@ export class Analyzer implements CaptureSink {
           `${grouped(f.count)} connection(s) that ended by ${until} s, the earliest to end, are counted in the fleet's totals, groups and churn only: ` +
           `its reconnects, waves, alarms, refusals and redeliveries look at the latest ${grouped(this.options.retain?.members ?? 0)} connections that ended, ` +
           `and a group's median lifetime at those of its connections (a bound on memory)` +
-          (f.ungrouped > 0 ? `; ${grouped(f.ungrouped)} of them came from past ${grouped(MAX_FOLDED_GROUPS)} distinct hosts and applications and are in no group, nor in the count of hosts.` : '.'),
+          (f.ungrouped > 0 ? `; ${grouped(f.ungrouped)} of them are in no group (past ${grouped(MAX_FOLDED_GROUPS)} distinct hosts and applications, the groups idle longest are dropped), nor in the count of hosts.` : '.'),
       },
     ];
   }

@@ -52,7 +52,8 @@ function gcd(a: number, b: number): number {
 /**
  * Distinct (host, application) groups kept for folded members (about 260 bytes each). Where client addresses or
  * names churn without end (pods), a group per pair would grow memory with the connections ever seen: past this
- * many, a new pair's connections count in the totals, churn and headline, in no group.
+ * many, the group that folded a member longest ago is dropped, its connections counted in the totals, churn and
+ * headline, in no group.
  */
 export const MAX_FOLDED_GROUPS = 20_000;
 
@@ -60,7 +61,7 @@ export class FoldedMembers {
   count = 0;
   /** Of them, handed over with no end seen (a new connection reused their ports): open, as the fleet counts them. */
   open = 0;
-  /** Of them, in no group (past MAX_FOLDED_GROUPS), nor in the fleet's count of hosts. */
+  /** Of them, in no group (their group dropped past MAX_FOLDED_GROUPS), nor in the fleet's count of hosts. */
   ungrouped = 0;
   /** The latest end among them (members fold about in the order they ended: as the TCP tracker lets them go). */
   until: Instant | null = null;
@@ -92,18 +93,24 @@ export class FoldedMembers {
     const problem = !HEALTHY_VERDICTS.has(m.verdict) || m.severity === 'error';
     const key = groupKey(m);
     let group = this.groups.get(key);
-    if (group === undefined && this.groups.size < MAX_FOLDED_GROUPS) {
+    if (group === undefined) {
+      if (this.groups.size >= MAX_FOLDED_GROUPS) {
+        // The group that folded a member longest ago goes (a pod long gone), not the client failing now.
+        const [oldKey, oldest] = this.groups.entries().next().value as [string, FoldedGroup];
+        this.groups.delete(oldKey);
+        this.ungrouped += oldest.connections;
+      }
       group = { host: m.host, application: m.application, connections: 0, open: 0, problems: 0, byVerdict: {}, lifetimeAtLeast: false };
-      this.groups.set(key, group);
+    } else {
+      this.groups.delete(key);
     }
-    if (group === undefined) this.ungrouped++;
-    else {
-      group.connections++;
-      if (ended === null) group.open++;
-      if (problem) group.problems++;
-      tally(group.byVerdict, m.verdict);
-      if (!m.beginningSeen) group.lifetimeAtLeast = true;
-    }
+    // Last in the map's order: the map runs from the group that folded a member longest ago to the latest.
+    this.groups.set(key, group);
+    group.connections++;
+    if (ended === null) group.open++;
+    if (problem) group.problems++;
+    tally(group.byVerdict, m.verdict);
+    if (!m.beginningSeen) group.lifetimeAtLeast = true;
     if (problem) this.problemLabels.set(verdictLabel(m), (this.problemLabels.get(verdictLabel(m)) ?? 0) + 1);
     if (m.warnings !== null) {
       this.warned++;

@@ -12,7 +12,7 @@ import type { Reconnect } from './reconnects.js';
 import { grouped, listed, plural, spoken } from './stats.js';
 import type { Clock } from './clock.js';
 import { compareInstants, secondsFrom, type Fleet, type FleetMember, type FleetWave, type Instant } from './types.js';
-import { toldWaves } from './waves.js';
+import { MAX_LISTED, toldWaves } from './waves.js';
 import { clientGaveUpBlocked } from './alarms.js';
 import { explainedLoop, type ToldRefusal } from './refusals.js';
 import { median } from './stats.js';
@@ -95,6 +95,10 @@ function overview(members: readonly FleetMember[], hosts: number, t: (m: FleetMe
 
 /** Clusters of independent clients' failures of one kind past this many in a run are a rate, not events. */
 const RECURRING_WAVES = 5;
+/** A wave at least this large, and this many times the kind's median wave, is told on its own. */
+const OUTSTANDING_WAVE = 10;
+const OUTSTANDING_FACTOR = 3;
+const MIN_CLUSTER = 3;
 
 /**
  * Waves of independent clients (scope `clients`) that recur, many of one verdict and cause over the run: a fleet
@@ -111,17 +115,23 @@ function recurringWaves(waves: readonly FleetWave[]): { single: FleetWave[]; rec
   }
   const rate = new Set<FleetWave>();
   const recurring: string[] = [];
-  for (const list of [...byKind.values()].sort((a, b) => b.length - a.length)) {
+  for (const all of [...byKind.values()].sort((a, b) => b.length - a.length)) {
+    // A wave far larger than the run's chance clusters is an event of its own, told as one (review 30: 60 clients
+    // stalling within 2 s among clusters of three).
+    const typical = median(all.map((w) => w.count)) ?? MIN_CLUSTER;
+    const list = all.filter((w) => w.count < Math.max(OUTSTANDING_WAVE, OUTSTANDING_FACTOR * typical));
     if (list.length < RECURRING_WAVES) continue;
     for (const w of list) rate.add(w);
     const first = list.reduce((a, b) => (b.t < a.t ? b : a));
     const last = list.reduce((a, b) => (b.endT > a.endT ? b : a));
     const sizes = list.map((w) => w.count);
-    const hosts = new Set(list.flatMap((w) => w.hosts)).size;
+    const hostSet = new Set(list.flatMap((w) => w.hosts));
+    // A wave lists at most MAX_LISTED hosts: past that the union is a lower bound.
+    const hosts = list.some((w) => w.hosts.length >= MAX_LISTED) ? `at least ${plural(hostSet.size, 'host')}` : plural(hostSet.size, 'host');
     const total = sizes.reduce((a, b) => a + b, 0);
     recurring.push(
       `${plural(list.length, 'cluster')} of ${Math.min(...sizes) === Math.max(...sizes) ? Math.min(...sizes) : `${Math.min(...sizes)} to ${Math.max(...sizes)}`} ${verdictLabel(first)} closes on independent clients recur between ` +
-        `${first.t.toFixed(3)} and ${last.endT.toFixed(3)} s (${plural(total, 'connection')} from ${plural(hosts, 'host')}): a steady rate of independent failures, ` +
+        `${first.t.toFixed(3)} and ${last.endT.toFixed(3)} s (${plural(total, 'connection')} from ${hosts}): a steady rate of independent failures, ` +
         `not one event; each connection's verdict says what its client did.`,
     );
   }
@@ -160,7 +170,7 @@ export function headline(
   // A wave of connections the broker never answered is the not-accepting sentence below, said once.
   const { single, recurring } = recurringWaves(toldWaves(waves));
   for (const w of single.slice(0, 2)) sentences.push(`${w.explanation} ${reconnectClause(w, reconnects)}`);
-  for (const r of recurring.slice(0, 1)) sentences.push(r);
+  for (const r of recurring.slice(0, 2)) sentences.push(r);
   // The resource alarms, in one sentence however many: they also explain the publishers whose clients gave up.
   if (alarms !== null) sentences.push(alarms);
   const na = fleet.notAccepting;

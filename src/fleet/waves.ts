@@ -25,7 +25,7 @@ const BROKER_BURST_SECONDS = 1;
 const TCP_TIMEOUT_SPREAD_SECONDS = 10;
 /** Closes across several hosts within this are one broker action, not independent heartbeat timers. */
 const SIMULTANEOUS_SECONDS = 0.05;
-const MAX_LISTED = 50;
+export const MAX_LISTED = 50;
 
 /** Verdicts that never form a wave: the client's own clean close, and connections still open. */
 const NOT_A_WAVE: ReadonlySet<Verdict> = new Set(['closed-by-client', 'open']);

@@ -79,6 +79,12 @@ describe('waves', () => {
     expect(f.headline[1]).toBe(
       '33 clusters of 3 missed-heartbeats (client-stalled) closes on independent clients recur between 1000.000 and 1147.000 s (99 connections from 99 hosts): a steady rate of independent failures, not one event; each connection\'s verdict says what its client did.',
     );
+    // A wave far larger than the chance clusters is an event of its own (review 30): 60 clients on 60 hosts
+    // stalling within 2 s are told as one, the rest as the rate.
+    const stall = Array.from({ length: 60 }, (_, i) => member({ host: `10.1.${i}.1`, heartbeat: 4, open: 0, end: 4000 + i / 30 }));
+    const mixed = fleet([...dense, ...stall], 5000);
+    expect(mixed.headline[1]).toMatch(/^60 connections .* the same stall in independent clients at once/);
+    expect(mixed.headline[2]).toMatch(/^33 clusters of 3 missed-heartbeats \(client-stalled\) closes on independent clients recur between 1000\.000 and 1147\.000 s \(99 connections from 99 hosts\)/);
     // Four such clusters are still told as waves.
     expect(fleet(dense.slice(0, 12), 2000).headline[1]).toMatch(/the same stall in independent clients at once/);
     // A broker's burst still chains end to end: closes 0.5 s apart for 3 s are one broker action.
@@ -494,14 +500,22 @@ describe('folded members (a --follow of days)', () => {
     }
   });
 
-  it('keeps at most MAX_FOLDED_GROUPS groups: clients whose addresses never repeat (pods) count in the totals only', () => {
+  it('keeps at most MAX_FOLDED_GROUPS groups, dropping the one idle longest: clients whose addresses never repeat (pods)', () => {
     const folded = new FoldedMembers();
+    const host = (i: number) => `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`;
+    // Host 0 folds a second connection late: it stays; hosts 1-5, idle since, are dropped for the 5 newest.
     const n = MAX_FOLDED_GROUPS + 5;
-    for (let i = 0; i < n; i++) folded.fold(member({ host: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, open: i / 100, end: i / 100 + 1 }), ORIGIN);
-    expect([folded.count, folded.groups.size, folded.ungrouped]).toEqual([n, MAX_FOLDED_GROUPS, 5]);
+    for (let i = 0; i < n; i++) {
+      folded.fold(member({ host: host(i), open: i / 100, end: i / 100 + 1 }), ORIGIN);
+      if (i === 100) folded.fold(member({ host: host(0), open: 1.5, end: 2 }), ORIGIN);
+    }
+    expect([folded.count, folded.groups.size, folded.ungrouped]).toEqual([n + 1, MAX_FOLDED_GROUPS, 5]);
+    const kept = new Set([...folded.groups.values()].map((g) => g.host));
+    expect([0, 1, 5, 6, n - 1].map((i) => kept.has(host(i)))).toEqual([true, false, false, true, true]);
+    expect(folded.groups.get(`${host(0)}\u0000nova-compute`)!.connections).toBe(2);
     const f = summarizeFleet({ members: [], folded, nonAmqp: emptyNonAmqpCounts(), origin: ORIGIN, end: at(1000), clock: runClock(ORIGIN, 6) });
-    expect([f.connections, f.churn.opened.reduce((a, b) => a + b, 0)]).toEqual([n, n]);
-    expect(f.groups.reduce((k, g) => k + g.connections, 0) + f.groupsOmitted).toBe(MAX_FOLDED_GROUPS);
+    expect([f.connections, f.hosts, f.churn.opened.reduce((a, b) => a + b, 0)]).toEqual([n + 1, MAX_FOLDED_GROUPS, n + 1]);
+    expect(f.groups.length + f.groupsOmitted).toBe(MAX_FOLDED_GROUPS);
   });
 
   it('the churn bins stay few however long the run (a day-wide bin past 120 days)', () => {
