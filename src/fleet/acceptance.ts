@@ -69,6 +69,11 @@ export function refused(counts: NonAmqpCounts, clock: Clock): Fleet['refused'] {
   return out;
 }
 
+/** The renderers' label of the failed attempts: 'refused' when any was answered with RST, else 'unanswered'. */
+export function attemptsLabel(r: Pick<Fleet['refused'], 'reset'>): string {
+  return r.reset > 0 ? 'refused' : 'unanswered';
+}
+
 /** What happened to the attempts: refused (RST), no answer at all (SYNs dropped), or both ("failed"). */
 export function attemptsVerb(r: Pick<Fleet['refused'], 'count' | 'reset' | 'unanswered'>): string {
   if (r.unanswered === 0) return r.count === 1 ? 'was refused' : 'were refused';

@@ -111,7 +111,9 @@ function recurringWaves(waves: readonly FleetWave[]): { single: FleetWave[]; rec
   for (const w of waves) {
     if (w.scope !== 'clients') continue;
     const key = `${w.verdict}|${w.cause ?? ''}`;
-    byKind.set(key, [...(byKind.get(key) ?? []), w]);
+    const list = byKind.get(key);
+    if (list === undefined) byKind.set(key, [w]);
+    else list.push(w);
   }
   const rate = new Set<FleetWave>();
   const recurring: string[] = [];

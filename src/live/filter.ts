@@ -12,27 +12,30 @@ export function liveEventFilter(filter: ReportFilter): ((event: LiveEvent) => bo
   const problems = filter.problems === true;
   const { since, until } = filter;
   if (needles.length === 0 && !problems && since === undefined && until === undefined) return null;
-  // A time argument: seconds since the capture start, or an ISO time, resolved against the first event's start.
+  const named = (c: Parameters<typeof connectionMatches>[0]) => needles.length === 0 || needles.some((n) => connectionMatches(c, n));
+  // A time argument: seconds since the capture start, or an ISO time, resolved once against the first event's start
+  // (the capture clock's origin does not move).
+  let bounds: { lo: number | null; hi: number | null } | null = null;
   const bound = (value: string | undefined, option: string, at: { t: number; at: string }): number | null =>
     value === undefined ? null : parseTimeArgument(value, startOf(at), option);
   return (event) => {
     if (event.type === 'status') return true;
-    const lo = bound(since, '--since', event);
-    const hi = bound(until, '--until', event);
+    bounds ??= { lo: bound(since, '--since', event), hi: bound(until, '--until', event) };
+    const { lo, hi } = bounds;
     if ((lo !== null && event.t < lo) || (hi !== null && event.t > hi)) return false;
     switch (event.type) {
       case 'opened':
         // Opening is no problem; its name is not known yet (Start-Ok comes later): ids and ports only.
-        return !problems && (needles.length === 0 || needles.some((n) => connectionMatches({ id: event.connection, client: event.client, server: event.server, name: null }, n)));
+        return !problems && named({ id: event.connection, client: event.client, server: event.server, name: null });
       case 'refused':
       case 'unanswered':
         // A broker not taking connections: a problem; its name is not known (no Start-Ok without a Start).
-        return needles.length === 0 || needles.some((n) => connectionMatches({ id: event.connection, client: event.client, server: event.server, name: null }, n));
+        return named({ id: event.connection, client: event.client, server: event.server, name: null });
       case 'silence':
         // Every silence alert is a warning.
-        return needles.length === 0 || needles.some((n) => connectionMatches({ ...endpoints(event.connection), name: event.name }, n));
+        return named({ ...endpoints(event.connection), name: event.name });
       case 'ended':
-        return (!problems || event.connection.severity !== 'info') && (needles.length === 0 || needles.some((n) => connectionMatches(event.connection, n)));
+        return (!problems || event.connection.severity !== 'info') && named(event.connection);
     }
   };
 }

@@ -104,14 +104,34 @@ interface Deadline {
 /** How an attempt was refused: answered with RST, or its SYN never answered. */
 type RefusedHow = LiveRefused['how'];
 
-interface RefusedRun {
+/**
+ * A run of like alerts (handshake refusals for one reason, attempts refused, first bytes unanswered): the first is
+ * told in full, the next ones count on, until one comes REFUSALS_FORGOTTEN_SECONDS after the last (a new incident).
+ */
+interface Run {
   count: number;
   since: When;
   lastT: number;
+  hosts: Set<string>;
+}
+
+interface RefusedRun extends Run {
   toldT: number;
   told: number;
-  hosts: Set<string>;
   last: LiveEndpoints;
+}
+
+function newRun(at: When, host: string): Run {
+  return { count: 1, since: at, lastT: at.t, hosts: new Set([host]) };
+}
+
+/** Joins an alert at `t` from `host` to `run` when it goes on (true); false when a new run begins. */
+function continueRun<R extends Run>(run: R | null | undefined, t: number, host: string): run is R {
+  if (run === null || run === undefined || t - run.lastT > REFUSALS_FORGOTTEN_SECONDS) return false;
+  run.count++;
+  run.lastT = t;
+  if (run.hosts.size < MAX_REFUSAL_HOSTS) run.hosts.add(host);
+  return true;
 }
 
 export class LiveMonitor {
@@ -124,11 +144,11 @@ export class LiveMonitor {
   private endedCount = 0;
   private alerts = 0;
   /** Handshake refusals so far, by reply code and reason (refusal.ts): the first is told in full, then counted. */
-  private readonly refusals = new Map<string, { count: number; since: When; lastT: number; hosts: Set<string> }>();
+  private readonly refusals = new Map<string, Run>();
   private refusedCount = 0;
   /** Connections alerted as unanswered and still waiting; the current run of those alerts (told once in full). */
   private waiting = 0;
-  private unansweredRun: { count: number; since: When; lastT: number } | null = null;
+  private unansweredRun: Run | null = null;
   /** Attempts refused with RST, and attempts whose SYN got no answer, so far; the current run of each. */
   private attemptsRefused = 0;
   private attemptsUnanswered = 0;
@@ -273,19 +293,16 @@ export class LiveMonitor {
     // A run's span is its attempts' SYNs (as the fleet's), told when their refusal is known (the RST, or 3 s on).
     const attempt = this.clock().when({ packet: facts.info.firstPacket, tsSec: facts.info.firstTsSec, tsNsec: facts.info.firstTsNsec });
     const run = this.refusedRuns[how];
-    const again = run !== null && attempt.t - run.lastT <= REFUSALS_FORGOTTEN_SECONDS;
     const last = { connection: facts.info.id, ...ends(facts.info) };
+    const again = continueRun(run, attempt.t, facts.info.clientAddress);
     if (again) {
-      run.count++;
-      run.lastT = attempt.t;
       run.last = last;
-      if (run.hosts.size < MAX_REFUSAL_HOSTS) run.hosts.add(facts.info.clientAddress);
       // Clients retry every second or faster while the broker is down: a line per attempt would bury the rest.
       if (now.t - run.toldT < REFUSED_REPEAT_SECONDS) return;
       run.toldT = now.t;
       run.told = run.count;
     } else {
-      this.refusedRuns[how] = { count: 1, since: attempt, lastT: attempt.t, toldT: now.t, told: 1, hosts: new Set([facts.info.clientAddress]), last };
+      this.refusedRuns[how] = { ...newRun(attempt, facts.info.clientAddress), toldT: now.t, told: 1, last };
     }
     const hosts = run?.hosts.size ?? 1;
     const seconds = formatSeconds(round6(this.nowT - attempt.t));
@@ -343,13 +360,8 @@ export class LiveMonitor {
     const seconds = round6(this.nowT - clock.t(sent));
     if (this.hidden({ type: 'unanswered', connection: facts.info.id, ...now, ...ends(facts.info), seconds, sent: clock.when(sent), waiting: this.waiting, message: '' })) return;
     const run = this.unansweredRun;
-    const again = run !== null && now.t - run.lastT <= REFUSALS_FORGOTTEN_SECONDS;
-    if (again) {
-      run.count++;
-      run.lastT = now.t;
-    } else {
-      this.unansweredRun = { count: 1, since: now, lastT: now.t };
-    }
+    const again = continueRun(run, now.t, facts.info.clientAddress);
+    if (!again) this.unansweredRun = newRun(now, facts.info.clientAddress);
     const what = facts.protocolVersion !== null ? 'its AMQP protocol header' : facts.tls !== null ? 'its TLS ClientHello' : 'its first bytes';
     const waiting = `${this.waiting} connection${this.waiting === 1 ? '' : 's'} waiting now`;
     const event: LiveUnanswered = {
@@ -413,16 +425,11 @@ export class LiveMonitor {
     // Filtered out: counted in the status, not in the run the shown refusals tell.
     if (!shown) return null;
     const seen = this.refusals.get(key);
-    if (seen === undefined || end.t - seen.lastT > REFUSALS_FORGOTTEN_SECONDS) {
+    if (!continueRun(seen, end.t, c.client.address)) {
       // Bounded for a run of days: reasons are few; a forged text per connection stops being tracked here.
-      if (seen !== undefined || this.refusals.size < MAX_REFUSAL_REASONS) {
-        this.refusals.set(key, { count: 1, since: { t: end.t, at: end.at, packet: end.packet }, lastT: end.t, hosts: new Set([c.client.address]) });
-      }
+      if (seen !== undefined || this.refusals.size < MAX_REFUSAL_REASONS) this.refusals.set(key, newRun({ t: end.t, at: end.at, packet: end.packet }, c.client.address));
       return null;
     }
-    seen.count++;
-    seen.lastT = end.t;
-    if (seen.hosts.size < MAX_REFUSAL_HOSTS) seen.hosts.add(c.client.address);
     return { count: seen.count, since: seen.since.t, sinceAt: seen.since.at, hosts: seen.hosts.size };
   }
 

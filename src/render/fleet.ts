@@ -7,6 +7,7 @@ import { handshakeRefusalKey, refusalKey, refusalOf } from '../diagnosis/refusal
 import { SEVERITY_RANK } from '../diagnosis/types.js';
 import { plural } from '../fleet/stats.js';
 import { toldWaves } from '../fleet/waves.js';
+import { attemptsLabel } from '../fleet/acceptance.js';
 import type { Report, ReportConnection, ReportFleetGroup } from '../report/types.js';
 import { paragraph, plain } from './paragraph.js';
 import { paint, severityStyle } from './style.js';
@@ -93,7 +94,7 @@ export function fleetLines(report: Report, width: number, color: boolean): strin
   const rc = fleet.reconnects;
   if (rc.count > 0) facts.push(`reconnects: ${rc.count}, median delay ${rc.medianDelaySeconds !== null ? `${rc.medianDelaySeconds.toFixed(3)} s` : '-'}; reconnect loops: ${rc.loops.length}`);
   if (fleet.notAccepting.count > 0 && fleet.notAccepting.explanation !== undefined) facts.push(`not accepting: ${fleet.notAccepting.explanation}`);
-  if (fleet.refused.count > 0 && fleet.refused.explanation !== undefined) facts.push(`${fleet.refused.reset > 0 ? 'refused' : 'unanswered'}: ${fleet.refused.explanation}`);
+  if (fleet.refused.count > 0 && fleet.refused.explanation !== undefined) facts.push(`${attemptsLabel(fleet.refused)}: ${fleet.refused.explanation}`);
   if (fleet.noAmqp.count > 0) facts.push(`${fleet.noAmqp.count} TCP connection(s) carried no AMQP byte (health checks, port scans): counted, not listed`);
   if (facts.length > 0) {
     lines.push('');

@@ -10,6 +10,7 @@
  * keep their shape. Hover and click are handled by the page script from the row data (page.ts), never from the DOM.
  */
 import { toldWaves } from '../../fleet/waves.js';
+import { attemptsLabel } from '../../fleet/acceptance.js';
 import type { Report, ReportConnection, ReportFleet } from '../../report/types.js';
 import { alarmCountText, isProblem, openedAt, refusalCountText } from '../phrases.js';
 import { formatDuration, groupDigits, shorten } from '../text.js';
@@ -88,7 +89,7 @@ function bands(fleet: ReportFleet): Band[] {
   }
   const rf = fleet.refused;
   if (rf.count > 0 && rf.t !== undefined) {
-    out.push({ kind: 'refused', from: rf.t, to: rf.endT ?? rf.t, label: `${rf.reset > 0 ? 'refused' : 'unanswered'}: ${rf.count}`, title: rf.explanation ?? '', colour: '#222222' });
+    out.push({ kind: 'refused', from: rf.t, to: rf.endT ?? rf.t, label: `${attemptsLabel(rf)}: ${rf.count}`, title: rf.explanation ?? '', colour: '#222222' });
   }
   return out;
 }
