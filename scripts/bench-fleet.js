@@ -5,7 +5,12 @@
  * size of the --json report, and the terminal report's lines before its first connection timeline; then the
  * targets, each with "ok" or "MISSED".
  *
- *   node scripts/bench-fleet.js [--size 150M] [--keep DIR] [--json] [--cli dist/cli.js]
+ *   node scripts/bench-fleet.js [--size 150M] [--runs 3] [--keep DIR] [--json] [--cli dist/cli.js]
+ *
+ * --runs: timed `--json` runs of each capture, taken in rounds (10,000, 300, flood; then again), so that a machine
+ * that slows down for a while slows both sides of the ratio alike; each row gives the median and every run's time,
+ * peak RSS the highest. On a shared 2-core machine one run each swung the ratio between 2.1 and 2.5 within an hour.
+ * The terminal report is made once per capture (its line count and RSS).
  *
  * The synthetic captures are made by scripts/gen-synthetic.js (same seed, 10,000 vs 300 open connections); the SYN
  * flood (32,000 SYNs from as many ports, 10 us apart, never answered, and one more a second later, so that the
@@ -26,9 +31,10 @@ const TARGETS = { rssMiB: 250, jsonMB: 25, linesBeforeTimeline: 60, floodJsonMB:
 
 function args() {
   const a = process.argv.slice(2);
-  const o = { size: '150M', keep: null, json: false, cli: path.join(ROOT, 'dist', 'cli.js') };
+  const o = { size: '150M', runs: 3, keep: null, json: false, cli: path.join(ROOT, 'dist', 'cli.js') };
   for (let i = 0; i < a.length; i++) {
     if (a[i] === '--size') o.size = a[++i];
+    else if (a[i] === '--runs') o.runs = Number(a[++i]);
     else if (a[i] === '--keep') o.keep = a[++i];
     else if (a[i] === '--json') o.json = true;
     else if (a[i] === '--cli') o.cli = path.resolve(a[++i]);
@@ -37,7 +43,17 @@ function args() {
       process.exit(2);
     }
   }
+  if (!Number.isInteger(o.runs) || o.runs < 1) {
+    process.stderr.write('bench-fleet: --runs must be a positive integer\n');
+    process.exit(2);
+  }
   return o;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** One amqpscope run under /usr/bin/time -v: wall seconds, peak RSS (MiB), stdout bytes and text. */
@@ -124,19 +140,31 @@ try {
   const flood = { name: 'SYN flood, 32,000 SYNs', file: path.join(dir, 'syn-flood-32000.pcap') };
   synFlood(flood.file, 32000);
 
+  const all = [...captures, flood];
+  const jsonRuns = all.map(() => []);
+  for (let round = 0; round < o.runs; round++) {
+    all.forEach((c, i) => {
+      const r = run(o.cli, [c.file, '--json']);
+      // The first run's report is the one read; the others are only timed (a 10,000-connection report is 24 MB).
+      jsonRuns[i].push(round === 0 ? r : { ...r, stdout: null });
+    });
+  }
   const rows = [];
-  for (const c of [...captures, flood]) {
+  for (const [i, c] of all.entries()) {
     const size = statSync(c.file).size;
-    const json = run(o.cli, [c.file, '--json']);
+    const runs = jsonRuns[i];
+    const json = runs[0];
+    const jsonSeconds = median(runs.map((r) => r.seconds));
     const text = run(o.cli, [c.file, '--width', '120', '--no-color']);
     const report = JSON.parse(json.stdout.toString('utf8'));
     rows.push({
       name: c.name,
       sizeMB: size / 1e6,
       connections: report.connections.length,
-      jsonSeconds: json.seconds,
-      mbPerSecond: size / 1e6 / json.seconds,
-      jsonRssMiB: json.rssMiB,
+      jsonSeconds,
+      jsonRunSeconds: runs.map((r) => r.seconds),
+      mbPerSecond: size / 1e6 / jsonSeconds,
+      jsonRssMiB: Math.max(...runs.map((r) => r.rssMiB)),
       textSeconds: text.seconds,
       textRssMiB: text.rssMiB,
       jsonMB: json.stdout.length / 1e6,
@@ -153,10 +181,10 @@ try {
     [`SYN flood: ${syn.refused.toLocaleString('en')} attempts counted, JSON under ${TARGETS.floodJsonMB} MB (${syn.jsonMB.toFixed(3)} MB)`, syn.jsonMB < TARGETS.floodJsonMB && syn.refused === 32000],
   ];
   if (o.json) {
-    process.stdout.write(`${JSON.stringify({ size: o.size, rows, targets: checks.map(([what, ok]) => ({ what, ok })) }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ size: o.size, runs: o.runs, rows, targets: checks.map(([what, ok]) => ({ what, ok })) }, null, 2)}\n`);
   } else {
     const pad = (s, n) => String(s).padStart(n);
-    process.stdout.write(`amqpscope fleet benchmark (${o.size} synthetic captures, node ${process.version})\n\n`);
+    process.stdout.write(`amqpscope fleet benchmark (${o.size} synthetic captures, node ${process.version}; --json: median of ${o.runs} run(s) in rounds)\n\n`);
     process.stdout.write(`${'capture'.padEnd(24)}${pad('MB', 8)}${pad('conns', 8)}${pad('--json s', 10)}${pad('MB/s', 8)}${pad('RSS MiB', 9)}${pad('JSON MB', 9)}${pad('text s', 8)}${pad('RSS MiB', 9)}${pad('lines', 7)}\n`);
     for (const r of rows) {
       process.stdout.write(
@@ -164,6 +192,7 @@ try {
           `${pad(r.jsonMB.toFixed(2), 9)}${pad(r.textSeconds.toFixed(2), 8)}${pad(r.textRssMiB.toFixed(0), 9)}${pad(r.lines, 7)}\n`,
       );
     }
+    process.stdout.write(`\n--json runs, in rounds: ${rows.map((r) => `${r.name}: ${r.jsonRunSeconds.map((x) => x.toFixed(2)).join(' ')} s`).join('; ')}\n`);
     const verdict = (ok) => (ok ? 'ok' : 'MISSED');
     process.stdout.write('\n');
     for (const [what, ok] of checks) process.stdout.write(`${verdict(ok).padEnd(7)} ${what}\n`);

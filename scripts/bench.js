@@ -36,7 +36,7 @@
  * GC and idle (unless --quick): `node --cpu-prof` on the profile capture (the 107 MB one), --runs times: the share
  * of the samples spent in the garbage collector or idle, median against issue 15's target (under 10%).
  *
- * Fleet (unless --no-fleet or --quick): scripts/bench-fleet.js --json, its 150 MB captures kept in the work
+ * Fleet (unless --no-fleet or --quick): scripts/bench-fleet.js --json --runs RUNS, its 150 MB captures kept in the work
  * directory: 10,000 connections against 300 in the same size (time, MB/s, peak RSS, JSON size, terminal lines
  * before the first timeline) and a SYN flood.
  *
@@ -504,7 +504,7 @@ function memory(opts) {
  */
 function fleet(opts) {
   log('bench: fleet (scripts/bench-fleet.js)');
-  const r = spawnSync(process.execPath, [FLEET, '--json', '--keep', path.join(opts.work, 'fleet'), '--cli', opts.cli], { stdio: ['ignore', 'pipe', 2], encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [FLEET, '--json', '--runs', String(opts.runs), '--keep', path.join(opts.work, 'fleet'), '--cli', opts.cli], { stdio: ['ignore', 'pipe', 2], encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new CommandFailed(`bench-fleet.js exited with ${r.status ?? r.signal}`);
   return JSON.parse(r.stdout);
 }
@@ -707,7 +707,10 @@ function printFleet(f) {
     ['capture', 'size MB', 'connections', '--json s', 'MB/s', 'RSS MiB', 'JSON MB', 'terminal s', 'RSS MiB', 'lines before timeline'],
     ...f.rows.map((r) => [r.name, f1(r.sizeMB), k(r.connections), f3(r.jsonSeconds), f1(r.mbPerSecond), f1(r.jsonRssMiB), f1(r.jsonMB), f3(r.textSeconds), f1(r.textRssMiB), String(r.lines)]),
   ];
-  process.stdout.write(`\nFleet: scripts/bench-fleet.js (${f.size} synthetic captures, one run each)\n\n${padLeftText(table)}\n\n`);
+  process.stdout.write(
+    `\nFleet: scripts/bench-fleet.js (${f.size} synthetic captures; --json: median of ${f.runs} run(s) taken in rounds, ` +
+      `${f.rows.map((r) => `${r.name} ${r.jsonRunSeconds.map(f3).join(' ')} s`).join('; ')}; terminal: one run each)\n\n${padLeftText(table)}\n\n`,
+  );
   for (const t of f.targets) process.stdout.write(`${(t.ok ? 'ok' : 'MISSED').padEnd(7)} ${t.what}\n`);
 }
 
