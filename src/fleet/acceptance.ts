@@ -6,7 +6,7 @@
  * - refused: connection attempts answered by RST (nothing listens: the broker is stopped or restarting) or SYNs
  *   never answered (the host is down or unreachable, a firewall drops them, or a SYN flood).
  */
-import type { Clock } from './clock.js';
+import { timeSpan, type Clock } from './clock.js';
 import { listed, plural } from './stats.js';
 import { compareInstants, secondsFrom, type Fleet, type FleetMember, type Instant, type NonAmqpCounts } from './types.js';
 
@@ -28,7 +28,7 @@ export function notAccepting(members: readonly FleetMember[], clock: Clock, end:
   const first = list[0]!;
   const last = list[list.length - 1]!;
   const answered = members.filter((m) => !m.unanswered && m.verdict !== 'handshake-failed').length;
-  const span = list.length === 1 ? `at ${clock.t(first.opened).toFixed(3)} s` : `between ${clock.t(first.opened).toFixed(3)} and ${clock.t(last.opened).toFixed(3)} s`;
+  const span = timeSpan(clock.t(first.opened), clock.t(last.opened));
   const others = answered > 0 ? `, while ${plural(answered, 'connection')} opened before or beside them worked` : '';
   // A broker out of sockets may still write Connection.Start much later, into sockets their clients have closed
   // (fleet-fd-limit.pcap): it did not come in time, which is not "never".
@@ -57,7 +57,7 @@ export function refused(counts: NonAmqpCounts, clock: Clock): Fleet['refused'] {
   out.t = clock.t(counts.refusedFirst);
   out.at = clock.at(counts.refusedFirst);
   out.endT = clock.t(counts.refusedLast);
-  const span = count === 1 ? `at ${out.t.toFixed(3)} s` : `between ${out.t.toFixed(3)} and ${out.endT.toFixed(3)} s`;
+  const span = timeSpan(out.t, out.endT);
   const parts: string[] = [];
   if (counts.refusedReset > 0) {
     parts.push(`${plural(counts.refusedReset, 'attempt')} answered with RST: nothing was listening on the broker's port (RabbitMQ stopped, restarting, or its app stopped with rabbitmqctl stop_app)`);

@@ -7,6 +7,17 @@ export interface Clock {
   at(i: Instant): string;
 }
 
+/**
+ * "between 1.210 and 14.346 s", or "at 1.210 s" when both ends read the same at the report's precision (a burst
+ * within a millisecond, or a late-starting capture whose first events all stand at 0.000). `sign` ('+') for live
+ * lines, which count from the start of the run.
+ */
+export function timeSpan(from: number, to: number, sign = ''): string {
+  const a = from.toFixed(3);
+  const b = to.toFixed(3);
+  return a === b ? `at ${sign}${a} s` : `between ${sign}${a} and ${sign}${b} s`;
+}
+
 export function runClock(origin: { sec: number; nsec: number }, digits: number): Clock {
   const scale = 10 ** Math.min(digits, 9);
   return {

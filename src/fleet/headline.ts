@@ -10,7 +10,7 @@ import { attemptsVerb } from './acceptance.js';
 import { HEALTHY_VERDICTS } from './groups.js';
 import type { Reconnect } from './reconnects.js';
 import { grouped, listed, plural, spoken } from './stats.js';
-import type { Clock } from './clock.js';
+import { timeSpan, type Clock } from './clock.js';
 import { compareInstants, secondsFrom, type Fleet, type FleetMember, type FleetWave, type Instant } from './types.js';
 import { MAX_LISTED, toldWaves } from './waves.js';
 import { clientGaveUpBlocked } from './alarms.js';
@@ -177,14 +177,14 @@ export function headline(
   if (alarms !== null) sentences.push(alarms);
   const na = fleet.notAccepting;
   if (na.count > 0 && na.t !== undefined) {
-    const span = na.count === 1 ? `at ${na.t.toFixed(3)} s` : `between ${na.t.toFixed(3)} and ${(na.endT ?? na.t).toFixed(3)} s`;
+    const span = timeSpan(na.t, na.endT ?? na.t);
     sentences.push(
       `The broker stopped accepting connections: ${plural(na.count, 'connection')} from ${plural(na.hosts?.length ?? 0, 'host')} completed the TCP handshake and sent the AMQP header ${span} but never got Connection.Start (out of file descriptors or sockets?).`,
     );
   }
   const rf = fleet.refused;
   if (rf.count > 0 && rf.t !== undefined) {
-    const span = rf.count === 1 ? `at ${rf.t.toFixed(3)} s` : `between ${rf.t.toFixed(3)} and ${(rf.endT ?? rf.t).toFixed(3)} s`;
+    const span = timeSpan(rf.t, rf.endT ?? rf.t);
     const how = rf.unanswered === 0 ? 'RST: nothing listening on the broker port' : rf.reset === 0 ? `${rf.unanswered === 1 ? 'SYN' : 'SYNs'} never answered` : `${rf.reset} RST, ${plural(rf.unanswered, 'SYN')} never answered`;
     sentences.push(`${plural(rf.count, 'connection attempt')} ${attemptsVerb(rf)} ${span} (${how}).`);
   }
@@ -272,8 +272,7 @@ function silentTogetherSentence(list: readonly FleetMember[], clock: Clock): str
   const hosts = [...new Set(list.map((m) => m.host))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const apps = [...new Set(list.flatMap((m) => (m.application !== null ? [m.application] : [])))];
   const who = `${plural(list.length, 'connection')}${apps.length > 0 ? ` (${listed(apps)})` : ''} from ${hosts.length === 1 ? hosts[0] : `${plural(hosts.length, 'host')} (${listed(hosts)})`}`;
-  const from = clock.t(list[0]!.silentSince!).toFixed(3);
-  const to = clock.t(list[list.length - 1]!.silentSince!).toFixed(3);
+  const silent = timeSpan(clock.t(list[0]!.silentSince!), clock.t(list[list.length - 1]!.silentSince!));
   const cause = list[0]!.cause!;
   const why =
     cause === 'client-unreachable'
@@ -290,7 +289,7 @@ function silentTogetherSentence(list: readonly FleetMember[], clock: Clock): str
   const closes = ts.every((x) => x !== null)
     ? ` RabbitMQ will close them for missed heartbeats between ${Math.min(...list.map((m) => clock.t(m.silentSince!) + 2 * m.heartbeat!)).toFixed(3)} and ${Math.max(...list.map((m) => clock.t(m.silentSince!) + 3 * m.heartbeat!)).toFixed(3)} s if nothing changes.`
     : '';
-  return `${who} went silent between ${from} and ${to} s and ${list.length === 1 ? 'is' : 'are'} still open at the end of the capture (${cause}): ${why}.${closes}`;
+  return `${who} went silent ${silent} and ${list.length === 1 ? 'is' : 'are'} still open at the end of the capture (${cause}): ${why}.${closes}`;
 }
 
 export type { Verdict };

@@ -11,7 +11,7 @@
  */
 import { replyCodeName } from '../amqp/names.js';
 import { handshakeRefusalKey, refusalAdvice, refusalOf, refusalReason, retryMaySucceed, type Refusal } from '../diagnosis/refusal.js';
-import type { Clock } from './clock.js';
+import { timeSpan, type Clock } from './clock.js';
 import { grouped, listed, median, micros, plural, spoken } from './stats.js';
 import { compareInstants, type FleetHandshakeRefusal, type FleetMember, type FleetReconnectLoop, type Instant } from './types.js';
 
@@ -185,9 +185,8 @@ function reasonText(f: RefusalFacts, r: Refusal, guestRemote: boolean): string {
   return `the login${who} was refused while ${elsewhere} logged in as ${f.users.length === 1 ? 'that user' : 'those users'}: most likely a wrong password in ${f.clients === 1 ? "this client's" : "these clients'"} configuration${guest}`;
 }
 
-/** "between 1.210 and 14.346 s" (or "at" for one moment). */
 function span(f: RefusalFacts): string {
-  return f.t === f.endT ? `at ${f.t.toFixed(3)} s` : `between ${f.t.toFixed(3)} and ${f.endT.toFixed(3)} s`;
+  return timeSpan(f.t, f.endT);
 }
 
 /** ", each client retrying every 1.0 s (median)": a client is a process where names tell them apart (reconnects.ts). */

@@ -12,7 +12,7 @@
  * - `clients`: the same fault in independent clients on several hosts at once.
  */
 import type { Verdict } from '../diagnosis/types.js';
-import type { Clock } from './clock.js';
+import { timeSpan, type Clock } from './clock.js';
 import type { Reconnect } from './reconnects.js';
 import { listed, plural, spoken } from './stats.js';
 import { compareInstants, secondsFrom, type FleetMember, type FleetWave, type WaveScope } from './types.js';
@@ -200,7 +200,7 @@ export function waveExplanation(members: readonly FleetMember[], hosts: readonly
   // after another would read as one list.
   const who = hosts.length === 1 ? `${n} connections ${fromHosts(hosts)}${applications(members)}` : `${n} connections${applications(members)} ${fromHosts(hosts)}`;
   const t = first.heartbeat;
-  const between = `between ${clock.t(first.ended!).toFixed(3)} and ${clock.t(members[members.length - 1]!.ended!).toFixed(3)} s`;
+  const between = timeSpan(clock.t(first.ended!), clock.t(members[members.length - 1]!.ended!));
   switch (first.verdict) {
     case 'closed-by-server': {
       const reason = closeReason(first.replyText);

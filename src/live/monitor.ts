@@ -22,6 +22,7 @@ import { heartbeatTolerance } from '../diagnosis/heartbeat.js';
 import { blockedNow } from '../timeline/blocked.js';
 import { isoTime } from '../capture/timestamp.js';
 import { plusSeconds } from '../fleet/types.js';
+import { timeSpan } from '../fleet/clock.js';
 import { buildConnection, type CaptureClock } from '../report/build.js';
 import type { ReportConnection, When } from '../report/types.js';
 import type { Dir, StreamHandler } from '../tcp/types.js';
@@ -336,7 +337,7 @@ export class LiveMonitor {
       ...this.clock().when(this.now!),
       again: { count: run.count, since: run.since.t, sinceAt: run.since.at, hosts },
       over: true,
-      message: `${REFUSED_WORDS[how]}: ${run.count} attempts from ${hosts} host${hosts === 1 ? '' : 's'} between +${run.since.t.toFixed(3)} and +${run.lastT.toFixed(3)} s, none since`,
+      message: `${REFUSED_WORDS[how]}: ${run.count} attempts from ${hosts} host${hosts === 1 ? '' : 's'} ${timeSpan(run.since.t, run.lastT, '+')}, none since`,
     });
   }
 

@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Analyzer, analyzeBytes } from '../../src/analyze.js';
+import { timeSpan } from '../../src/fleet/clock.js';
 import { fleetFromReport } from '../../src/report/members.js';
 import type { Report, ReportConnection } from '../../src/report/types.js';
 import { captureBytes, keyLogOf } from '../helpers/captures.js';
@@ -256,5 +257,20 @@ describe('a refusal storm cut so that one refused login has no Start-Ok (its use
     const report = analyzeBytes(untilPacket(fromPacket(captureBytes('fleet-login-refused-storm.pcap'), 338), 198));
     expect(report.fleet.handshakeRefusals).toMatchObject([{ count: 13, replyCode: 403 }]);
     expect(report.fleet.headline.join(' ')).not.toMatch(/other problem connection/);
+  });
+});
+
+describe('a cut whose events all stand at the same millisecond', () => {
+  it('fleet-broker-restart packets 529-533: two attempts refused 0.24 ms apart are "at 0.000 s", not "between 0.000 and 0.000 s"', () => {
+    const report = analyzeBytes(untilPacket(fromPacket(captureBytes('fleet-broker-restart.pcap'), 529), 5));
+    expect(report.fleet.refused).toMatchObject({ count: 2, reset: 2, t: 0 });
+    expect(report.fleet.refused.endT).toBeCloseTo(0.00026, 6);
+    expect(report.fleet.headline).toContain('2 connection attempts were refused at 0.000 s (RST: nothing listening on the broker port).');
+  });
+
+  it('a span reads "at" when both ends round to the same millisecond, with the live lines\' sign', () => {
+    expect(timeSpan(0.00004, 0.00028)).toBe('at 0.000 s');
+    expect(timeSpan(6.2436, 6.2439, '+')).toBe('at +6.244 s');
+    expect(timeSpan(6.2436, 6.2681, '+')).toBe('between +6.244 and +6.268 s');
   });
 });
