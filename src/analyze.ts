@@ -40,8 +40,12 @@ export interface AnalyzeOptions {
    * AMQPS by its TLS ClientHello.
    */
   ports?: readonly number[] | undefined;
-  /** Receives every frame and TCP event as it happens (for --frames), already on the capture clock. */
-  onEvent?: ((connection: string, event: ReportEvent) => void) | undefined;
+  /**
+   * Receives every frame and TCP event as it happens (for --frames), already on the capture clock, with the
+   * connection's id and first packet (the report's `opened.packet`): a new connection on the ports of an earlier one
+   * (captures/fleet-port-reuse.pcap) has the same id.
+   */
+  onEvent?: ((connection: string, event: ReportEvent, firstPacket: number) => void) | undefined;
   /**
    * Decode every frame to an object, the reference path, instead of reading the common frames in place (FrameView).
    * Slower; the report is the same, which tests and the fuzzer check.
@@ -117,7 +121,7 @@ export class Analyzer implements CaptureSink {
           const recorder = new ConnectionRecorder(
             info,
             (facts) => this.finishConnection(facts, followed),
-            onEvent === undefined ? null : (entry) => onEvent(info.id, reportEvent(this.clock(), entry)),
+            onEvent === undefined ? null : (entry) => onEvent(info.id, reportEvent(this.clock(), entry), info.firstPacket),
             this.options.frameObjects === true,
             { packet: 1, tsSec: this.originSec, tsNsec: this.originNsec },
           );

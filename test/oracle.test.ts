@@ -30,23 +30,27 @@ interface LastFrame {
 }
 interface Wrong {
   why: string;
-  frames: { c2s: number; s2c: number };
-  /** amqpscope's answer for the other figures Wireshark gets wrong there (last frames, reply codes). */
-  amqpscope?: { lastClientFrame?: LastFrame | null; lastServerFrame?: LastFrame | null; replyCodes?: number[] | null };
+  /** amqpscope's frame counts where Wireshark miscounts them (its counts per type are then not compared). */
+  frames?: { c2s: number; s2c: number };
+  /** amqpscope's answer for the other figures Wireshark gets wrong there (last frames, reply codes, SYN/FIN/RST packets). */
+  amqpscope?: { lastClientFrame?: LastFrame | null; lastServerFrame?: LastFrame | null; replyCodes?: number[] | null; tcpFlags?: { dir: string; packet: number; flags: string[] }[] };
 }
 
 /**
- * Connections where Wireshark's dissector is wrong, keyed "<capture file> <client addr:port>", with why; amqpscope's
- * own figures are checked instead. Shared with scripts/oracle-check.js (`npm run test:oracle`).
+ * Connections where Wireshark's dissector is wrong, keyed "<capture file> <client addr:port>" (with " stream <n>"
+ * where two of the capture's connections share addresses and ports), with why; amqpscope's own figures are checked
+ * instead. Shared with scripts/oracle-check.js (`npm run test:oracle`).
  */
 const WIRESHARK_WRONG = JSON.parse(readFileSync(join(ORACLE_DIR, 'wireshark-wrong.json'), 'utf8')) as Record<string, Wrong>;
 
 /** Everything amqpscope says about a capture's connections, from its report and the stream of every event. */
 function analyze(capture: string) {
+  // By id and first packet: a new connection on the ports of an earlier one has the same id (fleet-port-reuse).
   const events = new Map<string, ReportEvent[]>();
-  const onEvent = (connection: string, e: ReportEvent) => {
-    let list = events.get(connection);
-    if (list === undefined) events.set(connection, (list = []));
+  const onEvent = (connection: string, e: ReportEvent, firstPacket: number) => {
+    const key = `${connection}#${firstPacket}`;
+    let list = events.get(key);
+    if (list === undefined) events.set(key, (list = []));
     list.push(e);
   };
   // AMQPS captures are decrypted with their committed key log, as tshark was (scripts/tshark-oracle.js).
@@ -64,7 +68,8 @@ function ours(c: ReturnType<typeof analyze>['report']['connections'][number], ev
   for (const e of frames) counts[`${e.dir} ${e.type}`] = (counts[`${e.dir} ${e.type}`] ?? 0) + 1;
   const tcpFlags = events
     .filter((e) => e.kind === 'tcp')
-    .map((e) => ({ dir: e.dir, packet: e.packet, flags: (/^\[([^\]]*)\]/.exec(e.summary)?.[1] ?? '').split(', ').filter((f) => f === 'SYN' || f === 'FIN' || f === 'RST') }))
+    // The flags' brackets, after any of the TCP analysis ("[TCP Retransmission] [SYN] win=64240").
+    .map((e) => ({ dir: e.dir, packet: e.packet, flags: ([...e.summary.matchAll(/\[([^\]]*)\]/g)].map((m) => m[1]!).find((g) => !g.startsWith('TCP ')) ?? '').split(', ').filter((f) => f === 'SYN' || f === 'FIN' || f === 'RST') }))
     .filter((e) => e.flags.length > 0);
   const heartbeatArgs = events
     .filter((e) => e.kind === 'amqp' && (e.type === 'Connection.Tune' || e.type === 'Connection.Tune-Ok'))
@@ -85,6 +90,30 @@ function ours(c: ReturnType<typeof analyze>['report']['connections'][number], ev
     lastClientFrame: last(c.lastClientFrame),
     lastServerFrame: last(c.lastServerFrame),
   };
+}
+
+/**
+ * Each of Wireshark's TCP streams with the reported connection it is (null: a stream without AMQP, which the fleet
+ * section counts): by addresses and ports, and in order where two connections share them (a new connection on the
+ * ports of an earlier one, fleet-port-reuse), the streams being in order of their first packet as the connections are.
+ */
+function pairStreams<C extends { id: string; opened: { packet: number } }>(streams: readonly OracleConnection[], connections: readonly C[]): { o: OracleConnection; c: C | null }[] {
+  const byId = new Map<string, C[]>();
+  for (const c of [...connections].sort((a, b) => a.opened.packet - b.opened.packet)) {
+    const id = c.id.replace(/[[\]]/g, '');
+    byId.set(id, [...(byId.get(id) ?? []), c]);
+  }
+  const withFrames = new Map<string, number>();
+  for (const o of streams) if (o.frames_c2s + o.frames_s2c > 0) withFrames.set(`${o.client}->${o.server}`, (withFrames.get(`${o.client}->${o.server}`) ?? 0) + 1);
+  return streams.map((o) => {
+    const id = `${o.client}->${o.server}`;
+    const left = byId.get(id) ?? [];
+    const framed = o.frames_c2s + o.frames_s2c > 0;
+    if (framed) withFrames.set(id, withFrames.get(id)! - 1);
+    // A stream without frames is one of the fleet's counted attempts, unless a reported connection is left for it.
+    if (left.length === 0 || (!framed && (withFrames.get(id) ?? 0) >= left.length)) return { o, c: null };
+    return { o, c: left.shift()! };
+  });
 }
 
 /** What Wireshark says, in the same shape. */
@@ -112,25 +141,25 @@ describe('amqpscope agrees with Wireshark on every real capture', () => {
       const { report, events } = analyze(capture);
       // Connections that carried no AMQP (refused attempts, bare handshakes) are counted by the fleet section, not
       // listed: every TCP stream tshark sees is one or the other.
-      const reported = new Set(report.connections.map((c) => c.id.replace(/[[\]]/g, '')));
-      const listed = oracle!.connections.filter((o) => reported.has(`${o.client}->${o.server}`));
-      const counted = oracle!.connections.filter((o) => !reported.has(`${o.client}->${o.server}`));
+      const pairs = pairStreams(oracle!.connections, report.connections);
+      const listed = pairs.filter((p) => p.c !== null);
+      const counted = pairs.filter((p) => p.c === null).map((p) => p.o);
       expect(listed).toHaveLength(report.connections.length);
       for (const o of counted) expect({ id: `${o.client}->${o.server}`, frames: o.frames_c2s + o.frames_s2c }).toEqual({ id: `${o.client}->${o.server}`, frames: 0 });
       expect(counted).toHaveLength(report.fleet.refused.count + report.fleet.noAmqp.count);
-      for (const o of listed) {
+      for (const { o, c: paired } of listed) {
         const id = `${o.client}->${o.server}`;
-        const c = report.connections.find((x) => x.id.replace(/[[\]]/g, '') === id)!;
+        const c = paired!;
         // The totals are the sums of the split (the fixture keeps oracle.py's totals too).
         expect([o.keepalives, o.retransmissions, o.zero_windows], id).toEqual([
           o.by_dir.keepalives.c2s + o.by_dir.keepalives.s2c,
           o.by_dir.retransmissions.c2s + o.by_dir.retransmissions.s2c,
           o.by_dir.zero_windows.c2s + o.by_dir.zero_windows.s2c,
         ]);
-        const got = ours(c, events.get(c.id) ?? []);
+        const got = ours(c, events.get(`${c.id}#${c.opened.packet}`) ?? []);
         const want = theirs(o);
-        const wrong = WIRESHARK_WRONG[`${capture} ${o.client}`];
-        if (wrong !== undefined) {
+        const wrong = WIRESHARK_WRONG[`${capture} ${o.client} stream ${o.stream}`] ?? WIRESHARK_WRONG[`${capture} ${o.client}`];
+        if (wrong?.frames !== undefined) {
           // Wireshark miscounts this connection's frames: amqpscope's own figures, with the reason.
           expect(got.frames, wrong.why).toEqual(wrong.frames);
           expect(want.frames, `${id}: wireshark-wrong.json says Wireshark is wrong here, but it agrees`).not.toEqual(wrong.frames);
@@ -138,6 +167,14 @@ describe('amqpscope agrees with Wireshark on every real capture', () => {
           const expected = { ...rest, ...wrong.amqpscope };
           const { frames: _g, counts: _h, ...mine } = got;
           expect(mine, id).toEqual(expected);
+          continue;
+        }
+        if (wrong !== undefined) {
+          // Wireshark puts a packet in the wrong connection (fleet-port-reuse: the client's RST to the broker's
+          // challenge ACK, in the new connection's stream): amqpscope's answer there, with the reason.
+          const expected = { ...want, ...wrong.amqpscope };
+          expect(want, `${id}: wireshark-wrong.json says Wireshark is wrong here, but it agrees`).not.toEqual(expected);
+          expect(got, `${id}: ${wrong.why}`).toEqual(expected);
           continue;
         }
         expect(got, id).toEqual(want);

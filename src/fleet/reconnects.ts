@@ -22,6 +22,15 @@ export interface Reconnect {
   delaySeconds: number;
 }
 
+/**
+ * `m` is the connection that took `gone`'s place on the same addresses and ports, and its SYN is what ended `gone`
+ * (the broker's challenge ACK and the client's RST come after it: captures/fleet-port-reuse.pcap): a reconnect at
+ * once, though it opened a moment before that end.
+ */
+function tookItsPlace(m: FleetMember, gone: FleetMember): boolean {
+  return m.id === gone.id && compareInstants(m.opened, gone.opened) > 0;
+}
+
 export function endedAbnormally(m: FleetMember): boolean {
   return m.ended !== null && m.verdict !== 'closed-by-client';
 }
@@ -43,13 +52,13 @@ export function findReconnects(byGroup: Map<string, FleetMember[]>): Reconnect[]
       let next: FleetMember | undefined;
       let nextSame: FleetMember | undefined;
       for (const m of list) {
-        if (m === gone || used.has(m) || compareInstants(m.opened, gone.ended!) < 0) continue;
+        if (m === gone || used.has(m) || (compareInstants(m.opened, gone.ended!) < 0 && !tookItsPlace(m, gone))) continue;
         if (next === undefined || compareInstants(m.opened, next.opened) < 0) next = m;
         if (gone.instance !== null && m.instance === gone.instance && (nextSame === undefined || compareInstants(m.opened, nextSame.opened) < 0)) nextSame = m;
       }
       if (nextSame !== undefined && secondsFrom(gone.ended!, nextSame.opened) <= MAX_RECONNECT_DELAY_SECONDS) next = nextSame;
       if (next === undefined) continue;
-      const delaySeconds = secondsFrom(gone.ended!, next.opened);
+      const delaySeconds = Math.max(0, secondsFrom(gone.ended!, next.opened));
       if (delaySeconds > MAX_RECONNECT_DELAY_SECONDS) continue;
       used.add(next);
       out.push({ from: gone, to: next, delaySeconds });

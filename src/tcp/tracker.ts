@@ -98,6 +98,12 @@ class Connection implements SegmentContext, HandlerSlot, ReassemblyOutput {
   finSeen0 = false;
   finSeen1 = false;
   rstSeen = false;
+  /**
+   * A SYN with another sequence number came on this established connection's addresses and ports: a new connection
+   * took its place (its client lost this one without a FIN or RST on the wire). Kept until that new connection is
+   * accepted, for the broker's challenge ACK and the client's RST that may still belong to this one (RFC 5961 §4).
+   */
+  superseded = false;
   lastPacket = 0;
   lastTsSec = 0;
   lastTsNsec = 0;
@@ -233,7 +239,12 @@ export class TcpTracker {
       const flags = seg.flags;
       const newSyn = (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
       if (newSyn && (conn.closed || (conn.synSeen(side) && conn.isn(side) !== (seg.seq | 0)))) {
-        this.finish(conn, 'port-reused');
+        // An established AMQP connection is kept beside the new one until the broker answers the new SYN: Linux
+        // (RFC 5961 §4.2) answers a SYN on a pair of ports it still holds with a "challenge ACK" of the old
+        // connection's numbers, the client's kernel, which no longer knows that connection, resets it, and the
+        // client sends its SYN again (captures/fleet-port-reuse.pcap). Those two packets end the old connection.
+        if (!conn.closed && conn.role === 'amqp' && conn.synSeen0 && conn.synSeen1 && !conn.superseded) conn.superseded = true;
+        else this.finish(conn, 'port-reused');
         conn = undefined;
       }
     }
@@ -261,6 +272,8 @@ export class TcpTracker {
         }
         conn.reassembler(side).onSyn(seg.seq);
       }
+      // The broker answered the new SYN: it holds no other connection on these ports any more.
+      if ((flags & TCP_ACK) !== 0 && side !== 0) this.finishSuperseded(conn, key);
       if ((flags & TCP_ACK) === 0 && conn.synTime < 0) {
         conn.synTimed = true;
         conn.synSec = tsSec;
@@ -312,6 +325,8 @@ export class TcpTracker {
     }
     if ((flags & TCP_ACK) !== 0) conn.reassembler(side === 0 ? 1 : 0).onPeerAck(seg.ack, packet, tsSec, tsNsec);
     this.noteClose(conn, side, seg, t, packet, tsSec, tsNsec);
+    // The client's RST to the broker's challenge ACK: nothing more can come on the connection a new one replaced.
+    if (conn.superseded && conn.closed) this.finish(conn, 'port-reused');
 
     if (t - this.lastSweepT > 10) {
       this.lastSweepT = t;
@@ -342,6 +357,13 @@ export class TcpTracker {
     if (conn.closed) this.closedConnections.add(conn);
   }
 
+  /** Finishes the connection `replacement` took the place of, if one is still kept beside it. */
+  private finishSuperseded(replacement: Connection, key: number): void {
+    const bucket = this.byEndpoints.get(key);
+    if (bucket === undefined || bucket instanceof Connection) return;
+    for (const c of bucket) if (c !== replacement && c.superseded && sameEndpoints(c, replacement)) this.finish(c, 'port-reused');
+  }
+
   private evictIdle(t: number): void {
     for (const conn of this.closedConnections) {
       if (t - this.seconds(conn.lastTsSec, conn.lastTsNsec) > CLOSED_EVICTION_SECONDS) this.finish(conn, 'idle-after-close');
@@ -349,6 +371,8 @@ export class TcpTracker {
   }
 
   private finish(conn: Connection, reason: EndReason, unlink = true): void {
+    // Whatever ends it now (the capture, its eviction after the client's RST), a new connection took its place.
+    if (conn.superseded) reason = 'port-reused';
     if (conn.role === 'amqp') {
       conn.reassembler0.flush(conn.lastPacket, conn.lastTsSec, conn.lastTsNsec);
       conn.reassembler1.flush(conn.lastPacket, conn.lastTsSec, conn.lastTsNsec);
@@ -373,8 +397,12 @@ export class TcpTracker {
     const entry = this.byEndpoints.get(key);
     if (entry === undefined) return undefined;
     if (entry instanceof Connection) return matches(entry, seg) ? entry : undefined;
-    for (const c of entry) if (matches(c, seg)) return c;
-    return undefined;
+    let found: Connection | undefined;
+    for (const c of entry) {
+      if (!matches(c, seg)) continue;
+      found = found === undefined ? c : closerInSequence(found, c, seg);
+    }
+    return found;
   }
 
   private sideOf(conn: Connection, seg: TcpSegment): 0 | 1 {
@@ -498,6 +526,37 @@ function endpointHash(a0: number, a1: number, a2: number, a3: number, port: numb
 }
 
 /** The segment belongs to `c` (either direction). */
+/** Both connections are between the same two addresses and ports. */
+function sameEndpoints(a: Connection, b: Connection): boolean {
+  return a.aPort === b.aPort && a.bPort === b.bPort && a.a0 === b.a0 && a.a1 === b.a1 && a.a2 === b.a2 && a.a3 === b.a3 && a.b0 === b.b0 && a.b1 === b.b1 && a.b2 === b.b2 && a.b3 === b.b3;
+}
+
+/**
+ * Of two connections on the same addresses and ports (a superseded one and the one that took its place, `newer`),
+ * the one a segment belongs to: a SYN or SYN-ACK to the newer; any other segment to the one whose sequence numbers
+ * it continues (the broker's challenge ACK and the client's RST carry the old connection's).
+ */
+function closerInSequence(older: Connection, newer: Connection, seg: TcpSegment): Connection {
+  if ((seg.flags & TCP_SYN) !== 0) return newer;
+  return sequenceDistance(older, seg) < sequenceDistance(newer, seg) ? older : newer;
+}
+
+/** How far a segment's numbers are from where the connection expects them (2^32 when it has none to compare). */
+function sequenceDistance(c: Connection, seg: TcpSegment): number {
+  const side = matchesSide(c, seg);
+  const fwd = c.flow(side);
+  const rev = c.flow(side === 0 ? 1 : 0);
+  let d = 2 ** 32;
+  if (fwd.hasNextseq) d = Math.min(d, Math.abs((seg.seq - fwd.nextseq) | 0));
+  if ((seg.flags & TCP_ACK) !== 0 && rev.hasNextseq) d = Math.min(d, Math.abs((seg.ack - rev.nextseq) | 0));
+  return d;
+}
+
+/** The side of `c` that sent `seg` (which matches(c, seg)). */
+function matchesSide(c: Connection, seg: TcpSegment): 0 | 1 {
+  return c.aPort === seg.srcPort && c.bPort === seg.dstPort && c.isSource(0, seg) && c.isDestination(1, seg) ? 0 : 1;
+}
+
 function matches(c: Connection, seg: TcpSegment): boolean {
   if (c.aPort === seg.srcPort && c.bPort === seg.dstPort && c.isSource(0, seg) && c.isDestination(1, seg)) return true;
   return c.bPort === seg.srcPort && c.aPort === seg.dstPort && c.isSource(1, seg) && c.isDestination(0, seg);

@@ -17,6 +17,8 @@ interface Fact {
   /** The client's address, given where two clients of one capture used the same port ("127.0.0.42:52407"). */
   address: string | null;
   port: number;
+  /** The connection's first packet, given where two connections share the client's address and port ("40000 @49"). */
+  opened: number | null;
   verdict: string;
   cause: string | null;
   end: number;
@@ -34,11 +36,13 @@ export function readmeFacts(text: string): Fact[] {
   const section = text.slice(text.indexOf('## Facts per connection'));
   const lines = section.split('\n').filter((l) => l.startsWith('| `'));
   return lines.map((l) => {
-    const [file, port, verdict, cause, end, last, frames, findings, unacked] = cells(l);
+    const [file, portCell, verdict, cause, end, last, frames, findings, unacked] = cells(l);
+    const [port, opened] = portCell!.split(' @');
     return {
       file: unquote(file!),
       address: port!.includes(':') ? port!.slice(0, port!.lastIndexOf(':')) : null,
       port: Number(port!.slice(port!.lastIndexOf(':') + 1)),
+      opened: opened === undefined ? null : Number(opened),
       verdict: unquote(verdict!),
       cause: cause === '-' ? null : unquote(cause!),
       end: Number(end),
@@ -74,8 +78,10 @@ describe('captures/README.md facts, exactly', () => {
   });
 
   for (const f of FACTS) {
-    it(`${f.file} ${f.address ?? ''}:${f.port}: ${f.verdict}, ${f.findings.length} finding(s), ${f.unacked} unacked`, () => {
-      const c = analyzeCapture(f.file, { keyLog: keyLogOf(f.file) }).report.connections.find((x) => x.client.port === f.port && (f.address === null || x.client.address === f.address))!;
+    it(`${f.file} ${f.address ?? ''}:${f.port}${f.opened === null ? '' : ` @${f.opened}`}: ${f.verdict}, ${f.findings.length} finding(s), ${f.unacked} unacked`, () => {
+      const c = analyzeCapture(f.file, { keyLog: keyLogOf(f.file) }).report.connections.find(
+        (x) => x.client.port === f.port && (f.address === null || x.client.address === f.address) && (f.opened === null || x.opened.packet === f.opened),
+      )!;
       const unacked = c.findings.find((x) => x.code === 'unacked-at-close');
       expect({
         verdict: c.end.verdict,

@@ -116,6 +116,10 @@ const EXPECTED: Expected[] = [
   // rabbitmqctl stop_app: 320 CONNECTION_FORCED to every client.
   { capture: 'fleet-broker-restart.pcap', conn: '127.0.0.23:52441', verdict: 'closed-by-server', by: 'server', how: 'amqp-close', replyCode: 320, endPacket: 498, endT: 5.230409, findings: ['connection-error'] },
   // close_all_connections while a firewall drops SYNs: 320 CONNECTION_FORCED to every client (its reconnects dropped).
+  // A client host lost its connection silently and connected again from the same port: the broker's challenge ACK to
+  // the new SYN and the client's RST end the old connection (RFC 5961); after the broker reaped it, no challenge.
+  { capture: 'fleet-port-reuse.pcap', conn: ':40000@1', verdict: 'client-aborted', cause: null, by: 'client', how: 'rst', endPacket: 51, endT: 8.508112, lastClientFrame: ['Basic.Ack', 47] },
+  { capture: 'fleet-port-reuse-reaped.pcap', conn: ':40000@1', verdict: 'missed-heartbeats', cause: 'client-unreachable', by: 'server', how: 'rst', endPacket: 59, endT: 16.011406, lastClientFrame: ['Basic.Ack', 50], heartbeat: 4 },
   { capture: 'fleet-syn-dropped.pcap', conn: '127.0.0.31:34431', verdict: 'closed-by-server', by: 'server', how: 'amqp-close', replyCode: 320, endPacket: 369, endT: 5.217326, findings: ['connection-error'] },
   // Out of sockets: the client gives up after 15 s; the broker's late Start (packet 538+) does not make it answered.
   { capture: 'fleet-fd-limit.pcap', conn: '127.0.0.32:41597', verdict: 'handshake-failed', by: 'client', how: 'fin', endPacket: 392, endT: 17.774775 },
@@ -160,8 +164,10 @@ function analyzed(capture: string) {
   return r;
 }
 
+/** `conn`: part of the connection's id, and "@N" its first packet where two connections share addresses and ports. */
 function find(capture: string, conn: string): ReportConnection {
-  const matches = analyzed(capture).report.connections.filter((c) => c.id.includes(conn));
+  const [part, opened] = conn.split('@');
+  const matches = analyzed(capture).report.connections.filter((c) => c.id.includes(part!) && (opened === undefined || c.opened.packet === Number(opened)));
   expect(matches, `${capture} ${conn}`).toHaveLength(1);
   return matches[0]!;
 }

@@ -9,15 +9,18 @@ import { memberFromReport } from '../../src/report/members.js';
 import { captureBytes, keyLogOf, smallCaptures } from '../helpers/captures.js';
 import { pcapRecords } from '../helpers/pcap-records.js';
 
+/** Addresses and ports, and the first packet: a new connection on the same ports (fleet-port-reuse) is another member. */
+const key = (id: string, firstPacket: number): string => `${id}#${firstPacket}`;
+
 describe('fleet members read back from a report', () => {
   it.each(smallCaptures())('%s: the same members as from its packets', (name) => {
     const a = new Analyzer({ path: name, keyLog: keyLogOf(name) });
     a.push(captureBytes(name));
     const report = JSON.parse(JSON.stringify(a.end())) as ReturnType<Analyzer['end']>;
     const fromPackets = a.fleetInput().members;
-    const fromReport = new Map(report.connections.map((c) => [c.id, memberFromReport(c, null)]));
+    const fromReport = new Map(report.connections.map((c) => [key(c.id, c.opened.packet), memberFromReport(c, null)]));
     expect(fromPackets.length).toBe(report.connections.length);
-    for (const m of fromPackets) expect(fromReport.get(m.id), m.id).toEqual(m);
+    for (const m of fromPackets) expect(fromReport.get(key(m.id, m.opened.packet)), m.id).toEqual(m);
   });
 
   it('fleet-fd-limit: its 11 unanswered connections carry notAccepted, and only they', () => {
@@ -50,10 +53,10 @@ describe('blocked spans read back exactly, also to the nanosecond', () => {
     const a = new Analyzer({ path: 'ns.pcap' });
     a.push(nanosecondCopy(captureBytes('fleet-memory-alarm.pcap')));
     const report = JSON.parse(JSON.stringify(a.end())) as ReturnType<Analyzer['end']>;
-    const fromReport = new Map(report.connections.map((c) => [c.id, memberFromReport(c, null)]));
+    const fromReport = new Map(report.connections.map((c) => [key(c.id, c.opened.packet), memberFromReport(c, null)]));
     const blocked = a.fleetInput().members.filter((m) => m.blocked.length > 0);
     expect(blocked).toHaveLength(7);
-    for (const m of blocked) expect(fromReport.get(m.id), m.id).toEqual(m);
+    for (const m of blocked) expect(fromReport.get(key(m.id, m.opened.packet)), m.id).toEqual(m);
     expect(blocked.some((m) => m.blocked.some((b) => b.until !== null && b.until.nsec % 1000 === 123))).toBe(true);
   });
 });
@@ -64,7 +67,7 @@ describe('a report written before connection-blocked findings carried unblockedA
     a.push(captureBytes('fleet-memory-alarm.pcap'));
     const report = JSON.parse(JSON.stringify(a.end())) as ReturnType<Analyzer['end']>;
     for (const c of report.connections) for (const f of c.findings) delete f['unblockedAt'];
-    const fromReport = new Map(report.connections.map((c) => [c.id, memberFromReport(c, null)]));
-    for (const m of a.fleetInput().members) expect(fromReport.get(m.id), m.id).toEqual(m);
+    const fromReport = new Map(report.connections.map((c) => [key(c.id, c.opened.packet), memberFromReport(c, null)]));
+    for (const m of a.fleetInput().members) expect(fromReport.get(key(m.id, m.opened.packet)), m.id).toEqual(m);
   });
 });

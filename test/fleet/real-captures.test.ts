@@ -101,6 +101,30 @@ describe('fleet on real captures', () => {
     expect(f.refused.explanation).toMatch(/^9 connection attempts got no answer between 6\.244 and 6\.268 s: /);
   });
 
+  it('fleet-port-reuse: a host that lost its connection and came back on the same port: the challenge ACK and RST end the old one, a reconnect at once', () => {
+    const r = fleetOf('fleet-port-reuse.pcap');
+    const f = r.fleet;
+    // captures/README.md: the new SYN (#49) drew the broker's challenge ACK (#50), the client's RST (#51) ended the
+    // old connection, the SYN again with the same ISN (#52) got its SYN-ACK: no attempt went unanswered.
+    expect(f).toMatchObject({ connections: 2, open: 1, hosts: 1, byVerdict: { 'client-aborted': 1, open: 1 } });
+    expect(f.refused).toMatchObject({ count: 0, unanswered: 0, reset: 0 });
+    expect(f.reconnects).toMatchObject({ count: 1, medianDelaySeconds: 0, examples: [expect.objectContaining({ application: 'nova-compute', delaySeconds: 0 })] });
+    const [old, renewed] = r.connections;
+    expect([old!.opened.packet, renewed!.opened.packet]).toEqual([1, 49]);
+    expect(old!.end).toMatchObject({ verdict: 'client-aborted', by: 'client', how: 'rst', packet: 51 });
+    expect(old!.end.explanation).toMatch(/^A new connection from the same client address and port \(a SYN with another sequence number\) ended this one: the broker answered that SYN with an ACK of this connection's numbers \(a challenge ACK, RFC 5961\), and the client's kernel, which no longer knew this connection, reset it \(packet 51\)\./);
+    expect(renewed!.end).toMatchObject({ verdict: 'open', packet: 129 });
+    expect(renewed!.tcp.retransmissions).toEqual({ clientToServer: 1, serverToClient: 0 });
+    expect(f.headline.join(' ')).not.toMatch(/no answer|never answered|still open at the end\.$/);
+  });
+
+  it('fleet-port-reuse-reaped: the same reconnect after the broker dropped the old connection: missed heartbeats, then a plain reconnect', () => {
+    const f = fleetOf('fleet-port-reuse-reaped.pcap').fleet;
+    expect(f).toMatchObject({ connections: 2, open: 1, byVerdict: { 'missed-heartbeats': 1, open: 1 } });
+    expect(f.refused.count).toBe(0);
+    expect(f.reconnects).toMatchObject({ count: 1, medianDelaySeconds: 2.196484 });
+  });
+
   it('fleet-fd-limit: 11 handshakes the broker never answered (its late Start after the client gave up does not count)', () => {
     const r = fleetOf('fleet-fd-limit.pcap');
     const f = r.fleet;

@@ -70,6 +70,8 @@ export function analyzeCapture(name: string, options: AnalyzeOptions = {}): Anal
 
 /** What Wireshark's dissector says about a capture (committed JSON, made with tshark). */
 export interface OracleConnection {
+  /** tshark's TCP stream index (tcp.stream). */
+  stream: number;
   client: string;
   server: string;
   frames_c2s: number;

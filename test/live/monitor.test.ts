@@ -238,6 +238,20 @@ describe('live events: a broker that stops accepting', () => {
 });
 
 describe('live events: a broker that is down', () => {
+  it('fleet-port-reuse: the old connection ENDS at the client\'s RST to the challenge ACK, told why; the new SYN raises no NO REPLY', () => {
+    const fed = feedPacketByPacket(captureBytes('fleet-port-reuse.pcap'));
+    const lines = fed.events.filter((e) => e.event.type !== 'status').map((e) => [e.event.type, e.event.packet]);
+    expect(lines).toEqual([
+      ['opened', 4],
+      ['ended', 51],
+      ['opened', 55],
+    ]);
+    const ended = fed.events.find((e) => e.event.type === 'ended')!;
+    // Told while record 51 (the RST) is read, with the report's explanation.
+    expect(ended.pushed).toBe(50);
+    expect(liveLine(ended.event)).toMatch(/ ENDED .*warning: client-aborted: A new connection from the same client address and port \(a SYN with another sequence number\) ended this one: .*challenge ACK/);
+  });
+
   it('fleet-broker-restart: the first attempt refused with RST is told in full, then at most one line per 5 s, then the total; the status counts all', () => {
     const a = new Analyzer({ onLive: () => undefined });
     const fed = feedPacketByPacket(captureBytes('fleet-broker-restart.pcap'));

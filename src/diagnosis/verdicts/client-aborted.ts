@@ -21,6 +21,20 @@ export function clientAborted(ctx: RuleContext): Judgement | null {
   const hidden = isKeyless(f)
     ? ` Its AMQP is in TLS records that could not be decrypted, and neither a close_notify nor a record the size of Connection.Close-Ok shows a clean close${f.tls?.clientHello === null ? ' (the capture started after the TLS handshake: the cipher, hence those sizes, are unknown)' : ''}: it may also have closed cleanly inside them.`
     : '';
+  if (f.portReused && end.kind === 'rst') {
+    // captures/fleet-port-reuse.pcap: the client host lost the connection silently and connected again from the same
+    // port; Linux answers such a SYN with an ACK of the old connection's numbers (RFC 5961 §4.2, a challenge ACK), and
+    // the client's kernel, which no longer knows the old connection, answers that ACK with this RST.
+    return judgement('client-aborted', end.moment, {
+      severity: 'warning',
+      by: 'client',
+      how: 'rst',
+      explanation:
+        `A new connection from the same client address and port (a SYN with another sequence number) ended this one: the broker answered that SYN with an ACK of this connection's numbers (a challenge ACK, RFC 5961), ` +
+        `and the client's kernel, which no longer knew this connection, reset it (packet ${end.moment.packet}). The client host had lost it without a FIN or RST reaching the capture ` +
+        `(a crash or reboot, or a NAT reusing the port) and connected again. RabbitMQ logs "client unexpectedly closed TCP connection".`,
+    });
+  }
   return judgement('client-aborted', end.moment, {
     severity: 'warning',
     by: 'client',
