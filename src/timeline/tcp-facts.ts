@@ -146,7 +146,9 @@ export class TcpFacts {
     if (seg.sackLeft >= 0 && (flags & TCP_ACK) !== 0 && seqLe(seg.sackRight, seg.ack) && peer.recentRetransmissions !== null) {
       if (takeRetransmission(peer.recentRetransmissions, seg.sackLeft, seg.sackRight)) peer.spuriousRetransmissions++;
     }
-    if ((a & TA_ACK_ADVANCED) !== 0) {
+    // The ACK a payload segment carries is not one of the silence it starts: counted, it told every broker that
+    // went silent after acknowledging the client's last bytes (nearly all) as "its kernel still ACKed them".
+    if ((a & TA_ACK_ADVANCED) !== 0 && !isActivity) {
       silentSelf.acksAdvanced++;
       silentSelf.lastAck = at(silentSelf.lastAck ?? own.takeSpareAck(), seg);
     }

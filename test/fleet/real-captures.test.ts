@@ -119,8 +119,11 @@ describe('fleet on real captures', () => {
   });
 
   it('fleet-port-reuse-reaped: the same reconnect after the broker dropped the old connection: missed heartbeats, then a plain reconnect', () => {
-    const f = fleetOf('fleet-port-reuse-reaped.pcap').fleet;
+    const r = fleetOf('fleet-port-reuse-reaped.pcap');
+    const f = r.fleet;
     expect(f).toMatchObject({ connections: 2, open: 1, byVerdict: { 'missed-heartbeats': 1, open: 1 } });
+    // The client sent nothing after its Basic.Ack (#50), whose own ACK is not one of the silence it starts.
+    expect(r.connections[0]!.end).toMatchObject({ verdict: 'missed-heartbeats', cause: 'client-unreachable', clientAcksDuringSilence: 0, serverRetransmissionsDuringSilence: 6 });
     expect(f.refused.count).toBe(0);
     expect(f.reconnects).toMatchObject({ count: 1, medianDelaySeconds: 2.196484 });
   });
