@@ -68,13 +68,28 @@ export function clientSilenceCause(ev: SilenceEvidence): Cause | null {
   return null;
 }
 
+/** Why the broker sent nothing: server-stalled while the client's bytes still reached it; null when they stopped. */
+export function serverSilenceCause(ev: SilenceEvidence): Cause | null {
+  if (brokerUnreachable(ev)) return null;
+  return ev.peerPayloadSegments > 0 ? 'server-stalled' : null;
+}
+
+/**
+ * The client retransmitted into the broker's silence and got no answer (not even an ACK): the broker host or the path
+ * to it is gone (netns-broker-unreachable.pcap, taken on the client's side), whatever the client's own silence says.
+ */
+export function brokerUnreachable(ev: SilenceEvidence): boolean {
+  return ev.peerRetransmissionsUnanswered > 0;
+}
+
 export function judgeOpenSilence(input: OpenSilenceInput): OpenSilence {
   const { side, heartbeat: t, since, atLeast, now, evidence } = input;
   const seconds = Math.max(0, now - since);
   const on = t !== null && t > 0;
   const level = !on ? 0 : seconds > 2 * t ? 2 : seconds > t ? 1 : 0;
-  // The broker's silence is server-stalled only while the client kept writing (server-unresponsive's evidence).
-  const cause = side === 'client' ? clientSilenceCause(evidence) : evidence.peerPayloadSegments > 0 ? 'server-stalled' : null;
+  // The broker's silence is server-stalled only while the client kept writing (server-unresponsive's evidence), and
+  // its kernel took the bytes: a client retransmitting into it unanswered has lost the broker host or the path.
+  const cause = side === 'client' ? clientSilenceCause(evidence) : serverSilenceCause(evidence);
   let expectedClose: OpenSilence['expectedClose'] = null;
   if (on && side === 'client') {
     // Known last byte L: the close falls in [L+2T, L+3T]. Only a bound (L <= since): the connection is still open

@@ -69,7 +69,11 @@ function overview(members: readonly FleetMember[], hosts: number, t: (m: FleetMe
   if (n === 1 && only !== undefined) {
     const name = only.application !== null ? ` (${only.application})` : '';
     // Still open, yet judged (a side silent past T): the cause, since RabbitMQ's timer may be about to close it.
-    const open = only.cause !== null ? `still open at the end of the capture, but ${only.cause} (${only.severity})` : 'still open at the end of the capture';
+    // Without a cause, its severity when it has a problem (its broker unreachable: netns-broker-unreachable.pcap).
+    const open =
+      only.cause !== null
+        ? `still open at the end of the capture, but ${only.cause} (${only.severity})`
+        : `still open at the end of the capture${only.severity !== 'info' ? `, with a problem (${only.severity})` : ''}`;
     const end = only.ended === null ? open : `${verdictLabel(only)} at ${t(only).toFixed(3)} s`;
     return `1 AMQP connection from ${only.host}${name}: ${end}.`;
   }

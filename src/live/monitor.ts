@@ -15,7 +15,7 @@
  * Cost: a min-heap of deadlines, one entry per followed side at most, re-checked lazily when it comes due (a side
  * that spoke in the meantime is pushed back), so a packet costs O(log n) only when a deadline passes.
  */
-import { judgeOpenSilence, timeOfDay } from '../diagnosis/open-silence.js';
+import { brokerUnreachable, judgeOpenSilence, timeOfDay } from '../diagnosis/open-silence.js';
 import { diagnose } from '../diagnosis/index.js';
 import { formatSeconds } from '../diagnosis/client-library.js';
 import { heartbeatTolerance } from '../diagnosis/heartbeat.js';
@@ -474,11 +474,14 @@ export class LiveMonitor {
         // stalled, and the client's side says so (client-unreachable). The final report has no broker finding.
         const facts = f.source.facts;
         const brokerRetransmitting = dir === 's2c' && facts.trailing.c2s.peerRetransmissionsUnanswered > 0;
+        // And the other way round: a client retransmitting into a broker that answers nothing is not silent, its
+        // bytes stop arriving; the broker's side says so (netns-broker-unreachable.pcap).
+        const clientRetransmitting = dir === 'c2s' && brokerUnreachable(facts.trailing.s2c);
         // Likewise a side whose peer advertises a zero window cannot send (the client not reading, or the broker
         // not reading from a publisher it blocked or throttles): that silence is the peer's, said on its own side,
         // and RabbitMQ pauses its heartbeat check while it does not read.
         const peerWindowShut = windowShut(dir === 'c2s' ? facts.stats.s2c : facts.stats.c2s);
-        if ((dir !== 'c2s' || blockedNow(facts) === null) && !brokerRetransmitting && !peerWindowShut) {
+        if ((dir !== 'c2s' || blockedNow(facts) === null) && !brokerRetransmitting && !clientRetransmitting && !peerWindowShut) {
           this.alerts++;
           this.say(this.silenceEvent(f, dir, seconds, hb, w.level));
         }
@@ -502,7 +505,7 @@ export class LiveMonitor {
         : { earliest: round6(j.expectedClose.earliest), latest: round6(j.expectedClose.latest), earliestAt: atOf(clock, j.expectedClose.earliest), latestAt: atOf(clock, j.expectedClose.latest) };
     const side = sideOf(dir);
     const silent = `${side} has sent nothing for ${last === null ? 'at least ' : ''}${formatSeconds(seconds)} (${crossed === 2 ? 'past 2T' : 'past T'}, T=${t} s${hb.source === 'inferred' ? ' inferred' : ''})`;
-    const why = CAUSE_PHRASE[j.cause ?? 'none'];
+    const why = CAUSE_PHRASE[dir === 's2c' && brokerUnreachable(facts.trailing.s2c) ? 'broker-unreachable' : (j.cause ?? 'none')];
     const close =
       expectedClose === null
         ? ''
@@ -555,6 +558,7 @@ const CAUSE_PHRASE: Record<string, string> = {
   'client-not-reading': ': it advertises a zero window, its application stopped reading (client-not-reading)',
   'client-unreachable': ": the broker's segments go unacknowledged, the host or the path is gone (client-unreachable)",
   'server-stalled': ": the broker's kernel ACKs the client's bytes but RabbitMQ writes nothing (server-stalled)",
+  'broker-unreachable': ": the client's bytes go unacknowledged, the broker host or the path to it is gone",
   none: '',
 };
 

@@ -52,6 +52,8 @@ const EXPECTED: Expected[] = [
   { capture: 'pika-sigstop-zero-window.pcap', conn: ':37226', verdict: 'closed-by-client', endPacket: 281, findings: ['zero-window', 'redelivered'] },
   { capture: 'pika-sigstop-zero-window.pcap', conn: ':37234', verdict: 'closed-by-client', endPacket: 227 },
   // A firewall drops everything: heartbeats retransmitted, never ACKed; broker RST 10.0 s after the last byte.
+  // The broker unreachable, seen from the client: its bytes retransmitted unanswered, the broker silent: not the client.
+  { capture: 'netns-broker-unreachable.pcap', conn: ':38856', verdict: 'open', cause: null, endPacket: 37, endT: 16.658774, lastClientFrame: ['Heartbeat', 31], heartbeat: 4, findings: ['heartbeat-timeout-low', 'retransmissions'] },
   { capture: 'netns-blackhole-heartbeat.pcap', conn: ':56042', verdict: 'missed-heartbeats', cause: 'client-unreachable', endPacket: 27, endT: 12.006362, lastClientFrame: ['Heartbeat', 17], findings: ['retransmissions'] },
   // Heartbeats off: the capture ends while the broker still retransmits: half-open.
   { capture: 'netns-blackhole-no-heartbeat.pcap', conn: ':42532', verdict: 'open', cause: 'client-unreachable', endPacket: 48, heartbeat: 0, findings: ['heartbeats-disabled', 'retransmissions'] },

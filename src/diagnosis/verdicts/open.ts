@@ -11,7 +11,7 @@ import type { Moment, SilenceEvidence } from '../../timeline/types.js';
 import { formatSeconds, identifyClient, stalledClientFix } from '../client-library.js';
 import { roundMicros, secondsBetween } from '../heartbeat.js';
 import { addNote, judgement } from '../judgement.js';
-import { expectedCloseSentence, judgeOpenSilence, type OpenSilence } from '../open-silence.js';
+import { expectedCloseSentence, judgeOpenSilence, timeOfDay, type OpenSilence } from '../open-silence.js';
 import { annotateClientEnd, clientSilenceStart } from '../silence-notes.js';
 import type { Judgement, RuleContext } from '../types.js';
 
@@ -91,6 +91,11 @@ export function stillOpen(ctx: RuleContext): Judgement {
         'Fix: clear the alarm if there is one (rabbitmqctl status lists the alarms in force), else find why the broker stopped reading (a slow queue, disk or memory pressure).',
     });
   }
+
+  // The client's last bytes were retransmitted with no ACK and nothing came from the broker since: the client did not
+  // fall silent, its bytes stopped arriving (captures/netns-broker-unreachable.pcap, taken on the client's side).
+  const unreachable = brokerUnreachableJudgement(ctx);
+  if (unreachable !== null) return unreachable;
 
   if (client !== null && client.level > 0 && t !== null) {
     const lib = identifyClient(f.clientProperties);
@@ -172,6 +177,45 @@ export function stillOpen(ctx: RuleContext): Judgement {
       'Still open when the capture ended.' +
       (client !== null && t !== null && t > 0 && client.seconds > t ? ` The client had sent nothing for the last ${quiet} (more than T=${t} s).` : ''),
   });
+}
+
+/**
+ * The broker sent nothing, not even an ACK, while the client retransmitted its last bytes MIN_UNANSWERED times or
+ * more: the broker host or the path to it is gone (a client-side capture of it; from the broker's side the same
+ * loss reads as the client falling silent). The client's kernel is plainly alive, so the client is not what stalled.
+ */
+function brokerUnreachableJudgement(ctx: RuleContext): Judgement | null {
+  const f = ctx.facts;
+  const t = ctx.heartbeat;
+  const ev = ctx.atEnd.trailing.s2c; // since the broker's last byte of payload
+  const brokerLast = ev.lastSignOfLife ?? ctx.atEnd.lastPayload.s2c;
+  const clientLast = ctx.atEnd.lastPayload.c2s;
+  if (ev.peerRetransmissionsUnanswered < MIN_UNANSWERED || brokerLast === null || clientLast === null) return null;
+  const origin = f.captureStart;
+  const silence = secondsBetween(ctx.atEnd.lastPayload.s2c ?? brokerLast, f.lastPacket);
+  const lastByte = secondsBetween(origin, brokerLast);
+  const tText = t === null ? '' : t === 0 ? ', heartbeats disabled' : ` (${(silence / t).toFixed(1)} x T, T=${t} s)`;
+  const then =
+    t === null
+      ? ''
+      : t === 0
+        ? ' With heartbeats disabled neither side notices until TCP gives up (the client\'s kernel after its retransmissions run out, tcp_retries2): enable heartbeats.'
+        : ` The client's heartbeat timeout closes it after about 2T without a byte from the broker; RabbitMQ, if it still runs, has received nothing from the client since its last packet ` +
+          `(${lastByte.toFixed(3)} s, packet ${brokerLast.packet}) and drops it for missed heartbeats at most about 3T after that (by ${timeOfDay(origin, lastByte + 3 * t)} UTC).`;
+  const j = judgement('open', f.lastPacket, {
+    cause: null,
+    severity: 'error',
+    by: null,
+    how: null,
+    explanation:
+      `Still open when the capture ended, but the broker had sent nothing for ${formatSeconds(silence)}${tText}, not even an ACK of the client's last bytes ` +
+      `(packet ${clientLast.packet} at ${secondsBetween(origin, clientLast).toFixed(3)} s), which the client's kernel retransmitted ${ev.peerRetransmissionsUnanswered} times: ` +
+      `the broker host or the network path to it is gone, not the client.${then} Check the broker host and the network between it and the client.`,
+    evidence: { silenceSeconds: roundMicros(silence), silentSide: 'server', unansweredRetransmissions: ev.peerRetransmissionsUnanswered },
+  });
+  const lastServer = ctx.atEnd.lastPayload.s2c;
+  if (lastServer !== null) addNote(j, lastServer.packet, "broker's last byte");
+  return j;
 }
 
 /** The broker's silence at the end, when it is over T and the client kept writing meanwhile. */
