@@ -1469,9 +1469,11 @@ export function mergeProblem(api, json) {
   }
   const problem = jsonProblem(merged);
   if (problem !== null) return new Error(`merged report not JSON-safe: ${problem}`);
-  const ids = new Set(merged.connections.map((c) => c.id));
+  // Connections are told apart by id and first packet: two of one capture on the same ports (a port reused) share
+  // their id, in its own report and merged alike.
+  const ids = new Set(merged.connections.map((c) => `${c.id}\u0000${c.opened?.packet}`));
   if (merged.connections.length !== 2 * a.connections.length || ids.size !== merged.connections.length) {
-    return new Error(`merge of a report with its copy lists ${merged.connections.length} connections (${ids.size} distinct ids), expected ${2 * a.connections.length}`);
+    return new Error(`merge of a report with its copy lists ${merged.connections.length} connections (${ids.size} distinct ids and first packets), expected ${2 * a.connections.length}`);
   }
   return null;
 }

@@ -28,7 +28,7 @@ export interface Reconnect {
  * once, though it opened a moment before that end.
  */
 function tookItsPlace(m: FleetMember, gone: FleetMember): boolean {
-  return m.id === gone.id && compareInstants(m.opened, gone.opened) > 0;
+  return m.id === gone.id && m.capture === gone.capture && compareInstants(m.opened, gone.opened) > 0 && compareInstants(m.opened, gone.ended!) <= 0;
 }
 
 export function endedAbnormally(m: FleetMember): boolean {
@@ -58,7 +58,8 @@ export function findReconnects(byGroup: Map<string, FleetMember[]>): Reconnect[]
       }
       if (nextSame !== undefined && secondsFrom(gone.ended!, nextSame.opened) <= MAX_RECONNECT_DELAY_SECONDS) next = nextSame;
       if (next === undefined) continue;
-      const delaySeconds = Math.max(0, secondsFrom(gone.ended!, next.opened));
+      // Its SYN came a moment before the end it caused: a reconnect at once.
+      const delaySeconds = tookItsPlace(next, gone) ? 0 : secondsFrom(gone.ended!, next.opened);
       if (delaySeconds > MAX_RECONNECT_DELAY_SECONDS) continue;
       used.add(next);
       out.push({ from: gone, to: next, delaySeconds });

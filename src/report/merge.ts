@@ -22,10 +22,14 @@ function digitsOf(at: string | null): number {
  * A connection's id in the merged report: its own, else marked with its capture, else numbered too (the same
  * 4-tuple can recur within one capture, and the same capture can be merged twice). Adds it to `seen`.
  */
-function uniqueId(id: string, capture: string, seen: Set<string>): string {
-  let unique = seen.has(id) ? `${id}@${capture}` : id;
-  for (let n = 2; seen.has(unique); n++) unique = `${id}@${capture}#${n}`;
-  seen.add(unique);
+function uniqueId(id: string, capture: string, seen: Map<string, string>): string {
+  // Two connections of one capture with the same id are two on the same ports (a port reused, fleet-port-reuse):
+  // they keep the id their capture gave them, as in its own report.
+  const owner = seen.get(id);
+  if (owner === capture) return id;
+  let unique = owner === undefined ? id : `${id}@${capture}`;
+  for (let n = 2; seen.has(unique) && seen.get(unique) !== capture; n++) unique = `${id}@${capture}#${n}`;
+  seen.set(unique, capture);
   return unique;
 }
 
@@ -85,7 +89,7 @@ export function mergeReports(reports: readonly Report[]): Report {
   const ends = reports.map(endOf).filter((e): e is Instant => e !== null);
   const end = ends.reduce<Instant>((a, b) => (compareInstants(a, b) >= 0 ? a : b), origin);
 
-  const seen = new Set<string>();
+  const seen = new Map<string, string>();
   const connections: ReportConnection[] = [];
   const findings: Report['findings'] = [];
   const nonAmqp = emptyNonAmqpCounts();

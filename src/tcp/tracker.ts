@@ -11,8 +11,11 @@
  * that sent `AMQP` first; failing that, the sender of the first packet.
  *
  * Connection identity: the 4-tuple (looked up by a hash of both addresses and ports, so that 10,000 clients on
- * different hosts using the same source port do not share one list to search), until a new SYN (without ACK) arrives after a FIN or RST on it, or with a new
- * initial sequence number: then the old connection ends and a new one starts (port reuse).
+ * different hosts using the same source port do not share one list to search), until a new SYN (without ACK) arrives
+ * after a FIN or RST on it, with a new initial sequence number, or on a connection joined mid-stream: then a new
+ * connection starts (port reuse). An established one it replaces is kept beside it (`superseded`) for the packets
+ * that still carry its sequence numbers (the broker's challenge ACK, the client's RST) until the broker accepts the
+ * new one, and ends then.
  *
  * Memory: per open connection, analysis state plus bounded out-of-order data. A closed connection is evicted once
  * the capture clock has moved `CLOSED_EVICTION_SECONDS` past its last packet.
@@ -99,9 +102,10 @@ class Connection implements SegmentContext, HandlerSlot, ReassemblyOutput {
   finSeen1 = false;
   rstSeen = false;
   /**
-   * A SYN with another sequence number came on this established connection's addresses and ports: a new connection
-   * took its place (its client lost this one without a FIN or RST on the wire). Kept until that new connection is
-   * accepted, for the broker's challenge ACK and the client's RST that may still belong to this one (RFC 5961 §4).
+   * A new SYN came on this established connection's addresses and ports: a new connection took its place (its client
+   * lost this one without a FIN or RST on the wire). Kept for the broker's challenge ACK and the client's RST that may
+   * still belong to this one (RFC 5961 §4) until the broker accepts the new one, this one closes, or the capture ends.
+   * The tracker's lists keep connections in order of creation: the newer of two on the same ports comes later.
    */
   superseded = false;
   lastPacket = 0;
@@ -235,15 +239,19 @@ export class TcpTracker {
     let conn = this.find(seg, key);
     let side: 0 | 1 = 0;
     if (conn !== undefined) {
-      side = this.sideOf(conn, seg);
+      side = sideOf(conn, seg);
       const flags = seg.flags;
       const newSyn = (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
-      if (newSyn && (conn.closed || (conn.synSeen(side) && conn.isn(side) !== (seg.seq | 0)))) {
+      // A new connection: after a close, with another initial sequence number, or (joined mid-stream, no SYN seen)
+      // from a side that has already sent in this one: a SYN never comes in the middle of a connection.
+      if (newSyn && (conn.closed || (conn.synSeen(side) ? conn.isn(side) !== (seg.seq | 0) : conn.flow(side).hasNextseq))) {
         // An established AMQP connection is kept beside the new one until the broker answers the new SYN: Linux
         // (RFC 5961 §4.2) answers a SYN on a pair of ports it still holds with a "challenge ACK" of the old
         // connection's numbers, the client's kernel, which no longer knows that connection, resets it, and the
         // client sends its SYN again (captures/fleet-port-reuse.pcap). Those two packets end the old connection.
-        if (!conn.closed && conn.role === 'amqp' && conn.synSeen0 && conn.synSeen1 && !conn.superseded) conn.superseded = true;
+        // A closed connection's end is its close: the ports are simply free again.
+        if (conn.closed) this.finish(conn, 'idle-after-close');
+        else if (conn.role === 'amqp' && conn.flow0.hasNextseq && conn.flow1.hasNextseq && !conn.superseded) conn.superseded = true;
         else this.finish(conn, 'port-reused');
         conn = undefined;
       }
@@ -361,7 +369,7 @@ export class TcpTracker {
   private finishSuperseded(replacement: Connection, key: number): void {
     const bucket = this.byEndpoints.get(key);
     if (bucket === undefined || bucket instanceof Connection) return;
-    for (const c of bucket) if (c !== replacement && c.superseded && sameEndpoints(c, replacement)) this.finish(c, 'port-reused');
+    for (const c of bucket) if (c !== replacement && c.superseded && sameEndpoints(c, replacement)) this.finish(c, 'port-reaccepted');
   }
 
   private evictIdle(t: number): void {
@@ -371,8 +379,8 @@ export class TcpTracker {
   }
 
   private finish(conn: Connection, reason: EndReason, unlink = true): void {
-    // Whatever ends it now (the capture, its eviction after the client's RST), a new connection took its place.
-    if (conn.superseded) reason = 'port-reused';
+    // Whatever ends it now (the capture, the client's RST), a new connection took its place.
+    if (conn.superseded && reason !== 'port-reaccepted') reason = 'port-reused';
     if (conn.role === 'amqp') {
       conn.reassembler0.flush(conn.lastPacket, conn.lastTsSec, conn.lastTsNsec);
       conn.reassembler1.flush(conn.lastPacket, conn.lastTsSec, conn.lastTsNsec);
@@ -405,9 +413,6 @@ export class TcpTracker {
     return found;
   }
 
-  private sideOf(conn: Connection, seg: TcpSegment): 0 | 1 {
-    return conn.aPort === seg.srcPort && conn.isSource(0, seg) && (conn.aPort !== conn.bPort || conn.isDestination(1, seg)) ? 0 : 1;
-  }
 
   private create(seg: TcpSegment, key: number, packet: number, tsSec: number, tsNsec: number): Connection {
     const conn: Connection = new Connection(
@@ -525,7 +530,6 @@ function endpointHash(a0: number, a1: number, a2: number, a3: number, port: numb
   return h ^ (h >>> 15);
 }
 
-/** The segment belongs to `c` (either direction). */
 /** Both connections are between the same two addresses and ports. */
 function sameEndpoints(a: Connection, b: Connection): boolean {
   return a.aPort === b.aPort && a.bPort === b.bPort && a.a0 === b.a0 && a.a1 === b.a1 && a.a2 === b.a2 && a.a3 === b.a3 && a.b0 === b.b0 && a.b1 === b.b1 && a.b2 === b.b2 && a.b3 === b.b3;
@@ -543,7 +547,7 @@ function closerInSequence(older: Connection, newer: Connection, seg: TcpSegment)
 
 /** How far a segment's numbers are from where the connection expects them (2^32 when it has none to compare). */
 function sequenceDistance(c: Connection, seg: TcpSegment): number {
-  const side = matchesSide(c, seg);
+  const side = sideOf(c, seg);
   const fwd = c.flow(side);
   const rev = c.flow(side === 0 ? 1 : 0);
   let d = 2 ** 32;
@@ -552,11 +556,12 @@ function sequenceDistance(c: Connection, seg: TcpSegment): number {
   return d;
 }
 
-/** The side of `c` that sent `seg` (which matches(c, seg)). */
-function matchesSide(c: Connection, seg: TcpSegment): 0 | 1 {
-  return c.aPort === seg.srcPort && c.bPort === seg.dstPort && c.isSource(0, seg) && c.isDestination(1, seg) ? 0 : 1;
+/** The side of `conn` that sent `seg` (a segment that matches(conn, seg)). */
+function sideOf(conn: Connection, seg: TcpSegment): 0 | 1 {
+  return conn.aPort === seg.srcPort && conn.isSource(0, seg) && (conn.aPort !== conn.bPort || conn.isDestination(1, seg)) ? 0 : 1;
 }
 
+/** The segment belongs to `c` (either direction). */
 function matches(c: Connection, seg: TcpSegment): boolean {
   if (c.aPort === seg.srcPort && c.bPort === seg.dstPort && c.isSource(0, seg) && c.isDestination(1, seg)) return true;
   return c.bPort === seg.srcPort && c.aPort === seg.dstPort && c.isSource(1, seg) && c.isDestination(0, seg);

@@ -80,7 +80,11 @@ export type GapReason =
   | 'snap-length' // the packet was cut by the capture's snap length
   | 'connection-end'; // held out-of-order data whose predecessor never came
 
-export type EndReason = 'capture-end' | 'idle-after-close' | 'port-reused';
+/**
+ * 'port-reused': a new connection took its ports while it was open; 'port-reaccepted': and the broker accepted that
+ * new connection (SYN-ACK), which it does only on ports it no longer holds: this one had ended on its side too.
+ */
+export type EndReason = 'capture-end' | 'idle-after-close' | 'port-reused' | 'port-reaccepted';
 
 /** Facts about one TCP connection, fixed when it is first reported. */
 export interface ConnectionInfo {

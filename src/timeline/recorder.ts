@@ -104,6 +104,7 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
       captureStart: captureStart !== null ? moment(captureStart.packet, captureStart.tsSec, captureStart.tsNsec) : moment(first.packet, first.tsSec, first.tsNsec),
       endedBy: 'capture-end',
       portReused: false,
+      portReaccepted: false,
       timeline: NO_ROWS,
       eventCount: 0,
       tls: null,
@@ -159,7 +160,8 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
     const f = this.facts;
     this.tcp.finish();
     f.endedBy = reason === 'capture-end' && f.clientRst === null && f.serverRst === null && (f.clientFin === null || f.serverFin === null) ? 'capture-end' : 'closed';
-    f.portReused = reason === 'port-reused';
+    f.portReused = reason === 'port-reused' || reason === 'port-reaccepted';
+    f.portReaccepted = reason === 'port-reaccepted';
     this.session.finish(); // messages cut off by the end of the connection still count
     Object.assign(f, this.completion());
     let rows: TimelineEntry[] | null = null;

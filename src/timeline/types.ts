@@ -246,6 +246,8 @@ export interface ConnectionFacts {
    * lost it without a FIN or RST in the capture.
    */
   portReused: boolean;
+  /** And the broker accepted that new connection (SYN-ACK): it no longer held this one (EndReason 'port-reaccepted'). */
+  portReaccepted: boolean;
   /**
    * Builds the timeline's rows, the first time it is called (a large run reports no timeline for most healthy
    * connections: their rows are never built).

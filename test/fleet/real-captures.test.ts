@@ -118,6 +118,16 @@ describe('fleet on real captures', () => {
     expect(f.headline.join(' ')).not.toMatch(/no answer|never answered|still open at the end\.$/);
   });
 
+  it('fleet-port-reuse merged with another capture: the two connections on one pair of ports keep their id and the reconnect', () => {
+    const merged = mergeReports([analyzeBytes(captureBytes('fleet-port-reuse.pcap'), { path: 'a.pcap' }), analyzeBytes(captureBytes('pika-healthy-idle.pcap'), { path: 'b.pcap' })]);
+    const reused = merged.connections.filter((c) => c.capture === 'a.pcap');
+    expect(reused.map((c) => [c.id, c.opened.packet])).toEqual([
+      ['10.95.0.2:40000->10.95.0.1:5672', 1],
+      ['10.95.0.2:40000->10.95.0.1:5672', 49],
+    ]);
+    expect(merged.fleet.reconnects).toMatchObject({ count: 1, medianDelaySeconds: 0 });
+  });
+
   it('fleet-port-reuse-reaped: the same reconnect after the broker dropped the old connection: missed heartbeats, then a plain reconnect', () => {
     const r = fleetOf('fleet-port-reuse-reaped.pcap');
     const f = r.fleet;

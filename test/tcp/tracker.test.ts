@@ -116,8 +116,24 @@ describe('TcpTracker: connections and clients', () => {
     const recs = track(first);
     expect(recs).toHaveLength(2);
     expect(recs[0]!.data.c2s).toBe('one');
-    expect(recs[0]!.ended).toBe('port-reused');
+    // Its end is its close: the ports are free again, no connection was lost (review 31: 'port-reused' made the report
+    // tell of a challenge ACK for any client RST followed by a connection on the same port).
+    expect(recs[0]!.ended).toBe('idle-after-close');
     expect(recs[1]!.data.c2s).toBe('two');
+  });
+
+  it('starts a new connection when a SYN comes on the ports of one joined mid-stream (no SYN of it seen)', () => {
+    const first = new Conversation({ clientIsn: 100 }).handshake();
+    first.send('c', 'one').send('s', 'ack-one');
+    first.packets.splice(0, 3); // the capture starts after the handshake
+    const second = new Conversation({ clientIsn: 90000 }).at(5).handshake();
+    second.send('c', 'two');
+    first.packets.push(...second.packets);
+    const recs = track(first);
+    expect(recs).toHaveLength(2);
+    expect([recs[0]!.data.c2s, recs[1]!.data.c2s]).toEqual(['one', 'two']);
+    // The broker answered the new SYN with SYN-ACK: it held the old connection no more.
+    expect(recs[0]!.ended).toBe('port-reaccepted');
   });
 
   it('identifies the client from a SYN-ACK when the SYN was not captured', () => {

@@ -32,7 +32,7 @@ export function clientAborted(ctx: RuleContext): Judgement | null {
       explanation:
         `A new connection from the same client address and port (a SYN with another sequence number) ended this one: the broker answered that SYN with an ACK of this connection's numbers (a challenge ACK, RFC 5961), ` +
         `and the client's kernel, which no longer knew this connection, reset it (packet ${end.moment.packet}). The client host had lost it without a FIN or RST reaching the capture ` +
-        `(a crash or reboot, or a NAT reusing the port) and connected again. RabbitMQ logs "client unexpectedly closed TCP connection".`,
+        `(a crash or reboot, or a NAT reusing the port) and connected again. RabbitMQ logs "client unexpectedly closed TCP connection".${hidden}${blocked}`,
     });
   }
   return judgement('client-aborted', end.moment, {

@@ -158,14 +158,17 @@ export function stillOpen(ctx: RuleContext): Judgement {
 
   if (f.portReused) {
     // Not "still open when the capture ended": the capture went on, and the client's side of it is gone.
+    const broker = f.portReaccepted
+      ? 'The broker accepted the new connection (SYN-ACK), which it does only on ports it no longer holds: this one had ended on its side too, out of the capture.'
+      : 'The broker may keep its side open until its heartbeat timeout (or TCP keep-alive) reaps it.';
     return judgement('open', f.lastPacket, {
       severity: 'warning',
       by: null,
       how: null,
       explanation:
-        `No close seen, and after its last packet at ${secondsBetween(f.captureStart, f.lastPacket).toFixed(3)} s a new connection from the same client address and port ` +
+        `No close seen (its last packet at ${secondsBetween(f.captureStart, f.lastPacket).toFixed(3)} s), and a new connection from the same client address and port ` +
         `(a SYN with another sequence number) took its place: the client lost this connection without a FIN or RST reaching the capture ` +
-        `(a host or process restart). The broker may keep its side open until its heartbeat timeout (or TCP keep-alive) reaps it.`,
+        `(a host or process restart, or a NAT reusing the port). ${broker}`,
     });
   }
 
