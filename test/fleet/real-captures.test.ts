@@ -112,7 +112,12 @@ describe('fleet on real captures', () => {
     const [old, renewed] = r.connections;
     expect([old!.opened.packet, renewed!.opened.packet]).toEqual([1, 49]);
     expect(old!.end).toMatchObject({ verdict: 'client-aborted', by: 'client', how: 'rst', packet: 51 });
-    expect(old!.end.explanation).toMatch(/^A new connection from the same client address and port \(a SYN with another sequence number\) ended this one: the broker answered that SYN with an ACK of this connection's numbers \(a challenge ACK, RFC 5961\), and the client's kernel, which no longer knew this connection, reset it \(packet 51\)\./);
+    expect(old!.end.explanation).toMatch(/^A new connection from the same client address and port \(a SYN with another sequence number\) ended this one: the broker answered that SYN with an ACK of this connection's numbers, a challenge ACK \(RFC 5961, packet 50\), and the client's kernel, which no longer knew this connection, reset it \(packet 51\)\./);
+    // Both packets noted on the old connection's timeline, where they show.
+    expect(old!.timeline.filter((e) => e.note !== undefined).map((e) => [e.packet, e.note])).toEqual([
+      [50, 'challenge ACK to the new SYN (RFC 5961)'],
+      [51, "the client's kernel resets the connection it lost"],
+    ]);
     expect(renewed!.end).toMatchObject({ verdict: 'open', packet: 129 });
     expect(renewed!.tcp.retransmissions).toEqual({ clientToServer: 1, serverToClient: 0 });
     expect(f.headline.join(' ')).not.toMatch(/no answer|never answered|still open at the end\.$/);

@@ -3,7 +3,7 @@
  * quiet before (failure-modes.md F19): the process exited or was killed, or an application timeout fired.
  * RabbitMQ logs "client unexpectedly closed TCP connection".
  */
-import { judgement } from '../judgement.js';
+import { addNote, judgement } from '../judgement.js';
 import { isKeyless } from '../tls-records.js';
 import type { Judgement, RuleContext } from '../types.js';
 
@@ -25,15 +25,21 @@ export function clientAborted(ctx: RuleContext): Judgement | null {
     // captures/fleet-port-reuse.pcap: the client host lost the connection silently and connected again from the same
     // port; Linux answers such a SYN with an ACK of the old connection's numbers (RFC 5961 §4.2, a challenge ACK), and
     // the client's kernel, which no longer knows the old connection, answers that ACK with this RST.
-    return judgement('client-aborted', end.moment, {
+    // The broker's last segment before the RST, as the end snapshot saw it: its challenge ACK.
+    const challenge = ctx.atEnd.trailing.s2c.lastSignOfLife;
+    const challengeText = challenge !== null && challenge.packet < end.moment.packet ? `, packet ${challenge.packet}` : '';
+    const j = judgement('client-aborted', end.moment, {
       severity: 'warning',
       by: 'client',
       how: 'rst',
       explanation:
-        `A new connection from the same client address and port (a SYN with another sequence number) ended this one: the broker answered that SYN with an ACK of this connection's numbers (a challenge ACK, RFC 5961), ` +
+        `A new connection from the same client address and port (a SYN with another sequence number) ended this one: the broker answered that SYN with an ACK of this connection's numbers, a challenge ACK (RFC 5961${challengeText}), ` +
         `and the client's kernel, which no longer knew this connection, reset it (packet ${end.moment.packet}). The client host had lost it without a FIN or RST reaching the capture ` +
         `(a crash or reboot, or a NAT reusing the port) and connected again. RabbitMQ logs "client unexpectedly closed TCP connection".${hidden}${blocked}`,
     });
+    if (challengeText !== '') addNote(j, challenge!.packet, 'challenge ACK to the new SYN (RFC 5961)');
+    addNote(j, end.moment.packet, "the client's kernel resets the connection it lost");
+    return j;
   }
   return judgement('client-aborted', end.moment, {
     severity: 'warning',
