@@ -74,12 +74,16 @@ export function serverSilenceCause(ev: SilenceEvidence): Cause | null {
   return ev.peerPayloadSegments > 0 ? 'server-stalled' : null;
 }
 
+/** Unanswered retransmissions (or keep-alive probes) that make a side's host or path gone, not a passing loss. */
+export const MIN_UNANSWERED = 3;
+
 /**
- * The client retransmitted into the broker's silence and got no answer (not even an ACK): the broker host or the path
- * to it is gone (netns-broker-unreachable.pcap, taken on the client's side), whatever the client's own silence says.
+ * The client retransmitted into the broker's silence MIN_UNANSWERED times and got no answer (not even an ACK): the
+ * broker host or the path to it is gone (netns-broker-unreachable.pcap, taken on the client's side), whatever the
+ * client's own silence says. The same threshold for the report at the end and for live mode's alerts (review 32).
  */
 export function brokerUnreachable(ev: SilenceEvidence): boolean {
-  return ev.peerRetransmissionsUnanswered > 0;
+  return ev.peerRetransmissionsUnanswered >= MIN_UNANSWERED;
 }
 
 export function judgeOpenSilence(input: OpenSilenceInput): OpenSilence {

@@ -69,11 +69,12 @@ function overview(members: readonly FleetMember[], hosts: number, t: (m: FleetMe
   if (n === 1 && only !== undefined) {
     const name = only.application !== null ? ` (${only.application})` : '';
     // Still open, yet judged (a side silent past T): the cause, since RabbitMQ's timer may be about to close it.
-    // Without a cause, its severity when it has a problem (its broker unreachable: netns-broker-unreachable.pcap).
     const open =
       only.cause !== null
         ? `still open at the end of the capture, but ${only.cause} (${only.severity})`
-        : `still open at the end of the capture${only.severity !== 'info' ? `, with a problem (${only.severity})` : ''}`;
+        : only.brokerUnreachable === true
+          ? `still open at the end of the capture, but its broker stopped answering it (${only.severity})`
+          : 'still open at the end of the capture';
     const end = only.ended === null ? open : `${verdictLabel(only)} at ${t(only).toFixed(3)} s`;
     return `1 AMQP connection from ${only.host}${name}: ${end}.`;
   }
@@ -237,7 +238,7 @@ export function headline(
 /** "missed-heartbeats (client-stalled) at 16.220 s", or, still open, "still open at the end of the capture, client-stalled since 6.104 s". */
 function oneConnection(m: FleetMember, t: (m: FleetMember) => number, clock: Clock): string {
   if (m.ended !== null) return `${verdictLabel(m)} at ${t(m).toFixed(3)} s`;
-  if (m.cause === null) return `still open at the end of the capture (${m.severity})`;
+  if (m.cause === null) return m.brokerUnreachable === true ? 'still open at the end of the capture, its broker not answering' : `still open at the end of the capture (${m.severity})`;
   return `still open at the end of the capture, ${m.cause} ${m.silentSince !== null ? `since ${clock.t(m.silentSince).toFixed(3)} s` : 'since before the capture started'}`;
 }
 

@@ -153,6 +153,7 @@ export function memberOf(facts: ConnectionFacts, d: Diagnosis, capture: string |
     beginningSeen: beginningSeen(facts),
     blocked: facts.blocked.length === 0 ? NOT_BLOCKED : facts.blocked.map((b) => blockedSpan(instant(b.blocked), b.unblocked !== null ? instant(b.unblocked) : null, b.blocked.reason, b.beforeCapture, instant(j.at))),
     silentSince: j.verdict === 'open' && j.cause !== null && j.cause !== 'server-stalled' && facts.lastPayload.c2s !== null ? instant(facts.lastPayload.c2s) : null,
+    brokerUnreachable: j.evidence['brokerUnreachable'] === true,
   };
 }
 

@@ -71,6 +71,12 @@ export interface FleetMember {
    * when that silence began, the client's last byte; null otherwise, and when that byte is before the capture.
    */
   silentSince: Instant | null;
+  /**
+   * Its broker stopped answering it: the client's last bytes went unacknowledged through several retransmissions
+   * (the judgement's `brokerUnreachable` evidence, netns-broker-unreachable.pcap). Optional: members of reports
+   * made before the field existed lack it.
+   */
+  brokerUnreachable?: boolean;
 }
 
 /** A connection's Connection.Blocked episode: from the Blocked frame to the Unblocked one. */

@@ -45,6 +45,7 @@ export function memberFromReport(c: ReportConnection, capture: string | null): F
     beginningSeen: c.handshakeSeen,
     blocked: blockedSpans(c),
     silentSince: c.end.verdict === 'open' && c.end.cause !== null && c.end.cause !== 'server-stalled' && c.lastClientByte !== null ? instantOf(c.lastClientByte) : null,
+    brokerUnreachable: (c.end as Record<string, unknown>)['brokerUnreachable'] === true,
   };
 }
 

@@ -4,24 +4,28 @@
  * did not fall silent, its bytes stopped arriving: the report and the live lines say so on the broker's side.
  */
 import { describe, expect, it } from 'vitest';
-import { Analyzer } from '../../src/analyze.js';
+import { Analyzer, analyzeBytes } from '../../src/analyze.js';
 import type { LiveEvent } from '../../src/live/types.js';
 import { liveLine } from '../../src/render/live.js';
+import { amqpHandshake, HEARTBEAT } from '../helpers/amqp-conversation.js';
 import { analyzeCapture, captureBytes } from '../helpers/captures.js';
+import { Conversation } from '../helpers/conversation.js';
+import { writePcap } from '../helpers/synth-capture.js';
 
 describe('netns-broker-unreachable.pcap', () => {
   const report = analyzeCapture('netns-broker-unreachable.pcap').report;
   const c = report.connections[0]!;
 
   it('is open with an error on the broker side: not "the client had sent nothing", not server-stalled', () => {
-    expect(c.end).toMatchObject({ verdict: 'open', cause: null, severity: 'error', packet: 37, silentSide: 'server', unansweredRetransmissions: 6, silenceSeconds: 8.650266 });
+    expect(c.end).toMatchObject({ verdict: 'open', cause: null, severity: 'error', packet: 37, silentSide: 'server', brokerUnreachable: true, unansweredRetransmissions: 6, silenceSeconds: 8.650266 });
     expect(c.end.explanation).toBe(
       "Still open when the capture ended, but the broker had sent nothing for 8.7 s (2.2 x T, T=4 s), not even an ACK of the client's last bytes (packet 31 at 10.009 s), " +
-        "which the client's kernel retransmitted 6 times: the broker host or the network path to it is gone, not the client. The client's heartbeat timeout closes it after about 2T " +
-        'without a byte from the broker; RabbitMQ, if it still runs, has received nothing from the client since its last packet (8.009 s, packet 29) and drops it for missed heartbeats ' +
-        'at most about 3T after that (by 13:50:15.2 UTC). Check the broker host and the network between it and the client.',
+        "which the client's kernel retransmitted 6 times: the broker host or the network path to it is gone, not the client. The client's own heartbeat timeout will close it " +
+        "(when depends on its library); RabbitMQ, if it still runs, acknowledged the client's bytes last in its packet 29 (8.009 s) and, if nothing later reached it, drops the " +
+        'connection for missed heartbeats 2T-3T after the last of them, by 13:50:15.2 UTC at the latest. Check the broker host and the network between it and the client.',
     );
-    expect(report.fleet.headline[0]).toBe('1 AMQP connection from 10.94.0.2 (netns-broker-unreachable): still open at the end of the capture, with a problem (error).');
+    // The broker logged "missed heartbeats from client, timeout: 4s" at about 20.0 s (captures/README.md): 3T after #29.
+    expect(report.fleet.headline[0]).toBe('1 AMQP connection from 10.94.0.2 (netns-broker-unreachable): still open at the end of the capture, but its broker stopped answering it (error).');
   });
 
   it('live: the broker\'s silence past T and 2T, its bytes unacknowledged; no client silence', () => {
@@ -35,5 +39,65 @@ describe('netns-broker-unreachable.pcap', () => {
       ['server', 2, 37, null],
     ]);
     for (const e of silences) expect(liveLine(e)).toMatch(/server has sent nothing for \d+\.\d s \(past 2?T, T=4 s\): the client's bytes go unacknowledged, the broker host or the path to it is gone$/);
+  });
+});
+
+/**
+ * The same state made by hand around the threshold (review 32): T=4, both sides heartbeating every 2 s, the broker's
+ * kernel ACKing, then from 10 s the broker sends nothing and the client's heartbeat at 10.01 s is retransmitted `n`
+ * times; the capture ends at `until`, or the client gives up with RST there.
+ */
+function brokerGone(n: number, o: { until?: number; clientRst?: boolean } = {}): Uint8Array {
+  const c = new Conversation({ clientPort: 41000, clientIsn: 5000 });
+  let t = amqpHandshake(c, 0, { heartbeat: 4, name: 'gone' });
+  for (let k = 0; k < 4; k++) {
+    t += 2;
+    c.at(t).send('s', HEARTBEAT).ack('c');
+    c.at(t + 0.01).send('c', HEARTBEAT).ack('s');
+  }
+  const seq = c.nextSeq('c');
+  c.at(t + 2).send('c', HEARTBEAT);
+  for (let k = 1; k <= n; k++) c.at(t + 2 + 0.2 * 2 ** k).send('c', HEARTBEAT, { seq });
+  const end = o.until ?? t + 12;
+  if (o.clientRst === true) c.at(end).rst('c');
+  else c.at(end).ack('c', { seq: (seq + 8) >>> 0 });
+  return writePcap(c.packets);
+}
+
+describe('a broker gone, made by hand (review 32)', () => {
+  it('under 3 unanswered retransmissions it stays server-stalled, in the report and in live mode alike', () => {
+    const events: LiveEvent[] = [];
+    const a = new Analyzer({ onLive: (e) => events.push(e) });
+    // Ends at 13.5 s: the broker silent past T (from 8.007 s), the client not yet (from 10.007 s).
+    a.push(brokerGone(2, { until: 13.5 }));
+    const [conn] = a.end().connections;
+    expect(conn!.end).toMatchObject({ verdict: 'open', cause: 'server-stalled', severity: 'error' });
+    for (const e of events) if (e.type === 'silence' && e.side === 'server') expect(e.message).toMatch(/\(server-stalled\)$/);
+  });
+
+  it('from 3 it is the broker gone, in both', () => {
+    const events: LiveEvent[] = [];
+    const a = new Analyzer({ onLive: (e) => events.push(e) });
+    a.push(brokerGone(3));
+    const [conn] = a.end().connections;
+    expect(conn!.end).toMatchObject({ verdict: 'open', cause: null, severity: 'error', brokerUnreachable: true, unansweredRetransmissions: 3 });
+    const server = events.flatMap((e) => (e.type === 'silence' && e.side === 'server' ? [e] : []));
+    expect(server.length).toBeGreaterThan(0);
+    for (const e of server) expect(e.message).toMatch(/the broker host or the path to it is gone$/);
+  });
+
+  it('a loss of a second or two at the end of a capture is not a broker gone', () => {
+    // Three retransmissions by 11.6 s, the capture's end at 11.9 s: the broker silent 3.9 s, under T.
+    const [conn] = analyzeBytes(brokerGone(3, { until: 11.9 })).connections;
+    expect(conn!.end.verdict).toBe('open');
+    expect(conn!.end.explanation).not.toMatch(/gone/);
+    expect((conn!.end as Record<string, unknown>)['brokerUnreachable']).toBeUndefined();
+  });
+
+  it('closed by the client after it: server-unresponsive with the broker gone, not "its kernel still ACKed them"', () => {
+    const [conn] = analyzeBytes(brokerGone(4, { clientRst: true })).connections;
+    expect(conn!.end).toMatchObject({ verdict: 'server-unresponsive', cause: null, by: 'client', how: 'rst', brokerUnreachable: true, unansweredRetransmissions: 4 });
+    expect(conn!.end.explanation).toMatch(/and did not acknowledge the client's last bytes, retransmitted 4 times: the broker host or the network path to it is gone; the client timed out/);
+    expect(conn!.end.explanation).not.toMatch(/still ACKed|stalled/);
   });
 });

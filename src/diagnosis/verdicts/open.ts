@@ -11,11 +11,13 @@ import type { Moment, SilenceEvidence } from '../../timeline/types.js';
 import { formatSeconds, identifyClient, stalledClientFix } from '../client-library.js';
 import { roundMicros, secondsBetween } from '../heartbeat.js';
 import { addNote, judgement } from '../judgement.js';
-import { expectedCloseSentence, judgeOpenSilence, timeOfDay, type OpenSilence } from '../open-silence.js';
+import { brokerUnreachable, expectedCloseSentence, judgeOpenSilence, MIN_UNANSWERED, timeOfDay, type OpenSilence } from '../open-silence.js';
 import { annotateClientEnd, clientSilenceStart } from '../silence-notes.js';
 import type { Judgement, RuleContext } from '../types.js';
 
-const MIN_UNANSWERED = 3;
+
+/** Without a heartbeat to measure it by, a broker silence this long (seconds) under unanswered retransmissions. */
+const MIN_SILENCE_NO_T = 5;
 
 export function stillOpen(ctx: RuleContext): Judgement {
   const f = ctx.facts;
@@ -190,21 +192,26 @@ export function stillOpen(ctx: RuleContext): Judgement {
 function brokerUnreachableJudgement(ctx: RuleContext): Judgement | null {
   const f = ctx.facts;
   const t = ctx.heartbeat;
-  const ev = ctx.atEnd.trailing.s2c; // since the broker's last byte of payload
-  const brokerLast = ev.lastSignOfLife ?? ctx.atEnd.lastPayload.s2c;
+  const ev = ctx.atEnd.trailing.s2c; // since the broker's last byte of payload (which is its last sign of life too)
+  const brokerLast = ctx.atEnd.lastPayload.s2c;
   const clientLast = ctx.atEnd.lastPayload.c2s;
-  if (ev.peerRetransmissionsUnanswered < MIN_UNANSWERED || brokerLast === null || clientLast === null) return null;
+  if (!brokerUnreachable(ev) || brokerLast === null || clientLast === null) return null;
   const origin = f.captureStart;
-  const silence = secondsBetween(ctx.atEnd.lastPayload.s2c ?? brokerLast, f.lastPacket);
+  const silence = secondsBetween(brokerLast, f.lastPacket);
+  // A loss of a second or two at the end of a capture is not a broker gone (three retransmissions take 1.4 s).
+  if (t !== null && t > 0 ? silence <= t : silence < MIN_SILENCE_NO_T) return null;
   const lastByte = secondsBetween(origin, brokerLast);
   const tText = t === null ? '' : t === 0 ? ', heartbeats disabled' : ` (${(silence / t).toFixed(1)} x T, T=${t} s)`;
+  // RabbitMQ closes 2T-3T after the client's last byte it received (failure-modes.md §1.1); its last packet
+  // acknowledges those bytes, so they arrived no later than that packet: the close comes by 3T after it, unless
+  // bytes the capture shows unacknowledged reached it all the same.
   const then =
     t === null
       ? ''
       : t === 0
-        ? ' With heartbeats disabled neither side notices until TCP gives up (the client\'s kernel after its retransmissions run out, tcp_retries2): enable heartbeats.'
-        : ` The client's heartbeat timeout closes it after about 2T without a byte from the broker; RabbitMQ, if it still runs, has received nothing from the client since its last packet ` +
-          `(${lastByte.toFixed(3)} s, packet ${brokerLast.packet}) and drops it for missed heartbeats at most about 3T after that (by ${timeOfDay(origin, lastByte + 3 * t)} UTC).`;
+        ? ' With heartbeats disabled the broker notices only if it has something to send or TCP keep-alive is on, and the client only when its kernel gives up retransmitting (tcp_retries2): enable heartbeats.'
+        : ` The client's own heartbeat timeout will close it (when depends on its library); RabbitMQ, if it still runs, acknowledged the client's bytes last in its packet ${brokerLast.packet} ` +
+          `(${lastByte.toFixed(3)} s) and, if nothing later reached it, drops the connection for missed heartbeats 2T-3T after the last of them, by ${timeOfDay(origin, lastByte + 3 * t)} UTC at the latest.`;
   const j = judgement('open', f.lastPacket, {
     cause: null,
     severity: 'error',
@@ -214,7 +221,7 @@ function brokerUnreachableJudgement(ctx: RuleContext): Judgement | null {
       `Still open when the capture ended, but the broker had sent nothing for ${formatSeconds(silence)}${tText}, not even an ACK of the client's last bytes ` +
       `(packet ${clientLast.packet} at ${secondsBetween(origin, clientLast).toFixed(3)} s), which the client's kernel retransmitted ${ev.peerRetransmissionsUnanswered} times: ` +
       `the broker host or the network path to it is gone, not the client.${then} Check the broker host and the network between it and the client.`,
-    evidence: { silenceSeconds: roundMicros(silence), silentSide: 'server', unansweredRetransmissions: ev.peerRetransmissionsUnanswered },
+    evidence: { silenceSeconds: roundMicros(silence), silentSide: 'server', brokerUnreachable: true, unansweredRetransmissions: ev.peerRetransmissionsUnanswered },
   });
   const lastServer = ctx.atEnd.lastPayload.s2c;
   if (lastServer !== null) addNote(j, lastServer.packet, "broker's last byte");

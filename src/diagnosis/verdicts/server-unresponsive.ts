@@ -6,6 +6,7 @@
 import { formatSeconds } from '../client-library.js';
 import { heartbeatTolerance, roundMicros, secondsBetween } from '../heartbeat.js';
 import { addNote, judgement } from '../judgement.js';
+import { brokerUnreachable } from '../open-silence.js';
 import type { Judgement, RuleContext } from '../types.js';
 
 /**
@@ -30,18 +31,31 @@ export function serverUnresponsive(ctx: RuleContext): Judgement | null {
   if (silence < 1.5 * t - heartbeatTolerance(t)) return null;
   const ev = ctx.atEnd.trailing.s2c; // since the broker's last payload
   const clientKeptWriting = ev.peerPayloadSegments > 0;
-  const brokerKernelAlive = ev.acksAdvanced > 0;
+  // The client's last bytes retransmitted unanswered: not a stalled broker process but its host or the path gone
+  // (the closed form of netns-broker-unreachable.pcap; review 32).
+  const unreachable = brokerUnreachable(ev);
+  const brokerKernelAlive = ev.acksAdvanced > 0 && !unreachable;
   const j = judgement('server-unresponsive', end.moment, {
-    cause: clientKeptWriting ? 'server-stalled' : null,
+    cause: clientKeptWriting && !unreachable ? 'server-stalled' : null,
     severity: 'error',
     by: 'client',
     how: end.kind,
     explanation:
       `The broker sent nothing for ${formatSeconds(silence)} (${(silence / t).toFixed(1)} x T, T=${t} s) ` +
-      (clientKeptWriting ? 'while the client kept sending heartbeats' : '') +
+      (unreachable
+        ? `and did not acknowledge the client's last bytes, retransmitted ${ev.peerRetransmissionsUnanswered} times: the broker host or the network path to it is gone`
+        : clientKeptWriting
+          ? 'while the client kept sending heartbeats'
+          : '') +
       (brokerKernelAlive ? ', and its kernel still ACKed them: the broker process stalled (GC, disk, VM pause, SIGSTOP)' : '') +
-      `; the client timed out and closed the socket without Connection.Close. Check the broker's health and the path from it to the client.`,
-    evidence: { silenceSeconds: roundMicros(silence), clientSegmentsDuringSilence: ev.peerPayloadSegments, brokerAcksDuringSilence: ev.acksAdvanced },
+      `; the client timed out and closed the socket without Connection.Close. ` +
+      (unreachable ? 'Check the broker host and the network between it and the client.' : "Check the broker's health and the path from it to the client."),
+    evidence: {
+      silenceSeconds: roundMicros(silence),
+      clientSegmentsDuringSilence: ev.peerPayloadSegments,
+      brokerAcksDuringSilence: ev.acksAdvanced,
+      ...(unreachable ? { brokerUnreachable: true, unansweredRetransmissions: ev.peerRetransmissionsUnanswered } : {}),
+    },
   });
   addNote(j, last.packet, "broker's last byte");
   addNote(j, end.moment.packet, `client gives up ${formatSeconds(silence)} after the broker's last byte`);
