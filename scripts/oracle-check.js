@@ -24,6 +24,7 @@ import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pairStreams } from './oracle-pairs.js';
 import { FIXTURE_DIR, fixtureName, keyLogFor, tsharkOracle, tsharkVersion } from './tshark-oracle.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -76,8 +77,9 @@ async function analyze(name) {
   // By id and first packet: a new connection on the ports of an earlier one has the same id (fleet-port-reuse).
   const onEvent = (connection, e, firstPacket) => {
     if (e.kind !== 'amqp' || e.type.startsWith('Protocol-Header')) return;
-    let m = frameCounts.get(`${connection}#${firstPacket}`);
-    if (m === undefined) frameCounts.set(`${connection}#${firstPacket}`, (m = new Map()));
+    const byConnection = `${connection}#${firstPacket}`;
+    let m = frameCounts.get(byConnection);
+    if (m === undefined) frameCounts.set(byConnection, (m = new Map()));
     const key = `${e.dir} ${e.type}`;
     m.set(key, (m.get(key) ?? 0) + 1);
   };
@@ -108,31 +110,17 @@ const split = (x) => `${both(x)} (c2s ${x.clientToServer}, s2c ${x.serverToClien
 /** amqpscope against the committed Wireshark figures; returns the differences. */
 function compare(name, oracle, report, frameCounts) {
   const diffs = [];
-  // Each stream with the reported connection of its addresses and ports; in order where two connections share them
-  // (a new connection on the ports of an earlier one), streams and connections both in order of their first packet.
-  const byId = new Map();
-  for (const c of [...report.connections].sort((a, b) => a.opened.packet - b.opened.packet)) {
-    const id = c.id.replace(/[[\]]/g, '');
-    byId.set(id, [...(byId.get(id) ?? []), c]);
-  }
-  const withFrames = new Map();
-  for (const o of oracle.connections) if (o.frames_c2s + o.frames_s2c > 0) withFrames.set(`${o.client}->${o.server}`, (withFrames.get(`${o.client}->${o.server}`) ?? 0) + 1);
   const seen = new Set();
   let counted = 0;
-  for (const o of oracle.connections) {
+  for (const { o, c } of pairStreams(oracle.connections, report.connections)) {
     const id = `${o.client}->${o.server}`;
-    const left = byId.get(id) ?? [];
-    const framed = o.frames_c2s + o.frames_s2c > 0;
-    if (framed) withFrames.set(id, withFrames.get(id) - 1);
-    // A stream without frames is one of the fleet's counted attempts, unless a reported connection is left for it.
-    const c = left.length === 0 || (!framed && (withFrames.get(id) ?? 0) >= left.length) ? undefined : left.shift();
     // A stream without one AMQP frame (an attempt the broker refused, a bare handshake) is counted by the fleet
     // section, not listed as a connection; the counts must still add up (below).
-    if (c === undefined && o.frames_c2s + o.frames_s2c === 0) {
+    if (c === null && o.frames_c2s + o.frames_s2c === 0) {
       counted += 1;
       continue;
     }
-    if (c === undefined) {
+    if (c === null) {
       diffs.push(`${id}: Wireshark has this connection (stream ${o.stream}, ${o.frames_c2s}+${o.frames_s2c} frames), amqpscope does not`);
       continue;
     }

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ReportEvent } from '../src/report/types.js';
 import { Analyzer } from '../src/analyze.js';
+import { pairStreams } from '../scripts/oracle-pairs.js';
 import { ORACLE_DIR, captureBytes, keyLogOf, oracleFor, smallCaptures, type OracleConnection } from './helpers/captures.js';
 
 /** Wireshark's frame names differ from ours only in spelling of the non-method frames. */
@@ -90,30 +91,6 @@ function ours(c: ReturnType<typeof analyze>['report']['connections'][number], ev
     lastClientFrame: last(c.lastClientFrame),
     lastServerFrame: last(c.lastServerFrame),
   };
-}
-
-/**
- * Each of Wireshark's TCP streams with the reported connection it is (null: a stream without AMQP, which the fleet
- * section counts): by addresses and ports, and in order where two connections share them (a new connection on the
- * ports of an earlier one, fleet-port-reuse), the streams being in order of their first packet as the connections are.
- */
-function pairStreams<C extends { id: string; opened: { packet: number } }>(streams: readonly OracleConnection[], connections: readonly C[]): { o: OracleConnection; c: C | null }[] {
-  const byId = new Map<string, C[]>();
-  for (const c of [...connections].sort((a, b) => a.opened.packet - b.opened.packet)) {
-    const id = c.id.replace(/[[\]]/g, '');
-    byId.set(id, [...(byId.get(id) ?? []), c]);
-  }
-  const withFrames = new Map<string, number>();
-  for (const o of streams) if (o.frames_c2s + o.frames_s2c > 0) withFrames.set(`${o.client}->${o.server}`, (withFrames.get(`${o.client}->${o.server}`) ?? 0) + 1);
-  return streams.map((o) => {
-    const id = `${o.client}->${o.server}`;
-    const left = byId.get(id) ?? [];
-    const framed = o.frames_c2s + o.frames_s2c > 0;
-    if (framed) withFrames.set(id, withFrames.get(id)! - 1);
-    // A stream without frames is one of the fleet's counted attempts, unless a reported connection is left for it.
-    if (left.length === 0 || (!framed && (withFrames.get(id) ?? 0) >= left.length)) return { o, c: null };
-    return { o, c: left.shift()! };
-  });
 }
 
 /** What Wireshark says, in the same shape. */

@@ -185,10 +185,6 @@ function reasonText(f: RefusalFacts, r: Refusal, guestRemote: boolean): string {
   return `the login${who} was refused while ${elsewhere} logged in as ${f.users.length === 1 ? 'that user' : 'those users'}: most likely a wrong password in ${f.clients === 1 ? "this client's" : "these clients'"} configuration${guest}`;
 }
 
-function span(f: RefusalFacts): string {
-  return timeSpan(f.t, f.endT);
-}
-
 /** ", each client retrying every 1.0 s (median)": a client is a process where names tell them apart (reconnects.ts). */
 function retryingText(f: RefusalFacts): string {
   return f.retryDelaySeconds !== null ? `, each client retrying every ${spoken(f.retryDelaySeconds)} (median)` : '';
@@ -206,7 +202,7 @@ function admittedText(f: RefusalFacts, r: Refusal, sayNever = true): string {
 function summary(f: RefusalFacts, r: Refusal, hosts: readonly string[], applications: readonly string[], guestRemote: boolean): string {
   const from = hosts.length === 1 ? `from ${hosts[0]}` : `from ${plural(hosts.length, 'host')}`;
   const apps = applications.length > 0 ? ` (${listed(applications)})` : '';
-  return `The broker refused ${plural(f.count, 'connection attempt')} ${from}${apps} during the handshake ${span(f)} with ${codeText(f)}${retryingText(f)}: ${reasonText(f, r, guestRemote)}; ${admittedText(f, r)}.`;
+  return `The broker refused ${plural(f.count, 'connection attempt')} ${from}${apps} during the handshake ${timeSpan(f.t, f.endT)} with ${codeText(f)}${retryingText(f)}: ${reasonText(f, r, guestRemote)}; ${admittedText(f, r)}.`;
 }
 
 function explanation(f: RefusalFacts, r: Refusal, hosts: readonly string[], applications: readonly string[], guestRemote: boolean): string {
@@ -216,7 +212,7 @@ function explanation(f: RefusalFacts, r: Refusal, hosts: readonly string[], appl
   const text = f.replyText !== null ? `: "${f.replyText}"` : '';
   // The advice says whether retrying can help; for a login, whose it was and whether that user logged in elsewhere.
   const login = r.reason === 'login' ? ` ${capitalised(reasonText(f, r, guestRemote))}.` : '';
-  return `The broker closed ${plural(f.count, 'connection')}${apps} ${from} during the handshake ${span(f)} with ${codeText(f)}${text}${retryingText(f)}; ${admittedText(f, r, false)}.${login} ${advice}`;
+  return `The broker closed ${plural(f.count, 'connection')}${apps} ${from} during the handshake ${timeSpan(f.t, f.endT)} with ${codeText(f)}${text}${retryingText(f)}; ${admittedText(f, r, false)}.${login} ${advice}`;
 }
 
 function capitalised(text: string): string {

@@ -413,7 +413,6 @@ export class TcpTracker {
     return found;
   }
 
-
   private create(seg: TcpSegment, key: number, packet: number, tsSec: number, tsNsec: number): Connection {
     const conn: Connection = new Connection(
       key,

@@ -15,7 +15,6 @@ import { brokerUnreachable, expectedCloseSentence, judgeOpenSilence, MIN_UNANSWE
 import { annotateClientEnd, clientSilenceStart } from '../silence-notes.js';
 import type { Judgement, RuleContext } from '../types.js';
 
-
 /** Without a heartbeat to measure it by, a broker silence this long (seconds) under unanswered retransmissions. */
 const MIN_SILENCE_NO_T = 5;
 
@@ -192,7 +191,7 @@ export function stillOpen(ctx: RuleContext): Judgement {
 function brokerUnreachableJudgement(ctx: RuleContext): Judgement | null {
   const f = ctx.facts;
   const t = ctx.heartbeat;
-  const ev = ctx.atEnd.trailing.s2c; // since the broker's last byte of payload (which is its last sign of life too)
+  const ev = ctx.atEnd.trailing.s2c; // since the broker's last byte of payload
   const brokerLast = ctx.atEnd.lastPayload.s2c;
   const clientLast = ctx.atEnd.lastPayload.c2s;
   if (!brokerUnreachable(ev) || brokerLast === null || clientLast === null) return null;
@@ -223,8 +222,7 @@ function brokerUnreachableJudgement(ctx: RuleContext): Judgement | null {
       `the broker host or the network path to it is gone, not the client.${then} Check the broker host and the network between it and the client.`,
     evidence: { silenceSeconds: roundMicros(silence), silentSide: 'server', brokerUnreachable: true, unansweredRetransmissions: ev.peerRetransmissionsUnanswered },
   });
-  const lastServer = ctx.atEnd.lastPayload.s2c;
-  if (lastServer !== null) addNote(j, lastServer.packet, "broker's last byte");
+  addNote(j, brokerLast.packet, "broker's last byte");
   return j;
 }
 
