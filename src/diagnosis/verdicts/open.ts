@@ -199,7 +199,9 @@ function brokerUnreachableJudgement(ctx: RuleContext): Judgement | null {
   const silence = secondsBetween(brokerLast, f.lastPacket);
   // A loss of a second or two at the end of a capture is not a broker gone (three retransmissions take 1.4 s).
   if (t !== null && t > 0 ? silence <= t : silence < MIN_SILENCE_NO_T) return null;
-  const lastByte = secondsBetween(origin, brokerLast);
+  // Its last packet of any kind (a pure ACK may follow its last payload): the latest acknowledgement of the client's bytes.
+  const brokerAck = ev.lastSignOfLife ?? brokerLast;
+  const lastAck = secondsBetween(origin, brokerAck);
   const tText = t === null ? '' : t === 0 ? ', heartbeats disabled' : ` (${(silence / t).toFixed(1)} x T, T=${t} s)`;
   // RabbitMQ closes 2T-3T after the client's last byte it received (failure-modes.md §1.1); its last packet
   // acknowledges those bytes, so they arrived no later than that packet: the close comes by 3T after it, unless
@@ -209,8 +211,8 @@ function brokerUnreachableJudgement(ctx: RuleContext): Judgement | null {
       ? ''
       : t === 0
         ? ' With heartbeats disabled the broker notices only if it has something to send or TCP keep-alive is on, and the client only when its kernel gives up retransmitting (tcp_retries2): enable heartbeats.'
-        : ` The client's own heartbeat timeout will close it (when depends on its library); RabbitMQ, if it still runs, acknowledged the client's bytes last in its packet ${brokerLast.packet} ` +
-          `(${lastByte.toFixed(3)} s) and, if nothing later reached it, drops the connection for missed heartbeats 2T-3T after the last of them, by ${timeOfDay(origin, lastByte + 3 * t)} UTC at the latest.`;
+        : ` The client's own heartbeat timeout will close it (when depends on its library); RabbitMQ, if it still runs, acknowledged the client's bytes last in its packet ${brokerAck.packet} ` +
+          `(${lastAck.toFixed(3)} s) and, if nothing later reached it, drops the connection for missed heartbeats 2T-3T after the last of them, by ${timeOfDay(origin, lastAck + 3 * t)} UTC at the latest.`;
   const j = judgement('open', f.lastPacket, {
     cause: null,
     severity: 'error',
