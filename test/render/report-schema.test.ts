@@ -77,6 +77,8 @@ describe('docs/report.schema.json', () => {
       ['packet 0', broken((r) => (r.connections[0].timeline[0].packet = 0)), /minimum 1/],
       ['bad at', broken((r) => (r.capture.start = 'yesterday')), /start/],
       ['unknown field', broken((r) => (r.connections[0].colour = 'red')), /not allowed/],
+      // Every verdict's evidence field is listed: one added without its description fails here.
+      ['undocumented end evidence', broken((r) => (r.connections[0].end.colour = 'red')), /end.*colour.*not allowed|not allowed/],
       ['wrong tool', broken((r) => (r.tool.name = 'other')), /name/],
       ['negative count', broken((r) => (r.connections[0].frames.clientToServer = -1)), /minimum 0/],
     ];
