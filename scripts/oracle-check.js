@@ -24,7 +24,7 @@ import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pairStreams } from './oracle-pairs.js';
+import { cutOffAttempts, pairStreams } from './oracle-pairs.js';
 import { FIXTURE_DIR, fixtureName, keyLogFor, tsharkOracle, tsharkVersion } from './tshark-oracle.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -112,12 +112,14 @@ function compare(name, oracle, report, frameCounts) {
   const diffs = [];
   const seen = new Set();
   let counted = 0;
+  const unpaired = [];
   for (const { o, c } of pairStreams(oracle.connections, report.connections)) {
     const id = `${o.client}->${o.server}`;
     // A stream without one AMQP frame (an attempt the broker refused, a bare handshake) is counted by the fleet
     // section, not listed as a connection; the counts must still add up (below).
     if (c === null && o.frames_c2s + o.frames_s2c === 0) {
       counted += 1;
+      unpaired.push(o);
       continue;
     }
     if (c === null) {
@@ -168,8 +170,10 @@ function compare(name, oracle, report, frameCounts) {
     }
   }
   const fleetCounted = (report.fleet?.refused?.count ?? 0) + (report.fleet?.noAmqp?.count ?? 0);
-  if (counted !== fleetCounted) {
-    diffs.push(`${counted} streams without AMQP in Wireshark, amqpscope's fleet section counts ${fleetCounted} (refused + noAmqp)`);
+  // A lone SYN at the capture's very end is neither counted nor listed (its answer may be cut off).
+  const cutOff = cutOffAttempts(unpaired, report).length;
+  if (counted !== fleetCounted + cutOff) {
+    diffs.push(`${counted} streams without AMQP in Wireshark, amqpscope's fleet section counts ${fleetCounted} (refused + noAmqp)${cutOff > 0 ? ` and ${cutOff} at the capture's end` : ''}`);
   }
   return diffs;
 }

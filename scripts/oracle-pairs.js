@@ -27,3 +27,15 @@ export function pairStreams(streams, connections) {
     return { o, c: left.shift() };
   });
 }
+
+/**
+ * Streams without AMQP that the fleet section neither counts nor lists: a lone SYN in the capture's last
+ * `waitSeconds` (src/fleet/member.ts SYN_ANSWER_WAIT_SECONDS), whose answer may be cut off by the capture's end
+ * (fleet-broker-unreachable: kombu's new attempt is the capture's last packet). `report`: amqpscope's JSON report.
+ */
+export function cutOffAttempts(streams, report, waitSeconds = 0.01) {
+  const end = Date.parse(report.capture.start) / 1000 + report.capture.durationSeconds;
+  return streams.filter(
+    (o) => o.frames_c2s + o.frames_s2c === 0 && o.tcp_flags.length > 0 && o.tcp_flags.every((f) => f.flags.length === 1 && f.flags[0] === 'SYN') && end - o.tcp_flags[0].t < waitSeconds,
+  );
+}

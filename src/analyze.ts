@@ -234,6 +234,7 @@ export class Analyzer implements CaptureSink {
 
   private finishConnection(facts: ConnectionFacts, followed: Followed | null): void {
     const kind = nonAmqpKind(facts, { packet: this.packets, tsSec: this.lastSec, tsNsec: this.lastNsec });
+    if (this.inputEnded && facts.endedBy === 'capture-end') facts.inputEnd = { packet: this.packets, tsSec: this.lastSec, tsNsec: this.lastNsec };
     if (kind !== null) {
       if (kind !== 'undecided') countNonAmqp(this.nonAmqp, kind, facts);
       if (followed !== null) this.live?.handedOver(followed, null, false);

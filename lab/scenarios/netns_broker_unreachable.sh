@@ -41,6 +41,7 @@
 # Usage: netns_broker_unreachable.sh OUT.pcap
 set -u
 here=$(cd "$(dirname "$0")" && pwd); py=/usr/bin/python3
+. "$here/../bridged-client.sh"
 ns=buc; br=br-amqpbu; hv=vbu; cv=vbuc; hip=10.94.0.1; cip=10.94.0.2; log=/tmp/netns-broker-unreachable
 
 if [[ ${1:-} == _run ]]; then        # the part inside the recording, run in namespace $ns; $2 = host netns path
@@ -93,9 +94,7 @@ out=$1
 cleanup() {
   set +e
   nft delete table netdev brokerunreach 2>/dev/null
-  ip netns pids $ns 2>/dev/null | xargs -r kill -KILL 2>/dev/null
-  ip netns del $ns 2>/dev/null; ip link del $hv 2>/dev/null; ip link del $br 2>/dev/null
-  true
+  bridged_client_down $ns $br $hv
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -105,16 +104,7 @@ ss -ltnH | grep -Eq '(0\.0\.0\.0|\*|\[::\]|10\.94\.0\.1):5672 ' || { echo "no br
 mkdir -p $log; rm -f $log/*
 blog=${HOME:-/tmp/amqp-lab/rmq}/log/rabbit@localhost.log; n0=$(wc -l < "$blog" 2>/dev/null || echo 0)
 set -e
-ip netns add $ns
-ip link add $hv type veth peer name $cv
-ip link set $cv netns $ns
-ip link add $br type bridge; ip addr add $hip/24 dev $br; ip link set $br up
-ip link set $hv master $br; ip link set $hv up
-ip netns exec $ns ip addr add $cip/24 dev $cv
-ip netns exec $ns ip link set $cv up; ip netns exec $ns ip link set lo up
-# veth offloads would hand tcpdump 64 kB "super-segments"; turn them off so the capture shows real segments
-for l in $br $hv; do ethtool -K $l tso off gso off gro off 2>/dev/null || true; done
-ip netns exec $ns ethtool -K $cv tso off gso off gro off 2>/dev/null || true
+bridged_client_up $ns $br $hv $cv $hip $cip
 set +e
 ip netns exec $ns env IFACE=$cv "$here/../rec.sh" "$out" -- "$here/netns_broker_unreachable.sh" _run /proc/$$/ns/net
 echo "broker's sockets to $cip now: [$(ss -Htn "( sport = :5672 and dst $cip )" | tr -s ' ' | tr '\n' ';')]"

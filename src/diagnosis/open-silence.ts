@@ -68,10 +68,16 @@ export function clientSilenceCause(ev: SilenceEvidence): Cause | null {
   return null;
 }
 
-/** Why the broker sent nothing: server-stalled while the client's bytes still reached it; null when they stopped. */
+/**
+ * Why the broker sent nothing: server-stalled while the client kept writing and the broker's kernel acknowledged it;
+ * null when that is not shown. A client whose latest bytes are being retransmitted unanswered, even once or twice,
+ * does not show a live broker kernel: the ACK that came just after the broker's last heartbeat predates whatever
+ * happened (fleet-broker-unreachable.pcap up to packet 150: amqplib's heartbeat retransmitted twice, an ACK
+ * 40 ms into the silence, and the path already dead).
+ */
 export function serverSilenceCause(ev: SilenceEvidence): Cause | null {
-  if (brokerUnreachable(ev)) return null;
-  return ev.peerPayloadSegments > 0 ? 'server-stalled' : null;
+  if (ev.peerRetransmissionsUnanswered > 0) return null;
+  return ev.peerPayloadSegments > 0 && ev.acksAdvanced > 0 ? 'server-stalled' : null;
 }
 
 /** Unanswered retransmissions (or keep-alive probes) that make a side's host or path gone, not a passing loss. */

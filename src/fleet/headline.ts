@@ -39,10 +39,16 @@ export function verdictLabel(m: Pick<FleetMember, 'verdict' | 'cause'>): string 
   return m.cause !== null ? `${m.verdict} (${m.cause})` : m.verdict;
 }
 
+/** A problem's label in a breakdown: its verdict and cause, and for one still open, a broker that stopped answering it. */
+function problemLabel(m: FleetMember): string {
+  if (m.verdict !== 'open' || m.cause !== null) return verdictLabel(m);
+  return m.brokerUnreachable === true ? 'open with the broker not answering' : m.brokerSilent === true ? 'open with the broker silent' : verdictLabel(m);
+}
+
 /** "3 missed-heartbeats (client-stalled), 1 reset": most common first; `earlier`: labels of folded members. */
 function breakdown(list: readonly FleetMember[], earlier: ReadonlyMap<string, number> | undefined): string {
   const counts = new Map<string, number>(earlier);
-  for (const m of list) counts.set(verdictLabel(m), (counts.get(verdictLabel(m)) ?? 0) + 1);
+  for (const m of list) counts.set(problemLabel(m), (counts.get(problemLabel(m)) ?? 0) + 1);
   return mostFirst(counts, (label, n) => `${n} ${label}`);
 }
 
@@ -178,6 +184,13 @@ export function headline(
   const { single, recurring } = recurringWaves(toldWaves(waves));
   for (const w of single.slice(0, 2)) sentences.push(`${w.explanation} ${reconnectClause(w, reconnects)}`);
   for (const r of recurring.slice(0, 2)) sentences.push(r);
+  // The problems no wave, loop, refusal or acceptance sentence tells. Those still open and silent together are the
+  // incident going on as the capture ends (a capture stopped mid-way, a broker gone): told next, before the
+  // attempts they may have caused (a client reconnecting to a broker that is gone).
+  const others = members.length > 1 ? untold(members, fleet, refusals) : [];
+  const together = silentTogether(others);
+  if (together !== null) sentences.push(silentTogetherSentence(together, clock));
+  const rest = together === null ? others : others.filter((m) => !together.includes(m));
   // The resource alarms, in one sentence however many: they also explain the publishers whose clients gave up.
   if (alarms !== null) sentences.push(alarms);
   const na = fleet.notAccepting;
@@ -204,21 +217,11 @@ export function headline(
       `${loop.host}${app} is in a reconnect loop: ${loop.connections} connections in ${spoken(loop.endT - loop.t)}, each ${loop.verdict}${code} after ${spoken(loop.medianLifetimeSeconds)} (median)${loopAdvice(loop.replyCode)}.`,
     );
   }
-  if (members.length > 1) {
-    const inWaves = new Set(fleet.waves.flatMap((w) => w.connections));
-    const inLoops = new Set(fleet.reconnects.loops.map((l) => `${l.host}\u0000${l.application ?? ''}`));
-    const refused = new Set(refusals.flatMap((r) => [...r.ids]));
-    const others = members.filter(
-      (m) => isProblem(m) && !inWaves.has(m.id) && !inLoops.has(`${m.host}\u0000${m.application ?? ''}`) && !m.unanswered && !clientGaveUpBlocked(m) && !refused.has(m.id),
-    );
-    // Still open and silent together: the incident is going on as the capture ends (a capture stopped mid-way).
-    const together = silentTogether(others);
-    if (together !== null) sentences.push(silentTogetherSentence(together, clock));
-    const rest = together === null ? others : others.filter((m) => !together.includes(m));
-    if (rest.length > 0 && (fleet.waves.length > 0 || na.count > 0 || fleet.reconnects.loops.length > 0 || fleet.alarms.length > 0 || refusals.length > 0 || together !== null)) {
+  if (rest.length > 0) {
+    if (fleet.waves.length > 0 || na.count > 0 || fleet.reconnects.loops.length > 0 || fleet.alarms.length > 0 || refusals.length > 0 || together !== null) {
       const hosts = [...new Set(rest.map((m) => m.host))];
       sentences.push(`Also ${plural(rest.length, 'other problem connection')} (${breakdown(rest, undefined)}) from ${listed(hosts)}.`);
-    } else if (rest.length > 0) {
+    } else {
       const ended = rest.filter((m) => m.ended !== null);
       const open = rest.filter((m) => m.ended === null);
       if (rest.length <= 3) {
@@ -235,10 +238,25 @@ export function headline(
   return sentences.slice(0, MAX_SENTENCES);
 }
 
+/** The problem connections no wave, reconnect loop, refusal, acceptance or resource-alarm sentence tells. */
+function untold(members: readonly FleetMember[], fleet: Omit<Fleet, 'headline'>, refusals: readonly ToldRefusal[]): FleetMember[] {
+  const inWaves = new Set(fleet.waves.flatMap((w) => w.connections));
+  const inLoops = new Set(fleet.reconnects.loops.map((l) => `${l.host}\u0000${l.application ?? ''}`));
+  const refused = new Set(refusals.flatMap((r) => [...r.ids]));
+  return members.filter(
+    (m) => isProblem(m) && !inWaves.has(m.id) && !inLoops.has(`${m.host}\u0000${m.application ?? ''}`) && !m.unanswered && !clientGaveUpBlocked(m) && !refused.has(m.id),
+  );
+}
+
 /** "missed-heartbeats (client-stalled) at 16.220 s", or, still open, "still open at the end of the capture, client-stalled since 6.104 s". */
 function oneConnection(m: FleetMember, t: (m: FleetMember) => number, clock: Clock): string {
   if (m.ended !== null) return `${verdictLabel(m)} at ${t(m).toFixed(3)} s`;
-  if (m.cause === null) return m.brokerUnreachable === true ? 'still open at the end of the capture, its broker not answering' : `still open at the end of the capture (${m.severity})`;
+  if (m.cause === null) {
+    if (m.brokerUnreachable === true) return 'still open at the end of the capture, its broker not answering';
+    // Silent past T, the client's last bytes retransmitted once or twice: stalled or gone, not shown yet.
+    if (m.brokerSilent === true) return `still open at the end of the capture, its broker silent${m.silentSince !== null ? ` since ${clock.t(m.silentSince).toFixed(3)} s` : ''}`;
+    return `still open at the end of the capture (${m.severity})`;
+  }
   return `still open at the end of the capture, ${m.cause} ${m.silentSince !== null ? `since ${clock.t(m.silentSince).toFixed(3)} s` : 'since before the capture started'}`;
 }
 
@@ -247,17 +265,27 @@ const MIN_TOGETHER = 3;
 /** T when unknown (RabbitMQ's default), for how far apart silences may start (as waves.ts). */
 const DEFAULT_T = 60;
 
+/** What silenced a connection still open at the end: its client's silence cause, or 'broker' for a broker gone. */
+function silenceKind(m: FleetMember): string | null {
+  if (m.ended !== null || m.silentSince === null) return null;
+  return m.cause ?? (m.brokerUnreachable === true ? BROKER_GONE : null);
+}
+
+const BROKER_GONE = 'broker';
+
 /**
- * The largest set of connections still open at the end whose client silences have the same cause and began within
- * T/2 + 1 s of each other (a client writes at least a heartbeat every T/2, so its last byte falls up to T/2 before
- * the event that silenced it); null for fewer than MIN_TOGETHER.
+ * The largest set of connections still open at the end whose silences have the same cause and began within
+ * T/2 + 1 s of each other (each end writes at least a heartbeat every T/2, so its last byte falls up to T/2 before
+ * the event that silenced it); null for fewer than MIN_TOGETHER. A broker that stopped answering several
+ * connections (a client host's capture of a broker or path gone: fleet-broker-unreachable.pcap) is one kind.
  */
 function silentTogether(members: readonly FleetMember[]): FleetMember[] | null {
   const byCause = new Map<string, FleetMember[]>();
   for (const m of members) {
-    if (m.ended !== null || m.silentSince === null || m.cause === null) continue;
-    const list = byCause.get(m.cause);
-    if (list === undefined) byCause.set(m.cause, [m]);
+    const kind = silenceKind(m);
+    if (kind === null) continue;
+    const list = byCause.get(kind);
+    if (list === undefined) byCause.set(kind, [m]);
     else list.push(m);
   }
   let best: FleetMember[] | null = null;
@@ -278,7 +306,21 @@ function silentTogetherSentence(list: readonly FleetMember[], clock: Clock): str
   const apps = [...new Set(list.flatMap((m) => (m.application !== null ? [m.application] : [])))];
   const who = `${plural(list.length, 'connection')}${apps.length > 0 ? ` (${listed(apps)})` : ''} from ${hosts.length === 1 ? hosts[0] : `${plural(hosts.length, 'host')} (${listed(hosts)})`}`;
   const silent = timeSpan(clock.t(list[0]!.silentSince!), clock.t(list[list.length - 1]!.silentSince!));
+  if (silenceKind(list[0]!) === BROKER_GONE) {
+    // The clients' own heartbeat timeouts end these, each library in its own way and often with nothing on the wire
+    // (a FIN queued behind unacknowledged bytes), so no time is promised.
+    return (
+      `${who} stopped hearing from their broker ${silent} and ${list.length === 1 ? 'is' : 'are'} still open at the end of the capture: nothing from it since, ` +
+      `not even ACKs of the bytes their kernels retransmitted, so the broker host or the network path to it is gone, not the clients. Check the broker host and the network between it and ${hosts.length === 1 ? hosts[0] : 'those hosts'}.`
+    );
+  }
   const cause = list[0]!.cause!;
+  if (cause === 'server-stalled') {
+    return (
+      `${who} stopped hearing from their broker ${silent} and ${list.length === 1 ? 'is' : 'are'} still open at the end of the capture (server-stalled): ` +
+      "its kernel keeps ACKing their bytes but RabbitMQ sends nothing, heartbeats included, so the broker process stalled (a paused VM, a long GC, a disk or memory alarm), not the network. Look at the broker's logs and host."
+    );
+  }
   const why =
     cause === 'client-unreachable'
       ? hosts.length === 1

@@ -4,7 +4,7 @@
  */
 import { identifyClient } from '../diagnosis/client-library.js';
 import type { Diagnosis } from '../diagnosis/index.js';
-import type { Verdict } from '../diagnosis/types.js';
+import type { Cause, Verdict } from '../diagnosis/types.js';
 import { secondsBetween } from '../diagnosis/heartbeat.js';
 import type { ConnectionFacts, Moment } from '../timeline/types.js';
 import { applicationName, instanceName } from './application.js';
@@ -22,7 +22,7 @@ function instant(m: { packet: number; tsSec: number; tsNsec: number }): Instant 
  * A SYN is answered (SYN-ACK or RST) one round trip after it: within microseconds on the broker's host, a
  * millisecond on a LAN. One seen less than this before the capture's end may have its answer cut off.
  */
-const SYN_ANSWER_WAIT_SECONDS = 0.01;
+export const SYN_ANSWER_WAIT_SECONDS = 0.01;
 
 /**
  * What a connection that carried no byte either way was: an attempt refused with RST, a SYN never answered, or a
@@ -152,9 +152,29 @@ export function memberOf(facts: ConnectionFacts, d: Diagnosis, capture: string |
     unanswered: notAccepted(facts),
     beginningSeen: beginningSeen(facts),
     blocked: facts.blocked.length === 0 ? NOT_BLOCKED : facts.blocked.map((b) => blockedSpan(instant(b.blocked), b.unblocked !== null ? instant(b.unblocked) : null, b.blocked.reason, b.beforeCapture, instant(j.at))),
-    silentSince: j.verdict === 'open' && j.cause !== null && j.cause !== 'server-stalled' && facts.lastPayload.c2s !== null ? instant(facts.lastPayload.c2s) : null,
+    silentSince: silenceStart(j.verdict, j.cause, j.evidence['silentSide'] === 'server', facts.lastPayload.c2s, facts.lastPayload.s2c, instant),
     brokerUnreachable: j.evidence['brokerUnreachable'] === true,
+    brokerSilent: j.evidence['silentSide'] === 'server',
   };
+}
+
+/**
+ * A still-open connection's silence that the wire explains, from where it began (FleetMember.silentSince): the
+ * client's last byte for a client silence with a cause, the broker's last byte for a silent broker (stalled, gone,
+ * or not shown yet which: the judgement's `silentSide: 'server'`).
+ * Read alike from the facts and from a report (`lastClientByte`, `lastServerByte`).
+ */
+export function silenceStart<B>(
+  verdict: Verdict,
+  cause: Cause | null,
+  brokerSilent: boolean,
+  lastClientByte: B | null,
+  lastServerByte: B | null,
+  toInstant: (b: B) => Instant,
+): Instant | null {
+  if (verdict !== 'open') return null;
+  const since = brokerSilent || cause === 'server-stalled' ? lastServerByte : cause !== null ? lastClientByte : null;
+  return since === null ? null : toInstant(since);
 }
 
 /**

@@ -67,8 +67,10 @@ export interface FleetMember {
   /** Its Connection.Blocked episodes (a broker resource alarm), in order; empty for none. */
   blocked: readonly BlockedSpan[];
   /**
-   * Still open at the end with a client silence whose cause the wire shows (stalled, unreachable, not reading):
-   * when that silence began, the client's last byte; null otherwise, and when that byte is before the capture.
+   * Still open at the end with a silence the wire explains, when that silence began: a client silence with its
+   * cause (stalled, unreachable, not reading), the client's last byte; a silent broker (`brokerSilent`: stalled,
+   * gone, or not shown yet which), the broker's last byte. Null otherwise, and when that byte is before the
+   * capture.
    */
   silentSince: Instant | null;
   /**
@@ -77,6 +79,11 @@ export interface FleetMember {
    * made before the field existed lack it.
    */
   brokerUnreachable?: boolean;
+  /**
+   * Still open, its broker silent past T while the client kept writing (the judgement's `silentSide: 'server'`),
+   * whether stalled, gone, or not shown yet. Optional, as `brokerUnreachable`.
+   */
+  brokerSilent?: boolean;
 }
 
 /** A connection's Connection.Blocked episode: from the Blocked frame to the Unblocked one. */

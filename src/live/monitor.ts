@@ -505,7 +505,11 @@ export class LiveMonitor {
         : { earliest: round6(j.expectedClose.earliest), latest: round6(j.expectedClose.latest), earliestAt: atOf(clock, j.expectedClose.earliest), latestAt: atOf(clock, j.expectedClose.latest) };
     const side = sideOf(dir);
     const silent = `${side} has sent nothing for ${last === null ? 'at least ' : ''}${formatSeconds(seconds)} (${crossed === 2 ? 'past 2T' : 'past T'}, T=${t} s${hb.source === 'inferred' ? ' inferred' : ''})`;
-    const why = CAUSE_PHRASE[dir === 's2c' && brokerUnreachable(facts.trailing.s2c) ? 'broker-unreachable' : (j.cause ?? 'none')];
+    const pending = dir === 's2c' ? facts.trailing.s2c.peerRetransmissionsUnanswered : 0;
+    const why =
+      pending > 0 && !brokerUnreachable(facts.trailing.s2c)
+        ? `: the client's last bytes are not acknowledged yet (retransmitted ${pending === 1 ? 'once' : 'twice'}), the broker stalled or its host or the path to it is gone`
+        : CAUSE_PHRASE[dir === 's2c' && brokerUnreachable(facts.trailing.s2c) ? 'broker-unreachable' : (j.cause ?? 'none')];
     const close =
       expectedClose === null
         ? ''

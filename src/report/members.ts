@@ -4,7 +4,7 @@
  * this is the same member read back from the report's fields.
  */
 import { applicationName, instanceName } from '../fleet/application.js';
-import { blockedSpan, eventErrors, eventWarnings, handshakeThrough, middleboxOf, NOT_BLOCKED } from '../fleet/member.js';
+import { blockedSpan, eventErrors, eventWarnings, handshakeThrough, middleboxOf, NOT_BLOCKED, silenceStart } from '../fleet/member.js';
 import { emptyNonAmqpCounts, runClock, summarizeFleet, type Fleet, type FleetMember, type Instant, type NonAmqpCounts } from '../fleet/index.js';
 import { parseIsoTime } from '../capture/timestamp.js';
 import { plusSeconds, type BlockedSpan } from '../fleet/types.js';
@@ -18,6 +18,9 @@ export function instantOf(w: When): Instant {
 
 export function memberFromReport(c: ReportConnection, capture: string | null): FleetMember {
   const hb = c.heartbeat.negotiated ?? c.heartbeat.inferred;
+  const end = c.end as Record<string, unknown>;
+  const brokerUnreachable = end['brokerUnreachable'] === true;
+  const brokerSilent = end['silentSide'] === 'server';
   return {
     id: c.id,
     capture,
@@ -44,8 +47,9 @@ export function memberFromReport(c: ReportConnection, capture: string | null): F
     unanswered: c.end.notAccepted === true,
     beginningSeen: c.handshakeSeen,
     blocked: blockedSpans(c),
-    silentSince: c.end.verdict === 'open' && c.end.cause !== null && c.end.cause !== 'server-stalled' && c.lastClientByte !== null ? instantOf(c.lastClientByte) : null,
-    brokerUnreachable: (c.end as Record<string, unknown>)['brokerUnreachable'] === true,
+    silentSince: silenceStart(c.end.verdict, c.end.cause, brokerSilent, c.lastClientByte, c.lastServerByte, instantOf),
+    brokerUnreachable,
+    brokerSilent,
   };
 }
 

@@ -101,6 +101,7 @@ export class ConnectionRecorder implements StreamHandler, TlsObserver {
       unacked: { count: 0, identities: [], oldest: null },
       redeliveredIdentities: [],
       lastPacket: first,
+      inputEnd: null,
       captureStart: captureStart !== null ? moment(captureStart.packet, captureStart.tsSec, captureStart.tsNsec) : moment(first.packet, first.tsSec, first.tsNsec),
       endedBy: 'capture-end',
       portReused: false,

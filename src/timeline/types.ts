@@ -235,6 +235,12 @@ export interface ConnectionFacts {
   redeliveredIdentities: { identity: string; moment: Moment }[];
   lastPacket: Moment;
   /**
+   * Still open when the input ended: the run's last packet, up to which its silences run (a connection whose last
+   * packet came long before the capture stopped has been silent since, not only to its last packet). Null while
+   * the input goes on, and for a connection that closed.
+   */
+  inputEnd: Moment | null;
+  /**
    * The capture's first packet. When the capture started after the connection opened, a side that sent nothing
    * in it has been silent at least since this moment (its last byte is before the capture).
    */

@@ -65,14 +65,24 @@ function brokerGone(n: number, o: { until?: number; clientRst?: boolean } = {}):
 }
 
 describe('a broker gone, made by hand (review 32)', () => {
-  it('under 3 unanswered retransmissions it stays server-stalled, in the report and in live mode alike', () => {
+  it('under 3 unanswered retransmissions it is neither gone nor stalled yet, in the report and in live mode alike', () => {
     const events: LiveEvent[] = [];
     const a = new Analyzer({ onLive: (e) => events.push(e) });
-    // Ends at 13.5 s: the broker silent past T (from 8.007 s), the client not yet (from 10.007 s).
+    // Ends at 13.5 s: the broker silent past T (from 8.007 s), the client not yet (from 10.007 s). Its kernel's ACK
+    // at 8.017 s came before the loss: it shows nothing of the broker now (fleet-broker-unreachable.pcap up
+    // to packet 150 is the real case: first told as server-stalled there).
     a.push(brokerGone(2, { until: 13.5 }));
     const [conn] = a.end().connections;
-    expect(conn!.end).toMatchObject({ verdict: 'open', cause: 'server-stalled', severity: 'error' });
-    for (const e of events) if (e.type === 'silence' && e.side === 'server') expect(e.message).toMatch(/\(server-stalled\)$/);
+    expect(conn!.end).toMatchObject({ verdict: 'open', cause: null, severity: 'error', silentSide: 'server', unansweredRetransmissions: 2 });
+    expect(conn!.end).not.toHaveProperty('brokerUnreachable');
+    expect(conn!.end.explanation).toMatch(/its last bytes are not acknowledged yet \(retransmitted twice\): the broker stalled, or its host or the path to it is gone/);
+    const server = events.flatMap((e) => (e.type === 'silence' && e.side === 'server' ? [e] : []));
+    expect(server.length).toBeGreaterThan(0);
+    for (const e of server) {
+      expect(e.cause).toBeNull();
+      expect(e.message).not.toMatch(/server-stalled/);
+    }
+    expect(server.at(-1)!.message).toMatch(/the client's last bytes are not acknowledged yet \(retransmitted twice\), the broker stalled or its host or the path to it is gone$/);
   });
 
   it('from 3 it is the broker gone, in both', () => {

@@ -122,6 +122,8 @@ const EXPECTED: Expected[] = [
   // the new SYN and the client's RST end the old connection (RFC 5961); after the broker reaped it, no challenge.
   { capture: 'fleet-port-reuse.pcap', conn: ':40000@1', verdict: 'client-aborted', cause: null, by: 'client', how: 'rst', endPacket: 51, endT: 8.508112, lastClientFrame: ['Basic.Ack', 47] },
   { capture: 'fleet-port-reuse-reaped.pcap', conn: ':40000@1', verdict: 'missed-heartbeats', cause: 'client-unreachable', by: 'server', how: 'rst', endPacket: 59, endT: 16.011406, lastClientFrame: ['Basic.Ack', 50], heartbeat: 4 },
+  // A client host that lost its broker: amqplib's heartbeat retransmitted 6 times into silence, no FIN on the wire.
+  { capture: 'fleet-broker-unreachable.pcap', conn: ':48764', verdict: 'open', cause: null, endPacket: 164, endT: 18.839764, lastClientFrame: ['Heartbeat', 147], heartbeat: 4, findings: ['heartbeat-timeout-low', 'retransmissions'] },
   { capture: 'fleet-syn-dropped.pcap', conn: '127.0.0.31:34431', verdict: 'closed-by-server', by: 'server', how: 'amqp-close', replyCode: 320, endPacket: 369, endT: 5.217326, findings: ['connection-error'] },
   // Out of sockets: the client gives up after 15 s; the broker's late Start (packet 538+) does not make it answered.
   { capture: 'fleet-fd-limit.pcap', conn: '127.0.0.32:41597', verdict: 'handshake-failed', by: 'client', how: 'fin', endPacket: 392, endT: 17.774775 },

@@ -172,7 +172,12 @@ describe('open-silence: the pure computation a live reader calls', () => {
   });
 
   it('predicts no close for the broker\'s silence, and nothing without heartbeats', () => {
-    expect(judgeOpenSilence({ ...base, side: 'server', now: 15, evidence: { ...newEvidence(), peerPayloadSegments: 2 } })).toMatchObject({ level: 1, cause: 'server-stalled', expectedClose: null });
+    const writing = { ...newEvidence(), peerPayloadSegments: 2, acksAdvanced: 2 };
+    expect(judgeOpenSilence({ ...base, side: 'server', now: 15, evidence: writing })).toMatchObject({ level: 1, cause: 'server-stalled', expectedClose: null });
+    // Stalled only where its kernel is seen taking the client's bytes: not without an ACK, not while the client
+    // retransmits unanswered (fleet-broker-unreachable.pcap up to packet 150).
+    expect(judgeOpenSilence({ ...base, side: 'server', now: 15, evidence: { ...writing, acksAdvanced: 0 } }).cause).toBeNull();
+    expect(judgeOpenSilence({ ...base, side: 'server', now: 15, evidence: { ...writing, peerRetransmissionsUnanswered: 1 } }).cause).toBeNull();
     expect(judgeOpenSilence({ ...base, heartbeat: 0, now: 100, evidence: stalled })).toMatchObject({ level: 0, thresholds: null, expectedClose: null });
   });
 });

@@ -297,6 +297,53 @@ describe('fleet on real captures: the network and independent clients', () => {
   });
 });
 
+describe('fleet on real captures: a client host that loses its broker (fleet-broker-unreachable)', () => {
+  const ids = [48750, 48764, 48766, 48770].map((p) => `10.96.0.2:${p}->10.96.0.1:5672`);
+
+  it('four connections of three services still open, their broker gone together: one sentence, not four problems', () => {
+    const r = fleetOf('fleet-broker-unreachable.pcap');
+    expect(r.fleet).toMatchObject({ connections: 4, open: 4, hosts: 1, byVerdict: { open: 4 }, waves: [], refused: { count: 1, unanswered: 1, t: 15.480349 } });
+    for (const c of r.connections) expect(c.end).toMatchObject({ verdict: 'open', cause: null, severity: 'error', silentSide: 'server', brokerUnreachable: true });
+    expect(r.connections.map((c) => c.id).sort()).toEqual(ids);
+    expect(r.fleet.headline).toEqual([
+      '4 AMQP connections from 10.96.0.2: 4 with problems (4 open with the broker not answering); all still open at the end.',
+      // The broker's last heartbeat on each (captures/README.md): 8.012 (48750) to 9.026 s (48770).
+      '4 connections (nova-compute, ceilometer-polling and neutron-openvswitch-agent) from 10.96.0.2 stopped hearing from their broker between 8.012 and 9.026 s ' +
+        'and are still open at the end of the capture: nothing from it since, not even ACKs of the bytes their kernels retransmitted, so the broker host or the network ' +
+        'path to it is gone, not the clients. Check the broker host and the network between it and 10.96.0.2.',
+      // kombu reconnecting into the same silence, told after it.
+      '1 connection attempt got no answer at 15.480 s (SYN never answered).',
+    ]);
+  });
+
+  it('the same from the report alone (--merge): the broker-gone sentence needs no packets', () => {
+    const merged = mergeReports([fleetOf('fleet-broker-unreachable.pcap')]);
+    expect(merged.fleet.headline[1]).toBe(fleetOf('fleet-broker-unreachable.pcap').fleet.headline[1]);
+  });
+
+  it('stopped at packet 150 (12.760 s): gone where 3 retransmissions went unanswered, not yet told elsewhere, never server-stalled', () => {
+    const bytes = captureBytes('fleet-broker-unreachable.pcap');
+    const { header, records } = pcapRecords(bytes);
+    const cut = Buffer.concat([header, ...records.slice(0, 150)]);
+    const r = analyzeBytes(cut);
+    const end = (port: number) => r.connections.find((c) => c.client.port === port)!.end;
+    // Silences run to the capture's end (12.760 s), not to each connection's own last packet: pika 48750's last
+    // packet is its retransmission at 11.77 s, 3.8 s after the broker's last heartbeat, under T; at 12.760 it is 4.7 s.
+    expect(end(48750)).toMatchObject({ verdict: 'open', cause: null, brokerUnreachable: true, unansweredRetransmissions: 4, silenceSeconds: 4.747432 });
+    expect(end(48766)).toMatchObject({ verdict: 'open', cause: null, brokerUnreachable: true });
+    // amqplib's heartbeat retransmitted twice; its broker's kernel ACKed the heartbeat before, 40 ms into the broker's
+    // silence and before the cut: that ACK shows nothing of the broker now.
+    expect(end(48764)).toMatchObject({ verdict: 'open', cause: null, silentSide: 'server', unansweredRetransmissions: 2 });
+    expect(end(48764)).not.toHaveProperty('brokerUnreachable');
+    expect(end(48764).explanation).toMatch(/its last bytes are not acknowledged yet \(retransmitted twice\): the broker stalled, or its host or the path to it is gone/);
+    // The last to lose its broker (at 9.026 s) is silent 3.7 s at the cut: under T, nothing to say yet.
+    expect(end(48770)).toMatchObject({ verdict: 'open', cause: null, severity: 'info' });
+    expect(r.fleet.headline[0]).toBe('4 AMQP connections from 10.96.0.2: 3 with problems (2 open with the broker not answering, 1 open with the broker silent); all still open at the end.');
+    expect(r.fleet.headline).toContain('10.96.0.2:48764->10.96.0.1:5672 (ceilometer-polling): still open at the end of the capture, its broker silent since 8.019 s.');
+    expect(r.fleet.headline.join(' ')).not.toMatch(/server-stalled/);
+  });
+});
+
 describe('fleet on real captures: warnings without a failure', () => {
   it('a cut of pika-sigstop-zero-window (packets 120-230): no connection failed, but the one whose window closed is not "healthy"', async () => {
     const report = await analyzeFile(`${CAPTURES_DIR}/pika-sigstop-zero-window-cut.pcap.gz`);

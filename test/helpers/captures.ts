@@ -84,7 +84,7 @@ export interface OracleConnection {
   reply_codes: number[] | null;
   last_client_frame: { frame: string; packet: number } | null;
   last_server_frame: { frame: string; packet: number } | null;
-  tcp_flags: { dir: 'c2s' | 's2c'; flags: string[]; packet: number }[];
+  tcp_flags: { t: number; dir: 'c2s' | 's2c'; flags: string[]; packet: number }[];
   /** The three TCP analysis counts per direction (scripts/tshark-oracle.js adds them to oracle.py's totals). */
   by_dir: Record<'keepalives' | 'retransmissions' | 'zero_windows', { c2s: number; s2c: number }>;
 }

@@ -7,7 +7,7 @@
  * minutes on Linux).
  */
 import { blockedNow } from '../../timeline/blocked.js';
-import type { Moment, SilenceEvidence } from '../../timeline/types.js';
+import type { ConnectionFacts, Moment, SilenceEvidence } from '../../timeline/types.js';
 import { formatSeconds, identifyClient, stalledClientFix } from '../client-library.js';
 import { roundMicros, secondsBetween } from '../heartbeat.js';
 import { addNote, judgement } from '../judgement.js';
@@ -30,7 +30,7 @@ export function stillOpen(ctx: RuleContext): Judgement {
   const since = resumed ?? start.since;
   const ev = ctx.atEnd.trailing.c2s;
   const client = since === null ? null : judgeOpenSilence({
-    side: 'client', heartbeat: t, since: secondsBetween(f.captureStart, since), atLeast: atLeast && resumed === null, now: secondsBetween(f.captureStart, f.lastPacket), evidence: ev,
+    side: 'client', heartbeat: t, since: secondsBetween(f.captureStart, since), atLeast: atLeast && resumed === null, now: secondsBetween(f.captureStart, silencesEnd(f)), evidence: ev,
   });
   const quiet = client !== null ? `${atLeast && resumed === null ? 'at least ' : ''}${formatSeconds(client.seconds)}${resumed !== null ? ' since the broker read from it again' : ''}` : null;
   // Made only where said: a healthy open connection (10,000 of them at the end of a large capture) never says it.
@@ -129,15 +129,20 @@ export function stillOpen(ctx: RuleContext): Judgement {
 
   const server = serverSilence(ctx);
   if (server !== null && t !== null) {
+    // Retransmitted once or twice, unanswered: too early to call the broker gone (MIN_UNANSWERED), and nothing shows
+    // its kernel alive either.
+    const pending = ctx.atEnd.trailing.s2c.peerRetransmissionsUnanswered;
+    const why =
+      pending > 0
+        ? `, and its last bytes are not acknowledged yet (retransmitted ${pending === 1 ? 'once' : 'twice'}): the broker stalled, or its host or the path to it is gone; clients give up after about 2T. Check the broker host and the path to it.`
+        : ': the broker stalled (GC, disk, VM pause) or the path from it is broken; clients give up after about 2T. Check the broker\'s health.';
     const j = judgement('open', f.lastPacket, {
       cause: server.cause,
       severity: 'error',
       by: null,
       how: null,
-      explanation:
-        `Still open when the capture ended, but the broker had sent nothing for ${formatSeconds(server.seconds)} (${(server.seconds / t).toFixed(1)} x T, T=${t} s) while the client kept writing: ` +
-        'the broker stalled (GC, disk, VM pause) or the path from it is broken; clients give up after about 2T. Check the broker\'s health.',
-      evidence: { silenceSeconds: roundMicros(server.seconds), silentSide: 'server' },
+      explanation: `Still open when the capture ended, but the broker had sent nothing for ${formatSeconds(server.seconds)} (${(server.seconds / t).toFixed(1)} x T, T=${t} s) while the client kept writing${why}`,
+      evidence: { silenceSeconds: roundMicros(server.seconds), silentSide: 'server', ...(pending > 0 ? { unansweredRetransmissions: pending } : {}) },
     });
     const lastServer = ctx.atEnd.lastPayload.s2c;
     if (lastServer !== null) addNote(j, lastServer.packet, "broker's last byte");
@@ -196,7 +201,7 @@ function brokerUnreachableJudgement(ctx: RuleContext): Judgement | null {
   const clientLast = ctx.atEnd.lastPayload.c2s;
   if (!brokerUnreachable(ev) || brokerLast === null || clientLast === null) return null;
   const origin = f.captureStart;
-  const silence = secondsBetween(brokerLast, f.lastPacket);
+  const silence = secondsBetween(brokerLast, silencesEnd(f));
   // A loss of a second or two at the end of a capture is not a broker gone (three retransmissions take 1.4 s).
   if (t !== null && t > 0 ? silence <= t : silence < MIN_SILENCE_NO_T) return null;
   // Its last packet of any kind (a pure ACK may follow its last payload): the latest acknowledgement of the client's bytes.
@@ -228,16 +233,17 @@ function brokerUnreachableJudgement(ctx: RuleContext): Judgement | null {
   return j;
 }
 
-/** The broker's silence at the end, when it is over T and the client kept writing meanwhile. */
+/** The broker's silence at the end, when it is over T and the client kept writing meanwhile, whatever its cause. */
 function serverSilence(ctx: RuleContext): OpenSilence | null {
   const f = ctx.facts;
   const last = ctx.atEnd.lastPayload.s2c;
   if (last === null) return null;
   const s = judgeOpenSilence({
     side: 'server', heartbeat: ctx.heartbeat, since: secondsBetween(f.captureStart, last), atLeast: false,
-    now: secondsBetween(f.captureStart, f.lastPacket), evidence: ctx.atEnd.trailing.s2c,
+    now: secondsBetween(f.captureStart, silencesEnd(f)), evidence: ctx.atEnd.trailing.s2c,
   });
-  return s.level > 0 && s.cause !== null ? s : null;
+  // The client kept writing (a stalled broker's kernel ACKs it: server-stalled; otherwise the cause is not shown).
+  return s.level > 0 && ctx.atEnd.trailing.s2c.peerPayloadSegments > 0 ? s : null;
 }
 
 function silenceEvidence(s: OpenSilence, t: number, ev: SilenceEvidence): Record<string, unknown> {
@@ -264,4 +270,9 @@ function readingResumed(f: RuleContext['facts'], since: Moment | null): Moment |
   const last = f.blocked[f.blocked.length - 1];
   const candidates = [after(last?.unblocked ?? null), after(f.stats.s2c.lastZeroWindowUntil)].filter((m): m is Moment => m !== null);
   return candidates.length === 0 ? null : candidates.reduce((a, b) => (b.packet > a.packet ? b : a));
+}
+
+/** Where a still-open connection's silences end: the input's end (its last packet when the input goes on). */
+function silencesEnd(f: ConnectionFacts): Moment {
+  return f.inputEnd ?? f.lastPacket;
 }
