@@ -24,3 +24,20 @@ bridged_client_down() {
   ip netns del "$ns" 2>/dev/null; ip link del "$hv" 2>/dev/null; ip link del "$br" 2>/dev/null
   true
 }
+
+# Before a recording: nft at hand, no namespace or link left by an earlier run, a broker listening on HIP:5672.
+bridged_client_check() {
+  local ns=$1 br=$2 hv=$3 hip=$4 l
+  command -v nft >/dev/null || { echo "nft not found (apt-get install -y nftables)"; return 1; }
+  for l in "$br" "$hv"; do ip link show "$l" >/dev/null 2>&1 && { echo "$l exists (a previous run?); ip link del $l"; return 1; }; done
+  ip netns list | grep -qw "^$ns" && { echo "namespace $ns exists (a previous run?); ip netns del $ns"; return 1; }
+  ss -ltnH | grep -Eq "(0\.0\.0\.0|\*|\[::\]|${hip//./\\.}):5672 " || { echo "no broker listening on $hip:5672"; return 1; }
+}
+
+# The scenario's trap: its nft table TBL (netdev family, the dead path) deleted, then bridged_client_down.
+bridged_client_cleanup() {
+  local tbl=$1 ns=$2 br=$3 hv=$4
+  set +e
+  nft delete table netdev "$tbl" 2>/dev/null
+  bridged_client_down "$ns" "$br" "$hv"
+}

@@ -192,17 +192,10 @@ NFT
 fi
 
 out=$1
-cleanup() {
-  set +e
-  nft delete table netdev $tbl 2>/dev/null
-  bridged_client_down $ns $br $hv
-}
-command -v nft >/dev/null || { echo "nft not found (apt-get install -y nftables)"; exit 1; }
+cleanup() { bridged_client_cleanup $tbl $ns $br $hv; }
 $py -c 'import pika, kombu' 2>/dev/null || { echo "$py lacks pika or kombu (apt-get install -y python3-pika python3-kombu)"; exit 1; }
 [[ -d $node_dir/node_modules/amqplib ]] || { echo "no amqplib under $node_dir (set LAB_NODE, see lab/README.md)"; exit 1; }
-for l in $br $hv; do ip link show $l >/dev/null 2>&1 && { echo "$l exists (a previous run?); ip link del $l"; exit 1; }; done
-ip netns list | grep -qw $ns && { echo "namespace $ns exists (a previous run?); ip netns del $ns"; exit 1; }
-ss -ltnH | grep -Eq '(0\.0\.0\.0|\*|\[::\]|10\.96\.0\.1):5672 ' || { echo "no broker listening on $hip:5672"; exit 1; }
+bridged_client_check $ns $br $hv $hip || exit 1
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 mkdir -p $log; rm -f $log/*

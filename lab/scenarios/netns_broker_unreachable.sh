@@ -91,16 +91,10 @@ NFT
 fi
 
 out=$1
-cleanup() {
-  set +e
-  nft delete table netdev brokerunreach 2>/dev/null
-  bridged_client_down $ns $br $hv
-}
+cleanup() { bridged_client_cleanup brokerunreach $ns $br $hv; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-command -v nft >/dev/null || { echo "nft not found (apt-get install -y nftables)"; exit 1; }
-for l in $br $hv; do ip link show $l >/dev/null 2>&1 && { echo "$l exists (a previous run?); ip link del $l"; exit 1; }; done
-ss -ltnH | grep -Eq '(0\.0\.0\.0|\*|\[::\]|10\.94\.0\.1):5672 ' || { echo "no broker listening on $hip:5672"; exit 1; }
+bridged_client_check $ns $br $hv $hip || exit 1
 mkdir -p $log; rm -f $log/*
 blog=${HOME:-/tmp/amqp-lab/rmq}/log/rabbit@localhost.log; n0=$(wc -l < "$blog" 2>/dev/null || echo 0)
 set -e

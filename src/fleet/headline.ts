@@ -41,8 +41,9 @@ export function verdictLabel(m: Pick<FleetMember, 'verdict' | 'cause'>): string 
 
 /** A problem's label in a breakdown: its verdict and cause, and for one still open, a broker that stopped answering it. */
 function problemLabel(m: FleetMember): string {
-  if (m.verdict !== 'open' || m.cause !== null) return verdictLabel(m);
-  return m.brokerUnreachable === true ? 'open with the broker not answering' : m.brokerSilent === true ? 'open with the broker silent' : verdictLabel(m);
+  if (m.cause !== null) return verdictLabel(m);
+  if (m.brokerUnreachable === true) return `${m.verdict} with the broker not answering`;
+  return m.verdict === 'open' && m.brokerSilent === true ? 'open with the broker silent' : verdictLabel(m);
 }
 
 /** "3 missed-heartbeats (client-stalled), 1 reset": most common first; `earlier`: labels of folded members. */
@@ -191,9 +192,25 @@ export function headline(
   const together = silentTogether(others);
   if (together !== null) sentences.push(silentTogetherSentence(together, clock));
   const rest = together === null ? others : others.filter((m) => !together.includes(m));
+  const na = fleet.notAccepting;
+  // Problems that are the whole story (no wave, alarm, refusal, loop or acceptance sentence): told before the
+  // attempts that got no answer, which they may explain (a client reconnecting to a broker that is gone).
+  const bigStories = fleet.waves.length > 0 || na.count > 0 || fleet.reconnects.loops.length > 0 || fleet.alarms.length > 0 || refusals.length > 0 || together !== null;
+  if (rest.length > 0 && !bigStories) {
+    const ended = rest.filter((m) => m.ended !== null);
+    const open = rest.filter((m) => m.ended === null);
+    if (rest.length <= 3) {
+      for (const m of rest) sentences.push(`${m.id}${m.application !== null ? ` (${m.application})` : ''}: ${oneConnection(m, t, clock)}.`);
+    } else if (open.length === 0) {
+      sentences.push(`They ended one by one, not in a wave, from ${listed([...new Set(ended.map((m) => m.host))])}.`);
+    } else {
+      const hosts = listed([...new Set(rest.map((m) => m.host))]);
+      const openText = `${plural(open.length, 'connection')} still open at the end of the capture (${breakdown(open, undefined)})`;
+      sentences.push(ended.length === 0 ? `Also ${openText}, from ${hosts}.` : `${grouped(ended.length)} ended one by one, not in a wave, and ${openText}, from ${hosts}.`);
+    }
+  }
   // The resource alarms, in one sentence however many: they also explain the publishers whose clients gave up.
   if (alarms !== null) sentences.push(alarms);
-  const na = fleet.notAccepting;
   if (na.count > 0 && na.t !== undefined) {
     const span = timeSpan(na.t, na.endT ?? na.t);
     sentences.push(
@@ -217,23 +234,9 @@ export function headline(
       `${loop.host}${app} is in a reconnect loop: ${loop.connections} connections in ${spoken(loop.endT - loop.t)}, each ${loop.verdict}${code} after ${spoken(loop.medianLifetimeSeconds)} (median)${loopAdvice(loop.replyCode)}.`,
     );
   }
-  if (rest.length > 0) {
-    if (fleet.waves.length > 0 || na.count > 0 || fleet.reconnects.loops.length > 0 || fleet.alarms.length > 0 || refusals.length > 0 || together !== null) {
-      const hosts = [...new Set(rest.map((m) => m.host))];
-      sentences.push(`Also ${plural(rest.length, 'other problem connection')} (${breakdown(rest, undefined)}) from ${listed(hosts)}.`);
-    } else {
-      const ended = rest.filter((m) => m.ended !== null);
-      const open = rest.filter((m) => m.ended === null);
-      if (rest.length <= 3) {
-        for (const m of rest) sentences.push(`${m.id}${m.application !== null ? ` (${m.application})` : ''}: ${oneConnection(m, t, clock)}.`);
-      } else if (open.length === 0) {
-        sentences.push(`They ended one by one, not in a wave, from ${listed([...new Set(ended.map((m) => m.host))])}.`);
-      } else {
-        const hosts = listed([...new Set(rest.map((m) => m.host))]);
-        const openText = `${plural(open.length, 'connection')} still open at the end of the capture (${breakdown(open, undefined)})`;
-        sentences.push(ended.length === 0 ? `Also ${openText}, from ${hosts}.` : `${grouped(ended.length)} ended one by one, not in a wave, and ${openText}, from ${hosts}.`);
-      }
-    }
+  if (rest.length > 0 && bigStories) {
+    const hosts = [...new Set(rest.map((m) => m.host))];
+    sentences.push(`Also ${plural(rest.length, 'other problem connection')} (${breakdown(rest, undefined)}) from ${listed(hosts)}.`);
   }
   return sentences.slice(0, MAX_SENTENCES);
 }
@@ -250,7 +253,7 @@ function untold(members: readonly FleetMember[], fleet: Omit<Fleet, 'headline'>,
 
 /** "missed-heartbeats (client-stalled) at 16.220 s", or, still open, "still open at the end of the capture, client-stalled since 6.104 s". */
 function oneConnection(m: FleetMember, t: (m: FleetMember) => number, clock: Clock): string {
-  if (m.ended !== null) return `${verdictLabel(m)} at ${t(m).toFixed(3)} s`;
+  if (m.ended !== null) return `${problemLabel(m)} at ${t(m).toFixed(3)} s`;
   if (m.cause === null) {
     if (m.brokerUnreachable === true) return 'still open at the end of the capture, its broker not answering';
     // Silent past T, the client's last bytes retransmitted once or twice: stalled or gone, not shown yet.

@@ -126,6 +126,10 @@ export function scopeOf(members: readonly FleetMember[]): WaveScope {
       if (first.cause !== null) return silentClientsScope(first, hosts, spread);
       if (brokerEnded) return 'broker';
       return hosts.length === 1 ? 'host' : 'network';
+    case 'tcp-timeout':
+      // The clients' kernels gave up on the broker: the path to it or its host, whichever client host saw it.
+      if (first.by === 'client') return 'network';
+      return silentClientsScope(first, hosts, spread);
     default:
       return silentClientsScope(first, hosts, spread);
   }
@@ -234,6 +238,8 @@ export function waveExplanation(members: readonly FleetMember[], hosts: readonly
       return `${who} ${what} ${between}: the same stall in independent clients at once (a shared dependency, a deployment, a common load spike), not one host.`;
     }
     case 'tcp-timeout':
+      // The clients' kernels gave up on a broker that answered none of their keep-alive probes (tcp-timeout.ts).
+      if (first.by === 'client') return `${who} lost their broker at TCP level: their keep-alive probes went unanswered and each client's kernel reset its connection ${between}: the broker host or the network path to it is gone, not the clients.`;
       return `${who} stopped acknowledging the broker's data and its kernel gave up on each ${between}: ${scope === 'network' ? 'a network failure between those hosts and the broker' : `${hosts[0]} or its network path vanished`}.`;
     case 'client-aborted':
       return `${who} were closed by the clients without Connection.Close within ${spread}: ${scope === 'host' ? `the processes on ${hosts[0]} exited or were killed (deployment, OOM killer, crash)` : 'several clients exited at once (a deployment or restart)'}.`;

@@ -42,6 +42,33 @@ describe('netns-broker-unreachable.pcap', () => {
   });
 });
 
+describe('netns-broker-unreachable-keepalive.pcap: heartbeats off, the client\'s keep-alive probes unanswered', () => {
+  const report = analyzeCapture('netns-broker-unreachable-keepalive.pcap').report;
+  const byPort = (p: number) => report.connections.find((c) => c.client.port === p)!;
+
+  it('is the client\'s kernel giving up on the broker (tcp-timeout by the client), not the client aborting', () => {
+    const c = byPort(54712);
+    expect(c.end).toMatchObject({ verdict: 'tcp-timeout', cause: null, severity: 'error', by: 'client', how: 'rst', packet: 47, brokerUnreachable: true, unansweredKeepAlives: 4 });
+    expect(c.end.explanation).toMatch(/^The broker stopped answering at TCP level \(its last packet 42, at 3\.078 s\): 4 TCP keep-alive probes from the client went unanswered, so the client's kernel gave up and reset the connection/);
+    expect(c.end.explanation).toMatch(/with heartbeats disabled \(heartbeat=0\) RabbitMQ notices nothing unless TCP keep-alive is on for its listener/);
+    expect(c.end.explanation).not.toMatch(/client unexpectedly closed/);
+    expect(c.timeline.find((e) => e.packet === 42)?.note).toBe("broker's last packet");
+  });
+
+  it('an idle client without keep-alive on the same host cannot notice: open, and its last packet is not the capture\'s end', () => {
+    expect(byPort(54726).end).toMatchObject({ verdict: 'open', cause: null, severity: 'info', packet: 40 });
+    expect(report.capture.durationSeconds).toBeCloseTo(31.334, 3);
+  });
+
+  it('the headline names the broker not answering before the reconnects that got no answer', () => {
+    expect(report.fleet.headline).toEqual([
+      '2 AMQP connections from 10.93.0.2: 1 with problems (1 tcp-timeout with the broker not answering); 1 still open at the end.',
+      '10.93.0.2:54712->10.93.0.1:5672 (nova-compute): tcp-timeout with the broker not answering at 10.182 s.',
+      '2 connection attempts got no answer between 12.186 and 24.193 s (SYNs never answered).',
+    ]);
+  });
+});
+
 /**
  * The same state made by hand around the threshold (review 32): T=4, both sides heartbeating every 2 s, the broker's
  * kernel ACKing, then from 10 s the broker sends nothing and the client's heartbeat at 10.01 s is retransmitted `n`

@@ -54,6 +54,9 @@ const EXPECTED: Expected[] = [
   // A firewall drops everything: heartbeats retransmitted, never ACKed; broker RST 10.0 s after the last byte.
   // The broker unreachable, seen from the client: its bytes retransmitted unanswered, the broker silent: not the client.
   { capture: 'netns-broker-unreachable.pcap', conn: ':38856', verdict: 'open', cause: null, endPacket: 37, endT: 16.658774, lastClientFrame: ['Heartbeat', 31], heartbeat: 4, findings: ['heartbeat-timeout-low', 'retransmissions'] },
+  // Heartbeats off: the client's keep-alive probes unanswered, its kernel's RST one interval after the last (10.182 s).
+  { capture: 'netns-broker-unreachable-keepalive.pcap', conn: ':54712', verdict: 'tcp-timeout', cause: null, by: 'client', how: 'rst', endPacket: 47, endT: 10.182277, lastClientFrame: ['Basic.Consume', 18], heartbeat: 0, findings: ['heartbeats-disabled', 'keepalive-probes'] },
+  { capture: 'netns-broker-unreachable-keepalive.pcap', conn: ':54726', verdict: 'open', cause: null, endPacket: 40, heartbeat: 0, findings: ['heartbeats-disabled'] },
   { capture: 'netns-blackhole-heartbeat.pcap', conn: ':56042', verdict: 'missed-heartbeats', cause: 'client-unreachable', endPacket: 27, endT: 12.006362, lastClientFrame: ['Heartbeat', 17], findings: ['retransmissions'] },
   // Heartbeats off: the capture ends while the broker still retransmits: half-open.
   { capture: 'netns-blackhole-no-heartbeat.pcap', conn: ':42532', verdict: 'open', cause: 'client-unreachable', endPacket: 48, heartbeat: 0, findings: ['heartbeats-disabled', 'retransmissions'] },

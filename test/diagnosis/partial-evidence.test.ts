@@ -109,7 +109,7 @@ describe('a capture that stops 8 s into the client\'s silence (pika-long-callbac
   it('says so in the terminal report of the built CLI', () => {
     const out = execFileSync(process.execPath, [join('dist', 'cli.js'), join(CAPTURES_DIR, 'pika-long-callback-cut-8s.pcap'), '--width', '200', '--no-color'], { encoding: 'utf8' });
     expect(out).toMatch(/warning: capture-truncated/);
-    expect(out).toMatch(/error: open \(client-stalled\), still open when the capture ended/);
+    expect(out).toMatch(/error: open \(client-stalled\), still open at the capture's end/);
     expect(out).toMatch(/Expect the broker to close it between 02:10:19\.6 and 02:10:23\.6 UTC unless the client writes\./);
     for (let n = 1; n <= 4; n++) expect(out).toMatch(new RegExp(`Heartbeat +heartbeat ${n} of 4, not answered`));
   });

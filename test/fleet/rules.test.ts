@@ -101,6 +101,15 @@ describe('waves', () => {
     expect(fleet(forced).waves[0]).toMatchObject({ scope: 'broker', replyCode: 320 });
   });
 
+  it("calls clients' kernels giving up on an unanswering broker (keep-alives) a network wave of a broker gone, not of clients gone", () => {
+    const gone = (n: number) => member({ host: '10.93.0.2', verdict: 'tcp-timeout', cause: null, by: 'client', how: 'rst', heartbeat: null, brokerUnreachable: true, open: 0, end: 10 + n });
+    const f = fleet([gone(0), gone(0.5), gone(1)]);
+    expect(f.waves).toHaveLength(1);
+    expect(f.waves[0]).toMatchObject({ verdict: 'tcp-timeout', cause: null, scope: 'network', count: 3 });
+    expect(f.waves[0]!.explanation).toMatch(/^3 connections from 10\.93\.0\.2 \(nova-compute\) lost their broker at TCP level: their keep-alive probes went unanswered and each client's kernel reset its connection between 10\.000 and 11\.000 s: the broker host or the network path to it is gone, not the clients\.$/);
+    expect(f.headline[0]).toContain('3 tcp-timeout with the broker not answering');
+  });
+
   it("calls resets forged by a middlebox in the broker's name a network wave, not a broker-side event", () => {
     const reset = (host: string, i: number, middlebox: boolean) => member({ host, verdict: 'reset', cause: null, by: 'server', how: 'rst', middlebox, open: 0, end: 100 + i / 10 });
     const forged = ['10.0.1.1', '10.0.1.2', '10.0.1.3'].map((h, i) => reset(h, i, true));

@@ -16,6 +16,8 @@ const MIN_PROBES = 2;
 export function tcpTimeout(ctx: RuleContext): Judgement | null {
   const f = ctx.facts;
   if (f.clientClose !== null || f.serverClose !== null) return null;
+  const brokerGone = clientKernelGaveUp(ctx);
+  if (brokerGone !== null) return brokerGone;
   const ev = ctx.atEnd.trailing.c2s; // since the client's last payload
   const unansweredData = ev.peerRetransmissionsUnanswered >= MIN_RETRANSMISSIONS;
   const unansweredProbes = ev.peerKeepAlivesUnanswered >= MIN_PROBES;
@@ -68,5 +70,38 @@ export function tcpTimeout(ctx: RuleContext): Judgement | null {
     annotateClientSilence(j, f, last.packet);
   }
   if (ctx.atEnd.lastFrame.c2s !== null) addNote(j, ctx.atEnd.lastFrame.c2s.packet, "client's last frame");
+  return j;
+}
+
+/**
+ * The same from the client's side (captures/netns-broker-unreachable-keepalive.pcap, taken on the client host): the
+ * client's keep-alive probes went unanswered, nothing at all came from the broker, and the client's kernel reset
+ * the connection (Linux: one probe interval after the last unanswered probe; the application reads ETIMEDOUT).
+ * The broker host or the path to it is gone; the RST reaches the broker only if the path comes back, so RabbitMQ
+ * logs nothing of it (and, with heartbeats off and no keep-alive on its listener, keeps the connection).
+ */
+function clientKernelGaveUp(ctx: RuleContext): Judgement | null {
+  const f = ctx.facts;
+  const end = ctx.firstTcpEnd;
+  if (end === null || end.dir !== 'c2s' || end.kind !== 'rst') return null;
+  const ev = ctx.atEnd.trailing.s2c; // since the broker's last payload
+  if (ev.peerKeepAlivesUnanswered < MIN_PROBES) return null;
+  const last = ev.lastSignOfLife;
+  const lastText = last !== null ? ` (its last packet ${last.packet}, at ${secondsBetween(f.captureStart, last).toFixed(3)} s)` : '';
+  const hb = ctx.heartbeat;
+  const j = judgement('tcp-timeout', end.moment, {
+    cause: null,
+    severity: 'error',
+    by: 'client',
+    how: 'rst',
+    explanation:
+      `The broker stopped answering at TCP level${lastText}: ${ev.peerKeepAlivesUnanswered} TCP keep-alive probes from the client went unanswered, so the client's kernel gave up and reset the connection ` +
+      `(the client library reads ETIMEDOUT, "Connection timed out"): the broker host or the network path to it is gone, not the client. The RST reaches the broker only if the path comes back: ` +
+      (hb === 0
+        ? 'with heartbeats disabled (heartbeat=0) RabbitMQ notices nothing unless TCP keep-alive is on for its listener, and keeps the connection and its consumers meanwhile. Check the broker host and the path to it; enable heartbeats (5-20 s).'
+        : 'RabbitMQ drops it for missed heartbeats, if it still runs. Check the broker host and the path to it.'),
+    evidence: { brokerUnreachable: true, unansweredKeepAlives: ev.peerKeepAlivesUnanswered },
+  });
+  if (last !== null) addNote(j, last.packet, "broker's last packet");
   return j;
 }
