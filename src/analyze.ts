@@ -325,7 +325,7 @@ export class Analyzer implements CaptureSink {
     this.packets++;
     const kind = decodePacketAt(p.linkType, p.bytes, p.offset, p.caplen, p.origLen, this.segment);
     countKind(this.netStats, kind);
-    this.live?.beforePacket({ packet: p.index, tsSec: p.tsSec, tsNsec: p.tsNsec });
+    this.live?.beforePacket({ packet: p.index, tsSec: p.tsSec, tsNsec: p.tsNsec }, kind === 'tcp' ? this.segment : null);
     if (kind === 'tcp') this.tracker.onSegment(this.segment, p.index, p.tsSec, p.tsNsec);
     this.live?.afterPacket();
   }

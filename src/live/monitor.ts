@@ -25,6 +25,8 @@ import { plusSeconds } from '../fleet/types.js';
 import { timeSpan } from '../fleet/clock.js';
 import { buildConnection, type CaptureClock } from '../report/build.js';
 import type { ReportConnection, When } from '../report/types.js';
+import { formatAddress } from '../net/address.js';
+import type { TcpSegment } from '../net/types.js';
 import type { Dir, StreamHandler } from '../tcp/types.js';
 import type { ConnectionFacts, Moment } from '../timeline/types.js';
 import { handshakeRefusalKey } from '../diagnosis/refusal.js';
@@ -194,8 +196,13 @@ export class LiveMonitor {
     };
   }
 
-  /** A packet is about to be processed: report every threshold its timestamp passes. */
-  beforePacket(m: Moment): void {
+  /**
+   * A packet is about to be processed: report every threshold its timestamp passes. `segment`: the packet's TCP
+   * segment (null for another packet): a side whose own payload is the packet that passes its threshold was silent
+   * until this very moment and is no longer (review 35: kombu's heartbeat every 1.5T was told "client-stalled;
+   * expect RabbitMQ to close it" on that heartbeat's own packet).
+   */
+  beforePacket(m: Moment, segment: TcpSegment | null = null): void {
     this.now = m;
     this.nowT = this.clock().t(m);
     for (const how of REFUSED_HOWS) {
@@ -216,6 +223,10 @@ export class LiveMonitor {
       }
       d.followed.sides[d.dir].queued = false;
       if (d.followed.ended) continue;
+      if (segment !== null && speaksIn(segment, d.followed.source.facts.info, d.dir)) {
+        // Watched again after the packet, from its new last payload (afterPacket: a touched side is rescheduled).
+        continue;
+      }
       this.settle(d.followed, d.dir);
     }
   }
@@ -534,6 +545,15 @@ export class LiveMonitor {
 }
 
 const DIRS: readonly Dir[] = ['c2s', 's2c'];
+
+/** The segment carries payload from the connection's `dir` side. */
+function speaksIn(seg: TcpSegment, info: ConnectionFacts['info'], dir: Dir): boolean {
+  if (seg.payloadLength === 0) return false;
+  const [fromPort, toPort] = dir === 'c2s' ? [info.clientPort, info.serverPort] : [info.serverPort, info.clientPort];
+  if (seg.srcPort !== fromPort || seg.dstPort !== toPort) return false;
+  const from = dir === 'c2s' ? info.clientAddress : info.serverAddress;
+  return formatAddress(seg.ipVersion, seg.src0, seg.src1, seg.src2, seg.src3) === from;
+}
 
 /** A SYN, no answer (no SYN-ACK, no RST) and no byte yet (fleet/member.ts nonAmqpKind's 'refused-unanswered'). */
 function synUnanswered(facts: ConnectionFacts): boolean {

@@ -19,9 +19,9 @@ describe('netns-broker-unreachable.pcap', () => {
   it('is open with an error on the broker side: not "the client had sent nothing", not server-stalled', () => {
     expect(c.end).toMatchObject({ verdict: 'open', cause: null, severity: 'error', packet: 37, silentSide: 'server', brokerUnreachable: true, unansweredRetransmissions: 6, silenceSeconds: 8.650266 });
     expect(c.end.explanation).toBe(
-      "Still open when the capture ended, but the broker had sent nothing for 8.7 s (2.2 x T, T=4 s), not even an ACK of the client's last bytes (packet 31 at 10.009 s), " +
+      "Still open when the capture ended, but the broker had sent nothing for 8.7 s (2.2 x T, T=4 s) since its packet 29, not even an ACK of the client's last bytes (packet 31 at 10.009 s), " +
         "which the client's kernel retransmitted 6 times: the broker host or the network path to it is gone, not the client. The client's own heartbeat timeout will close it " +
-        "(when depends on its library); RabbitMQ, if it still runs, acknowledged the client's bytes last in its packet 29 (8.009 s) and, if nothing later reached it, drops the " +
+        "(when depends on its library). RabbitMQ, if it still runs, acknowledged the client's bytes last in its packet 29 (8.009 s) and, if nothing later reached it, drops the " +
         'connection for missed heartbeats 2T-3T after the last of them, by 13:50:15.2 UTC at the latest. Check the broker host and the network between it and the client.',
     );
     // The broker logged "missed heartbeats from client, timeout: 4s" at about 20.0 s (captures/README.md): 3T after #29.
@@ -52,6 +52,8 @@ describe('netns-broker-unreachable-keepalive.pcap: heartbeats off, the client\'s
     expect(c.end.explanation).toMatch(/^The broker stopped answering at TCP level \(its last packet 42, at 3\.078 s\): 4 TCP keep-alive probes from the client went unanswered, so the client's kernel gave up and reset the connection/);
     expect(c.end.explanation).toMatch(/with heartbeats disabled \(heartbeat=0\) RabbitMQ notices nothing unless TCP keep-alive is on for its listener/);
     expect(c.end.explanation).not.toMatch(/client unexpectedly closed/);
+    // A RST is sent once: lost with the path, not delivered "if the path comes back" (review 35).
+    expect(c.end.explanation).toMatch(/The RST is sent once and was lost with the path; the broker learns of it only when it next writes to the connection/);
     expect(c.timeline.find((e) => e.packet === 42)?.note).toBe("broker's last packet");
   });
 

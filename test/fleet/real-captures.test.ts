@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/types.js';
-import { analyzeBytes, analyzeFile } from '../../src/analyze.js';
+import { Analyzer, analyzeBytes, analyzeFile } from '../../src/analyze.js';
+import type { LiveEvent } from '../../src/live/types.js';
 import { fleetLines } from '../../src/render/fleet.js';
 import { mergeReports } from '../../src/report/merge.js';
 import { analyzeCapture, CAPTURES_DIR, captureBytes } from '../helpers/captures.js';
@@ -316,6 +317,33 @@ describe('fleet on real captures: a client host that loses its broker (fleet-bro
     ]);
   });
 
+  it('says in the past what happened before the capture ended (review 35): the clients most likely gave up, RabbitMQ dropped them', () => {
+    const c = fleetOf('fleet-broker-unreachable.pcap').connections.find((x) => x.client.port === 48750)!;
+    // Its broker's last packet is its ACK #129 at 8.076 s: 13.4 s to the capture's end, not 13.5 from its heartbeat.
+    expect(c.end.explanation).toMatch(/^Still open when the capture ended, but the broker had sent nothing for 13\.4 s \(3\.4 x T, T=4 s\) since its packet 129,/);
+    expect(c.end.explanation).toMatch(/after more than 3T of silence it most likely has: its FIN waits behind the unacknowledged bytes/);
+    expect(c.end.explanation).toMatch(/dropped the connection for missed heartbeats 2T-3T after the last of them, by 15:09:20\.9 UTC at the latest, before the capture ended \(its log: "missed heartbeats from client, timeout: 4s"\)/);
+  });
+
+  it('live: no silence alert on the packet that ends the silence (kombu writes every 1.5T)', () => {
+    const events: LiveEvent[] = [];
+    const a = new Analyzer({ onLive: (e) => events.push(e) });
+    a.push(captureBytes('fleet-broker-unreachable.pcap'));
+    a.end();
+    const silences = events.flatMap((e) => (e.type === 'silence' ? [e] : []));
+    // #103 is kombu's own heartbeat at 5.024 s, 5.0 s after its previous one: told "client-stalled" on it before.
+    expect(silences.some((e) => e.packet === 103)).toBe(false);
+    expect(silences.filter((e) => e.side === 'server').map((e) => e.packet)).toEqual([150, 150, 150, 154, 160, 160, 160, 161]);
+  });
+
+  it('stopped at 10.090 s (head -c 16000): kombu past T but not 2T is not told as a stall to fix', () => {
+    const r = analyzeBytes(captureBytes('fleet-broker-unreachable.pcap').subarray(0, 16000));
+    const c = r.connections.find((x) => x.client.port === 48766)!;
+    expect(c.end).toMatchObject({ verdict: 'open', cause: 'client-stalled' });
+    expect(c.end.explanation).toMatch(/the application may have stalled\. Not yet 2T: RabbitMQ closes it only after 2T-3T without a byte, and a client that writes every 1\.5T gets this far in normal operation\./);
+    expect(c.end.explanation).not.toMatch(/Fix:/);
+  });
+
   it('the same from the report alone (--merge): the broker-gone sentence needs no packets', () => {
     const merged = mergeReports([fleetOf('fleet-broker-unreachable.pcap')]);
     expect(merged.fleet.headline[1]).toBe(fleetOf('fleet-broker-unreachable.pcap').fleet.headline[1]);
@@ -328,8 +356,9 @@ describe('fleet on real captures: a client host that loses its broker (fleet-bro
     const r = analyzeBytes(cut);
     const end = (port: number) => r.connections.find((c) => c.client.port === port)!.end;
     // Silences run to the capture's end (12.760 s), not to each connection's own last packet: pika 48750's last
-    // packet is its retransmission at 11.77 s, 3.8 s after the broker's last heartbeat, under T; at 12.760 it is 4.7 s.
-    expect(end(48750)).toMatchObject({ verdict: 'open', cause: null, brokerUnreachable: true, unansweredRetransmissions: 4, silenceSeconds: 4.747432 });
+    // packet is its retransmission at 11.77 s, 3.7 s after the broker's last packet (its ACK #129 at 8.076 s), under
+    // T; at 12.760 it is 4.7 s.
+    expect(end(48750)).toMatchObject({ verdict: 'open', cause: null, brokerUnreachable: true, unansweredRetransmissions: 4, silenceSeconds: 4.683445 });
     expect(end(48766)).toMatchObject({ verdict: 'open', cause: null, brokerUnreachable: true });
     // amqplib's heartbeat retransmitted twice; its broker's kernel ACKed the heartbeat before, 40 ms into the broker's
     // silence and before the cut: that ACK shows nothing of the broker now.

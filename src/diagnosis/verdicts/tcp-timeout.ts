@@ -77,8 +77,8 @@ export function tcpTimeout(ctx: RuleContext): Judgement | null {
  * The same from the client's side (captures/netns-broker-unreachable-keepalive.pcap, taken on the client host): the
  * client's keep-alive probes went unanswered, nothing at all came from the broker, and the client's kernel reset
  * the connection (Linux: one probe interval after the last unanswered probe; the application reads ETIMEDOUT).
- * The broker host or the path to it is gone; the RST reaches the broker only if the path comes back, so RabbitMQ
- * logs nothing of it (and, with heartbeats off and no keep-alive on its listener, keeps the connection).
+ * The broker host or the path to it is gone; the RST, sent once, is lost with the path, so RabbitMQ logs nothing of
+ * it (and, with heartbeats off and no keep-alive on its listener, keeps the connection).
  */
 function clientKernelGaveUp(ctx: RuleContext): Judgement | null {
   const f = ctx.facts;
@@ -96,7 +96,8 @@ function clientKernelGaveUp(ctx: RuleContext): Judgement | null {
     how: 'rst',
     explanation:
       `The broker stopped answering at TCP level${lastText}: ${ev.peerKeepAlivesUnanswered} TCP keep-alive probes from the client went unanswered, so the client's kernel gave up and reset the connection ` +
-      `(the client library reads ETIMEDOUT, "Connection timed out"): the broker host or the network path to it is gone, not the client. The RST reaches the broker only if the path comes back: ` +
+      `(the client library reads ETIMEDOUT, "Connection timed out"): the broker host or the network path to it is gone, not the client. The RST is sent once and was lost with the path; ` +
+      'the broker learns of it only when it next writes to the connection (answered with RST) or by its own keep-alive: ' +
       (hb === 0
         ? 'with heartbeats disabled (heartbeat=0) RabbitMQ notices nothing unless TCP keep-alive is on for its listener, and keeps the connection and its consumers meanwhile. Check the broker host and the path to it; enable heartbeats (5-20 s).'
         : 'RabbitMQ drops it for missed heartbeats, if it still runs. Check the broker host and the path to it.'),
