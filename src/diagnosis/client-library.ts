@@ -20,7 +20,8 @@ function s(v: FieldValue | undefined): string | null {
 
 export function identifyClient(props: FieldTable | null): ClientLibrary {
   const product = props ? s(props['product']) : null;
-  const version = props ? s(props['version']) : null;
+  // py-amqp (kombu, Celery, oslo.messaging) sends its version as product_version, not version.
+  const version = props ? (s(props['version']) ?? s(props['product_version'])) : null;
   const platform = props ? s(props['platform']) : null;
   const p = `${product ?? ''} ${platform ?? ''}`.toLowerCase();
   let family: LibraryFamily = 'other';

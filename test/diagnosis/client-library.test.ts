@@ -103,6 +103,14 @@ describe('client library from client-properties', () => {
     expect(fix).not.toMatch(/Node|worker_threads|event loop/);
   });
 
+  it("reads py-amqp's version from product_version (it sends no version): the real kombu connection is py-amqp 5.1.1", () => {
+    const c = analyzeCapture('kombu-no-heartbeat-check.pcap').report.connections.find((x) => x.id.includes(':53812'))!;
+    expect(c.clientProperties).toMatchObject({ product: 'py-amqp', product_version: '5.1.1' });
+    expect(c.clientProperties).not.toHaveProperty('version');
+    expect(identifyClient(c.clientProperties)).toMatchObject({ family: 'py-amqp', label: 'py-amqp 5.1.1', version: '5.1.1' });
+    expect(c.library).toBe('py-amqp 5.1.1');
+  });
+
   it('without Start-Ok: other, no label', () => {
     expect(identifyClient(null)).toEqual({ family: 'other', label: null, product: null, version: null });
   });
