@@ -7,7 +7,7 @@
  *   never answered (the host is down or unreachable, a firewall drops them, or a SYN flood).
  */
 import { timeSpan, type Clock } from './clock.js';
-import { listed, plural } from './stats.js';
+import { grouped, listed, plural } from './stats.js';
 import { compareInstants, secondsFrom, type Fleet, type FleetMember, type Instant, type NonAmqpCounts } from './types.js';
 
 const MAX_LISTED = 50;
@@ -63,7 +63,10 @@ export function refused(counts: NonAmqpCounts, clock: Clock): Fleet['refused'] {
     parts.push(`${plural(counts.refusedReset, 'attempt')} answered with RST: nothing was listening on the broker's port (RabbitMQ stopped, restarting, or its app stopped with rabbitmqctl stop_app)`);
   }
   if (counts.refusedUnanswered > 0) {
-    parts.push(`${plural(counts.refusedUnanswered, 'SYN')} never answered: the broker host was down or unreachable, a firewall dropped them, or its listen backlog was full`);
+    // Counted per attempt: each resends its SYN (1 s apart on this capture's kernel) before it gives up (review 35:
+    // "1 SYN never answered" over five SYN packets).
+    const whose = counts.refusedUnanswered === 1 ? "1 attempt's SYN" : `${grouped(counts.refusedUnanswered)} attempts' SYNs`;
+    parts.push(`${whose} never answered, resends included: the broker host was down or unreachable, a firewall dropped them, or its listen backlog was full`);
   }
   out.explanation = `${plural(count, 'connection attempt')} ${attemptsVerb(out)} ${span}: ${parts.join('; ')}.`;
   return out;

@@ -209,6 +209,8 @@ export function headline(
       sentences.push(ended.length === 0 ? `Also ${openText}, from ${hosts}.` : `${grouped(ended.length)} ended one by one, not in a wave, and ${openText}, from ${hosts}.`);
     }
   }
+  const blind = cannotNotice(members);
+  if (blind !== null) sentences.push(blind);
   // The resource alarms, in one sentence however many: they also explain the publishers whose clients gave up.
   if (alarms !== null) sentences.push(alarms);
   if (na.count > 0 && na.t !== undefined) {
@@ -263,6 +265,33 @@ function oneConnection(m: FleetMember, t: (m: FleetMember) => number, clock: Clo
   return `still open at the end of the capture, ${m.cause} ${m.silentSince !== null ? `since ${clock.t(m.silentSince).toFixed(3)} s` : 'since before the capture started'}`;
 }
 
+/** "their broker 10.96.0.1", "their brokers (10.0.0.1 and 10.0.0.2)", or "their broker" from old reports. */
+function brokerName(list: readonly FleetMember[]): string {
+  const brokers = [...new Set(list.flatMap((m) => (m.broker !== undefined ? [m.broker] : [])))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  if (brokers.length === 0) return 'their broker';
+  return brokers.length === 1 ? `their broker ${brokers[0]}` : `their brokers (${listed(brokers)})`;
+}
+
+/**
+ * Connections still open from a host whose broker is shown gone on another connection (brokerUnreachable), to the
+ * same broker, with heartbeats off and nothing judged on them: nothing makes them notice until they write
+ * (netns-broker-unreachable-keepalive: an idle cinder-volume consumer beside the nova-compute connection whose
+ * keep-alive probes went unanswered). The sentence, or null.
+ */
+function cannotNotice(members: readonly FleetMember[]): string | null {
+  const gone = new Set(members.filter((m) => m.brokerUnreachable === true && m.broker !== undefined).map((m) => `${m.host}\u0000${m.broker}`));
+  if (gone.size === 0) return null;
+  const blind = members.filter((m) => m.ended === null && m.heartbeatsOff === true && m.brokerUnreachable !== true && m.brokerSilent !== true && gone.has(`${m.host}\u0000${m.broker}`));
+  if (blind.length === 0) return null;
+  const apps = [...new Set(blind.flatMap((m) => (m.application !== null ? [m.application] : [])))];
+  const who = `${plural(blind.length, 'other connection')}${apps.length > 0 ? ` (${listed(apps)})` : ''}`;
+  const hosts = [...new Set(blind.map((m) => m.host))];
+  return (
+    `${who} from ${listed(hosts)} to the same broker ${blind.length === 1 ? 'has' : 'have'} heartbeats off and ${blind.length === 1 ? 'looks' : 'look'} healthy only because ${blind.length === 1 ? 'it has' : 'they have'} not written since: ` +
+    `nothing tells ${blind.length === 1 ? 'it' : 'them'} the broker is gone (a write would, or TCP keep-alive if on), so a consumer waits for deliveries that cannot come while the path is down. Enable heartbeats.`
+  );
+}
+
 /** At least this many silent connections make a "went silent together" sentence, as for waves. */
 const MIN_TOGETHER = 3;
 /** T when unknown (RabbitMQ's default), for how far apart silences may start (as waves.ts). */
@@ -312,8 +341,10 @@ function silentTogetherSentence(list: readonly FleetMember[], clock: Clock): str
   if (silenceKind(list[0]!) === BROKER_GONE) {
     // The clients' own heartbeat timeouts end these, each library in its own way and often with nothing on the wire
     // (a FIN queued behind unacknowledged bytes), so no time is promised.
+    // The members' silences start at the broker's last heartbeat (its last byte of data): an ACK of its kernel can
+    // follow it, so the times are said to be the heartbeats'.
     return (
-      `${who} stopped hearing from their broker ${silent} and ${list.length === 1 ? 'is' : 'are'} still open at the end of the capture: nothing from it since, ` +
+      `${who} stopped hearing from ${brokerName(list)} (its last heartbeats ${silent}) and ${list.length === 1 ? 'is' : 'are'} still open at the end of the capture: since then, ` +
       `not even ACKs of the bytes their kernels retransmitted, so the broker host or the network path to it is gone, not the clients. Check the broker host and the network between it and ${hosts.length === 1 ? hosts[0] : 'those hosts'}.`
     );
   }

@@ -155,6 +155,8 @@ export function memberOf(facts: ConnectionFacts, d: Diagnosis, capture: string |
     silentSince: silenceStart(j.verdict, j.cause, j.evidence['silentSide'] === 'server', facts.lastPayload.c2s, facts.lastPayload.s2c, instant),
     brokerUnreachable: j.evidence['brokerUnreachable'] === true,
     brokerSilent: j.evidence['silentSide'] === 'server',
+    broker: facts.info.serverAddress,
+    heartbeatsOff: d.heartbeat === 0,
   };
 }
 

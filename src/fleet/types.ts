@@ -84,6 +84,10 @@ export interface FleetMember {
    * whether stalled, gone, or not shown yet. Optional, as `brokerUnreachable`.
    */
   brokerSilent?: boolean;
+  /** The broker's IP address (the connection's server side). Optional, as `brokerUnreachable`. */
+  broker?: string;
+  /** Heartbeats negotiated off (Tune-Ok heartbeat 0): it notices a dead peer only by writing or by TCP keep-alive. */
+  heartbeatsOff?: boolean;
 }
 
 /** A connection's Connection.Blocked episode: from the Blocked frame to the Unblocked one. */

@@ -50,6 +50,8 @@ export function memberFromReport(c: ReportConnection, capture: string | null): F
     silentSince: silenceStart(c.end.verdict, c.end.cause, brokerSilent, c.lastClientByte, c.lastServerByte, instantOf),
     brokerUnreachable,
     brokerSilent,
+    broker: c.server.address,
+    heartbeatsOff: hb === 0,
   };
 }
 

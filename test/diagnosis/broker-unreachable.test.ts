@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Analyzer, analyzeBytes } from '../../src/analyze.js';
 import type { LiveEvent } from '../../src/live/types.js';
 import { liveLine } from '../../src/render/live.js';
+import { mergeReports } from '../../src/report/merge.js';
 import { amqpHandshake, HEARTBEAT } from '../helpers/amqp-conversation.js';
 import { analyzeCapture, captureBytes } from '../helpers/captures.js';
 import { Conversation } from '../helpers/conversation.js';
@@ -62,12 +63,17 @@ describe('netns-broker-unreachable-keepalive.pcap: heartbeats off, the client\'s
     expect(report.capture.durationSeconds).toBeCloseTo(31.334, 3);
   });
 
-  it('the headline names the broker not answering before the reconnects that got no answer', () => {
+  it('the headline names the broker not answering, and the connection that cannot notice, before the reconnects that got no answer', () => {
     expect(report.fleet.headline).toEqual([
       '2 AMQP connections from 10.93.0.2: 1 with problems (1 tcp-timeout with the broker not answering); 1 still open at the end.',
       '10.93.0.2:54712->10.93.0.1:5672 (nova-compute): tcp-timeout with the broker not answering at 10.182 s.',
+      // The idle consumer beside it, heartbeats off: nothing will tell it (review 35).
+      '1 other connection (cinder-volume) from 10.93.0.2 to the same broker has heartbeats off and looks healthy only because it has not written since: nothing tells it ' +
+        'the broker is gone (a write would, or TCP keep-alive if on), so a consumer waits for deliveries that cannot come while the path is down. Enable heartbeats.',
       '2 connection attempts got no answer between 12.186 and 24.193 s (SYNs never answered).',
     ]);
+    // The same from the report alone (--merge).
+    expect(mergeReports([report]).fleet.headline).toEqual(report.fleet.headline);
   });
 });
 

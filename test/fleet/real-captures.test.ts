@@ -94,7 +94,8 @@ describe('fleet on real captures', () => {
     expect(f).toMatchObject({ connections: 18, open: 0, hosts: 3, byVerdict: { 'closed-by-server': 9, 'closed-by-client': 9 } });
     // captures/README.md: original SYNs 6.244406 (#399) - 6.268172 (#407), each retransmitted 6 times, no answer.
     expect(f.refused).toMatchObject({ count: 9, reset: 0, unanswered: 9, t: 6.244406, endT: 6.268172 });
-    expect(f.refused.explanation).toMatch(/9 SYNs never answered: the broker host was down or unreachable, a firewall dropped them, or its listen backlog was full/);
+    // 9 attempts, 63 SYN packets: counted per attempt, said so (review 35).
+    expect(f.refused.explanation).toMatch(/9 attempts' SYNs never answered, resends included: the broker host was down or unreachable, a firewall dropped them, or its listen backlog was full/);
     expect(f.waves).toEqual([expect.objectContaining({ count: 9, verdict: 'closed-by-server', replyCode: 320, scope: 'broker', reconnected: 9 })]);
     expect(f.notAccepting.count).toBe(0);
     // Nothing refused them: they got no answer.
@@ -309,9 +310,9 @@ describe('fleet on real captures: a client host that loses its broker (fleet-bro
     expect(r.fleet.headline).toEqual([
       '4 AMQP connections from 10.96.0.2: 4 with problems (4 open with the broker not answering); all still open at the end.',
       // The broker's last heartbeat on each (captures/README.md): 8.012 (48750) to 9.026 s (48770).
-      '4 connections (nova-compute, ceilometer-polling and neutron-openvswitch-agent) from 10.96.0.2 stopped hearing from their broker between 8.012 and 9.026 s ' +
-        'and are still open at the end of the capture: nothing from it since, not even ACKs of the bytes their kernels retransmitted, so the broker host or the network ' +
-        'path to it is gone, not the clients. Check the broker host and the network between it and 10.96.0.2.',
+      '4 connections (nova-compute, ceilometer-polling and neutron-openvswitch-agent) from 10.96.0.2 stopped hearing from their broker 10.96.0.1 (its last heartbeats ' +
+        'between 8.012 and 9.026 s) and are still open at the end of the capture: since then, not even ACKs of the bytes their kernels retransmitted, so the broker host ' +
+        'or the network path to it is gone, not the clients. Check the broker host and the network between it and 10.96.0.2.',
       // kombu reconnecting into the same silence, told after it.
       '1 connection attempt got no answer at 15.480 s (SYN never answered).',
     ]);
