@@ -44,6 +44,14 @@ export class DirectionState implements DirectionStats {
   recentRetransmissions: number[] | null = null;
 
   // ---- TCP state (tcp-facts.ts) ----
+  /**
+   * The side's latest retransmission (packet -1: none yet) and the seconds since the one before it (0: the first):
+   * a back-off that stops while the capture goes on is a kernel that gave up (fleet-broker-unreachable's kombu).
+   */
+  lastRetransmissionPacket = -1;
+  lastRetransmissionSec = 0;
+  lastRetransmissionNsec = 0;
+  retransmissionGap = 0;
   /** The TTL of the side's packets other than resets (a reset with another TTL may be forged). */
   usualTtl = -1;
   /** The side's last advertised window, and since when it has been zero (null: open). */

@@ -136,6 +136,10 @@ export class TcpFacts {
     silentSelf.peerKeepAlivesUnanswered = 0;
     if ((a & TA_ANY_RETRANSMISSION) !== 0) {
       own.retransmissions++;
+      own.retransmissionGap = own.lastRetransmissionPacket < 0 ? 0 : seg.tsSec - own.lastRetransmissionSec + (seg.tsNsec - own.lastRetransmissionNsec) / 1e9;
+      own.lastRetransmissionPacket = seg.packet;
+      own.lastRetransmissionSec = seg.tsSec;
+      own.lastRetransmissionNsec = seg.tsNsec;
       silentPeer.peerRetransmissions++;
       silentPeer.peerRetransmissionsUnanswered++;
       if (seg.payloadLength > 0) noteRetransmission(own, seg.seq, seg.payloadLength);

@@ -92,6 +92,11 @@ export interface DirectionStats {
   zeroWindowProbes: number;
   windowFull: number;
   retransmissions: number;
+  /** The latest retransmission's packet (-1: none) and time, and the seconds since the one before it (0: first). */
+  lastRetransmissionPacket: number;
+  lastRetransmissionSec: number;
+  lastRetransmissionNsec: number;
+  retransmissionGap: number;
   dupAcks: number;
   lostSegments: number;
   gaps: number;

@@ -326,6 +326,18 @@ describe('fleet on real captures: a client host that loses its broker (fleet-bro
     expect(c.end.explanation).toMatch(/dropped the connection for missed heartbeats 2T-3T after the last of them, by 15:09:20\.9 UTC at the latest, before the capture ended \(its log: "missed heartbeats from client, timeout: 4s"\)/);
   });
 
+  it("kombu's back-off that stopped is its kernel giving up (TCP_USER_TIMEOUT), not a connection still retransmitting", () => {
+    const r = fleetOf('fleet-broker-unreachable.pcap');
+    const stopped = (port: number) => /Its kernel's retransmissions stopped/.test(r.connections.find((x) => x.client.port === port)!.end.explanation);
+    // 48766's retransmissions: 0.2 ... 1.7 s apart, the last at 14.456 s (#156); nothing to 21.486 s. The others are
+    // still backing off at the end (their next due after it).
+    expect(r.connections.find((x) => x.client.port === 48766)!.end.explanation).toMatch(
+      /Its kernel's retransmissions stopped after packet 156 \(14\.456 s\), the next due within 3\.4 s of it, and the capture went on 7\.0 s more: the client's kernel gave up on the connection \(TCP_USER_TIMEOUT/,
+    );
+    expect(r.connections.find((x) => x.client.port === 48766)!.end.explanation).not.toMatch(/its FIN waits behind/);
+    expect([48750, 48764, 48770].map(stopped)).toEqual([false, false, false]);
+  });
+
   it('live: no silence alert on the packet that ends the silence (kombu writes every 1.5T)', () => {
     const events: LiveEvent[] = [];
     const a = new Analyzer({ onLive: (e) => events.push(e) });

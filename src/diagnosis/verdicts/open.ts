@@ -220,8 +220,11 @@ function brokerUnreachableJudgement(ctx: RuleContext): Judgement | null {
   const end = secondsBetween(origin, silencesEnd(f));
   // Past 3T of silence the client has most likely given up already (libraries time out within 1.5T-3T), and RabbitMQ's
   // deadline may be behind the capture's end: said in the past then, not as what will happen.
+  const stopped = backoffStopped(f);
   const clientGaveUp =
-    t !== null && t > 0 && silence > 3 * t
+    stopped !== ''
+      ? ''
+      : t !== null && t > 0 && silence > 3 * t
       ? " The client's own heartbeat timeout closes it, and after more than 3T of silence it most likely has: its FIN waits behind the unacknowledged bytes and never shows on the wire."
       : " The client's own heartbeat timeout will close it (when depends on its library).";
   const deadline = t !== null && t > 0 ? lastAck + 3 * t : 0;
@@ -242,7 +245,7 @@ function brokerUnreachableJudgement(ctx: RuleContext): Judgement | null {
     explanation:
       `Still open when the capture ended, but the broker had sent nothing for ${formatSeconds(silence)}${tText} since its packet ${brokerAck.packet}, not even an ACK of the client's last bytes ` +
       `(packet ${clientLast.packet} at ${secondsBetween(origin, clientLast).toFixed(3)} s), which the client's kernel retransmitted ${ev.peerRetransmissionsUnanswered} times: ` +
-      `the broker host or the network path to it is gone, not the client.${then} Check the broker host and the network between it and the client.`,
+      `the broker host or the network path to it is gone, not the client.${stopped}${then} Check the broker host and the network between it and the client.`,
     evidence: { silenceSeconds: roundMicros(silence), silentSide: 'server', brokerUnreachable: true, unansweredRetransmissions: ev.peerRetransmissionsUnanswered },
   });
   addNote(j, brokerLast.packet, "broker's last byte");
@@ -291,4 +294,25 @@ function readingResumed(f: RuleContext['facts'], since: Moment | null): Moment |
 /** Where a still-open connection's silences end: the input's end (its last packet when the input goes on). */
 function silencesEnd(f: ConnectionFacts): Moment {
   return f.inputEnd ?? f.lastPacket;
+}
+
+/**
+ * The client's retransmissions stopped while the capture went on: its kernel backs off by doubling the interval
+ * (linear at first for thin streams), so none for over twice the last interval (and a second more) before the input's
+ * end means it gave up on the connection (TCP_USER_TIMEOUT, which oslo.messaging sets to T, or tcp_retries2) or the
+ * application aborted it, with no FIN or RST on the wire (fleet-broker-unreachable's kombu: back-off 0.2 ... 1.7 s,
+ * its last retransmission at 14.456 s, nothing to 21.486 s; its kernel had aborted the socket). '' otherwise.
+ */
+function backoffStopped(f: ConnectionFacts): string {
+  const st = f.stats.c2s;
+  if (f.inputEnd === null || st.lastRetransmissionPacket < 0 || st.retransmissionGap <= 0) return '';
+  const last = { packet: st.lastRetransmissionPacket, tsSec: st.lastRetransmissionSec, tsNsec: st.lastRetransmissionNsec };
+  const quiet = secondsBetween(last, f.inputEnd);
+  if (quiet <= 2 * st.retransmissionGap + 1) return '';
+  const origin = f.captureStart;
+  return (
+    ` Its kernel's retransmissions stopped after packet ${last.packet} (${secondsBetween(origin, last).toFixed(3)} s), the next due within ${formatSeconds(2 * st.retransmissionGap)} of it, ` +
+    `and the capture went on ${formatSeconds(quiet)} more: the client's kernel gave up on the connection (TCP_USER_TIMEOUT, as oslo.messaging sets it, or tcp_retries2) or the application aborted it, ` +
+    'with no FIN or RST (a kernel whose retransmissions time out sends neither).'
+  );
 }
