@@ -14,7 +14,7 @@ import type { Report, ReportConnection, ReportFinding } from '../report/types.js
 import { SEVERITY_RANK } from '../diagnosis/types.js';
 import { orderProblems, sameAsText } from './fleet.js';
 import { foldTimeline, isAlarming, shortLibrary, side } from './fold.js';
-import { alarmSpanText, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, moreAlarmsText, moreRefusalsText, narrowedText, refusalSpanText } from './phrases.js';
+import { alarmSpanText, causeLabel, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, moreAlarmsText, moreRefusalsText, narrowedText, refusalSpanText } from './phrases.js';
 import { sanitize } from './sanitize.js';
 import { formatDuration, formatT, groupDigits } from './text.js';
 
@@ -55,7 +55,8 @@ function findingLines(findings: readonly ReportFinding[]): string[] {
 
 function connectionLines(c: ReportConnection): string[] {
   const out = [`### ${md(c.id)}${c.name !== null ? ` ${md(c.name)}` : ''}`, ''];
-  out.push(`**${c.severity}: ${md(c.end.verdict)}**${c.end.cause !== null ? ` (${md(c.end.cause)})` : ''}, ${md(endPhrase(c))}  `);
+  const cause = causeLabel(c);
+  out.push(`**${c.severity}: ${md(c.end.verdict)}**${cause !== null ? ` (${md(cause)})` : ''}, ${md(endPhrase(c))}  `);
   out.push(md(connectionFacts(c).join(' · ')), '');
   const rows = foldTimeline(c.timeline, { library: c.library });
   if (rows.length > 0) {
@@ -116,7 +117,8 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = { all: fa
         listed.map((c) => {
           const extra = countBySeverity(c.findings);
           const name = [c.name ?? '', c.library !== null ? shortLibrary(c.library) : ''].filter((x) => x !== '').join(', ');
-          const verdict = `${c.end.verdict}${c.end.cause !== null ? ` (${c.end.cause})` : ''}${extra !== '' ? ` ${extra}` : ''}`;
+          const cause = causeLabel(c);
+          const verdict = `${c.end.verdict}${cause !== null ? ` (${cause})` : ''}${extra !== '' ? ` ${extra}` : ''}`;
           return [md(c.id), md(name), md(heartbeatText(c)), framesText(c), md(verdict), c.end.verdict === 'open' ? 'open' : formatT(c.end.t)];
         }),
         ['l', 'l', 'l', 'r', 'l', 'r'],

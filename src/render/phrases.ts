@@ -39,6 +39,18 @@ function who(by: 'client' | 'server' | null): string {
   return by === 'server' ? 'broker' : by === 'client' ? 'client' : '';
 }
 
+/**
+ * What the verdict line and the table show beside the verdict: its cause, or for a connection whose broker stopped
+ * answering or went silent (no cause code says the broker is gone), that in words; null for neither. Review 35: four
+ * connections with errors read "open" in the table, like healthy ones.
+ */
+export function causeLabel(c: ReportConnection): string | null {
+  if (c.end.cause !== null) return c.end.cause;
+  const end = c.end as Record<string, unknown>;
+  if (end['brokerUnreachable'] === true) return 'broker not answering';
+  return end['silentSide'] === 'server' ? 'broker silent' : null;
+}
+
 /** "broker RST at 12.016 s", "broker Connection.Close at 3.900 s: 320 CONNECTION_FORCED - ...". */
 export function endPhrase(c: ReportConnection): string {
   const e = c.end;

@@ -19,7 +19,7 @@ import { SEVERITY_RANK } from '../diagnosis/types.js';
 import { eventful } from '../fleet/member.js';
 import type { Report, ReportConnection, ReportFinding } from '../report/types.js';
 import { foldTimeline, isAlarming, shortLibrary, side, type DisplayRow } from './fold.js';
-import { connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, narrowedText } from './phrases.js';
+import { causeLabel, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, narrowedText } from './phrases.js';
 import { fleetLines, orderProblems, waveMemberLines } from './fleet.js';
 import { paragraph, plain, type Segment } from './paragraph.js';
 import { sanitize } from './sanitize.js';
@@ -118,7 +118,8 @@ function summaryLines(report: Report, conns: readonly ReportConnection[], width:
   const verdictWidth = Math.max(7, ...conns.map((c) => c.end.verdict.length));
   const rows: Cell[][] = conns.map((c) => {
     const verdict: string[] = [c.end.verdict];
-    if (c.end.cause !== null) verdict.push(c.end.cause);
+    const cause = causeLabel(c);
+    if (cause !== null) verdict.push(cause);
     const extra = countBySeverity(c.findings);
     if (extra !== '') verdict.push(extra);
     const nameCell: (string | StyledText)[] = [c.name ?? (c.library === null ? '-' : '')].filter((x) => x !== '');
@@ -151,7 +152,7 @@ function summaryLines(report: Report, conns: readonly ReportConnection[], width:
         plain(c.id, 'bold'),
         plain(c.name !== null ? ` ${c.name}` : ''),
         plain(` · T ${heartbeatText(c)} · ${framesText(c)} frames ·`),
-        plain(` ${c.end.verdict}${c.end.cause !== null ? ` (${c.end.cause})` : ''}`, severityStyle(c.severity)),
+        plain(` ${c.end.verdict}${causeLabel(c) !== null ? ` (${causeLabel(c)})` : ''}`, severityStyle(c.severity)),
         plain(c.end.verdict === 'open' ? '' : ` at ${formatT(c.end.t)}`),
         plain(countBySeverity(c.findings) !== '' ? ` ${countBySeverity(c.findings)}` : ''),
       ],
@@ -185,7 +186,8 @@ function headingLines(c: ReportConnection, width: number, color: boolean): strin
     plain(`${sev}:`, style),
     plain(` ${c.end.verdict}`, sev === 'info' ? 'bold' : style === 'red' ? 'boldRed' : style === 'yellow' ? 'boldYellow' : 'bold'),
   ];
-  if (c.end.cause !== null) verdictSegs.push(plain(` (${c.end.cause})`));
+  const cause = causeLabel(c);
+  if (cause !== null) verdictSegs.push(plain(` (${cause})`));
   verdictSegs.push(plain(`, ${endPhrase(c)}`));
   lines.push(...paragraph(verdictSegs, width, color, '  '));
 

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { Analyzer, analyzeBytes } from '../../src/analyze.js';
 import type { LiveEvent } from '../../src/live/types.js';
 import { liveLine } from '../../src/render/live.js';
+import { renderMarkdown } from '../../src/render/markdown.js';
+import { renderTerminal } from '../../src/render/terminal.js';
 import { mergeReports } from '../../src/report/merge.js';
 import { amqpHandshake, HEARTBEAT } from '../helpers/amqp-conversation.js';
 import { analyzeCapture, captureBytes } from '../helpers/captures.js';
@@ -27,6 +29,14 @@ describe('netns-broker-unreachable.pcap', () => {
     );
     // The broker logged "missed heartbeats from client, timeout: 4s" at about 20.0 s (captures/README.md): 3T after #29.
     expect(report.fleet.headline[0]).toBe('1 AMQP connection from 10.94.0.2 (netns-broker-unreachable): still open at the end of the capture, but its broker stopped answering it (error).');
+  });
+
+  it('says "broker not answering" beside the verdict in the table, the heading and Markdown: an error, not a plain "open" (review 35)', () => {
+    const terminal = renderTerminal(report, { width: 120, color: false, all: false });
+    expect(terminal).toMatch(/error: open \(broker not answering\), still open at the capture's end/);
+    expect(terminal).toMatch(/open\s+open\n.*broker not answering/);
+    expect(renderMarkdown(report)).toMatch(/\*\*error: open\*\* \(broker not answering\)/);
+    expect(c.end.cause).toBeNull();
   });
 
   it('live: the broker\'s silence past T and 2T, its bytes unacknowledged; no client silence', () => {

@@ -8,7 +8,7 @@ import { plural } from '../../fleet/stats.js';
 import { toldWaves } from '../../fleet/waves.js';
 import type { Report, ReportConnection, ReportFinding, ReportFleet } from '../../report/types.js';
 import { shortLibrary } from '../fold.js';
-import { alarmCountText, alarmSpanText, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, moreAlarmsText, moreRefusalsText, narrowedText, refusalCountText, refusalSpanText } from '../phrases.js';
+import { alarmCountText, alarmSpanText, causeLabel, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, moreAlarmsText, moreRefusalsText, narrowedText, refusalCountText, refusalSpanText } from '../phrases.js';
 import { formatDuration, formatT, groupDigits } from '../text.js';
 import { text } from './escape.js';
 import { renderEventTable } from './event-table.js';
@@ -98,7 +98,7 @@ export function renderFleet(fleet: ReportFleet): string {
 function verdictCell(c: ReportConnection): string {
   const extra = countBySeverity(c.findings);
   return (
-    `<span class="sev-${c.severity}">${text(c.end.verdict)}</span>${c.end.cause !== null ? ` <span class="dim">${text(c.end.cause)}</span>` : ''}` +
+    `<span class="sev-${c.severity}">${text(c.end.verdict)}</span>${causeLabel(c) !== null ? ` <span class="dim">${text(causeLabel(c)!)}</span>` : ''}` +
     `${extra !== '' ? ` <span class="dim">${text(extra)}</span>` : ''}`
   );
 }
@@ -143,7 +143,7 @@ export function renderConnectionSection(c: ReportConnection, key: string): strin
   const title = `${c.id}${c.name !== null ? `  ${c.name}` : ''}`;
   const heading =
     `<h2><span class="sev sev-${c.severity}">${c.severity}</span> ${text(title)}</h2>` +
-    `<p class="verdict"><strong class="sev-${c.severity}">${text(c.end.verdict)}</strong>${c.end.cause !== null ? ` (${text(c.end.cause)})` : ''}, ${text(endPhrase(c))}</p>` +
+    `<p class="verdict"><strong class="sev-${c.severity}">${text(c.end.verdict)}</strong>${causeLabel(c) !== null ? ` (${text(causeLabel(c)!)})` : ''}, ${text(endPhrase(c))}</p>` +
     `<p class="dim">${text([...connectionFacts(c), ...(c.capture !== undefined ? [`capture ${c.capture}`] : [])].join(' · '))}</p>`;
   return (
     `<section class="connection" id="${key}">${heading}${renderSwimlane(c, `${key}-lane`)}${renderEventTable(c, `${key}-lane`)}` +
