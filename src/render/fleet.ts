@@ -77,6 +77,20 @@ export function fleetLines(report: Report, width: number, color: boolean): strin
     if (more > 0) lines.push(paint(`… ${plural(more, 'more group')} (in the JSON report)`, 'dim', color));
   }
 
+  const facts = fleetFacts(fleet);
+  if (facts.length > 0) {
+    lines.push('');
+    for (const f of facts) lines.push(...paragraph([plain('• '), plain(f)], width, color, '  '));
+  }
+  return lines;
+}
+
+/**
+ * The fleet's findings one line each, under the headline (the terminal's bullets, Markdown's list): waves, resource
+ * alarms, handshake refusals, reconnects, a broker not accepting, attempts refused or unanswered, connections without
+ * AMQP. Plain text: each renderer escapes it.
+ */
+export function fleetFacts(fleet: Report['fleet']): string[] {
   const facts: string[] = [];
   const waves = toldWaves(fleet.waves);
   for (const w of waves.slice(0, MAX_WAVE_LINES)) {
@@ -96,11 +110,7 @@ export function fleetLines(report: Report, width: number, color: boolean): strin
   if (fleet.notAccepting.count > 0 && fleet.notAccepting.explanation !== undefined) facts.push(`not accepting: ${fleet.notAccepting.explanation}`);
   if (fleet.refused.count > 0 && fleet.refused.explanation !== undefined) facts.push(`${attemptsLabel(fleet.refused)}: ${fleet.refused.explanation}`);
   if (fleet.noAmqp.count > 0) facts.push(`${fleet.noAmqp.count} TCP connection(s) carried no AMQP byte (health checks, port scans): counted, not listed`);
-  if (facts.length > 0) {
-    lines.push('');
-    for (const f of facts) lines.push(...paragraph([plain('• '), plain(f)], width, color, '  '));
-  }
-  return lines;
+  return facts;
 }
 
 /**

@@ -12,9 +12,9 @@
  */
 import type { Report, ReportConnection, ReportFinding } from '../report/types.js';
 import { SEVERITY_RANK } from '../diagnosis/types.js';
-import { orderProblems, sameAsText } from './fleet.js';
+import { fleetFacts, orderProblems, sameAsText } from './fleet.js';
 import { foldTimeline, isAlarming, shortLibrary, side } from './fold.js';
-import { alarmSpanText, causeLabel, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, moreAlarmsText, moreRefusalsText, narrowedText, refusalSpanText } from './phrases.js';
+import { causeLabel, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, narrowedText } from './phrases.js';
 import { sanitize } from './sanitize.js';
 import { formatDuration, formatT, groupDigits } from './text.js';
 
@@ -28,8 +28,6 @@ export const MARKDOWN_TABLE_LIMIT = 200;
 export const MARKDOWN_MAX_SECTIONS = 20;
 /** Connections named in the line under a wave's (or refusal's) first. */
 const MARKDOWN_MAX_NAMED = 10;
-/** Resource alarms (and handshake refusals) told in full, each with its fix; a flapping alarm makes many. */
-export const MARKDOWN_MAX_ALARMS = 5;
 
 /** Raw text as inert Markdown inline text (also safe in a table cell). */
 export function md(s: string): string {
@@ -91,18 +89,15 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = { all: fa
   const cap = report.capture;
   const n = report.connections.length;
   const out: string[] = [`## amqpscope: ${md(cap.path)}`, ''];
-  out.push(`**${md(report.fleet.headline.join(' '))}**`, '');
-  // The headline says that an alarm blocked the publishers; what to do about it is in each alarm's explanation.
-  const alarms = report.fleet.alarms;
-  for (const a of alarms.slice(0, MARKDOWN_MAX_ALARMS)) out.push(`- resource alarm at ${alarmSpanText(a)}: ${md(a.explanation)}`);
-  const moreAlarms = moreAlarmsText(report.fleet, MARKDOWN_MAX_ALARMS);
-  if (moreAlarms !== null) out.push(`- ${md(moreAlarms)}`);
-  // Likewise a handshake refusal's cause and fix (a connection limit, a login) are in its explanation.
-  const refusals = report.fleet.handshakeRefusals;
-  for (const r of refusals.slice(0, MARKDOWN_MAX_ALARMS)) out.push(`- handshake refusals at ${refusalSpanText(r)}: ${md(r.explanation)}`);
-  const moreRefusals = moreRefusalsText(report.fleet, MARKDOWN_MAX_ALARMS);
-  if (moreRefusals !== null) out.push(`- ${md(moreRefusals)}`);
-  if (alarms.length > 0 || refusals.length > 0) out.push('');
+  // The answer first, bold; the headline's other sentences as a list: one paragraph of five was hard to read in a
+  // ticket (review 35). Then the fleet's findings as the terminal lists them, escaped.
+  const [first, ...rest] = report.fleet.headline;
+  if (first !== undefined) out.push(`**${md(first)}**`, '');
+  for (const sentence of rest) out.push(`- ${md(sentence)}`);
+  if (rest.length > 0) out.push('');
+  const fleetFactLines = fleetFacts(report.fleet);
+  for (const f of fleetFactLines) out.push(`- ${md(f)}`);
+  if (fleetFactLines.length > 0) out.push('');
   const facts = [cap.format ?? '', `${groupDigits(cap.packets)} packets`, cap.start !== null ? `${cap.start} + ${formatDuration(cap.durationSeconds)}` : '', `${groupDigits(n)} AMQP connection${n === 1 ? "" : "s"}`];
   out.push(md(facts.filter((f) => f !== '').join(' · ')), '');
   const narrowed = narrowedText(report);

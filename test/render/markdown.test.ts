@@ -58,20 +58,23 @@ describe('renderMarkdown', () => {
     expect(out).toContain('a \\| b \\` c \\<script\\>');
   });
 
-  it('starts with the fleet headline', () => {
+  it('starts with the fleet headline: its first sentence bold, the others and the fleet findings as lists (review 35)', () => {
     const conns = [connection(), healthyConnection()];
     expect(renderMarkdown(report(conns)).split('\n')[2]).toMatch(/^\*\*2 AMQP connections from 127\.0\.0\.1: 1 with problems/);
-    const withFleet = renderMarkdown(report(conns, { fleet: fleetFixture(conns.map((c) => c.id)) }));
-    expect(withFleet.split('\n')[2]).toBe('**12 connections from 127.0.0.1 were closed by the broker within 8 ms with 320 CONNECTION\\_FORCED (shutdown): a broker-side event, not client faults. None reconnected within the capture.**');
-    // The resource alarm under the headline, its wire-borne text inert.
-    expect(withFleet.split('\n')[4]).toBe(
-      '- resource alarm at 8.000-9.500 s: The broker blocked 2 publishing connections with Connection.Blocked (low on memory) \\<img src=x onerror=alert(4)\\> \\[x\\](javascript:alert(5)).',
-    );
-    // So is a handshake refusal, with its wire-borne reply text.
-    expect(withFleet.split('\n')[5]).toBe(
-      "- handshake refusals at 10.000-11.000 s: The broker closed 3 connections during the handshake with 530 NOT\\_ALLOWED: \"access to vhost '\\<b\\>v\\</b\\>' \\[x\\](javascript:alert(6))\".",
-    );
-    expect(withFleet.split('\n')[6]).toBe('');
+    const withFleet = renderMarkdown(report(conns, { fleet: fleetFixture(conns.map((c) => c.id)) })).split('\n');
+    expect(withFleet[2]).toBe('**12 connections from 127.0.0.1 were closed by the broker within 8 ms with 320 CONNECTION\\_FORCED (shutdown): a broker-side event, not client faults.**');
+    expect(withFleet[4]).toBe('- None reconnected within the capture.');
+    // The fleet's findings, as the terminal lists them: the resource alarm and the refusal with their wire-borne text
+    // inert, and what the terminal alone showed before (the wave, not accepting, attempts refused, no AMQP).
+    expect(withFleet.slice(6, 12)).toEqual([
+      '- wave at 3.900-3.908 s: 2 closed-by-server 320, scope broker, from 127.0.0.1; 0 reconnected',
+      '- alarm at 8.000-9.500 s: The broker blocked 2 publishing connections with Connection.Blocked (low on memory) \\<img src=x onerror=alert(4)\\> \\[x\\](javascript:alert(5)).',
+      "- refused at 10.000-11.000 s: The broker closed 3 connections during the handshake with 530 NOT\\_ALLOWED: \"access to vhost '\\<b\\>v\\</b\\>' \\[x\\](javascript:alert(6))\".",
+      '- not accepting: Two handshakes completed but the broker never sent Connection.Start: out of file descriptors?',
+      '- refused: Three connection attempts were answered with RST: the listener was down.',
+      '- 4 TCP connection(s) carried no AMQP byte (health checks, port scans): counted, not listed',
+    ]);
+    expect(withFleet[12]).toBe('');
   });
 
   it('gives at most MARKDOWN_MAX_SECTIONS connections a table, errors first, and says how many more there are', () => {
