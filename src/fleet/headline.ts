@@ -279,9 +279,23 @@ function brokerName(list: readonly FleetMember[]): string {
  * keep-alive probes went unanswered). The sentence, or null.
  */
 function cannotNotice(members: readonly FleetMember[]): string | null {
-  const gone = new Set(members.filter((m) => m.brokerUnreachable === true && m.broker !== undefined).map((m) => `${m.host}\u0000${m.broker}`));
-  if (gone.size === 0) return null;
-  const blind = members.filter((m) => m.ended === null && m.heartbeatsOff === true && m.brokerUnreachable !== true && m.brokerSilent !== true && gone.has(`${m.host}\u0000${m.broker}`));
+  // Where each host lost each broker: the earliest gone member's broker silence (still open) or end (its kernel gave up).
+  const lost = new Map<string, Instant>();
+  for (const m of members) {
+    if (m.brokerUnreachable !== true || m.broker === undefined) continue;
+    const at = m.silentSince ?? m.ended;
+    if (at === null) continue;
+    const key = `${m.host}\u0000${m.broker}`;
+    const seen = lost.get(key);
+    if (seen === undefined || compareInstants(at, seen) < 0) lost.set(key, at);
+  }
+  if (lost.size === 0) return null;
+  // Opened before that: a connection opened later went through a path that worked again.
+  const blind = members.filter((m) => {
+    if (m.ended !== null || m.heartbeatsOff !== true || m.brokerUnreachable === true || m.brokerSilent === true) return false;
+    const at = lost.get(`${m.host}\u0000${m.broker}`);
+    return at !== undefined && compareInstants(m.opened, at) < 0;
+  });
   if (blind.length === 0) return null;
   const apps = [...new Set(blind.flatMap((m) => (m.application !== null ? [m.application] : [])))];
   const who = `${plural(blind.length, 'other connection')}${apps.length > 0 ? ` (${listed(apps)})` : ''}`;

@@ -110,6 +110,16 @@ describe('waves', () => {
     expect(f.headline[0]).toContain('3 tcp-timeout with the broker not answering');
   });
 
+  it('names a heartbeats-off connection that cannot notice its broker gone, only if it opened before the loss', () => {
+    const gone = member({ host: '10.93.0.2', broker: '10.93.0.1', verdict: 'tcp-timeout', cause: null, by: 'client', how: 'rst', heartbeat: null, brokerUnreachable: true, open: 0, end: 10 });
+    const idle = (open: number) => member({ host: '10.93.0.2', broker: '10.93.0.1', application: 'cinder-volume', verdict: 'open', cause: null, severity: 'info', by: null, how: null, heartbeat: null, heartbeatsOff: true, open, end: null });
+    expect(fleet([gone, idle(1)]).headline.join(' ')).toMatch(/1 other connection \(cinder-volume\) from 10\.93\.0\.2 to the same broker has heartbeats off/);
+    // Opened after the loss: its path worked again. To another broker, or with heartbeats on: it would notice.
+    expect(fleet([gone, idle(20)]).headline.join(' ')).not.toMatch(/heartbeats off/);
+    expect(fleet([gone, { ...idle(1), broker: '10.93.0.9' }]).headline.join(' ')).not.toMatch(/heartbeats off/);
+    expect(fleet([gone, { ...idle(1), heartbeatsOff: false }]).headline.join(' ')).not.toMatch(/heartbeats off/);
+  });
+
   it("calls resets forged by a middlebox in the broker's name a network wave, not a broker-side event", () => {
     const reset = (host: string, i: number, middlebox: boolean) => member({ host, verdict: 'reset', cause: null, by: 'server', how: 'rst', middlebox, open: 0, end: 100 + i / 10 });
     const forged = ['10.0.1.1', '10.0.1.2', '10.0.1.3'].map((h, i) => reset(h, i, true));
