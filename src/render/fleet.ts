@@ -12,7 +12,7 @@ import type { Report, ReportConnection, ReportFleetGroup } from '../report/types
 import { paragraph, plain } from './paragraph.js';
 import { paint, severityStyle } from './style.js';
 import { renderTable, type Cell, type Column } from './table.js';
-import { alarmSpanText, causeLabel, moreAlarmsText, moreRefusalsText, refusalSpanText } from './phrases.js';
+import { alarmSpanText, moreAlarmsText, moreRefusalsText, refusalSpanText, verdictWithCause } from './phrases.js';
 import { formatT } from './text.js';
 
 /** Groups shown in the terminal (the JSON lists more). */
@@ -166,7 +166,7 @@ export function waveMemberLines(report: Report, first: ReportConnection, members
   for (const c of members) {
     lines.push(
       ...paragraph(
-        [plain('• '), plain(c.id), plain(c.name !== null ? ` ${c.name}` : ''), plain(` ${c.end.verdict}${causeLabel(c) !== null ? ` (${causeLabel(c)})` : ''}`, severityStyle(c.severity)), plain(` at ${formatT(c.end.t)} s`)],
+        [plain('• '), plain(c.id), plain(c.name !== null ? ` ${c.name}` : ''), plain(` ${verdictWithCause(c)}`, severityStyle(c.severity)), plain(` at ${formatT(c.end.t)} s`)],
         width,
         color,
         '    ',

@@ -6,7 +6,7 @@
 import type { LiveEvent, LiveStatus } from '../live/types.js';
 import { replyCodeName } from '../amqp/names.js';
 import { refusalOf, refusalReason } from '../diagnosis/refusal.js';
-import { causeLabel } from './phrases.js';
+import { verdictWithCause } from './phrases.js';
 import { sanitize } from './sanitize.js';
 import { formatT, groupDigits } from './text.js';
 
@@ -29,7 +29,7 @@ export function liveLine(e: LiveEvent): string {
     case 'ended': {
       const c = e.connection;
       const name = c.name !== null ? ` (${sanitize(c.name)})` : '';
-      const verdict = `${c.end.verdict}${causeLabel(c) !== null ? ` (${causeLabel(c)})` : ''}`;
+      const verdict = verdictWithCause(c);
       const again = e.refusedAgain;
       if (again !== undefined) {
         // The first refusal for this reason said why and what to do; a storm's repeats say how it goes on.

@@ -14,7 +14,7 @@ import type { Report, ReportConnection, ReportFinding } from '../report/types.js
 import { SEVERITY_RANK } from '../diagnosis/types.js';
 import { fleetFacts, orderProblems, sameAsText } from './fleet.js';
 import { foldTimeline, isAlarming, shortLibrary, side } from './fold.js';
-import { causeLabel, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, narrowedText } from './phrases.js';
+import { causeLabel, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, narrowedText, verdictWithCause } from './phrases.js';
 import { sanitize } from './sanitize.js';
 import { formatDuration, formatT, groupDigits } from './text.js';
 
@@ -112,8 +112,7 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = { all: fa
         listed.map((c) => {
           const extra = countBySeverity(c.findings);
           const name = [c.name ?? '', c.library !== null ? shortLibrary(c.library) : ''].filter((x) => x !== '').join(', ');
-          const cause = causeLabel(c);
-          const verdict = `${c.end.verdict}${cause !== null ? ` (${cause})` : ''}${extra !== '' ? ` ${extra}` : ''}`;
+          const verdict = `${verdictWithCause(c)}${extra !== '' ? ` ${extra}` : ''}`;
           return [md(c.id), md(name), md(heartbeatText(c)), framesText(c), md(verdict), c.end.verdict === 'open' ? 'open' : formatT(c.end.t)];
         }),
         ['l', 'l', 'l', 'r', 'l', 'r'],

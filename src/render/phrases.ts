@@ -51,6 +51,12 @@ export function causeLabel(c: ReportConnection): string | null {
   return end['silentSide'] === 'server' ? 'broker silent' : null;
 }
 
+/** "missed-heartbeats (client-stalled)", "open (broker not answering)", "closed-by-client". */
+export function verdictWithCause(c: ReportConnection): string {
+  const cause = causeLabel(c);
+  return cause !== null ? `${c.end.verdict} (${cause})` : c.end.verdict;
+}
+
 /** "broker RST at 12.016 s", "broker Connection.Close at 3.900 s: 320 CONNECTION_FORCED - ...". */
 export function endPhrase(c: ReportConnection): string {
   const e = c.end;

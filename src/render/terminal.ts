@@ -19,7 +19,7 @@ import { SEVERITY_RANK } from '../diagnosis/types.js';
 import { eventful } from '../fleet/member.js';
 import type { Report, ReportConnection, ReportFinding } from '../report/types.js';
 import { foldTimeline, isAlarming, shortLibrary, side, type DisplayRow } from './fold.js';
-import { causeLabel, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, narrowedText } from './phrases.js';
+import { causeLabel, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, narrowedText, verdictWithCause } from './phrases.js';
 import { fleetLines, orderProblems, waveMemberLines } from './fleet.js';
 import { paragraph, plain, type Segment } from './paragraph.js';
 import { sanitize } from './sanitize.js';
@@ -152,7 +152,7 @@ function summaryLines(report: Report, conns: readonly ReportConnection[], width:
         plain(c.id, 'bold'),
         plain(c.name !== null ? ` ${c.name}` : ''),
         plain(` · T ${heartbeatText(c)} · ${framesText(c)} frames ·`),
-        plain(` ${c.end.verdict}${causeLabel(c) !== null ? ` (${causeLabel(c)})` : ''}`, severityStyle(c.severity)),
+        plain(` ${verdictWithCause(c)}`, severityStyle(c.severity)),
         plain(c.end.verdict === 'open' ? '' : ` at ${formatT(c.end.t)}`),
         plain(countBySeverity(c.findings) !== '' ? ` ${countBySeverity(c.findings)}` : ''),
       ],

@@ -4,14 +4,13 @@
  * did not fall silent, its bytes stopped arriving: the report and the live lines say so on the broker's side.
  */
 import { describe, expect, it } from 'vitest';
-import { Analyzer, analyzeBytes } from '../../src/analyze.js';
-import type { LiveEvent } from '../../src/live/types.js';
+import { analyzeBytes } from '../../src/analyze.js';
 import { liveLine } from '../../src/render/live.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
 import { renderTerminal } from '../../src/render/terminal.js';
 import { mergeReports } from '../../src/report/merge.js';
 import { amqpHandshake, HEARTBEAT } from '../helpers/amqp-conversation.js';
-import { analyzeCapture, captureBytes } from '../helpers/captures.js';
+import { analyzeCapture, analyzeLive, captureBytes } from '../helpers/captures.js';
 import { Conversation } from '../helpers/conversation.js';
 import { writePcap } from '../helpers/synth-capture.js';
 
@@ -40,11 +39,7 @@ describe('netns-broker-unreachable.pcap', () => {
   });
 
   it('live: the broker\'s silence past T and 2T, its bytes unacknowledged; no client silence', () => {
-    const events: LiveEvent[] = [];
-    const a = new Analyzer({ onLive: (e) => events.push(e) });
-    a.push(captureBytes('netns-broker-unreachable.pcap'));
-    a.end();
-    const silences = events.flatMap((e) => (e.type === 'silence' ? [e] : []));
+    const { silences } = analyzeLive(captureBytes('netns-broker-unreachable.pcap'));
     expect(silences.map((e) => [e.side, e.crossed, e.packet, e.cause])).toEqual([
       ['server', 1, 36, null],
       ['server', 2, 37, null],
@@ -111,17 +106,15 @@ function brokerGone(n: number, o: { until?: number; clientRst?: boolean } = {}):
 
 describe('a broker gone, made by hand (review 32)', () => {
   it('under 3 unanswered retransmissions it is neither gone nor stalled yet, in the report and in live mode alike', () => {
-    const events: LiveEvent[] = [];
-    const a = new Analyzer({ onLive: (e) => events.push(e) });
     // Ends at 13.5 s: the broker silent past T (from 8.007 s), the client not yet (from 10.007 s). Its kernel's ACK
     // at 8.017 s came before the loss: it shows nothing of the broker now (fleet-broker-unreachable.pcap up
     // to packet 150 is the real case: first told as server-stalled there).
-    a.push(brokerGone(2, { until: 13.5 }));
-    const [conn] = a.end().connections;
+    const { silences, report } = analyzeLive(brokerGone(2, { until: 13.5 }));
+    const [conn] = report.connections;
     expect(conn!.end).toMatchObject({ verdict: 'open', cause: null, severity: 'error', silentSide: 'server', unansweredRetransmissions: 2 });
     expect(conn!.end).not.toHaveProperty('brokerUnreachable');
     expect(conn!.end.explanation).toMatch(/its last bytes are not acknowledged yet \(retransmitted twice\): the broker stalled, or its host or the path to it is gone/);
-    const server = events.flatMap((e) => (e.type === 'silence' && e.side === 'server' ? [e] : []));
+    const server = silences.filter((e) => e.side === 'server');
     expect(server.length).toBeGreaterThan(0);
     for (const e of server) {
       expect(e.cause).toBeNull();
@@ -131,15 +124,13 @@ describe('a broker gone, made by hand (review 32)', () => {
   });
 
   it('from 3 it is the broker gone, in both', () => {
-    const events: LiveEvent[] = [];
-    const a = new Analyzer({ onLive: (e) => events.push(e) });
-    a.push(brokerGone(3));
-    const [conn] = a.end().connections;
+    const { silences, report } = analyzeLive(brokerGone(3));
+    const [conn] = report.connections;
     expect(conn!.end).toMatchObject({ verdict: 'open', cause: null, severity: 'error', brokerUnreachable: true, unansweredRetransmissions: 3 });
     // RabbitMQ's close counts from the broker's last packet, its ACK of the client's heartbeat at 8.017 s, not from
     // its last heartbeat at 8.007 s.
     expect(conn!.end.explanation).toMatch(/acknowledged the client's bytes last in its packet \d+ \(8\.017 s\)/);
-    const server = events.flatMap((e) => (e.type === 'silence' && e.side === 'server' ? [e] : []));
+    const server = silences.filter((e) => e.side === 'server');
     expect(server.length).toBeGreaterThan(0);
     for (const e of server) expect(e.message).toMatch(/the broker host or the path to it is gone$/);
   });

@@ -6,6 +6,7 @@ import { Analyzer, type AnalyzeOptions } from '../../src/analyze.js';
 import { CaptureReader } from '../../src/capture/reader.js';
 import { createTcpSegment, decodePacket } from '../../src/net/decode.js';
 import type { TcpTracker } from '../../src/tcp/tracker.js';
+import type { LiveEvent, LiveSilence } from '../../src/live/types.js';
 import type { Report, ReportEvent } from '../../src/report/types.js';
 import { parseKeyLog, type KeyLog } from '../../src/tls/keylog.js';
 
@@ -52,6 +53,15 @@ export interface AnalyzedCapture {
   report: Report;
   /** Per connection id: frame counts keyed "c2s Basic.Publish". */
   frameCounts: Map<string, Map<string, number>>;
+}
+
+/** A capture analysed in one push with live mode on (what --follow sees): its live events and the final report. */
+export function analyzeLive(bytes: Uint8Array, options: AnalyzeOptions = {}): { events: LiveEvent[]; silences: LiveSilence[]; report: Report } {
+  const events: LiveEvent[] = [];
+  const a = new Analyzer({ ...options, onLive: (e) => events.push(e) });
+  a.push(bytes);
+  const report = a.end();
+  return { events, silences: events.flatMap((e) => (e.type === 'silence' ? [e] : [])), report };
 }
 
 export function analyzeCapture(name: string, options: AnalyzeOptions = {}): AnalyzedCapture {

@@ -3,16 +3,12 @@
  * `--follow --problems` prints the alerts and the problem endings, not a line per healthy connection.
  */
 import { describe, expect, it } from 'vitest';
-import { Analyzer } from '../../src/analyze.js';
 import { liveEventFilter } from '../../src/live/filter.js';
 import type { LiveEvent } from '../../src/live/types.js';
 import type { ReportFilter } from '../../src/report/filter.js';
-import { captureBytes } from '../helpers/captures.js';
+import { analyzeLive, captureBytes } from '../helpers/captures.js';
 
-const events: LiveEvent[] = [];
-const a = new Analyzer({ onLive: (e) => events.push(e) });
-a.push(captureBytes('fleet-many-healthy.pcap'));
-const report = a.end();
+const { events, report } = analyzeLive(captureBytes('fleet-many-healthy.pcap'));
 const shown = (filter: ReportFilter) => events.filter(liveEventFilter(filter) ?? (() => true));
 const connectionOf = (e: LiveEvent) => (e.type === 'ended' ? e.connection.id : e.type === 'status' ? null : e.connection);
 
@@ -35,10 +31,7 @@ describe('live events through the report filters', () => {
   });
 
   it('--problems keeps the alerts of a broker that stops accepting (fleet-fd-limit)', () => {
-    const fd: LiveEvent[] = [];
-    const b = new Analyzer({ onLive: (e) => fd.push(e) });
-    b.push(captureBytes('fleet-fd-limit.pcap'));
-    b.end();
+    const fd = analyzeLive(captureBytes('fleet-fd-limit.pcap')).events;
     const keep = liveEventFilter({ problems: true })!;
     const unanswered = fd.filter((e) => e.type === 'unanswered');
     expect(unanswered).toHaveLength(11);
@@ -46,13 +39,7 @@ describe('live events through the report filters', () => {
   });
 
   it('filters before an alert joins its run: the first alert shown is told in full, the counts are of what is shown (review 29)', () => {
-    const filtered = (name: string, filter: ReportFilter) => {
-      const shown: LiveEvent[] = [];
-      const b = new Analyzer({ onLive: (e) => shown.push(e), liveFilter: liveEventFilter(filter) });
-      b.push(captureBytes(name));
-      b.end();
-      return shown;
-    };
+    const filtered = (name: string, filter: ReportFilter) => analyzeLive(captureBytes(name), { liveFilter: liveEventFilter(filter) }).events;
     // fleet-fd-limit: 127.0.0.33's three connections left unanswered; the first is explained, the others count 2, 3.
     const fd = filtered('fleet-fd-limit.pcap', { connection: ['127.0.0.33:'] }).flatMap((e) => (e.type === 'unanswered' ? [e] : []));
     expect(fd.map((e) => [e.client.address, e.again?.count ?? 1])).toEqual([
