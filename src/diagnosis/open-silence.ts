@@ -80,6 +80,11 @@ export function serverSilenceCause(ev: SilenceEvidence): Cause | null {
   return ev.peerPayloadSegments > 0 && ev.acksAdvanced > 0 ? 'server-stalled' : null;
 }
 
+/** "once", "twice", "3 times": how often the client's last bytes were retransmitted unanswered. */
+export function timesText(n: number): string {
+  return n === 1 ? 'once' : n === 2 ? 'twice' : `${n} times`;
+}
+
 /** Unanswered retransmissions (or keep-alive probes) that make a side's host or path gone, not a passing loss. */
 export const MIN_UNANSWERED = 3;
 

@@ -15,7 +15,7 @@
  * Cost: a min-heap of deadlines, one entry per followed side at most, re-checked lazily when it comes due (a side
  * that spoke in the meantime is pushed back), so a packet costs O(log n) only when a deadline passes.
  */
-import { brokerUnreachable, judgeOpenSilence, timeOfDay } from '../diagnosis/open-silence.js';
+import { brokerUnreachable, judgeOpenSilence, timeOfDay, timesText } from '../diagnosis/open-silence.js';
 import { diagnose } from '../diagnosis/index.js';
 import { formatSeconds } from '../diagnosis/client-library.js';
 import { heartbeatTolerance } from '../diagnosis/heartbeat.js';
@@ -519,7 +519,7 @@ export class LiveMonitor {
     const pending = dir === 's2c' ? facts.trailing.s2c.peerRetransmissionsUnanswered : 0;
     const why =
       pending > 0 && !brokerUnreachable(facts.trailing.s2c)
-        ? `: the client's last bytes are not acknowledged yet (retransmitted ${pending === 1 ? 'once' : 'twice'}), the broker stalled or its host or the path to it is gone`
+        ? `: the client's last bytes are not acknowledged yet (retransmitted ${timesText(pending)}), the broker stalled or its host or the path to it is gone`
         : CAUSE_PHRASE[dir === 's2c' && brokerUnreachable(facts.trailing.s2c) ? 'broker-unreachable' : (j.cause ?? 'none')];
     const close =
       expectedClose === null

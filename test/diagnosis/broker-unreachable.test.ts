@@ -143,6 +143,14 @@ describe('a broker gone, made by hand (review 32)', () => {
     expect((conn!.end as Record<string, unknown>)['brokerUnreachable']).toBeUndefined();
   });
 
+  it('past T from its last heartbeat but not from its last ACK: three retransmissions pending are said as three, not "twice"', () => {
+    // The broker's heartbeat at 8.007 s, its ACK at 8.017 s; the capture ends at 12.012 s: 4.005 s after the heartbeat
+    // (past T), 3.995 s after the ACK (not yet a broker gone).
+    const [conn] = analyzeBytes(brokerGone(3, { until: 12.012 })).connections;
+    expect(conn!.end).toMatchObject({ verdict: 'open', cause: null, silentSide: 'server', unansweredRetransmissions: 3 });
+    expect(conn!.end.explanation).toMatch(/its last bytes are not acknowledged yet \(retransmitted 3 times\)/);
+  });
+
   it('closed by the client after it: server-unresponsive with the broker gone, not "its kernel still ACKed them"', () => {
     const [conn] = analyzeBytes(brokerGone(4, { clientRst: true })).connections;
     expect(conn!.end).toMatchObject({ verdict: 'server-unresponsive', cause: null, by: 'client', how: 'rst', brokerUnreachable: true, unansweredRetransmissions: 4 });

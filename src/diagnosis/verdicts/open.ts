@@ -11,7 +11,7 @@ import type { ConnectionFacts, Moment, SilenceEvidence } from '../../timeline/ty
 import { formatSeconds, identifyClient, stalledClientFix } from '../client-library.js';
 import { roundMicros, secondsBetween } from '../heartbeat.js';
 import { addNote, judgement } from '../judgement.js';
-import { brokerUnreachable, expectedCloseSentence, judgeOpenSilence, MIN_UNANSWERED, timeOfDay, type OpenSilence } from '../open-silence.js';
+import { brokerUnreachable, expectedCloseSentence, judgeOpenSilence, MIN_UNANSWERED, timeOfDay, timesText, type OpenSilence } from '../open-silence.js';
 import { annotateClientEnd, clientSilenceStart } from '../silence-notes.js';
 import type { Judgement, RuleContext } from '../types.js';
 
@@ -139,7 +139,7 @@ export function stillOpen(ctx: RuleContext): Judgement {
     const pending = ctx.atEnd.trailing.s2c.peerRetransmissionsUnanswered;
     const why =
       pending > 0
-        ? `, and its last bytes are not acknowledged yet (retransmitted ${pending === 1 ? 'once' : 'twice'}): the broker stalled, or its host or the path to it is gone; clients give up after about 2T. Check the broker host and the path to it.`
+        ? `, and its last bytes are not acknowledged yet (retransmitted ${timesText(pending)}): the broker stalled, or its host or the path to it is gone; clients give up after about 2T. Check the broker host and the path to it.`
         : ': the broker stalled (GC, disk, VM pause) or the path from it is broken; clients give up after about 2T. Check the broker\'s health.';
     const j = judgement('open', f.lastPacket, {
       cause: server.cause,
@@ -209,7 +209,8 @@ function brokerUnreachableJudgement(ctx: RuleContext): Judgement | null {
   // Its last packet of any kind (a pure ACK may follow its last payload): the latest acknowledgement of the client's
   // bytes, and where "nothing from the broker" starts (review 35: "nothing for 13.5 s" beside an ACK 13.4 s old).
   const brokerAck = ev.lastSignOfLife ?? brokerLast;
-  const silence = secondsBetween(brokerAck, silencesEnd(f));
+  const until = silencesEnd(f);
+  const silence = secondsBetween(brokerAck, until);
   // A loss of a second or two at the end of a capture is not a broker gone (three retransmissions take 1.4 s).
   if (t !== null && t > 0 ? silence <= t : silence < MIN_SILENCE_NO_T) return null;
   const lastAck = secondsBetween(origin, brokerAck);
@@ -217,7 +218,7 @@ function brokerUnreachableJudgement(ctx: RuleContext): Judgement | null {
   // RabbitMQ closes 2T-3T after the client's last byte it received (failure-modes.md §1.1); its last packet
   // acknowledges those bytes, so they arrived no later than that packet: the close comes by 3T after it, unless
   // bytes the capture shows unacknowledged reached it all the same.
-  const end = secondsBetween(origin, silencesEnd(f));
+  const end = secondsBetween(origin, until);
   // Past 3T of silence the client has most likely given up already (libraries time out within 1.5T-3T), and RabbitMQ's
   // deadline may be behind the capture's end: said in the past then, not as what will happen.
   const stopped = backoffStopped(f);
