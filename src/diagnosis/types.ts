@@ -88,6 +88,8 @@ export interface Judgement {
    */
   noteRows: Map<number, Map<string, string>>;
   evidence: Record<string, unknown>;
+  /** Evidence moments, merged after `evidence` as the report's {t, at, packet} (exact to the capture's precision). */
+  moments?: Record<string, Moment>;
 }
 
 /** What every rule gets: the facts, the heartbeat in force, and small helpers. */

@@ -355,11 +355,11 @@ function silentTogetherSentence(list: readonly FleetMember[], clock: Clock): str
   if (silenceKind(list[0]!) === BROKER_GONE) {
     // The clients' own heartbeat timeouts end these, each library in its own way and often with nothing on the wire
     // (a FIN queued behind unacknowledged bytes), so no time is promised.
-    // The members' silences start at the broker's last heartbeat (its last byte of data): an ACK of its kernel can
-    // follow it, so the times are said to be the heartbeats'.
+    // The members' silences start at the broker's last packet of any kind (brokerLastPacket): with heartbeats off its
+    // last byte of data can be minutes older than the keep-alive ACK that showed it there.
     return (
-      `${who} stopped hearing from ${brokerName(list)} (its last heartbeats ${silent}) and ${list.length === 1 ? 'is' : 'are'} still open at the end of the capture: since then, ` +
-      `not even ACKs of the bytes their kernels retransmitted, so the broker host or the network path to it is gone, not the clients. Check the broker host and the network between it and ${hosts.length === 1 ? hosts[0] : 'those hosts'}.`
+      `${who} stopped hearing from ${brokerName(list)} (its last packets ${silent}) and ${list.length === 1 ? 'is' : 'are'} still open at the end of the capture: since then, ` +
+      `not even ACKs of their kernels' retransmissions or keep-alive probes, so the broker host or the network path to it is gone, not the clients. Check the broker host and the network between it and ${hosts.length === 1 ? hosts[0] : 'those hosts'}.`
     );
   }
   const cause = list[0]!.cause!;

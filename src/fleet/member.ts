@@ -152,7 +152,7 @@ export function memberOf(facts: ConnectionFacts, d: Diagnosis, capture: string |
     unanswered: notAccepted(facts),
     beginningSeen: beginningSeen(facts),
     blocked: facts.blocked.length === 0 ? NOT_BLOCKED : facts.blocked.map((b) => blockedSpan(instant(b.blocked), b.unblocked !== null ? instant(b.unblocked) : null, b.blocked.reason, b.beforeCapture, instant(j.at))),
-    silentSince: silenceStart(j.verdict, j.cause, j.evidence['silentSide'] === 'server', facts.lastPayload.c2s, facts.lastPayload.s2c, instant),
+    silentSince: silenceStart(j.verdict, j.cause, j.evidence['silentSide'] === 'server', facts.lastPayload.c2s, j.moments?.['brokerLastPacket'] ?? facts.lastPayload.s2c, instant),
     brokerUnreachable: j.evidence['brokerUnreachable'] === true,
     brokerSilent: j.evidence['silentSide'] === 'server',
     broker: facts.info.serverAddress,
@@ -162,9 +162,11 @@ export function memberOf(facts: ConnectionFacts, d: Diagnosis, capture: string |
 
 /**
  * A still-open connection's silence that the wire explains, from where it began (FleetMember.silentSince): the
- * client's last byte for a client silence with a cause, the broker's last byte for a silent broker (stalled, gone,
- * or not shown yet which: the judgement's `silentSide: 'server'`).
- * Read alike from the facts and from a report (`lastClientByte`, `lastServerByte`).
+ * client's last byte for a client silence with a cause, the broker's last byte for a silent broker (stalled, or not
+ * shown yet which: the judgement's `silentSide: 'server'`), its last packet of any kind for a broker gone (the
+ * judgement's `brokerLastPacket`: an ACK or a keep-alive ACK shows it there after its last byte, which with heartbeats
+ * off can be minutes older). Read alike from the facts and from a report (`lastClientByte`, `lastServerByte` or
+ * `end.brokerLastPacket`), passed as `lastServerByte`.
  */
 export function silenceStart<B>(
   verdict: Verdict,

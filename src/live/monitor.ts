@@ -15,7 +15,7 @@
  * Cost: a min-heap of deadlines, one entry per followed side at most, re-checked lazily when it comes due (a side
  * that spoke in the meantime is pushed back), so a packet costs O(log n) only when a deadline passes.
  */
-import { brokerUnreachable, judgeOpenSilence, timeOfDay, timesText } from '../diagnosis/open-silence.js';
+import { brokerUnreachable, judgeOpenSilence, MIN_UNANSWERED, timeOfDay, timesText } from '../diagnosis/open-silence.js';
 import { diagnose } from '../diagnosis/index.js';
 import { formatSeconds } from '../diagnosis/client-library.js';
 import { heartbeatTolerance } from '../diagnosis/heartbeat.js';
@@ -79,6 +79,8 @@ interface SideWatch {
   level: 0 | 1 | 2;
   /** Has an entry in the deadline heap. */
   queued: boolean;
+  /** The peer's keep-alive probes into this side's silence were told unanswered (until one is answered). */
+  probesTold: boolean;
 }
 
 export interface Followed {
@@ -273,9 +275,52 @@ export class LiveMonitor {
         continue;
       }
       this.watchFirstAnswer(f);
-      for (const dir of DIRS) this.watch(f, dir);
+      for (const dir of DIRS) {
+        this.watch(f, dir);
+        this.watchProbes(f, dir);
+      }
     }
     this.touched.clear();
+  }
+
+  /**
+   * The peer's keep-alive probes into `dir`'s silence: told once they reach MIN_UNANSWERED (as the report judges an
+   * open connection, diagnosis/verdicts/open.ts), again only after one was answered (the count starts over).
+   */
+  private watchProbes(f: Followed, dir: Dir): void {
+    const w = f.sides[dir];
+    const evidence = f.source.facts.trailing[dir];
+    const probes = evidence.peerKeepAlivesUnanswered;
+    if (probes < MIN_UNANSWERED) {
+      w.probesTold = false;
+      return;
+    }
+    if (w.probesTold) return;
+    w.probesTold = true;
+    this.alerts++;
+    const facts = f.source.facts;
+    const clock = this.clock();
+    const last = evidence.lastSignOfLife;
+    const seconds = this.nowT - clock.t(last ?? { tsSec: facts.info.firstTsSec, tsNsec: facts.info.firstTsNsec });
+    const silent = sideOf(dir);
+    const prober = sideOf(dir === 'c2s' ? 's2c' : 'c2s');
+    const lastText = last !== null ? `its last packet #${last.packet}, ${formatSeconds(seconds)} ago` : `nothing from it in the capture, at least ${formatSeconds(seconds)}`;
+    const consequence =
+      dir === 's2c'
+        ? "the broker host or the path to it is gone, not the client; the client's kernel resets the connection one interval after its last unanswered probe (TCP_KEEPCNT) and the client library reads ETIMEDOUT"
+        : "the client host or the path to it is gone; the broker's kernel resets the connection one interval after its last unanswered probe (RabbitMQ logs {inet_error,etimedout})";
+    this.say({
+      type: 'probes-unanswered',
+      connection: facts.info.id,
+      ...clock.when(this.now ?? facts.lastPacket),
+      ...ends(facts.info),
+      name: f.source.liveName(),
+      prober,
+      probes,
+      lastPacket: last === null ? null : clock.when(last),
+      seconds: round6(seconds),
+      message: `the ${silent === 'server' ? 'broker' : 'client'} has answered none of the ${prober === 'server' ? "broker's" : "client's"} last ${probes} TCP keep-alive probes (${lastText}): ${consequence}`,
+    });
   }
 
   /**
@@ -598,7 +643,7 @@ function currentSilence(f: Followed, dir: Dir): SideWatch {
 }
 
 function newWatch(): SideWatch {
-  return { from: -1, level: 0, queued: false };
+  return { from: -1, level: 0, queued: false, probesTold: false };
 }
 
 function round6(v: number): number {

@@ -93,6 +93,27 @@ export interface LiveRefused extends When, LiveEndpoints {
   message: string;
 }
 
+/**
+ * One side's TCP keep-alive probes went unanswered MIN_UNANSWERED times in a row (Linux sends the next probe only
+ * when the last one got no ACK within the probe interval): the other side's host or the path to it is gone. With
+ * heartbeats off no silence event comes, and this is the only sign until a kernel resets the connection; told once
+ * per silence. In NDJSON: a `status` event's `alert`, as `unanswered`.
+ */
+export interface LiveProbesUnanswered extends When, LiveEndpoints {
+  type: 'probes-unanswered';
+  /** The client's connection_name, as in `silence`. */
+  name: string | null;
+  /** The side whose probes go unanswered; the other one is silent. */
+  prober: 'client' | 'server';
+  /** Probes unanswered so far. */
+  probes: number;
+  /** The silent side's last packet of any kind (its last ACK), null when it sent none in the capture. */
+  lastPacket: When | null;
+  /** Seconds since that packet (or since the connection's first captured packet). */
+  seconds: number;
+  message: string;
+}
+
 /** A connection ended (closed, or replaced by a new one on the same ports): its object as in `--json`. */
 export interface LiveEnded extends When {
   type: 'ended';
@@ -130,6 +151,6 @@ export interface LiveStatus extends When {
   attemptsUnanswered: number;
 }
 
-export type LiveEvent = LiveOpened | LiveSilence | LiveUnanswered | LiveRefused | LiveEnded | LiveStatus;
+export type LiveEvent = LiveOpened | LiveSilence | LiveUnanswered | LiveRefused | LiveProbesUnanswered | LiveEnded | LiveStatus;
 
 export const sideOf = (dir: Dir): 'client' | 'server' => (dir === 'c2s' ? 'client' : 'server');

@@ -138,6 +138,7 @@ export function buildConnection(clock: CaptureClock, facts: ConnectionFacts, d: 
       explanation: j.explanation,
       ...(keyless ? { inferredFrom: 'tls-records' } : {}),
       ...j.evidence,
+      ...(j.moments !== undefined ? Object.fromEntries(Object.entries(j.moments).map(([name, m]) => [name, clock.when(m)])) : {}),
       // Carried in the report so that a fleet rebuilt from it (--merge, several captures) finds the same connections.
       ...(notAccepted(f) ? { notAccepted: true as const } : {}),
     },

@@ -47,12 +47,18 @@ export function memberFromReport(c: ReportConnection, capture: string | null): F
     unanswered: c.end.notAccepted === true,
     beginningSeen: c.handshakeSeen,
     blocked: blockedSpans(c),
-    silentSince: silenceStart(c.end.verdict, c.end.cause, brokerSilent, c.lastClientByte, c.lastServerByte, instantOf),
+    silentSince: silenceStart(c.end.verdict, c.end.cause, brokerSilent, c.lastClientByte, brokerLastPacket(end) ?? c.lastServerByte, instantOf),
     brokerUnreachable,
     brokerSilent,
     broker: c.server.address,
     heartbeatsOff: hb === 0,
   };
+}
+
+/** A broker gone's last packet (`end.brokerLastPacket`), absent from reports made before the field existed. */
+function brokerLastPacket(end: Record<string, unknown>): When | null {
+  const w = end['brokerLastPacket'];
+  return typeof w === 'object' && w !== null && typeof (w as When).at === 'string' && typeof (w as When).packet === 'number' ? (w as When) : null;
 }
 
 /**

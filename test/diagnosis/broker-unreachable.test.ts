@@ -5,12 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { analyzeBytes } from '../../src/analyze.js';
-import { liveLine } from '../../src/render/live.js';
+import { liveJson, liveLine } from '../../src/render/live.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
 import { renderTerminal } from '../../src/render/terminal.js';
 import { mergeReports } from '../../src/report/merge.js';
 import { amqpHandshake, HEARTBEAT } from '../helpers/amqp-conversation.js';
 import { analyzeCapture, analyzeLive, captureBytes } from '../helpers/captures.js';
+import { untilPacket } from '../helpers/pcap-records.js';
 import { Conversation } from '../helpers/conversation.js';
 import { writePcap } from '../helpers/synth-capture.js';
 
@@ -79,6 +80,58 @@ describe('netns-broker-unreachable-keepalive.pcap: heartbeats off, the client\'s
     ]);
     // The same from the report alone (--merge).
     expect(mergeReports([report]).fleet.headline).toEqual(report.fleet.headline);
+  });
+
+  // Stopped before the client's kernel resets it (#47): with heartbeats off, the unanswered probes are the only sign.
+  const cut = (last: number) => analyzeBytes(untilPacket(captureBytes('netns-broker-unreachable-keepalive.pcap'), last));
+
+  it('stopped before the RST (up to packet 46): open with the broker not answering, from its 4 unanswered probes', () => {
+    const r = cut(46);
+    const c = r.connections.find((x) => x.client.port === 54712)!;
+    expect(c.end).toMatchObject({ verdict: 'open', cause: null, severity: 'error', packet: 46, silentSide: 'server', brokerUnreachable: true, unansweredKeepAlives: 4, silenceSeconds: 6.079964 });
+    expect(c.end.brokerLastPacket).toEqual({ t: 3.078316, at: expect.stringMatching(/^2026-12-07T15:26:54\.896606Z$/), packet: 42 });
+    expect(c.end.explanation).toMatch(
+      /^Still open when the capture ended, but the broker had sent nothing for 6\.1 s since its packet 42 \(3\.078 s; heartbeats disabled\), and 4 TCP keep-alive probes from the client went unanswered: the broker host or the network path to it is gone, not the client\./,
+    );
+    expect(c.end.explanation).toMatch(/enable heartbeats \(5-20 s\)\.$/);
+    expect(c.timeline.find((e) => e.packet === 42)?.note).toBe("broker's last packet");
+    expect(r.fleet.headline).toEqual([
+      '2 AMQP connections from 10.93.0.2: 1 with problems (1 open with the broker not answering); all still open at the end.',
+      '10.93.0.2:54712->10.93.0.1:5672 (nova-compute): still open at the end of the capture, its broker not answering.',
+      // Its host lost the broker at 3.078 s (the last keep-alive ACK), after cinder-volume opened (0.116 s).
+      '1 other connection (cinder-volume) from 10.93.0.2 to the same broker has heartbeats off and looks healthy only because it has not written since: nothing tells it ' +
+        'the broker is gone (a write would, or TCP keep-alive if on), so a consumer waits for deliveries that cannot come while the path is down. Enable heartbeats.',
+    ]);
+    expect(mergeReports([r]).fleet.headline).toEqual(r.fleet.headline);
+  });
+
+  it('live: told once, at the third unanswered probe (#45), before the RST ends it; heartbeats off, no silence event says it', () => {
+    const { events, silences } = analyzeLive(captureBytes('netns-broker-unreachable-keepalive.pcap'));
+    expect(silences).toEqual([]);
+    const alerts = events.filter((e) => e.type === 'probes-unanswered');
+    expect(alerts).toEqual([
+      expect.objectContaining({ packet: 45, connection: '10.93.0.2:54712->10.93.0.1:5672', prober: 'client', probes: 3, lastPacket: expect.objectContaining({ packet: 42, t: 3.078316 }), seconds: 5.055956 }),
+    ]);
+    expect(liveLine(alerts[0]!)).toMatch(
+      /^15:26:59\.952562 \+8\.134 #45  NO ACK   10\.93\.0\.2:54712->10\.93\.0\.1:5672 \(nova-compute:31752:[0-9a-f-]+\)  the broker has answered none of the client's last 3 TCP keep-alive probes \(its last packet #42, 5\.1 s ago\): the broker host or the path to it is gone, not the client;/,
+    );
+    // NDJSON keeps the contract's four event types: the alert rides on a status event.
+    expect(liveJson(alerts[0]!, null)).toMatchObject({ type: 'status', packet: 45, alert: { type: 'probes-unanswered' } });
+    const ended = events.find((e) => e.type === 'ended');
+    expect(ended?.packet).toBe(47);
+  });
+
+  it('live, the other way round (netns-blackhole-keepalive): the broker\'s probes unanswered, the client host gone', () => {
+    const alerts = analyzeLive(captureBytes('netns-blackhole-keepalive.pcap')).events.filter((e) => e.type === 'probes-unanswered');
+    expect(alerts).toEqual([expect.objectContaining({ packet: 23, prober: 'server', probes: 3, lastPacket: expect.objectContaining({ packet: 20 }) })]);
+    expect(liveLine(alerts[0]!)).toMatch(/the client has answered none of the broker's last 3 TCP keep-alive probes \(its last packet #20, 4\.1 s ago\): the client host or the path to it is gone;/);
+  });
+
+  it('3 unanswered probes (up to packet 45) are enough; 2 (up to 44) are not yet: one may still be answered', () => {
+    expect(cut(45).connections.find((x) => x.client.port === 54712)!.end).toMatchObject({ verdict: 'open', severity: 'error', brokerUnreachable: true, unansweredKeepAlives: 3 });
+    const early = cut(44).connections.find((x) => x.client.port === 54712)!.end;
+    expect(early).toMatchObject({ verdict: 'open', severity: 'info' });
+    expect(early.brokerUnreachable).toBeUndefined();
   });
 });
 

@@ -305,12 +305,14 @@ describe('fleet on real captures: a client host that loses its broker (fleet-bro
     const r = fleetOf('fleet-broker-unreachable.pcap');
     expect(r.fleet).toMatchObject({ connections: 4, open: 4, hosts: 1, byVerdict: { open: 4 }, waves: [], refused: { count: 1, unanswered: 1, t: 15.480349 } });
     for (const c of r.connections) expect(c.end).toMatchObject({ verdict: 'open', cause: null, severity: 'error', silentSide: 'server', brokerUnreachable: true });
+    expect(r.connections.map((c) => [c.client.port, (c.end.brokerLastPacket as { packet: number } | undefined)?.packet])).toEqual([[48750, 129], [48764, 127], [48766, 124], [48770, 133]]);
     expect(r.connections.map((c) => c.id).sort()).toEqual(ids);
     expect(r.fleet.headline).toEqual([
       '4 AMQP connections from 10.96.0.2: 4 with problems (4 open with the broker not answering); all still open at the end.',
-      // The broker's last heartbeat on each (captures/README.md): 8.012 (48750) to 9.026 s (48770).
-      '4 connections (nova-compute, ceilometer-polling and neutron-openvswitch-agent) from 10.96.0.2 stopped hearing from their broker 10.96.0.1 (its last heartbeats ' +
-        'between 8.012 and 9.026 s) and are still open at the end of the capture: since then, not even ACKs of the bytes their kernels retransmitted, so the broker host ' +
+      // The broker's last packet on each (brokerLastPacket): its heartbeat #124 at 8.024 s (48766) to its ACK #133 at
+      // 9.083 s (48770), after its last heartbeat at 9.026 s (captures/README.md).
+      '4 connections (neutron-openvswitch-agent, ceilometer-polling and nova-compute) from 10.96.0.2 stopped hearing from their broker 10.96.0.1 (its last packets ' +
+        "between 8.024 and 9.083 s) and are still open at the end of the capture: since then, not even ACKs of their kernels' retransmissions or keep-alive probes, so the broker host " +
         'or the network path to it is gone, not the clients. Check the broker host and the network between it and 10.96.0.2.',
       // kombu reconnecting into the same silence, told after it.
       '1 connection attempt got no answer at 15.480 s (SYN never answered).',

@@ -95,7 +95,7 @@ export function stillOpen(ctx: RuleContext): Judgement {
 
   // The client's last bytes were retransmitted with no ACK and nothing came from the broker since: the client did not
   // fall silent, its bytes stopped arriving (captures/netns-broker-unreachable.pcap, taken on the client's side).
-  const unreachable = brokerUnreachableJudgement(ctx);
+  const unreachable = brokerUnreachableJudgement(ctx) ?? keepAlivesUnansweredJudgement(ctx);
   if (unreachable !== null) return unreachable;
 
   if (client !== null && client.level > 0 && t !== null) {
@@ -238,18 +238,72 @@ function brokerUnreachableJudgement(ctx: RuleContext): Judgement | null {
         ? ' With heartbeats disabled the broker notices only if it has something to send or TCP keep-alive is on, and the client only when its kernel gives up retransmitting (tcp_retries2): enable heartbeats.'
         : `${clientGaveUp} RabbitMQ, if it still runs, acknowledged the client's bytes last in its packet ${brokerAck.packet} ` +
           `(${lastAck.toFixed(3)} s) and, if nothing later reached it, ${drops} for missed heartbeats 2T-3T after the last of them, ${by}.`;
+  const j = brokerGone(
+    f,
+    `Still open when the capture ended, but the broker had sent nothing for ${formatSeconds(silence)}${tText} since its packet ${brokerAck.packet}, not even an ACK of the client's last bytes ` +
+      `(packet ${clientLast.packet} at ${secondsBetween(origin, clientLast).toFixed(3)} s), which the client's kernel retransmitted ${ev.peerRetransmissionsUnanswered} times: ` +
+      `the broker host or the network path to it is gone, not the client.${stopped}${then} Check the broker host and the network between it and the client.`,
+    silence,
+    { unansweredRetransmissions: ev.peerRetransmissionsUnanswered },
+    brokerAck,
+  );
+  addNote(j, brokerLast.packet, "broker's last byte");
+  return j;
+}
+
+/**
+ * An open connection whose broker host or path is gone (brokerUnreachable; the client is fine): its judgement, with
+ * the broker's last packet where the silence began (`brokerLastPacket`, absent when none is in the capture).
+ */
+function brokerGone(f: ConnectionFacts, explanation: string, silence: number, evidence: Record<string, unknown>, brokerLastPacket: Moment | null): Judgement {
   const j = judgement('open', f.lastPacket, {
     cause: null,
     severity: 'error',
     by: null,
     how: null,
-    explanation:
-      `Still open when the capture ended, but the broker had sent nothing for ${formatSeconds(silence)}${tText} since its packet ${brokerAck.packet}, not even an ACK of the client's last bytes ` +
-      `(packet ${clientLast.packet} at ${secondsBetween(origin, clientLast).toFixed(3)} s), which the client's kernel retransmitted ${ev.peerRetransmissionsUnanswered} times: ` +
-      `the broker host or the network path to it is gone, not the client.${stopped}${then} Check the broker host and the network between it and the client.`,
-    evidence: { silenceSeconds: roundMicros(silence), silentSide: 'server', brokerUnreachable: true, unansweredRetransmissions: ev.peerRetransmissionsUnanswered },
+    explanation,
+    evidence: { silenceSeconds: roundMicros(silence), silentSide: 'server', brokerUnreachable: true, ...evidence },
   });
-  addNote(j, brokerLast.packet, "broker's last byte");
+  // Copied: the silence evidence's moments are updated in place while packets come.
+  if (brokerLastPacket !== null) j.moments = { brokerLastPacket: { packet: brokerLastPacket.packet, tsSec: brokerLastPacket.tsSec, tsNsec: brokerLastPacket.tsNsec } };
+  return j;
+}
+
+/**
+ * The client's TCP keep-alive probes went unanswered, MIN_UNANSWERED or more since the broker's last packet (Linux
+ * sends the next probe only when the last one got no ACK within the probe interval): the broker host or the path to
+ * it is gone. With heartbeats off this is all the wire shows until the client's kernel resets the connection
+ * (captures/netns-broker-unreachable-keepalive.pcap, which tcp-timeout.ts judges once that RST is in; cut before it,
+ * the connection read as healthy with a keep-alive warning).
+ */
+function keepAlivesUnansweredJudgement(ctx: RuleContext): Judgement | null {
+  const f = ctx.facts;
+  const ev = ctx.atEnd.trailing.s2c;
+  if (ev.peerKeepAlivesUnanswered < MIN_UNANSWERED) return null;
+  const t = ctx.heartbeat;
+  const origin = f.captureStart;
+  const last = ev.lastSignOfLife;
+  const since = last ?? { packet: f.info.firstPacket, tsSec: f.info.firstTsSec, tsNsec: f.info.firstTsNsec };
+  const silence = secondsBetween(since, silencesEnd(f));
+  const tText = t === null ? '' : t === 0 ? '; heartbeats disabled' : `; ${(silence / t).toFixed(1)} x T, T=${t} s`;
+  const quiet =
+    last !== null
+      ? `for ${formatSeconds(silence)} since its packet ${last.packet} (${secondsBetween(origin, last).toFixed(3)} s${tText})`
+      : `in the whole capture (at least ${formatSeconds(silence)}${tText})`;
+  const j = brokerGone(
+    f,
+    `Still open when the capture ended, but the broker had sent nothing ${quiet}, ` +
+      `and ${ev.peerKeepAlivesUnanswered} TCP keep-alive probes from the client went unanswered: the broker host or the network path to it is gone, not the client. ` +
+      "The client's kernel resets the connection one probe interval after its last unanswered probe (TCP_KEEPCNT, or net.ipv4.tcp_keepalive_probes: 9 by default) " +
+      'and the client library then reads ETIMEDOUT ("Connection timed out"); that RST is lost with the path, so the broker learns of it only when it next writes or by its own keep-alive. ' +
+      (t === 0
+        ? 'With heartbeats disabled nothing at the AMQP level notices sooner, and RabbitMQ keeps the connection and its consumers meanwhile. Check the broker host and the path to it; enable heartbeats (5-20 s).'
+        : 'Check the broker host and the path to it.'),
+    silence,
+    { unansweredKeepAlives: ev.peerKeepAlivesUnanswered, ...(last === null ? { silenceAtLeast: true } : {}) },
+    last,
+  );
+  if (last !== null) addNote(j, last.packet, "broker's last packet");
   return j;
 }
 
