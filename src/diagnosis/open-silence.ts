@@ -89,6 +89,12 @@ export function timesText(n: number): string {
 export const MIN_UNANSWERED = 3;
 
 /**
+ * Without a heartbeat to measure it by, a silence this long (seconds) under unanswered retransmissions: three take
+ * 1.4 s (RTO 0.2 s, doubling), and a loss of a second or two is no host gone.
+ */
+export const MIN_SILENCE_NO_T = 5;
+
+/**
  * The client retransmitted into the broker's silence MIN_UNANSWERED times and got no answer (not even an ACK): the
  * broker host or the path to it is gone (netns-broker-unreachable.pcap, taken on the client's side), whatever the
  * client's own silence says. The same threshold for the report at the end and for live mode's alerts (review 32).

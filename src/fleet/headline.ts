@@ -311,9 +311,12 @@ const MIN_TOGETHER = 3;
 /** T when unknown (RabbitMQ's default), for how far apart silences may start (as waves.ts). */
 const DEFAULT_T = 60;
 
-/** What silenced a connection still open at the end: its client's silence cause, or 'broker' for a broker gone. */
+/**
+ * What silenced a connection still open at the end: its client's silence cause, or 'broker' for a broker gone. Its
+ * silence may have begun before the capture (silentSince null: the silent side sent nothing in it).
+ */
 function silenceKind(m: FleetMember): string | null {
-  if (m.ended !== null || m.silentSince === null) return null;
+  if (m.ended !== null) return null;
   return m.cause ?? (m.brokerUnreachable === true ? BROKER_GONE : null);
 }
 
@@ -323,19 +326,26 @@ const BROKER_GONE = 'broker';
  * The largest set of connections still open at the end whose silences have the same cause and began within
  * T/2 + 1 s of each other (each end writes at least a heartbeat every T/2, so its last byte falls up to T/2 before
  * the event that silenced it); null for fewer than MIN_TOGETHER. A broker that stopped answering several
- * connections (a client host's capture of a broker or path gone: fleet-broker-unreachable.pcap) is one kind.
+ * connections (a client host's capture of a broker or path gone: fleet-broker-unreachable.pcap) is one kind. Those
+ * silent since before the capture started (a capture begun after the incident: review 36) are a set of their own,
+ * told as such: when their silences began is not in the capture.
  */
 function silentTogether(members: readonly FleetMember[]): FleetMember[] | null {
   const byCause = new Map<string, FleetMember[]>();
   for (const m of members) {
     const kind = silenceKind(m);
     if (kind === null) continue;
-    const list = byCause.get(kind);
-    if (list === undefined) byCause.set(kind, [m]);
+    const key = m.silentSince === null ? `${kind}\u0000before` : kind;
+    const list = byCause.get(key);
+    if (list === undefined) byCause.set(key, [m]);
     else list.push(m);
   }
   let best: FleetMember[] | null = null;
   for (const list of byCause.values()) {
+    if (list[0]!.silentSince === null) {
+      if (list.length >= MIN_TOGETHER && (best === null || list.length > best.length)) best = list;
+      continue;
+    }
     list.sort((a, b) => compareInstants(a.silentSince!, b.silentSince!));
     let from = 0;
     for (let i = 0; i < list.length; i++) {
@@ -351,14 +361,16 @@ function silentTogetherSentence(list: readonly FleetMember[], clock: Clock): str
   const hosts = [...new Set(list.map((m) => m.host))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const apps = [...new Set(list.flatMap((m) => (m.application !== null ? [m.application] : [])))];
   const who = `${plural(list.length, 'connection')}${apps.length > 0 ? ` (${listed(apps)})` : ''} from ${hosts.length === 1 ? hosts[0] : `${plural(hosts.length, 'host')} (${listed(hosts)})`}`;
-  const silent = timeSpan(clock.t(list[0]!.silentSince!), clock.t(list[list.length - 1]!.silentSince!));
+  const before = list[0]!.silentSince === null;
+  const silent = before ? 'before the capture started' : timeSpan(clock.t(list[0]!.silentSince!), clock.t(list[list.length - 1]!.silentSince!));
   if (silenceKind(list[0]!) === BROKER_GONE) {
     // The clients' own heartbeat timeouts end these, each library in its own way and often with nothing on the wire
     // (a FIN queued behind unacknowledged bytes), so no time is promised.
     // The members' silences start at the broker's last packet of any kind (brokerLastPacket): with heartbeats off its
     // last byte of data can be minutes older than the keep-alive ACK that showed it there.
+    const last = before ? 'nothing from it in the capture' : `its last packets ${silent}`;
     return (
-      `${who} stopped hearing from ${brokerName(list)} (its last packets ${silent}) and ${list.length === 1 ? 'is' : 'are'} still open at the end of the capture: since then, ` +
+      `${who} stopped hearing from ${brokerName(list)} (${last}) and ${list.length === 1 ? 'is' : 'are'} still open at the end of the capture: ${before ? '' : 'since then, '}` +
       `not even ACKs of their kernels' retransmissions or keep-alive probes, so the broker host or the network path to it is gone, not the clients. Check the broker host and the network between it and ${hosts.length === 1 ? hosts[0] : 'those hosts'}.`
     );
   }
@@ -381,7 +393,7 @@ function silentTogetherSentence(list: readonly FleetMember[], clock: Clock): str
           : 'their kernels keep ACKing, so the same stall hit independent clients at once (a shared dependency, a deployment, a common load spike)';
   // RabbitMQ's heartbeat timer closes each 2T-3T after its client's last byte, when T is known for all.
   const ts = list.map((m) => m.heartbeat);
-  const closes = ts.every((x) => x !== null)
+  const closes = !before && ts.every((x) => x !== null)
     ? ` RabbitMQ will close them for missed heartbeats between ${Math.min(...list.map((m) => clock.t(m.silentSince!) + 2 * m.heartbeat!)).toFixed(3)} and ${Math.max(...list.map((m) => clock.t(m.silentSince!) + 3 * m.heartbeat!)).toFixed(3)} s if nothing changes.`
     : '';
   return `${who} went silent ${silent} and ${list.length === 1 ? 'is' : 'are'} still open at the end of the capture (${cause}): ${why}.${closes}`;

@@ -34,7 +34,7 @@ export function liveEventFilter(filter: ReportFilter): ((event: LiveEvent) => bo
       case 'silence':
         // Every silence alert is a warning.
         return named({ ...endpoints(event.connection), name: event.name });
-      case 'probes-unanswered':
+      case 'no-ack':
         return named({ id: event.connection, client: event.client, server: event.server, name: event.name });
       case 'ended':
         return (!problems || event.connection.severity !== 'info') && named(event.connection);

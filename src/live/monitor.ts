@@ -15,7 +15,7 @@
  * Cost: a min-heap of deadlines, one entry per followed side at most, re-checked lazily when it comes due (a side
  * that spoke in the meantime is pushed back), so a packet costs O(log n) only when a deadline passes.
  */
-import { brokerUnreachable, judgeOpenSilence, MIN_UNANSWERED, timeOfDay, timesText } from '../diagnosis/open-silence.js';
+import { brokerUnreachable, judgeOpenSilence, MIN_SILENCE_NO_T, MIN_UNANSWERED, timeOfDay, timesText } from '../diagnosis/open-silence.js';
 import { diagnose } from '../diagnosis/index.js';
 import { formatSeconds } from '../diagnosis/client-library.js';
 import { heartbeatTolerance } from '../diagnosis/heartbeat.js';
@@ -79,8 +79,8 @@ interface SideWatch {
   level: 0 | 1 | 2;
   /** Has an entry in the deadline heap. */
   queued: boolean;
-  /** The peer's keep-alive probes into this side's silence were told unanswered (until one is answered). */
-  probesTold: boolean;
+  /** The peer's probes or retransmissions into this side's silence were told unanswered (until one is answered). */
+  noAckTold: boolean;
 }
 
 export interface Followed {
@@ -277,49 +277,63 @@ export class LiveMonitor {
       this.watchFirstAnswer(f);
       for (const dir of DIRS) {
         this.watch(f, dir);
-        this.watchProbes(f, dir);
+        this.watchNoAck(f, dir);
       }
     }
     this.touched.clear();
   }
 
   /**
-   * The peer's keep-alive probes into `dir`'s silence: told once they reach MIN_UNANSWERED (as the report judges an
-   * open connection, diagnosis/verdicts/open.ts), again only after one was answered (the count starts over).
+   * The peer's keep-alive probes or retransmissions into `dir`'s silence, unanswered: told as the report judges an
+   * open connection (diagnosis/verdicts/open.ts): MIN_UNANSWERED probes, or MIN_UNANSWERED retransmissions over
+   * MIN_SILENCE_NO_T s while no heartbeat is in force (with one, the silence events say it). Told again only after
+   * the silent side answered (the counts start over).
    */
-  private watchProbes(f: Followed, dir: Dir): void {
+  private watchNoAck(f: Followed, dir: Dir): void {
     const w = f.sides[dir];
-    const evidence = f.source.facts.trailing[dir];
+    const facts = f.source.facts;
+    const evidence = facts.trailing[dir];
     const probes = evidence.peerKeepAlivesUnanswered;
-    if (probes < MIN_UNANSWERED) {
-      w.probesTold = false;
+    const retransmissions = evidence.peerRetransmissionsUnanswered;
+    if (probes < MIN_UNANSWERED && retransmissions < MIN_UNANSWERED) {
+      w.noAckTold = false;
       return;
     }
-    if (w.probesTold) return;
-    w.probesTold = true;
-    this.alerts++;
-    const facts = f.source.facts;
+    if (w.noAckTold) return;
     const clock = this.clock();
     const last = evidence.lastSignOfLife;
     const seconds = this.nowT - clock.t(last ?? { tsSec: facts.info.firstTsSec, tsNsec: facts.info.firstTsNsec });
-    const silent = sideOf(dir);
-    const prober = sideOf(dir === 'c2s' ? 's2c' : 'c2s');
+    const hb = f.source.liveHeartbeat();
+    const what = probes >= MIN_UNANSWERED ? 'keep-alive' : 'retransmission';
+    if (what === 'retransmission' && ((hb !== null && hb.seconds > 0) || seconds < MIN_SILENCE_NO_T)) return;
+    w.noAckTold = true;
+    this.alerts++;
+    const count = what === 'keep-alive' ? probes : retransmissions;
+    const sender = sideOf(dir === 'c2s' ? 's2c' : 'c2s');
+    const [silentName, senderName] = dir === 's2c' ? ['broker', "client's"] : ['client', "broker's"];
     const lastText = last !== null ? `its last packet #${last.packet}, ${formatSeconds(seconds)} ago` : `nothing from it in the capture, at least ${formatSeconds(seconds)}`;
+    const gone = dir === 's2c' ? 'the broker host or the path to it is gone, not the client' : 'the client host or the path to it is gone';
     const consequence =
-      dir === 's2c'
-        ? "the broker host or the path to it is gone, not the client; the client's kernel resets the connection one interval after its last unanswered probe (TCP_KEEPCNT) and the client library reads ETIMEDOUT"
-        : "the client host or the path to it is gone; the broker's kernel resets the connection one interval after its last unanswered probe (RabbitMQ logs {inet_error,etimedout})";
+      what === 'keep-alive'
+        ? dir === 's2c'
+          ? "the client's kernel resets the connection one interval after its last unanswered probe (TCP_KEEPCNT) and the client library reads ETIMEDOUT"
+          : "the broker's kernel resets the connection one interval after its last unanswered probe (RabbitMQ logs {inet_error,etimedout})"
+        : dir === 's2c'
+          ? "the client notices by its heartbeat timeout, if on, or when its kernel gives up retransmitting (TCP_USER_TIMEOUT, or tcp_retries2: about 15 minutes)"
+          : 'the broker notices by its heartbeat timeout, if on, or when its kernel gives up retransmitting (tcp_retries2, about 15 minutes: {inet_error,etimedout})';
+    const unanswered = what === 'keep-alive' ? `answered none of the ${senderName} last ${count} TCP keep-alive probes` : `acknowledged none of the ${senderName} last ${count} retransmissions`;
     this.say({
-      type: 'probes-unanswered',
+      type: 'no-ack',
       connection: facts.info.id,
       ...clock.when(this.now ?? facts.lastPacket),
       ...ends(facts.info),
       name: f.source.liveName(),
-      prober,
-      probes,
+      sender,
+      what,
+      count,
       lastPacket: last === null ? null : clock.when(last),
       seconds: round6(seconds),
-      message: `the ${silent === 'server' ? 'broker' : 'client'} has answered none of the ${prober === 'server' ? "broker's" : "client's"} last ${probes} TCP keep-alive probes (${lastText}): ${consequence}`,
+      message: `the ${silentName} has ${unanswered} (${lastText}): ${gone}; ${consequence}`,
     });
   }
 
@@ -643,7 +657,7 @@ function currentSilence(f: Followed, dir: Dir): SideWatch {
 }
 
 function newWatch(): SideWatch {
-  return { from: -1, level: 0, queued: false, probesTold: false };
+  return { from: -1, level: 0, queued: false, noAckTold: false };
 }
 
 function round6(v: number): number {

@@ -95,18 +95,21 @@ export interface LiveRefused extends When, LiveEndpoints {
 
 /**
  * One side's TCP keep-alive probes went unanswered MIN_UNANSWERED times in a row (Linux sends the next probe only
- * when the last one got no ACK within the probe interval): the other side's host or the path to it is gone. With
- * heartbeats off no silence event comes, and this is the only sign until a kernel resets the connection; told once
- * per silence. In NDJSON: a `status` event's `alert`, as `unanswered`.
+ * when the last one got no ACK within the probe interval), or its retransmissions did over MIN_SILENCE_NO_T s of the
+ * other side's silence: the other side's host or the path to it is gone. Without a heartbeat in force (off, or not
+ * known: a capture started after the handshake) no silence event comes, and this is the only live sign until a
+ * kernel or a client library gives up; told once per silence. In NDJSON: a `status` event's `alert`, as `unanswered`.
  */
-export interface LiveProbesUnanswered extends When, LiveEndpoints {
-  type: 'probes-unanswered';
+export interface LiveNoAck extends When, LiveEndpoints {
+  type: 'no-ack';
   /** The client's connection_name, as in `silence`. */
   name: string | null;
-  /** The side whose probes go unanswered; the other one is silent. */
-  prober: 'client' | 'server';
-  /** Probes unanswered so far. */
-  probes: number;
+  /** The side whose packets go unanswered; the other one is silent. */
+  sender: 'client' | 'server';
+  /** What goes unanswered: keep-alive probes or retransmitted bytes. */
+  what: 'keep-alive' | 'retransmission';
+  /** How many so far. */
+  count: number;
   /** The silent side's last packet of any kind (its last ACK), null when it sent none in the capture. */
   lastPacket: When | null;
   /** Seconds since that packet (or since the connection's first captured packet). */
@@ -151,6 +154,6 @@ export interface LiveStatus extends When {
   attemptsUnanswered: number;
 }
 
-export type LiveEvent = LiveOpened | LiveSilence | LiveUnanswered | LiveRefused | LiveProbesUnanswered | LiveEnded | LiveStatus;
+export type LiveEvent = LiveOpened | LiveSilence | LiveUnanswered | LiveRefused | LiveNoAck | LiveEnded | LiveStatus;
 
 export const sideOf = (dir: Dir): 'client' | 'server' => (dir === 'c2s' ? 'client' : 'server');

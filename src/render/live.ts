@@ -26,7 +26,7 @@ export function liveLine(e: LiveEvent): string {
       return `${stamp(e)}  ${e.how === 'rst' ? 'REFUSED ' : 'NO REPLY'} ${e.connection}  ${sanitize(e.message)}`;
     case 'silence':
       return `${stamp(e)}  SILENCE  ${e.connection}${e.name !== null ? ` (${sanitize(e.name)})` : ''}  ${sanitize(e.message)}`;
-    case 'probes-unanswered':
+    case 'no-ack':
       return `${stamp(e)}  NO ACK   ${e.connection}${e.name !== null ? ` (${sanitize(e.name)})` : ''}  ${sanitize(e.message)}`;
     case 'ended': {
       const c = e.connection;
@@ -51,12 +51,12 @@ export function liveLine(e: LiveEvent): string {
 /**
  * A live event as its NDJSON line's object. report-contract.md fixes the event types (opened, silence, ended,
  * status): the alerts that came later (a broker leaving first bytes unanswered, attempts refused with RST, keep-alive
- * probes unanswered) are
+ * probes or retransmissions unanswered) are
  * written as a `status` event at the alert's capture time, with its counts as they stand and the alert under
  * `alert`, so that a consumer of the contract sees only the types it knows.
  */
 export function liveJson(e: LiveEvent, status: LiveStatus | null): object {
-  if (e.type !== 'unanswered' && e.type !== 'refused' && e.type !== 'probes-unanswered') return e;
+  if (e.type !== 'unanswered' && e.type !== 'refused' && e.type !== 'no-ack') return e;
   const counts = status ?? { type: 'status', open: 0, ended: 0, packets: 0, bytes: 0, alerts: 0, blocked: 0, refused: 0, unanswered: 0, attemptsRefused: 0, attemptsUnanswered: 0 };
   return { ...counts, t: e.t, at: e.at, packet: e.packet, alert: e };
 }

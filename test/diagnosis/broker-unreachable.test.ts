@@ -108,22 +108,22 @@ describe('netns-broker-unreachable-keepalive.pcap: heartbeats off, the client\'s
   it('live: told once, at the third unanswered probe (#45), before the RST ends it; heartbeats off, no silence event says it', () => {
     const { events, silences } = analyzeLive(captureBytes('netns-broker-unreachable-keepalive.pcap'));
     expect(silences).toEqual([]);
-    const alerts = events.filter((e) => e.type === 'probes-unanswered');
+    const alerts = events.filter((e) => e.type === 'no-ack');
     expect(alerts).toEqual([
-      expect.objectContaining({ packet: 45, connection: '10.93.0.2:54712->10.93.0.1:5672', prober: 'client', probes: 3, lastPacket: expect.objectContaining({ packet: 42, t: 3.078316 }), seconds: 5.055956 }),
+      expect.objectContaining({ packet: 45, connection: '10.93.0.2:54712->10.93.0.1:5672', sender: 'client', what: 'keep-alive', count: 3, lastPacket: expect.objectContaining({ packet: 42, t: 3.078316 }), seconds: 5.055956 }),
     ]);
     expect(liveLine(alerts[0]!)).toMatch(
-      /^15:26:59\.952562 \+8\.134 #45  NO ACK   10\.93\.0\.2:54712->10\.93\.0\.1:5672 \(nova-compute:31752:[0-9a-f-]+\)  the broker has answered none of the client's last 3 TCP keep-alive probes \(its last packet #42, 5\.1 s ago\): the broker host or the path to it is gone, not the client;/,
+      /^15:26:59\.952562 \+8\.134 #45  NO ACK   10\.93\.0\.2:54712->10\.93\.0\.1:5672 \(nova-compute:31752:[0-9a-f-]+\)  the broker has answered none of the client's last 3 TCP keep-alive probes \(its last packet #42, 5\.1 s ago\): the broker host or the path to it is gone, not the client; the client's kernel resets the connection/,
     );
     // NDJSON keeps the contract's four event types: the alert rides on a status event.
-    expect(liveJson(alerts[0]!, null)).toMatchObject({ type: 'status', packet: 45, alert: { type: 'probes-unanswered' } });
+    expect(liveJson(alerts[0]!, null)).toMatchObject({ type: 'status', packet: 45, alert: { type: 'no-ack' } });
     const ended = events.find((e) => e.type === 'ended');
     expect(ended?.packet).toBe(47);
   });
 
   it('live, the other way round (netns-blackhole-keepalive): the broker\'s probes unanswered, the client host gone', () => {
-    const alerts = analyzeLive(captureBytes('netns-blackhole-keepalive.pcap')).events.filter((e) => e.type === 'probes-unanswered');
-    expect(alerts).toEqual([expect.objectContaining({ packet: 23, prober: 'server', probes: 3, lastPacket: expect.objectContaining({ packet: 20 }) })]);
+    const alerts = analyzeLive(captureBytes('netns-blackhole-keepalive.pcap')).events.filter((e) => e.type === 'no-ack');
+    expect(alerts).toEqual([expect.objectContaining({ packet: 23, sender: 'server', what: 'keep-alive', count: 3, lastPacket: expect.objectContaining({ packet: 20 }) })]);
     expect(liveLine(alerts[0]!)).toMatch(/the client has answered none of the broker's last 3 TCP keep-alive probes \(its last packet #20, 4\.1 s ago\): the client host or the path to it is gone;/);
   });
 

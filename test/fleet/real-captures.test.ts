@@ -7,9 +7,10 @@ import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/types.js';
 import { analyzeBytes, analyzeFile } from '../../src/analyze.js';
 import { fleetLines } from '../../src/render/fleet.js';
+import { liveLine } from '../../src/render/live.js';
 import { mergeReports } from '../../src/report/merge.js';
 import { analyzeCapture, analyzeLive, CAPTURES_DIR, captureBytes } from '../helpers/captures.js';
-import { pcapRecords } from '../helpers/pcap-records.js';
+import { fromPacket, pcapRecords, untilPacket } from '../helpers/pcap-records.js';
 
 const cache = new Map<string, Report>();
 function fleetOf(name: string) {
@@ -288,6 +289,15 @@ describe('fleet on real captures: the network and independent clients', () => {
     expect(f.headline[1]).toMatch(/^4 connections \(neutron-l3-agent, nova-compute and cinder-volume\) from 3 hosts \(10\.98\.0\.11, 10\.98\.0\.12 and 10\.98\.0\.13\) became unreachable/);
   });
 
+  it('fleet-network-blackhole seen from mid-silence to before the RSTs (packets 213-330): still one network sentence (review 36)', () => {
+    const r = analyzeBytes(untilPacket(fromPacket(captureBytes('fleet-network-blackhole.pcap'), 213), 118));
+    expect(r.fleet.headline[1]).toBe(
+      '4 connections from 3 hosts (10.98.0.11, 10.98.0.12 and 10.98.0.13) went silent before the capture started and are still open at the end of the capture (client-unreachable): ' +
+        "the broker's data goes unacknowledged, so a network failure between those hosts and the broker (switch, firewall, security group, partition), not the applications.",
+    );
+    expect(mergeReports([r]).fleet.headline).toEqual(r.fleet.headline);
+  });
+
   it('fleet-clients-stalled: three stalled clients on three hosts within T are independent clients, each back ~11 s later', () => {
     const f = fleetOf('fleet-clients-stalled.pcap').fleet;
     expect(f).toMatchObject({ connections: 8, byVerdict: { 'missed-heartbeats': 3, 'closed-by-client': 5 } });
@@ -380,6 +390,38 @@ describe('fleet on real captures: a client host that loses its broker (fleet-bro
     expect(r.fleet.headline[0]).toBe('4 AMQP connections from 10.96.0.2: 3 with problems (2 open with the broker not answering, 1 open with the broker silent); all still open at the end.');
     expect(r.fleet.headline).toContain('10.96.0.2:48764->10.96.0.1:5672 (ceilometer-polling): still open at the end of the capture, its broker silent since 8.019 s.');
     expect(r.fleet.headline.join(' ')).not.toMatch(/server-stalled/);
+  });
+
+  // Started 10 s in (review 36): 33 packets, all from the client host: heartbeats retransmitted into the broker's
+  // silence, an unanswered SYN; nothing from the broker. T is unknown (no handshake), so only the retransmissions tell.
+  const lateStart = () => analyzeBytes(fromPacket(captureBytes('fleet-broker-unreachable.pcap'), 134));
+
+  it('started after the broker went (from packet 134): its silence is a bound, the four connections one sentence', () => {
+    const r = lateStart();
+    const c = r.connections.find((x) => x.client.port === 48750)!;
+    expect(c.end).toMatchObject({ verdict: 'open', cause: null, severity: 'error', brokerUnreachable: true, silenceAtLeast: true, unansweredRetransmissions: 6 });
+    expect(c.end).not.toHaveProperty('brokerLastPacket');
+    expect(c.end.explanation).toMatch(/^Still open when the capture ended, but the broker had sent nothing in the whole capture \(at least 11\.4 s\), not even an ACK of the client's last bytes \(packet 1 at 0\.000 s\), which the client's kernel retransmitted 6 times: the broker host or the network path to it is gone, not the client\./);
+    for (const x of r.connections) expect(x.end).toMatchObject({ brokerUnreachable: true, silenceAtLeast: true });
+    expect(r.fleet.headline.slice(0, 2)).toEqual([
+      '4 AMQP connections from 10.96.0.2: 4 with problems (4 open with the broker not answering); all still open at the end.',
+      '4 connections from 10.96.0.2 stopped hearing from their broker 10.96.0.1 (nothing from it in the capture) and are still open at the end of the capture: ' +
+        "not even ACKs of their kernels' retransmissions or keep-alive probes, so the broker host or the network path to it is gone, not the clients. Check the broker host and the network between it and 10.96.0.2.",
+    ]);
+    expect(mergeReports([r]).fleet.headline).toEqual(r.fleet.headline);
+  });
+
+  it('started after the broker went, live: NO ACK for each connection still retransmitting past 5 s, T being unknown', () => {
+    const { events, silences } = analyzeLive(fromPacket(captureBytes('fleet-broker-unreachable.pcap'), 134));
+    expect(silences).toEqual([]);
+    const noAck = events.filter((e) => e.type === 'no-ack');
+    expect(noAck.map((e) => [e.packet, e.client.port, e.what, e.count, e.lastPacket])).toEqual([
+      [27, 48750, 'retransmission', 6, null],
+      [29, 48770, 'retransmission', 6, null],
+      [31, 48764, 'retransmission', 6, null],
+    ]);
+    // kombu's kernel stopped retransmitting before 5 s of this capture had passed: nothing more came to tell it by.
+    expect(liveLine(noAck[0]!)).toMatch(/NO ACK   10\.96\.0\.2:48750->10\.96\.0\.1:5672  the broker has acknowledged none of the client's last 6 retransmissions \(nothing from it in the capture, at least 6\.7 s\): the broker host or the path to it is gone, not the client;/);
   });
 });
 

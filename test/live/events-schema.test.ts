@@ -35,6 +35,6 @@ describe('live events against docs/report.schema.json#/$defs/liveEvent', () => {
   }
 
   it('covered every kind of event, alerts included', () => {
-    expect([...seen.keys()].sort()).toEqual(['ended', 'opened', 'silence', 'status', 'status+probes-unanswered', 'status+refused', 'status+unanswered']);
+    expect([...seen.keys()].sort()).toEqual(['ended', 'opened', 'silence', 'status', 'status+no-ack', 'status+refused', 'status+unanswered']);
   });
 });

@@ -11,12 +11,10 @@ import type { ConnectionFacts, Moment, SilenceEvidence } from '../../timeline/ty
 import { formatSeconds, identifyClient, stalledClientFix } from '../client-library.js';
 import { roundMicros, secondsBetween } from '../heartbeat.js';
 import { addNote, judgement } from '../judgement.js';
-import { brokerUnreachable, expectedCloseSentence, judgeOpenSilence, MIN_UNANSWERED, timeOfDay, timesText, type OpenSilence } from '../open-silence.js';
+import { brokerUnreachable, expectedCloseSentence, judgeOpenSilence, MIN_SILENCE_NO_T, MIN_UNANSWERED, timeOfDay, timesText, type OpenSilence } from '../open-silence.js';
 import { annotateClientEnd, clientSilenceStart } from '../silence-notes.js';
 import type { Judgement, RuleContext } from '../types.js';
 
-/** Without a heartbeat to measure it by, a broker silence this long (seconds) under unanswered retransmissions. */
-const MIN_SILENCE_NO_T = 5;
 
 export function stillOpen(ctx: RuleContext): Judgement {
   const f = ctx.facts;
@@ -204,16 +202,17 @@ function brokerUnreachableJudgement(ctx: RuleContext): Judgement | null {
   const ev = ctx.atEnd.trailing.s2c; // since the broker's last byte of payload
   const brokerLast = ctx.atEnd.lastPayload.s2c;
   const clientLast = ctx.atEnd.lastPayload.c2s;
-  if (!brokerUnreachable(ev) || brokerLast === null || clientLast === null) return null;
+  if (!brokerUnreachable(ev) || clientLast === null) return null;
   const origin = f.captureStart;
   // Its last packet of any kind (a pure ACK may follow its last payload): the latest acknowledgement of the client's
   // bytes, and where "nothing from the broker" starts (review 35: "nothing for 13.5 s" beside an ACK 13.4 s old).
+  // None in a capture started after the broker went (review 36: fleet-broker-unreachable from 10 s, where only the
+  // clients' retransmissions remain): silent at least since the connection's first packet here.
   const brokerAck = ev.lastSignOfLife ?? brokerLast;
   const until = silencesEnd(f);
-  const silence = secondsBetween(brokerAck, until);
+  const silence = secondsBetween(brokerAck ?? { packet: f.info.firstPacket, tsSec: f.info.firstTsSec, tsNsec: f.info.firstTsNsec }, until);
   // A loss of a second or two at the end of a capture is not a broker gone (three retransmissions take 1.4 s).
   if (t !== null && t > 0 ? silence <= t : silence < MIN_SILENCE_NO_T) return null;
-  const lastAck = secondsBetween(origin, brokerAck);
   const tText = t === null ? '' : t === 0 ? ', heartbeats disabled' : ` (${(silence / t).toFixed(1)} x T, T=${t} s)`;
   // RabbitMQ closes 2T-3T after the client's last byte it received (failure-modes.md §1.1); its last packet
   // acknowledges those bytes, so they arrived no later than that packet: the close comes by 3T after it, unless
@@ -228,26 +227,30 @@ function brokerUnreachableJudgement(ctx: RuleContext): Judgement | null {
       : t !== null && t > 0 && silence > 3 * t
       ? " The client's own heartbeat timeout closes it, and after more than 3T of silence it most likely has: its FIN waits behind the unacknowledged bytes and never shows on the wire."
       : " The client's own heartbeat timeout will close it (when depends on its library).";
-  const deadline = t !== null && t > 0 ? lastAck + 3 * t : 0;
-  const drops = deadline <= end ? 'dropped the connection' : 'drops the connection';
-  const by = deadline <= end ? `by ${timeOfDay(origin, deadline)} UTC at the latest, before the capture ended (its log: "missed heartbeats from client, timeout: ${t}s")` : `by ${timeOfDay(origin, deadline)} UTC at the latest`;
+  const rabbitmqDrops = (ack: Moment): string => {
+    const lastAck = secondsBetween(origin, ack);
+    const deadline = lastAck + 3 * (t as number);
+    const drops = deadline <= end ? 'dropped the connection' : 'drops the connection';
+    const by = deadline <= end ? `by ${timeOfDay(origin, deadline)} UTC at the latest, before the capture ended (its log: "missed heartbeats from client, timeout: ${t}s")` : `by ${timeOfDay(origin, deadline)} UTC at the latest`;
+    return ` RabbitMQ, if it still runs, acknowledged the client's bytes last in its packet ${ack.packet} (${lastAck.toFixed(3)} s) and, if nothing later reached it, ${drops} for missed heartbeats 2T-3T after the last of them, ${by}.`;
+  };
   const then =
     t === null
       ? ''
       : t === 0
         ? ' With heartbeats disabled the broker notices only if it has something to send or TCP keep-alive is on, and the client only when its kernel gives up retransmitting (tcp_retries2): enable heartbeats.'
-        : `${clientGaveUp} RabbitMQ, if it still runs, acknowledged the client's bytes last in its packet ${brokerAck.packet} ` +
-          `(${lastAck.toFixed(3)} s) and, if nothing later reached it, ${drops} for missed heartbeats 2T-3T after the last of them, ${by}.`;
+        : `${clientGaveUp}${brokerAck !== null ? rabbitmqDrops(brokerAck) : ''}`;
+  const quiet = brokerAck !== null ? `for ${formatSeconds(silence)}${tText} since its packet ${brokerAck.packet}` : `in the whole capture (at least ${formatSeconds(silence)}${tText})`;
   const j = brokerGone(
     f,
-    `Still open when the capture ended, but the broker had sent nothing for ${formatSeconds(silence)}${tText} since its packet ${brokerAck.packet}, not even an ACK of the client's last bytes ` +
+    `Still open when the capture ended, but the broker had sent nothing ${quiet}, not even an ACK of the client's last bytes ` +
       `(packet ${clientLast.packet} at ${secondsBetween(origin, clientLast).toFixed(3)} s), which the client's kernel retransmitted ${ev.peerRetransmissionsUnanswered} times: ` +
       `the broker host or the network path to it is gone, not the client.${stopped}${then} Check the broker host and the network between it and the client.`,
     silence,
-    { unansweredRetransmissions: ev.peerRetransmissionsUnanswered },
+    { unansweredRetransmissions: ev.peerRetransmissionsUnanswered, ...(brokerAck === null ? { silenceAtLeast: true } : {}) },
     brokerAck,
   );
-  addNote(j, brokerLast.packet, "broker's last byte");
+  if (brokerLast !== null) addNote(j, brokerLast.packet, "broker's last byte");
   return j;
 }
 
