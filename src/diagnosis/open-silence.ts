@@ -89,6 +89,14 @@ export function timesText(n: number): string {
 export const MIN_UNANSWERED = 3;
 
 /**
+ * Seconds the broker may leave a client's first bytes unanswered before it is said not to take the connection: the
+ * live alert, and an open connection at the end of a capture. RabbitMQ writes Connection.Start (or its TLS
+ * ServerHello) within milliseconds of the protocol header; clients give up after their connection timeout, 10-15 s
+ * (pika's 15 s stack timeout in fleet-fd-limit.pcap): at 5 s they still wait.
+ */
+export const FIRST_ANSWER_SECONDS = 5;
+
+/**
  * Without a heartbeat to measure it by, a silence this long (seconds) under unanswered retransmissions: three take
  * 1.4 s (RTO 0.2 s, doubling), and a loss of a second or two is no host gone.
  */

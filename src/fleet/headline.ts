@@ -43,6 +43,7 @@ export function verdictLabel(m: Pick<FleetMember, 'verdict' | 'cause'>): string 
 function problemLabel(m: FleetMember): string {
   if (m.cause !== null) return verdictLabel(m);
   if (m.brokerUnreachable === true) return `${m.verdict} with the broker not answering`;
+  if (m.verdict === 'open' && m.unanswered) return 'open waiting for Connection.Start';
   return m.verdict === 'open' && m.brokerSilent === true ? 'open with the broker silent' : verdictLabel(m);
 }
 
@@ -81,7 +82,9 @@ function overview(members: readonly FleetMember[], hosts: number, t: (m: FleetMe
         ? `still open at the end of the capture, but ${only.cause} (${only.severity})`
         : only.brokerUnreachable === true
           ? `still open at the end of the capture, but its broker stopped answering it (${only.severity})`
-          : 'still open at the end of the capture';
+          : only.unanswered && only.severity === 'error'
+            ? 'still open at the end of the capture, waiting for the broker to take it (error)'
+            : 'still open at the end of the capture';
     const end = only.ended === null ? open : `${verdictLabel(only)} at ${t(only).toFixed(3)} s`;
     return `1 AMQP connection from ${only.host}${name}: ${end}.`;
   }

@@ -15,7 +15,7 @@
  * Cost: a min-heap of deadlines, one entry per followed side at most, re-checked lazily when it comes due (a side
  * that spoke in the meantime is pushed back), so a packet costs O(log n) only when a deadline passes.
  */
-import { brokerUnreachable, judgeOpenSilence, MIN_SILENCE_NO_T, MIN_UNANSWERED, timeOfDay, timesText } from '../diagnosis/open-silence.js';
+import { brokerUnreachable, FIRST_ANSWER_SECONDS, judgeOpenSilence, MIN_SILENCE_NO_T, MIN_UNANSWERED, timeOfDay, timesText } from '../diagnosis/open-silence.js';
 import { diagnose } from '../diagnosis/index.js';
 import { formatSeconds } from '../diagnosis/client-library.js';
 import { heartbeatTolerance } from '../diagnosis/heartbeat.js';
@@ -32,13 +32,6 @@ import type { ConnectionFacts, Moment } from '../timeline/types.js';
 import { handshakeRefusalKey } from '../diagnosis/refusal.js';
 import { sideOf, type LiveEnded, type LiveEndpoints, type LiveEvent, type LiveRefused, type LiveSilence, type LiveStatus, type LiveUnanswered } from './types.js';
 
-/**
- * Seconds the broker may leave a client's first bytes unanswered before the alert. RabbitMQ writes Connection.Start
- * (or its TLS ServerHello) within milliseconds of the protocol header; clients give up after their connection
- * timeout, 10-15 s (pika's 15 s stack timeout in fleet-fd-limit.pcap): an alert at 5 s comes while they still wait.
- */
-export const UNANSWERED_ALERT_SECONDS = 5;
-
 /** Attempts refused after the first of a run are told at most once per this much capture time. */
 const REFUSED_REPEAT_SECONDS = 5;
 /**
@@ -52,7 +45,7 @@ const REFUSALS_QUIET_SECONDS = 30;
  * after 1 s and about 3 s (exponential backoff; 1, 2, 3 s with tcp_syn_linear_timeouts), so 3.5 s on the second
  * retransmission has gone unanswered too, with room for the timers' slack (3.012 s seen).
  */
-const SYN_UNANSWERED_ALERT_SECONDS = 3.5;
+const SYN_FIRST_ANSWER_SECONDS = 3.5;
 
 /** Handshake refusal reasons followed (each told once in full, then counted), and hosts counted per reason. */
 const MAX_REFUSAL_REASONS = 64;
@@ -259,7 +252,7 @@ export class LiveMonitor {
         else if (!f.synWatched && synUnanswered(facts)) {
           // Linux retransmits an unanswered SYN after 1 s and 3 s: past that, two went unanswered.
           const first = { tsSec: facts.info.firstTsSec, tsNsec: facts.info.firstTsNsec };
-          pushHeap(this.heap, { t: this.clock().t(first) + SYN_UNANSWERED_ALERT_SECONDS, followed: f, dir: 'c2s', kind: 'syn' });
+          pushHeap(this.heap, { t: this.clock().t(first) + SYN_FIRST_ANSWER_SECONDS, followed: f, dir: 'c2s', kind: 'syn' });
           f.synWatched = true;
         }
         continue;
@@ -339,14 +332,14 @@ export class LiveMonitor {
 
   /**
    * A connection whose beginning is in the capture and whose client has written, with nothing from the broker yet:
-   * a deadline UNANSWERED_ALERT_SECONDS after the client's first bytes. Its first answer ends the wait.
+   * a deadline FIRST_ANSWER_SECONDS after the client's first bytes. Its first answer ends the wait.
    */
   private watchFirstAnswer(f: Followed): void {
     const facts = f.source.facts;
     if (f.firstAnswer === 'unwatched') {
       const sent = facts.firstPayload.c2s;
       if (!facts.info.synSeen || sent === null || facts.firstPayload.s2c !== null) return;
-      pushHeap(this.heap, { t: this.clock().t(sent) + UNANSWERED_ALERT_SECONDS, followed: f, dir: 's2c', kind: 'first-answer' });
+      pushHeap(this.heap, { t: this.clock().t(sent) + FIRST_ANSWER_SECONDS, followed: f, dir: 's2c', kind: 'first-answer' });
       f.firstAnswer = 'queued';
     } else if (facts.firstPayload.s2c !== null) {
       this.stopWaiting(f);

@@ -48,6 +48,7 @@ export function causeLabel(c: ReportConnection): string | null {
   if (c.end.cause !== null) return c.end.cause;
   const end = c.end as Record<string, unknown>;
   if (end['brokerUnreachable'] === true) return 'broker not answering';
+  if (end['notAccepted'] === true && c.end.verdict === 'open' && c.end.severity === 'error') return 'no Connection.Start';
   return end['silentSide'] === 'server' ? 'broker silent' : null;
 }
 

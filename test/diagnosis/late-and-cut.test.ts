@@ -16,6 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { Analyzer, analyzeBytes } from '../../src/analyze.js';
 import { timeSpan } from '../../src/fleet/clock.js';
 import { fleetFromReport } from '../../src/report/members.js';
+import { renderTerminal } from '../../src/render/terminal.js';
 import type { Report, ReportConnection } from '../../src/report/types.js';
 import { captureBytes, keyLogOf } from '../helpers/captures.js';
 import { Conversation } from '../helpers/conversation.js';
@@ -230,6 +231,29 @@ describe('fleet-fd-limit.pcap from packet 303 (the clients giving up, their SYNs
       expect(c.end.explanation).toMatch(/at least \d+\.\d s after it opened \(before the capture started\)/);
       expect(c.end).toMatchObject({ elapsedAtLeast: true });
     }
+  });
+});
+
+describe('fleet-fd-limit.pcap stopped before its waiting clients give up (review 36: "all healthy")', () => {
+  const cut = (last: number) => analyzeBytes(untilPacket(captureBytes('fleet-fd-limit.pcap'), last));
+
+  it('up to packet 380 (16.8 s): the 11 connections waiting for Connection.Start are errors, and the headline counts them', () => {
+    const r = cut(380);
+    const waiting = r.connections.filter((c) => c.end.notAccepted === true);
+    expect(waiting).toHaveLength(11);
+    for (const c of waiting) expect(c.end).toMatchObject({ verdict: 'open', cause: null, severity: 'error', silentSide: 'server' });
+    const first = r.connections.find((c) => c.id === '127.0.0.32:41597->127.0.0.1:5672')!;
+    expect(first.end.explanation).toMatch(
+      /^Still open when the capture ended, its client waiting 14\.1 s for the broker's Connection\.Start since its AMQP protocol header \(packet 166 at 2\.769 s\): the broker's kernel completed the TCP handshake, so the connection sits in its listen backlog, and RabbitMQ has not taken it/,
+    );
+    expect(r.fleet.headline[0]).toBe('20 AMQP connections from 4 hosts: 11 with problems (11 open waiting for Connection.Start); all still open at the end.');
+    expect(renderTerminal(r, { width: 120, color: false, all: false })).toMatch(/open\s+open\n.*no Connection\.Start/);
+    expect(fleetFromReport(r).headline).toEqual(r.fleet.headline);
+  });
+
+  it('up to packet 280 (8.2 s): only those waiting 5 s or more; the others may still get their Start', () => {
+    const waiting = cut(280).connections.filter((c) => c.end.notAccepted === true);
+    expect(waiting.map((c) => c.end.severity)).toEqual(['error', 'error', 'error', 'info', 'info', 'info', 'info', 'info', 'info', 'info', 'info']);
   });
 });
 

@@ -11,7 +11,7 @@ import type { ConnectionFacts, Moment, SilenceEvidence } from '../../timeline/ty
 import { formatSeconds, identifyClient, stalledClientFix } from '../client-library.js';
 import { roundMicros, secondsBetween } from '../heartbeat.js';
 import { addNote, judgement } from '../judgement.js';
-import { brokerUnreachable, expectedCloseSentence, judgeOpenSilence, MIN_SILENCE_NO_T, MIN_UNANSWERED, timeOfDay, timesText, type OpenSilence } from '../open-silence.js';
+import { brokerUnreachable, expectedCloseSentence, FIRST_ANSWER_SECONDS, judgeOpenSilence, MIN_SILENCE_NO_T, MIN_UNANSWERED, timeOfDay, timesText, type OpenSilence } from '../open-silence.js';
 import { annotateClientEnd, clientSilenceStart } from '../silence-notes.js';
 import type { Judgement, RuleContext } from '../types.js';
 
@@ -152,6 +152,9 @@ export function stillOpen(ctx: RuleContext): Judgement {
     return j;
   }
 
+  const notTaken = waitingForStart(ctx);
+  if (notTaken !== null) return notTaken;
+
   // A capture stopped in the middle of the AMQP handshake: say so, rather than a plain "still open".
   if (f.start !== null && f.openOk === null) {
     const { c2s, s2c } = ctx.atEnd.lastFrame;
@@ -251,6 +254,36 @@ function brokerUnreachableJudgement(ctx: RuleContext): Judgement | null {
     brokerAck,
   );
   if (brokerLast !== null) addNote(j, brokerLast.packet, "broker's last byte");
+  return j;
+}
+
+/**
+ * The TCP handshake completed and the client wrote its first bytes, and FIRST_ANSWER_SECONDS later the broker had
+ * still sent nothing: its kernel took the connection into the listen backlog and RabbitMQ did not (fleet-fd-limit.pcap
+ * stopped at packet 380, before the clients give up: it read "all healthy" beside the not-accepting sentence).
+ */
+function waitingForStart(ctx: RuleContext): Judgement | null {
+  const f = ctx.facts;
+  const sent = f.firstPayload.c2s;
+  if (!f.info.synSeen || !f.synAckSeen || sent === null || f.firstPayload.s2c !== null) return null;
+  const waited = secondsBetween(sent, silencesEnd(f));
+  if (waited < FIRST_ANSWER_SECONDS) return null;
+  const origin = f.captureStart;
+  const what = f.tls !== null ? 'TLS ClientHello' : 'AMQP protocol header';
+  const answer = f.tls !== null ? 'ServerHello' : 'Connection.Start';
+  const j = judgement('open', f.lastPacket, {
+    cause: null,
+    severity: 'error',
+    by: null,
+    how: null,
+    explanation:
+      `Still open when the capture ended, its client waiting ${formatSeconds(waited)} for the broker's ${answer} since its ${what} (packet ${sent.packet} at ${secondsBetween(origin, sent).toFixed(3)} s): ` +
+      "the broker's kernel completed the TCP handshake, so the connection sits in its listen backlog, and RabbitMQ has not taken it: it is out of file descriptors or sockets " +
+      '(rabbitmqctl status: File Descriptors, Sockets), or stalled. Clients give up after their connection timeout (10-15 s) and retry into the same backlog. ' +
+      'Raise its open-files limit (LimitNOFILE / ulimit -n) and look for clients that leak connections.',
+    evidence: { silenceSeconds: roundMicros(waited), silentSide: 'server' },
+  });
+  addNote(j, sent.packet, "client's first bytes");
   return j;
 }
 
