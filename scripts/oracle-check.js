@@ -24,7 +24,7 @@ import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cutOffAttempts, pairStreams } from './oracle-pairs.js';
+import { cutOffAttempts, pairStreams, streamId } from './oracle-pairs.js';
 import { FIXTURE_DIR, fixtureName, keyLogFor, tsharkOracle, tsharkVersion } from './tshark-oracle.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -164,7 +164,7 @@ function compare(name, oracle, report, frameCounts) {
     }
   }
   for (const c of report.connections) {
-    const id = c.id.replace(/[[\]]/g, '');
+    const id = streamId(c);
     if (!seen.has(id) && !oracle.connections.some((o) => `${o.client}->${o.server}` === id)) {
       diffs.push(`${id}: amqpscope reports this connection (${c.frames.clientToServer}+${c.frames.serverToClient} frames), Wireshark does not`);
     }

@@ -7,3 +7,4 @@ export function cutOffAttempts<S extends { frames_c2s: number; frames_s2c: numbe
   report: { capture: { start: string | null; durationSeconds: number } },
   waitSeconds?: number,
 ): S[];
+export function streamId(c: { id: string }): string;

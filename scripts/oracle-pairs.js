@@ -12,7 +12,7 @@
 export function pairStreams(streams, connections) {
   const byId = new Map();
   for (const c of [...connections].sort((a, b) => a.opened.packet - b.opened.packet)) {
-    const id = c.id.replace(/[[\]]/g, '');
+    const id = streamId(c);
     byId.set(id, [...(byId.get(id) ?? []), c]);
   }
   const withFrames = new Map();
@@ -26,6 +26,14 @@ export function pairStreams(streams, connections) {
     if (left.length === 0 || (!framed && (withFrames.get(id) ?? 0) >= left.length)) return { o, c: null };
     return { o, c: left.shift() };
   });
+}
+
+/**
+ * A reported connection's addresses and ports as tshark's fixtures write them ("client->server", IPv6 without brackets):
+ * its id without the "@N" of a connection that reused an earlier one's ports.
+ */
+export function streamId(c) {
+  return c.id.replace(/[[\]]/g, '').replace(/@.*$/, '');
 }
 
 /**

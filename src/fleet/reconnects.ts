@@ -28,7 +28,13 @@ export interface Reconnect {
  * once, though it opened a moment before that end.
  */
 function tookItsPlace(m: FleetMember, gone: FleetMember): boolean {
-  return m.id === gone.id && m.capture === gone.capture && compareInstants(m.opened, gone.opened) > 0 && compareInstants(m.opened, gone.ended!) <= 0;
+  return endpointsOf(m.id) === endpointsOf(gone.id) && m.capture === gone.capture && compareInstants(m.opened, gone.opened) > 0 && compareInstants(m.opened, gone.ended!) <= 0;
+}
+
+/** A connection's id without what makes it unique ("@49" for the one that reused the ports, "@capture" from --merge). */
+function endpointsOf(id: string): string {
+  const at = id.indexOf('@');
+  return at < 0 ? id : id.slice(0, at);
 }
 
 export function endedAbnormally(m: FleetMember): boolean {

@@ -47,8 +47,11 @@ function startOf(e: { t: number; at: string }): string {
   return new Date(Date.parse(e.at) - e.t * 1000).toISOString();
 }
 
-/** "10.0.0.1:40000->10.0.0.9:5672" (or bracketed IPv6): the id and its ports, as a connection's. */
+/**
+ * "10.0.0.1:40000->10.0.0.9:5672" (or bracketed IPv6; "@N" after it for a connection that reused a connection's ports):
+ * the id and its ports, as a connection's.
+ */
 function endpoints(id: string): { id: string; client: { port: number }; server: { port: number } } {
-  const m = /:(\d+)->.*:(\d+)$/.exec(id);
+  const m = /:(\d+)->.*:(\d+)(?:@\d+)?$/.exec(id);
   return { id, client: { port: m !== null ? Number(m[1]) : -1 }, server: { port: m !== null ? Number(m[2]) : -1 } };
 }

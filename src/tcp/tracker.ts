@@ -108,6 +108,11 @@ class Connection implements SegmentContext, HandlerSlot, ReassemblyOutput {
    * The tracker's lists keep connections in order of creation: the newer of two on the same ports comes later.
    */
   superseded = false;
+  /**
+   * It took the addresses and ports of a connection the tracker still held (port reuse): its id gets "@" and its
+   * first packet, so that ids stay unique within the report (report-contract.md) and --connection can tell them apart.
+   */
+  reusesPorts = false;
   lastPacket = 0;
   lastTsSec = 0;
   lastTsNsec = 0;
@@ -238,6 +243,7 @@ export class TcpTracker {
     const key = endpointsKey(seg);
     let conn = this.find(seg, key);
     let side: 0 | 1 = 0;
+    let reusesPorts = false;
     if (conn !== undefined) {
       side = sideOf(conn, seg);
       const flags = seg.flags;
@@ -254,10 +260,12 @@ export class TcpTracker {
         else if (conn.role === 'amqp' && conn.flow0.hasNextseq && conn.flow1.hasNextseq && !conn.superseded) conn.superseded = true;
         else this.finish(conn, 'port-reused');
         conn = undefined;
+        reusesPorts = true;
       }
     }
     if (conn === undefined) {
       conn = this.create(seg, key, packet, tsSec, tsNsec);
+      conn.reusesPorts = reusesPorts;
       side = 0;
     }
     if (conn.role === 'ignored') {
@@ -483,7 +491,7 @@ export class TcpTracker {
     const serverPort = conn.clientSide === 0 ? conn.bPort : conn.aPort;
     const host = (addr: string) => (conn.ipVersion === 6 ? `[${addr}]` : addr);
     const info: ConnectionInfo = {
-      id: `${host(clientAddress)}:${clientPort}->${host(serverAddress)}:${serverPort}`,
+      id: `${host(clientAddress)}:${clientPort}->${host(serverAddress)}:${serverPort}${conn.reusesPorts ? `@${conn.firstPacket}` : ''}`,
       ipVersion: conn.ipVersion,
       clientAddress,
       clientPort,

@@ -8,6 +8,7 @@ import type { Report } from '../../src/report/types.js';
 import { analyzeBytes, analyzeFile } from '../../src/analyze.js';
 import { fleetLines } from '../../src/render/fleet.js';
 import { liveLine } from '../../src/render/live.js';
+import { filterReport } from '../../src/report/filter.js';
 import { mergeReports } from '../../src/report/merge.js';
 import { analyzeCapture, analyzeLive, CAPTURES_DIR, captureBytes } from '../helpers/captures.js';
 import { fromPacket, pcapRecords, untilPacket } from '../helpers/pcap-records.js';
@@ -125,13 +126,16 @@ describe('fleet on real captures', () => {
     expect(f.headline.join(' ')).not.toMatch(/no answer|never answered|still open at the end\.$/);
   });
 
-  it('fleet-port-reuse merged with another capture: the two connections on one pair of ports keep their id and the reconnect', () => {
+  it('fleet-port-reuse merged with another capture: the two connections on one pair of ports keep their ids and the reconnect', () => {
     const merged = mergeReports([analyzeBytes(captureBytes('fleet-port-reuse.pcap'), { path: 'a.pcap' }), analyzeBytes(captureBytes('pika-healthy-idle.pcap'), { path: 'b.pcap' })]);
     const reused = merged.connections.filter((c) => c.capture === 'a.pcap');
     expect(reused.map((c) => [c.id, c.opened.packet])).toEqual([
       ['10.95.0.2:40000->10.95.0.1:5672', 1],
-      ['10.95.0.2:40000->10.95.0.1:5672', 49],
+      // Unique within the report (review 36: the reconnect read "from X to X", --connection could not pick one).
+      ['10.95.0.2:40000->10.95.0.1:5672@49', 49],
     ]);
+    expect(merged.fleet.reconnects.examples[0]).toMatchObject({ from: '10.95.0.2:40000->10.95.0.1:5672', to: '10.95.0.2:40000->10.95.0.1:5672@49' });
+    expect(filterReport(fleetOf('fleet-port-reuse.pcap'), { connection: ['@49'] }).connections.map((c) => c.opened.packet)).toEqual([49]);
     expect(merged.fleet.reconnects).toMatchObject({ count: 1, medianDelaySeconds: 0 });
   });
 
