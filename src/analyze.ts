@@ -357,7 +357,9 @@ export class Analyzer implements CaptureSink {
     // Connections are reported in order of their first packet (they finish in another order).
     const connections = [...this.finished].sort((a, b) => a.firstPacket - b.firstPacket);
     const outcomes = [...this.outcomes].sort((a, b) => a.endPacket - b.endPacket);
-    const cross = redeliveredAfterClose(outcomes).map((x) => ({ ...reportFinding(clock, x), from: x.from, to: x.to, count: x.count }));
+    const redelivered = redeliveredAfterClose(outcomes);
+    const cross = redelivered.map((x) => ({ ...reportFinding(clock, x), from: x.from, to: x.to, count: x.count }));
+    const redeliveries = redelivered.map((x) => ({ from: x.from, to: x.to, count: x.count, at: { sec: x.at.tsSec, nsec: x.at.tsNsec, packet: x.at.packet } }));
     const s = this.netStats;
     return (this.shell = {
       schemaVersion: SCHEMA_VERSION,
@@ -380,7 +382,7 @@ export class Analyzer implements CaptureSink {
         },
         warnings: [...this.warnings.map((w) => ({ ...w })), ...this.notListedWarning()],
       },
-      fleet: summarizeFleet(this.fleetInput()),
+      fleet: summarizeFleet({ ...this.fleetInput(), redeliveries }),
       connections,
       findings: cross,
     });

@@ -11,7 +11,7 @@ import { HEALTHY_VERDICTS } from './groups.js';
 import type { Reconnect } from './reconnects.js';
 import { grouped, listed, plural, spoken } from './stats.js';
 import { timeSpan, type Clock } from './clock.js';
-import { compareInstants, secondsFrom, type Fleet, type FleetMember, type FleetWave, type Instant } from './types.js';
+import { compareInstants, secondsFrom, type Fleet, type FleetMember, type FleetRedelivery, type FleetWave, type Instant } from './types.js';
 import { MAX_LISTED, toldWaves } from './waves.js';
 import { clientGaveUpBlocked } from './alarms.js';
 import { explainedLoop, type ToldRefusal } from './refusals.js';
@@ -164,20 +164,27 @@ export function reconnectClause(wave: Pick<FleetWave, 'count' | 'reconnected' | 
   return wave.reconnected === wave.count ? `All reconnected${after}.` : `${wave.reconnected} of ${wave.count} reconnected${after}.`;
 }
 
-/**
- * `alarms`: the sentence for `fleet.alarms`, or null for none; `refusals`: the handshake refusals to tell (at most
- * two); `end`: the run's last packet (where a connection still open stands).
- */
+/** What the headline tells besides the members and the fleet's sections. */
+export interface Told {
+  /** The sentence for `fleet.alarms`, or null for none. */
+  alarms: string | null;
+  /** The handshake refusals to tell (at most two). */
+  refusals: readonly ToldRefusal[];
+  /** Messages redelivered after their connection died. */
+  redeliveries: readonly FleetRedelivery[];
+}
+
+/** `end`: the run's last packet (where a connection still open stands). */
 export function headline(
   members: readonly FleetMember[],
   fleet: Omit<Fleet, 'headline'>,
   reconnects: readonly Reconnect[],
-  alarms: string | null,
-  refusals: readonly ToldRefusal[],
+  told: Told,
   clock: Clock,
   end: Instant,
   folded: FoldedMembers | null = null,
 ): string[] {
+  const { alarms, refusals } = told;
   const t = (m: FleetMember) => clock.t(m.ended ?? end);
   const sentences: string[] = [];
   const first = overview(members, fleet.hosts, t, folded);
@@ -212,6 +219,10 @@ export function headline(
       sentences.push(ended.length === 0 ? `Also ${openText}, from ${hosts}.` : `${grouped(ended.length)} ended one by one, not in a wave, and ${openText}, from ${hosts}.`);
     }
   }
+  // Work done twice is what the operator must hear of next: the messages are gone from the queue, the state they
+  // changed may be changed again.
+  const twice = redeliveriesSentence(told.redeliveries, members, clock);
+  if (twice !== null) sentences.push(twice);
   const blind = cannotNotice(members);
   if (blind !== null) sentences.push(blind);
   // The resource alarms, in one sentence however many: they also explain the publishers whose clients gave up.
@@ -307,6 +318,35 @@ function cannotNotice(members: readonly FleetMember[]): string | null {
     `${who} from ${listed(hosts)} to the same broker ${blind.length === 1 ? 'has' : 'have'} heartbeats off and ${blind.length === 1 ? 'looks' : 'look'} healthy only because ${blind.length === 1 ? 'it has' : 'they have'} not written since: ` +
     `nothing tells ${blind.length === 1 ? 'it' : 'them'} the broker is gone (a write would, or TCP keep-alive if on), so a consumer waits for deliveries that cannot come while the path is down. Enable heartbeats.`
   );
+}
+
+/**
+ * The redelivered-after-close findings in one sentence: how many messages, left unacknowledged by which connection
+ * that died, delivered again to which (pika-sigstop-consumer.pcap: 5 to the standby consumer). Null for none.
+ */
+function redeliveriesSentence(list: readonly FleetRedelivery[], members: readonly FleetMember[], clock: Clock): string | null {
+  if (list.length === 0) return null;
+  const byId = new Map(members.map((m) => [m.id, m]));
+  const named = (id: string) => {
+    const app = byId.get(id)?.application ?? null;
+    return app !== null ? `${id} (${app})` : id;
+  };
+  const messages = list.reduce((n, r) => n + r.count, 0);
+  const first = list.reduce((a, r) => (compareInstants(r.at, a) < 0 ? r.at : a), list[0]!.at);
+  const from = [...new Set(list.map((r) => r.from))];
+  const to = [...new Set(list.map((r) => r.to))];
+  const were = messages === 1 ? 'was' : 'were';
+  const died = (id: string) => {
+    const m = byId.get(id);
+    return m !== undefined ? ` (${m.verdict}${m.cause !== null ? `, ${m.cause}` : ''})` : '';
+  };
+  const lost =
+    from.length === 1
+      ? `${plural(messages, 'message')} that ${named(from[0]!)} left unacknowledged when it died${died(from[0]!)}`
+      : `${plural(messages, 'message')} left unacknowledged by ${plural(from.length, 'connection')} that died`;
+  const who = `${lost} ${were} delivered again, marked redelivered, to ${to.length === 1 ? named(to[0]!) : plural(to.length, 'other connection')}`;
+  const them = messages === 1 ? 'it' : 'them';
+  return `${who} from ${clock.t(first).toFixed(3)} s: the consumer that died may have processed ${them} already, so ${messages === 1 ? 'it' : 'they'} may be processed twice. Make the consumers idempotent (deduplicate by message-id).`;
 }
 
 /** At least this many silent connections make a "went silent together" sentence, as for waves. */

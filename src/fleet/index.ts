@@ -13,7 +13,7 @@ import { findLoops, findReconnects, reconnectExamples } from './reconnects.js';
 import { findRefusals, keptRefusals, MAX_REFUSALS } from './refusals.js';
 import { median, micros, tally } from './stats.js';
 import type { FoldedMembers } from './folded.js';
-import type { Fleet, FleetMember, Instant, NonAmqpCounts } from './types.js';
+import type { Fleet, FleetMember, FleetRedelivery, Instant, NonAmqpCounts } from './types.js';
 import { findWaves } from './waves.js';
 
 export interface FleetInput {
@@ -25,6 +25,8 @@ export interface FleetInput {
   clock: Clock;
   /** Ended connections folded into counts (a long --follow run), or null. */
   folded?: FoldedMembers | null;
+  /** Messages redelivered after their connection died (the report's redelivered-after-close findings). */
+  redeliveries?: readonly FleetRedelivery[];
 }
 
 export function summarizeFleet(input: FleetInput): Fleet {
@@ -72,10 +74,11 @@ export function summarizeFleet(input: FleetInput): Fleet {
     refused: refused(input.nonAmqp, clock),
     noAmqp: { count: input.nonAmqp.noAmqp },
   };
-  return { headline: headline(members, fleet, reconnects, alarmsSentence(keptAlarms, fleet.alarmsOmitted), kept.told, clock, input.end, folded), ...fleet };
+  const told = { alarms: alarmsSentence(keptAlarms, fleet.alarmsOmitted), refusals: kept.told, redeliveries: input.redeliveries ?? [] };
+  return { headline: headline(members, fleet, reconnects, told, clock, input.end, folded), ...fleet };
 }
 
-export type { Fleet, FleetMember, Instant, NonAmqpCounts } from './types.js';
+export type { Fleet, FleetMember, FleetRedelivery, Instant, NonAmqpCounts } from './types.js';
 export { emptyNonAmqpCounts, addNonAmqpCounts } from './types.js';
 export { FoldedMembers, MAX_FOLDED_GROUPS } from './folded.js';
 export { grouped } from './stats.js';

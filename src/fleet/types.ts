@@ -15,6 +15,17 @@ export interface Instant {
   packet: number;
 }
 
+/**
+ * Messages a connection left unacknowledged when it died, delivered again to another (the redelivered-after-close
+ * finding, fleet/redelivery.ts): `at` is the first of them.
+ */
+export interface FleetRedelivery {
+  from: string;
+  to: string;
+  count: number;
+  at: Instant;
+}
+
 export interface FleetMember {
   id: string;
   /** The capture file it came from, in a run of several (null for one). */

@@ -5,7 +5,7 @@
  */
 import { applicationName, instanceName } from '../fleet/application.js';
 import { blockedSpan, eventErrors, eventWarnings, handshakeThrough, middleboxOf, NOT_BLOCKED, silenceStart } from '../fleet/member.js';
-import { emptyNonAmqpCounts, runClock, summarizeFleet, type Fleet, type FleetMember, type Instant, type NonAmqpCounts } from '../fleet/index.js';
+import { emptyNonAmqpCounts, runClock, summarizeFleet, type Fleet, type FleetMember, type FleetRedelivery, type Instant, type NonAmqpCounts } from '../fleet/index.js';
 import { parseIsoTime } from '../capture/timestamp.js';
 import { plusSeconds, type BlockedSpan } from '../fleet/types.js';
 import type { Report, ReportConnection, When } from './types.js';
@@ -55,6 +55,11 @@ export function memberFromReport(c: ReportConnection, capture: string | null): F
   };
 }
 
+/** The fleet's redeliveries, from a report's redelivered-after-close findings. */
+export function redeliveriesOf(findings: Report['findings']): FleetRedelivery[] {
+  return findings.filter((f) => f.code === 'redelivered-after-close').map((f) => ({ from: f.from, to: f.to, count: f.count, at: instantOf(f) }));
+}
+
 /** A broker gone's last packet (`end.brokerLastPacket`), absent from reports made before the field existed. */
 function brokerLastPacket(end: Record<string, unknown>): When | null {
   const w = end['brokerLastPacket'];
@@ -84,11 +89,11 @@ function blockedSpans(c: ReportConnection): readonly BlockedSpan[] {
  * The fleet section of a report's connections, read back from the report (its start, duration and packet count
  * give the run's clock); the counts of connections without AMQP are carried over from `nonAmqp`.
  */
-export function fleetFromReport(r: Pick<Report, 'capture' | 'connections'>, nonAmqp: NonAmqpCounts = emptyNonAmqpCounts()): Fleet {
+export function fleetFromReport(r: Pick<Report, 'capture' | 'connections'> & Partial<Pick<Report, 'findings'>>, nonAmqp: NonAmqpCounts = emptyNonAmqpCounts()): Fleet {
   const start = r.capture.start ?? r.connections[0]?.opened.at ?? '1970-01-01T00:00:00Z';
   const digits = /\.(\d+)Z$/.exec(start)?.[1]?.length ?? 6;
   const origin = instantOf({ t: 0, at: start, packet: r.capture.packets > 0 ? 1 : 0 });
   const end = plusSeconds(origin, r.capture.durationSeconds, r.capture.packets);
   const members = r.connections.map((c) => memberFromReport(c, c.capture ?? null));
-  return summarizeFleet({ members, nonAmqp, origin, end, clock: runClock(origin, digits) });
+  return summarizeFleet({ members, nonAmqp, origin, end, clock: runClock(origin, digits), redeliveries: redeliveriesOf(r.findings ?? []) });
 }

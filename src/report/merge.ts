@@ -5,7 +5,7 @@
  */
 import { addNonAmqpCounts, emptyNonAmqpCounts, runClock, summarizeFleet, type Clock, type Instant, type NonAmqpCounts } from '../fleet/index.js';
 import { compareInstants, plusSeconds } from '../fleet/types.js';
-import { instantOf, memberFromReport } from './members.js';
+import { instantOf, memberFromReport, redeliveriesOf } from './members.js';
 import type { Report, ReportConnection } from './types.js';
 
 /** The name a capture goes by in a run of several: its path as given. */
@@ -115,7 +115,7 @@ export function mergeReports(reports: readonly Report[]): Report {
   // In order of first packet across the run.
   connections.sort((a, b) => a.opened.t - b.opened.t);
   const members = connections.map((c) => memberFromReport(c, c.capture ?? null));
-  const fleet = summarizeFleet({ members, nonAmqp, origin, end, clock });
+  const fleet = summarizeFleet({ members, nonAmqp, origin, end, clock, redeliveries: redeliveriesOf(findings) });
   const first = starts[0]?.r ?? reports[0]!;
   return {
     schemaVersion: first.schemaVersion,

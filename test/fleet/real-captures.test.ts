@@ -10,6 +10,7 @@ import { fleetLines } from '../../src/render/fleet.js';
 import { liveLine } from '../../src/render/live.js';
 import { filterReport } from '../../src/report/filter.js';
 import { mergeReports } from '../../src/report/merge.js';
+import { fleetFromReport } from '../../src/report/members.js';
 import { analyzeCapture, analyzeLive, CAPTURES_DIR, captureBytes } from '../helpers/captures.js';
 import { fromPacket, pcapRecords, untilPacket } from '../helpers/pcap-records.js';
 
@@ -178,9 +179,25 @@ describe('fleet on real captures', () => {
       '112 AMQP connections from 5 hosts: 2 with problems (1 client-aborted, 1 missed-heartbeats (client-stalled)); none still open at the end.',
       '127.0.0.42:60047->127.0.0.1:5672 (neutron-openvswitch-agent): client-aborted at 9.381 s.',
       '127.0.0.41:48531->127.0.0.1:5672 (nova-compute): missed-heartbeats (client-stalled) at 18.377 s.',
+      // Work that may be done twice belongs at the top, not only under "Across connections" (review 36).
+      '2 messages that 127.0.0.41:48531->127.0.0.1:5672 (nova-compute) left unacknowledged when it died (missed-heartbeats, client-stalled) were delivered again, ' +
+        'marked redelivered, to 2 other connections from 18.378 s: the consumer that died may have processed them already, so they may be processed twice. ' +
+        'Make the consumers idempotent (deduplicate by message-id).',
     ]);
+    // Merged with another capture (its times then run from the earlier capture's start): the sentence stays.
+    expect(mergeReports([r, fleetOf('pika-healthy-idle.pcap')]).fleet.headline[3]).toMatch(/^2 messages that 127\.0\.0\.41:48531->127\.0\.0\.1:5672 \(nova-compute\) left unacknowledged when it died/);
     expect(f.groups.find((g) => g.host === '127.0.0.45' && g.application === 'metrics-exporter')).toMatchObject({ connections: 10 });
     expect(r.findings.map((x) => `${x.code} ${x.from} ${x.to}`)).toContain('redelivered-after-close 127.0.0.41:48531->127.0.0.1:5672 127.0.0.41:38343->127.0.0.1:5672');
+  });
+
+  it('pika-sigstop-consumer: the 5 messages redelivered to the standby consumer are in the headline, the same from the report alone', () => {
+    const r = fleetOf('pika-sigstop-consumer.pcap');
+    expect(r.fleet.headline[2]).toBe(
+      '5 messages that 127.0.0.1:37594->127.0.0.1:5672 (pika-sigstop-consumer) left unacknowledged when it died (missed-heartbeats, client-stalled) were delivered again, ' +
+        'marked redelivered, to 127.0.0.1:37596->127.0.0.1:5672 (pika-standby-consumer) from 12.005 s: the consumer that died may have processed them already, so they may be processed twice. ' +
+        'Make the consumers idempotent (deduplicate by message-id).',
+    );
+    expect(fleetFromReport(r).headline).toEqual(r.fleet.headline);
   });
 
   it('one connection: a single headline sentence and no fleet detail', () => {
