@@ -121,7 +121,7 @@ export class Analyzer implements CaptureSink {
           const recorder = new ConnectionRecorder(
             info,
             (facts) => this.finishConnection(facts, followed),
-            onEvent === undefined ? null : (entry) => onEvent(info.id, reportEvent(this.clock(), entry), info.firstPacket),
+            onEvent === undefined ? null : (entry) => onEvent(info.id, reportEvent(this.clock(), entry, !info.synSeen), info.firstPacket),
             this.options.frameObjects === true,
             { packet: 1, tsSec: this.originSec, tsNsec: this.originNsec },
           );

@@ -44,8 +44,9 @@ export class CaptureClock {
   }
 }
 
-export function reportEvent(clock: CaptureClock, e: TimelineEntry): ReportEvent {
-  const ev: ReportEvent = { t: clock.t(e), at: clock.at(e), packet: e.packet, dir: e.dir, kind: e.kind, type: e.type, summary: describeEntry(e) };
+/** `unscaled`: the connection's SYN is not in the capture, so its windows are the headers' bare values. */
+export function reportEvent(clock: CaptureClock, e: TimelineEntry, unscaled = false): ReportEvent {
+  const ev: ReportEvent = { t: clock.t(e), at: clock.at(e), packet: e.packet, dir: e.dir, kind: e.kind, type: e.type, summary: describeEntry(e, unscaled) };
   if (e.channel !== undefined && e.kind === 'amqp') ev.channel = e.channel;
   if (e.kind === 'elided') ev.count = e.elided ?? 0;
   if (e.runs !== undefined) {
@@ -82,7 +83,7 @@ export function buildConnection(clock: CaptureClock, facts: ConnectionFacts, d: 
   const rows = withTimeline ? f.timeline() : [];
   const notesByPacket = rows.length > 0 ? d.timelineNotes() : j.notes;
   const timeline: ReportEvent[] = rows.map((e) => {
-    const ev = reportEvent(clock, e);
+    const ev = reportEvent(clock, e, !f.info.synSeen);
     const notes = e.kind !== 'elided' ? notesByPacket.get(e.packet) : undefined;
     if (notes !== undefined) {
       // A note belongs to one row per packet: the last frame of that packet in that direction, or its TCP event.

@@ -98,8 +98,12 @@ export function describeFrame(frame: Frame): string {
   }
 }
 
-/** `[RST, ACK]`-style flag list, plus Wireshark's analysis labels. */
-export function describeTcp(e: TimelineEntry): string {
+/**
+ * `[RST, ACK]`-style flag list, plus Wireshark's analysis labels. `unscaled`: the handshake, with its window-scale
+ * options, is not in the capture, so the window is the header's bare value (Wireshark: "window size scaling factor:
+ * -1 (unknown)"): review 36 read a 64 KiB window printed as `win=64` for one about to close.
+ */
+export function describeTcp(e: TimelineEntry, unscaled = false): string {
   const flags = e.tcpFlags ?? 0;
   const names: string[] = [];
   if (flags & TCP_SYN) names.push('SYN');
@@ -109,14 +113,15 @@ export function describeTcp(e: TimelineEntry): string {
   if (flags & TCP_ACK) names.push('ACK');
   const labels: string[] = [];
   for (const [bit, name] of ANALYSIS_NAMES) if (((e.analysis ?? 0) & bit) !== 0) labels.push(`[TCP ${name}]`);
-  const win = e.window !== undefined ? ` win=${e.window}` : '';
+  const win = e.window !== undefined ? ` win=${e.window}${unscaled && e.window > 0 ? ' (unscaled)' : ''}` : '';
   const len = e.payloadLength ? ` len=${e.payloadLength}` : '';
   return [...labels, `[${names.join(', ')}]`].join(' ') + win + len;
 }
 
-export function describeEntry(e: TimelineEntry): string {
+/** `unscaled`: see describeTcp. */
+export function describeEntry(e: TimelineEntry, unscaled = false): string {
   if (e.kind === 'amqp') return e.frame !== undefined ? describeFrame(e.frame) : (e.summary ?? e.type);
-  if (e.kind === 'tcp') return describeTcp(e);
+  if (e.kind === 'tcp') return describeTcp(e, unscaled);
   if (e.kind === 'tls') return e.type;
   return `${e.elided ?? 0} events not shown`;
 }

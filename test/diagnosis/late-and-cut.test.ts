@@ -234,6 +234,17 @@ describe('fleet-fd-limit.pcap from packet 303 (the clients giving up, their SYNs
   });
 });
 
+describe('a capture joined after the SYNs: TCP windows without their scale', () => {
+  it('pika-long-callback from packet 11: the header\'s bare 64 is said unscaled, not a window about to close (review 36)', () => {
+    const full = analyzeBytes(captureBytes('pika-long-callback.pcap')).connections[0]!;
+    const late = analyzeBytes(fromPacket(captureBytes('pika-long-callback.pcap'), 11)).connections[0]!;
+    // The client's ACK at 2.001 s: packet 26 of the capture, 16 of the cut; window scale 1024 from the SYN.
+    expect(full.timeline.find((e) => e.packet === 26)?.summary).toBe('[ACK] win=65536');
+    expect(late.timeline.find((e) => e.packet === 16)?.summary).toBe('[ACK] win=64 (unscaled)');
+    expect(full.timeline.some((e) => e.summary.includes('unscaled'))).toBe(false);
+  });
+});
+
 describe('fleet-fd-limit.pcap stopped before its waiting clients give up (review 36: "all healthy")', () => {
   const cut = (last: number) => analyzeBytes(untilPacket(captureBytes('fleet-fd-limit.pcap'), last));
 
