@@ -200,7 +200,7 @@ export function headline(
   // attempts they may have caused (a client reconnecting to a broker that is gone).
   const others = members.length > 1 ? untold(members, fleet, refusals) : [];
   const together = silentTogether(others);
-  if (together !== null) sentences.push(silentTogetherSentence(together, clock));
+  if (together !== null) sentences.push(silentTogetherSentence(together, clock, clock.t(end)));
   const rest = together === null ? others : others.filter((m) => !together.includes(m));
   const na = fleet.notAccepting;
   // Problems that are the whole story (no wave, alarm, refusal, loop or acceptance sentence): told before the
@@ -356,10 +356,11 @@ const DEFAULT_T = 60;
 
 /**
  * What silenced a connection still open at the end: its client's silence cause, or 'broker' for a broker gone. Its
- * silence may have begun before the capture (silentSince null: the silent side sent nothing in it).
+ * silence may have begun before the capture (silentSince null: the silent side sent nothing in it). One the broker
+ * closed for missed heartbeats since: its cause, from its client's last byte (known).
  */
 function silenceKind(m: FleetMember): string | null {
-  if (m.ended !== null) return null;
+  if (m.ended !== null) return m.verdict === 'missed-heartbeats' && m.silentSince !== null ? m.cause : null;
   return m.cause ?? (m.brokerUnreachable === true ? BROKER_GONE : null);
 }
 
@@ -371,7 +372,9 @@ const BROKER_GONE = 'broker';
  * the event that silenced it); null for fewer than MIN_TOGETHER. A broker that stopped answering several
  * connections (a client host's capture of a broker or path gone: fleet-broker-unreachable.pcap) is one kind. Those
  * silent since before the capture started (a capture begun after the incident: review 36) are a set of their own,
- * told as such: when their silences began is not in the capture.
+ * told as such: when their silences began is not in the capture. Those the broker has closed for missed heartbeats
+ * meanwhile belong with them (a capture stopped between its closes: fleet-host-freeze to packet 389, review 36),
+ * but a set must hold one still open: closes alone are a wave's to tell.
  */
 function silentTogether(members: readonly FleetMember[]): FleetMember[] | null {
   const byCause = new Map<string, FleetMember[]>();
@@ -385,8 +388,9 @@ function silentTogether(members: readonly FleetMember[]): FleetMember[] | null {
   }
   let best: FleetMember[] | null = null;
   for (const list of byCause.values()) {
+    const better = (set: FleetMember[]) => set.length >= MIN_TOGETHER && set.some((m) => m.ended === null) && (best === null || set.length > best.length);
     if (list[0]!.silentSince === null) {
-      if (list.length >= MIN_TOGETHER && (best === null || list.length > best.length)) best = list;
+      if (better(list)) best = list;
       continue;
     }
     list.sort((a, b) => compareInstants(a.silentSince!, b.silentSince!));
@@ -394,13 +398,15 @@ function silentTogether(members: readonly FleetMember[]): FleetMember[] | null {
     for (let i = 0; i < list.length; i++) {
       const window = (list[i]!.heartbeat ?? DEFAULT_T) / 2 + 1;
       while (secondsFrom(list[from]!.silentSince!, list[i]!.silentSince!) > window) from++;
-      if (i - from + 1 >= MIN_TOGETHER && (best === null || i - from + 1 > best.length)) best = list.slice(from, i + 1);
+      const set = list.slice(from, i + 1);
+      if (better(set)) best = set;
     }
   }
   return best;
 }
 
-function silentTogetherSentence(list: readonly FleetMember[], clock: Clock): string {
+/** `endT`: the run's end, past which RabbitMQ's close window is said as a deadline only. */
+function silentTogetherSentence(list: readonly FleetMember[], clock: Clock, endT: number): string {
   const hosts = [...new Set(list.map((m) => m.host))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const apps = [...new Set(list.flatMap((m) => (m.application !== null ? [m.application] : [])))];
   const who = `${plural(list.length, 'connection')}${apps.length > 0 ? ` (${listed(apps)})` : ''} from ${hosts.length === 1 ? hosts[0] : `${plural(hosts.length, 'host')} (${listed(hosts)})`}`;
@@ -435,11 +441,23 @@ function silentTogetherSentence(list: readonly FleetMember[], clock: Clock): str
           ? `their kernel keeps ACKing, so the processes on ${hosts[0]} are stalled (frozen, swapping, a blocked event loop, a long GC pause), not the network`
           : 'their kernels keep ACKing, so the same stall hit independent clients at once (a shared dependency, a deployment, a common load spike)';
   // RabbitMQ's heartbeat timer closes each 2T-3T after its client's last byte, when T is known for all.
-  const ts = list.map((m) => m.heartbeat);
-  const closes = !before && ts.every((x) => x !== null)
-    ? ` RabbitMQ will close them for missed heartbeats between ${Math.min(...list.map((m) => clock.t(m.silentSince!) + 2 * m.heartbeat!)).toFixed(3)} and ${Math.max(...list.map((m) => clock.t(m.silentSince!) + 3 * m.heartbeat!)).toFixed(3)} s if nothing changes.`
-    : '';
-  return `${who} went silent ${silent} and ${list.length === 1 ? 'is' : 'are'} still open at the end of the capture (${cause}): ${why}.${closes}`;
+  const open = list.filter((m) => m.ended === null);
+  const closed = list.filter((m) => m.ended !== null);
+  const them = closed.length === 0 ? 'them' : open.length === 1 ? 'the one still open' : 'those still open';
+  const closeWindow = (): string => {
+    const earliest = Math.min(...open.map((m) => clock.t(m.silentSince!) + 2 * m.heartbeat!));
+    const latest = Math.max(...open.map((m) => clock.t(m.silentSince!) + 3 * m.heartbeat!)).toFixed(3);
+    // A window already open at the capture's end: only its deadline is still ahead.
+    return earliest <= endT ? `by ${latest} s at the latest` : `between ${earliest.toFixed(3)} and ${latest} s`;
+  };
+  const closes = !before && open.every((m) => m.heartbeat !== null) ? ` RabbitMQ will close ${them} for missed heartbeats ${closeWindow()} if nothing changes.` : '';
+  if (closed.length === 0) return `${who} went silent ${silent} and ${list.length === 1 ? 'is' : 'are'} still open at the end of the capture (${cause}): ${why}.${closes}`;
+  // A capture stopped between the broker's closes: those it closed already and those still open are one event.
+  const ends = closed.map((m) => clock.t(m.ended!));
+  return (
+    `${who} went silent ${silent} (${cause}): the broker closed ${closed.length} of them for missed heartbeats ${timeSpan(Math.min(...ends), Math.max(...ends))} ` +
+    `and ${open.length} ${open.length === 1 ? 'is' : 'are'} still open at the end of the capture: ${why}.${closes}`
+  );
 }
 
 export type { Verdict };

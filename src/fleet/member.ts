@@ -161,7 +161,8 @@ export function memberOf(facts: ConnectionFacts, d: Diagnosis, capture: string |
 }
 
 /**
- * A still-open connection's silence that the wire explains, from where it began (FleetMember.silentSince): the
+ * A still-open connection's silence that the wire explains, from where it began (FleetMember.silentSince), or that of
+ * one the broker closed for missed heartbeats (its client's last byte): the
  * client's last byte for a client silence with a cause, the broker's last byte for a silent broker (stalled, or not
  * shown yet which: the judgement's `silentSide: 'server'`), its last packet of any kind for a broker gone (the
  * judgement's `brokerLastPacket`: an ACK or a keep-alive ACK shows it there after its last byte, which with heartbeats
@@ -176,6 +177,9 @@ export function silenceStart<B>(
   lastServerByte: B | null,
   toInstant: (b: B) => Instant,
 ): Instant | null {
+  // A connection the broker closed for missed heartbeats went silent at its client's last byte (the close came 2T-3T
+  // later): it may have gone silent with others still open at the end (a capture stopped mid-incident).
+  if (verdict === 'missed-heartbeats') return cause !== null && lastClientByte !== null ? toInstant(lastClientByte) : null;
   if (verdict !== 'open') return null;
   const since = brokerSilent || cause === 'server-stalled' ? lastServerByte : cause !== null ? lastClientByte : null;
   return since === null ? null : toInstant(since);

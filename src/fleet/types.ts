@@ -80,7 +80,8 @@ export interface FleetMember {
   /**
    * Still open at the end with a silence the wire explains, when that silence began: a client silence with its
    * cause (stalled, unreachable, not reading), the client's last byte; a silent broker (`brokerSilent`: stalled,
-   * gone, or not shown yet which), the broker's last byte. Null otherwise, and when that byte is before the
+   * or not shown yet which), the broker's last byte; a broker gone, its last packet. Closed by the broker for
+   * missed heartbeats with a cause: its client's last byte. Null otherwise, and when that byte is before the
    * capture.
    */
   silentSince: Instant | null;

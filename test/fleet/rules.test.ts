@@ -142,9 +142,12 @@ describe('silences still running at the end', () => {
     member({ host, verdict: 'open', cause: 'client-stalled', by: null, how: null, heartbeat: 4, silentSince: at(since), open: 0, end: null, ...o });
 
   it('are told together when they began within T/2 + 1 s of each other, with when RabbitMQ will close them', () => {
-    const f = fleet([silent('10.0.2.1', 10), silent('10.0.2.2', 10.5), silent('10.0.2.3', 12.9)], 20);
+    const f = fleet([silent('10.0.2.1', 10), silent('10.0.2.2', 10.5), silent('10.0.2.3', 12.9)], 17);
     expect(f.headline[1]).toMatch(/^3 connections \(nova-compute\) from 3 hosts \(10\.0\.2\.1, 10\.0\.2\.2 and 10\.0\.2\.3\) went silent between 10\.000 and 12\.900 s and are still open at the end of the capture \(client-stalled\)/);
     expect(f.headline[1]).toMatch(/RabbitMQ will close them for missed heartbeats between 18\.000 and 24\.900 s if nothing changes\.$/);
+    // At 20 s the first window (2T-3T after 10 s: 18-22 s) is open already: only the deadline is ahead.
+    const later = fleet([silent('10.0.2.1', 10), silent('10.0.2.2', 10.5), silent('10.0.2.3', 12.9)], 20);
+    expect(later.headline[1]).toMatch(/RabbitMQ will close them for missed heartbeats by 24\.900 s at the latest if nothing changes\.$/);
   });
 
   it('are not "together" further apart, nor with different causes: told one by one', () => {
@@ -157,6 +160,17 @@ describe('silences still running at the end', () => {
     ]);
     const mixed = fleet([silent('10.0.2.1', 10), silent('10.0.2.2', 10.2, { cause: 'client-unreachable' }), silent('10.0.2.3', 10.4)], 20);
     expect(mixed.headline.join(' ')).not.toMatch(/went silent between/);
+  });
+
+  it('take in those the broker closed for missed heartbeats meanwhile, but need one still open: closes alone are a wave\'s', () => {
+    // Closed 2T-3T after silences that began together, the closes more than T apart: no wave.
+    const closed = (host: string, since: number, end: number) => member({ host, heartbeat: 4, silentSince: at(since), open: 0, end });
+    const f = fleet([closed('10.0.2.1', 10, 18.5), silent('10.0.2.2', 10.3), closed('10.0.2.3', 10.6, 23.5)], 24);
+    expect(f.waves).toEqual([]);
+    expect(f.headline[1]).toMatch(/^3 connections \(nova-compute\) from 3 hosts \(10\.0\.2\.1, 10\.0\.2\.2 and 10\.0\.2\.3\) went silent between 10\.000 and 10\.600 s \(client-stalled\): the broker closed 2 of them for missed heartbeats between 18\.500 and 23\.500 s and 1 is still open/);
+    const allClosed = fleet([closed('10.0.2.1', 10, 18.5), closed('10.0.2.2', 10.3, 22.4), closed('10.0.2.3', 10.6, 26.5)], 30);
+    expect(allClosed.waves).toEqual([]);
+    expect(allClosed.headline.join(' ')).not.toMatch(/went silent between/);
   });
 });
 
