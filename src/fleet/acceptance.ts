@@ -19,16 +19,33 @@ const MAX_LISTED = 50;
  */
 const MIN_WAIT_AT_CAPTURE_END_SECONDS = 1;
 
+/** The connections the broker did not take, in order of opening. `end`: the run's last packet. */
+export function notAcceptedMembers(members: readonly FleetMember[], end: Instant): FleetMember[] {
+  const waited = (m: FleetMember) => m.ended !== null || secondsFrom(m.opened, end) >= MIN_WAIT_AT_CAPTURE_END_SECONDS;
+  return members.filter((m) => m.unanswered && waited(m)).sort((a, b) => compareInstants(a.opened, b.opened));
+}
+
+/**
+ * When `list` sent their protocol headers: "between 2.768 and 5.870 s", or, for connections the capture joined
+ * after that (their header before it; fleet-fd-limit from packet 300, review 36), "before the capture started".
+ */
+export function headersSent(list: readonly FleetMember[], clock: Clock): string {
+  const seen = list.filter((m) => m.headerBeforeCapture !== true);
+  const before = list.length - seen.length;
+  if (seen.length === 0) return 'before the capture started';
+  const span = timeSpan(clock.t(seen[0]!.opened), clock.t(seen[seen.length - 1]!.opened));
+  return before === 0 ? span : `${span} (${before} of them before the capture started)`;
+}
+
 /** `end`: the run's last packet. */
 export function notAccepting(members: readonly FleetMember[], clock: Clock, end: Instant): Fleet['notAccepting'] {
-  const waited = (m: FleetMember) => m.ended !== null || secondsFrom(m.opened, end) >= MIN_WAIT_AT_CAPTURE_END_SECONDS;
-  const list = members.filter((m) => m.unanswered && waited(m)).sort((a, b) => compareInstants(a.opened, b.opened));
+  const list = notAcceptedMembers(members, end);
   if (list.length === 0) return { count: 0, connections: [] };
   const hosts = [...new Set(list.map((m) => m.host))];
   const first = list[0]!;
   const last = list[list.length - 1]!;
   const answered = members.filter((m) => !m.unanswered && m.verdict !== 'handshake-failed').length;
-  const span = timeSpan(clock.t(first.opened), clock.t(last.opened));
+  const span = headersSent(list, clock);
   const others = answered > 0 ? `, while ${plural(answered, 'connection')} opened before or beside them worked` : '';
   // A broker out of sockets may still write Connection.Start much later, into sockets their clients have closed
   // (fleet-fd-limit.pcap): it did not come in time, which is not "never".

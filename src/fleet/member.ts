@@ -66,9 +66,22 @@ export function countNonAmqp(counts: NonAmqpCounts, kind: NonAmqpKind, facts: Co
  */
 export function notAccepted(facts: ConnectionFacts): boolean {
   const fromClient = facts.firstPayload.c2s;
-  if (!facts.info.synSeen || fromClient === null || !facts.synAckSeen) return false;
+  if (!facts.info.synSeen) return lateStartAfterCaptureBegan(facts);
+  if (fromClient === null || !facts.synAckSeen) return false;
   const fromBroker = facts.firstPayload.s2c;
   if (fromBroker === null) return true;
+  const gaveUp = [facts.clientFin, facts.clientRst].filter((e) => e !== null).map((e) => e.packet);
+  return gaveUp.length > 0 && Math.min(...gaveUp) < fromBroker.packet;
+}
+
+/**
+ * A connection the capture joined after its protocol header (fleet-fd-limit from packet 300, review 36): the broker's
+ * first byte in it is its Connection.Start, after the client gave up (FIN or RST). A Start answers the header, so
+ * the header was sent, and the broker took the connection only once its client had left: not accepted in time.
+ */
+function lateStartAfterCaptureBegan(facts: ConnectionFacts): boolean {
+  const fromBroker = facts.firstPayload.s2c;
+  if (fromBroker === null || facts.start === null || facts.start.packet !== fromBroker.packet) return false;
   const gaveUp = [facts.clientFin, facts.clientRst].filter((e) => e !== null).map((e) => e.packet);
   return gaveUp.length > 0 && Math.min(...gaveUp) < fromBroker.packet;
 }
@@ -150,6 +163,7 @@ export function memberOf(facts: ConnectionFacts, d: Diagnosis, capture: string |
     warnings: eventWarnings(d.findings),
     warningsInclude: eventErrors(d.findings) ? 'errors' : 'warnings',
     unanswered: notAccepted(facts),
+    ...(!facts.info.synSeen && notAccepted(facts) ? { headerBeforeCapture: true as const } : {}),
     beginningSeen: beginningSeen(facts),
     blocked: facts.blocked.length === 0 ? NOT_BLOCKED : facts.blocked.map((b) => blockedSpan(instant(b.blocked), b.unblocked !== null ? instant(b.unblocked) : null, b.blocked.reason, b.beforeCapture, instant(j.at))),
     silentSince: silenceStart(j.verdict, j.cause, j.evidence['silentSide'] === 'server', facts.lastPayload.c2s, j.moments?.['brokerLastPacket'] ?? facts.lastPayload.s2c, instant),

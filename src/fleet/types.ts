@@ -71,6 +71,12 @@ export interface FleetMember {
    */
   unanswered: boolean;
   /**
+   * Unanswered, and its protocol header went before the capture started (the capture joined it: no SYN; the
+   * broker's late Connection.Start shows it): when it was sent is not in the capture. From a report: a handshake
+   * failure's `elapsedAtLeast`.
+   */
+  headerBeforeCapture?: true;
+  /**
    * The capture holds the connection's beginning (its SYN or Connection.Start); false when the capture joined it
    * midway, so that its name and application are unknown.
    */

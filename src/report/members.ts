@@ -45,6 +45,7 @@ export function memberFromReport(c: ReportConnection, capture: string | null): F
     warnings: eventWarnings(c.findings),
     warningsInclude: eventErrors(c.findings) ? 'errors' : 'warnings',
     unanswered: c.end.notAccepted === true,
+    ...(c.end.notAccepted === true && end['elapsedAtLeast'] === true ? { headerBeforeCapture: true as const } : {}),
     beginningSeen: c.handshakeSeen,
     blocked: blockedSpans(c),
     silentSince: silenceStart(c.end.verdict, c.end.cause, brokerSilent, c.lastClientByte, brokerLastPacket(end) ?? c.lastServerByte, instantOf),

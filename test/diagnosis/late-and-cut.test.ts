@@ -232,6 +232,21 @@ describe('fleet-fd-limit.pcap from packet 303 (the clients giving up, their SYNs
       expect(c.end).toMatchObject({ elapsedAtLeast: true });
     }
   });
+
+  it('still shows a broker not accepting: the late Start after the client left, its header before the capture (review 36)', () => {
+    const r = analyzeBytes(fromPacket(captureBytes('fleet-fd-limit.pcap'), 300));
+    expect(r.fleet.notAccepting.count).toBe(11);
+    expect(r.connections.filter((c) => c.end.notAccepted === true)).toHaveLength(11);
+    expect(r.fleet.headline[1]).toBe(
+      'The broker stopped accepting connections: 11 connections from 4 hosts completed the TCP handshake and sent the AMQP header before the capture started but never got Connection.Start (out of file descriptors or sockets?).',
+    );
+    expect(r.fleet.headline.join(' ')).not.toMatch(/one by one/);
+    expect(fleetFromReport(r).headline).toEqual(r.fleet.headline);
+    // From packet 200: 5 of them sent their header before it, 6 in it.
+    expect(analyzeBytes(fromPacket(captureBytes('fleet-fd-limit.pcap'), 200)).fleet.headline[1]).toMatch(
+      /sent the AMQP header between 0\.312 and 1\.869 s \(5 of them before the capture started\) but never got Connection\.Start/,
+    );
+  });
 });
 
 describe('a capture joined after the SYNs: TCP windows without their scale', () => {
