@@ -85,8 +85,20 @@ export function refused(counts: NonAmqpCounts, clock: Clock): Fleet['refused'] {
     const whose = counts.refusedUnanswered === 1 ? "1 attempt's SYN" : `${grouped(counts.refusedUnanswered)} attempts' SYNs`;
     parts.push(`${whose} never answered, resends included: the broker host was down or unreachable, a firewall dropped them, or its listen backlog was full`);
   }
-  out.explanation = `${plural(count, 'connection attempt')} ${attemptsVerb(out)} ${span}: ${parts.join('; ')}.`;
+  out.explanation = `${plural(count, 'connection attempt')} ${attemptsVerb(out)} ${span}: ${parts.join('; ')}${alreadyGoingOn(out.t)}.`;
   return out;
+}
+
+/**
+ * Attempts refused within this much of the capture's start were going on when it started: clients retry every second
+ * or so, so the outage may have begun before (fleet-broker-restart from packet 560, review 36: "between 0.000 and
+ * 7.063 s" read as an outage that began when the capture did).
+ */
+const ALREADY_GOING_ON_SECONDS = 1;
+
+/** What ends a sentence about failed attempts that came from `t` on: that they may have begun before the capture. */
+export function alreadyGoingOn(t: number): string {
+  return t < ALREADY_GOING_ON_SECONDS ? '; already going on when the capture started (they may have begun before it)' : '';
 }
 
 /** The renderers' label of the failed attempts: 'refused' when any was answered with RST, else 'unanswered'. */

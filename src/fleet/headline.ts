@@ -6,7 +6,7 @@
 import { replyCodeName } from '../amqp/names.js';
 import type { Verdict } from '../diagnosis/types.js';
 import type { FoldedMembers } from './folded.js';
-import { attemptsVerb, headersSent, notAcceptedMembers } from './acceptance.js';
+import { alreadyGoingOn, attemptsVerb, headersSent, notAcceptedMembers } from './acceptance.js';
 import { HEALTHY_VERDICTS } from './groups.js';
 import type { Reconnect } from './reconnects.js';
 import { grouped, listed, plural, spoken } from './stats.js';
@@ -70,7 +70,8 @@ function warningBreakdown(list: readonly FleetMember[], earlier: FoldedMembers |
 }
 
 /** `folded`: ended connections folded into counts (a long --follow run), counted here like the others. */
-function overview(members: readonly FleetMember[], hosts: number, t: (m: FleetMember) => number, folded: FoldedMembers | null): string | null {
+/** `refused`: connection attempts that failed (they are no AMQP connection: "all healthy" is of those that connected). */
+function overview(members: readonly FleetMember[], hosts: number, t: (m: FleetMember) => number, folded: FoldedMembers | null, refused: number): string | null {
   const n = members.length + (folded?.count ?? 0);
   if (n === 0) return null;
   const only = members[0];
@@ -99,7 +100,7 @@ function overview(members: readonly FleetMember[], hosts: number, t: (m: FleetMe
     // Healthy verdicts, yet something happened on some (a zero window, retransmissions): not "all healthy".
     const warned = members.filter((m) => m.warnings !== null);
     const warnedCount = warned.length + (folded?.warned ?? 0);
-    if (warnedCount === 0) return `${plural(n, 'AMQP connection')} ${from}, all healthy; ${openText}.`;
+    if (warnedCount === 0) return `${plural(n, 'AMQP connection')} ${from}, all healthy${refused > 0 ? ' once connected' : ''}; ${openText}.`;
     const errors = warned.some((m) => m.warningsInclude === 'errors') || folded?.warnedWithErrors === true;
     const warnings = warned.some((m) => m.warningsInclude === 'warnings') || folded?.warnedWithWarnings === true;
     const what = errors && warnings ? 'warnings or errors' : errors ? 'errors' : 'warnings';
@@ -187,7 +188,7 @@ export function headline(
   const { alarms, refusals } = told;
   const t = (m: FleetMember) => clock.t(m.ended ?? end);
   const sentences: string[] = [];
-  const first = overview(members, fleet.hosts, t, folded);
+  const first = overview(members, fleet.hosts, t, folded, fleet.refused.count);
   if (first !== null) sentences.push(first);
   // Waves: the largest and most severe first.
   const waves = [...fleet.waves].sort((a, b) => b.count - a.count || a.t - b.t);
@@ -237,7 +238,7 @@ export function headline(
   if (rf.count > 0 && rf.t !== undefined) {
     const span = timeSpan(rf.t, rf.endT ?? rf.t);
     const how = rf.unanswered === 0 ? 'RST: nothing listening on the broker port' : rf.reset === 0 ? `${rf.unanswered === 1 ? 'SYN' : 'SYNs'} never answered` : `${rf.reset} RST, ${plural(rf.unanswered, 'SYN')} never answered`;
-    sentences.push(`${plural(rf.count, 'connection attempt')} ${attemptsVerb(rf)} ${span} (${how}).`);
+    sentences.push(`${plural(rf.count, 'connection attempt')} ${attemptsVerb(rf)} ${span} (${how})${alreadyGoingOn(rf.t)}.`);
   }
   // Refused at the handshake for one reason: said once, with whether the refused clients got in later; their
   // reconnect loops are that refusal again.

@@ -104,6 +104,16 @@ describe('fleet on real captures', () => {
     expect(f.headline[2]).toBe('108 connection attempts were refused between 6.240 and 14.354 s (RST: nothing listening on the broker port).');
   });
 
+  it('fleet-broker-restart joined while the broker is down (from packet 560): the refusals as a bound, healthy only once connected (review 36)', () => {
+    const r = analyzeBytes(fromPacket(captureBytes('fleet-broker-restart.pcap'), 560));
+    expect(r.fleet.refused).toMatchObject({ count: 91, t: 0, endT: expect.closeTo(7.063, 3) });
+    expect(r.fleet.headline.slice(0, 2)).toEqual([
+      '12 AMQP connections from 3 hosts, all healthy once connected; none still open at the end.',
+      '91 connection attempts were refused between 0.000 and 7.063 s (RST: nothing listening on the broker port); already going on when the capture started (they may have begun before it).',
+    ]);
+    expect(mergeReports([r]).fleet.headline).toEqual(r.fleet.headline);
+  });
+
   it('fleet-syn-dropped: 9 attempts whose SYNs a firewall dropped are counted unanswered, not reset; all 9 back after the 320 wave', () => {
     const f = fleetOf('fleet-syn-dropped.pcap').fleet;
     expect(f).toMatchObject({ connections: 18, open: 0, hosts: 3, byVerdict: { 'closed-by-server': 9, 'closed-by-client': 9 } });
