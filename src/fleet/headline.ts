@@ -31,8 +31,9 @@ function loopAdvice(replyCode: number | null): string {
   return '';
 }
 
+/** An unhealthy end, an error, or a silence still running that the wire explains (past T, even if not yet 2T). */
 export function isProblem(m: FleetMember): boolean {
-  return !HEALTHY_VERDICTS.has(m.verdict) || m.severity === 'error';
+  return !HEALTHY_VERDICTS.has(m.verdict) || m.severity === 'error' || (m.verdict === 'open' && m.cause !== null);
 }
 
 export function verdictLabel(m: Pick<FleetMember, 'verdict' | 'cause'>): string {

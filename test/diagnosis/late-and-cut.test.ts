@@ -89,6 +89,23 @@ describe('a capture stopped mid-incident, before the broker dropped the silent c
       /^3 connections \(nova-compute, neutron-l3-agent and cinder-volume\) from 3 hosts \(127\.0\.0\.51, 127\.0\.0\.52 and 127\.0\.0\.53\) went silent between 6\.126 and 7\.282 s and are still open at the end of the capture \(client-stalled\): their kernels keep ACKing/,
     );
     expect(report.fleet.headline.join(' ')).not.toMatch(/open \(client-stalled\) at 1\d\.\d+ s/);
+    // One past 2T is an error; two between T and 2T are warnings (a client writing every 1.5T gets there), still
+    // counted with it: the fleet takes a judged silence for a problem whatever its severity.
+    expect(report.connections.filter((c) => c.end.cause !== null).map((c) => [c.client.address, c.end.severity])).toEqual([
+      ['127.0.0.51', 'error'],
+      ['127.0.0.52', 'warning'],
+      ['127.0.0.53', 'warning'],
+    ]);
+    expect(report.fleet.headline[0]).toMatch(/: 3 with problems \(3 open \(client-stalled\)\)/);
+  });
+
+  it('pika-long-callback up to packet 30 (1.5 x T): a warning, not an error; --fail-on error passes, --fail-on warning fails (review 36)', () => {
+    const { report } = analyse('pika-long-callback.pcap', 30);
+    expect(report.connections[0]!.end).toMatchObject({ verdict: 'open', cause: 'client-stalled', severity: 'warning', heartbeatMultiple: 1.5 });
+    expect(report.connections[0]!.end.explanation).toMatch(/the application may have stalled\. Not yet 2T/);
+    expect(report.fleet.headline).toEqual(['1 AMQP connection from 127.0.0.1 (pika-long-callback): still open at the end of the capture, but client-stalled (warning).']);
+    // At 2T and past it (up to packet 35: 12.007 s of silence), the error it is.
+    expect(analyse('pika-long-callback.pcap', 34).report.connections[0]!.end.severity).toBe('error');
   });
 });
 

@@ -111,14 +111,17 @@ export function stillOpen(ctx: RuleContext): Judgement {
             : '.';
     const overdue = client.expectedClose === null ? ' RabbitMQ would have closed it 3T after its last byte: check which heartbeat timeout the broker really uses.' : '';
     // Past T but not 2T, RabbitMQ has not missed two checks yet, and some clients write only every 1.5T (py-amqp:
-    // fleet-broker-unreachable's kombu, 5-6 s apart with T=4): said so, and no fix until it reaches 2T. Still an
-    // error: three clients stalled together are caught there first (fleet-clients-stalled up to packet 349).
+    // fleet-broker-unreachable's kombu, 5-6 s apart with T=4): said so, no fix until it reaches 2T, and a warning, not
+    // an error (review 36: --fail-on error failed a capture whose own text said a healthy client gets this far). A
+    // zero window is no rhythm of writes: not reading is an error from T on. Three clients stalled together are still
+    // told there first (fleet-clients-stalled up to packet 349): the fleet counts a judged silence as a problem.
     const early = client.level < 2;
+    const severity = early && client.cause !== 'client-not-reading' ? 'warning' : 'error';
     const fix = !early && (client.cause === 'client-stalled' || client.cause === 'client-not-reading') ? ` Fix: ${stalledClientFix(lib, t)}.` : '';
     const notYet = early ? ' Not yet 2T: RabbitMQ closes it only after 2T-3T without a byte, and a client that writes every 1.5T gets this far in normal operation.' : '';
     const j = judgement('open', f.lastPacket, {
       cause: client.cause,
-      severity: 'error',
+      severity,
       by: null,
       how: null,
       explanation:
