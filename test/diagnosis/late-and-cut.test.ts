@@ -275,6 +275,13 @@ describe('a capture joined after the SYNs: TCP windows without their scale', () 
     expect(late.timeline.find((e) => e.packet === 16)?.summary).toBe('[ACK] win=64 (unscaled)');
     expect(full.timeline.some((e) => e.summary.includes('unscaled'))).toBe(false);
   });
+
+  it('pika-long-callback from packet 11: T inferred at 4 s keeps the low-heartbeat warning of the whole capture (review 36)', () => {
+    const code = (c: ReportConnection) => c.findings.find((f) => f.code === 'heartbeat-timeout-low');
+    const late = analyzeBytes(fromPacket(captureBytes('pika-long-callback.pcap'), 11)).connections[0]!;
+    expect(code(analyzeBytes(captureBytes('pika-long-callback.pcap')).connections[0]!)).toMatchObject({ severity: 'warning', negotiated: 4 });
+    expect(code(late)).toMatchObject({ severity: 'warning', inferred: 4, message: expect.stringMatching(/^Heartbeat timeout of about 4 s \(inferred from the broker's heartbeat cadence\)/) });
+  });
 });
 
 describe('fleet-fd-limit.pcap stopped before its waiting clients give up (review 36: "all healthy")', () => {

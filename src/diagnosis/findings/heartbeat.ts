@@ -27,6 +27,16 @@ export const heartbeatSetting: FindingRule = (ctx, judgement) => {
       evidence: { negotiated: f.tuneOk.heartbeat },
     });
   }
+  if (f.tuneOk === null && f.inferredHeartbeat !== null && f.inferredHeartbeat > 0 && f.inferredHeartbeat < 5) {
+    // The same setting seen through a capture that joined the connection (review 36: the full capture warned of it).
+    out.push({
+      code: 'heartbeat-timeout-low',
+      severity: 'warning',
+      at: { packet: f.info.firstPacket, tsSec: f.info.firstTsSec, tsNsec: f.info.firstTsNsec },
+      message: `Heartbeat timeout of about ${f.inferredHeartbeat} s (inferred from the broker's heartbeat cadence): RabbitMQ's documentation warns that values under 5 s are likely to cause false positives.`,
+      evidence: { inferred: f.inferredHeartbeat },
+    });
+  }
   if (f.tuneOk === null && f.inferredHeartbeat !== null) {
     out.push({
       code: 'heartbeat-inferred',
