@@ -278,7 +278,9 @@ function oneConnection(m: FleetMember, t: (m: FleetMember) => number, clock: Clo
     if (m.brokerSilent === true) return `still open at the end of the capture, its broker silent${m.silentSince !== null ? ` since ${clock.t(m.silentSince).toFixed(3)} s` : ''}`;
     return `still open at the end of the capture (${m.severity})`;
   }
-  return `still open at the end of the capture, ${m.cause} ${m.silentSince !== null ? `since ${clock.t(m.silentSince).toFixed(3)} s` : 'since before the capture started'}`;
+  // The silence's start, with its cause beside it: a client that stopped reading may have gone on ACKing for a while
+  // before its window closed (review 36: "client-not-reading since 2.664 s" dated its zero window 2.2 s early).
+  return `still open at the end of the capture, silent ${m.silentSince !== null ? `since ${clock.t(m.silentSince).toFixed(3)} s` : 'since before the capture started'} (${m.cause})`;
 }
 
 /** "their broker 10.96.0.1", "their brokers (10.0.0.1 and 10.0.0.2)", or "their broker" from old reports. */

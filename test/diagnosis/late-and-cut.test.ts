@@ -99,6 +99,12 @@ describe('a capture stopped mid-incident, before the broker dropped the silent c
     expect(report.fleet.headline[0]).toMatch(/: 3 with problems \(3 open \(client-stalled\)\)/);
   });
 
+  it('pika-sigstop-zero-window up to packet 240: silent since its last byte, the cause beside it, not "not reading since" then (review 36)', () => {
+    const { report } = analyse('pika-sigstop-zero-window.pcap', 240);
+    // Its last frame (Basic.Ack, #149) at 2.664 s; its zero window from 4.826 s (#208).
+    expect(report.fleet.headline[1]).toBe('127.0.0.1:37210->127.0.0.1:5672 (pika-sigstop-consumer): still open at the end of the capture, silent since 2.664 s (client-not-reading).');
+  });
+
   it('pika-long-callback up to packet 30 (1.5 x T): a warning, not an error; --fail-on error passes, --fail-on warning fails (review 36)', () => {
     const { report } = analyse('pika-long-callback.pcap', 30);
     expect(report.connections[0]!.end).toMatchObject({ verdict: 'open', cause: 'client-stalled', severity: 'warning', heartbeatMultiple: 1.5 });

@@ -154,9 +154,9 @@ describe('silences still running at the end', () => {
     const apart = fleet([silent('10.0.2.1', 10), silent('10.0.2.2', 13.5), silent('10.0.2.3', 17)], 20);
     expect(apart.headline.join(' ')).not.toMatch(/went silent between/);
     expect(apart.headline.slice(1)).toEqual([
-      expect.stringMatching(/: still open at the end of the capture, client-stalled since 10\.000 s\.$/),
-      expect.stringMatching(/: still open at the end of the capture, client-stalled since 13\.500 s\.$/),
-      expect.stringMatching(/: still open at the end of the capture, client-stalled since 17\.000 s\.$/),
+      expect.stringMatching(/: still open at the end of the capture, silent since 10\.000 s \(client-stalled\)\.$/),
+      expect.stringMatching(/: still open at the end of the capture, silent since 13\.500 s \(client-stalled\)\.$/),
+      expect.stringMatching(/: still open at the end of the capture, silent since 17\.000 s \(client-stalled\)\.$/),
     ]);
     const mixed = fleet([silent('10.0.2.1', 10), silent('10.0.2.2', 10.2, { cause: 'client-unreachable' }), silent('10.0.2.3', 10.4)], 20);
     expect(mixed.headline.join(' ')).not.toMatch(/went silent between/);
