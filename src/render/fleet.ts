@@ -41,6 +41,22 @@ function seconds(s: number | null): string {
   return s < 10 ? `${s.toFixed(1)} s` : s < 600 ? `${Math.round(s)} s` : `${(s / 60).toFixed(0)} min`;
 }
 
+export const GROUP_HEADERS = ['Host', 'Application', 'Conns', 'Open', 'Ended / verdicts', 'Median life'] as const;
+
+/**
+ * The groups table's rows (plain text, GROUP_HEADERS' columns; `problems`: a verdict other than a clean close), and
+ * how many groups it leaves out; null where the connections table says as much (a handful of connections, or one
+ * group). The terminal's table and Markdown's (review 36: a ticket showed no groups).
+ */
+export function groupsShown(fleet: Report['fleet']): { rows: { cells: string[]; problems: boolean }[]; more: number } | null {
+  if (fleet.groups.length <= 1 || fleet.connections <= GROUPS_FROM) return null;
+  const rows = fleet.groups.slice(0, MAX_GROUP_ROWS).map((g) => ({
+    cells: [g.host, g.application ?? '-', String(g.connections), String(g.open), verdictCounts(g.byVerdict), lifeText(g)],
+    problems: Object.entries(g.byVerdict).some(([v, n]) => v !== 'closed-by-client' && v !== 'open' && (n ?? 0) > 0),
+  }));
+  return { rows, more: fleet.groups.length - MAX_GROUP_ROWS + fleet.groupsOmitted };
+}
+
 export function fleetLines(report: Report, width: number, color: boolean): string[] {
   const fleet = report.fleet;
   const lines: string[] = [];
@@ -50,31 +66,27 @@ export function fleetLines(report: Report, width: number, color: boolean): strin
   const several = fleet.connections > 1 || fleet.refused.count > 0 || fleet.noAmqp.count > 0 || fleet.notAccepting.count > 0 || fleet.alarms.length > 0;
   if (!several) return lines;
 
-  // A handful of connections: the connections table below says as much; the groups pay from a few more on.
-  if (fleet.groups.length > 1 && fleet.connections > GROUPS_FROM) {
-    const rows: Cell[][] = fleet.groups.slice(0, MAX_GROUP_ROWS).map((g) => {
-      const problems = Object.entries(g.byVerdict).some(([v, n]) => v !== 'closed-by-client' && v !== 'open' && (n ?? 0) > 0);
-      return [g.host, g.application ?? '-', String(g.connections), String(g.open), { text: verdictCounts(g.byVerdict), ...(problems ? { style: 'yellow' as const } : {}) }, lifeText(g)];
-    });
+  const groups = groupsShown(fleet);
+  if (groups !== null) {
+    const rows: Cell[][] = groups.rows.map(({ cells, problems }) => cells.map((text, i) => (i === 4 && problems ? { text, style: 'yellow' as const } : text)));
     const columns: Column[] = [
-      { header: 'Host', min: 9 },
-      { header: 'Application', min: 10, max: 40 },
-      { header: 'Conns', min: 5, align: 'right' },
-      { header: 'Open', min: 4, align: 'right' },
-      { header: 'Ended / verdicts', min: 16 },
-      { header: 'Median life', min: 6, align: 'right' },
+      { header: GROUP_HEADERS[0], min: 9 },
+      { header: GROUP_HEADERS[1], min: 10, max: 40 },
+      { header: GROUP_HEADERS[2], min: 5, align: 'right' },
+      { header: GROUP_HEADERS[3], min: 4, align: 'right' },
+      { header: GROUP_HEADERS[4], min: 16 },
+      { header: GROUP_HEADERS[5], min: 6, align: 'right' },
     ];
     if (width >= GROUP_TABLE_MIN_WIDTH) lines.push('', ...renderTable(columns, rows, { width, color }));
     else {
       // Too narrow for six columns: one wrapped line per group.
       lines.push('');
-      for (const g of fleet.groups.slice(0, MAX_GROUP_ROWS)) {
-        const text = `${g.host} ${g.application ?? '-'}: ${g.connections} connection(s), ${g.open} open; ${verdictCounts(g.byVerdict)}; median life ${lifeText(g)}`;
+      for (const [host, app, conns, open, verdicts, life] of groups.rows.map((r) => r.cells)) {
+        const text = `${host} ${app}: ${conns} connection(s), ${open} open; ${verdicts}; median life ${life}`;
         lines.push(...paragraph([plain('• '), plain(text)], width, color, '  '));
       }
     }
-    const more = fleet.groups.length - MAX_GROUP_ROWS + fleet.groupsOmitted;
-    if (more > 0) lines.push(paint(`… ${plural(more, 'more group')} (in the JSON report)`, 'dim', color));
+    if (groups.more > 0) lines.push(paint(`… ${plural(groups.more, 'more group')} (in the JSON report)`, 'dim', color));
   }
 
   const facts = fleetFacts(fleet);

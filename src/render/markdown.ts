@@ -12,7 +12,7 @@
  */
 import type { Report, ReportConnection, ReportFinding } from '../report/types.js';
 import { SEVERITY_RANK } from '../diagnosis/types.js';
-import { fleetFacts, orderProblems, sameAsText } from './fleet.js';
+import { fleetFacts, GROUP_HEADERS, groupsShown, orderProblems, sameAsText } from './fleet.js';
 import { foldTimeline, isAlarming, shortLibrary, side } from './fold.js';
 import { causeLabel, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, narrowedText, verdictWithCause } from './phrases.js';
 import { sanitize } from './sanitize.js';
@@ -51,11 +51,20 @@ function findingLines(findings: readonly ReportFinding[]): string[] {
     .map((f) => `- **${f.severity}** ${md(f.code)} at ${formatT(f.t)} s: ${md(f.message)}`);
 }
 
+/** "2026-12-05T09:20:35.440123Z" -> "09:20:35.440123 UTC" (the date is in the capture's facts line). */
+function utcTimeOfDay(at: string): string {
+  const m = /T([0-9:.]+)Z$/.exec(at);
+  return m !== null ? `${m[1]} UTC` : at;
+}
+
 function connectionLines(c: ReportConnection): string[] {
   const out = [`### ${md(c.id)}${c.name !== null ? ` ${md(c.name)}` : ''}`, ''];
   const cause = causeLabel(c);
   out.push(`**${c.severity}: ${md(c.end.verdict)}**${cause !== null ? ` (${md(cause)})` : ''}, ${md(endPhrase(c))}  `);
-  out.push(md(connectionFacts(c).join(' · ')), '');
+  // The end's time of day too: a ticket's reader matches it against the broker's log, which has no capture clock
+  // (review 36).
+  const ended = c.end.verdict !== 'open' ? [`ended ${utcTimeOfDay(c.end.at)}`] : [];
+  out.push(md([...connectionFacts(c), ...ended].join(' · ')), '');
   const rows = foldTimeline(c.timeline, { library: c.library });
   if (rows.length > 0) {
     out.push(
@@ -98,6 +107,11 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = { all: fa
   const fleetFactLines = fleetFacts(report.fleet);
   for (const f of fleetFactLines) out.push(`- ${md(f)}`);
   if (fleetFactLines.length > 0) out.push('');
+  const groups = groupsShown(report.fleet);
+  if (groups !== null) {
+    out.push(...table([...GROUP_HEADERS], groups.rows.map((r) => r.cells.map(md)), ['l', 'l', 'r', 'r', 'l', 'r']), '');
+    if (groups.more > 0) out.push(`${groupDigits(groups.more)} more groups are in the JSON report.`, '');
+  }
   const facts = [cap.format ?? '', `${groupDigits(cap.packets)} packets`, cap.start !== null ? `${cap.start} + ${formatDuration(cap.durationSeconds)}` : '', `${groupDigits(n)} AMQP connection${n === 1 ? "" : "s"}`];
   out.push(md(facts.filter((f) => f !== '').join(' · ')), '');
   const narrowed = narrowedText(report);

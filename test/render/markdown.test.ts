@@ -108,4 +108,20 @@ describe('Markdown: waves and handshake refusals', () => {
     const out = renderMarkdown(analyzeCapture('fleet-host-freeze.pcap').report);
     expect(out).toMatch(/^The same in 2 more connection\(s\) of this wave: `127\.0\.0\.11:\d+->127\.0\.0\.1:5672`, `127\.0\.0\.11:\d+->127\.0\.0\.1:5672`\.$/m);
   });
+
+  it('fleet-host-freeze: the groups table as the terminal has it, and each end\'s time of day for the broker log (review 36)', () => {
+    const out = renderMarkdown(analyzeCapture('fleet-host-freeze.pcap').report);
+    expect(out).toContain(
+      [
+        '| Host | Application | Conns | Open | Ended / verdicts | Median life |',
+        '| --- | --- | ---: | ---: | --- | ---: |',
+        '| 127.0.0.14 | heat-engine | 6 | 0 | 6 handshake-failed | 0.0 s |',
+        '| 127.0.0.11 | nova-compute | 6 | 0 | 3 closed-by-client, 3 missed-heartbeats | 13 s |',
+      ].join('\n'),
+    );
+    // The wave's first connection: the broker's RST at 16.091 s, 09:20:35.440496 UTC (the log's "missed heartbeats").
+    expect(out).toMatch(/^\*\*error: missed-heartbeats\*\* \(client-stalled\), broker RST at 16\.091 s {2}\n.* · ended 09:20:35\.440496 UTC$/m);
+    // A handful of connections: no groups table, as in the terminal.
+    expect(renderMarkdown(analyzeCapture('netns-broker-unreachable-keepalive.pcap').report)).not.toContain('| Host |');
+  });
 });
