@@ -92,6 +92,19 @@ describe('amqpscope command line', () => {
     );
   });
 
+  it('says how many connections a name could not match, their Start-Ok before the capture (review 36)', () => {
+    // fleet-host-freeze from packet 240: the three frozen nova-compute connections' names went by before it.
+    const bytes = readFileSync(cap('fleet-host-freeze.pcap'));
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    let at = 24;
+    for (let k = 1; k < 240; k++) at += 16 + view.getUint32(at + 8, true);
+    const late = Buffer.concat([bytes.subarray(0, 24), bytes.subarray(at)]);
+    const json = JSON.parse(run(['-', '--json', '--connection', 'nova-compute'], late).stdout);
+    expect(json.narrowed).toEqual({ connections: 12, filters: ['--connection nova-compute'], unnamed: 7 });
+    expect(run(['-', '--connection', 'nova-compute', '--width', '300'], late).stdout).toContain('7 left out had no name in the capture (it joined them after their Start-Ok), so a name could not match them');
+    expect(JSON.parse(run([cap('fleet-host-freeze.pcap'), '--json', '--connection', 'nova-compute']).stdout).narrowed).toEqual({ connections: 16, filters: ['--connection nova-compute'] });
+  });
+
   it('exits 1 with --fail-on when a finding of that severity exists, 0 otherwise', () => {
     expect(run([cap('pika-long-callback.pcap'), '--json', '--fail-on', 'error']).status).toBe(1);
     expect(run([cap('pika-kitchen-sink.pcap'), '--json', '--fail-on', 'error']).status).toBe(0);

@@ -41,7 +41,14 @@ export function filterReport(report: Report, filter: ReportFilter): Report {
   if (given.length === 0) return report;
   let connections = report.connections;
   const needles = filter.connection ?? [];
-  if (needles.length > 0) connections = connections.filter((c) => needles.some((n) => connectionMatches(c, n)));
+  // A name cannot match a connection whose Start-Ok went before the capture: said, not silently dropped (review 36:
+  // --connection nova-compute on a capture joined mid-incident listed only the healthy ones).
+  let unnamed = 0;
+  if (needles.length > 0) {
+    const kept = connections.filter((c) => needles.some((n) => connectionMatches(c, n)));
+    unnamed = connections.filter((c) => c.name === null && !kept.includes(c)).length;
+    connections = kept;
+  }
   if (filter.problems) connections = connections.filter((c) => c.severity !== 'info');
   const since = filter.since !== undefined ? parseTimeArgument(filter.since, report.capture.start, '--since') : null;
   const until = filter.until !== undefined ? parseTimeArgument(filter.until, report.capture.start, '--until') : null;
@@ -61,7 +68,11 @@ export function filterReport(report: Report, filter: ReportFilter): Report {
     ...report,
     // The fleet section still covers every connection: said, so that "16 connections" above a list of 7 adds up.
     // Under --follow's budget the report lists fewer connections than the fleet section counts: the count is the fleet's.
-    narrowed: { connections: report.narrowed?.connections ?? Math.max(report.connections.length, report.fleet.connections), filters: [...(report.narrowed?.filters ?? []), ...given] },
+    narrowed: {
+      connections: report.narrowed?.connections ?? Math.max(report.connections.length, report.fleet.connections),
+      filters: [...(report.narrowed?.filters ?? []), ...given],
+      ...(unnamed + (report.narrowed?.unnamed ?? 0) > 0 ? { unnamed: unnamed + (report.narrowed?.unnamed ?? 0) } : {}),
+    },
     connections,
     findings: report.findings.filter((f) => ids.has(f.from) || ids.has(f.to)),
   };
