@@ -30,7 +30,7 @@ import type { TcpSegment } from '../net/types.js';
 import type { Dir, StreamHandler } from '../tcp/types.js';
 import type { ConnectionFacts, Moment } from '../timeline/types.js';
 import { handshakeRefusalKey } from '../diagnosis/refusal.js';
-import { sideOf, type LiveEnded, type LiveEndpoints, type LiveEvent, type LiveRefused, type LiveSilence, type LiveStatus, type LiveUnanswered } from './types.js';
+import { sideOf, type LiveEnded, type LiveEndpoints, type LiveEvent, type LiveNoAck, type LiveRefused, type LiveSilence, type LiveStatus, type LiveUnanswered } from './types.js';
 
 /** Attempts refused after the first of a run are told at most once per this much capture time. */
 const REFUSED_REPEAT_SECONDS = 5;
@@ -151,6 +151,8 @@ export class LiveMonitor {
   private attemptsRefused = 0;
   private attemptsUnanswered = 0;
   private readonly refusedRuns: Record<RefusedHow, RefusedRun | null> = { rst: null, 'no-answer': null };
+  /** The current run of NO ACK alerts per silent side: a broker lost by many connections is told in full once. */
+  private readonly noAckRuns: Record<Dir, Run | null> = { c2s: null, s2c: null };
 
   /**
    * `shown`: the operator's filters (live/filter.ts), or null. Applied before an alert joins its run (the first of a
@@ -315,7 +317,7 @@ export class LiveMonitor {
           ? "the client notices by its heartbeat timeout, if on, or when its kernel gives up retransmitting (TCP_USER_TIMEOUT, or tcp_retries2: about 15 minutes)"
           : 'the broker notices by its heartbeat timeout, if on, or when its kernel gives up retransmitting (tcp_retries2, about 15 minutes: {inet_error,etimedout})';
     const unanswered = what === 'keep-alive' ? `answered none of the ${senderName} last ${count} TCP keep-alive probes` : `acknowledged none of the ${senderName} last ${count} retransmissions`;
-    this.say({
+    const event: LiveNoAck = {
       type: 'no-ack',
       connection: facts.info.id,
       ...clock.when(this.now ?? facts.lastPacket),
@@ -327,7 +329,18 @@ export class LiveMonitor {
       lastPacket: last === null ? null : clock.when(last),
       seconds: round6(seconds),
       message: `the ${silentName} has ${unanswered} (${lastText}): ${gone}; ${consequence}`,
-    });
+    };
+    // Filtered out: not part of the run the shown alerts tell (as the refusals).
+    if (this.hidden(event)) return;
+    const run = this.noAckRuns[dir];
+    if (continueRun(run, event.t, facts.info.clientAddress)) {
+      const hosts = run.hosts.size;
+      event.again = { count: run.count, since: run.since.t, sinceAt: run.since.at, hosts };
+      event.message = `again the ${silentName} has ${unanswered} (${lastText}): ${run.count} such connections since +${run.since.t.toFixed(3)} s, from ${hosts} host${hosts === 1 ? '' : 's'}`;
+    } else {
+      this.noAckRuns[dir] = newRun({ t: event.t, at: event.at, packet: event.packet }, facts.info.clientAddress);
+    }
+    this.emit(event);
   }
 
   /**

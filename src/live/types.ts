@@ -114,6 +114,11 @@ export interface LiveNoAck extends When, LiveEndpoints {
   lastPacket: When | null;
   /** Seconds since that packet (or since the connection's first captured packet). */
   seconds: number;
+  /**
+   * Not the first such alert of this run (less than 10 minutes of capture time apart, the same side silent): how
+   * many so far, since when, from how many hosts. The first is told in full, the next ones count on.
+   */
+  again?: { count: number; since: number; sinceAt: string; hosts: number };
   message: string;
 }
 

@@ -466,6 +466,9 @@ describe('fleet on real captures: a client host that loses its broker (fleet-bro
     ]);
     // kombu's kernel stopped retransmitting before 5 s of this capture had passed: nothing more came to tell it by.
     expect(liveLine(noAck[0]!)).toMatch(/NO ACK   10\.96\.0\.2:48750->10\.96\.0\.1:5672  the broker has acknowledged none of the client's last 6 retransmissions \(nothing from it in the capture, at least 6\.7 s\): the broker host or the path to it is gone, not the client;/);
+    // One broker lost by many connections: told in full once, then counted on (as NO START).
+    expect(noAck.map((e) => (e.type === 'no-ack' ? e.again : null))).toEqual([undefined, { count: 2, since: 6.705494, sinceAt: '2026-12-07T15:09:17.620582Z', hosts: 1 }, expect.objectContaining({ count: 3 })]);
+    expect(liveLine(noAck[2]!)).toMatch(/NO ACK   10\.96\.0\.2:48764->10\.96\.0\.1:5672  again the broker has acknowledged none of the client's last 6 retransmissions \(nothing from it in the capture, at least 6\.8 s\): 3 such connections since \+6\.705 s, from 1 host$/);
   });
 });
 
