@@ -71,7 +71,7 @@ export const CLI_OPTIONS: readonly CliOptionSpec[] = [
   { flags: '--port <n>', description: 'a TCP port carrying AMQP (repeatable; default 5672 and 5671 (AMQPS); AMQP on other ports is found by its protocol header, AMQPS by its TLS ClientHello)', parse: parsePort },
   { flags: '--tls-keylog <file>', description: 'decrypt TLS with the session keys in this NSS key log (SSLKEYLOGFILE format; default: $SSLKEYLOGFILE if set)' },
   { flags: '--connection <x>', description: 'only connections whose id, port or name contains x (repeatable)', parse: collect },
-  { flags: '--problems', description: 'only connections with a warning or an error' },
+  { flags: '--problems', description: 'only connections with a warning or an error about an event (not a setting alone, such as a low heartbeat timeout)' },
   { flags: '--since <time>', description: 'only events from this time on: seconds since the capture start, or an ISO time' },
   { flags: '--until <time>', description: 'only events up to this time: seconds since the capture start, or an ISO time' },
   { flags: '--all', description: 'full timelines for every connection, healthy ones included' },

@@ -4,6 +4,7 @@
  * not a line per connection opened and closed. Status events always pass: they are the run's heartbeat.
  */
 import { connectionMatches, parseTimeArgument, type ReportFilter } from '../report/filter.js';
+import { eventful } from '../fleet/member.js';
 import type { LiveEvent } from './types.js';
 
 /** Null when nothing is filtered (every event is printed). */
@@ -37,7 +38,8 @@ export function liveEventFilter(filter: ReportFilter): ((event: LiveEvent) => bo
       case 'no-ack':
         return named({ id: event.connection, client: event.client, server: event.server, name: event.name });
       case 'ended':
-        return (!problems || event.connection.severity !== 'info') && named(event.connection);
+        // As the report's --problems: a clean end whose only warning is a setting is no problem to print.
+        return (!problems || eventful(event.connection.end, event.connection.findings)) && named(event.connection);
     }
   };
 }

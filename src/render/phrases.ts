@@ -177,6 +177,7 @@ export function refusalCountText(r: ReportHandshakeRefusal): string {
 export function narrowedText(report: Report): string | null {
   const n = report.narrowed;
   if (n === undefined) return null;
+  const settings = n.settingsOnly !== undefined ? `; ${groupDigits(n.settingsOnly)} whose only warning is a setting (a low heartbeat timeout, heartbeats off) left out` : '';
   const unnamed = n.unnamed !== undefined ? `; ${groupDigits(n.unnamed)} left out had no name in the capture (it joined them after their Start-Ok), so a name could not match them: narrow by host or port to see them` : '';
-  return `narrowed by ${n.filters.join(' ')}: ${groupDigits(report.connections.length)} of ${groupDigits(n.connections)} AMQP connection${n.connections === 1 ? '' : 's'} listed; the summary covers all ${groupDigits(n.connections)}${unnamed}`;
+  return `narrowed by ${n.filters.join(' ')}: ${groupDigits(report.connections.length)} of ${groupDigits(n.connections)} AMQP connection${n.connections === 1 ? '' : 's'} listed; the summary covers all ${groupDigits(n.connections)}${settings}${unnamed}`;
 }

@@ -3,6 +3,7 @@
  * in, a smaller report out, in the same shape, so the terminal and JSON outputs narrow the same way.
  */
 import { AnalyzerError } from '../errors.js';
+import { eventful } from '../fleet/member.js';
 import type { Report, ReportConnection } from './types.js';
 
 export interface ReportFilter {
@@ -49,7 +50,14 @@ export function filterReport(report: Report, filter: ReportFilter): Report {
     unnamed = connections.filter((c) => c.name === null && !kept.includes(c)).length;
     connections = kept;
   }
-  if (filter.problems) connections = connections.filter((c) => c.severity !== 'info');
+  // A connection whose only warning is a setting (heartbeat-timeout-low, heartbeats-disabled) closed well: with
+  // T=4 across a fleet, every clean close would be listed (review 36). Counted, and said.
+  let settingsOnly = 0;
+  if (filter.problems) {
+    const kept = connections.filter((c) => eventful(c.end, c.findings));
+    settingsOnly = connections.filter((c) => c.severity !== 'info').length - kept.length;
+    connections = kept;
+  }
   const since = filter.since !== undefined ? parseTimeArgument(filter.since, report.capture.start, '--since') : null;
   const until = filter.until !== undefined ? parseTimeArgument(filter.until, report.capture.start, '--until') : null;
   if (since !== null && until !== null && since > until) throw new AnalyzerError('usage', `--since ${filter.since} is after --until ${filter.until}: no time is in both`);
@@ -72,6 +80,7 @@ export function filterReport(report: Report, filter: ReportFilter): Report {
       connections: report.narrowed?.connections ?? Math.max(report.connections.length, report.fleet.connections),
       filters: [...(report.narrowed?.filters ?? []), ...given],
       ...(unnamed + (report.narrowed?.unnamed ?? 0) > 0 ? { unnamed: unnamed + (report.narrowed?.unnamed ?? 0) } : {}),
+      ...(settingsOnly + (report.narrowed?.settingsOnly ?? 0) > 0 ? { settingsOnly: settingsOnly + (report.narrowed?.settingsOnly ?? 0) } : {}),
     },
     connections,
     findings: report.findings.filter((f) => ids.has(f.from) || ids.has(f.to)),

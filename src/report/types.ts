@@ -148,7 +148,7 @@ export interface Report {
    * Only in a report narrowed by --connection, --problems, --since or --until: how many connections it had before
    * (the fleet section, the headline included, still covers them all), and the options given.
    */
-  narrowed?: { connections: number; filters: string[]; unnamed?: number };
+  narrowed?: { connections: number; filters: string[]; unnamed?: number; settingsOnly?: number };
   tool: { name: 'amqpscope'; version: string };
   capture: {
     path: string;

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { liveEventFilter } from '../../src/live/filter.js';
 import type { LiveEvent } from '../../src/live/types.js';
-import type { ReportFilter } from '../../src/report/filter.js';
+import { filterReport, type ReportFilter } from '../../src/report/filter.js';
 import { analyzeLive, captureBytes } from '../helpers/captures.js';
 
 const { events, report } = analyzeLive(captureBytes('fleet-many-healthy.pcap'));
@@ -28,6 +28,18 @@ describe('live events through the report filters', () => {
     expect(silences.length).toBeGreaterThanOrEqual(2);
     expect(kept.filter((e) => e.type === 'silence')).toEqual(silences);
     expect(kept.length).toBeLessThan(events.length / 10);
+  });
+
+  it('--problems leaves out clean closes whose only warning is a setting (fleet-host-freeze, T=4 everywhere: review 36)', () => {
+    const hf = analyzeLive(captureBytes('fleet-host-freeze.pcap'));
+    const ended = hf.events.filter(liveEventFilter({ problems: true })!).flatMap((e) => (e.type === 'ended' ? [e.connection] : []));
+    // 6 refused logins and 3 dropped for missed heartbeats; the 7 clean closes (heartbeat-timeout-low each) are not.
+    expect(ended.map((c) => c.end.verdict).sort()).toEqual([...Array(6).fill('handshake-failed'), ...Array(3).fill('missed-heartbeats')]);
+    expect(hf.report.connections.filter((c) => c.end.verdict === 'closed-by-client' && c.severity === 'warning')).toHaveLength(7);
+    // The same in the report: said, and counted in the JSON.
+    const narrowed = filterReport(hf.report, { problems: true });
+    expect(narrowed.connections).toHaveLength(9);
+    expect(narrowed.narrowed).toEqual({ connections: 16, filters: ['--problems'], settingsOnly: 7 });
   });
 
   it('--problems keeps the alerts of a broker that stops accepting (fleet-fd-limit)', () => {
