@@ -271,13 +271,22 @@ async function followOne(path: string, opts: CliOptions, out: Output, keyLog: Ke
   process.once('SIGTERM', stop);
   const status = process.stderr.isTTY === true ? new StatusLine() : null;
   const tcpdump = opts.live !== undefined ? startTcpdump(opts.live, opts.port) : null;
+  let namelessTold = false;
   const analyzer = new Analyzer({
     path,
     ports: opts.port.length > 0 ? opts.port : undefined,
     keyLog,
     allTimelines: opts.all,
     retain: FOLLOW_RETAIN,
-    liveFilter: liveEventFilter(opts),
+    liveFilter: liveEventFilter(opts, (connection) => {
+      if (namelessTold) return;
+      namelessTold = true;
+      status?.clear();
+      process.stderr.write(
+        `amqpscope: note: --connection left out an alert on ${connection}, whose name is not in the capture (it joined the connection after its Start-Ok): ` +
+          'narrow by host or port to see such connections (said once)\n',
+      );
+    }),
     onLive: (event) => {
       status?.clear();
       out.line(opts.json ? JSON.stringify(liveJson(event, analyzer.liveStatus())) : liveLine(event));

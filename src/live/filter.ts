@@ -7,8 +7,13 @@ import { connectionMatches, parseTimeArgument, type ReportFilter } from '../repo
 import { eventful } from '../fleet/member.js';
 import type { LiveEvent } from './types.js';
 
-/** Null when nothing is filtered (every event is printed). */
-export function liveEventFilter(filter: ReportFilter): ((event: LiveEvent) => boolean) | null {
+/**
+ * Null when nothing is filtered (every event is printed). `onNameless`: called with the connection's id for an alert or a problem ending that
+ * --connection left out only because the connection's name is not in the capture (it joined the connection after
+ * its Start-Ok), so that the operator hears that such connections exist (review 36: `--follow --connection
+ * nova-compute` on a capture joined mid-incident printed three healthy closes and nothing of the frozen ones).
+ */
+export function liveEventFilter(filter: ReportFilter, onNameless: ((connection: string) => void) | null = null): ((event: LiveEvent) => boolean) | null {
   const needles = filter.connection ?? [];
   const problems = filter.problems === true;
   const { since, until } = filter;
@@ -34,14 +39,21 @@ export function liveEventFilter(filter: ReportFilter): ((event: LiveEvent) => bo
         return named({ id: event.connection, client: event.client, server: event.server, name: null });
       case 'silence':
         // Every silence alert is a warning.
-        return named({ ...endpoints(event.connection), name: event.name });
+        return nameless(named({ ...endpoints(event.connection), name: event.name }), event.name, event.connection);
       case 'no-ack':
-        return named({ id: event.connection, client: event.client, server: event.server, name: event.name });
-      case 'ended':
+        return nameless(named({ id: event.connection, client: event.client, server: event.server, name: event.name }), event.name, event.connection);
+      case 'ended': {
         // As the report's --problems: a clean end whose only warning is a setting is no problem to print.
-        return (!problems || eventful(event.connection.end, event.connection.findings)) && named(event.connection);
+        const problem = eventful(event.connection.end, event.connection.findings);
+        if (problems && !problem) return false;
+        return problem ? nameless(named(event.connection), event.connection.name, event.connection.id) : named(event.connection);
+      }
     }
   };
+  function nameless(shown: boolean, name: string | null, connection: string): boolean {
+    if (!shown && name === null && needles.length > 0) onNameless?.(connection);
+    return shown;
+  }
 }
 
 /** The capture's start as an ISO time, from an event's capture time and its seconds since that start. */

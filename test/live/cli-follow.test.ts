@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CAUSES, VERDICTS } from '../../src/diagnosis/types.js';
 import { captureBytes } from '../helpers/captures.js';
 import { formatErrors, validate, type JsonSchema } from '../helpers/json-schema.js';
-import { pcapRecords } from '../helpers/pcap-records.js';
+import { fromPacket, pcapRecords } from '../helpers/pcap-records.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
 const SCHEMA = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'report.schema.json'), 'utf8')) as JsonSchema;
@@ -113,6 +113,15 @@ describe('--follow --json: the later alerts within the contract', () => {
 });
 
 describe('--follow with filters', () => {
+  it('--connection NAME on a capture joined after the handshakes: one note on stderr for what a name cannot match (review 36)', () => {
+    const input = fromPacket(captureBytes('fleet-host-freeze.pcap'), 240);
+    const r = spawnSync(process.execPath, [CLI, '--follow', '--connection', 'nova-compute', '-'], { input, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe(
+      'amqpscope: note: --connection left out an alert on 127.0.0.11:42831->127.0.0.1:5672, whose name is not in the capture (it joined the connection after its Start-Ok): narrow by host or port to see such connections (said once)\n',
+    );
+  });
+
   it('--problems: the live lines are the alerts and the problem endings, and the report is narrowed', () => {
     const input = captureBytes('fleet-many-healthy.pcap');
     const r = spawnSync(process.execPath, [CLI, '--follow', '--problems', '-'], { input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '' } });
