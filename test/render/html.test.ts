@@ -7,6 +7,7 @@ import { tickCounts } from '../../src/render/html/swimlane.js';
 import { foldTimeline } from '../../src/render/fold.js';
 import { Analyzer } from '../../src/analyze.js';
 import type { Report, ReportConnection } from '../../src/report/types.js';
+import { mergeReports } from '../../src/report/merge.js';
 import { analyzeCapture } from '../helpers/captures.js';
 import { INJECTED_NAME, INJECTED_QUEUE, injectionCapture } from '../helpers/injection-capture.js';
 import { fleetFixture } from './fleet-fixture.js';
@@ -148,6 +149,21 @@ describe('renderHtml', () => {
     const later = healthyConnection({ opened: { t: 0.5, at: c.timeline[0]!.at, packet: 1 } });
     const data = dataBlock(renderHtml(report([c, later])));
     expect(data.rows.map((row) => row[2])).toEqual([0, 0.5]);
+  });
+
+  it('runs a connection still open at the end to its capture\'s end, not to its last packet (several captures: each its own)', () => {
+    // netns-broker-unreachable-keepalive: cinder-volume (54726) idle from 0.170 s, still open when the capture ends at 31.334 s.
+    const r = analyzeCapture('netns-broker-unreachable-keepalive.pcap').report;
+    const rows = dataBlock(renderHtml(r)).rows;
+    const idle = rows.find((row) => row[1] === '10.93.0.2:54726->10.93.0.1:5672')!;
+    expect([idle[3], idle[4]]).toEqual([31.334302, 'open']);
+    // The one that ended (its client's RST at 10.182 s) stops there.
+    expect(rows.find((row) => row[1] === '10.93.0.2:54712->10.93.0.1:5672')![3]).toBe(10.182277);
+    // Merged after a capture that ends later: the open one still stops at its own capture's end.
+    const merged = mergeReports([r, analyzeCapture('fleet-broker-unreachable.pcap').report]);
+    const own = dataBlock(renderHtml(merged)).rows.find((row) => row[1] === '10.93.0.2:54726->10.93.0.1:5672')!;
+    const offset = (Date.parse(r.capture.start!) - Date.parse(merged.capture.start!)) / 1000;
+    expect(own[3] as number).toBeCloseTo(offset + 31.334, 2);
   });
 
   it('renders an injected connection name and queue name from a capture as text', () => {

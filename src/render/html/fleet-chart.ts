@@ -48,13 +48,24 @@ export interface ChartGeometry {
   t1: number;
 }
 
-/** The rows in chart order: by start, then by id. */
+/**
+ * The rows in chart order: by start, then by id. A connection still open at the end runs to its capture's end, not to
+ * its last packet: an idle consumer open throughout read as one that stopped early.
+ */
 export function chartRows(report: Report, anchors: ReadonlyMap<ReportConnection, string>): ChartRow[] {
   const rows = report.connections.map((c) => {
     const start = openedAt(c);
-    return { c, start, end: Math.max(start, c.end.t), anchor: anchors.get(c) ?? '' };
+    const end = c.end.verdict === 'open' ? Math.max(c.end.t, captureEnd(report, c)) : c.end.t;
+    return { c, start, end: Math.max(start, end), anchor: anchors.get(c) ?? '' };
   });
   return rows.sort((a, b) => a.start - b.start || (a.c.id < b.c.id ? -1 : a.c.id > b.c.id ? 1 : 0));
+}
+
+/** Where the connection's capture ends on the report's clock (several captures: each its own end). */
+function captureEnd(report: Report, c: ReportConnection): number {
+  const own = c.capture !== undefined && c.capture !== null ? report.captures?.find((k) => k.path === c.capture) : undefined;
+  if (own === undefined || own.start === null || report.capture.start === null) return report.capture.durationSeconds;
+  return (Date.parse(own.start) - Date.parse(report.capture.start)) / 1000 + own.durationSeconds;
 }
 
 interface Band {
@@ -144,7 +155,8 @@ export function renderFleetChart(report: Report, rows: readonly ChartRow[]): { h
   rows.forEach((r, i) => {
     if (!isProblem(r.c) || (r.c.end.verdict === 'open' && r.c.end.cause === null)) return;
     const key = r.c.end.cause ?? 'none';
-    const x = px(r.end, g);
+    // At the connection's own end (an open one's last packet), not where its bar stops.
+    const x = px(Math.max(r.start, r.c.end.t), g);
     const y = g.top + (i + 0.5) * g.rowPx;
     markers.push(`<use href="#mk-${key}" x="${num(x)}" y="${num(y)}" fill="${VERDICT_COLOUR[r.c.end.verdict]}"/>`);
   });
