@@ -37,9 +37,8 @@ export function headersSent(list: readonly FleetMember[], clock: Clock): string 
   return before === 0 ? span : `${span} (${before} of them before the capture started)`;
 }
 
-/** `end`: the run's last packet. */
-export function notAccepting(members: readonly FleetMember[], clock: Clock, end: Instant): Fleet['notAccepting'] {
-  const list = notAcceptedMembers(members, end);
+/** `list`: notAcceptedMembers' (the headline tells the same ones). */
+export function notAccepting(members: readonly FleetMember[], list: readonly FleetMember[], clock: Clock): Fleet['notAccepting'] {
   if (list.length === 0) return { count: 0, connections: [] };
   const hosts = [...new Set(list.map((m) => m.host))];
   const first = list[0]!;

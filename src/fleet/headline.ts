@@ -6,7 +6,7 @@
 import { replyCodeName } from '../amqp/names.js';
 import type { Verdict } from '../diagnosis/types.js';
 import type { FoldedMembers } from './folded.js';
-import { alreadyGoingOn, attemptsVerb, headersSent, notAcceptedMembers } from './acceptance.js';
+import { alreadyGoingOn, attemptsVerb, headersSent } from './acceptance.js';
 import { HEALTHY_VERDICTS } from './groups.js';
 import type { Reconnect } from './reconnects.js';
 import { grouped, listed, plural, spoken } from './stats.js';
@@ -174,6 +174,8 @@ export interface Told {
   refusals: readonly ToldRefusal[];
   /** Messages redelivered after their connection died. */
   redeliveries: readonly FleetRedelivery[];
+  /** The connections the broker did not take (acceptance.ts notAcceptedMembers), as `fleet.notAccepting` counts them. */
+  notAccepted: readonly FleetMember[];
 }
 
 /** `end`: the run's last packet (where a connection still open stands). */
@@ -230,7 +232,7 @@ export function headline(
   // The resource alarms, in one sentence however many: they also explain the publishers whose clients gave up.
   if (alarms !== null) sentences.push(alarms);
   if (na.count > 0 && na.t !== undefined) {
-    const span = headersSent(notAcceptedMembers(members, end), clock);
+    const span = headersSent(told.notAccepted, clock);
     sentences.push(
       `The broker stopped accepting connections: ${plural(na.count, 'connection')} from ${plural(na.hosts?.length ?? 0, 'host')} completed the TCP handshake and sent the AMQP header ${span} but never got Connection.Start (out of file descriptors or sockets?).`,
     );

@@ -3,7 +3,7 @@
  * reconnects and loops, waves, the broker's resource alarms and acceptance, and the headline that sums them up.
  */
 import type { Cause, Verdict } from '../diagnosis/types.js';
-import { notAccepting, refused } from './acceptance.js';
+import { notAccepting, notAcceptedMembers, refused } from './acceptance.js';
 import { alarmsSentence, findAlarms, largestAlarms, MAX_ALARMS } from './alarms.js';
 import { churn } from './churn.js';
 import type { Clock } from './clock.js';
@@ -50,6 +50,7 @@ export function summarizeFleet(input: FleetInput): Fleet {
   const loops = findLoops(byGroup, reconnects, clock);
   const refusals = findRefusals(members, loops, clock);
   const kept = keptRefusals(refusals, MAX_REFUSALS);
+  const notAccepted = notAcceptedMembers(members, input.end);
   const fleet: Omit<Fleet, 'headline'> = {
     connections: members.length + (folded?.count ?? 0),
     open: members.filter((m) => m.ended === null).length + (folded?.open ?? 0),
@@ -70,11 +71,11 @@ export function summarizeFleet(input: FleetInput): Fleet {
     alarmsOmitted: alarms.length - keptAlarms.length,
     handshakeRefusals: kept.kept,
     handshakeRefusalsOmitted: refusals.length - kept.kept.length,
-    notAccepting: notAccepting(members, clock, input.end),
+    notAccepting: notAccepting(members, notAccepted, clock),
     refused: refused(input.nonAmqp, clock),
     noAmqp: { count: input.nonAmqp.noAmqp },
   };
-  const told = { alarms: alarmsSentence(keptAlarms, fleet.alarmsOmitted), refusals: kept.told, redeliveries: input.redeliveries ?? [] };
+  const told = { alarms: alarmsSentence(keptAlarms, fleet.alarmsOmitted), refusals: kept.told, redeliveries: input.redeliveries ?? [], notAccepted };
   return { headline: headline(members, fleet, reconnects, told, clock, input.end, folded), ...fleet };
 }
 

@@ -46,9 +46,11 @@ export function filterReport(report: Report, filter: ReportFilter): Report {
   // --connection nova-compute on a capture joined mid-incident listed only the healthy ones).
   let unnamed = 0;
   if (needles.length > 0) {
-    const kept = connections.filter((c) => needles.some((n) => connectionMatches(c, n)));
-    unnamed = connections.filter((c) => c.name === null && !kept.includes(c)).length;
-    connections = kept;
+    connections = connections.filter((c) => {
+      const matched = needles.some((n) => connectionMatches(c, n));
+      if (!matched && c.name === null) unnamed++;
+      return matched;
+    });
   }
   // A connection whose only warning is a setting (heartbeat-timeout-low, heartbeats-disabled) closed well: with
   // T=4 across a fleet, every clean close would be listed (review 36). Counted, and said.

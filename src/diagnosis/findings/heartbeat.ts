@@ -27,12 +27,14 @@ export const heartbeatSetting: FindingRule = (ctx, judgement) => {
       evidence: { negotiated: f.tuneOk.heartbeat },
     });
   }
+  // The connection's first packet here, where a finding about a setting seen only midway stands.
+  const first = (): Moment => ({ packet: f.info.firstPacket, tsSec: f.info.firstTsSec, tsNsec: f.info.firstTsNsec });
   if (f.tuneOk === null && f.inferredHeartbeat !== null && f.inferredHeartbeat > 0 && f.inferredHeartbeat < 5) {
     // The same setting seen through a capture that joined the connection (review 36: the full capture warned of it).
     out.push({
       code: 'heartbeat-timeout-low',
       severity: 'warning',
-      at: { packet: f.info.firstPacket, tsSec: f.info.firstTsSec, tsNsec: f.info.firstTsNsec },
+      at: first(),
       message: `Heartbeat timeout of about ${f.inferredHeartbeat} s (inferred from the broker's heartbeat cadence): RabbitMQ's documentation warns that values under 5 s are likely to cause false positives.`,
       evidence: { inferred: f.inferredHeartbeat },
     });
@@ -41,7 +43,7 @@ export const heartbeatSetting: FindingRule = (ctx, judgement) => {
     out.push({
       code: 'heartbeat-inferred',
       severity: 'info',
-      at: f.info.synSeen ? f.lastPacket : { packet: f.info.firstPacket, tsSec: f.info.firstTsSec, tsNsec: f.info.firstTsNsec },
+      at: f.info.synSeen ? f.lastPacket : first(),
       message: isKeyless(f)
         ? `The AMQP handshake is encrypted (no TLS keys for this connection); T=${f.inferredHeartbeat} s is inferred from the cadence of the broker's heartbeat-sized TLS records (every T/2).`
         : `The handshake was not captured; T=${f.inferredHeartbeat} s is inferred from the broker's heartbeat cadence (every T/2).`,

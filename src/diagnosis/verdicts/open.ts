@@ -216,7 +216,7 @@ function brokerUnreachableJudgement(ctx: RuleContext): Judgement | null {
   // clients' retransmissions remain): silent at least since the connection's first packet here.
   const brokerAck = ev.lastSignOfLife ?? brokerLast;
   const until = silencesEnd(f);
-  const silence = secondsBetween(brokerAck ?? { packet: f.info.firstPacket, tsSec: f.info.firstTsSec, tsNsec: f.info.firstTsNsec }, until);
+  const silence = brokerSilence(f, brokerAck);
   // A loss of a second or two at the end of a capture is not a broker gone (three retransmissions take 1.4 s).
   if (t !== null && t > 0 ? silence <= t : silence < MIN_SILENCE_NO_T) return null;
   const tText = t === null ? '' : t === 0 ? ', heartbeats disabled' : ` (${(silence / t).toFixed(1)} x T, T=${t} s)`;
@@ -253,7 +253,7 @@ function brokerUnreachableJudgement(ctx: RuleContext): Judgement | null {
       `(packet ${clientLast.packet} at ${secondsBetween(origin, clientLast).toFixed(3)} s), which the client's kernel retransmitted ${ev.peerRetransmissionsUnanswered} times: ` +
       `the broker host or the network path to it is gone, not the client.${stopped}${then} Check the broker host and the network between it and the client.`,
     silence,
-    { unansweredRetransmissions: ev.peerRetransmissionsUnanswered, ...(brokerAck === null ? { silenceAtLeast: true } : {}) },
+    { unansweredRetransmissions: ev.peerRetransmissionsUnanswered },
     brokerAck,
   );
   if (brokerLast !== null) addNote(j, brokerLast.packet, "broker's last byte");
@@ -291,8 +291,17 @@ function waitingForStart(ctx: RuleContext): Judgement | null {
 }
 
 /**
+ * How long the broker had sent nothing at the input's end: since its last packet, or, with none in the capture (it
+ * started after the broker went), at least since the connection's first packet here.
+ */
+function brokerSilence(f: ConnectionFacts, brokerLastPacket: Moment | null): number {
+  return secondsBetween(brokerLastPacket ?? { packet: f.info.firstPacket, tsSec: f.info.firstTsSec, tsNsec: f.info.firstTsNsec }, silencesEnd(f));
+}
+
+/**
  * An open connection whose broker host or path is gone (brokerUnreachable; the client is fine): its judgement, with
- * the broker's last packet where the silence began (`brokerLastPacket`, absent when none is in the capture).
+ * the broker's last packet where the silence began (`brokerLastPacket`; with none in the capture the silence, from
+ * brokerSilence, is a lower bound: `silenceAtLeast`).
  */
 function brokerGone(f: ConnectionFacts, explanation: string, silence: number, evidence: Record<string, unknown>, brokerLastPacket: Moment | null): Judgement {
   const j = judgement('open', f.lastPacket, {
@@ -301,7 +310,7 @@ function brokerGone(f: ConnectionFacts, explanation: string, silence: number, ev
     by: null,
     how: null,
     explanation,
-    evidence: { silenceSeconds: roundMicros(silence), silentSide: 'server', brokerUnreachable: true, ...evidence },
+    evidence: { silenceSeconds: roundMicros(silence), silentSide: 'server', brokerUnreachable: true, ...evidence, ...(brokerLastPacket === null ? { silenceAtLeast: true } : {}) },
   });
   // Copied: the silence evidence's moments are updated in place while packets come.
   if (brokerLastPacket !== null) j.moments = { brokerLastPacket: { packet: brokerLastPacket.packet, tsSec: brokerLastPacket.tsSec, tsNsec: brokerLastPacket.tsNsec } };
@@ -322,8 +331,7 @@ function keepAlivesUnansweredJudgement(ctx: RuleContext): Judgement | null {
   const t = ctx.heartbeat;
   const origin = f.captureStart;
   const last = ev.lastSignOfLife;
-  const since = last ?? { packet: f.info.firstPacket, tsSec: f.info.firstTsSec, tsNsec: f.info.firstTsNsec };
-  const silence = secondsBetween(since, silencesEnd(f));
+  const silence = brokerSilence(f, last);
   const tText = t === null ? '' : t === 0 ? '; heartbeats disabled' : `; ${(silence / t).toFixed(1)} x T, T=${t} s`;
   const quiet =
     last !== null
@@ -339,7 +347,7 @@ function keepAlivesUnansweredJudgement(ctx: RuleContext): Judgement | null {
         ? 'With heartbeats disabled nothing at the AMQP level notices sooner, and RabbitMQ keeps the connection and its consumers meanwhile. Check the broker host and the path to it; enable heartbeats (5-20 s).'
         : 'Check the broker host and the path to it.'),
     silence,
-    { unansweredKeepAlives: ev.peerKeepAlivesUnanswered, ...(last === null ? { silenceAtLeast: true } : {}) },
+    { unansweredKeepAlives: ev.peerKeepAlivesUnanswered },
     last,
   );
   if (last !== null) addNote(j, last.packet, "broker's last packet");
