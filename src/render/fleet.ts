@@ -7,13 +7,14 @@ import { handshakeRefusalKey, refusalKey, refusalOf } from '../diagnosis/refusal
 import { SEVERITY_RANK } from '../diagnosis/types.js';
 import { plural } from '../fleet/stats.js';
 import { toldWaves } from '../fleet/waves.js';
+import { eventful } from '../fleet/member.js';
 import { attemptsLabel } from '../fleet/acceptance.js';
 import type { Report, ReportConnection, ReportFleetGroup } from '../report/types.js';
 import { paragraph, plain } from './paragraph.js';
 import { paint, severityStyle } from './style.js';
 import { renderTable, type Cell, type Column } from './table.js';
-import { alarmSpanText, moreAlarmsText, moreRefusalsText, refusalSpanText, verdictWithCause } from './phrases.js';
-import { formatT } from './text.js';
+import { alarmSpanText, isProblem, moreAlarmsText, moreRefusalsText, refusalSpanText, verdictWithCause } from './phrases.js';
+import { formatT, groupDigits } from './text.js';
 
 /** Groups shown in the terminal (the JSON lists more). */
 const MAX_GROUP_ROWS = 10;
@@ -142,7 +143,9 @@ export function orderProblems(report: Report, problems: readonly ReportConnectio
     const key = handshakeRefusalKey(c.end, c.user);
     return key === null ? undefined : refusals.get(key);
   };
-  const sorted = [...problems].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
+  // Within a severity, what happened before what is only a setting: a clean close whose one warning is its low
+  // heartbeat timeout came before two aborted connections in a memory alarm (fleet-memory-alarm).
+  const sorted = [...problems].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || Number(settingOnly(a)) - Number(settingOnly(b)));
   const detailed: ReportConnection[] = [];
   const waveMembers = new Map<string, ReportConnection[]>();
   const firstOfWave = new Map<number, ReportConnection>();
@@ -159,6 +162,48 @@ export function orderProblems(report: Report, problems: readonly ReportConnectio
     else list.push(c);
   }
   return { detailed, waveMembers };
+}
+
+/** A connection whose only warnings are about its settings (a low heartbeat timeout): nothing happened to it. */
+export function settingOnly(c: ReportConnection): boolean {
+  return isProblem(c) && !eventful(c.end, c.findings);
+}
+
+/**
+ * Each setting warned about, said once for every connection that has it (a report of several connections lists
+ * those with nothing else to tell one line each under it, instead of a timeline each). Plain text.
+ */
+export function settingSummaries(connections: readonly ReportConnection[]): string[] {
+  const timeouts: number[] = [];
+  let low = 0;
+  let disabled = 0;
+  for (const c of connections) {
+    for (const f of c.findings) {
+      if (f.code === 'heartbeat-timeout-low') {
+        low += 1;
+        const t = typeof f['negotiated'] === 'number' ? f['negotiated'] : typeof f['inferred'] === 'number' ? f['inferred'] : null;
+        if (t !== null) timeouts.push(t);
+      } else if (f.code === 'heartbeats-disabled') disabled += 1;
+    }
+  }
+  const out: string[] = [];
+  const of = (n: number): string => (n === connections.length ? (n === 1 ? 'The connection has' : n === 2 ? 'Both connections have' : `All ${plural(n, 'connection')} have`) : `${groupDigits(n)} of ${plural(connections.length, 'connection')} ${n === 1 ? 'has' : 'have'}`);
+  if (low > 0) {
+    const values = [...new Set(timeouts)].sort((a, b) => a - b);
+    const t = values.length === 0 ? '' : values.length === 1 ? ` (T = ${values[0]} s)` : ` (T = ${values[0]}-${values[values.length - 1]} s)`;
+    out.push(
+      `heartbeat-timeout-low: ${of(low)} a heartbeat timeout under 5 s${t}. RabbitMQ's documentation warns that ` +
+        'values under 5 s are likely to cause false positives (a peer closed as dead during a short network or flow-control ' +
+        'hiccup) and finds 5 to 20 s optimal for most environments: raise the clients\' heartbeat setting.',
+    );
+  }
+  if (disabled > 0) {
+    out.push(
+      `heartbeats-disabled: ${of(disabled)} heartbeats disabled (Tune-Ok heartbeat=0): a dead peer is ` +
+        'only noticed by TCP keep-alives or when a write fails, possibly minutes later. Enable heartbeats (5 to 20 s).',
+    );
+  }
+  return out;
 }
 
 /**

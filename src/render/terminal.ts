@@ -16,11 +16,10 @@
  * (80 to 160 columns; narrower widths are served on a best-effort basis).
  */
 import { SEVERITY_RANK } from '../diagnosis/types.js';
-import { eventful } from '../fleet/member.js';
 import type { Report, ReportConnection, ReportFinding } from '../report/types.js';
 import { foldTimeline, isAlarming, shortLibrary, side, type DisplayRow } from './fold.js';
 import { causeLabel, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, narrowedText, verdictWithCause } from './phrases.js';
-import { fleetLines, orderProblems, waveMemberLines } from './fleet.js';
+import { fleetLines, orderProblems, settingOnly, settingSummaries, waveMemberLines } from './fleet.js';
 import { paragraph, plain, type Segment } from './paragraph.js';
 import { sanitize } from './sanitize.js';
 import { paint, severityStyle, stripStyle, type Style } from './style.js';
@@ -309,11 +308,12 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
       const left = report.connections.length - Math.min(detailed.length, SUMMARY_ROWS_BIG);
       out.push(...paragraph([plain(`… ${groupDigits(left)} more connections not in this table (${groupDigits(healthy.length)} healthy); --all lists every connection`, 'dim')], width, color));
     }
-    // A large run details its first SECTIONS_BIG problems (most severe first); the rest are one line each, and the
-    // connections whose timeline the report left out (a large run's warnings about settings) only counted.
-    // (In a run of up to FULL_TIMELINES_MAX connections every timeline is in the report: a healthy connection whose
-    // only warnings are about its settings is counted there too, not detailed.)
-    const sections = big ? detailed.filter((c) => c.timelineOmitted !== true && eventful(c.end, c.findings)) : detailed;
+    // A large run details its first SECTIONS_BIG problems (most severe first); the rest are one line each. A run of
+    // several connections gives no timeline to a connection whose only warnings are about its settings (a low
+    // heartbeat timeout): the setting is said once, and such connections are one line each under it (a large run
+    // only counts them; their timeline is not in its report). A single connection keeps its section.
+    const several = !opts.all && report.connections.length > 1;
+    const sections = several ? detailed.filter((c) => c.timelineOmitted !== true && !settingOnly(c)) : detailed;
     for (const c of sections.slice(0, big ? SECTIONS_BIG : undefined)) {
       out.push('', ...sectionLines(c, width, color));
       const others = waveMembers.get(c.id);
@@ -325,8 +325,12 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
       for (const c of rest.slice(0, REST_LINES_BIG)) out.push(...connectionLine(c, width, color));
       if (rest.length > REST_LINES_BIG) out.push(paint(`… and ${groupDigits(rest.length - REST_LINES_BIG)} more (in the JSON report)`, 'dim', color));
     }
-    const untold = big ? detailed.length - sections.length : 0;
-    if (untold > 0) out.push('', ...paragraph([plain(`${groupDigits(untold)} connection(s) with warnings about their settings only (such as a low heartbeat timeout): counted above, not detailed.`, 'dim')], width, color));
+    const settingsOnly = several ? detailed.filter((c) => !sections.includes(c)) : [];
+    if (settingsOnly.length > 0) {
+      out.push('', ...paragraph([plain(`Warnings about settings only (${groupDigits(settingsOnly.length)}):`, 'bold'), plain(big ? ' not listed; --all lists them.' : '')], width, color));
+      for (const summary of settingSummaries(report.connections)) out.push(...paragraph([plain(`• ${summary}`)], width, color, '    ', '  '));
+      if (!big) for (const c of settingsOnly) out.push(...connectionLine(c, width, color));
+    }
     if (healthy.length > 0 && healthy.length <= SUMMARY_MAX) {
       out.push('', paint(`Healthy (${healthy.length}):`, 'bold', color));
       for (const c of healthy) out.push(...connectionLine(c, width, color));

@@ -226,3 +226,12 @@ describe('renderHtml', () => {
     expect(html.match(/<div class="wave"><h3><span class="swatch"/g) ?? []).toHaveLength(shown);
   });
 });
+
+describe('HTML: connections whose only warnings are about settings', () => {
+  it('fleet-memory-alarm: their timelines come after those of the connections something happened to', () => {
+    const html = renderHtml(analyzeCapture('fleet-memory-alarm.pcap').report);
+    const order = [...html.matchAll(/<section class="connection" id="c(\d+)">.*?(127\.0\.0\.\d+:\d+)/g)].map((m) => m[2]);
+    expect(order).toHaveLength(10);
+    expect(order.slice(7).sort()).toEqual(['127.0.0.63:34207', '127.0.0.63:56219', '127.0.0.65:33749']);
+  });
+});

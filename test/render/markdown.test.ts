@@ -79,7 +79,9 @@ describe('renderMarkdown', () => {
 
   it('gives at most MARKDOWN_MAX_SECTIONS connections a table, errors first, and says how many more there are', () => {
     const conns = [];
-    for (let i = 0; i < 30; i++) conns.push(healthyConnection({ id: `10.0.0.${i}:1->10.0.0.99:5672`, severity: 'warning' }));
+    // A warning about something that happened (a connection whose only warning is a setting gets no table).
+    const nearMiss = { t: 2, at: '2026-11-22T02:09:56Z', packet: 9, code: 'heartbeat-near-miss' as const, severity: 'warning' as const, message: 'The client sent nothing for 9 s.' };
+    for (let i = 0; i < 30; i++) conns.push(healthyConnection({ id: `10.0.0.${i}:1->10.0.0.99:5672`, severity: 'warning', findings: [nearMiss] }));
     conns.push(connection());
     const out = renderMarkdown(report(conns));
     const headings = out.match(/^### .*/gm)!;
@@ -123,5 +125,18 @@ describe('Markdown: waves and handshake refusals', () => {
     expect(out).toMatch(/^\*\*error: missed-heartbeats\*\* \(client-stalled\), broker RST at 16\.091 s {2}\n.* · ended 09:20:35\.440496 UTC$/m);
     // A handful of connections: no groups table, as in the terminal.
     expect(renderMarkdown(analyzeCapture('netns-broker-unreachable-keepalive.pcap').report)).not.toContain('| Host |');
+  });
+});
+
+describe('Markdown: connections whose only warnings are about settings', () => {
+  it('fleet-memory-alarm: the setting once, its three clean closes named, no table each', () => {
+    const out = renderMarkdown(analyzeCapture('fleet-memory-alarm.pcap').report);
+    expect(out).toContain('### Warnings about settings only (3)');
+    expect(out).toContain("- heartbeat-timeout-low: All 10 connections have a heartbeat timeout under 5 s (T = 4 s).");
+    const named = out.split('\n').find((l) => l.startsWith('Nothing else to tell on: '))!;
+    for (const port of ['34207', '33749', '56219']) {
+      expect(named).toContain(`:${port}->`);
+      expect(out).not.toMatch(new RegExp(`^### .*:${port}-`, 'm'));
+    }
   });
 });

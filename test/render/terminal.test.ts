@@ -240,8 +240,48 @@ describe('a handshake refusal in the terminal', () => {
     expect(out).toContain('The same in 52 more connection(s) refused for the same reason:');
     expect(out.match(/^ {2}• 127\.0\.0\.7\d:\d+->127\.0\.0\.1:5672/gm)).toHaveLength(52);
     // The eight that held the limit or got in later (T=4: a low-heartbeat warning, nothing else) are counted, not
-    // detailed: a run of 61 connections keeps every timeline, but nothing happened to them to tell.
-    expect(out).toContain('8 connection(s) with warnings about their settings only (such as a low heartbeat timeout): counted');
+    // detailed: a run of 61 connections keeps every timeline, but nothing happened to them to tell. The setting is
+    // said once.
+    expect(out).toContain('Warnings about settings only (8): not listed; --all lists them.');
+    expect(out).toMatch(/^ {2}• heartbeat-timeout-low: 8 of 61 connections have a heartbeat timeout under 5 s \(T = 4 s\)\./m);
     expect(out).not.toMatch(/^warning: closed-by-client/m);
+  });
+});
+
+/** The connection id of each section: the heading's first word, over the "severity: verdict" line (a long heading has no rule). */
+function sectionIds(out: string): string[] {
+  const lines = out.split('\n');
+  return lines.flatMap((l, i) => (/^(error|warning|info): /.test(l) && i > 0 ? [lines[i - 1]!.replace(/^── /, '').split(' ')[0]!] : []));
+}
+
+describe('connections whose only warnings are about settings', () => {
+  // fleet-memory-alarm: ten pika clients with T=4; seven were blocked by the alarm (two of them aborted), three only
+  // published or consumed and closed cleanly: their one warning is the low heartbeat timeout.
+  const settingOnlyIds = ['127.0.0.63:34207->127.0.0.1:5672', '127.0.0.65:33749->127.0.0.1:5672', '127.0.0.63:56219->127.0.0.1:5672'];
+
+  it('fleet-memory-alarm: what happened has a timeline each, the setting is said once and its three clean closes are a line each', async () => {
+    const { analyzeCapture } = await import('../helpers/captures.js');
+    const out = renderTerminal(analyzeCapture('fleet-memory-alarm.pcap').report, { width: 100, color: false, all: false });
+    const headings = sectionIds(out);
+    expect(headings).toHaveLength(7);
+    for (const id of settingOnlyIds) expect(headings).not.toContain(id);
+    expect(out).toContain('Warnings about settings only (3):');
+    expect(out).toMatch(/^ {2}• heartbeat-timeout-low: All 10 connections have a heartbeat timeout under 5 s \(T = 4 s\)\./m);
+    for (const id of settingOnlyIds) expect(out).toMatch(new RegExp(`^! ${id.replace(/[.>]/g, '\\$&')} `, 'm'));
+    // Ordered for the summary table of a large run too: what happened first, settings last.
+    const { orderProblems } = await import('../../src/render/fleet.js');
+    const r = analyzeCapture('fleet-memory-alarm.pcap').report;
+    expect(orderProblems(r, r.connections).detailed.slice(7).map((c) => c.id).sort()).toEqual([...settingOnlyIds].sort());
+  });
+
+  it('keeps the timelines with --all, and the section of a capture of one connection', async () => {
+    const { analyzeCapture } = await import('../helpers/captures.js');
+    const all = renderTerminal(analyzeCapture('fleet-memory-alarm.pcap').report, { width: 100, color: false, all: true });
+    expect(sectionIds(all)).toHaveLength(10);
+    expect(all).not.toContain('Warnings about settings only');
+    const one = renderTerminal(analyzeCapture('pika-healthy-idle.pcap').report, { width: 100, color: false, all: false });
+    expect(one).toMatch(/^warning: closed-by-client/m);
+    expect(one).toContain('warning heartbeat-timeout-low');
+    expect(one).not.toContain('Warnings about settings only');
   });
 });

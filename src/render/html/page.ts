@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import type { Report, ReportConnection } from '../../report/types.js';
 import { SEVERITY_RANK } from '../../diagnosis/types.js';
 import { isProblem } from '../phrases.js';
+import { settingOnly } from '../fleet.js';
 import { groupDigits } from '../text.js';
 import { scriptJson, text } from './escape.js';
 import { chartRows, renderFleetChart } from './fleet-chart.js';
@@ -41,7 +42,8 @@ export function renderHtml(report: Report, opts: HtmlOptions = { all: false }): 
   const wanted = report.connections
     .map((c, i) => ({ c, i }))
     .filter(({ c }) => opts.all || isProblem(c))
-    .sort((a, b) => SEVERITY_RANK[b.c.severity] - SEVERITY_RANK[a.c.severity] || a.i - b.i);
+    // Within a severity, what happened before what is only a setting (a clean close with a low heartbeat timeout).
+    .sort((a, b) => SEVERITY_RANK[b.c.severity] - SEVERITY_RANK[a.c.severity] || Number(settingOnly(a.c)) - Number(settingOnly(b.c)) || a.i - b.i);
   const anchors = new Map<ReportConnection, string>();
   const sections: string[] = [];
   let used = 0;
