@@ -18,15 +18,28 @@ const CLOSE_OK_EXTRA = 4;
  * Did the client close cleanly, as far as the records show? It closed TCP first, and before that either sent a TLS
  * alert (close_notify, the only alert a client sends after the handshake in practice) or got a last record from
  * the broker the size of Connection.Close-Ok after its own last record. A killed client does neither.
+ * Or the broker's RST ended it after the client's close_notify, which came before any alert of the broker's:
+ * RabbitMQ closes with linger 0 once the client has closed (review 37: amqps13-load's 38804, whose client FIN did
+ * not come before the RST, read as "reset without Connection.Close").
  * Returns the evidence's moment, or null.
  */
-export function inferredClientClose(ctx: RuleContext): { at: Moment; evidence: string } | null {
+export function inferredClientClose(ctx: RuleContext): { at: Moment; evidence: string; brokerReset: boolean } | null {
   const f = ctx.facts;
   const tls = f.tls;
   const end = ctx.firstTcpEnd;
-  if (tls === null || !isKeyless(f) || end === null || end.dir !== 'c2s' || tls.handshakeDone === null) return null;
-  const alert = tls.alerts.find((a) => a.dir === 'c2s' && a.packet <= end.moment.packet && (a.description === null || a.description === 0));
-  if (alert !== undefined) return { at: alert, evidence: 'the client sent a TLS alert (close_notify) before closing TCP' };
+  if (tls === null || !isKeyless(f) || end === null) return null;
+  // A client alert during the handshake is a refusal (tls-handshake-failed.ts), not a close; a capture that joined
+  // after the handshake saw none of it.
+  const joinedAfterHandshake = tls.clientHello === null && tls.serverHello === null;
+  if (tls.handshakeDone === null && !joinedAfterHandshake) return null;
+  const closeNotify = (a: { description: number | null }): boolean => a.description === null || a.description === 0;
+  const alert = tls.alerts.find((a) => a.dir === 'c2s' && a.packet <= end.moment.packet && closeNotify(a));
+  if (end.dir === 's2c') {
+    const brokerAlert = tls.alerts.find((a) => a.dir === 's2c' && a.packet <= end.moment.packet);
+    if (end.kind !== 'rst' || alert === undefined || (brokerAlert !== undefined && brokerAlert.packet < alert.packet)) return null;
+    return { at: alert, evidence: 'the client sent a TLS alert (close_notify) first', brokerReset: true };
+  }
+  if (alert !== undefined) return { at: alert, evidence: 'the client sent a TLS alert (close_notify) before closing TCP', brokerReset: false };
   const s2c = tls.records.s2c;
   const c2s = tls.records.c2s;
   if (
@@ -37,7 +50,7 @@ export function inferredClientClose(ctx: RuleContext): { at: Moment; evidence: s
     s2c.lastApplication.packet > c2s.lastApplication.packet &&
     s2c.lastApplication.packet < end.moment.packet
   ) {
-    return { at: s2c.lastApplication, evidence: "the broker's last record has the size of Connection.Close-Ok and answered the client's last record" };
+    return { at: s2c.lastApplication, evidence: "the broker's last record has the size of Connection.Close-Ok and answered the client's last record", brokerReset: false };
   }
   return null;
 }

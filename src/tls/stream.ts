@@ -40,6 +40,16 @@ const MAX_ALERTS = 16;
 /** TLS 1.3: an encrypted alert is 2 bytes + 1 type byte + 16-byte tag: a record size no AMQP frame can have. */
 const TLS13_ALERT_RECORD = 5 + 2 + 1 + 16;
 
+/** TLS 1.3: the smallest encrypted Finished (SHA-256: 4-byte header + 32-byte MAC, type byte, 16-byte tag). */
+const TLS13_MIN_FINISHED_RECORD = 5 + 4 + 32 + 1 + 16;
+/**
+ * The encrypted heartbeat's record size where the capture joined after the ServerHello, for the sizes that can hold
+ * nothing else under any suite RabbitMQ offers: 30 bytes is an 8-byte frame under TLS 1.3 (a 1.2 GCM record is at
+ * least 29 + content, and 1.2 ChaCha20 would hold 9 bytes, no frame's size), 29 an 8-byte frame under 1.2
+ * ChaCha20-Poly1305 (7 bytes under 1.3). A 1.2 AES-GCM heartbeat (37 bytes) is also a 6-byte body under 1.3.
+ */
+const UNAMBIGUOUS_HEARTBEAT_RECORDS: ReadonlySet<number> = new Set([30, 29]);
+
 const AMQP = [0x41, 0x4d, 0x51, 0x50];
 
 type Phase = 'clear' | 'handshake' | 'application';
@@ -315,7 +325,8 @@ export class TlsStream implements StreamHandler {
             this.event(dir, { ...at, kind: 'handshake', text: `TLS encrypted handshake ${size} B`, size, heartbeatSized: false, notable: false });
             return;
           }
-        } else if (side.firstFlightPacket < 0 || side.firstFlightPacket === r.firstPacket) {
+        } else if (side.firstFlightPacket < 0 || (side.firstFlightPacket === r.firstPacket && size >= TLS13_MIN_FINISHED_RECORD)) {
+          // A smaller record in the same packet is past the flight: the AMQP protocol header (amqps13-load, packet 94).
           side.firstFlightPacket = r.firstPacket;
           f.handshakeDone ??= at;
           this.event(dir, { ...at, kind: 'handshake', text: `TLS encrypted handshake ${size} B (client Finished)`, size, heartbeatSized: false, notable: false });
@@ -340,13 +351,24 @@ export class TlsStream implements StreamHandler {
         this.encryptedAlert(dir, at, size);
         return;
       }
+      // Joined after the handshake, the version is unknown: a 1.3 alert hides in an application_data record of 24
+      // bytes, a size that holds no AMQP frame under any suite RabbitMQ offers (1.3 with a 16-byte tag: 7 bytes of
+      // content, under the 8 of the smallest frame, a heartbeat; 1.2 GCM needs 29 bytes for an empty record, 1.2
+      // ChaCha20 would leave 3, CBC at least 37). Review 37: a late start's clean closes read as killed clients.
+      if (f.version === null && f.serverHello === null && size === TLS13_ALERT_RECORD) {
+        this.encryptedAlert(dir, at, size);
+        return;
+      }
     }
+    if (f.heartbeatRecordSize === null && f.serverHello === null && UNAMBIGUOUS_HEARTBEAT_RECORDS.has(size)) f.heartbeatRecordSize = size;
+    // The client's first record after a handshake seen from its start carries the AMQP protocol header, 8 bytes like
+    // a heartbeat: counted as one, a stalled client "sent a heartbeat" (review 37).
+    const header = dir === 'c2s' && f.clientHello !== null && f.records.c2s.applicationRecords === 0 && size === f.heartbeatRecordSize;
     this.noteApplication(dir, at, size);
-    const hb = f.heartbeatRecordSize !== null && size === f.heartbeatRecordSize;
+    const hb = !header && f.heartbeatRecordSize !== null && size === f.heartbeatRecordSize;
     if (hb) f.records[dir].heartbeatSized++;
-    this.event(dir, {
-      ...at, kind: 'application', text: `TLS application data ${size} B${hb ? ', heartbeat-sized' : ''}`, size, heartbeatSized: hb, notable: false,
-    });
+    const what = header ? ' (AMQP protocol header, by its place)' : hb ? ', heartbeat-sized' : '';
+    this.event(dir, { ...at, kind: 'application', text: `TLS application data ${size} B${what}`, size, heartbeatSized: hb, notable: false });
   }
 
   private noteApplication(dir: Dir, at: TlsMoment, size: number): void {

@@ -31,10 +31,15 @@ function closedByClientInferred(ctx: RuleContext): Judgement | null {
   const inferred = inferredClientClose(ctx);
   const end = ctx.firstTcpEnd;
   if (inferred === null || end === null) return null;
-  return judgement('closed-by-client', end.moment, {
+  const then = inferred.brokerReset
+    ? `, and the broker reset the TCP connection (RabbitMQ's normal close, linger 0)`
+    : `, then closed TCP (${end.kind.toUpperCase()})`;
+  const j = judgement('closed-by-client', end.moment, {
     severity: 'info',
     by: 'client',
-    how: end.kind,
-    explanation: `The client closed the connection cleanly, as far as the encrypted records show: ${inferred.evidence}, then closed TCP (${end.kind.toUpperCase()}). Without the session keys the Connection.Close itself cannot be read.`,
+    how: inferred.brokerReset ? null : end.kind,
+    explanation: `The client closed the connection cleanly, as far as the encrypted records show: ${inferred.evidence}${then}. Without the session keys the Connection.Close itself cannot be read.`,
   });
+  if (inferred.brokerReset) addNote(j, end.moment.packet, "RabbitMQ's normal close (linger 0): not a fault");
+  return j;
 }

@@ -1,0 +1,89 @@
+/**
+ * AMQPS captures that start late or lose a packet of the close, judged from the records (review 37): a capture that
+ * joined after the TLS handshake has no cipher to size the records by, and no ClientHello to find the keys with.
+ */
+import { describe, expect, it } from 'vitest';
+import { analyzeBytes } from '../../src/analyze.js';
+import type { Report, ReportConnection } from '../../src/report/types.js';
+import { captureBytes, keyLogOf } from '../helpers/captures.js';
+import { fromPacket } from '../helpers/pcap-records.js';
+
+const load = captureBytes('amqps13-load.pcap.xz');
+
+function late(capture: string | Uint8Array, first: number, keys: boolean, name = 'amqps13-load.pcap'): Report {
+  const bytes = typeof capture === 'string' ? captureBytes(capture) : capture;
+  return analyzeBytes(fromPacket(bytes, first), { path: 'cut.pcap', ...(keys ? { keyLog: keyLogOf(name) } : {}) });
+}
+
+function byPort(report: Report, port: number): ReportConnection {
+  return report.connections.find((c) => c.client.port === port)!;
+}
+
+describe('AMQPS: a capture that starts after the TLS handshake', () => {
+  // amqps13-load from packet 200 (tcpdump 0.34 s late): every client closes with Connection.Close 200, then its
+  // close_notify, then FIN (tshark with the key log: 38774 close_notify 9516, FIN 9517).
+  for (const keys of [false, true]) {
+    it(`amqps13-load from packet 200${keys ? ' (keys given, no ClientHello to find them by)' : ''}: eight clean closes, no wave of killed clients`, () => {
+      const report = late(load, 200, keys);
+      expect(report.connections).toHaveLength(8);
+      for (const c of report.connections) {
+        expect(c.tls?.decrypted).toBe(false);
+        expect([c.id, c.end.verdict, c.end.by]).toEqual([c.id, 'closed-by-client', 'client']);
+        expect(c.end.explanation).toContain('the client sent a TLS alert (close_notify)');
+      }
+      expect(report.fleet.waves).toEqual([]);
+      // With keys, each has a warning that its keys could not be found (no ClientHello): nothing failed.
+      expect(report.fleet.headline[0]).toContain(keys ? 'none failed; 8 with warnings (tls-not-decrypted on 8)' : 'all healthy');
+      // The close_notify is told by its size: 24 bytes hold no AMQP frame under any suite.
+      const c38774 = byPort(report, 38774);
+      expect(c38774.timeline.find((e) => e.packet === 9516 - 199)?.summary).toBe('TLS encrypted alert 24 B (close_notify-sized)');
+    });
+  }
+
+  it('amqps13-healthy-idle from packet 12 (pika sends no close_notify): T and the Close-Ok size from the 30-byte records, a clean close', () => {
+    const c = late('amqps13-healthy-idle.pcap', 12, false).connections[0]!;
+    expect(c.heartbeat).toMatchObject({ negotiated: null, inferred: 4, inferredFrom: 'tls-records' });
+    expect(c.end.verdict).toBe('closed-by-client');
+    expect(c.end.explanation).toContain("the broker's last record has the size of Connection.Close-Ok");
+  });
+
+  it('amqps12-healthy-idle from packet 12: a TLS 1.2 AES-GCM heartbeat (37 bytes) is also a 6-byte body under 1.3, so the close stays unknown and is said to be', () => {
+    const c = late('amqps12-healthy-idle.pcap', 12, false).connections[0]!;
+    expect(c.end.verdict).toBe('client-aborted');
+    expect(c.end.explanation).toContain('the capture started after the TLS handshake: the cipher, hence those sizes, are unknown');
+    expect(c.end.explanation).toContain('it may also have closed cleanly inside them');
+  });
+});
+
+describe('AMQPS without keys: the close', () => {
+  it("amqps13-load 38804: Close, a Close-Ok-sized answer, the client's close_notify, the broker's, then the broker's RST: RabbitMQ's normal close, not a reset", () => {
+    const report = analyzeBytes(load, { path: 'amqps13-load.pcap' });
+    const c = byPort(report, 38804);
+    expect(c.end).toMatchObject({ verdict: 'closed-by-client', severity: 'info', by: 'client', how: null, packet: 9503, inferredFrom: 'tls-records' });
+    expect(c.end.explanation).toContain("the client sent a TLS alert (close_notify) first, and the broker reset the TCP connection (RabbitMQ's normal close, linger 0)");
+    expect(report.connections.every((x) => x.severity === 'info')).toBe(true);
+  });
+
+  it("a broker's close_notify before the client's is not the client's close (amqps13-long-callback: the broker closes for missed heartbeats)", () => {
+    const c = analyzeBytes(captureBytes('amqps13-long-callback.pcap'), { path: 'x.pcap' }).connections[0]!;
+    expect(c.end).toMatchObject({ verdict: 'missed-heartbeats', by: 'server' });
+  });
+});
+
+describe('AMQPS without keys: the protocol header is not a heartbeat', () => {
+  it("the client's first record after the handshake is labelled the protocol header and counted as no heartbeat: the counts equal the decrypted ones", () => {
+    for (const name of ['amqps13-sigkill.pcap', 'amqps13-healthy-idle.pcap', 'amqps12-healthy-idle.pcap', 'amqps13-long-callback.pcap']) {
+      const bytes = captureBytes(name);
+      const keyless = analyzeBytes(bytes, { path: name }).connections[0]!;
+      const keyed = analyzeBytes(bytes, { path: name, keyLog: keyLogOf(name) }).connections[0]!;
+      expect([name, keyless.heartbeats.clientToServer]).toEqual([name, keyed.heartbeats.clientToServer]);
+      expect(keyless.timeline.filter((e) => e.summary.includes('(AMQP protocol header, by its place)'))).toHaveLength(1);
+    }
+  });
+
+  it('amqps13-load packet 94 (the client Finished and the protocol header in one packet): the 30-byte record is not called a Finished', () => {
+    const c = byPort(analyzeBytes(load, { path: 'amqps13-load.pcap' }), 38804);
+    const at94 = c.timeline.filter((e) => e.packet === 94).map((e) => e.summary);
+    expect(at94).toEqual(['TLS encrypted handshake 74 B (client Finished)', 'TLS application data 30 B (AMQP protocol header, by its place)']);
+  });
+});
