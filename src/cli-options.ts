@@ -21,8 +21,8 @@ export interface CliOptions {
   width: number | undefined;
   failOn: 'warning' | 'error' | undefined;
   debug: boolean;
-  /** Key log file (NSS format) for TLS; the CLI also reads SSLKEYLOGFILE when this is not given. */
-  tlsKeylog: string | undefined;
+  /** Key log files (NSS format) for TLS; the CLI reads SSLKEYLOGFILE when none is given. */
+  tlsKeylog: string[];
   /** The arguments are JSON reports (amqpscope --json) to merge into one fleet report, not captures. */
   merge: boolean;
   /** Read the capture as it grows (a pipe, or a file being written) and print live events as capture time passes. */
@@ -69,7 +69,7 @@ export const CLI_OPTIONS: readonly CliOptionSpec[] = [
   { flags: '--html <file>', description: 'also write a self-contained HTML report (fleet chart, swimlanes, event tables) to this file' },
   { flags: '--markdown', description: 'print the report as GitHub-flavoured Markdown (for issues and tickets) instead of the terminal report' },
   { flags: '--port <n>', description: 'a TCP port carrying AMQP (repeatable; default 5672 and 5671 (AMQPS); AMQP on other ports is found by its protocol header, AMQPS by its TLS ClientHello)', parse: parsePort },
-  { flags: '--tls-keylog <file>', description: 'decrypt TLS with the session keys in this NSS key log (SSLKEYLOGFILE format; default: $SSLKEYLOGFILE if set)' },
+  { flags: '--tls-keylog <file>', description: 'decrypt TLS with the session keys in this NSS key log (SSLKEYLOGFILE format; repeatable; default: $SSLKEYLOGFILE if set; with --follow, read again as clients add to it)', parse: collect },
   { flags: '--connection <x>', description: 'only connections whose id, port or name contains x (repeatable)', parse: collect },
   { flags: '--problems', description: 'only connections with a warning or an error about an event (not a setting alone, such as a low heartbeat timeout)' },
   { flags: '--since <time>', description: 'only events from this time on: seconds since the capture start, or an ISO time' },

@@ -7,13 +7,13 @@ import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { analyzeFile } from './analyze-file.js';
 import { AnalyzerError } from './errors.js';
-import { parseKeyLog } from './tls/keylog.js';
+import { KeyLog } from './tls/keylog.js';
 
 export interface WorkerJob {
   path: string;
   ports: number[] | undefined;
-  /** The key log's path (already checked by the main thread); each worker parses its own copy. */
-  keyLogPath: string | null;
+  /** The key logs' paths (already read by the main thread); each worker parses its own copy. */
+  keyLogPaths: string[];
   allTimelines: boolean;
 }
 
@@ -21,7 +21,8 @@ export type WorkerAnswer = { ok: true; json: string } | { ok: false; code: Analy
 
 const job = workerData as WorkerJob;
 try {
-  const keyLog = job.keyLogPath !== null ? parseKeyLog(readFileSync(job.keyLogPath)) : null;
+  const keyLog = job.keyLogPaths.length > 0 ? new KeyLog() : null;
+  for (const path of job.keyLogPaths) keyLog!.add(readFileSync(path));
   const report = await analyzeFile(job.path, { ports: job.ports, keyLog, allTimelines: job.allTimelines });
   parentPort!.postMessage({ ok: true, json: JSON.stringify(report) } satisfies WorkerAnswer);
 } catch (err) {

@@ -19,7 +19,8 @@ import { AnalyzerError } from './errors.js';
 import type { WorkerAnswer, WorkerJob } from './cli-worker.js';
 import { filterReport } from './report/filter.js';
 import { mergeReports } from './report/merge.js';
-import { parseKeyLog, type KeyLog } from './tls/keylog.js';
+import type { KeyLog } from './tls/keylog.js';
+import { loadKeyLogs } from './cli-keylog.js';
 import type { Report, ReportEvent } from './report/types.js';
 import { liveEventFilter } from './live/filter.js';
 import { liveJson, liveLine, statusText } from './render/live.js';
@@ -136,27 +137,6 @@ interface Analysed {
   worst: Severity | null;
   /** Stdout already says all there is to say (no connection matched the filters). */
   said?: boolean;
-}
-
-/**
- * The key log of --tls-keylog, else of SSLKEYLOGFILE (the variable browsers, OpenSSL-based clients and Python
- * write keys to). A named file that cannot be read is a usage error; only counts are ever printed, never keys.
- */
-function loadKeyLog(opts: CliOptions): { log: KeyLog; path: string } | null {
-  const fromEnv = process.env['SSLKEYLOGFILE'];
-  const path = opts.tlsKeylog ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined);
-  if (path === undefined) return null;
-  const how = opts.tlsKeylog !== undefined ? '--tls-keylog' : 'SSLKEYLOGFILE';
-  let text: Buffer;
-  try {
-    text = readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new AnalyzerError('usage', `${how}: cannot read the key log '${path}' (${code})`);
-  }
-  const log = parseKeyLog(text);
-  if (log.entries === 0) throw new AnalyzerError('usage', `${how}: '${path}' holds no TLS secrets in NSS key log format (lines such as CLIENT_RANDOM <hex> <hex>)`);
-  return { log, path };
 }
 
 async function analyzeOne(path: string, opts: CliOptions, out: Output, keyLog: KeyLog | null = null): Promise<Analysed> {
@@ -364,13 +344,13 @@ function analyzeInWorker(job: WorkerJob): Promise<Report> {
  * Several captures at once, one worker thread per file, as many at a time as the machine has cores: each worker's
  * memory is that of one capture's analysis. Reports come back in the order the files were named.
  */
-async function analyzeSeveral(paths: readonly string[], opts: CliOptions, keyLogPath: string | null): Promise<Report[]> {
+async function analyzeSeveral(paths: readonly string[], opts: CliOptions, keyLogPaths: string[]): Promise<Report[]> {
   const reports: Report[] = new Array<Report>(paths.length);
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < paths.length) {
       const i = next++;
-      reports[i] = await analyzeInWorker({ path: paths[i]!, ports: opts.port.length > 0 ? opts.port : undefined, keyLogPath, allTimelines: opts.all });
+      reports[i] = await analyzeInWorker({ path: paths[i]!, ports: opts.port.length > 0 ? opts.port : undefined, keyLogPaths, allTimelines: opts.all });
     }
   };
   await Promise.all(Array.from({ length: Math.min(paths.length, availableParallelism()) }, lane));
@@ -480,7 +460,7 @@ async function main(argv: string[]): Promise<number> {
     width: raw['width'] as number | undefined,
     failOn: raw['failOn'] as 'warning' | 'error' | undefined,
     debug: raw['debug'] === true,
-    tlsKeylog: raw['tlsKeylog'] as string | undefined,
+    tlsKeylog: (raw['tlsKeylog'] as string[] | undefined) ?? [],
     merge: raw['merge'] === true,
     follow: raw['follow'] === true || raw['live'] !== undefined,
     live: raw['live'] as string | undefined,
@@ -501,11 +481,11 @@ async function main(argv: string[]): Promise<number> {
   const twice = namedTwice(paths);
   if (twice !== null) throw new AnalyzerError('usage', `'${twice}' is named twice: its connections would be counted twice (name each ${opts.merge ? 'report' : 'capture'} once)`);
   const out = new Output();
-  const keys = loadKeyLog(opts);
+  const keys = loadKeyLogs(opts.tlsKeylog, process.env['SSLKEYLOGFILE'], opts.follow, (text) => process.stderr.write(`amqpscope: warning: ${oneLine(text)}\n`));
   const keyLog = keys?.log ?? null;
   if (opts.merge || (paths.length > 1 && !opts.frames)) {
     // One fleet report of several captures (analysed in parallel) or of reports made elsewhere.
-    const full = mergeReports(opts.merge ? paths.map(readReport) : await analyzeSeveral(paths, opts, keys?.path ?? null));
+    const full = mergeReports(opts.merge ? paths.map(readReport) : await analyzeSeveral(paths, opts, keys?.paths ?? []));
     const report = filterReport(full, opts);
     if (opts.html !== undefined) writeReportFile(opts.html, await renderHtml(report, opts.all));
     if (opts.json) out.line(JSON.stringify(report, null, 2));

@@ -213,3 +213,26 @@ describe('amqpscope command line', () => {
     expect(text.stdout).toMatch(/truncat/i);
   });
 });
+
+describe('TLS key logs on the command line (review 37)', () => {
+  it('SSLKEYLOGFILE naming a missing or empty file is a warning, not a failed run (browsers create it lazily)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'amqpscope-keys-'));
+    const empty = join(dir, 'empty.log');
+    writeFileSync(empty, '');
+    for (const [file, why] of [[join(dir, 'missing.log'), "cannot read the key log '.*missing\\.log' \\(ENOENT\\)"], [empty, "'.*empty\\.log' holds no TLS secrets"]] as const) {
+      const r = run([cap('pika-healthy-idle.pcap')], undefined, { SSLKEYLOGFILE: file });
+      expect(r.status).toBe(0);
+      expect(r.stderr).toMatch(new RegExp(`^amqpscope: warning: SSLKEYLOGFILE: ${why}.*: going on without TLS keys\n$`));
+      expect(r.stdout).toContain('closed-by-client');
+    }
+    // Named on the command line, the same file is a usage error.
+    expect(run([cap('pika-healthy-idle.pcap'), '--tls-keylog', empty]).status).toBe(2);
+  });
+
+  it('--tls-keylog is repeatable: one key log per client host, each capture decrypted', () => {
+    const r = run([cap('amqps13-long-callback.pcap'), cap('amqps12-healthy-idle.pcap'), '--json', '--tls-keylog', cap('amqps13-long-callback.keys'), '--tls-keylog', cap('amqps12-healthy-idle.keys')]);
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout) as { connections: { tls: { decrypted: boolean } }[] };
+    expect(report.connections.map((c) => c.tls.decrypted)).toEqual([true, true]);
+  });
+});

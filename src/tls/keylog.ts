@@ -25,11 +25,18 @@ export class KeyLog {
   /** Lines read as secrets we use, and lines that are neither that, comments, blank, nor known other labels. */
   entries = 0;
   malformedLines = 0;
+  /**
+   * Set for a key log that is still being written (--follow: a client logs a session's secrets while it connects):
+   * reads what was added to the file since, and returns whether anything was. Called when a lookup misses.
+   */
+  grow: (() => boolean) | null = null;
 
   /** Adds the lines of a key log file (text or bytes). */
   add(text: string | Uint8Array): void {
     const s = typeof text === 'string' ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('latin1');
-    for (const raw of s.split('\n')) {
+    // A byte-order mark (a key log saved by a Windows editor) would hide the first line's label (review 37).
+    const body = s.startsWith('\u00ef\u00bb\u00bf') ? s.slice(3) : s.startsWith('\ufeff') ? s.slice(1) : s;
+    for (const raw of body.split('\n')) {
       const line = raw.trim();
       if (line === '' || line.startsWith('#')) continue;
       const parts = line.split(/\s+/);
@@ -59,7 +66,9 @@ export class KeyLog {
   /** The secret logged under `label` for the connection whose ClientHello carried `clientRandom`. */
   secret(label: KeyLogLabel, clientRandom: Uint8Array): Uint8Array | null {
     const key = Buffer.from(clientRandom.buffer, clientRandom.byteOffset, clientRandom.byteLength).toString('hex');
-    return this.byRandom.get(key)?.get(label) ?? null;
+    const found = this.byRandom.get(key)?.get(label);
+    if (found !== undefined) return found;
+    return this.grow?.() === true ? (this.byRandom.get(key)?.get(label) ?? null) : null;
   }
 
   /** Connections (client randoms) with at least one secret. */

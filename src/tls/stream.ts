@@ -177,6 +177,8 @@ export class TlsStream implements StreamHandler {
   onEnd(reason: EndReason): void {
     if (this.mode === 'tls') {
       const f = this.facts;
+      // Never looked up again: the client sent no protected record (a handshake that failed, or a capture cut).
+      if (this.keysPending !== null) this.failKeys(this.keysPending.why);
       f.decrypted = f.keyProblem === null && !this.sides.c2s.keyless && !this.sides.s2c.keyless && this.sides.c2s.decrypter !== null && this.sides.s2c.decrypter !== null;
     }
     this.inner.onEnd(reason);
@@ -269,6 +271,7 @@ export class TlsStream implements StreamHandler {
   /** A record protected by the record layer's keys (or that should be). */
   private protectedRecord(dir: Dir, side: Side, r: TlsRecord, at: TlsMoment, size: number): void {
     const f = this.facts;
+    if (this.keysPending !== null && dir === 'c2s') this.retryKeys();
     if (f.version === '1.3' && side.phase === 'clear') side.phase = 'handshake';
     if (!side.keyless && side.decrypter !== null) {
       let d = side.decrypter.decrypt(r.bytes, r.start, r.end);
@@ -463,33 +466,64 @@ export class TlsStream implements StreamHandler {
 
   /** After the ServerHello: find this connection's secrets. */
   private startDecryption(serverRandom: Uint8Array): void {
-    const f = this.facts;
     const log = this.options.keyLog;
     if (log === null) return;
-    const fail = (why: string) => {
-      f.keyProblem ??= why;
-      this.sides.c2s.keyless = true;
-      this.sides.s2c.keyless = true;
-    };
+    const why = this.findKeys(serverRandom);
+    if (why === null) return;
+    // A key log still being written (--follow) may get this session's lines only once the client has read the
+    // ServerHello: looked up again at the client's first protected record, its Finished (review 37).
+    if (why.missing && log.grow !== null) this.keysPending = { serverRandom, why: why.text };
+    else this.failKeys(why.text);
+  }
+
+  /** The server random of a session whose secrets were not in the key log yet (see startDecryption). */
+  private keysPending: { serverRandom: Uint8Array; why: string } | null = null;
+
+  private failKeys(why: string): void {
+    this.facts.keyProblem ??= why;
+    this.sides.c2s.keyless = true;
+    this.sides.s2c.keyless = true;
+  }
+
+  /** Sets up the decrypters from the key log; null on success, else why not (`missing`: no lines for the session). */
+  private findKeys(serverRandom: Uint8Array): { text: string; missing: boolean } | null {
+    const f = this.facts;
+    const log = this.options.keyLog!;
     const suite = this.suite;
-    if (suite === null) return fail(`cipher suite ${f.cipher ?? '?'} is not one amqpscope decrypts (AES-GCM and ChaCha20-Poly1305 only)`);
+    if (suite === null) return { text: `cipher suite ${f.cipher ?? '?'} is not one amqpscope decrypts (AES-GCM and ChaCha20-Poly1305 only)`, missing: false };
     const cr = this.clientRandom;
-    if (cr === null) return fail('the ClientHello was not captured, so its keys cannot be found in the key log');
+    if (cr === null) return { text: 'the ClientHello was not captured, so its keys cannot be found in the key log', missing: false };
     if (suite.tls13) {
       const chs = log.secret('CLIENT_HANDSHAKE_TRAFFIC_SECRET', cr);
       const shs = log.secret('SERVER_HANDSHAKE_TRAFFIC_SECRET', cr);
       const cap = log.secret('CLIENT_TRAFFIC_SECRET_0', cr);
       const sap = log.secret('SERVER_TRAFFIC_SECRET_0', cr);
-      if (chs === null || shs === null || cap === null || sap === null) return fail('the key log has no TLS 1.3 secrets for this connection');
+      if (chs === null || shs === null || cap === null || sap === null) return { text: 'the key log has no TLS 1.3 secrets for this connection', missing: true };
       this.sides.c2s.decrypter = new RecordDecrypter(suite, tls13Keys(suite, chs));
       this.sides.s2c.decrypter = new RecordDecrypter(suite, tls13Keys(suite, shs));
       this.sides.c2s.appSecret = cap;
       this.sides.s2c.appSecret = sap;
     } else {
       const master = log.secret('CLIENT_RANDOM', cr);
-      if (master === null || master.length !== 48) return fail('the key log has no master secret (CLIENT_RANDOM) for this connection');
+      if (master === null || master.length !== 48) return { text: 'the key log has no master secret (CLIENT_RANDOM) for this connection', missing: true };
       this.tls12 = tls12Keys(suite, master, cr, serverRandom);
     }
+    return null;
+  }
+
+  /**
+   * The client's first protected record, with the session's secrets not found at the ServerHello: look again. Found,
+   * the client's side starts here (its Finished is its first record under these keys); the server's encrypted
+   * handshake flight (TLS 1.3) went by unread, so its side starts at the application keys, which RabbitMQ first
+   * uses after the client's Finished.
+   */
+  private retryKeys(): void {
+    const { serverRandom } = this.keysPending!;
+    this.keysPending = null;
+    const why = this.findKeys(serverRandom);
+    if (why !== null) return this.failKeys(why.text);
+    if (this.suite!.tls13) this.toApplicationKeys(this.sides.s2c);
+    else this.startTls12Decryption('c2s', this.sides.c2s);
   }
 
   private tls12: ReturnType<typeof tls12Keys> | null = null;

@@ -247,3 +247,24 @@ describe('--live', () => {
     expect(run(['--follow', '--frames', '-']).status).toBe(2);
   });
 });
+
+describe('--follow with a key log that clients are still writing (review 37)', () => {
+  it('starts with an empty key log, says so once, and decrypts a session whose secrets were logged after it started', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'amqpscope-keys-'));
+    const keys = join(dir, 'keys.log');
+    writeFileSync(keys, '');
+    const { header, records } = pcapRecords(captureBytes('amqps13-long-callback.pcap'));
+    const run = start(['--follow', '--json', '--tls-keylog', keys, '-']);
+    run.child.stdin.write(header);
+    // Up to the ServerHello (packet 6): the client has not logged its secrets yet.
+    for (const r of records.slice(0, 6)) run.child.stdin.write(r);
+    await pause(300);
+    appendFileSync(keys, captureBytes('amqps13-long-callback.keys'));
+    for (const r of records.slice(6)) run.child.stdin.write(r);
+    run.child.stdin.end();
+    expect(await run.exited).toBe(0);
+    expect(run.err()).toBe(`amqpscope: warning: --tls-keylog: '${keys}' holds no TLS secrets yet: it is read again when a TLS connection needs its keys\n`);
+    const report = JSON.parse(run.lines().filter((l) => l.startsWith('{') && l.includes('"schemaVersion"')).pop()!) as { connections: { tls: { decrypted: boolean }; name: string; unacked: number }[] };
+    expect(report.connections[0]).toMatchObject({ tls: { decrypted: true }, name: 'amqps13-long-callback', unacked: 1 });
+  });
+});

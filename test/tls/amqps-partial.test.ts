@@ -3,10 +3,10 @@
  * joined after the TLS handshake has no cipher to size the records by, and no ClientHello to find the keys with.
  */
 import { describe, expect, it } from 'vitest';
-import { analyzeBytes } from '../../src/analyze.js';
+import { Analyzer, analyzeBytes } from '../../src/analyze.js';
 import type { Report, ReportConnection } from '../../src/report/types.js';
 import { captureBytes, keyLogOf } from '../helpers/captures.js';
-import { fromPacket } from '../helpers/pcap-records.js';
+import { fromPacket, pcapRecords } from '../helpers/pcap-records.js';
 
 const load = captureBytes('amqps13-load.pcap.xz');
 
@@ -85,5 +85,48 @@ describe('AMQPS without keys: the protocol header is not a heartbeat', () => {
     const c = byPort(analyzeBytes(load, { path: 'amqps13-load.pcap' }), 38804);
     const at94 = c.timeline.filter((e) => e.packet === 94).map((e) => e.summary);
     expect(at94).toEqual(['TLS encrypted handshake 74 B (client Finished)', 'TLS application data 30 B (AMQP protocol header, by its place)']);
+  });
+});
+
+describe('AMQPS with a key log still being written (--follow)', () => {
+  // amqps13-long-callback: ClientHello packet 4, ServerHello 6, the client's first protected record (its Finished)
+  // after it. A client logs a session's secrets once it has the ServerHello, before it sends its Finished.
+  const bytes = captureBytes('amqps13-long-callback.pcap');
+  const keys = captureBytes('amqps13-long-callback.keys');
+  function withKeysAfter(packets: number, grows: boolean): ReportConnection {
+    const log = keyLogOf('amqps13-long-callback.pcap')!;
+    const empty = new (log.constructor as new () => typeof log)();
+    let written = false;
+    if (grows) {
+      empty.grow = () => {
+        if (!written || empty.entries > 0) return false;
+        empty.add(keys);
+        return true;
+      };
+    }
+    const a = new Analyzer({ keyLog: empty, onLive: () => {} });
+    const { header, records } = pcapRecords(bytes);
+    a.push(header);
+    records.forEach((r, i) => {
+      if (i === packets) written = true;
+      a.push(r);
+    });
+    return a.end().connections[0]!;
+  }
+
+  for (const packets of [3, 6, 7]) {
+    it(`secrets logged after packet ${packets} (${packets < 6 ? 'before' : 'after'} the ServerHello): decrypted, as with the whole key log`, () => {
+      const c = withKeysAfter(packets, true);
+      expect(c.tls?.decrypted).toBe(true);
+      expect(c.frames).toEqual({ clientToServer: 9, serverToClient: 14 });
+      expect(c.unacked).toBe(1);
+      expect(c.findings.map((f) => f.code)).not.toContain('tls-not-decrypted');
+    });
+  }
+
+  it('a key log that does not grow is not waited for: the keyless analysis and the warning, as before', () => {
+    const c = withKeysAfter(6, false);
+    expect(c.tls?.decrypted).toBe(false);
+    expect(c.findings.find((f) => f.code === 'tls-not-decrypted')?.message).toContain('the key log has no TLS 1.3 secrets for this connection');
   });
 });

@@ -31,4 +31,23 @@ describe('NSS key log', () => {
     expect(inspect(log)).not.toContain('cdcd');
     expect(JSON.stringify({ log })).toBe('{"log":{"entries":1,"connections":1,"malformedLines":0}}');
   });
+  it('a byte-order mark does not hide the first line (a key log saved by a Windows editor)', () => {
+    for (const bom of ['\ufeff', Buffer.from([0xef, 0xbb, 0xbf])]) {
+      const text = `CLIENT_RANDOM ${CR} ${SECRET}\n`;
+      const log = parseKeyLog(typeof bom === 'string' ? bom + text : Buffer.concat([bom, Buffer.from(text)]));
+      expect([log.entries, log.malformedLines]).toEqual([1, 0]);
+    }
+  });
+  it('a growing key log is read again when a lookup misses, and only then', () => {
+    const log = parseKeyLog('');
+    let calls = 0;
+    log.grow = () => {
+      calls++;
+      log.add(`CLIENT_RANDOM ${CR} ${SECRET}\n`);
+      return true;
+    };
+    expect(log.secret('CLIENT_RANDOM', Buffer.from(CR, 'hex'))).not.toBeNull();
+    expect(log.secret('CLIENT_RANDOM', Buffer.from(CR, 'hex'))).not.toBeNull();
+    expect(calls).toBe(1);
+  });
 });
