@@ -50,7 +50,12 @@ export function inferredClientClose(ctx: RuleContext): { at: Moment; evidence: s
     s2c.lastApplication.packet > c2s.lastApplication.packet &&
     s2c.lastApplication.packet < end.moment.packet
   ) {
-    return { at: s2c.lastApplication, evidence: "the broker's last record has the size of Connection.Close-Ok and answered the client's last record", brokerReset: false };
+    // Channel.Close-Ok (and every other 12-byte reply) has that size too (review 37): said, not hidden.
+    return {
+      at: s2c.lastApplication,
+      evidence: "the broker's last record has the size of Connection.Close-Ok and answered the client's last record (a Channel.Close-Ok has that size too: a client that closed only its channel and then dropped the connection would look the same)",
+      brokerReset: false,
+    };
   }
   return null;
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Analyzer, analyzeBytes } from '../../src/analyze.js';
 import type { Report, ReportConnection } from '../../src/report/types.js';
 import { captureBytes, keyLogOf } from '../helpers/captures.js';
-import { fromPacket, pcapRecords } from '../helpers/pcap-records.js';
+import { fromPacket, pcapRecords, untilPacket } from '../helpers/pcap-records.js';
 
 const load = captureBytes('amqps13-load.pcap.xz');
 
@@ -128,5 +128,24 @@ describe('AMQPS with a key log still being written (--follow)', () => {
     const c = withKeysAfter(6, false);
     expect(c.tls?.decrypted).toBe(false);
     expect(c.findings.find((f) => f.code === 'tls-not-decrypted')?.message).toContain('the key log has no TLS 1.3 secrets for this connection');
+  });
+});
+
+describe('AMQPS: a capture stopped between the broker close_notify and its RST', () => {
+  for (const [name, keys] of [['amqps13-long-callback.pcap', true], ['amqps13-long-callback.pcap', false], ['amqps12-long-callback.pcap', false]] as const) {
+    it(`${name} to packet 40${keys ? ' with keys' : ''}: the close is under way, not expected`, () => {
+      const c = analyzeBytes(untilPacket(captureBytes(name), 40), { path: name, ...(keys ? { keyLog: keyLogOf(name) } : {}) }).connections[0]!;
+      expect(c.end).toMatchObject({ verdict: 'open', cause: 'client-stalled', severity: 'error' });
+      expect(c.end.explanation).toMatch(/The broker sent a TLS close_notify \(packet 40 at 12\.0\d\d s\), after the client's last byte: it was closing the connection when the capture ended\./);
+      expect(c.end.explanation).not.toMatch(/Expect the broker to close it|would have closed it 3T/);
+    });
+  }
+});
+
+describe('AMQPS without keys: a Close-Ok-sized answer is not proof of a connection close', () => {
+  it('amqps13-healthy-idle: clean as far as the records show, and the Channel.Close-Ok of the same size is said', () => {
+    const c = analyzeBytes(captureBytes('amqps13-healthy-idle.pcap'), { path: 'x.pcap' }).connections[0]!;
+    expect(c.end.verdict).toBe('closed-by-client');
+    expect(c.end.explanation).toContain('a Channel.Close-Ok has that size too');
   });
 });

@@ -32,7 +32,11 @@ export function stillOpen(ctx: RuleContext): Judgement {
   });
   const quiet = client !== null ? `${atLeast && resumed === null ? 'at least ' : ''}${formatSeconds(client.seconds)}${resumed !== null ? ' since the broker read from it again' : ''}` : null;
   // Made only where said: a healthy open connection (10,000 of them at the end of a large capture) never says it.
-  const closeWindow = (): string => (client?.expectedClose != null ? ` ${expectedCloseSentence(f.captureStart, client.expectedClose)}` : '');
+  // The broker's close_notify after the client's last byte: RabbitMQ sends it as it closes the socket (the RST follows
+  // within microseconds), so the close is under way, not to be expected (review 37: a capture stopped between them).
+  const closing = since === null ? null : brokerCloseNotify(f, since);
+  const closingText = closing === null ? '' : ` The broker sent a TLS close_notify (packet ${closing.packet} at ${secondsBetween(f.captureStart, closing).toFixed(3)} s), after the client's last byte: it was closing the connection when the capture ended.`;
+  const closeWindow = (): string => (closing !== null ? closingText : client?.expectedClose != null ? ` ${expectedCloseSentence(f.captureStart, client.expectedClose)}` : '');
 
   if (ev.peerRetransmissionsUnanswered >= MIN_UNANSWERED || ev.peerKeepAlivesUnanswered >= MIN_UNANSWERED) {
     const j = judgement('open', f.lastPacket, {
@@ -109,7 +113,7 @@ export function stillOpen(ctx: RuleContext): Judgement {
           : client.cause === 'client-unreachable'
             ? " while the broker's segments went unACKed: the client host or the path is gone."
             : '.';
-    const overdue = client.expectedClose === null ? ' RabbitMQ would have closed it 3T after its last byte: check which heartbeat timeout the broker really uses.' : '';
+    const overdue = client.expectedClose === null && closing === null ? ' RabbitMQ would have closed it 3T after its last byte: check which heartbeat timeout the broker really uses.' : '';
     // Past T but not 2T, RabbitMQ has not missed two checks yet, and some clients write only every 1.5T (py-amqp:
     // fleet-broker-unreachable's kombu, 5-6 s apart with T=4): said so, no fix until it reaches 2T, and a warning, not
     // an error (review 36: --fail-on error failed a capture whose own text said a healthy client gets this far). A
@@ -417,4 +421,10 @@ function backoffStopped(f: ConnectionFacts): string {
     `and the capture went on ${formatSeconds(quiet)} more: the client's kernel gave up on the connection (TCP_USER_TIMEOUT, as oslo.messaging sets it, or tcp_retries2) or the application aborted it, ` +
     'with no FIN or RST (a kernel whose retransmissions time out sends neither).'
   );
+}
+
+/** The broker's TLS close_notify (or, keyless, its encrypted alert) after `since`: null if none. */
+function brokerCloseNotify(f: ConnectionFacts, since: Moment): Moment | null {
+  const alert = f.tls?.alerts.find((a) => a.dir === 's2c' && a.packet > since.packet && (a.description === null || a.description === 0));
+  return alert ?? null;
 }
