@@ -27,7 +27,8 @@ export interface ReportFinding extends When {
 
 export interface ReportFrame extends When {
   type: string;
-  channel: number;
+  /** null for an encrypted record (TLS without keys), whose frames' channels are unknown. */
+  channel: number | null;
 }
 
 export interface ReportEvent extends When {
@@ -132,7 +133,8 @@ export interface ReportConnection {
     gaps: DirectionCounts;
     payloadBytes: DirectionCounts;
   };
-  unacked: number;
+  /** null without TLS keys: deliveries and acks are in records that could not be read. */
+  unacked: number | null;
   silences: ReportSilence[];
   findings: ReportFinding[];
   /** Events the connection had in all; `timeline` holds a bounded selection of them. */
