@@ -117,6 +117,9 @@ const EXPECTED: Expected[] = [
   { capture: 'fleet-host-freeze.pcap', conn: '127.0.0.11:40517', verdict: 'missed-heartbeats', cause: 'client-stalled', by: 'server', how: 'rst', endPacket: 388, endT: 16.091448, lastClientFrame: ['Heartbeat', 236], heartbeat: 4 },
   { capture: 'fleet-host-freeze.pcap', conn: '127.0.0.14:57931', verdict: 'handshake-failed', by: 'server', how: 'amqp-close', replyCode: 403, endPacket: 163, lastClientFrame: ['Connection.Start-Ok', 162] },
   // The same, the capture started during the freeze: the last client byte before it, T inferred, the silence a lower bound.
+  // The same freeze over TLS 1.3, read without the key log: two processes on 127.0.0.22, the broker's close_notify, RST.
+  { capture: 'fleet-amqps-host-freeze.pcap', conn: '127.0.0.22:43443', verdict: 'missed-heartbeats', cause: 'client-stalled', by: 'server', how: 'rst', endPacket: 424, endT: 16.050572, lastClientFrame: ['TLS application data', 253] },
+  { capture: 'fleet-amqps-host-freeze.pcap', conn: '127.0.0.22:50335', verdict: 'closed-by-client', by: 'client', how: 'fin', endPacket: 804 },
   { capture: 'fleet-host-freeze-from-packet-300.pcap', conn: '127.0.0.11:40517', verdict: 'missed-heartbeats', cause: 'client-stalled', by: 'server', how: 'rst', endPacket: 89, endT: 7.988993, findings: ['capture-started-midstream', 'heartbeat-inferred'] },
   // rabbitmqctl stop_app: 320 CONNECTION_FORCED to every client.
   { capture: 'fleet-broker-restart.pcap', conn: '127.0.0.23:52441', verdict: 'closed-by-server', by: 'server', how: 'amqp-close', replyCode: 320, endPacket: 498, endT: 5.230409, findings: ['connection-error'] },

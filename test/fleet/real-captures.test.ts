@@ -11,7 +11,7 @@ import { liveLine } from '../../src/render/live.js';
 import { filterReport } from '../../src/report/filter.js';
 import { mergeReports } from '../../src/report/merge.js';
 import { fleetFromReport } from '../../src/report/members.js';
-import { analyzeCapture, analyzeLive, CAPTURES_DIR, captureBytes } from '../helpers/captures.js';
+import { analyzeCapture, analyzeLive, CAPTURES_DIR, captureBytes, keyLogOf } from '../helpers/captures.js';
 import { fromPacket, pcapRecords, untilPacket } from '../helpers/pcap-records.js';
 
 const cache = new Map<string, Report>();
@@ -576,5 +576,48 @@ describe('fleet on real captures: handshake refusals', () => {
       "The broker refused 30 connection attempts from 127.0.0.82 (neutron-server) during the handshake between 0.317 and 15.107 s with 403 ACCESS_REFUSED, each client retrying every 1.0 s (median): the login of user 'svc' was refused while 4 other connections from 3 hosts logged in as that user: most likely a wrong password in these clients' configuration; none of the 2 refused clients got in within the capture, and retrying will not change that.",
     );
     expect(f.headline).toHaveLength(2);
+  });
+});
+
+describe('fleet on real captures: AMQPS (fleet-amqps-host-freeze)', () => {
+  // Two pika processes on 127.0.0.22 frozen together over TLS 1.3, closed by the broker for missed heartbeats (close_notify,
+  // RST), back 1 s after SIGCONT; four healthy clients on two other hosts (captures/README.md).
+  const keyed = analyzeCapture('fleet-amqps-host-freeze.pcap', { keyLog: keyLogOf('fleet-amqps-host-freeze.pcap') }).report;
+  const keyless = analyzeCapture('fleet-amqps-host-freeze.pcap').report;
+
+  it('with the key log: the two frozen connections at the top, by name, and both reconnects from the close (5.19 s)', () => {
+    const f = keyed.fleet;
+    expect(f).toMatchObject({ connections: 8, open: 0, hosts: 3, byVerdict: { 'missed-heartbeats': 2, 'closed-by-client': 6 } });
+    expect(f.headline).toEqual([
+      '8 AMQP connections from 3 hosts: 2 with problems (2 missed-heartbeats (client-stalled)); none still open at the end.',
+      '127.0.0.22:43443->127.0.0.1:5671 (nova-compute): missed-heartbeats (client-stalled) at 16.051 s.',
+      '127.0.0.22:35889->127.0.0.1:5671 (cinder-volume): missed-heartbeats (client-stalled) at 16.064 s.',
+    ]);
+    // Two are not a wave (three or more).
+    expect(f.waves).toEqual([]);
+    expect(f.reconnects.count).toBe(2);
+    expect(f.reconnects.medianDelaySeconds).toBeCloseTo(5.19, 2);
+    expect(f.reconnects.examples.map((e) => [e.from, e.to])).toEqual([
+      ['127.0.0.22:43443->127.0.0.1:5671', '127.0.0.22:50335->127.0.0.1:5671'],
+      ['127.0.0.22:35889->127.0.0.1:5671', '127.0.0.22:39637->127.0.0.1:5671'],
+    ]);
+    expect(f.groups.filter((g) => g.host === '127.0.0.22').map((g) => g.application).sort()).toEqual(['cinder-volume', 'nova-compute']);
+  });
+
+  it('without it: the same verdicts from the records, the same top of the report without names, groups by host, no reconnect paired', () => {
+    const verdicts = (r: Report) => r.connections.map((c) => [c.id, c.end.verdict, c.end.cause]);
+    expect(verdicts(keyless)).toEqual(verdicts(keyed));
+    expect(keyless.connections.every((c) => c.tls?.decrypted === false)).toBe(true);
+    expect(keyless.fleet.headline.slice(1)).toEqual([
+      '127.0.0.22:43443->127.0.0.1:5671: missed-heartbeats (client-stalled) at 16.051 s.',
+      '127.0.0.22:35889->127.0.0.1:5671: missed-heartbeats (client-stalled) at 16.064 s.',
+    ]);
+    // Without names one host's connections may be different programs: none is paired as a reconnect.
+    expect(keyless.fleet.reconnects.count).toBe(0);
+    expect(keyless.fleet.groups.map((g) => [g.host, g.application, g.connections])).toEqual([
+      ['127.0.0.22', null, 4],
+      ['127.0.0.21', null, 2],
+      ['127.0.0.23', null, 2],
+    ]);
   });
 });

@@ -118,8 +118,8 @@ describe('every uncompressed capture in captures/', () => {
   });
 
   for (const file of files) {
-    // AMQPS captures (amqps*) are on 5671.
-    const port = file.startsWith('amqps') ? 5671 : 5672;
+    // AMQPS captures (amqps*, fleet-amqps-*) are on 5671.
+    const port = /(^|-)amqps/.test(file) ? 5671 : 5672;
     it(`${file}: every packet decodes as tcp, to or from port ${port}`, () => {
       const { packets } = decodeFile(file);
       expect(packets.length).toBeGreaterThan(0);
