@@ -14,9 +14,14 @@ export function heartbeatText(c: ReportConnection): string {
   return '-';
 }
 
+/** Keys were given but did not open this connection (review 37: "no TLS keys" beside a warning about the keys). */
+function keysFailed(c: ReportConnection): boolean {
+  return c.findings.some((f) => f.code === 'tls-not-decrypted');
+}
+
 /** Frames each way; a TLS connection read without keys has records, not frames. */
 export function framesText(c: ReportConnection): string {
-  if (c.frames.clientToServer === null) return 'TLS, no keys';
+  if (c.frames.clientToServer === null) return keysFailed(c) ? 'TLS, not decrypted' : 'TLS, no keys';
   return `${c.frames.clientToServer}/${c.frames.serverToClient}`;
 }
 
@@ -31,7 +36,7 @@ export function heartbeatPhrase(c: ReportConnection): string {
     const from = hb.inferredFrom === 'tls-records' ? "the broker's heartbeat-sized TLS records" : "the broker's heartbeats";
     return `heartbeat T ~ ${hb.inferred} s (inferred from ${from})`;
   }
-  if (c.frames.clientToServer === null) return 'heartbeat T unknown (the AMQP handshake is encrypted: no TLS keys)';
+  if (c.frames.clientToServer === null) return `heartbeat T unknown (the AMQP handshake is encrypted: ${keysFailed(c) ? 'not decrypted' : 'no TLS keys'})`;
   return c.handshakeSeen ? 'no heartbeat negotiated' : 'heartbeat T unknown (handshake not captured)';
 }
 

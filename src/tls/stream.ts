@@ -285,6 +285,7 @@ export class TlsStream implements StreamHandler {
         return;
       }
       side.keyless = true;
+      if (f.keyProblem === null) f.keyProblemAt = at;
       f.keyProblem ??= `records from the ${dir === 'c2s' ? 'client' : 'server'} at packet ${r.packet} do not decrypt with the logged keys (a key log of another session?)`;
     }
     this.keylessRecord(dir, side, r, at, size);

@@ -73,6 +73,8 @@ export interface TlsFacts {
   decrypted: boolean;
   /** Why it was not decrypted, when keys were given (no keys for this connection, wrong keys, unsupported cipher). */
   keyProblem: string | null;
+  /** Where that was found, when it was a record that did not decrypt (else the finding stands at the handshake). */
+  keyProblemAt: TlsMoment | null;
   alerts: TlsAlert[];
   closeNotify: Record<Dir, TlsMoment | null>;
   records: Record<Dir, TlsRecordStats>;
@@ -102,6 +104,7 @@ export function newTlsFacts(): TlsFacts {
     handshakeDone: null,
     decrypted: false,
     keyProblem: null,
+    keyProblemAt: null,
     alerts: [],
     closeNotify: { c2s: null, s2c: null },
     records: { c2s: newRecordStats(), s2c: newRecordStats() },

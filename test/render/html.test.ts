@@ -235,3 +235,10 @@ describe('HTML: connections whose only warnings are about settings', () => {
     expect(order.slice(7).sort()).toEqual(['127.0.0.63:34207', '127.0.0.63:56219', '127.0.0.65:33749']);
   });
 });
+
+describe('HTML fleet chart: a nameless bar keeps the broker port in its label', () => {
+  it('amqps13-long-callback without keys: "127.0.0.1:50528 → :5671", not an id cut before its port', () => {
+    const html = renderHtml(analyzeCapture('amqps13-long-callback.pcap').report);
+    expect(html).toContain('<text class="rowlabel" x="214" y="19">127.0.0.1:50528 → :5671</text>');
+  });
+});

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ReportConnection } from '../../src/report/types.js';
 import { parseKeyLog } from '../../src/tls/keylog.js';
+import { framesText, heartbeatPhrase } from '../../src/render/phrases.js';
 import { CAPTURES_DIR, analyzeCapture } from '../helpers/captures.js';
 
 const keysOf = (capture: string) => parseKeyLog(readFileSync(join(CAPTURES_DIR, capture.replace(/\.pcap$/, '.keys'))));
@@ -101,8 +102,16 @@ describe('AMQPS with the wrong keys', () => {
     const { report } = analyzeCapture('amqps12-long-callback.pcap', { keyLog: parseKeyLog(text) });
     const conn = report.connections[0]!;
     expect(conn.tls?.decrypted).toBe(false);
-    expect(conn.findings.find((f) => f.code === 'tls-not-decrypted')?.message).toMatch(/do not decrypt with the logged keys/);
+    const finding = conn.findings.find((f) => f.code === 'tls-not-decrypted')!;
+    expect(finding.message).toMatch(/do not decrypt with the logged keys/);
+    // The finding stands at the record its message names (review 37: at the handshake, a packet before it).
+    expect(finding.message).toContain(`at packet ${finding.packet} do not decrypt`);
     expect(conn.end.verdict).toBe('missed-heartbeats');
+    // Keys were given: the report does not say there were none.
+    expect(framesText(conn)).toBe('TLS, not decrypted');
+    expect(heartbeatPhrase(conn)).not.toContain('no TLS keys');
+    expect(conn.findings.find((f) => f.code === 'heartbeat-inferred')?.message).toContain('not decrypted: see tls-not-decrypted');
+    expect(framesText(only('amqps12-long-callback.pcap', false))).toBe('TLS, no keys');
     expect(JSON.stringify(report)).not.toContain(text.trim().split(/\s+/).pop()!.slice(0, 16));
   });
 });

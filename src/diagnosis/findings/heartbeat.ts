@@ -45,7 +45,7 @@ export const heartbeatSetting: FindingRule = (ctx, judgement) => {
       severity: 'info',
       at: f.info.synSeen ? f.lastPacket : first(),
       message: isKeyless(f)
-        ? `The AMQP handshake is encrypted (no TLS keys for this connection); T=${f.inferredHeartbeat} s is inferred from the cadence of the broker's heartbeat-sized TLS records (every T/2).`
+        ? `The AMQP handshake is encrypted (${f.tls!.keyProblem !== null ? 'not decrypted: see tls-not-decrypted' : 'no TLS keys for this connection'}); T=${f.inferredHeartbeat} s is inferred from the cadence of the broker's heartbeat-sized TLS records (every T/2).`
         : `The handshake was not captured; T=${f.inferredHeartbeat} s is inferred from the broker's heartbeat cadence (every T/2).`,
       evidence: { inferred: f.inferredHeartbeat },
     });

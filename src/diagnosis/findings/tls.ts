@@ -9,7 +9,7 @@ export const tlsFindings: FindingRule = (ctx) => {
   out.push({
     code: 'tls-not-decrypted',
     severity: 'warning',
-    at: tls.handshakeDone,
+    at: tls.keyProblemAt ?? tls.handshakeDone,
     message: `TLS session keys were given, but this connection could not be decrypted: ${tls.keyProblem}. It is analysed from its TLS records instead (sizes and times; verdicts marked inferred).`,
     evidence: {},
   });

@@ -183,7 +183,7 @@ export function renderFleetChart(report: Report, rows: readonly ChartRow[]): { h
   const labels =
     rows.length <= LABELLED_ROWS
       ? rows
-          .map((r, i) => `<text class="rowlabel" x="${g.gutter - 6}" y="${num(g.top + (i + 0.5) * g.rowPx + 4)}">${text(shorten(r.c.name ?? r.c.id, ROW_LABEL_CHARS))}</text>`)
+          .map((r, i) => `<text class="rowlabel" x="${g.gutter - 6}" y="${num(g.top + (i + 0.5) * g.rowPx + 4)}">${text(shorten(rowLabel(r.c), ROW_LABEL_CHARS))}</text>`)
           .join('')
       : '';
 
@@ -217,4 +217,12 @@ function legend(rows: readonly ChartRow[], allBands: readonly Band[]): string {
     .join('');
   const bandItems = allBands.map((b) => `<li><span class="swatch band-swatch" style="background:${b.colour}"></span>${text(b.label)}</li>`).join('');
   return `<ul class="legend">${verdicts}${markers}${bandItems}</ul>`;
+}
+
+/**
+ * A bar's label: the connection's name, else its client end and the broker's port, which a cut id hid (review 37:
+ * "127.0.0.1:50528->127.0.0.1:56…" left 5671 or 5672 open); the bar's tooltip has the whole id.
+ */
+function rowLabel(c: ReportConnection): string {
+  return c.name ?? `${c.client.address.includes(':') ? `[${c.client.address}]` : c.client.address}:${c.client.port} → :${c.server.port}`;
 }
