@@ -118,7 +118,7 @@ describe('renderHtml', () => {
     for (let i = 0; i < 12; i++) conns.push(connection({ id: `127.0.0.1:${50000 + i}->127.0.0.1:5672` }));
     const r = report(conns, { fleet: fleetFixture(conns.map((c) => c.id)) });
     const html = renderHtml(r);
-    expect(html).toContain('<p class="headline">12 connections from 127.0.0.1 were closed by the broker within 8 ms');
+    expect(html).toContain('<div class="headline"><p>12 connections from 127.0.0.1 were closed by the broker within 8 ms');
     expect(html.match(/<g class="band band-wave">/g)).toHaveLength(1);
     expect(html.match(/<g class="band band-not-accepting">/g)).toHaveLength(1);
     expect(html.match(/<g class="band band-refused">/g)).toHaveLength(1);
@@ -240,5 +240,15 @@ describe('HTML fleet chart: a nameless bar keeps the broker port in its label', 
   it('amqps13-long-callback without keys: "127.0.0.1:50528 → :5671", not an id cut before its port', () => {
     const html = renderHtml(analyzeCapture('amqps13-long-callback.pcap').report);
     expect(html).toContain('<text class="rowlabel" x="214" y="19">127.0.0.1:50528 → :5671</text>');
+  });
+});
+
+describe('HTML headline: the answer, then the rest as a list (as in Markdown)', () => {
+  it('fleet-amqps-host-freeze: the first sentence in the panel, the two stalled connections as list items, escaped', () => {
+    const r = analyzeCapture('fleet-amqps-host-freeze.pcap').report;
+    const html = renderHtml(r);
+    const [first, ...rest] = r.fleet.headline;
+    expect(rest).toHaveLength(2);
+    expect(html).toContain(`<div class="headline"><p>${text(first!)}</p><ul class="headline-more">${rest.map((s) => `<li>${text(s)}</li>`).join('')}</ul></div>`);
   });
 });

@@ -39,8 +39,15 @@ export function renderCapture(report: Report): string {
   return `<ul class="capture">${caps.map(captureFacts).join('')}<li>${groupDigits(n)} AMQP connection${n === 1 ? '' : 's'}</li>${narrowed !== null ? `<li><em>${text(narrowed)}</em></li>` : ''}</ul>`;
 }
 
+/**
+ * The answer first, then the headline's other sentences as a list, as in the Markdown report (one paragraph of five
+ * sentences was hard to read).
+ */
 export function renderHeadline(report: Report): string {
-  return `<p class="headline">${report.fleet.headline.map(text).join(' ')}</p>`;
+  const [first, ...rest] = report.fleet.headline;
+  if (first === undefined) return '';
+  const more = rest.length > 0 ? `<ul class="headline-more">${rest.map((s) => `<li>${text(s)}</li>`).join('')}</ul>` : '';
+  return `<div class="headline"><p>${text(first)}</p>${more}</div>`;
 }
 
 function byVerdictText(m: ReportFleet['byVerdict']): string {

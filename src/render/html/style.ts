@@ -15,7 +15,9 @@ code,table.events,table.connections td:first-child{font-family:ui-monospace,"Dej
 .dim{color:var(--dim)}
 ul.capture{list-style:none;padding:0;margin:0 0 8px;color:var(--dim)}
 .warning{color:var(--warn)}
-.headline{font-size:16px;font-weight:600;background:var(--panel);border-left:4px solid var(--fg);padding:8px 12px;margin:10px 0}
+.headline{background:var(--panel);border-left:4px solid var(--fg);padding:8px 12px;margin:10px 0}
+.headline>p{font-size:16px;font-weight:600;margin:0}
+.headline-more{margin:6px 0 0;padding-left:20px}
 .sev{display:inline-block;padding:0 6px;border-radius:3px;color:#fff;font-size:12px;font-weight:600;vertical-align:1px}
 strong.sev-error,span.sev-error{color:var(--err)}strong.sev-warning,span.sev-warning{color:var(--warn)}span.sev-info{color:var(--ok)}
 span.sev.sev-error{background:var(--err);color:#fff}span.sev.sev-warning{background:var(--warn);color:#fff}span.sev.sev-info{background:var(--ok);color:#fff}
