@@ -233,6 +233,9 @@ describe('HTML: connections whose only warnings are about settings', () => {
     const order = [...html.matchAll(/<section class="connection" id="c(\d+)">.*?(127\.0\.0\.\d+:\d+)/g)].map((m) => m[2]);
     expect(order).toHaveLength(10);
     expect(order.slice(7).sort()).toEqual(['127.0.0.63:34207', '127.0.0.63:56219', '127.0.0.65:33749']);
+    // The setting said once, as in the terminal and Markdown reports.
+    expect(html).toContain('<section class="settings"><h2>Warnings about settings</h2><ul><li>heartbeat-timeout-low: All 10 connections have a heartbeat timeout under 5 s (T = 4 s).');
+    expect(renderHtml(analyzeCapture('pika-healthy-idle.pcap').report)).not.toContain('<section class="settings">');
   });
 });
 

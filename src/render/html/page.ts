@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import type { Report, ReportConnection } from '../../report/types.js';
 import { SEVERITY_RANK } from '../../diagnosis/types.js';
 import { isProblem } from '../phrases.js';
-import { settingOnly } from '../fleet.js';
+import { settingOnly, settingSummaries } from '../fleet.js';
 import { groupDigits } from '../text.js';
 import { scriptJson, text } from './escape.js';
 import { chartRows, renderFleetChart } from './fleet-chart.js';
@@ -69,6 +69,7 @@ export function renderHtml(report: Report, opts: HtmlOptions = { all: false }): 
     renderHeadline(report),
     report.connections.length > 0 ? `<h2>Connections over capture time</h2>${chart.html}` : '',
     renderFleet(report.fleet),
+    renderSettings(report),
     report.connections.length > 0 ? renderConnectionsTable(report, anchors) : '<p>No AMQP connections found.</p>',
     sections.length > 0 ? `<h2>Timelines</h2>${tickLegend()}` : '',
     ...sections,
@@ -93,4 +94,13 @@ export function renderHtml(report: Report, opts: HtmlOptions = { all: false }): 
 
 function round(t: number): number {
   return Math.round(t * 1e6) / 1e6;
+}
+
+/**
+ * The settings warned about, each said once for the connections that have it, as in the terminal and Markdown
+ * reports; only in a report of several connections with one whose warnings are all about settings.
+ */
+function renderSettings(report: Report): string {
+  if (report.connections.length < 2 || !report.connections.some(settingOnly)) return '';
+  return `<section class="settings"><h2>Warnings about settings</h2><ul>${settingSummaries(report.connections).map((s) => `<li>${text(s)}</li>`).join('')}</ul></section>`;
 }
