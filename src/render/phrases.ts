@@ -121,7 +121,7 @@ export function connectionFacts(c: ReportConnection): string[] {
   // Joined midway, deliveries from before the capture may be unacked too: the count is a minimum.
   const { unacked } = c;
   const atLeast = c.handshakeSeen ? '' : 'at least ';
-  if (c.end.verdict === 'open' && unacked !== null && unacked > 0) facts.push(`${atLeast}${groupDigits(unacked)} ${unacked === 1 ? 'delivery' : 'deliveries'} unacked at the end`);
+  if (c.end.verdict === 'open' && unacked > 0) facts.push(`${atLeast}${groupDigits(unacked)} ${unacked === 1 ? 'delivery' : 'deliveries'} unacked at the end`);
   return facts;
 }
 

@@ -9,7 +9,6 @@ import type { Diagnosis } from '../diagnosis/index.js';
 import { worstSeverity, type Finding } from '../diagnosis/types.js';
 import { beginningSeen, notAccepted } from '../fleet/member.js';
 import { describeEntry } from '../timeline/describe.js';
-import { TLS_APPLICATION_DATA } from '../timeline/recorder.js';
 import type { ConnectionFacts, FrameMoment, Moment, TimelineEntry } from '../timeline/types.js';
 import type { ReportConnection, ReportEvent, ReportFinding, When } from './types.js';
 
@@ -62,9 +61,8 @@ export function reportFinding(clock: CaptureClock, f: Finding): ReportFinding {
   return out;
 }
 
-/** A frame's moment; an encrypted record stands for frames on channels unknown (channel null). */
 function frameWhen(clock: CaptureClock, f: FrameMoment | null) {
-  return f === null ? null : { t: clock.t(f), at: clock.at(f), packet: f.packet, type: f.type, channel: f.type === TLS_APPLICATION_DATA ? null : f.channel };
+  return f === null ? null : { t: clock.t(f), at: clock.at(f), packet: f.packet, type: f.type, channel: f.channel };
 }
 
 function str(v: unknown): string | null {
@@ -153,8 +151,7 @@ export function buildConnection(clock: CaptureClock, facts: ConnectionFacts, d: 
       gaps: dirs((x) => f.stats[x].gapBytes),
       payloadBytes: dirs((x) => f.stats[x].payloadBytes),
     },
-    // Without keys the deliveries and acks are in records that could not be read: unknown, not 0 (review 37).
-    unacked: keyless ? null : f.unacked.count,
+    unacked: f.unacked.count,
     silences: f.silences
       .filter((s) => isSignificantSilence(s.duration, d.heartbeat))
       .map((s) => ({

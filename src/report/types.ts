@@ -27,8 +27,7 @@ export interface ReportFinding extends When {
 
 export interface ReportFrame extends When {
   type: string;
-  /** null for an encrypted record (TLS without keys), whose frames' channels are unknown. */
-  channel: number | null;
+  channel: number;
 }
 
 export interface ReportEvent extends When {
@@ -133,8 +132,7 @@ export interface ReportConnection {
     gaps: DirectionCounts;
     payloadBytes: DirectionCounts;
   };
-  /** null without TLS keys: deliveries and acks are in records that could not be read. */
-  unacked: number | null;
+  unacked: number;
   silences: ReportSilence[];
   findings: ReportFinding[];
   /** Events the connection had in all; `timeline` holds a bounded selection of them. */

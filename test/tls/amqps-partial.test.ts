@@ -149,13 +149,3 @@ describe('AMQPS without keys: a Close-Ok-sized answer is not proof of a connecti
     expect(c.end.explanation).toContain('a Channel.Close-Ok has that size too');
   });
 });
-
-describe('AMQPS without keys: what the records cannot tell is null, not 0', () => {
-  it('amqps13-long-callback: 1 delivery unacked with keys; unknown without; the last record has no channel', () => {
-    const bytes = captureBytes('amqps13-long-callback.pcap');
-    const keyed = analyzeBytes(bytes, { path: 'x.pcap', keyLog: keyLogOf('amqps13-long-callback.pcap') }).connections[0]!;
-    const keyless = analyzeBytes(bytes, { path: 'x.pcap' }).connections[0]!;
-    expect([keyed.unacked, keyed.lastClientFrame?.channel]).toEqual([1, 1]);
-    expect([keyless.unacked, keyless.lastClientFrame?.type, keyless.lastClientFrame?.channel]).toEqual([null, 'TLS application data', null]);
-  });
-});
