@@ -18,16 +18,26 @@ export interface LoadedKeyLog {
   paths: string[];
 }
 
+/** Where the last read of a key log file stopped: its byte offset, in which file (inode). */
+interface ReadPoint {
+  offset: number;
+  ino: number;
+}
+
+/** Sessions a followed key log keeps at most (about 2.3 KB each, TLS 1.3): bounded memory over days. */
+const FOLLOWED_SESSIONS = 4096;
+
 /**
- * Reads a key log file from `offset` (from the start if the file is now shorter: truncated or replaced). A growing
- * file is read up to its last complete line, the rest is read next time; a finished one to its end.
+ * Reads a key log file from `at` (from the start if the file is another one now, or shorter: replaced or truncated).
+ * A growing file is read up to its last complete line, the rest is read next time; a finished one to its end.
  */
-function readFrom(path: string, offset: number, growing: boolean): { text: Buffer; next: number } | { error: string } {
+function readFrom(path: string, at: ReadPoint, growing: boolean): { text: Buffer; next: ReadPoint } | { error: string } {
   let fd: number | null = null;
   try {
     fd = openSync(path, 'r');
-    const size = fstatSync(fd).size;
-    const from = size < offset ? 0 : offset;
+    const stat = fstatSync(fd);
+    const size = stat.size;
+    const from = size < at.offset || stat.ino !== at.ino ? 0 : at.offset;
     const text = Buffer.alloc(size - from);
     let got = 0;
     while (got < text.length) {
@@ -36,7 +46,7 @@ function readFrom(path: string, offset: number, growing: boolean): { text: Buffe
       got += n;
     }
     const kept = growing ? text.subarray(0, text.lastIndexOf(0x0a, got - 1) + 1) : text.subarray(0, got);
-    return { text: kept, next: from + kept.length };
+    return { text: kept, next: { offset: from + kept.length, ino: stat.ino } };
   } catch (err) {
     return { error: (err as NodeJS.ErrnoException).code ?? 'error' };
   } finally {
@@ -54,20 +64,20 @@ export function loadKeyLogs(named: readonly string[], env: string | undefined, f
   if (paths.length === 0) return null;
   const how = fromEnv ? 'SSLKEYLOGFILE' : '--tls-keylog';
   const log = new KeyLog();
-  const offsets = new Map<string, number>();
+  const points = new Map<string, ReadPoint>();
   const readable: string[] = [];
   for (const path of paths) {
     const entries = log.entries;
-    const read = readFrom(path, 0, follow);
+    const read = readFrom(path, { offset: 0, ino: -1 }, follow);
     if ('error' in read) {
       const text = `${how}: cannot read the key log '${path}' (${read.error})`;
       if (!fromEnv && !follow) throw new AnalyzerError('usage', text);
       warn(`${text}: ${follow ? 'it is read again when a TLS connection needs its keys' : 'going on without TLS keys'}`);
-      offsets.set(path, 0);
+      points.set(path, { offset: 0, ino: -1 });
       continue;
     }
     log.add(read.text);
-    offsets.set(path, read.next);
+    points.set(path, read.next);
     readable.push(path);
     if (log.entries === entries) {
       if (follow) {
@@ -80,13 +90,14 @@ export function loadKeyLogs(named: readonly string[], env: string | undefined, f
     }
   }
   if (follow) {
+    log.maxSessions = FOLLOWED_SESSIONS;
     log.grow = () => {
       const before = log.entries;
       for (const path of paths) {
-        const read = readFrom(path, offsets.get(path) ?? 0, true);
+        const read = readFrom(path, points.get(path) ?? { offset: 0, ino: -1 }, true);
         if ('error' in read) continue;
         log.add(read.text);
-        offsets.set(path, read.next);
+        points.set(path, read.next);
       }
       return log.entries > before;
     };

@@ -11,6 +11,11 @@ export function isKeyless(f: ConnectionFacts): boolean {
   return f.tls !== null && f.tls.clientOpened === 'tls' && !f.tls.decrypted;
 }
 
+/** A close_notify, or (without keys) an encrypted alert, which after the handshake is one in practice. */
+export function isCloseNotify(a: { description: number | null }): boolean {
+  return a.description === null || a.description === 0;
+}
+
 /** Connection.Close-Ok (and Channel.Close-Ok) is a 12-byte frame: 4 bytes more than a heartbeat. */
 const CLOSE_OK_EXTRA = 4;
 
@@ -32,16 +37,18 @@ export function inferredClientClose(ctx: RuleContext): { at: Moment; evidence: s
   // after the handshake saw none of it.
   const joinedAfterHandshake = tls.clientHello === null && tls.serverHello === null;
   if (tls.handshakeDone === null && !joinedAfterHandshake) return null;
-  const closeNotify = (a: { description: number | null }): boolean => a.description === null || a.description === 0;
-  const alert = tls.alerts.find((a) => a.dir === 'c2s' && a.packet <= end.moment.packet && closeNotify(a));
+  const alert = tls.alerts.find((a) => a.dir === 'c2s' && a.packet <= end.moment.packet && isCloseNotify(a));
+  const s2c = tls.records.s2c;
+  const c2s = tls.records.c2s;
   if (end.dir === 's2c') {
     const brokerAlert = tls.alerts.find((a) => a.dir === 's2c' && a.packet <= end.moment.packet);
     if (end.kind !== 'rst' || alert === undefined || (brokerAlert !== undefined && brokerAlert.packet < alert.packet)) return null;
+    // The client closed if the broker answered last (its Close-Ok); a broker that closed first (a forced close, 320)
+    // gets the client's Close-Ok last (review 38).
+    if (s2c.lastApplication === null || c2s.lastApplication === null || s2c.lastApplication.packet < c2s.lastApplication.packet) return null;
     return { at: alert, evidence: 'the client sent a TLS alert (close_notify) first', brokerReset: true };
   }
   if (alert !== undefined) return { at: alert, evidence: 'the client sent a TLS alert (close_notify) before closing TCP', brokerReset: false };
-  const s2c = tls.records.s2c;
-  const c2s = tls.records.c2s;
   if (
     tls.heartbeatRecordSize !== null &&
     s2c.lastApplication !== null &&

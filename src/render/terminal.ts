@@ -325,7 +325,8 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
       for (const c of rest.slice(0, REST_LINES_BIG)) out.push(...connectionLine(c, width, color));
       if (rest.length > REST_LINES_BIG) out.push(paint(`… and ${groupDigits(rest.length - REST_LINES_BIG)} more (in the JSON report)`, 'dim', color));
     }
-    const settingsOnly = several ? detailed.filter((c) => !sections.includes(c)) : [];
+    const told = new Set(sections);
+    const settingsOnly = several ? detailed.filter((c) => !told.has(c)) : [];
     if (settingsOnly.length > 0) {
       out.push('', ...paragraph([plain(`Warnings about settings only (${groupDigits(settingsOnly.length)}):`, 'bold'), plain(big ? ' not listed; --all lists them.' : '')], width, color));
       for (const summary of settingSummaries(report.connections)) out.push(...paragraph([plain(`• ${summary}`)], width, color, '    ', '  '));

@@ -30,6 +30,11 @@ export class KeyLog {
    * reads what was added to the file since, and returns whether anything was. Called when a lookup misses.
    */
   grow: (() => boolean) | null = null;
+  /**
+   * Sessions kept at most (the oldest logged go first): a key log followed for days holds every session of every
+   * program that writes to it, most of them never in the capture. Unbounded for a finished file.
+   */
+  maxSessions = Infinity;
 
   /** Adds the lines of a key log file (text or bytes). */
   add(text: string | Uint8Array): void {
@@ -57,7 +62,10 @@ export class KeyLog {
         continue;
       }
       let m = this.byRandom.get(random);
-      if (m === undefined) this.byRandom.set(random, (m = new Map()));
+      if (m === undefined) {
+        this.byRandom.set(random, (m = new Map()));
+        if (this.byRandom.size > this.maxSessions) this.byRandom.delete(this.byRandom.keys().next().value as string);
+      }
       m.set(label as KeyLogLabel, Uint8Array.from(Buffer.from(secret, 'hex')));
       this.entries++;
     }
@@ -65,10 +73,12 @@ export class KeyLog {
 
   /** The secret logged under `label` for the connection whose ClientHello carried `clientRandom`. */
   secret(label: KeyLogLabel, clientRandom: Uint8Array): Uint8Array | null {
-    const key = Buffer.from(clientRandom.buffer, clientRandom.byteOffset, clientRandom.byteLength).toString('hex');
-    const found = this.byRandom.get(key)?.get(label);
-    if (found !== undefined) return found;
-    return this.grow?.() === true ? (this.byRandom.get(key)?.get(label) ?? null) : null;
+    return this.byRandom.get(hex(clientRandom))?.get(label) ?? null;
+  }
+
+  /** A session's secrets were taken (its decrypters are built): a key log still being written forgets them. */
+  used(clientRandom: Uint8Array): void {
+    if (this.grow !== null) this.byRandom.delete(hex(clientRandom));
   }
 
   /** Connections (client randoms) with at least one secret. */
@@ -90,4 +100,8 @@ export function parseKeyLog(text: string | Uint8Array): KeyLog {
   const k = new KeyLog();
   k.add(text);
   return k;
+}
+
+function hex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }

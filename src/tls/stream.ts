@@ -43,10 +43,11 @@ const TLS13_ALERT_RECORD = 5 + 2 + 1 + 16;
 /** TLS 1.3: the smallest encrypted Finished (SHA-256: 4-byte header + 32-byte MAC, type byte, 16-byte tag). */
 const TLS13_MIN_FINISHED_RECORD = 5 + 4 + 32 + 1 + 16;
 /**
- * The encrypted heartbeat's record size where the capture joined after the ServerHello, for the sizes that can hold
- * nothing else under any suite RabbitMQ offers: 30 bytes is an 8-byte frame under TLS 1.3 (a 1.2 GCM record is at
- * least 29 + content, and 1.2 ChaCha20 would hold 9 bytes, no frame's size), 29 an 8-byte frame under 1.2
- * ChaCha20-Poly1305 (7 bytes under 1.3). A 1.2 AES-GCM heartbeat (37 bytes) is also a 6-byte body under 1.3.
+ * The encrypted heartbeat's record size where the capture joined after the ServerHello: 30 bytes is an 8-byte frame
+ * under TLS 1.3 (a 1.2 GCM record is at least 29 + content; under 1.2 ChaCha20 it would be a 9-byte frame, a body of
+ * one byte sent in a record of its own, which clients do not do in practice), 29 an 8-byte frame under 1.2
+ * ChaCha20-Poly1305 (7 bytes under 1.3, no frame). A 1.2 AES-GCM heartbeat (37 bytes) is also a 6-byte body under
+ * 1.3: not taken.
  */
 const UNAMBIGUOUS_HEARTBEAT_RECORDS: ReadonlySet<number> = new Set([30, 29]);
 
@@ -70,6 +71,8 @@ interface Side {
   /** Packet of this side's first record in the handshake phase (TLS 1.3 keyless: one flight). */
   firstFlightPacket: number;
   keyUpdatePending: boolean;
+  /** Protected records this side sent (a TLS 1.2 side whose keys came late starts at this sequence number). */
+  protectedRecords: number;
   /** The record being processed (for stamps of messages found inside it). */
   current: TlsRecord | null;
 }
@@ -177,8 +180,6 @@ export class TlsStream implements StreamHandler {
   onEnd(reason: EndReason): void {
     if (this.mode === 'tls') {
       const f = this.facts;
-      // Never looked up again: the client sent no protected record (a handshake that failed, or a capture cut).
-      if (this.keysPending !== null) this.failKeys(this.keysPending.why);
       f.decrypted = f.keyProblem === null && !this.sides.c2s.keyless && !this.sides.s2c.keyless && this.sides.c2s.decrypter !== null && this.sides.s2c.decrypter !== null;
     }
     this.inner.onEnd(reason);
@@ -218,6 +219,7 @@ export class TlsStream implements StreamHandler {
       keyless: this.options.keyLog === null,
       firstFlightPacket: -1,
       keyUpdatePending: false,
+      protectedRecords: 0,
       current: null,
     };
     return side;
@@ -244,8 +246,10 @@ export class TlsStream implements StreamHandler {
         }
         return;
       case CT_CHANGE_CIPHER_SPEC:
-        // TLS 1.3 sends it only for middlebox compatibility (RFC 8446 §D.4): meaningless.
-        if (!tls13) {
+        // TLS 1.3 sends it only for middlebox compatibility (RFC 8446 §D.4): meaningless. Also after a
+        // HelloRetryRequest, before the real ServerHello says 1.3: both sides may send one there (review 38: the second
+        // ClientHello was then read as encrypted, and the handshake as failed).
+        if (!tls13 && !(f.helloRetryRequest !== null && f.serverHello === null)) {
           side.changedCipher = true;
           side.phase = 'handshake';
           this.startTls12Decryption(dir, side);
@@ -272,6 +276,7 @@ export class TlsStream implements StreamHandler {
   private protectedRecord(dir: Dir, side: Side, r: TlsRecord, at: TlsMoment, size: number): void {
     const f = this.facts;
     if (this.keysPending !== null && dir === 'c2s') this.retryKeys();
+    side.protectedRecords++;
     if (f.version === '1.3' && side.phase === 'clear') side.phase = 'handshake';
     if (!side.keyless && side.decrypter !== null) {
       let d = side.decrypter.decrypt(r.bytes, r.start, r.end);
@@ -473,15 +478,18 @@ export class TlsStream implements StreamHandler {
     if (why === null) return;
     // A key log still being written (--follow) may get this session's lines only once the client has read the
     // ServerHello: looked up again at the client's first protected record, its Finished (review 37).
-    if (why.missing && log.grow !== null) this.keysPending = { serverRandom, why: why.text };
+    // Never looked up again when the client sends no protected record (a failed handshake, a cut): nothing to decrypt.
+    if (why.missing && log.grow !== null) this.keysPending = { serverRandom };
     else this.failKeys(why.text);
   }
 
   /** The server random of a session whose secrets were not in the key log yet (see startDecryption). */
-  private keysPending: { serverRandom: Uint8Array; why: string } | null = null;
+  private keysPending: { serverRandom: Uint8Array } | null = null;
 
   private failKeys(why: string): void {
-    this.facts.keyProblem ??= why;
+    // A key log that never held a secret (--follow on a file no client has written to yet, SSLKEYLOGFILE set for
+    // something else) gave no keys: no warning that they failed (review 38).
+    if (this.options.keyLog!.entries > 0) this.facts.keyProblem ??= why;
     this.sides.c2s.keyless = true;
     this.sides.s2c.keyless = true;
   }
@@ -494,19 +502,27 @@ export class TlsStream implements StreamHandler {
     if (suite === null) return { text: `cipher suite ${f.cipher ?? '?'} is not one amqpscope decrypts (AES-GCM and ChaCha20-Poly1305 only)`, missing: false };
     const cr = this.clientRandom;
     if (cr === null) return { text: 'the ClientHello was not captured, so its keys cannot be found in the key log', missing: false };
+    // A key log still being written is read again once per lookup that misses.
+    const find = <T>(look: () => T | null): T | null => look() ?? (log.grow?.() === true ? look() : null);
     if (suite.tls13) {
-      const chs = log.secret('CLIENT_HANDSHAKE_TRAFFIC_SECRET', cr);
-      const shs = log.secret('SERVER_HANDSHAKE_TRAFFIC_SECRET', cr);
-      const cap = log.secret('CLIENT_TRAFFIC_SECRET_0', cr);
-      const sap = log.secret('SERVER_TRAFFIC_SECRET_0', cr);
-      if (chs === null || shs === null || cap === null || sap === null) return { text: 'the key log has no TLS 1.3 secrets for this connection', missing: true };
+      const secrets = find(() => {
+        const s = [log.secret('CLIENT_HANDSHAKE_TRAFFIC_SECRET', cr), log.secret('SERVER_HANDSHAKE_TRAFFIC_SECRET', cr), log.secret('CLIENT_TRAFFIC_SECRET_0', cr), log.secret('SERVER_TRAFFIC_SECRET_0', cr)];
+        return s.every((x) => x !== null) ? (s as Uint8Array[]) : null;
+      });
+      if (secrets === null) return { text: 'the key log has no TLS 1.3 secrets for this connection', missing: true };
+      const [chs, shs, cap, sap] = secrets as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+      log.used(cr);
       this.sides.c2s.decrypter = new RecordDecrypter(suite, tls13Keys(suite, chs));
       this.sides.s2c.decrypter = new RecordDecrypter(suite, tls13Keys(suite, shs));
       this.sides.c2s.appSecret = cap;
       this.sides.s2c.appSecret = sap;
     } else {
-      const master = log.secret('CLIENT_RANDOM', cr);
-      if (master === null || master.length !== 48) return { text: 'the key log has no master secret (CLIENT_RANDOM) for this connection', missing: true };
+      const master = find(() => {
+        const m = log.secret('CLIENT_RANDOM', cr);
+        return m !== null && m.length === 48 ? m : null;
+      });
+      if (master === null) return { text: 'the key log has no master secret (CLIENT_RANDOM) for this connection', missing: true };
+      log.used(cr);
       this.tls12 = tls12Keys(suite, master, cr, serverRandom);
     }
     return null;
@@ -523,8 +539,17 @@ export class TlsStream implements StreamHandler {
     this.keysPending = null;
     const why = this.findKeys(serverRandom);
     if (why !== null) return this.failKeys(why.text);
-    if (this.suite!.tls13) this.toApplicationKeys(this.sides.s2c);
-    else this.startTls12Decryption('c2s', this.sides.c2s);
+    if (this.suite!.tls13) {
+      this.toApplicationKeys(this.sides.s2c);
+      return;
+    }
+    this.startTls12Decryption('c2s', this.sides.c2s);
+    // A resumed session: the server changed cipher and sent its Finished before the client's (RFC 5246 §7.3).
+    const s2c = this.sides.s2c;
+    if (s2c.changedCipher) {
+      this.startTls12Decryption('s2c', s2c);
+      if (s2c.decrypter !== null) s2c.decrypter.seq = BigInt(s2c.protectedRecords);
+    }
   }
 
   private tls12: ReturnType<typeof tls12Keys> | null = null;

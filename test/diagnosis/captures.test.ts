@@ -105,6 +105,8 @@ const EXPECTED: Expected[] = [
   { capture: 'amqps12-long-callback.pcap', conn: ':43964', verdict: 'missed-heartbeats', cause: 'client-stalled', by: 'server', how: 'rst', endPacket: 42, lastClientFrame: ['TLS application data', 26], findings: ['heartbeat-inferred'] },
   { capture: 'amqps13-healthy-idle.pcap', conn: ':46978', verdict: 'closed-by-client', by: 'client', how: 'fin', endPacket: 44 },
   { capture: 'amqps12-healthy-idle.pcap', conn: ':50034', verdict: 'closed-by-client', by: 'client', how: 'fin', endPacket: 40 },
+  // A HelloRetryRequest (its ChangeCipherSpecs before the real ServerHello), read without keys: a clean close.
+  { capture: 'amqps13-hello-retry.pcap', conn: ':52846', verdict: 'closed-by-client', by: 'client', how: 'fin', endPacket: 45 },
   { capture: 'amqps13-sigkill.pcap', conn: ':37562', verdict: 'client-aborted', by: 'client', how: 'fin', endPacket: 29, lastClientFrame: ['TLS application data', 25] },
   // The client distrusts the broker's certificate: its alert is in the clear.
   { capture: 'amqps13-bad-cert.pcap', conn: ':50028', verdict: 'handshake-failed', by: 'client', how: 'rst', endPacket: 9 },

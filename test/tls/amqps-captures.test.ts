@@ -25,6 +25,8 @@ const CASES = [
   { capture: 'amqps13-long-callback.pcap', version: '1.3', c2s: 9, s2c: 14, verdict: 'missed-heartbeats', cause: 'client-stalled', last: ['Basic.Consume', 26] },
   { capture: 'amqps12-long-callback.pcap', version: '1.2', c2s: 9, s2c: 14, verdict: 'missed-heartbeats', cause: 'client-stalled', last: ['Basic.Consume', 26] },
   { capture: 'amqps13-healthy-idle.pcap', version: '1.3', c2s: 11, s2c: 11, verdict: 'closed-by-client', cause: null, last: ['Connection.Close', 42] },
+  // Through a HelloRetryRequest: both middlebox-compatibility ChangeCipherSpecs come before the real ServerHello.
+  { capture: 'amqps13-hello-retry.pcap', version: '1.3', c2s: 11, s2c: 11, verdict: 'closed-by-client', cause: null, last: ['Connection.Close', 43] },
   { capture: 'amqps12-healthy-idle.pcap', version: '1.2', c2s: 11, s2c: 11, verdict: 'closed-by-client', cause: null, last: ['Connection.Close', 38] },
   { capture: 'amqps13-sigkill.pcap', version: '1.3', c2s: 6, s2c: 6, verdict: 'client-aborted', cause: null, last: ['Heartbeat', 25] },
 ] as const;
@@ -113,5 +115,18 @@ describe('AMQPS with the wrong keys', () => {
     expect(conn.findings.find((f) => f.code === 'heartbeat-inferred')?.message).toContain('not decrypted: see tls-not-decrypted');
     expect(framesText(only('amqps12-long-callback.pcap', false))).toBe('TLS, no keys');
     expect(JSON.stringify(report)).not.toContain(text.trim().split(/\s+/).pop()!.slice(0, 16));
+  });
+});
+
+describe('AMQPS with a wrong TLS 1.3 application secret', () => {
+  it('the handshake decrypts, the first application record does not: the warning stands at that record, after the handshake', () => {
+    const text = readFileSync(join(CAPTURES_DIR, 'amqps13-long-callback.keys'), 'latin1').replace(/^(CLIENT_TRAFFIC_SECRET_0 \S+ )(\S+)$/m, (_, head: string, s: string) => `${head}${s.slice(0, -1)}${s.endsWith('0') ? '1' : '0'}`);
+    const conn = analyzeCapture('amqps13-long-callback.pcap', { keyLog: parseKeyLog(text) }).report.connections[0]!;
+    const finding = conn.findings.find((f) => f.code === 'tls-not-decrypted')!;
+    expect(finding.message).toContain(`records from the client at packet ${finding.packet} do not decrypt`);
+    // The client's Finished (the handshake's end) came before.
+    const finished = conn.timeline.find((e) => e.summary.includes('Finished') && e.dir === 'c2s');
+    expect(finished === undefined || finished.packet < finding.packet).toBe(true);
+    expect(finding.packet).toBeGreaterThan(8);
   });
 });

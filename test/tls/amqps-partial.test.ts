@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { Analyzer, analyzeBytes } from '../../src/analyze.js';
 import type { Report, ReportConnection } from '../../src/report/types.js';
+import { KeyLog } from '../../src/tls/keylog.js';
 import { captureBytes, keyLogOf } from '../helpers/captures.js';
 import { fromPacket, pcapRecords, untilPacket } from '../helpers/pcap-records.js';
 
@@ -88,30 +89,39 @@ describe('AMQPS without keys: the protocol header is not a heartbeat', () => {
   });
 });
 
+/**
+ * A capture analysed as --follow reads it, with a key log that gets the session's lines once `packets` packets were
+ * read (`grows`), holding other sessions' lines from the start (`others`, a .keys file in captures/).
+ */
+function keysLoggedAfter(name: string, packets: number, grows: boolean, others = ''): ReportConnection {
+  const keys = captureBytes(`${name}.keys`);
+  const log = new KeyLog();
+  if (others !== '') log.add(captureBytes(others));
+  let written = false;
+  let added = false;
+  if (grows) {
+    log.grow = () => {
+      if (!written || added) return false;
+      added = true;
+      log.add(keys);
+      return true;
+    };
+  }
+  const a = new Analyzer({ keyLog: log, onLive: () => {} });
+  const { header, records } = pcapRecords(captureBytes(`${name}.pcap`));
+  a.push(header);
+  records.forEach((r, i) => {
+    if (i === packets) written = true;
+    a.push(r);
+  });
+  return a.end().connections[0]!;
+}
+
 describe('AMQPS with a key log still being written (--follow)', () => {
   // amqps13-long-callback: ClientHello packet 4, ServerHello 6, the client's first protected record (its Finished)
   // after it. A client logs a session's secrets once it has the ServerHello, before it sends its Finished.
-  const bytes = captureBytes('amqps13-long-callback.pcap');
-  const keys = captureBytes('amqps13-long-callback.keys');
-  function withKeysAfter(packets: number, grows: boolean): ReportConnection {
-    const log = keyLogOf('amqps13-long-callback.pcap')!;
-    const empty = new (log.constructor as new () => typeof log)();
-    let written = false;
-    if (grows) {
-      empty.grow = () => {
-        if (!written || empty.entries > 0) return false;
-        empty.add(keys);
-        return true;
-      };
-    }
-    const a = new Analyzer({ keyLog: empty, onLive: () => {} });
-    const { header, records } = pcapRecords(bytes);
-    a.push(header);
-    records.forEach((r, i) => {
-      if (i === packets) written = true;
-      a.push(r);
-    });
-    return a.end().connections[0]!;
+  function withKeysAfter(packets: number, grows: boolean, others = ''): ReportConnection {
+    return keysLoggedAfter('amqps13-long-callback', packets, grows, others);
   }
 
   for (const packets of [3, 6, 7]) {
@@ -125,9 +135,24 @@ describe('AMQPS with a key log still being written (--follow)', () => {
   }
 
   it('a key log that does not grow is not waited for: the keyless analysis and the warning, as before', () => {
-    const c = withKeysAfter(6, false);
+    const c = withKeysAfter(6, false, 'amqps13-healthy-idle.keys');
     expect(c.tls?.decrypted).toBe(false);
     expect(c.findings.find((f) => f.code === 'tls-not-decrypted')?.message).toContain('the key log has no TLS 1.3 secrets for this connection');
+  });
+
+  it('a key log that never held a secret gave no keys: no tls-not-decrypted warning (review 38: --follow with an empty SSLKEYLOGFILE warned on every connection)', () => {
+    for (const grows of [false, true]) {
+      const c = withKeysAfter(Infinity, grows);
+      expect(c.tls?.decrypted).toBe(false);
+      expect(c.findings.map((f) => f.code)).not.toContain('tls-not-decrypted');
+      expect(c.end.verdict).toBe('missed-heartbeats');
+    }
+  });
+
+  it('TLS 1.2: secrets logged after the ServerHello, found at the client Finished, and the server side too', () => {
+    const c = keysLoggedAfter('amqps12-long-callback', 7, true, 'amqps13-healthy-idle.keys');
+    expect(c.tls?.decrypted).toBe(true);
+    expect(c.frames).toEqual({ clientToServer: 9, serverToClient: 14 });
   });
 });
 

@@ -13,6 +13,7 @@ import { roundMicros, secondsBetween } from '../heartbeat.js';
 import { addNote, judgement } from '../judgement.js';
 import { brokerUnreachable, expectedCloseSentence, FIRST_ANSWER_SECONDS, judgeOpenSilence, MIN_SILENCE_NO_T, MIN_UNANSWERED, timeOfDay, timesText, type OpenSilence } from '../open-silence.js';
 import { annotateClientEnd, clientSilenceStart } from '../silence-notes.js';
+import { isCloseNotify } from '../tls-records.js';
 import type { Judgement, RuleContext } from '../types.js';
 
 
@@ -425,6 +426,6 @@ function backoffStopped(f: ConnectionFacts): string {
 
 /** The broker's TLS close_notify (or, keyless, its encrypted alert) after `since`: null if none. */
 function brokerCloseNotify(f: ConnectionFacts, since: Moment): Moment | null {
-  const alert = f.tls?.alerts.find((a) => a.dir === 's2c' && a.packet > since.packet && (a.description === null || a.description === 0));
+  const alert = f.tls?.alerts.find((a) => a.dir === 's2c' && a.packet > since.packet && isCloseNotify(a));
   return alert ?? null;
 }

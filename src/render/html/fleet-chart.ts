@@ -224,5 +224,9 @@ function legend(rows: readonly ChartRow[], allBands: readonly Band[]): string {
  * "127.0.0.1:50528->127.0.0.1:56…" left 5671 or 5672 open); the bar's tooltip has the whole id.
  */
 function rowLabel(c: ReportConnection): string {
-  return c.name ?? `${c.client.address.includes(':') ? `[${c.client.address}]` : c.client.address}:${c.client.port} → :${c.server.port}`;
+  if (c.name !== null) return c.name;
+  const ports = `:${c.client.port} → :${c.server.port}`;
+  const label = `${c.client.address.includes(':') ? `[${c.client.address}]` : c.client.address}${ports}`;
+  // A long (IPv6) address gives way from its start: the ports stay.
+  return label.length <= ROW_LABEL_CHARS ? label : `…${label.slice(label.length - ROW_LABEL_CHARS + 1)}`;
 }
