@@ -40,6 +40,8 @@ const MAX_ALERTS = 16;
 /** TLS 1.3: an encrypted alert is 2 bytes + 1 type byte + 16-byte tag: a record size no AMQP frame can have. */
 const TLS13_ALERT_RECORD = 5 + 2 + 1 + 16;
 
+/** TLS 1.2 AES-GCM: an encrypted heartbeat (5-byte header, 8-byte explicit nonce, 8-byte frame, 16-byte tag). */
+const TLS12_GCM_HEARTBEAT_RECORD = 5 + 8 + 8 + 16;
 /** TLS 1.3: the smallest encrypted Finished (SHA-256: 4-byte header + 32-byte MAC, type byte, 16-byte tag). */
 const TLS13_MIN_FINISHED_RECORD = 5 + 4 + 32 + 1 + 16;
 /**
@@ -73,6 +75,10 @@ interface Side {
   keyUpdatePending: boolean;
   /** Protected records this side sent (a TLS 1.2 side whose keys came late starts at this sequence number). */
   protectedRecords: number;
+  /** Joined without the ServerHello: the last record's first 8 bytes (a TLS 1.2 GCM explicit nonce?) and how many
+   * records in a row counted up by one from the one before. */
+  lastNonce: bigint | null;
+  noncesCounting: number;
   /** The record being processed (for stamps of messages found inside it). */
   current: TlsRecord | null;
 }
@@ -220,6 +226,8 @@ export class TlsStream implements StreamHandler {
       firstFlightPacket: -1,
       keyUpdatePending: false,
       protectedRecords: 0,
+      lastNonce: null,
+      noncesCounting: 0,
       current: null,
     };
     return side;
@@ -360,6 +368,7 @@ export class TlsStream implements StreamHandler {
         this.encryptedAlert(dir, at, size);
         return;
       }
+      if (f.serverHello === null && f.heartbeatRecordSize === null && r.contentType === CT_APPLICATION_DATA) this.noteExplicitNonce(side, r);
       // Joined after the handshake, the version is unknown: a 1.3 alert hides in an application_data record of 24
       // bytes, a size that holds no AMQP frame under any suite RabbitMQ offers (1.3 with a 16-byte tag: 7 bytes of
       // content, under the 8 of the smallest frame, a heartbeat; 1.2 GCM needs 29 bytes for an empty record, 1.2
@@ -378,6 +387,22 @@ export class TlsStream implements StreamHandler {
     if (hb) f.records[dir].heartbeatSized++;
     const what = header ? ' (AMQP protocol header, by its place)' : hb ? ', heartbeat-sized' : '';
     this.event(dir, { ...at, kind: 'application', text: `TLS application data ${size} B${what}`, size, heartbeatSized: hb, notable: false });
+  }
+
+  /**
+   * Joined after the handshake, with the version unknown: TLS 1.2 AES-GCM records begin with their 8-byte explicit
+   * nonce, which OpenSSL and Erlang's ssl (RabbitMQ) both send as a counter, one up per record (amqps12-long-callback:
+   * e7f73f653f829e15, ...16, ...17 from the client, 493fbbfc3766d94b, ...4c from the broker); TLS 1.3 ciphertext
+   * counts up by chance once in 2^64. Three records in a row counting up make the connection TLS 1.2 AES-GCM, whose
+   * heartbeat record is 37 bytes (5 header + 8 nonce + 8 frame + 16 tag): T and the Close-Ok size follow.
+   */
+  private noteExplicitNonce(side: Side, r: TlsRecord): void {
+    if (r.length < 8 + 16) return;
+    let n = 0n;
+    for (let i = 0; i < 8; i++) n = (n << 8n) | BigInt(r.bytes[r.start + 5 + i] as number);
+    side.noncesCounting = side.lastNonce !== null && n === side.lastNonce + 1n ? side.noncesCounting + 1 : 0;
+    side.lastNonce = n;
+    if (side.noncesCounting >= 2) this.facts.heartbeatRecordSize = TLS12_GCM_HEARTBEAT_RECORD;
   }
 
   private noteApplication(dir: Dir, at: TlsMoment, size: number): void {

@@ -48,11 +48,17 @@ describe('AMQPS: a capture that starts after the TLS handshake', () => {
     expect(c.end.explanation).toContain("the broker's last record has the size of Connection.Close-Ok");
   });
 
-  it('amqps12-healthy-idle from packet 12: a TLS 1.2 AES-GCM heartbeat (37 bytes) is also a 6-byte body under 1.3, so the close stays unknown and is said to be', () => {
-    const c = late('amqps12-healthy-idle.pcap', 12, false).connections[0]!;
-    expect(c.end.verdict).toBe('client-aborted');
-    expect(c.end.explanation).toContain('the capture started after the TLS handshake: the cipher, hence those sizes, are unknown');
-    expect(c.end.explanation).toContain('it may also have closed cleanly inside them');
+  it('TLS 1.2 AES-GCM joined late: the explicit nonces counting up tell it, and its 37-byte heartbeats give T and the close', () => {
+    // OpenSSL (pika) and Erlang's ssl (RabbitMQ) send the 8-byte explicit nonce as a counter; a 37-byte record alone
+    // could also be a 6-byte body under TLS 1.3.
+    const idle = late('amqps12-healthy-idle.pcap', 12, false).connections[0]!;
+    expect(idle.heartbeat).toMatchObject({ negotiated: null, inferred: 4, inferredFrom: 'tls-records' });
+    expect(idle.end.verdict).toBe('closed-by-client');
+    expect(idle.end.explanation).toContain("the broker's last record has the size of Connection.Close-Ok");
+    for (const first of [9, 12]) {
+      const stalled = late('amqps12-long-callback.pcap', first, false).connections[0]!;
+      expect([first, stalled.end.verdict, stalled.end.cause, stalled.heartbeat.inferred]).toEqual([first, 'missed-heartbeats', 'client-stalled', 4]);
+    }
   });
 });
 
