@@ -24,6 +24,9 @@ interface ReadPoint {
   ino: number;
 }
 
+/** A file not read yet. */
+const FROM_START: ReadPoint = { offset: 0, ino: -1 };
+
 /** Sessions a followed key log keeps at most (about 2.3 KB each, TLS 1.3): bounded memory over days. */
 const FOLLOWED_SESSIONS = 4096;
 
@@ -68,12 +71,12 @@ export function loadKeyLogs(named: readonly string[], env: string | undefined, f
   const readable: string[] = [];
   for (const path of paths) {
     const entries = log.entries;
-    const read = readFrom(path, { offset: 0, ino: -1 }, follow);
+    const read = readFrom(path, FROM_START, follow);
     if ('error' in read) {
       const text = `${how}: cannot read the key log '${path}' (${read.error})`;
       if (!fromEnv && !follow) throw new AnalyzerError('usage', text);
       warn(`${text}: ${follow ? 'it is read again when a TLS connection needs its keys' : 'going on without TLS keys'}`);
-      points.set(path, { offset: 0, ino: -1 });
+      points.set(path, FROM_START);
       continue;
     }
     log.add(read.text);
@@ -94,7 +97,7 @@ export function loadKeyLogs(named: readonly string[], env: string | undefined, f
     log.grow = () => {
       const before = log.entries;
       for (const path of paths) {
-        const read = readFrom(path, points.get(path) ?? { offset: 0, ino: -1 }, true);
+        const read = readFrom(path, points.get(path) ?? FROM_START, true);
         if ('error' in read) continue;
         log.add(read.text);
         points.set(path, read.next);

@@ -7,6 +7,7 @@ import { handshakeRefusalKey, refusalKey, refusalOf } from '../diagnosis/refusal
 import { SEVERITY_RANK } from '../diagnosis/types.js';
 import { plural } from '../fleet/stats.js';
 import { toldWaves } from '../fleet/waves.js';
+import { LOW_TIMEOUT_RISK, NO_HEARTBEATS_RISK } from '../diagnosis/findings/heartbeat.js';
 import { eventful } from '../fleet/member.js';
 import { attemptsLabel } from '../fleet/acceptance.js';
 import type { Report, ReportConnection, ReportFleetGroup } from '../report/types.js';
@@ -170,6 +171,17 @@ export function settingOnly(c: ReportConnection): boolean {
 }
 
 /**
+ * The problem connections a report details, split for a report of several connections (not `all`): those with
+ * something that happened get a timeline; those whose only warnings are about settings are one line each under the
+ * setting, said once. A report of one connection, or with `all`, details every one. (A large run's omitted
+ * timelines, `timelineOmitted`, are of such connections: the analyzer omits them by the same test, eventful.)
+ */
+export function splitSettingOnly(detailed: readonly ReportConnection[], several: boolean): { told: ReportConnection[]; settingsOnly: ReportConnection[] } {
+  if (!several) return { told: [...detailed], settingsOnly: [] };
+  return { told: detailed.filter((c) => !settingOnly(c)), settingsOnly: detailed.filter(settingOnly) };
+}
+
+/**
  * Each setting warned about, said once for every connection that has it (a report of several connections lists
  * those with nothing else to tell one line each under it, instead of a timeline each). Plain text.
  */
@@ -192,15 +204,13 @@ export function settingSummaries(connections: readonly ReportConnection[]): stri
     const values = [...new Set(timeouts)].sort((a, b) => a - b);
     const t = values.length === 0 ? '' : values.length === 1 ? ` (T = ${values[0]} s)` : ` (T = ${values[0]}-${values[values.length - 1]} s)`;
     out.push(
-      `heartbeat-timeout-low: ${of(low)} a heartbeat timeout under 5 s${t}. RabbitMQ's documentation warns that ` +
-        'values under 5 s are likely to cause false positives (a peer closed as dead during a short network or flow-control ' +
-        'hiccup) and finds 5 to 20 s optimal for most environments: raise the clients\' heartbeat setting.',
+      `heartbeat-timeout-low: ${of(low)} a heartbeat timeout under 5 s${t}. ${LOW_TIMEOUT_RISK} (a peer closed as dead ` +
+        "during a short network or flow-control hiccup) and finds 5 to 20 s optimal for most environments: raise the clients' heartbeat setting.",
     );
   }
   if (disabled > 0) {
     out.push(
-      `heartbeats-disabled: ${of(disabled)} heartbeats disabled (Tune-Ok heartbeat=0): a dead peer is ` +
-        'only noticed by TCP keep-alives or when a write fails, possibly minutes later. Enable heartbeats (5 to 20 s).',
+      `heartbeats-disabled: ${of(disabled)} heartbeats disabled (Tune-Ok heartbeat=0): ${NO_HEARTBEATS_RISK}. Enable heartbeats (5 to 20 s).`,
     );
   }
   return out;

@@ -12,7 +12,7 @@
  */
 import type { Report, ReportConnection, ReportFinding } from '../report/types.js';
 import { SEVERITY_RANK } from '../diagnosis/types.js';
-import { fleetFacts, GROUP_HEADERS, groupsShown, orderProblems, sameAsText, settingOnly, settingSummaries } from './fleet.js';
+import { fleetFacts, GROUP_HEADERS, groupsShown, orderProblems, sameAsText, settingSummaries, splitSettingOnly } from './fleet.js';
 import { foldTimeline, isAlarming, shortLibrary, side } from './fold.js';
 import { causeLabel, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, narrowedText, verdictWithCause } from './phrases.js';
 import { sanitize } from './sanitize.js';
@@ -143,8 +143,7 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = { all: fa
     : orderProblems(report, problems);
   // As in the terminal report, a connection whose only warnings are about its settings has no table when there are
   // several: the setting is said once, and they are named under it.
-  const several = !opts.all && n > 1;
-  const sections = several ? detailed.filter((c) => !settingOnly(c)) : detailed;
+  const { told: sections, settingsOnly } = splitSettingOnly(detailed, !opts.all && n > 1);
   for (const c of sections.slice(0, MARKDOWN_MAX_SECTIONS)) {
     out.push(...connectionLines(c), '');
     const others = waveMembers.get(c.id);
@@ -153,7 +152,6 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = { all: fa
   if (sections.length > MARKDOWN_MAX_SECTIONS) {
     out.push(`${groupDigits(sections.length - MARKDOWN_MAX_SECTIONS)} more connections have no table here: narrow the report with --connection, --problems or --since, or attach --html.`, '');
   }
-  const settingsOnly = several ? detailed.filter(settingOnly) : [];
   if (settingsOnly.length > 0) {
     out.push(`### Warnings about settings only (${groupDigits(settingsOnly.length)})`, '');
     for (const summary of settingSummaries(report.connections)) out.push(`- ${md(summary)}`);

@@ -19,7 +19,7 @@ import { SEVERITY_RANK } from '../diagnosis/types.js';
 import type { Report, ReportConnection, ReportFinding } from '../report/types.js';
 import { foldTimeline, isAlarming, shortLibrary, side, type DisplayRow } from './fold.js';
 import { causeLabel, connectionFacts, countBySeverity, endPhrase, framesText, heartbeatText, isProblem, narrowedText, verdictWithCause } from './phrases.js';
-import { fleetLines, orderProblems, settingOnly, settingSummaries, waveMemberLines } from './fleet.js';
+import { fleetLines, orderProblems, settingSummaries, splitSettingOnly, waveMemberLines } from './fleet.js';
 import { paragraph, plain, type Segment } from './paragraph.js';
 import { sanitize } from './sanitize.js';
 import { paint, severityStyle, stripStyle, type Style } from './style.js';
@@ -312,8 +312,7 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
     // several connections gives no timeline to a connection whose only warnings are about its settings (a low
     // heartbeat timeout): the setting is said once, and such connections are one line each under it (a large run
     // only counts them; their timeline is not in its report). A single connection keeps its section.
-    const several = !opts.all && report.connections.length > 1;
-    const sections = several ? detailed.filter((c) => c.timelineOmitted !== true && !settingOnly(c)) : detailed;
+    const { told: sections, settingsOnly } = splitSettingOnly(detailed, !opts.all && report.connections.length > 1);
     for (const c of sections.slice(0, big ? SECTIONS_BIG : undefined)) {
       out.push('', ...sectionLines(c, width, color));
       const others = waveMembers.get(c.id);
@@ -325,8 +324,6 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
       for (const c of rest.slice(0, REST_LINES_BIG)) out.push(...connectionLine(c, width, color));
       if (rest.length > REST_LINES_BIG) out.push(paint(`… and ${groupDigits(rest.length - REST_LINES_BIG)} more (in the JSON report)`, 'dim', color));
     }
-    const told = new Set(sections);
-    const settingsOnly = several ? detailed.filter((c) => !told.has(c)) : [];
     if (settingsOnly.length > 0) {
       out.push('', ...paragraph([plain(`Warnings about settings only (${groupDigits(settingsOnly.length)}):`, 'bold'), plain(big ? ' not listed; --all lists them.' : '')], width, color));
       for (const summary of settingSummaries(report.connections)) out.push(...paragraph([plain(`• ${summary}`)], width, color, '    ', '  '));

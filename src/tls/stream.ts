@@ -504,12 +504,12 @@ export class TlsStream implements StreamHandler {
     // A key log still being written (--follow) may get this session's lines only once the client has read the
     // ServerHello: looked up again at the client's first protected record, its Finished (review 37).
     // Never looked up again when the client sends no protected record (a failed handshake, a cut): nothing to decrypt.
-    if (why.missing && log.grow !== null) this.keysPending = { serverRandom };
+    if (why.missing && log.grow !== null) this.keysPending = serverRandom;
     else this.failKeys(why.text);
   }
 
   /** The server random of a session whose secrets were not in the key log yet (see startDecryption). */
-  private keysPending: { serverRandom: Uint8Array } | null = null;
+  private keysPending: Uint8Array | null = null;
 
   private failKeys(why: string): void {
     // A key log that never held a secret (--follow on a file no client has written to yet, SSLKEYLOGFILE set for
@@ -560,7 +560,7 @@ export class TlsStream implements StreamHandler {
    * uses after the client's Finished.
    */
   private retryKeys(): void {
-    const { serverRandom } = this.keysPending!;
+    const serverRandom = this.keysPending!;
     this.keysPending = null;
     const why = this.findKeys(serverRandom);
     if (why !== null) return this.failKeys(why.text);

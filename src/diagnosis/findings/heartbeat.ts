@@ -5,6 +5,11 @@ import { isKeyless } from '../tls-records.js';
 import type { Moment } from '../../timeline/types.js';
 import type { Finding, FindingRule } from '../types.js';
 
+/** What RabbitMQ's documentation says of a heartbeat timeout under 5 s (also said once for a fleet: render/fleet.ts). */
+export const LOW_TIMEOUT_RISK = "RabbitMQ's documentation warns that values under 5 s are likely to cause false positives";
+/** What heartbeats disabled means (also said once for a fleet). */
+export const NO_HEARTBEATS_RISK = 'a dead peer is only noticed by TCP keep-alives or when a write fails, possibly minutes later';
+
 export const heartbeatSetting: FindingRule = (ctx, judgement) => {
   const f = ctx.facts;
   const out: Finding[] = [];
@@ -15,7 +20,7 @@ export const heartbeatSetting: FindingRule = (ctx, judgement) => {
       code: 'heartbeats-disabled',
       severity: 'warning',
       at: f.tuneOk,
-      message: `Heartbeats disabled (Tune-Ok heartbeat=0${f.tune !== null ? `; the broker proposed ${f.tune.heartbeat}` : ''}): a dead peer is only noticed by TCP keep-alives or when a write fails, possibly minutes later.`,
+      message: `Heartbeats disabled (Tune-Ok heartbeat=0${f.tune !== null ? `; the broker proposed ${f.tune.heartbeat}` : ''}): ${NO_HEARTBEATS_RISK}.`,
       evidence: { proposed: f.tune?.heartbeat ?? null, negotiated: 0 },
     });
   } else if (f.tuneOk !== null && f.tuneOk.heartbeat > 0 && f.tuneOk.heartbeat < 5) {
@@ -23,7 +28,7 @@ export const heartbeatSetting: FindingRule = (ctx, judgement) => {
       code: 'heartbeat-timeout-low',
       severity: 'warning',
       at: f.tuneOk,
-      message: `Heartbeat timeout of ${f.tuneOk.heartbeat} s: RabbitMQ's documentation warns that values under 5 s are likely to cause false positives.`,
+      message: `Heartbeat timeout of ${f.tuneOk.heartbeat} s: ${LOW_TIMEOUT_RISK}.`,
       evidence: { negotiated: f.tuneOk.heartbeat },
     });
   }
@@ -35,7 +40,7 @@ export const heartbeatSetting: FindingRule = (ctx, judgement) => {
       code: 'heartbeat-timeout-low',
       severity: 'warning',
       at: first(),
-      message: `Heartbeat timeout of about ${f.inferredHeartbeat} s (inferred from the broker's heartbeat cadence): RabbitMQ's documentation warns that values under 5 s are likely to cause false positives.`,
+      message: `Heartbeat timeout of about ${f.inferredHeartbeat} s (inferred from the broker's heartbeat cadence): ${LOW_TIMEOUT_RISK}.`,
       evidence: { inferred: f.inferredHeartbeat },
     });
   }

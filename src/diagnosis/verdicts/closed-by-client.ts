@@ -3,6 +3,9 @@ import { addNote, judgement } from '../judgement.js';
 import { inferredClientClose } from '../tls-records.js';
 import type { Judgement, RuleContext } from '../types.js';
 
+/** RabbitMQ's RST after the client's close: linger 0, its normal way to close a socket. */
+const NORMAL_CLOSE_NOTE = "RabbitMQ's normal close (linger 0): not a fault";
+
 export function closedByClient(ctx: RuleContext): Judgement | null {
   const f = ctx.facts;
   const close = f.clientClose;
@@ -22,7 +25,7 @@ export function closedByClient(ctx: RuleContext): Judgement | null {
       (f.serverCloseOk === null && f.info.synSeen ? ' The broker\'s Close-Ok was not captured.' : ''),
   });
   const rst = f.serverRst;
-  if (rst !== null && rst.packet > close.packet) addNote(j, rst.packet, "RabbitMQ's normal close (linger 0): not a fault");
+  if (rst !== null && rst.packet > close.packet) addNote(j, rst.packet, NORMAL_CLOSE_NOTE);
   return j;
 }
 
@@ -40,6 +43,6 @@ function closedByClientInferred(ctx: RuleContext): Judgement | null {
     how: inferred.brokerReset ? null : end.kind,
     explanation: `The client closed the connection cleanly, as far as the encrypted records show: ${inferred.evidence}${then}. Without the session keys the Connection.Close itself cannot be read.`,
   });
-  if (inferred.brokerReset) addNote(j, end.moment.packet, "RabbitMQ's normal close (linger 0): not a fault");
+  if (inferred.brokerReset) addNote(j, end.moment.packet, NORMAL_CLOSE_NOTE);
   return j;
 }
